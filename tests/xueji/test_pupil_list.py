@@ -1,0 +1,176 @@
+"""The pupil list: search by name, pinyin, 学籍号 and ID number; filters; paging; bad input."""
+
+import pytest
+
+from tests.factories import make_pupil
+from xueji.codes import Gender, NumberKind, PupilStatus
+from xueji.selectors import pupil_search, search_kind
+from xueji.scoping import pupils_visible_to
+from xueji.services.numbers import pupil_assign_number
+from xueji.services.pupils import pupil_set_status
+
+
+@pytest.mark.parametrize(
+    "query, kind",
+    [
+        ("张小明", "name"),
+        ("zhangxm", "pinyin"),
+        ("ZXM", "pinyin"),
+        ("G220122201803141234", "student_number"),
+        ("l2201222018", "student_number"),
+        ("220122201803141234", "id_number"),
+        ("22012220180314123x", "id_number"),
+        ("2201222018", "id_number"),
+    ],
+)
+def test_search_kind(query, kind):
+    assert search_kind(query) == kind
+
+
+def names(user, query):
+    return set(pupil_search(pupils_visible_to(user), query).values_list("name", flat=True))
+
+
+def test_search_by_name_and_part_of_it(world):
+    officer = world.user("officer_a")
+    assert names(officer, "张小明") == {"张小明"}
+    assert names(officer, "小明") == {"张小明"}
+    assert names(officer, "王") == {"王大伟"}
+
+
+def test_search_by_pinyin_full_or_initials_from_the_start(world):
+    officer = world.user("officer_a")
+    assert names(officer, "zhangxiao") == {"张小明"}
+    assert names(officer, "zhang xiao") == {"张小明"}
+    assert names(officer, "zxm") == {"张小明"}
+    assert names(officer, "xiaoming") == set()  # pinyin matches from the start of the name
+
+
+def test_search_by_student_number_current_former_and_prefix(world):
+    officer = world.user("officer_a")
+    pupil = make_pupil(world.units["a1"], world.classes["a1_3_1"], name="孙悦", number_kind=NumberKind.TEMPORARY)
+    temporary = pupil.student_number
+    pupil_assign_number(pupil=pupil, kind=NumberKind.FROM_ID, reason="核验")
+    assert names(officer, temporary) == {"孙悦"}  # a former number still finds the pupil
+    assert names(officer, "G" + pupil.id_number) == {"孙悦"}
+    assert "孙悦" in names(officer, "G" + pupil.id_number[:10])
+
+
+def test_search_by_id_number_full_and_prefix(world):
+    officer = world.user("officer_a")
+    pupil = world.pupils["a2"]
+    assert names(officer, pupil.id_number) == {"王大伟"}
+    assert names(officer, pupil.id_number.lower()) == {"王大伟"}
+    assert "王大伟" in names(officer, pupil.id_number[:12])
+
+
+def test_search_never_leaves_the_scope(world):
+    assert names(world.user("registrar_a1"), world.pupils["b1"].id_number) == set()
+    assert names(world.user("registrar_a1"), "刘思远") == set()
+
+
+def test_list_page_filters(login, world):
+    client = login(world.user("officer_a"))
+    pupil_set_status(actor=None, pupil=world.pupils["a2"], status=PupilStatus.SUSPENDED, effective_date=world.pupils["a2"].entry_date, reason="病休")
+    body = client.get(f"/pupils/?school={world.units['a1'].pk}").content.decode()
+    assert "张小明" in body and "王大伟" not in body
+    body = client.get("/pupils/?grade=8").content.decode()
+    assert "王大伟" in body and "张小明" not in body
+    body = client.get(f"/pupils/?school_class={world.classes['a1_3_2'].pk}").content.decode()
+    assert "李晓燕" in body and "张小明" not in body
+    body = client.get("/pupils/?status=suspended").content.decode()
+    assert "王大伟" in body and "张小明" not in body
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["grade=x", "grade=12", "school=abc", "school=99999999999999999999", "status=nope", "page=abc",
+     "page=99999", "q=" + "张" * 80, "school_class=-1", "q=%00"],
+)
+def test_bad_filter_values_give_a_chinese_message_not_an_error(login, world, query):
+    response = login(world.user("registrar_a1")).get(f"/pupils/?{query}")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "共" in body and "名学生" in body
+
+
+def test_bad_choice_is_explained(login, world):
+    body = login(world.user("registrar_a1")).get("/pupils/?grade=12").content.decode()
+    assert "不是可选的值" in body
+
+
+def test_htmx_request_gets_only_the_results(login, world):
+    client = login(world.user("registrar_a1"))
+    response = client.get("/pupils/?q=张", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="pupil-results")
+    body = response.content.decode()
+    assert "张小明" in body and "<html" not in body
+
+
+def test_list_is_paged(login, world):
+    for index in range(55):
+        make_pupil(world.units["b1"], None, grade=3, name="陈" + "一二三四五六七八九十"[index % 10] * 2,
+                   gender=Gender.FEMALE, area="220182")
+    client = login(world.user("registrar_b1"))
+    first = client.get("/pupils/").content.decode()
+    second = client.get("/pupils/?page=2").content.decode()
+    assert "共 56 名学生，第 1 / 2 页" in first
+    assert "第 2 / 2 页" in second
+
+
+def test_huge_id_in_url_is_a_404(login, world):
+    client = login(world.user("registrar_a1"))
+    assert client.get("/pupils/99999999999999999999/").status_code == 404
+    assert client.get("/api/v1/pupils/99999999999999999999/").status_code == 404
+
+
+def test_pupil_page_shows_record_sections(login, world):
+    body = login(world.user("registrar_a1")).get(f"/pupils/{world.pupils['a1'].pk}/").content.decode()
+    for heading in ("基本信息", "户籍、住址与健康", "监护人", "学籍号", "学籍状态变动", "信息变更记录"):
+        assert heading in body
+    assert world.pupils["a1"].id_number in body
+
+
+def test_head_teacher_sees_masked_record(login, world):
+    pupil = world.pupils["a1"]
+    body = login(world.user("teacher_a1")).get(f"/pupils/{pupil.pk}/").content.decode()
+    assert pupil.id_number not in body
+    assert pupil.id_number[:4] + "**********" + pupil.id_number[-4:] in body
+    assert "仅学籍管理员、校长和县教育局可见" in body
+    guardian = pupil.guardians.first()
+    assert guardian.id_number not in body
+
+
+def test_as_of_date_with_bad_format_is_explained(login, world):
+    body = login(world.user("registrar_a1")).get(f"/pupils/{world.pupils['a1'].pk}/?as_of=2026-13-45").content.decode()
+    assert "日期格式应为" in body
+
+
+def test_class_of_another_county_is_refused_with_a_message(login, world):
+    body = login(world.user("registrar_a1")).get(f"/pupils/?school_class={world.classes['b1_3_1'].pk}").content.decode()
+    assert "没有这个班级，或您无权查看" in body
+    assert "刘思远" not in body
+
+
+def test_class_list_offers_one_school_at_a_time(login, world):
+    client = login(world.user("officer_a"))
+    body = client.get("/pupils/").content.decode()
+    assert 'name="school_class"' not in body  # several schools, none chosen
+    body = client.get(f"/pupils/?school={world.units['a1'].pk}").content.decode()
+    assert "三年级（1）班" in body and "三年级（2）班" in body and "八年级（1）班" not in body
+
+
+def test_filter_by_kind_of_number(login, world):
+    make_pupil(world.units["a1"], world.classes["a1_3_1"], name="孙悦", number_kind=NumberKind.TEMPORARY)
+    body = login(world.user("registrar_a1")).get("/pupils/?number_kind=L").content.decode()
+    assert "孙悦" in body and "张小明" not in body
+
+
+def test_count_stops_at_the_cap(world, settings):
+    from xueji.models import Pupil
+    from xueji.paginators import CappedPaginator
+
+    paginator = CappedPaginator(Pupil.objects.order_by("pk"), 2)
+    paginator.cap = 3
+    assert (paginator.count, paginator.capped, paginator.num_pages) == (4, True, 2)
+    paginator = CappedPaginator(Pupil.objects.filter(school=world.units["a1"]).order_by("pk"), 2)
+    assert (paginator.count, paginator.capped) == (2, False)

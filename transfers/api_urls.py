@@ -1,0 +1,7 @@
+from rest_framework.routers import SimpleRouter
+
+from transfers.api import TransferViewSet
+
+router = SimpleRouter()
+router.register("transfers", TransferViewSet, basename="api-transfer")
+urlpatterns = router.urls

@@ -1,0 +1,261 @@
+"""The kinds of request of transfers/: a transfer between schools, studying abroad and coming
+back, and leaving the system (转出). Their chains, decision checks, effects and follow-ups.
+
+中小学生学籍管理办法 and 农安县办法 第四章: the receiving school starts a transfer; across counties the
+chain is 转入校 → 转入局 → 转出校 → 转出局, within one county 转入校 → 转出校 → 县局, and across
+provinces the two provinces' offices join; each party decides within 10 working days.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from archives.services import handover_open
+from xueji.approval_kinds import RequestKind, StepSpec, bureau_of, province_of, school_steps
+from xueji.codes import PupilStatus, nationality_label
+from xueji.models import ApprovalStep, BUREAU_ROLES, ChangeRequest, SchoolClass, Unit, User
+from xueji.selectors import class_cap
+from xueji.services.approvals import notify
+from xueji.services.pupils import pupil_move, pupil_set_status
+
+GROUNDS = {
+    "residence": "户籍或住所迁移",
+    "job": "父母工作调动",
+    "migrant": "进城务工人员随迁子女",
+    "other": "其他特殊情况",
+}
+# Grounds that may transfer in the middle of a semester.
+MID_SEMESTER_GROUNDS = {"residence", "job"}
+
+
+def _unit(pk: int) -> Unit:
+    return Unit.objects.select_related("parent").get(pk=pk)
+
+
+def _class(pk: int | None) -> SchoolClass | None:
+    return SchoolClass.objects.select_related("school").filter(pk=pk).first() if pk else None
+
+
+def _prepare_target_classes(requests: list[ChangeRequest]) -> None:
+    """The target classes of a page of requests in one query, for their summaries."""
+    wanted = {request.payload.get("to_class") for request in requests} - {None}
+    classes = SchoolClass.objects.select_related("school").in_bulk(wanted)
+    for request in requests:
+        request._target_classes = classes
+
+
+def _target_class(request: ChangeRequest) -> SchoolClass | None:
+    """The request's target class: from _prepare_target_classes when it ran, else a query."""
+    pk = request.payload.get("to_class")
+    prepared = getattr(request, "_target_classes", None)
+    return prepared.get(pk) if prepared is not None else _class(pk)
+
+
+class TransferKind(RequestKind):
+    code = "transfer"
+    label = "转学"
+
+    def chain(self, request: ChangeRequest) -> list[StepSpec]:
+        to_school, from_school = _unit(request.payload["to_school"]), _unit(request.payload["from_school"])
+        to_bureau, from_bureau = bureau_of(to_school), bureau_of(from_school)
+        if to_bureau.pk == from_bureau.pk:
+            return [
+                *school_steps(to_school, "转入学校"),
+                *school_steps(from_school, "转出学校"),
+                StepSpec(to_bureau, f"{to_bureau.name}审批"),
+            ]
+        steps = [*school_steps(to_school, "转入学校"), StepSpec(to_bureau, f"转入地{to_bureau.name}审批")]
+        to_province, from_province = province_of(to_school), province_of(from_school)
+        cross_province = to_province is not None and from_province is not None and to_province.pk != from_province.pk
+        if cross_province:
+            steps.append(StepSpec(to_province, f"转入地{to_province.name}审批"))
+        steps += [*school_steps(from_school, "转出学校"), StepSpec(from_bureau, f"转出地{from_bureau.name}审批")]
+        if cross_province:
+            steps.append(StepSpec(from_province, f"转出地{from_province.name}审批"))
+        return steps
+
+    def involved_units(self, request: ChangeRequest) -> list[Unit]:
+        return [_unit(request.payload["to_school"]), _unit(request.payload["from_school"])]
+
+    def check_decision(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict) -> None:
+        """A pupil in a graduating grade transfers only by a bureau's exception, with a reason,
+        given at its step (the first bureau that approves grants it for the rest of the chain)."""
+        payload = request.payload
+        if not approve or not payload.get("needs_exception") or payload.get("exception"):
+            return
+        if step.role not in BUREAU_ROLES:
+            return
+        reason = (details.get("exception_reason") or "").strip()
+        if not reason:
+            raise ValidationError({"exception_reason": ValidationError(
+                "该生在毕业年级，原则上不准转学；如确需特批，请填写特批理由后再同意。", code="exception_required"
+            )})
+        payload["exception"] = {"reason": reason[:300], "by": actor.pk, "unit": step.unit.name}
+
+    def apply(self, request: ChangeRequest, actor: User) -> None:
+        """The pupil moves: school and class (if the class still has room), same grade, same
+        status (a pupil coming from 出国/其他离校/退学 becomes 在籍在校 when the school confirms
+        arrival), status and field history."""
+        payload = request.payload
+        to_school = _unit(payload["to_school"])
+        target = _class(payload.get("to_class"))
+        if target is not None and target.pupils.filter(status=PupilStatus.ENROLLED, deleted_at__isnull=True).count() >= class_cap(target):
+            target = None  # full by now: the receiving school seats the pupil in another class
+            payload["class_full_on_arrival"] = True
+        pupil_move(
+            actor=actor, pupil=request.pupil, school=to_school, school_class=target,
+            effective_date=timezone.localdate(), change_request_id=request.pk,
+            reason=f"转学：由{_unit(payload['from_school']).name}转入{to_school.name}",
+        )
+
+    def follow_up(self, request: ChangeRequest) -> None:
+        payload = request.payload
+        to_school, from_school = _unit(payload["to_school"]), _unit(payload["from_school"])
+        seat = "（原定班级已满，请另行安排班级）" if payload.get("class_full_on_arrival") else ""
+        notify(request, key=f"seat:{request.pk}", unit=to_school,
+               message=f"{request.pupil.name}的转学已审批完成，请通知学生报到并在系统中确认{seat}。")
+        handover = handover_open(
+            pupil=request.pupil, from_school=from_school, to_school=to_school, change_request=request,
+            start=timezone.localdate(request.finished_at),
+        )
+        notify(request, key=f"handover:{request.pk}", unit=from_school,
+               message=f"{request.pupil.name}已转入{to_school.name}，请在 {handover.due_date:%Y-%m-%d} 前移交纸质学籍档案。")
+
+    def prepare_summaries(self, requests: list[ChangeRequest]) -> None:
+        _prepare_target_classes(requests)
+
+    def summary(self, request: ChangeRequest) -> str:
+        payload = request.payload
+        target = _target_class(request)
+        where = f"{target.school.name}{target.name}" if target else _unit(payload["to_school"]).name
+        return f"由{payload.get('from_school_name', '')}转入{where}，理由：{GROUNDS.get(payload.get('grounds'), '')}"
+
+    def details(self, request: ChangeRequest) -> list[tuple[str, str]]:
+        payload = request.payload
+        target = _class(payload.get("to_class"))
+        rows = [
+            ("转出学校", payload.get("from_school_name", "")),
+            ("转入学校", _unit(payload["to_school"]).name),
+            ("转入班级", target.name if target else "—"),
+            ("转学理由", GROUNDS.get(payload.get("grounds"), "")),
+            ("情况说明", payload.get("grounds_note") or "—"),
+        ]
+        if payload.get("needs_exception"):
+            exception = payload.get("exception")
+            rows.append(("毕业年级特批", f"{exception['unit']}特批：{exception['reason']}" if exception else "待教育局特批"))
+        if payload.get("arrived_on"):
+            rows.append(("报到日期", payload["arrived_on"]))
+        return rows
+
+    def decision_fields(self, request: ChangeRequest, step: ApprovalStep) -> list[tuple[str, str]]:
+        payload = request.payload
+        if payload.get("needs_exception") and not payload.get("exception") and step.role in BUREAU_ROLES:
+            return [("exception_reason", "毕业年级特批理由（同意时必填）")]
+        return []
+
+    def resubmit_url(self, request: ChangeRequest) -> str | None:
+        return reverse("transfer_start") + f"?resubmit={request.pk}"
+
+    def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
+        from xueji.models import Membership, Role
+
+        if request.status != "approved" or request.payload.get("arrived_on"):
+            return []
+        if Membership.objects.filter(user=user, unit_id=request.payload["to_school"], role=Role.REGISTRAR).exists():
+            return [("确认学生报到", reverse("transfer_arrive", args=[request.pk]))]
+        return []
+
+
+class StudyAbroadKind(RequestKind):
+    """出境学习: asked at the current school, decided by the bureau; country and date recorded."""
+
+    code = "study_abroad"
+    label = "出境学习"
+
+    def chain(self, request: ChangeRequest) -> list[StepSpec]:
+        school = request.pupil.school
+        return [*school_steps(school, ""), StepSpec(bureau_of(school), f"{bureau_of(school).name}审批")]
+
+    def apply(self, request: ChangeRequest, actor: User) -> None:
+        payload = request.payload
+        pupil_set_status(
+            actor=actor, pupil=request.pupil, status=PupilStatus.ABROAD,
+            effective_date=date.fromisoformat(payload["departure_date"]),
+            reason=f"出境学习：{nationality_label(payload['country'])}，{payload['departure_date']}出境",
+            change_request_id=request.pk,
+        )
+
+    def summary(self, request: ChangeRequest) -> str:
+        payload = request.payload
+        return f"前往{nationality_label(payload.get('country', ''))}学习，{payload.get('departure_date', '')}出境"
+
+    def details(self, request: ChangeRequest) -> list[tuple[str, str]]:
+        payload = request.payload
+        return [("前往国家或地区", nationality_label(payload.get("country", ""))), ("出境日期", payload.get("departure_date", "")),
+                ("说明", payload.get("note") or "—")]
+
+    def resubmit_url(self, request: ChangeRequest) -> str | None:
+        return reverse("pupil_request_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"
+
+
+class AbroadReturnKind(RequestKind):
+    """A pupil back from abroad continues the same record at the school, in a class."""
+
+    code = "abroad_return"
+    label = "出境学习回国复学"
+
+    def chain(self, request: ChangeRequest) -> list[StepSpec]:
+        school = request.pupil.school
+        return [*school_steps(school, ""), StepSpec(bureau_of(school), f"{bureau_of(school).name}审批")]
+
+    def apply(self, request: ChangeRequest, actor: User) -> None:
+        target = _class(request.payload["to_class"])
+        pupil_move(
+            actor=actor, pupil=request.pupil, school=request.pupil.school, school_class=target,
+            status=PupilStatus.ENROLLED, effective_date=timezone.localdate(), change_request_id=request.pk,
+            reason=f"回国复学：{request.payload.get('return_date', '')}回国，编入{target.name}",
+        )
+
+    def prepare_summaries(self, requests: list[ChangeRequest]) -> None:
+        _prepare_target_classes(requests)
+
+    def summary(self, request: ChangeRequest) -> str:
+        target = _target_class(request)
+        return f"回国复学，编入{target.name if target else ''}"
+
+    def details(self, request: ChangeRequest) -> list[tuple[str, str]]:
+        target = _class(request.payload.get("to_class"))
+        return [("回国日期", request.payload.get("return_date", "")), ("编入班级", target.name if target else "—")]
+
+    def resubmit_url(self, request: ChangeRequest) -> str | None:
+        return reverse("pupil_request_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"
+
+
+class TransferOutKind(RequestKind):
+    """转出: leaving the system (to a province that does not use it); the destination is kept."""
+
+    code = "transfer_out"
+    label = "转出（系统外）"
+
+    def chain(self, request: ChangeRequest) -> list[StepSpec]:
+        school = request.pupil.school
+        return [*school_steps(school, ""), StepSpec(bureau_of(school), f"{bureau_of(school).name}审批")]
+
+    def apply(self, request: ChangeRequest, actor: User) -> None:
+        payload = request.payload
+        pupil_move(
+            actor=actor, pupil=request.pupil, school=request.pupil.school, school_class=None,
+            status=PupilStatus.TRANSFERRED_OUT, effective_date=timezone.localdate(), change_request_id=request.pk,
+            reason=f"转出至{payload['destination']}",
+        )
+
+    def summary(self, request: ChangeRequest) -> str:
+        return f"转出至{request.payload.get('destination', '')}"
+
+    def details(self, request: ChangeRequest) -> list[tuple[str, str]]:
+        return [("转往", request.payload.get("destination", "")), ("原因", request.payload.get("reason") or "—")]
+
+    def resubmit_url(self, request: ChangeRequest) -> str | None:
+        return reverse("pupil_request_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"

@@ -1,0 +1,1 @@
+"""Models of 转学 (built by its own issue)."""

@@ -1,0 +1,275 @@
+"""Starting the requests of transfers/: the rules checked before a request exists, each refusal
+with its reason in Chinese. Deciding goes through the engine (xueji.services.approvals)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from transfers.kinds import GROUNDS, MID_SEMESTER_GROUNDS
+from xueji.codes import GRADE_LABELS, PupilStatus, nationality_choices
+from xueji.identity import normalize_id_number, normalize_name
+from xueji.models import (
+    ChangeRequest,
+    Membership,
+    Pupil,
+    RequestStatus,
+    Role,
+    Sanction,
+    SchoolClass,
+    Semester,
+    StudentNumber,
+    Unit,
+    User,
+)
+from xueji.selectors import bureau_settings_for, class_cap
+from xueji.services.approvals import check_resubmission, request_start
+from xueji.services.attachments import CheckedFile
+from xueji.services.pupils import pupil_move
+
+# Statuses from which a pupil may be transferred in (学籍管理相关问题处理办法: 允许处于“出国”
+# “其他离校”“退学”等状态的学生直接办理转学).
+TRANSFERABLE_STATUSES = {PupilStatus.ENROLLED, PupilStatus.ABROAD, PupilStatus.OTHER_LEFT, PupilStatus.WITHDRAWN}
+GRADUATING_GRADE = {"primary": 6, "junior": 9, "nine_year": 9, "special": 9}
+
+
+def _registrar_school(actor: User, school: Unit) -> Unit:
+    if not Membership.objects.filter(user=actor, unit=school, role=Role.REGISTRAR).exists():
+        raise ValidationError("只有本校学籍管理员可以发起申请。", code="not_registrar")
+    return school
+
+
+def find_pupil(*, number: str, name: str) -> Pupil:
+    """The pupil with this 学籍号 (current or former) or ID number AND this name. A mismatch says
+    nothing about what exists: the receiving school may not learn of records it cannot see."""
+    number = normalize_id_number(number)
+    name = normalize_name(name)
+    if not number or not name:
+        raise ValidationError("请填写学生的学籍号或身份证件号，以及姓名。", code="lookup_required")
+    former = StudentNumber.objects.filter(number=number).values("pupil_id")
+    pupil = (
+        Pupil.objects.filter(Q(student_number=number) | Q(id_number=number) | Q(pk__in=former), name=name, deleted_at__isnull=True)
+        .select_related("school", "school_class")
+        .first()
+    )
+    if pupil is None:
+        raise ValidationError("没有找到学籍号（或身份证件号）与姓名都相符的学生，请核对。", code="pupil_not_found")
+    return pupil
+
+
+def transfer_window_refusal(*, school: Unit, grounds: str, today: date) -> str | None:
+    """Why a transfer cannot start today at this school, or None. Transfers pause 15 July –
+    14 August (bureau setting); in the middle of a semester only a job transfer or a residence
+    move may transfer (the first two weeks and the last month are open, bureau settings)."""
+    settings = bureau_settings_for(school)
+    month_day = f"{today:%m-%d}"
+    if settings.transfer_pause_start <= month_day <= settings.transfer_pause_end:
+        return f"每年 {settings.transfer_pause_start} 至 {settings.transfer_pause_end} 暂停办理转学。"
+    if grounds in MID_SEMESTER_GROUNDS:
+        return None
+    semester = Semester.objects.filter(start_date__lte=today, end_date__gte=today).first()
+    if semester is None:
+        return None  # between semesters: not the middle of one
+    opens_until = semester.start_date + timedelta(days=settings.transfer_window_start_days - 1)
+    reopens = semester.end_date - timedelta(days=settings.transfer_window_end_days - 1)
+    if today <= opens_until or today >= reopens:
+        return None
+    return (
+        f"学期中途原则上不办理转学（本学期可办理时间：{semester.start_date:%m月%d日}至{opens_until:%m月%d日}、"
+        f"{reopens:%m月%d日}至{semester.end_date:%m月%d日}）；因父母工作调动或住所迁移的除外。"
+    )
+
+
+def _active_sanction(pupil: Pupil, today: date) -> Sanction | None:
+    return pupil.sanctions.filter(Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today).first()
+
+
+def _local_limit_refusal(from_school: Unit, to_school: Unit) -> str | None:
+    settings = bureau_settings_for(to_school)
+    same_county = from_school.county_bureau is not None and from_school.county_bureau == to_school.county_bureau
+    if settings.forbid_transfers_between_county_town_schools and from_school.is_county_town and to_school.is_county_town:
+        return "本县规定县城学校之间原则上不办理转学。"
+    if settings.forbid_transfers_within_township and same_county and from_school.township and from_school.township == to_school.township:
+        return f"本县规定同一乡镇（{to_school.township}）内的学校之间不办理转学。"
+    return None
+
+
+def seats_left(school_class: SchoolClass) -> int:
+    seated = school_class.pupils.filter(status=PupilStatus.ENROLLED, deleted_at__isnull=True).count()
+    return class_cap(school_class) - seated
+
+
+@dataclass(frozen=True)
+class TransferApplication:
+    number: str  # 学籍号 or ID number
+    name: str
+    grounds: str
+    grounds_note: str
+    target_class: SchoolClass
+
+
+@transaction.atomic
+def transfer_start(
+    *,
+    actor: User,
+    school: Unit,
+    application: TransferApplication,
+    files: list[CheckedFile],
+    resubmission_of: ChangeRequest | None = None,
+    today: date | None = None,
+) -> ChangeRequest:
+    """The receiving school's registrar starts a transfer. Every refusal is one ValidationError
+    with its reason."""
+    today = today or timezone.localdate()
+    _registrar_school(actor, school)
+    pupil = find_pupil(number=application.number, name=application.name)
+    target = application.target_class
+    if application.grounds not in GROUNDS:
+        raise ValidationError({"grounds": "请选择转学理由。"})
+    if not files:
+        raise ValidationError({"files": "请上传转学证明材料（户口簿、居住证、房产证明或工作调动证明等）。"})
+    if target.school_id != school.pk:
+        raise ValidationError({"target_class": "目标班级不属于本校。"})
+    if pupil.school_id == school.pk:
+        raise ValidationError("该学生已在本校，无需转学。", code="same_school")
+    if pupil.status not in TRANSFERABLE_STATUSES:
+        raise ValidationError(f"该学生目前为“{PupilStatus(pupil.status).label}”状态，不能办理转学。", code="status")
+    if target.grade != pupil.grade:
+        raise ValidationError({"target_class": ValidationError(
+            f"转学不改变年级：学生在{GRADE_LABELS[pupil.grade]}，所选班级是{target.name}。", code="grade"
+        )})
+    refusal = transfer_window_refusal(school=school, grounds=application.grounds, today=today)
+    if refusal:
+        raise ValidationError(refusal, code="window")
+    sanction = _active_sanction(pupil, today)
+    if sanction:
+        until = f"，至 {sanction.end_date:%Y-%m-%d}" if sanction.end_date else ""
+        raise ValidationError(f"该学生正在处分期内（{sanction.get_kind_display()}{until}），不能转学。", code="sanction")
+    if ChangeRequest.objects.filter(pupil=pupil, status=RequestStatus.PENDING).exists():
+        raise ValidationError("该学生已有正在办理的变动申请，办结或撤回后才能发起新的申请。", code="open_request")
+    if seats_left(target) <= 0:
+        raise ValidationError({"target_class": ValidationError(
+            f"{target.name}已满（班额上限 {class_cap(target)} 人），请选择其他班级。", code="class_full"
+        )})
+    refusal = _local_limit_refusal(pupil.school, school)
+    if refusal:
+        raise ValidationError(refusal, code="local_limit")
+    graduating = pupil.grade == GRADUATING_GRADE.get(pupil.school.school_type)
+    payload = {
+        "from_school": pupil.school_id,
+        "from_school_name": pupil.school.name,
+        "from_class": pupil.school_class_id,
+        "to_school": school.pk,
+        "to_class": target.pk,
+        "grounds": application.grounds,
+        "grounds_note": application.grounds_note.strip()[:500],
+        "needs_exception": graduating,
+    }
+    return request_start(
+        kind="transfer", actor=actor, unit=school, pupil=pupil, payload=payload, files=files,
+        resubmission_of=resubmission_of,
+    )
+
+
+def _own_pupil(actor: User, pupil: Pupil) -> None:
+    _registrar_school(actor, pupil.school)
+    if pupil.deleted_at:
+        raise ValidationError("该学籍已删除。")
+
+
+@transaction.atomic
+def study_abroad_start(
+    *, actor: User, pupil: Pupil, country: str, departure_date: date, note: str, files: list[CheckedFile]
+) -> ChangeRequest:
+    """出境学习: asked at the pupil's school; decided by the bureau."""
+    _own_pupil(actor, pupil)
+    if pupil.status != PupilStatus.ENROLLED:
+        raise ValidationError(f"该学生目前为“{PupilStatus(pupil.status).label}”状态，不能申请出境学习。")
+    if country not in dict(nationality_choices()) or country == "CHN":
+        raise ValidationError({"country": "请选择前往的国家或地区。"})
+    if not files:
+        raise ValidationError({"files": "请上传护照、签证或境外学校录取通知等证明。"})
+    payload = {"country": country, "departure_date": departure_date.isoformat(), "note": note.strip()[:500]}
+    return request_start(kind="study_abroad", actor=actor, unit=pupil.school, pupil=pupil, payload=payload, files=files)
+
+
+@transaction.atomic
+def abroad_return_start(
+    *, actor: User, pupil: Pupil, return_date: date, target_class: SchoolClass, files: list[CheckedFile]
+) -> ChangeRequest:
+    """A pupil back from abroad continues the same record at the school."""
+    _own_pupil(actor, pupil)
+    if pupil.status != PupilStatus.ABROAD:
+        raise ValidationError("只有“出国”状态的学生可以办理回国复学。")
+    if target_class.school_id != pupil.school_id:
+        raise ValidationError({"target_class": "班级不属于本校。"})
+    if seats_left(target_class) <= 0:
+        raise ValidationError({"target_class": f"{target_class.name}已满，请选择其他班级。"})
+    payload = {"return_date": return_date.isoformat(), "to_class": target_class.pk}
+    return request_start(kind="abroad_return", actor=actor, unit=pupil.school, pupil=pupil, payload=payload, files=files)
+
+
+@transaction.atomic
+def transfer_out_start(*, actor: User, pupil: Pupil, destination: str, reason: str, files: list[CheckedFile]) -> ChangeRequest:
+    """转出: the pupil leaves for a place outside the system; the destination is recorded."""
+    _own_pupil(actor, pupil)
+    if pupil.status not in TRANSFERABLE_STATUSES:
+        raise ValidationError(f"该学生目前为“{PupilStatus(pupil.status).label}”状态，不能办理转出。")
+    destination = destination.strip()
+    if len(destination) < 2:
+        raise ValidationError({"destination": "请填写转往的省份和学校。"})
+    payload = {"destination": destination[:200], "reason": reason.strip()[:500]}
+    return request_start(kind="transfer_out", actor=actor, unit=pupil.school, pupil=pupil, payload=payload, files=files)
+
+
+@transaction.atomic
+def transfer_confirm_arrival(*, actor: User, request: ChangeRequest, school_class: SchoolClass | None) -> ChangeRequest:
+    """The receiving school confirms the pupil has arrived (报到): seated in a class with room,
+    and a pupil who came from 出国/其他离校/退学 becomes 在籍在校."""
+    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    if request.kind != "transfer" or request.status != RequestStatus.APPROVED:
+        raise ValidationError("只有已审批完成的转学可以确认报到。")
+    if request.payload.get("arrived_on"):
+        raise ValidationError("已经确认过报到。")
+    school = Unit.objects.get(pk=request.payload["to_school"])
+    _registrar_school(actor, school)
+    pupil = Pupil.objects.get(pk=request.pupil_id)
+    new_class = school_class or pupil.school_class
+    if new_class is None:
+        raise ValidationError({"school_class": "请为学生选择班级。"})
+    if new_class.school_id != school.pk or new_class.grade != pupil.grade:
+        raise ValidationError({"school_class": "请选择本校同年级的班级。"})
+    if new_class.pk != pupil.school_class_id and seats_left(new_class) <= 0:
+        raise ValidationError({"school_class": f"{new_class.name}已满，请选择其他班级。"})
+    pupil_move(
+        actor=actor, pupil=pupil, school=school, school_class=new_class, status=PupilStatus.ENROLLED,
+        effective_date=timezone.localdate(), reason=f"转入后报到，编入{new_class.name}", change_request_id=request.pk,
+    )
+    request.payload["arrived_on"] = timezone.localdate().isoformat()
+    request.save(update_fields=["payload"])
+    return request
+
+
+def kinds_startable_for(pupil: Pupil) -> list[str]:
+    """Which of this app's requests the pupil's own school may start now."""
+    if pupil.status == PupilStatus.ENROLLED:
+        return ["study_abroad", "transfer_out"]
+    if pupil.status == PupilStatus.ABROAD:
+        return ["abroad_return", "transfer_out"]
+    if pupil.status in TRANSFERABLE_STATUSES:
+        return ["transfer_out"]
+    return []
+
+
+def resubmission_source(*, actor: User, request_id: int | None) -> ChangeRequest | None:
+    if not request_id:
+        return None
+    old = ChangeRequest.objects.filter(pk=request_id).first()
+    if old is None:
+        raise ValidationError("要重新提交的申请不存在。")
+    check_resubmission(actor=actor, old=old)
+    return old
+

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class XuejiConfig(AppConfig):
+    name = "xueji"
+    verbose_name = "学籍"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from xueji import signals  # noqa: F401  (audit of permission changes)
+
+        post_migrate.connect(ensure_divisions, sender=self)
+
+
+def ensure_divisions(sender, using="default", **kwargs) -> None:
+    """The GB/T 2260 divisions are reference data: put them back whenever a flush emptied the
+    table (Django emits post_migrate after a flush, as for content types). Migration 0002 loads
+    them on a new database."""
+    from xueji.divisions import load_divisions
+    from xueji.models import Division
+
+    if not Division.objects.using(using).exists():
+        load_divisions(Division)

@@ -1,0 +1,37 @@
+"""Local rules of a bureau. Every local rule is a setting with the regulation's value as default."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+
+MONTH_DAY = RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", "请按“月-日”填写，例如 07-15。")
+
+
+class BureauSettings(models.Model):
+    """The settings of one bureau. Schools take their rules from their nearest bureau; where a
+    bureau has no row, the defaults below (the regulations' values) apply."""
+
+    bureau = models.OneToOneField(
+        "xueji.Unit", verbose_name="教育行政部门", on_delete=models.CASCADE, related_name="bureau_settings"
+    )
+    # 农安县学籍管理办法 第六条: 小学班额不超过 45 人，初中班额不超过 50 人。
+    class_cap_primary = models.PositiveSmallIntegerField("小学班额上限", default=45)
+    class_cap_junior = models.PositiveSmallIntegerField("初中班额上限", default=50)
+    # Approvals. 农安县办法 第二十一条: 转入学校、转出学校和教育局分别在 10 个工作日内完成审核。
+    approval_working_days = models.PositiveSmallIntegerField("每一方审批时限（工作日）", default=10)
+    reminder_working_days = models.PositiveSmallIntegerField("到期前几个工作日提醒", default=2)
+    # Transfers. 中小学生学籍管理办法: 转学一般在学期开学后两周内或结束前一个月内办理；
+    # 学期中期只办理工作调动、住所迁移的转学。全国系统：7月15日至8月14日暂停转学。
+    transfer_window_start_days = models.PositiveSmallIntegerField("开学后可办理转学的天数", default=14)
+    transfer_window_end_days = models.PositiveSmallIntegerField("学期结束前可办理转学的天数", default=30)
+    transfer_pause_start = models.CharField("暂停转学开始（月-日）", max_length=5, default="07-15", validators=[MONTH_DAY])
+    transfer_pause_end = models.CharField("暂停转学结束（月-日）", max_length=5, default="08-14", validators=[MONTH_DAY])
+    # Local limits (e.g. 农安县办法 第十八条: 原则上县城学校之间不允许办理转学).
+    forbid_transfers_between_county_town_schools = models.BooleanField("禁止县城学校之间转学", default=False)
+    forbid_transfers_within_township = models.BooleanField("禁止同一乡镇内转学", default=False)
+
+    class Meta:
+        verbose_name = "教育局设置"
+        verbose_name_plural = "教育局设置"
+
+    def __str__(self) -> str:
+        return f"{self.bureau} 的设置"

@@ -1,0 +1,59 @@
+"""URLs of the whole site. Every page and endpoint here is in the scoping matrix
+(tests/xueji/test_scoping_matrix.py), which fails when a new one is not."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from xueji import api, request_api, request_views, views
+
+router = SimpleRouter()
+router.register("pupils", api.PupilViewSet, basename="api-pupil")
+router.register("requests", request_api.RequestViewSet, basename="api-request")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("role/", views.switch_role, name="switch_role"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
+        name="password_change_done",
+    ),
+    path("pupils/", views.pupil_list_view, name="pupil_list"),
+    path("pupils/<int:pupil_id>/", views.pupil_detail, name="pupil_detail"),
+    path("pupils/<int:pupil_id>/photo/", views.pupil_photo, name="pupil_photo"),
+    path("pupils/<int:pupil_id>/sanctions/", views.pupil_sanction_add, name="pupil_sanction_add"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("inbox/", request_views.inbox, name="inbox"),
+    path("inbox/sign/", request_views.inbox_sign, name="inbox_sign"),
+    path("requests/", request_views.request_list, name="request_list"),
+    path("requests/<int:request_id>/", request_views.request_detail, name="request_detail"),
+    path("requests/<int:request_id>/decide/", request_views.request_decide_view, name="request_decide"),
+    path("requests/<int:request_id>/withdraw/", request_views.request_withdraw_view, name="request_withdraw"),
+    path("attachments/<int:attachment_id>/", request_views.attachment_download, name="attachment_download"),
+    path("", include("transfers.urls")),
+    path("", include("archives.urls")),
+    # The admin signs in through the login page, with its lockout and audit.
+    path("admin/login/", views.admin_login_redirect),
+    path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
+    path("api/v1/inbox/", request_api.InboxView.as_view(), name="api-inbox"),
+    path("api/v1/", include("transfers.api_urls")),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler400 = "xueji.views.error_400"
+handler403 = "xueji.views.error_403"
+handler404 = "xueji.views.error_404"
+handler500 = "xueji.views.error_500"
