@@ -58,6 +58,9 @@ class RequestKind:
     def apply(self, request: ChangeRequest, actor: User) -> None:
         """The effect of the last approval, in the same transaction."""
 
+    def closed_without_effect(self, request: ChangeRequest) -> None:
+        """The request was rejected or withdrawn (same transaction): release what it held."""
+
     def follow_up(self, request: ChangeRequest) -> None:
         """Work after an approval has committed (notices, tasks). Must be idempotent: the deadline
         sweep runs it again for any approved request it has not finished."""

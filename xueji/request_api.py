@@ -52,8 +52,10 @@ class RequestSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "kind_label", "status", "status_label", "pupil", "summary", "details", "started_unit",
                   "started_unit_name", "started_at", "finished_at", "resubmission_of", "steps", "attachments"]
 
-    def get_pupil(self, change) -> dict:
+    def get_pupil(self, change) -> dict | None:
         pupil = change.pupil
+        if pupil is None:  # a batch about many pupils: its details list them
+            return None
         number = pupil.student_number if sees_full_record(self.context["request"].user, pupil) else mask_student_number(pupil.student_number)
         return {"id": pupil.pk, "name": pupil.name, "gender": pupil.get_gender_display(), "birth_date": pupil.birth_date,
                 "grade": pupil.grade, "school": pupil.school.name, "status": pupil.get_status_display(), "student_number": number}
@@ -128,8 +130,8 @@ class InboxStepSerializer(serializers.ModelSerializer):
         change = step.request
         steps = list(change.steps.all())
         return {
-            "id": change.pk, "kind": change.kind, "kind_label": change.kind_label, "pupil_name": change.pupil.name,
-            "pupil_school": change.pupil.school.name, "summary": get_kind(change.kind).summary(change),
+            "id": change.pk, "kind": change.kind, "kind_label": change.kind_label, "pupil_name": change.subject,
+            "pupil_school": (change.pupil.school if change.pupil_id else change.started_unit).name, "summary": get_kind(change.kind).summary(change),
             "progress": f"{sum(s.status == 'approved' for s in steps)}/{len(steps)}",
             "attachments": [
                 {"id": a.pk, "name": a.original_name, "url": reverse("attachment_download", args=[a.pk])}

@@ -89,7 +89,7 @@ def inbox_sign(request):
         except Http404:
             refused.append(f"#{raw}：没有找到")
         except ValidationError as error:
-            refused.append(f"{change}（{change.pupil.name}）：{'；'.join(error.messages)}")
+            refused.append(f"{change}（{change.subject}）：{'；'.join(error.messages)}")
     if done:
         messages.success(request, f"已同意 {done} 项申请。")
     for line in refused:
@@ -150,8 +150,8 @@ def _detail_context(request, change: ChangeRequest, posted: dict | None = None, 
         "details": declaration.details(change),
         "links": declaration.links_for(change, request.user),
         "attachments": change.attachments.all(),
-        "pupil_link": pupils_visible_to(request.user).filter(pk=pupil.pk).exists(),
-        "full": sees_full_record(request.user, pupil),
+        "pupil_link": pupil is not None and pupils_visible_to(request.user).filter(pk=pupil.pk).exists(),
+        "full": pupil is not None and sees_full_record(request.user, pupil),
         "summary": declaration.summary(change),
     }
 

@@ -42,6 +42,7 @@ urlpatterns = [
     path("attachments/<int:attachment_id>/", request_views.attachment_download, name="attachment_download"),
     path("", include("transfers.urls")),
     path("", include("archives.urls")),
+    path("", include("enrollment.urls")),
     # The admin signs in through the login page, with its lockout and audit.
     path("admin/login/", views.admin_login_redirect),
     path("admin/", admin.site.urls),

@@ -28,6 +28,15 @@ class BureauSettings(models.Model):
     # Local limits (e.g. 农安县办法 第十八条: 原则上县城学校之间不允许办理转学).
     forbid_transfers_between_county_town_schools = models.BooleanField("禁止县城学校之间转学", default=False)
     forbid_transfers_within_township = models.BooleanField("禁止同一乡镇内转学", default=False)
+    # Enrolment. 中小学生学籍管理办法 and the 新生上报需知: 小学新生须年满 6 周岁（8 月 31 日前）；
+    # 采集 9 月 1–15 日，上报 9 月 16–30 日；学生入学后 1 个月内建立学籍。
+    entry_age_primary = models.PositiveSmallIntegerField("小学入学年龄（周岁）", default=6)
+    entry_age_cutoff = models.CharField("入学年龄截止日（月-日）", max_length=5, default="08-31", validators=[MONTH_DAY])
+    enrolment_collect_start = models.CharField("新生信息采集开始（月-日）", max_length=5, default="09-01", validators=[MONTH_DAY])
+    enrolment_collect_end = models.CharField("新生信息采集结束（月-日）", max_length=5, default="09-15", validators=[MONTH_DAY])
+    enrolment_submit_start = models.CharField("新生学籍上报开始（月-日）", max_length=5, default="09-16", validators=[MONTH_DAY])
+    enrolment_submit_end = models.CharField("新生学籍上报结束（月-日）", max_length=5, default="09-30", validators=[MONTH_DAY])
+    enrolment_deadline_days = models.PositiveSmallIntegerField("到校后须建立学籍的天数", default=30)
 
     class Meta:
         verbose_name = "教育局设置"

@@ -30,7 +30,10 @@ class ChangeRequest(models.Model):
     """One change of a pupil's record that needs approval (a transfer, a suspension, …)."""
 
     kind = models.CharField("类型", max_length=40, db_index=True)
-    pupil = models.ForeignKey("xueji.Pupil", verbose_name="学生", on_delete=models.PROTECT, related_name="requests")
+    # Empty for a request about many pupils at once (an enrolment batch): its payload names them.
+    pupil = models.ForeignKey(
+        "xueji.Pupil", verbose_name="学生", null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
+    )
     payload = models.JSONField("申请内容", default=dict, blank=True)
     status = models.CharField("状态", max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING)
     started_by = models.ForeignKey("xueji.User", verbose_name="发起人", on_delete=models.PROTECT, related_name="+")
@@ -68,6 +71,11 @@ class ChangeRequest(models.Model):
         from xueji.approval_kinds import kind_label
 
         return f"{kind_label(self.kind)} #{self.pk}"
+
+    @property
+    def subject(self) -> str:
+        """Whom the request is about, for lists and notices: the pupil, or the batch's name."""
+        return self.pupil.name if self.pupil_id else self.payload.get("subject", "")
 
     @property
     def kind_label(self) -> str:

@@ -63,14 +63,14 @@ def request_start(
     kind: str,
     actor: User,
     unit: Unit,
-    pupil: Pupil,
+    pupil: Pupil | None,
     payload: dict[str, Any],
     files: list[CheckedFile] = (),
     resubmission_of: ChangeRequest | None = None,
 ) -> ChangeRequest:
-    """Open a request of ``kind`` for ``pupil``, started by ``actor`` for ``unit``, with its chain
-    of steps (the first one starts now) and its attachments. The kind's own checks come before
-    (the kinds' start services call this)."""
+    """Open a request of ``kind`` for ``pupil`` (None for a batch about many), started by
+    ``actor`` for ``unit``, with its chain of steps (the first one starts now) and its
+    attachments. The kind's own checks come before (the kinds' start services call this)."""
     declaration = get_kind(kind)
     request = ChangeRequest(
         kind=kind, pupil=pupil, payload=payload, started_by=actor, started_unit=unit, resubmission_of=resubmission_of
@@ -92,7 +92,10 @@ def request_start(
         )
         for position, spec in enumerate(chain)
     )
-    parties = {unit.pk, pupil.school_id, *(u.pk for u in declaration.involved_units(request)), *(s.unit_id for s in steps)}
+    parties = {
+        unit.pk, *([pupil.school_id] if pupil else []),
+        *(u.pk for u in declaration.involved_units(request)), *(s.unit_id for s in steps),
+    }
     RequestParty.objects.bulk_create(RequestParty(request=request, unit_id=unit_id) for unit_id in parties)
     _activate(steps[0], timezone.now())
     if files:
@@ -156,8 +159,9 @@ def request_decide(
     if not approve:
         following.update(status=StepStatus.CANCELLED)
         _finish(request, RequestStatus.REJECTED, now)
+        declaration.closed_without_effect(request)
         _notify(request, key=f"decided:{request.pk}", kind=Notice.Kind.DECIDED, unit=request.started_unit,
-                message=f"{request}（{request.pupil.name}）被退回：{comment}")
+                message=f"{request}（{request.subject}）被退回：{comment}")
     elif (next_step := following.first()) is not None:
         request.current_position = next_step.position
         request.save(update_fields=["current_position", "payload"])
@@ -217,6 +221,7 @@ def request_withdraw(*, actor: User, request_id: int) -> ChangeRequest:
         raise ValidationError("已有审批意见的申请不能撤回。", code="already_decided")
     request.steps.update(status=StepStatus.CANCELLED)
     _finish(request, RequestStatus.WITHDRAWN, timezone.now())
+    get_kind(request.kind).closed_without_effect(request)
     audit_record(action="request.withdraw", obj=request, user=actor)
     return request
 
@@ -331,12 +336,12 @@ WITH {_KINDS_TABLE},
     inserted AS (
         INSERT INTO xueji_notice (key, kind, unit_id, role, request_id, message, created_at)
         SELECT 'reminder:' || m.id || ':' || m.unit_id, 'reminder', m.unit_id, m.role, m.request_id,
-               left(COALESCE(k.label, r.kind) || ' #' || m.request_id || '（' || p.name || '）的“' || m.label || '”将于 '
+               left(COALESCE(k.label, r.kind) || ' #' || m.request_id || '（' || COALESCE(p.name, r.payload->>'subject', '') || '）的“' || m.label || '”将于 '
                || to_char(m.due_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD') || ' 到期，还剩 ' || m.days_left || ' 个工作日。', 300),
                %(created)s
         FROM marked AS m
         JOIN xueji_changerequest AS r ON r.id = m.request_id
-        JOIN xueji_pupil AS p ON p.id = r.pupil_id
+        LEFT JOIN xueji_pupil AS p ON p.id = r.pupil_id
         LEFT JOIN kinds AS k ON k.code = r.kind
         ON CONFLICT (key) DO NOTHING
     )
@@ -354,11 +359,11 @@ WITH {_KINDS_TABLE},
         RETURNING s.id, s.request_id, s.unit_id, s.role, s.label, s.due_at, u.unit_name, u.above_id
     ),
     described AS (
-        SELECT m.*, COALESCE(k.label, r.kind) || ' #' || m.request_id AS name, p.name AS pupil,
+        SELECT m.*, COALESCE(k.label, r.kind) || ' #' || m.request_id AS name, COALESCE(p.name, r.payload->>'subject', '') AS pupil,
                to_char(m.due_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD') AS due
         FROM marked AS m
         JOIN xueji_changerequest AS r ON r.id = m.request_id
-        JOIN xueji_pupil AS p ON p.id = r.pupil_id
+        LEFT JOIN xueji_pupil AS p ON p.id = r.pupil_id
         LEFT JOIN kinds AS k ON k.code = r.kind
     ),
     inserted AS (

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from enrollment import views
+
+urlpatterns = [
+    path("enrolment/", views.enrolment_home, name="enrolment_home"),
+    path("enrolment/template/", views.enrolment_template, name="enrolment_template"),
+    path("enrolment/upload/", views.enrolment_upload, name="enrolment_upload"),
+    path("enrolment/imports/<int:import_id>/", views.enrolment_import, name="enrolment_import"),
+    path("enrolment/imports/<int:import_id>/status/", views.enrolment_import_status, name="enrolment_import_status"),
+    path("enrolment/imports/<int:import_id>/errors.xlsx", views.enrolment_import_annotated, name="enrolment_import_annotated"),
+    path("enrolment/entries/new/", views.enrolment_entry_edit, name="enrolment_entry_new"),
+    path("enrolment/entries/<int:entry_id>/", views.enrolment_entry_edit, name="enrolment_entry_edit"),
+    path("enrolment/entries/<int:entry_id>/delete/", views.enrolment_entry_delete, name="enrolment_entry_delete"),
+    path("enrolment/classes/", views.enrolment_classes, name="enrolment_classes"),
+    path("enrolment/submit/", views.enrolment_submit, name="enrolment_submit"),
+    path("enrolment/batches/<int:request_id>/", views.enrolment_batch, name="enrolment_batch"),
+    path("enrolment/bureau/", views.enrolment_bureau, name="enrolment_bureau"),
+    path("enrolment/bureau/confirm/", views.enrolment_identity_confirm, name="enrolment_identity_confirm"),
+]

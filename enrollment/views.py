@@ -1,0 +1,341 @@
+"""Pages of 新生建籍: the registrar's enrolment page (template, upload, the form, classes,
+submission), the upload's progress and errors, the batch's list of pupils, and the bureau's page
+(batches waiting, identity confirmation)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from enrollment import services
+from enrollment.forms import AssignForm, ClassesForm, EntryForm, UploadForm, entry_initial
+from enrollment.models import EnrolmentEntry, EnrolmentImport, EntryStatus
+from enrollment.validation import Intake, IntakeInvalid, IntakeRow
+from xueji.codes import GRADE_LABELS
+from xueji.models import BUREAU_ROLES, ChangeRequest, Pupil, Role
+from xueji.scoping import current_membership, get_request_for_user, memberships_of, object_id, pupils_visible_to
+from xueji.selectors import class_cap
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SCHOOL_ROLES_HERE = (Role.REGISTRAR, Role.HEADMASTER)
+
+
+def _membership(request, roles) -> "Membership":
+    current = current_membership(request)
+    if current is not None and current.role in roles:
+        return current
+    found = next((m for m in memberships_of(request.user) if m.role in roles), None)
+    if found is None:
+        raise PermissionDenied("您没有办理新生建籍的权限。")
+    return found
+
+
+def _intake(request, school) -> Intake:
+    """The intake the page works on: this autumn's, grade 1 (primary) or 7 (junior); a
+    nine-year school chooses with ?grade=7."""
+    grades = [g for g in (1, 7) if g in school.grades]
+    if not grades:
+        raise Http404("该学校没有起始年级。")
+    wanted = request.GET.get("grade") or request.POST.get("grade")
+    grade = int(wanted) if wanted in ("1", "7") and int(wanted) in grades else grades[0]
+    return Intake(school=school, intake_year=services.current_intake_year(), grade=grade)
+
+
+def _home_url(intake: Intake) -> str:
+    return f"{reverse('enrolment_home')}?grade={intake.grade}"
+
+
+def _attachment(content: bytes, name: str, content_type: str = XLSX) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@login_required
+def enrolment_home(request):
+    membership = _membership(request, SCHOOL_ROLES_HERE)
+    school = membership.unit
+    intake = _intake(request, school)
+    entries = (EnrolmentEntry.objects.filter(school=school, intake_year=intake.intake_year, grade=intake.grade)
+               .select_related("school_class", "pupil").order_by("school_class__number", "status", "pk"))
+    classes = list(services.intake_classes(school, intake.intake_year, intake.grade))
+    loads = services.class_loads(classes)
+    for school_class in classes:
+        school_class.load, school_class.cap = loads[school_class.pk], class_cap(school_class)
+    windows = services.intake_windows(school, intake.intake_year)
+    context = {
+        "school": school, "intake": intake, "grade_label": GRADE_LABELS[intake.grade],
+        "grades": [(g, GRADE_LABELS[g]) for g in (1, 7) if g in school.grades],
+        "is_registrar": membership.role == Role.REGISTRAR,
+        "entries": entries, "summary": services.entries_summary(school, intake.intake_year, intake.grade),
+        "classes": classes, "windows": windows, "today": timezone.localdate(),
+        "imports": EnrolmentImport.objects.filter(school=school, intake_year=intake.intake_year).defer("content")[:5],
+        "upload_form": UploadForm(), "classes_form": ClassesForm(),
+        "batches": ChangeRequest.objects.filter(kind=services.ENROLMENT_KIND, started_unit=school,
+                                                payload__intake_year=intake.intake_year)[:5],
+    }
+    return render(request, "enrollment/home.html", context)
+
+
+@login_required
+def enrolment_template(request):
+    from enrollment.xlsx_template import build_template
+
+    school = _membership(request, SCHOOL_ROLES_HERE).unit
+    year = services.current_intake_year()
+    return _attachment(build_template(year), f"{year}年新生信息采集模板-{school.name}.xlsx")
+
+
+@login_required
+@require_POST
+def enrolment_upload(request):
+    school = _membership(request, (Role.REGISTRAR,)).unit
+    intake = _intake(request, school)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "；".join(m for ms in form.errors.values() for m in ms))
+        return redirect(_home_url(intake))
+    upload = form.cleaned_data["file"]
+    try:
+        imported = services.import_start(actor=request.user, school=school, intake_year=intake.intake_year,
+                                         grade=intake.grade, file_name=upload.name, content=upload.read())
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect(_home_url(intake))
+    return redirect("enrolment_import", imported.pk)
+
+
+def _get_import(request, import_id) -> EnrolmentImport:
+    school = _membership(request, SCHOOL_ROLES_HERE).unit
+    try:
+        return EnrolmentImport.objects.defer("content").get(pk=object_id(import_id), school=school)
+    except EnrolmentImport.DoesNotExist:
+        raise Http404("没有这次导入。") from None
+
+
+@login_required
+def enrolment_import(request, import_id: int):
+    upload = _get_import(request, import_id)
+    if request.method == "POST" and upload.status == EnrolmentImport.Status.QUEUED:
+        # The worker has not taken it (the broker was away): check it here and now.
+        services.import_run(upload.pk)
+        return redirect("enrolment_import", upload.pk)
+    errors = upload.errors
+    rows = sorted({e["row"] for e in errors if e["row"]})
+    return render(request, "enrollment/import.html", {
+        "upload": upload, "errors": errors, "error_rows": len(rows),
+        "sees_other_school": False, "grade": upload.grade,
+        "waiting": upload.status in (EnrolmentImport.Status.QUEUED, EnrolmentImport.Status.RUNNING),
+    })
+
+
+@login_required
+def enrolment_import_status(request, import_id: int):
+    """The progress bar's poll: a few bytes, cheap on a slow line."""
+    upload = _get_import(request, import_id)
+    return JsonResponse({"status": upload.status, "progress": upload.progress, "done": upload.status in ("done", "failed")})
+
+
+@login_required
+def enrolment_import_annotated(request, import_id: int):
+    """The uploaded file back, with every bad cell marked and its reason in a comment."""
+    from enrollment.xlsx_errors import annotate_errors
+
+    upload = _get_import(request, import_id)
+    if upload.status != EnrolmentImport.Status.FAILED:
+        raise Http404("这次导入没有错误。")
+    content = bytes(EnrolmentImport.objects.values_list("content", flat=True).get(pk=upload.pk))
+    errors = [(e["row"], e["key"], e["message"]) for e in upload.errors if e["row"]]
+    try:
+        marked = annotate_errors(content, errors)
+    except ValidationError:
+        raise Http404("无法在这个文件上标注错误。") from None
+    stem = upload.file_name.rsplit(".", 1)[0]
+    return _attachment(marked, f"{stem}-错误标注.xlsx")
+
+
+@login_required
+def enrolment_entry_edit(request, entry_id: int | None = None):
+    """The browser form: add a new pupil, or correct one not yet submitted."""
+    school = _membership(request, (Role.REGISTRAR,)).unit
+    entry = None
+    if entry_id is not None:
+        entry = EnrolmentEntry.objects.filter(pk=object_id(entry_id), school=school).first()
+        if entry is None:
+            raise Http404("没有这名新生。")
+        intake = Intake(school=school, intake_year=entry.intake_year, grade=entry.grade)
+    else:
+        intake = _intake(request, school)
+    form = EntryForm(request.POST or None, initial=entry_initial(entry) if entry else None)
+    row_errors = []
+    if request.method == "POST" and form.is_valid():
+        from enrollment.columns import row_to_new_pupil_data
+
+        raw = form.raw_values()
+        data, guardians, cell_errors = row_to_new_pupil_data(raw)
+        try:
+            saved = services.entry_save(actor=request.user, school=school, intake=intake, entry=entry,
+                                        row=IntakeRow(row=1, data=data, guardians=guardians, cell_errors=cell_errors, raw=raw))
+        except IntakeInvalid as error:
+            for problem in error.row_errors:
+                if problem.key in form.fields:
+                    form.add_error(problem.key, problem.message)
+                else:
+                    row_errors.append(problem.message)
+        except ValidationError as error:
+            row_errors.extend(error.messages)
+        else:
+            messages.success(request, f"已保存新生 {saved.name}。")
+            if "another" in request.POST:
+                return redirect(f"{reverse('enrolment_entry_new')}?grade={intake.grade}")
+            return redirect(_home_url(intake))
+    pupil_fields = [form[key] for key in form.fields if not form.fields[key].guardian]
+    guardian_fields = {position: [form[key] for key in form.fields if form.fields[key].guardian == position] for position in (1, 2)}
+    return render(request, "enrollment/entry_form.html", {
+        "form": form, "entry": entry, "intake": intake, "school": school, "row_errors": row_errors,
+        "pupil_fields": pupil_fields, "guardian_fields": guardian_fields,
+    })
+
+
+@login_required
+@require_POST
+def enrolment_entry_delete(request, entry_id: int):
+    school = _membership(request, (Role.REGISTRAR,)).unit
+    entry = EnrolmentEntry.objects.filter(pk=object_id(entry_id), school=school).first()
+    if entry is None:
+        raise Http404("没有这名新生。")
+    try:
+        services.entry_delete(actor=request.user, entry=entry)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, f"已删除新生 {entry.name}。")
+    return redirect(f"{reverse('enrolment_home')}?grade={entry.grade}")
+
+
+@login_required
+@require_POST
+def enrolment_classes(request):
+    """Create classes, put ticked pupils into a class, or balance all in one click."""
+    school = _membership(request, (Role.REGISTRAR,)).unit
+    intake = _intake(request, school)
+    action = request.POST.get("action")
+    try:
+        if action == "create":
+            form = ClassesForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([m for ms in form.errors.values() for m in ms])
+            created = services.classes_create(actor=request.user, school=school, intake_year=intake.intake_year,
+                                              grade=intake.grade, count=form.cleaned_data["count"])
+            messages.success(request, f"已新建 {len(created)} 个班级。")
+        elif action == "assign":
+            ids = list(services.open_entries(school, intake.intake_year, intake.grade).values_list("pk", flat=True))
+            form = AssignForm(request.POST, entry_ids=ids)
+            if not form.is_valid():
+                raise ValidationError([m for ms in form.errors.values() for m in ms])
+            school_class = services.intake_classes(school, intake.intake_year, intake.grade).filter(
+                pk=form.cleaned_data["school_class"]).first()
+            if school_class is None:
+                raise ValidationError("请选择本校本年级的班级。")
+            moved = services.entries_assign(actor=request.user, school=school, entry_ids=form.cleaned_data["entries"],
+                                            school_class=school_class)
+            messages.success(request, f"已将 {moved} 名新生分入{school_class.name}。")
+        elif action == "balance":
+            placed = services.entries_balance(actor=request.user, school=school, intake_year=intake.intake_year,
+                                              grade=intake.grade)
+            messages.success(request, f"已将 {sum(placed.values())} 名新生均衡分到 {len(placed)} 个班级。")
+        else:
+            raise ValidationError("未知的操作。")
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    return redirect(_home_url(intake))
+
+
+@login_required
+@require_POST
+def enrolment_submit(request):
+    school = _membership(request, (Role.REGISTRAR,)).unit
+    intake = _intake(request, school)
+    try:
+        batch = services.batch_submit(actor=request.user, school=school, intake_year=intake.intake_year, grade=intake.grade)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect(_home_url(intake))
+    messages.success(request, f"已上报{batch.subject}，等待{batch.steps.get(position=0).label}。")
+    return redirect("request_detail", batch.pk)
+
+
+@login_required
+def enrolment_batch(request, request_id: int):
+    """The pupils of a submitted batch; at the bureau's step, approve or return with a reason
+    per pupil."""
+    from xueji.services.approvals import may_decide, request_decide
+
+    change = get_request_for_user(request.user, request_id)
+    if change.kind != services.ENROLMENT_KIND:
+        raise Http404("这不是新生建籍申请。")
+    entries = list(services.entries_of_batch(change).select_related("school_class", "pupil").order_by("school_class__number", "pk"))
+    current = change.steps.select_related("unit").filter(status="pending").first()
+    can_decide = current is not None and may_decide(request.user, current)
+    errors = []
+    if request.method == "POST" and can_decide:
+        approve = request.POST.get("decision") == "approve"
+        returns = {str(e.pk): request.POST.get(f"return_{e.pk}", "") for e in entries}
+        try:
+            with transaction.atomic():
+                request_decide(actor=request.user, request_id=change.pk, approve=approve,
+                               comment=request.POST.get("comment", ""), details={"returns": returns})
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(request, "已同意，学籍已建立。" if approve and current.position == change.steps.count() - 1
+                             else ("已同意。" if approve else "已退回学校修改。"))
+            return redirect("request_detail", change.pk)
+    return render(request, "enrollment/batch.html", {
+        "change": change, "entries": entries, "can_decide": can_decide, "current": current, "errors": errors,
+        "posted": request.POST if request.method == "POST" else {},
+    })
+
+
+@login_required
+def enrolment_bureau(request):
+    """The bureau's enrolment page: batches waiting, and new pupils whose identity to confirm."""
+    membership = _membership(request, BUREAU_ROLES)
+    batches = (ChangeRequest.objects.filter(kind=services.ENROLMENT_KIND, status="pending",
+                                            parties__unit=membership.unit)
+               .select_related("started_unit").order_by("started_at")[:100])
+    to_confirm = (pupils_visible_to(request.user).filter(student_number__startswith="L", enrolment__isnull=False)
+                  .select_related("school", "school_class").order_by("school__name", "name")[:500])
+    return render(request, "enrollment/bureau.html", {"batches": batches, "to_confirm": to_confirm, "unit": membership.unit})
+
+
+@login_required
+@require_POST
+def enrolment_identity_confirm(request):
+    _membership(request, BUREAU_ROLES)
+    ids = [int(v) for v in request.POST.getlist("pupil") if v.isdigit() and len(v) < 19]
+    if not ids:
+        messages.error(request, "请先勾选学生。")
+        return redirect("enrolment_bureau")
+    try:
+        done = services.identity_confirm(actor=request.user, pupil_ids=ids)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, f"已确认 {done} 名学生的身份，赋予正式学籍号（G/J）。")
+    return redirect("enrolment_bureau")
+
+
+def pupils_of_entries(entries) -> list[Pupil]:
+    return [e.pupil for e in entries if e.pupil_id]

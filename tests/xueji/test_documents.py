@@ -1,0 +1,266 @@
+"""The printed documents of enrolment: 学生基本信息表 and 花名册 (PDF and xlsx).
+
+The PDFs are read back with poppler-utils (pdfinfo, pdftotext, pdffonts, pdfimages), as a person
+would read the printed page: what is on it, on which page, in which font.
+"""
+
+import subprocess
+import tempfile
+from datetime import date
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+from django.core.files.base import ContentFile
+
+from tests.factories import guardian_data, make_pupil
+from xueji.codes import Gender, GuardianRelation, IdType, PupilStatus
+from xueji.documents import class_roster_pdf, class_roster_xlsx, student_info_sheets_pdf
+from xueji.models import Division, Guardian, Pupil
+from xueji.pdf import DOCUMENT_BASE_URL, LocalOnlyFetcher
+
+SCHOOL_YEAR = "2026—2027学年"
+
+
+def _poppler(tool: str, pdf: bytes, *args: str) -> str:
+    """Run a poppler tool on the PDF (written to a file: not every tool reads standard input)."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        output = ["-"] if tool == "pdftotext" else []
+        result = subprocess.run([tool, *args, file.name, *output], capture_output=True, check=True)
+    return result.stdout.decode()
+
+
+def page_count(pdf: bytes) -> int:
+    info = _poppler("pdfinfo", pdf)
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+def page_size(pdf: bytes) -> str:
+    info = _poppler("pdfinfo", pdf)
+    return next(line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("Page size:"))
+
+
+def page_text(pdf: bytes, page: int) -> str:
+    return _poppler("pdftotext", pdf, "-f", str(page), "-l", str(page), "-layout")
+
+
+def with_guardians(*pupils: Pupil) -> list[Pupil]:
+    for pupil in pupils:
+        pupil.guardians_list = list(pupil.guardians.all())
+    return list(pupils)
+
+
+@pytest.fixture
+def class_a1(world):
+    """Class A1-3(1): 张小明 of the world, a girl with a rare character in her name (𠮷, outside
+    the Basic Multilingual Plane) and a pupil with a single guardian and no ID number."""
+    school, school_class = world.units["a1"], world.classes["a1_3_1"]
+    rare = make_pupil(school, school_class, name="𠮷雨涵", gender=Gender.FEMALE)
+    no_id = make_pupil(
+        school, school_class, name="欧阳子轩", id_type=IdType.NONE, id_number="",
+        guardians=[guardian_data(relation=GuardianRelation.MOTHER, name="欧阳丽华")],
+    )
+    return with_guardians(world.pupils["a1"], rare, no_id)
+
+
+def test_info_sheets_print_one_page_per_pupil_with_their_record_and_signature_boxes(world, class_a1):
+    pdf = student_info_sheets_pdf(
+        class_a1, school=world.units["a1"], school_class=world.classes["a1_3_1"], title_year=2026
+    )
+
+    assert pdf.startswith(b"%PDF-")
+    assert page_count(pdf) == len(class_a1)
+    assert page_size(pdf).startswith("595.276 x 841.89")  # A4 portrait
+    for number, pupil in enumerate(class_a1, start=1):
+        text = page_text(pdf, number)
+        assert "2026年学生基本信息表" in text
+        assert "农安县实验小学" in text and "三年级（1）班" in text
+        assert pupil.name in text
+        assert pupil.student_number in text
+        assert pupil.get_gender_display() in text and f"{pupil.birth_date:%Y-%m-%d}" in text
+        for guardian in pupil.guardians_list:
+            assert guardian.name in text and guardian.id_number in text and guardian.phone in text
+        assert "照片" in text  # nobody has a photo: the empty 2-inch box says where it goes
+        assert "以上信息经核对无误" in text
+        assert "监护人签字：" in text and "班主任签字：" in text
+        assert f"第{number}页共{len(class_a1)}页" in text.replace(" ", "")  # pdftotext drops the spaces
+        # Nobody else's record on this page.
+        assert not any(other.name in text for other in class_a1 if other is not pupil)
+
+    # Simplified Chinese is drawn with the Noto CJK fonts, embedded; no other font sneaks in.
+    fonts = _poppler("pdffonts", pdf)
+    font_lines = fonts.splitlines()[2:]
+    assert font_lines and all("Noto" in line and "CJK-SC" in line for line in font_lines), fonts
+
+
+def test_info_sheet_prints_the_pupils_id_number_and_each_guardians_id_number(world, class_a1):
+    pupil = class_a1[0]
+    text = page_text(student_info_sheets_pdf([pupil], school=world.units["a1"], title_year=2026), 1)
+
+    assert pupil.id_number in text
+    assert "居民身份证" in text
+    assert "吉林省长春市农安县" in text  # household registration and birthplace, by full name
+    assert "父亲" in text and "母亲" in text
+
+
+def test_info_sheet_without_a_class_argument_prints_each_pupils_own_class(world):
+    pupils = with_guardians(world.pupils["a1"], world.pupils["a1_other"])
+
+    pdf = student_info_sheets_pdf(pupils, school=world.units["a1"], title_year=2026)
+
+    assert "三年级（1）班" in page_text(pdf, 1)
+    assert "三年级（2）班" in page_text(pdf, 2)
+
+
+def _unsaved_entry() -> Pupil:
+    """An enrolment entry not yet approved: an unsaved Pupil with unsaved guardians, no 学籍号."""
+    county = Division.objects.get(code="220122")
+    pupil = Pupil(
+        name="陈思语", gender=Gender.FEMALE, birth_date=date(2019, 10, 3), id_type=IdType.RESIDENT_ID,
+        id_number="220122201910030020", birthplace=county, native_place=county, hukou_division=county,
+        hukou_type="2", address="农安镇兴华街8号", grade=1, entry_date=date(2026, 9, 1), student_number="",
+    )
+    pupil.guardians_list = [
+        Guardian(relation=GuardianRelation.FATHER, name="陈立新", id_type=IdType.RESIDENT_ID,
+                 id_number="22012219900101003X", phone="13812345678", workplace="农安县供电局", hukou_division=county),
+    ]
+    return pupil
+
+
+def test_info_sheet_of_an_unsaved_enrolment_entry_says_pending_and_reads_no_database(
+    world, django_assert_num_queries
+):
+    entry = _unsaved_entry()
+
+    with django_assert_num_queries(0):
+        pdf = student_info_sheets_pdf([entry], school=world.units["a1"], school_class=world.classes["a1_3_1"],
+                                      title_year=2026)
+
+    text = page_text(pdf, 1)
+    assert page_count(pdf) == 1
+    assert "陈思语" in text and "待建籍" in text
+    assert "陈立新" in text and "13812345678" in text
+    assert "非农业户口" in text
+
+
+def _longest(model, field: str, text: str) -> str:
+    """``text`` repeated to the field's full length."""
+    length = model._meta.get_field(field).max_length
+    return (text * length)[:length]
+
+
+def test_info_sheet_with_every_text_field_at_its_longest_still_fits_one_page(world):
+    entry = _unsaved_entry()
+    entry.name = _longest(Pupil, "name", "欧阳")
+    entry.former_name = _longest(Pupil, "former_name", "司马")
+    entry.address = _longest(Pupil, "address", "农安镇黄龙路与兴华街交汇处幸福家园小区")
+    entry.hukou_address = _longest(Pupil, "hukou_address", "合隆镇陈家店村三社")
+    entry.guardians_list = [
+        Guardian(relation=relation, name=_longest(Guardian, "name", name), id_type=IdType.PASSPORT,
+                 id_number=_longest(Guardian, "id_number", "E12345678"), phone=_longest(Guardian, "phone", "0431"),
+                 workplace=_longest(Guardian, "workplace", "农安县人民政府办公室综合科"),
+                 hukou_division=Division.objects.get(code="654022"))  # 察布查尔锡伯自治县, a long full name
+        for relation, name in [(GuardianRelation.FATHER, "陈立新"), (GuardianRelation.MOTHER, "司马晓燕")]
+    ]
+
+    pdf = student_info_sheets_pdf([entry, _unsaved_entry()], school=world.units["a1"], title_year=2026)
+
+    assert page_count(pdf) == 2
+    text = page_text(pdf, 1).replace(" ", "")
+    assert "班主任签字" in text and "幸福家园小区" in text
+
+
+def test_info_sheet_prints_the_photo_in_the_photo_box(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "private"
+    pupil = world.pupils["a1"]
+    image = BytesIO()
+    Image.new("RGB", (358, 441), (67, 142, 219)).save(image, format="JPEG")  # blue background
+    pupil.photo.save("证件照.jpg", ContentFile(image.getvalue()))
+    pupil.guardians_list = list(pupil.guardians.all())
+
+    pdf = student_info_sheets_pdf([pupil], school=world.units["a1"], title_year=2026)
+
+    images = _poppler("pdfimages", pdf, "-list").splitlines()[2:]
+    assert len(images) == 1 and images[0].split()[3:5] == ["358", "441"]
+    assert "照片" not in page_text(pdf, 1)  # the picture, not the empty box's label
+
+
+def test_roster_is_landscape_and_repeats_its_header_on_every_page(world, class_a1):
+    # 45 rows (a full primary class): the same three pupils again and again fill the pages.
+    rows = [class_a1[i % 3] for i in range(45)]
+
+    pdf = class_roster_pdf(rows, school=world.units["a1"], school_class=world.classes["a1_3_1"],
+                           school_year_label=SCHOOL_YEAR)
+
+    assert pdf.startswith(b"%PDF-")
+    assert page_size(pdf).startswith("841.89 x 595.276")  # A4 landscape
+    pages = page_count(pdf)
+    assert pages >= 2
+    texts = [page_text(pdf, number) for number in range(1, pages + 1)]
+    for number, text in enumerate(texts, start=1):
+        for column in ("序号", "学籍号", "姓名", "性别", "出生日期", "民族", "身份证件号", "户口所在地", "监护人", "联系电话", "备注"):
+            assert column in text
+        assert "三年级（1）班" in text and "农安县实验小学" in text  # the running header names every page
+        assert f"第{number}页共{pages}页" in text.replace(" ", "")
+    everything = "".join(texts)
+    assert "2026—2027学年学生花名册" in texts[0]
+    assert "人数：45" in texts[0]
+    for pupil in class_a1:
+        assert pupil.name in everything and pupil.student_number in everything
+    assert "王建国（父亲）" in everything and "欧阳丽华（母亲）" in everything
+    last_row_line = next(line for line in texts[-1].splitlines() if line.strip().startswith("45 "))
+    assert class_a1[45 % 3 - 1].name in last_row_line
+    # The signature and stamp boxes close the last page only.
+    for box in ("制表人：", "校长签字：", "学校盖章："):
+        assert box in texts[-1]
+        assert all(box not in text for text in texts[:-1])
+
+
+def test_roster_notes_pupils_not_at_school_and_entries_without_a_number(world, class_a1):
+    suspended = class_a1[0]
+    suspended.status = PupilStatus.SUSPENDED  # not saved: the document prints what it is given
+    pdf = class_roster_pdf([suspended, _unsaved_entry()], school=world.units["a1"],
+                           school_class=world.classes["a1_3_1"], school_year_label=SCHOOL_YEAR)
+
+    text = page_text(pdf, 1)
+    assert "休学" in text
+    assert "待建籍" in text and "陈思语" in text
+
+
+def test_roster_xlsx_keeps_id_numbers_and_student_numbers_as_text(world, class_a1):
+    content = class_roster_xlsx(class_a1, school=world.units["a1"], school_class=world.classes["a1_3_1"],
+                                school_year_label=SCHOOL_YEAR)
+
+    sheet = load_workbook(BytesIO(content)).active
+    assert "农安县实验小学" in sheet["A1"].value and "三年级（1）班" in sheet["A1"].value
+    headers = [cell.value for cell in sheet[2]]
+    assert headers == ["序号", "学籍号", "姓名", "性别", "出生日期", "民族", "身份证件号", "户口所在地", "监护人", "联系电话", "备注"]
+    assert sheet.freeze_panes == "A3"
+    column = {header: index for index, header in enumerate(headers)}
+    rows = list(sheet.iter_rows(min_row=3))
+    assert len(rows) == len(class_a1)
+    for row, pupil in zip(rows[:2], class_a1):
+        assert row[column["姓名"]].value == pupil.name
+        for header, expected in (("学籍号", pupil.student_number), ("身份证件号", pupil.id_number)):
+            cell = row[column[header]]
+            assert cell.value == expected and cell.data_type == "s" and cell.number_format == "@"
+        assert row[column["联系电话"]].data_type == "s" and row[column["联系电话"]].number_format == "@"
+        assert row[column["出生日期"]].value.date() == pupil.birth_date
+    # 欧阳子轩 has no ID number: an empty text cell, ready for one to be typed in as text.
+    no_id = rows[2][column["身份证件号"]]
+    assert no_id.value is None and no_id.number_format == "@"
+    assert sheet.column_dimensions["B"].width >= 20 and sheet.column_dimensions["G"].width >= 20
+
+
+def test_documents_fetch_only_static_files_and_private_uploads():
+    fetcher = LocalOnlyFetcher()
+
+    stylesheet = fetcher.fetch(DOCUMENT_BASE_URL + "static/css/print.css")
+    assert b"Noto Sans CJK SC" in stylesheet.read()
+    for url in ("file:///etc/passwd", "https://example.com/static/css/print.css",
+                DOCUMENT_BASE_URL + "etc/passwd", DOCUMENT_BASE_URL + "private-not-served/../../../etc/passwd"):
+        with pytest.raises(Exception):
+            fetcher.fetch(url)
