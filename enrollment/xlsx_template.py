@@ -104,7 +104,7 @@ def _write_data_sheet(sheet, option_ranges: dict) -> None:
         if column.kind in (CODE, BOOL):
             validation = DataValidation(
                 type="list",
-                formula1=f"={option_ranges[_options_key(column)]}",
+                formula1=option_ranges[_options_key(column)],  # no "=": OOXML stores it bare
                 allow_blank=True,
                 showDropDown=False,  # (sic) False shows the arrow
                 showErrorMessage=True,

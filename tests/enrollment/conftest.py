@@ -49,3 +49,39 @@ def collecting():
 @pytest.fixture
 def intake(world):
     return Intake(school=world.units["a1"], intake_year=2026, grade=1)
+
+
+def row_cells(row: IntakeRow) -> dict[str, str]:
+    """An IntakeRow as a registrar types it into the template: every cell as text."""
+    from enrollment.columns import GUARDIAN_KEYS
+
+    def text(value):
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+    cells = {key: text(value) for key, value in row.data.items()}
+    for position, guardian in enumerate(row.guardians, start=1):
+        cells.update({f"guardian{position}_{key}": text(guardian[key]) for key in GUARDIAN_KEYS if guardian.get(key) is not None})
+    return cells
+
+
+def filled_template(rows: list[IntakeRow], year: int = 2026) -> bytes:
+    """The year's template, downloaded and filled in with openpyxl from row 2."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from enrollment.columns import COLUMNS
+    from enrollment.xlsx_template import build_template
+
+    workbook = load_workbook(BytesIO(build_template(year)))
+    sheet = workbook["学生信息"]
+    for offset, row in enumerate(rows):
+        cells = row_cells(row)
+        for index, column in enumerate(COLUMNS, start=1):
+            if column.key in cells:
+                sheet.cell(row=2 + offset, column=index, value=cells[column.key])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,102 @@
+"""The registrar's pages: the template download, an upload refused whole with every error and
+the annotated copy, the corrected upload, a re-upload of the same file, the browser form, and
+that nobody of another school reaches any of it."""
+
+from io import BytesIO
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from enrollment.models import EnrolmentEntry, EnrolmentImport
+from tests.enrollment.conftest import COLLECTING, admit, filled_template, new_pupil_row
+
+pytestmark = pytest.mark.usefixtures("collecting")
+
+
+def upload(client, content: bytes, name="新生.xlsx", grade=1):
+    return client.post(f"/enrolment/upload/?grade={grade}", {"file": SimpleUploadedFile(name, content)})
+
+
+def test_registrar_downloads_the_years_template(world, login):
+    response = login(world.user("registrar_a1")).get("/enrolment/template/")
+    assert response.status_code == 200
+    workbook = load_workbook(BytesIO(response.content))
+    assert "学生信息" in workbook.sheetnames and workbook["学生信息"]["A1"].value == "*姓名"
+
+
+def test_upload_with_errors_writes_nothing_lists_all_and_annotates_the_file(world, login):
+    rows = [new_pupil_row(2), new_pupil_row(3), new_pupil_row(4)]
+    admit(world.units["a1"], rows, by=world.user("officer_a"))
+    rows[1].data["ethnicity"] = "99"           # not a code
+    rows[2].guardians[0]["phone"] = ""         # guardian 1 incomplete
+    client = login(world.user("registrar_a1"))
+
+    response = upload(client, filled_template(rows))
+    upload_row = EnrolmentImport.objects.get()
+    page = client.get(response["Location"]).content.decode()
+
+    assert upload_row.status == "failed" and not EnrolmentEntry.objects.exists()
+    assert "第 3 行" in page and "第 4 行" in page and "全部未导入" in page
+    annotated = client.get(f"/enrolment/imports/{upload_row.pk}/errors.xlsx")
+    sheet = load_workbook(BytesIO(annotated.content))["学生信息"]
+    commented = {cell.coordinate for row in sheet.iter_rows() for cell in row if cell.comment and cell.row > 1}
+    assert any(c.endswith("3") for c in commented) and any(c.endswith("4") for c in commented)
+
+    # Corrected, uploaded again: all three are in, once.
+    rows[1].data["ethnicity"] = "01"
+    rows[2].guardians[0]["phone"] = "13800000000"
+    fixed = filled_template(rows)
+    response = upload(client, fixed)
+    assert EnrolmentImport.objects.latest("pk").status == "done"
+    assert EnrolmentEntry.objects.count() == 3
+    again = client.get("/enrolment/?grade=1")
+    assert all(r.data["name"] in again.content.decode() for r in rows)
+
+    # The same file once more is recognised, and not imported twice.
+    response = upload(client, fixed)
+    assert EnrolmentEntry.objects.count() == 3
+    assert "导入过" in client.get(response["Location"]).content.decode()
+
+
+def test_earlier_years_template_is_refused_with_that_reason(world, login):
+    client = login(world.user("registrar_a1"))
+    response = upload(client, filled_template([new_pupil_row()], year=2025))
+    assert "2025" in client.get(response["Location"]).content.decode()
+    assert not EnrolmentImport.objects.exists()
+
+
+def test_browser_form_gives_the_same_errors_and_saves(world, login):
+    row = new_pupil_row()
+    admit(world.units["a1"], [row], by=world.user("officer_a"))
+    from tests.enrollment.conftest import row_cells
+
+    cells = row_cells(row)
+    client = login(world.user("registrar_a1"))
+    bad = dict(cells, guardian1_phone="")
+    page = client.post("/enrolment/entries/new/?grade=1", bad).content.decode()
+    assert "请填写第一监护人的联系电话" in page and not EnrolmentEntry.objects.exists()
+
+    response = client.post("/enrolment/entries/new/?grade=1", cells)
+    assert response.status_code == 302
+    entry = EnrolmentEntry.objects.get()
+    assert entry.name == row.data["name"] and entry.admission is not None
+    edit = client.get(f"/enrolment/entries/{entry.pk}/").content.decode()
+    assert row.data["id_number"] in edit
+
+
+def test_other_schools_see_nothing(world, login):
+    rows = [new_pupil_row()]
+    admit(world.units["a1"], rows, by=world.user("officer_a"))
+    upload(login(world.user("registrar_a1")), filled_template(rows))
+    upload_row = EnrolmentImport.objects.get()
+    entry = EnrolmentEntry.objects.get()
+    other = login(world.user("registrar_b1"))
+
+    assert other.get(f"/enrolment/imports/{upload_row.pk}/").status_code == 404
+    assert other.get(f"/enrolment/imports/{upload_row.pk}/status/").status_code == 404
+    assert other.get(f"/enrolment/entries/{entry.pk}/").status_code == 404
+    assert other.post(f"/enrolment/entries/{entry.pk}/delete/").status_code == 404
+    assert entry.name not in other.get("/enrolment/").content.decode()
+    assert login(world.user("officer_a")).get("/enrolment/").status_code == 403
