@@ -84,10 +84,11 @@ class AdmissionImportSerializer(serializers.Serializer):
     )
 
 
-AdmissionErrorSerializer = inline_serializer("AdmissionRowError", {
-    "row": serializers.IntegerField(), "column": serializers.CharField(),
-    "value": serializers.CharField(), "message": serializers.CharField(),
-})
+class AdmissionRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Excel 中的行号")
+    column = serializers.CharField(help_text="列名（表头）")
+    value = serializers.CharField(help_text="单元格内容")
+    message = serializers.CharField(help_text="错误原因")
 
 
 class AdmissionImportView(APIView):
@@ -101,7 +102,7 @@ class AdmissionImportView(APIView):
             201: inline_serializer("AdmissionImported", {"created": serializers.IntegerField(), "intake_year": serializers.IntegerField()}),
             400: OpenApiResponse(
                 inline_serializer("AdmissionImportRefused", {
-                    "detail": serializers.CharField(), "errors": AdmissionErrorSerializer(many=True),
+                    "detail": serializers.CharField(), "errors": AdmissionRowErrorSerializer(many=True),
                 }),
                 description="文件无法读取，或有错误的行（errors 列出每一处，整个文件未导入）",
             ),

@@ -11,6 +11,7 @@ errors, so a rule's error lands on the right cell without a mapping table.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Any
 
@@ -58,12 +59,12 @@ class Column:
     id_number: bool = False
     aliases: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def guardian_position(self) -> int | None:
         match = re.fullmatch(r"guardian(\d)_.+", self.key)
         return int(match.group(1)) if match else None
 
-    @property
+    @cached_property
     def field_name(self) -> str:
         """The key inside the pupil's data or the guardian's dict."""
         return self.key.split("_", 1)[1] if self.guardian_position else self.key
@@ -194,29 +195,28 @@ def row_to_new_pupil_data(values: dict[str, Any]) -> tuple[dict[str, Any], list[
     ``cell_errors`` is missing from the data: the caller should not also show the rules' complaint
     about that same key."""
     data: dict[str, Any] = {}
-    guardian_values: dict[int, dict[str, Any]] = {position: {} for position in range(1, GUARDIAN_COUNT + 1)}
+    guardian_values: list[dict[str, Any]] = [{} for _ in range(GUARDIAN_COUNT)]
     errors: dict[str, str] = {}
-    for column in COLUMNS:
+    last_guardian = 0
+    for column, converter, position, name, missing in _ROW_PLAN:
         raw = values.get(column.key)
+        if raw is None or (raw.__class__ is str and not raw.strip()):
+            if missing:
+                errors[column.key] = missing
+            continue
         try:
-            value = convert_cell(column, raw)
+            value = converter(column, raw.strip() if raw.__class__ is str else raw)
         except CellError as error:
             errors[column.key] = str(error)
-            continue
-        if value is None:
-            if column.required and column.key not in PRESENCE_CHECKED_BY_RULES:
-                errors[column.key] = f"请填写{column.header}。"
-            continue
-        position = column.guardian_position
-        target = guardian_values[position] if position else data
-        target[column.field_name] = value
-
-    filled = [position for position, guardian in guardian_values.items() if guardian]
-    # Guardian keys with a cell error count as filled: the row meant to give that guardian.
-    filled += [column.guardian_position for column in COLUMNS if column.key in errors and column.guardian_position]
-    last = max(filled, default=0)
-    guardians = [guardian_values[position] for position in range(1, last + 1)]
-    return data, guardians, errors
+            value = None
+        if position:
+            # A guardian with any cell filled in (readable or not) is a guardian the row gives.
+            last_guardian = max(last_guardian, position)
+            if value is not None:
+                guardian_values[position - 1][name] = value
+        elif value is not None:
+            data[name] = value
+    return data, guardian_values[:last_guardian], errors
 
 
 def convert_cell(column: Column, raw: Any) -> Any:
@@ -358,6 +358,7 @@ class _CodeLookup:
 
     by_code: dict[str, str] = field(default_factory=dict)
     by_label: dict[str, str] = field(default_factory=dict)
+    by_option: dict[str, str] = field(default_factory=dict)
     width: int = 0
 
 
@@ -378,7 +379,8 @@ def _lookup(column: Column) -> _CodeLookup:
     table = column.codes
     if table not in _LOOKUPS:
         lookup = _CodeLookup()
-        for code, label in column.choices():
+        for (code, label), option in zip(column.choices(), column.options(), strict=True):
+            lookup.by_option[option] = code
             lookup.by_code[code.upper()] = code
             lookup.by_label[label] = code
             if column.codes is Ethnicity and label.endswith("族"):
@@ -392,6 +394,8 @@ def _lookup(column: Column) -> _CodeLookup:
 
 def _code(column: Column, raw: Any) -> str:
     lookup = _lookup(column)
+    if raw.__class__ is str and raw in lookup.by_option:  # what the drop-down writes
+        return lookup.by_option[raw]
     number = _integral(raw)
     if number is not None:
         # A code typed into a General cell loses its leading zero: 1 for "01 汉族".
@@ -424,3 +428,15 @@ _CONVERTERS: dict[str, Callable[[Column, Any], Any]] = {
     BOOL: _bool,
     DIVISION: _division,
 }
+# What row_to_new_pupil_data does per column, worked out once: (column, converter, guardian
+# position or None, key in the data or guardian dict, the message when empty or None).
+_ROW_PLAN = [
+    (
+        column,
+        _CONVERTERS[column.kind],
+        column.guardian_position,
+        column.field_name,
+        f"请填写{column.header}。" if column.required and column.key not in PRESENCE_CHECKED_BY_RULES else None,
+    )
+    for column in COLUMNS
+]

@@ -18,7 +18,14 @@ from enrollment.models import EnrolmentEntry, EnrolmentImport, EntryStatus
 from enrollment.validation import Intake, IntakeInvalid, IntakeRow
 from xueji.codes import GRADE_LABELS
 from xueji.models import BUREAU_ROLES, ChangeRequest, Pupil, Role
-from xueji.scoping import current_membership, get_request_for_user, memberships_of, object_id, pupils_visible_to
+from xueji.scoping import (
+    current_membership,
+    get_request_for_user,
+    memberships_of,
+    object_id,
+    pupils_visible_to,
+    requests_visible_to,
+)
 from xueji.selectors import class_cap
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -153,14 +160,11 @@ def enrolment_import_annotated(request, import_id: int):
     from enrollment.xlsx_errors import annotate_errors
 
     upload = _get_import(request, import_id)
-    if upload.status != EnrolmentImport.Status.FAILED:
-        raise Http404("这次导入没有错误。")
-    content = bytes(EnrolmentImport.objects.values_list("content", flat=True).get(pk=upload.pk))
     errors = [(e["row"], e["key"], e["message"]) for e in upload.errors if e["row"]]
-    try:
-        marked = annotate_errors(content, errors)
-    except ValidationError:
-        raise Http404("无法在这个文件上标注错误。") from None
+    if upload.status != EnrolmentImport.Status.FAILED or not errors:
+        raise Http404("这次导入没有可以标注在单元格上的错误。")
+    content = bytes(EnrolmentImport.objects.values_list("content", flat=True).get(pk=upload.pk))
+    marked = annotate_errors(content, errors)
     stem = upload.file_name.rsplit(".", 1)[0]
     return _attachment(marked, f"{stem}-错误标注.xlsx")
 
@@ -312,8 +316,7 @@ def enrolment_batch(request, request_id: int):
 def enrolment_bureau(request):
     """The bureau's enrolment page: batches waiting, and new pupils whose identity to confirm."""
     membership = _membership(request, BUREAU_ROLES)
-    batches = (ChangeRequest.objects.filter(kind=services.ENROLMENT_KIND, status="pending",
-                                            parties__unit=membership.unit)
+    batches = (requests_visible_to(request.user).filter(kind=services.ENROLMENT_KIND, status="pending")
                .select_related("started_unit").order_by("started_at")[:100])
     to_confirm = (pupils_visible_to(request.user).filter(student_number__startswith="L", enrolment__isnull=False)
                   .select_related("school", "school_class").order_by("school__name", "name")[:500])

@@ -27,6 +27,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
+from operator import itemgetter
 from typing import Any
 
 import python_calamine
@@ -100,7 +101,6 @@ def read_enrolment_file(data: bytes, *, intake_year: int) -> list[SheetRow]:
 class _SheetScan:
     """What the byte scan of the pupil sheet found."""
 
-    last_data_row: int = 0
     formulas: list[tuple[int, int]] = field(default_factory=list)  # (row, column), 1-based
     formula_count: int = 0
 
@@ -396,6 +396,11 @@ _VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)[\s>]")
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
 _ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d{1,7})["']""")
 _CELL_REF = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?\d+["']""")
+# A cell past column GR (200), or a cell start tag without its reference (then columns are counted).
+_WIDE_OR_UNNAMED_CELL = re.compile(
+    rb"""\br\s*=\s*["']\$?(?:[A-Za-z]{3}|[Gg][S-Zs-z]|[H-Zh-z][A-Za-z])\$?\d+["']"""
+    rb"""|<(?:[\w.-]+:)?c\b(?![^>]*\br\s*=)[^>]*>"""
+)
 
 
 def _column_number(letters: bytes) -> int:
@@ -431,29 +436,31 @@ class _SheetScanner:
         self.buffer = b""
 
     def _rows(self, piece: bytes) -> None:
+        # A common piece (no formula, every cell named and within column GR) needs no look inside
+        # its rows below the row limit: two searches in C settle it, and only the row numbers are
+        # followed in Python. Otherwise each row is walked cell by cell.
+        suspicious = _FORMULA.search(piece) is not None or _WIDE_OR_UNNAMED_CELL.search(piece) is not None
         starts = list(_ROW_START.finditer(piece))
-        if not starts and _FORMULA.search(piece):
-            self._formula(0, 0)  # a formula outside any row: count it all the same
+        if not starts and suspicious:
+            self._walk_cells(piece)  # cells outside any row: look at them all the same
         for index, start in enumerate(starts):
-            end = starts[index + 1].start() if index + 1 < len(starts) else len(piece)
             number = _ROW_NUMBER.search(start.group(1))
             self.row_number = int(number.group(1)) if number else self.row_number + 1
             if start.group(1).rstrip().endswith(b"/"):
                 continue  # <row r="7"/>: no cells
-            self._row(piece[start.end():end])
+            if suspicious or self.row_number - 1 > MAX_DATA_ROWS:
+                end = starts[index + 1].start() if index + 1 < len(starts) else len(piece)
+                self._row(piece[start.end():end])
 
     def _row(self, content: bytes) -> None:
-        has_value = _VALUE.search(content) is not None
-        has_formula = _FORMULA.search(content) is not None
-        if not has_value and not has_formula:
-            return
-        if has_value and self.row_number - 1 > MAX_DATA_ROWS:
+        if self.row_number - 1 > MAX_DATA_ROWS and _VALUE.search(content):
             raise ExcelRefused(
                 f"数据超过 {MAX_DATA_ROWS} 行：一个文件最多导入 {MAX_DATA_ROWS} 名学生，请分成几个文件导入。",
                 code="too_many_rows",
             )
-        if has_value:
-            self.scan.last_data_row = max(self.scan.last_data_row, self.row_number)
+        self._walk_cells(content)
+
+    def _walk_cells(self, content: bytes) -> None:
         cells = list(_CELL.finditer(content))
         column = 0
         for index, cell in enumerate(cells):
@@ -570,27 +577,23 @@ def _filled(value: Any) -> bool:
 
 
 def _data_rows(rows: list[list[Any]], positions: dict[str, int]) -> list[SheetRow]:
-    mapped = set(positions.values())
-    result = []
-    headerless = set()
-    for index, cells in enumerate(rows[1:], start=2):
-        values = {}
-        for key, position in positions.items():
-            value = cells[position] if position < len(cells) else None
-            values[key] = value if _filled(value) else None
-        # Data under no header would be dropped without a word: refuse the file instead.
-        for position, value in enumerate(cells):
-            if position not in mapped and _filled(value) and normalize_header(rows[0][position]) != ERROR_COLUMN_HEADER:
-                headerless.add(get_column_letter(position + 1))
+    header = rows[0]
+    keys = list(positions)
+    pick = itemgetter(*positions.values())
+    # Data under no header would be dropped without a word: such columns refuse the file.
+    headerless = [
+        index for index, title in enumerate(header)
+        if index not in set(positions.values()) and normalize_header(title) != ERROR_COLUMN_HEADER
+    ]
+    result, headerless_filled = [], set()
+    for number, cells in enumerate(rows[1:], start=2):
+        picked = pick(cells) if len(keys) > 1 else (pick(cells),)
+        values = {key: None if value == "" or (value.__class__ is str and not value.strip()) else value
+                  for key, value in zip(keys, picked, strict=True)}
+        headerless_filled.update(index for index in headerless if _filled(cells[index]))
         if any(value is not None for value in values.values()):
-            result.append(SheetRow(row=index, values=values))
-    if headerless:
-        raise ExcelRefused(
-            "以下列有数据但没有表头：" + "、".join(sorted(headerless, key=_column_number_text)) + "。请把数据放到模板对应的列中。",
-            code="wrong_layout",
-        )
+            result.append(SheetRow(row=number, values=values))
+    if headerless_filled:
+        letters = "、".join(get_column_letter(index + 1) for index in sorted(headerless_filled))
+        raise ExcelRefused(f"以下列有数据但没有表头：{letters}。请把数据放到模板对应的列中。", code="wrong_layout")
     return result
-
-
-def _column_number_text(letters: str) -> int:
-    return _column_number(letters.encode())

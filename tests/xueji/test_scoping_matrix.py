@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 
+from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST, add_enrolment
 from tests.factories import PASSWORD
 
 PUPILS = ["a1", "a1_other", "a2", "a3", "b1"]
@@ -400,11 +401,13 @@ ENDPOINTS = {
     "api-transfer-list": check_api_transfer_list,
     "api-transfer-detail": check_api_transfer_detail,
     "api-transfer-withdraw": check_api_transfer_withdraw,
+    **ENROLMENT_ENDPOINTS,
     # These change state; they come last.
     "inbox_sign": check_inbox_sign,
     "pupil_sanction_add": check_sanction_add,
     "request_decide": check_request_decide,
     "request_withdraw": check_request_withdraw,
+    **ENROLMENT_LAST,
 }
 
 
@@ -455,6 +458,7 @@ def add_requests(world):
     )
     world.handover = handover_open(pupil=world.pupils["a2"], from_school=world.units["a2"], to_school=world.units["b1"],
                                    change_request=done, start=done.started_at.date())
+    add_enrolment(world)
 
 
 @pytest.mark.parametrize("user", USERS, ids=[u or "anonymous" for u in USERS])

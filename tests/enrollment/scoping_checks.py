@@ -1,0 +1,146 @@
+"""The enrolment pages and endpoints in the scoping matrix (tests/xueji/test_scoping_matrix.py).
+
+The fixture (add_enrolment): at school A1 one new pupil (draft), one failed upload with an
+error, and one submitted batch waiting for headmaster_a1. School people reach only their own
+school's; bureau people have the bureau page and the batches of their area; everyone else is
+refused."""
+
+from datetime import date
+
+from enrollment.models import EnrolmentEntry, EnrolmentImport
+from xueji.services.approvals import request_start
+
+SCHOOL_PEOPLE = {"registrar_a1", "headmaster_a1", "registrar_a2", "headmaster_a2", "registrar_b1", "headmaster_b1"}
+REGISTRARS = {"registrar_a1", "registrar_a2", "registrar_b1"}
+A1_PEOPLE = {"registrar_a1", "headmaster_a1"}
+BUREAU_PEOPLE = {"officer_a", "officer_b", "city_officer"}
+SEES_BATCH = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
+
+
+def add_enrolment(world) -> None:
+    school, registrar = world.units["a1"], world.user("registrar_a1")
+    world.entry = EnrolmentEntry.objects.create(
+        school=school, intake_year=2026, grade=1, data={"name": "新生甲"}, guardians=[], name="新生甲", gender="1",
+        birth_date=date(2020, 3, 1), id_type="1", id_number="", created_by=registrar,
+    )
+    world.upload = EnrolmentImport.objects.create(
+        school=school, intake_year=2026, file_name="a.xlsx", file_sha256="0" * 64, content=b"", status="failed",
+        errors=[{"row": 0, "key": "__all__", "column": "", "value": "", "message": "有错误", "other_school": ""}],
+        uploaded_by=registrar,
+    )
+    batch_entry = EnrolmentEntry.objects.create(
+        school=school, intake_year=2026, grade=1, data={"name": "新生乙"}, guardians=[], name="新生乙", gender="2",
+        birth_date=date(2020, 4, 1), id_type="1", id_number="", created_by=registrar, status="submitted",
+    )
+    world.batch = request_start(kind="enrolment", actor=registrar, unit=school, pupil=None,
+                                payload={"school": school.pk, "intake_year": 2026, "grade": 1,
+                                         "entries": [batch_entry.pk], "subject": "2026年一年级新生 1 人"})
+
+
+def _status(m, url, method="get", data=None):
+    response = getattr(m.client, method)(url, data or {})
+    if response.status_code == 302 and response["Location"].startswith("/login/"):
+        return "login"
+    return response.status_code
+
+
+def _expect(m, allowed: set, ok=200, elsewhere=403):
+    return "login" if m.user is None else (ok if m.user in allowed else elsewhere)
+
+
+def check_enrolment_home(m):
+    m.check("enrolment_home", "page", _expect(m, SCHOOL_PEOPLE), _status(m, "/enrolment/"))
+    if m.user in SCHOOL_PEOPLE:
+        text = m.client.get("/enrolment/").content.decode()
+        m.check("enrolment_home", "lists A1's new pupil", m.user in A1_PEOPLE, "新生甲" in text)
+
+
+def check_enrolment_template(m):
+    m.check("enrolment_template", "download", _expect(m, SCHOOL_PEOPLE), _status(m, "/enrolment/template/"))
+
+
+def check_enrolment_upload(m):
+    m.check("enrolment_upload", "post without file", _expect(m, REGISTRARS, ok=302), _status(m, "/enrolment/upload/", "post"))
+
+
+def _import_expect(m):
+    return _expect(m, A1_PEOPLE, elsewhere=404 if m.user in SCHOOL_PEOPLE else 403)
+
+
+def check_enrolment_import(m):
+    m.check("enrolment_import", "A1's upload", _import_expect(m), _status(m, f"/enrolment/imports/{m.world.upload.pk}/"))
+
+
+def check_enrolment_import_status(m):
+    m.check("enrolment_import_status", "A1's upload", _import_expect(m), _status(m, f"/enrolment/imports/{m.world.upload.pk}/status/"))
+
+
+def check_enrolment_import_annotated(m):
+    # The fixture's upload has no row errors to mark: A1's people get 404 too; others never more.
+    expected = "login" if m.user is None else (404 if m.user in SCHOOL_PEOPLE else 403)
+    m.check("enrolment_import_annotated", "A1's upload", expected, _status(m, f"/enrolment/imports/{m.world.upload.pk}/errors.xlsx"))
+
+
+def check_enrolment_entry_new(m):
+    m.check("enrolment_entry_new", "form", _expect(m, REGISTRARS), _status(m, "/enrolment/entries/new/"))
+
+
+def _entry_expect(m, ok=200):
+    return _expect(m, {"registrar_a1"}, ok=ok, elsewhere=404 if m.user in REGISTRARS else 403)
+
+
+def check_enrolment_entry_edit(m):
+    m.check("enrolment_entry_edit", "A1's entry", _entry_expect(m), _status(m, f"/enrolment/entries/{m.world.entry.pk}/"))
+
+
+def check_enrolment_classes(m):
+    m.check("enrolment_classes", "post", _expect(m, REGISTRARS, ok=302), _status(m, "/enrolment/classes/", "post", {"action": "?"}))
+
+
+def check_enrolment_submit(m):
+    # Refused with a message (outside the window, or nothing to submit): a redirect, nothing made.
+    m.check("enrolment_submit", "post", _expect(m, REGISTRARS, ok=302), _status(m, "/enrolment/submit/", "post"))
+
+
+def check_enrolment_batch(m):
+    m.check("enrolment_batch", "A1's batch", _expect(m, SEES_BATCH, elsewhere=404), _status(m, f"/enrolment/batches/{m.world.batch.pk}/"))
+
+
+def check_enrolment_bureau(m):
+    m.check("enrolment_bureau", "page", _expect(m, BUREAU_PEOPLE), _status(m, "/enrolment/bureau/"))
+    if m.user in BUREAU_PEOPLE:
+        text = m.client.get("/enrolment/bureau/").content.decode()
+        m.check("enrolment_bureau", "lists A1's batch", m.user in {"officer_a", "city_officer"}, "2026年一年级新生 1 人" in text)
+
+
+def check_enrolment_identity_confirm(m):
+    pupil = m.pupil("b1")
+    number = pupil.student_number
+    m.check("enrolment_identity_confirm", "post", _expect(m, BUREAU_PEOPLE, ok=302),
+            _status(m, "/enrolment/bureau/confirm/", "post", {"pupil": [pupil.pk]}))
+    pupil.refresh_from_db()
+    m.check("enrolment_identity_confirm", "G number untouched", number, pupil.student_number)
+
+
+def check_enrolment_entry_delete(m):
+    m.check("enrolment_entry_delete", "A1's entry", _entry_expect(m, ok=302),
+            _status(m, f"/enrolment/entries/{m.world.entry.pk}/delete/", "post"))
+
+
+ENROLMENT_ENDPOINTS = {
+    "enrolment_home": check_enrolment_home,
+    "enrolment_template": check_enrolment_template,
+    "enrolment_upload": check_enrolment_upload,
+    "enrolment_import": check_enrolment_import,
+    "enrolment_import_status": check_enrolment_import_status,
+    "enrolment_import_annotated": check_enrolment_import_annotated,
+    "enrolment_entry_new": check_enrolment_entry_new,
+    "enrolment_entry_edit": check_enrolment_entry_edit,
+    "enrolment_classes": check_enrolment_classes,
+    "enrolment_submit": check_enrolment_submit,
+    "enrolment_batch": check_enrolment_batch,
+    "enrolment_bureau": check_enrolment_bureau,
+    "enrolment_identity_confirm": check_enrolment_identity_confirm,
+}
+# Changes state: runs after every other check.
+ENROLMENT_LAST = {"enrolment_entry_delete": check_enrolment_entry_delete}
