@@ -64,11 +64,15 @@ def build_class(size: int, with_photos: bool):
         body = f"220122{birth:%Y%m%d}{sequence:03d}"
         return body + ric.calc_check_digit(body + "0")
 
-    photo_name = ""
-    if with_photos:
-        image = BytesIO()
-        Image.new("RGB", (358, 441), (67, 142, 219)).save(image, format="JPEG", quality=90)
-        photo_name = default_storage.save("pupil/bench.jpg", ContentFile(image.getvalue()))
+    def photo() -> str:
+        # A file of its own per pupil (WeasyPrint caches images by URL), with a noisy face-sized
+        # patch on the blue background so that the JPEG weighs what a real 2-inch photo does.
+        image = Image.new("RGB", (358, 441), (67, 142, 219))
+        face = Image.effect_noise((200, 260), rng.randrange(40, 80)).convert("RGB")
+        image.paste(face, (79, 90))
+        output = BytesIO()
+        image.save(output, format="JPEG", quality=90)
+        return default_storage.save("pupil/bench.jpg", ContentFile(output.getvalue()))
 
     pupils = []
     for index in range(size):
@@ -80,7 +84,7 @@ def build_class(size: int, with_photos: bool):
             birthplace=county, native_place=county, hukou_division=county, hukou_type="1",
             address=f"农安镇黄龙路{index + 1}号", grade=1, entry_date=date(2026, 9, 1),
             student_number=f"G{id_number(birth, male)}" if index % 3 else "", school=school,
-            school_class=school_class, photo=photo_name,
+            school_class=school_class, photo=photo() if with_photos else "",
         )
         pupil.guardians_list = [
             Guardian(relation=relation, name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2)),

@@ -41,7 +41,7 @@ GIVEN = ["浩然", "子涵", "欣怡", "梓轩", "雨桐", "宇航", "思远", "
 
 def id_number(area: str, birth: date, serial: int) -> str:
     body = f"{area}{birth:%Y%m%d}{serial:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # stdnum weighs the first 17 of 18 characters
 
 
 def cell_value(column, index: int, birth: date, guardian_birth: date):

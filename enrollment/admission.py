@@ -228,12 +228,16 @@ def _code_text(value: Any) -> str:
     return _shown(value)
 
 
+# What a coded cell may hold: the code itself or its label.
+_CODES_BY_TEXT = {
+    table: {**{label: code for code, label in table.choices}, **{code: code for code in table.values}}
+    for table in (Gender, IdType)
+}
+
+
 def _coded(value: Any, table) -> str | None:
     """The code of a cell holding a code or its label; None when it is neither."""
-    text = _code_text(value)
-    if text in table.values:
-        return text
-    return {label: code for code, label in table.choices}.get(text)
+    return _CODES_BY_TEXT[table].get(_code_text(value))
 
 
 def _parse_date(value: Any) -> date | None:
@@ -261,9 +265,8 @@ def _validate(rows: list[_Row], *, actor: User, bureau: Unit, intake_year: int) 
     """The unsaved entries of every row, or AdmissionImportInvalid with every error."""
     errors: list[AdmissionError] = []
     schools = _schools_by_code(rows)
-    lower_bureau_paths = list(
-        Unit.objects.filter(kind__in=BUREAU_KINDS, path__startswith=bureau.path).exclude(pk=bureau.pk).values_list("path", flat=True)
-    )
+    lower_bureaus = Unit.objects.filter(kind__in=BUREAU_KINDS, path__startswith=bureau.path).exclude(pk=bureau.pk)
+    lower_bureau_paths = list(lower_bureaus.values_list("path", flat=True))
     settings = bureau_settings_by_unit(schools.values())
     checked: list[_Checked] = []
     for row in rows:
@@ -359,7 +362,8 @@ def _age_problem(data: dict[str, Any], school: Unit, settings, intake_year: int)
     (a guardian's): the same rule as the school's enrolment, caught when the list is made."""
     grade = _intake_grade(school)
     from_id = data["id_type"] in GB11643_ID_TYPES
-    problem = age_error(data["birth_date"], age_limits(settings, intake_year, grade), grade=grade, from_id_number=from_id)
+    limits = age_limits(settings, intake_year, grade)
+    problem = age_error(data["birth_date"], limits, grade=grade, from_id_number=from_id)
     if problem is None:
         return None
     field = "id_number" if from_id else "birth_date"
@@ -379,6 +383,13 @@ def _key(data: dict[str, Any]) -> tuple:
     )
 
 
+def _identity_cell(data: dict[str, Any]) -> tuple[str, str]:
+    """The column and value that say who a child is: the ID number, or the name without one."""
+    if data.get("id_number"):
+        return COLUMNS["id_number"], data["id_number"]
+    return COLUMNS["name"], data["name"]
+
+
 def _duplicates_in_file(checked: list[_Checked]) -> list[AdmissionError]:
     """A child twice in the file (by ID number; by name, gender and birth date without one)."""
     first_row: dict[tuple, int] = {}
@@ -386,8 +397,7 @@ def _duplicates_in_file(checked: list[_Checked]) -> list[AdmissionError]:
     for item in checked:
         key = _key(item.data)
         if key in first_row:
-            column, value = (("身份证件号", item.data["id_number"]) if item.data.get("id_number") else ("姓名", item.data["name"]))
-            errors.append(AdmissionError(item.row, column, value, f"与第 {first_row[key]} 行是同一名学生，文件中重复。"))
+            errors.append(AdmissionError(item.row, *_identity_cell(item.data), f"与第 {first_row[key]} 行是同一名学生，文件中重复。"))
         else:
             first_row[key] = item.row
     return errors
@@ -413,9 +423,8 @@ def _already_admitted(checked: list[_Checked], *, intake_year: int, bureau: Unit
         if entry is None:
             continue
         where = f"“{entry.school.name}”" if entry.school.path.startswith(bureau.path) else "其他县（区）的学校"
-        column, value = (("身份证件号", item.data["id_number"]) if item.data.get("id_number") else ("姓名", item.data["name"]))
         errors.append(AdmissionError(
-            item.row, column, value, f"该学生已在{intake_year}年录取名单中（{where}），一名学生一年只能被一所学校录取。"
+            item.row, *_identity_cell(item.data), f"该学生已在{intake_year}年录取名单中（{where}），一名学生一年只能被一所学校录取。"
         ))
     return errors
 

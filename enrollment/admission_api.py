@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from enrollment.admission import (
     EARLIEST_INTAKE_YEAR,
+    MAX_FILE_BYTES,
     AdmissionImportInvalid,
     admission_import,
     admission_schools_visible_to,
@@ -83,6 +84,11 @@ class AdmissionImportSerializer(serializers.Serializer):
         required=False, min_value=1, max_value=MAX_ID, help_text="导入单位编号；只在一个用户任职于多个教育局时需要"
     )
 
+    def validate_file(self, upload):
+        if upload.size > MAX_FILE_BYTES:
+            raise serializers.ValidationError(f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB，请确认上传的是录取名单。")
+        return upload
+
 
 class AdmissionRowErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="Excel 中的行号")
@@ -99,7 +105,9 @@ class AdmissionImportView(APIView):
     @extend_schema(
         request={"multipart/form-data": AdmissionImportSerializer},
         responses={
-            201: inline_serializer("AdmissionImported", {"created": serializers.IntegerField(), "intake_year": serializers.IntegerField()}),
+            201: inline_serializer(
+                "AdmissionImported", {"created": serializers.IntegerField(), "intake_year": serializers.IntegerField()}
+            ),
             400: OpenApiResponse(
                 inline_serializer("AdmissionImportRefused", {
                     "detail": serializers.CharField(), "errors": AdmissionRowErrorSerializer(many=True),
@@ -121,7 +129,8 @@ class AdmissionImportView(APIView):
             raise PermissionDenied("只有教育局学籍管理员可以导入新生录取名单。")
         try:
             count = admission_import(
-                actor=request.user, bureau=bureaus[0], intake_year=values["intake_year"], file_bytes=values["file"].read()
+                actor=request.user, bureau=bureaus[0], intake_year=values["intake_year"],
+                file_bytes=values["file"].read(),
             )
         except AdmissionImportInvalid as error:
             return Response(
@@ -132,7 +141,9 @@ class AdmissionImportView(APIView):
 
 
 class ConsistencyQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(required=False, min_value=EARLIEST_INTAKE_YEAR, max_value=2100, help_text="入学年份，默认当前招生年度")
+    year = serializers.IntegerField(
+        required=False, min_value=EARLIEST_INTAKE_YEAR, max_value=2100, help_text="入学年份，默认当前招生年度"
+    )
 
 
 class SchoolConsistencySerializer(serializers.Serializer):

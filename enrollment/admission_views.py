@@ -6,6 +6,8 @@ arrival marking (报到) and its own three-way line. Everyone else gets 403; a s
 officer's area is a 404, like every object outside one's scope.
 """
 
+from types import SimpleNamespace
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,9 +32,29 @@ from enrollment.admission import (
 from enrollment.consistency import behind_for_school, three_way, totals
 from enrollment.models import AdmissionEntry, EntryStatus
 from xueji.models import BUREAU_ROLES, Role, Unit
-from xueji.scoping import MAX_ID, current_membership, get_school_for_user, memberships_of, units_visible_to
+from xueji.identity import mask_id_number
+from xueji.scoping import (
+    MAX_ID,
+    current_membership,
+    get_school_for_user,
+    memberships_of,
+    sees_full_record,
+    units_visible_to,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ENTRY_STATUS_LABELS = dict(EntryStatus.choices)
+
+
+def _label_entries(user, school: Unit, entries: list[AdmissionEntry]) -> list[AdmissionEntry]:
+    """What the lists show of each child: the ID number, masked for the roles that see pupils'
+    numbers masked (city and province officers, as on the pupil pages), and the entry's status."""
+    # The pupils' rule asks for something with a school; every child here is of ``school``.
+    full = sees_full_record(user, SimpleNamespace(school_id=school.pk, school=school))
+    for entry in entries:
+        entry.shown_id_number = entry.id_number if full else mask_id_number(entry.id_number)
+        entry.entry_status_label = ENTRY_STATUS_LABELS.get(entry.entry_status, "学校未登记")
+    return entries
 
 
 def officer_bureau(request) -> Unit:
@@ -122,7 +144,8 @@ def admission_upload(request):
     imported = AdmissionEntry.objects.filter(
         intake_year=year, school__in=units_visible_to(request.user).filter(path__startswith=bureau.path)
     ).count()
-    context = {"form": form, "bureau": bureau, "year": year, "row_errors": row_errors, "summary": summary, "imported": imported}
+    context = {"form": form, "bureau": bureau, "year": year, "row_errors": row_errors, "summary": summary,
+               "imported": imported}
     return render(request, "enrollment/admission_upload.html", context)
 
 
@@ -152,8 +175,8 @@ def admission_behind(request, school_id: int):
     school = get_school_for_user(request.user, school_id)
     year, today = _year(request), timezone.localdate()
     [line] = three_way(Unit.objects.filter(pk=school.pk), year, today)
-    context = {"school": school, "year": year, "today": today, "line": line,
-               "entries": behind_for_school(school, year, today)}
+    entries = _label_entries(request.user, school, behind_for_school(school, year, today))
+    context = {"school": school, "year": year, "today": today, "line": line, "entries": entries}
     return render(request, "enrollment/admission_behind.html", context)
 
 
@@ -174,11 +197,9 @@ def admission_school(request):
         return redirect(f"{reverse('admission_school')}?year={year}")
     [line] = three_way(Unit.objects.filter(pk=school.pk), year, today)
     behind_ids = {entry.pk for entry in behind_for_school(school, year, today)}
-    entries = list(admission_for_school(school, year))
-    statuses = dict(EntryStatus.choices)
+    entries = _label_entries(request.user, school, list(admission_for_school(school, year)))
     for entry in entries:
         entry.is_behind = entry.pk in behind_ids
-        entry.entry_status_label = statuses.get(entry.entry_status, "未登记")
     context = {"school": school, "year": year, "today": today, "line": line, "entries": entries,
                "form": ArrivalForm(initial={"arrived_on": today})}
     return render(request, "enrollment/admission_school.html", context)
@@ -197,7 +218,9 @@ def _mark_arrivals(request, school: Unit) -> None:
             messages.error(request, error)
         return
     try:
-        count = admission_mark_arrived(actor=request.user, school=school, entries_ids=ids, day=form.cleaned_data["arrived_on"])
+        count = admission_mark_arrived(
+            actor=request.user, school=school, entries_ids=ids, day=form.cleaned_data["arrived_on"]
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

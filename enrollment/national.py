@@ -21,13 +21,10 @@ import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 
 from enrollment.columns import BOOL, COLUMNS, DATE, DIVISION, MONTH, Column, normalize_header
+from enrollment.national_xlsx import text_sheet_xlsx
 from enrollment.readiness import national_records
 from xueji.codes import GB11643_ID_TYPES, NumberKind
 from xueji.identity import normalize_id_number
@@ -36,7 +33,6 @@ from xueji.models.audit import AUDIT_ACTIONS
 from xueji.services import numbers
 from xueji.services.audit import audit_record, audit_record_many
 
-TEXT_FORMAT = "@"
 SHEET_TITLE = "学生信息"
 # Before the template's columns: what identifies the record in the national system.
 LEADING_HEADERS = ("学籍号", "学校标识码")
@@ -70,39 +66,27 @@ def national_file_export(*, actor: User, pupils: QuerySet[Pupil], unit: Unit, de
 
 
 def _write_export(pupils: QuerySet[Pupil]) -> tuple[bytes, int]:
-    """The file and its number of records. Written in openpyxl's write-only mode: a county's
-    50,000 rows stream into the file instead of being held as cell objects."""
+    """The file and its number of records."""
     records = national_records(pupils).order_by("school__code", "grade", "school_class_id", "name", "id")
     pupil_fields = [column.key for column in _PUPIL_COLUMNS]
     rows = records.values_list("id", "student_number", "school__code", *pupil_fields)
     guardians = _guardians_by_pupil(records)
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
+    def cells():
+        for pupil_id, student_number, school_code, *values in rows.iterator(chunk_size=2000):
+            record = dict(zip(pupil_fields, values))
+            by_position = guardians.get(pupil_id, {})
+            yield [
+                student_number,
+                school_code or "",
+                *(_value(column, record[column.key]) for column in _PUPIL_COLUMNS),
+                *(_value(column, by_position.get(column.guardian_position, {}).get(column.field_name))
+                  for column in _GUARDIAN_COLUMNS),
+            ]
+
     headers = [*LEADING_HEADERS, *(column.display_header for column in COLUMNS)]
     widths = [22, 14, *(column.width for column in COLUMNS)]
-    for position, width in enumerate(widths, start=1):
-        # The whole column is text, so that what someone types into it later stays text too.
-        dimension = sheet.column_dimensions[get_column_letter(position)]
-        dimension.width = width
-        dimension.number_format = TEXT_FORMAT
-    sheet.freeze_panes = "C2"
-    sheet.append([_text_cell(sheet, header, bold=True) for header in headers])
-    count = 0
-    for pupil_id, student_number, school_code, *values in rows.iterator(chunk_size=2000):
-        record = dict(zip(pupil_fields, values))
-        by_position = guardians.get(pupil_id, {})
-        cells = [student_number, school_code or ""]
-        cells += [_value(column, record[column.key]) for column in _PUPIL_COLUMNS]
-        cells += [
-            _value(column, by_position.get(column.guardian_position, {}).get(column.field_name))
-            for column in _GUARDIAN_COLUMNS
-        ]
-        sheet.append([_text_cell(sheet, value) for value in cells])
-        count += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue(), count
+    return text_sheet_xlsx(SHEET_TITLE, headers, widths, cells())
 
 
 def _guardians_by_pupil(records: QuerySet[Pupil]) -> dict[int, dict[int, dict[str, Any]]]:
@@ -129,18 +113,6 @@ def _value(column: Column, value: Any) -> str:
     if column.kind == DIVISION:
         return f"{value}000000"  # GB/T 2260 county code → the 12-digit statistical area code
     return str(value)
-
-
-def _text_cell(sheet, value: str, *, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        # openpyxl stores a string starting with "=" as a formula: an address typed as
-        # "=HYPERLINK(…)" must stay the text it is.
-        cell.data_type = "s"
-    cell.number_format = TEXT_FORMAT
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
 
 
 # Import of G numbers ----------------------------------------------------------------------------

@@ -14,7 +14,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from enrollment.national import MAX_FILE_BYTES, import_g_numbers, national_file_export
-from enrollment.national_views import EXPORT_ROLES, IMPORT_ROLES, READ_ROLES, XLSX, national_scope, xlsx_response
+from enrollment.national_views import (
+    EXPORT_ROLES,
+    IMPORT_ROLES,
+    READ_ROLES,
+    XLSX,
+    acting_membership,
+    national_scope,
+    xlsx_response,
+)
 from enrollment.readiness import ProblemKind, national_records, readiness_problems
 from xueji.identity import mask_student_number
 from xueji.scoping import MAX_ID
@@ -33,12 +41,21 @@ class XlsxRenderer(BaseRenderer):
         return JSONRenderer().render(data) if not isinstance(data, bytes) else data
 
 
-class SchoolQuerySerializer(serializers.Serializer):
+class NationalSchoolQuerySerializer(serializers.Serializer):
     school = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
                                       help_text="学校（教育局用户按学校筛选；学校用户只能是本校）")
 
 
-class ProblemSerializer(serializers.Serializer):
+def school_parameter(request, roles: set[str]) -> int | None:
+    """The ``school`` query parameter, validated after the role: a role that may not gets its
+    403 whatever it asks for."""
+    acting_membership(request, roles)
+    query = NationalSchoolQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data.get("school")
+
+
+class NationalProblemSerializer(serializers.Serializer):
     pupil_id = serializers.IntegerField()
     student_number = serializers.CharField(help_text="学籍号（无权查看完整身份证件号的用户看到的是打码后的号码）")
     name = serializers.CharField()
@@ -48,13 +65,13 @@ class ProblemSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ReadinessSerializer(serializers.Serializer):
+class NationalReadinessSerializer(serializers.Serializer):
     checked = serializers.IntegerField(help_text="检查的学籍数")
     count = serializers.IntegerField(help_text="问题数")
-    problems = ProblemSerializer(many=True)
+    problems = NationalProblemSerializer(many=True)
 
 
-class NumbersUploadSerializer(serializers.Serializer):
+class NationalNumbersUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="国家学籍系统导出的学籍号文件（.xlsx），至少含“身份证件号”“学籍号”两列")
 
     def validate_file(self, upload):
@@ -77,15 +94,13 @@ class ReadinessView(APIView):
     """The problems a national upload would hit, for the caller's school or area."""
 
     @extend_schema(
-        parameters=[SchoolQuerySerializer],
-        responses={200: ReadinessSerializer},
+        parameters=[NationalSchoolQuerySerializer],
+        responses={200: NationalReadinessSerializer},
         summary="上报国家学籍系统前检查",
-        operation_id="enrollment_readiness",
     )
     def get(self, request):
-        query = SchoolQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        scope = national_scope(request, READ_ROLES, query.validated_data.get("school"))
+        school_id = school_parameter(request, READ_ROLES)
+        scope = national_scope(request, READ_ROLES, school_id)
         problems = readiness_problems(
             scope.pupils, compare_within=scope.compare_within, name_other_records=scope.others_visible
         )
@@ -99,7 +114,7 @@ class ReadinessView(APIView):
             for p in problems
         ]
         data = {"checked": national_records(scope.pupils).count(), "count": len(rows), "problems": rows}
-        return Response(ReadinessSerializer(data).data)
+        return Response(NationalReadinessSerializer(data).data)
 
 
 class NationalExportView(APIView):
@@ -108,15 +123,13 @@ class NationalExportView(APIView):
     renderer_classes = [JSONRenderer, XlsxRenderer]
 
     @extend_schema(
-        parameters=[SchoolQuerySerializer],
+        parameters=[NationalSchoolQuerySerializer],
         responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="国家学籍系统格式的 Excel 文件")},
         summary="导出国家学籍系统格式文件",
-        operation_id="enrollment_national_export",
     )
     def get(self, request):
-        query = SchoolQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        scope = national_scope(request, EXPORT_ROLES, query.validated_data.get("school"))
+        school_id = school_parameter(request, EXPORT_ROLES)
+        scope = national_scope(request, EXPORT_ROLES, school_id)
         content = national_file_export(actor=request.user, pupils=scope.pupils, unit=scope.unit, description=scope.label)
         return xlsx_response(content, f"国家学籍系统导出_{scope.label}_{timezone.localdate():%Y%m%d}.xlsx")
 
@@ -127,17 +140,16 @@ class NationalNumbersView(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        request={"multipart/form-data": NumbersUploadSerializer},
+        request={"multipart/form-data": NationalNumbersUploadSerializer},
         responses={
             200: inline_serializer("NationalImportDone", {"assigned": serializers.IntegerField(help_text="获得 G 字头学籍号的学生数")}),
             400: ImportRefusedSerializer,
         },
         summary="导入国家学籍系统分配的 G 字头学籍号",
-        operation_id="enrollment_national_numbers",
     )
     def post(self, request):
         scope = national_scope(request, IMPORT_ROLES)
-        upload = NumbersUploadSerializer(data=request.data)
+        upload = NationalNumbersUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         try:
             result = import_g_numbers(

@@ -172,9 +172,9 @@ class NumbersUploadForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def national_numbers_import(request):
     scope = national_scope(request, IMPORT_ROLES)
-    form = NumbersUploadForm(request.POST or None, request.FILES or None)
+    form = NumbersUploadForm(request.POST, request.FILES) if request.method == "POST" else NumbersUploadForm()
     result = None
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         try:
             result = import_g_numbers(actor=request.user, file_bytes=form.cleaned_data["file"].read(), scope_queryset=scope.pupils)
         except ValidationError as error:

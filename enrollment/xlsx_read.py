@@ -389,18 +389,18 @@ class _MarkupScanner:
         self.tail = window[-16:]
 
 
-_ROW_START = re.compile(rb"<(?:[\w.-]+:)?row\b([^>]*)>")
-_ROW_END = re.compile(rb"</(?:[\w.-]+:)?row\s*>")
+_ROW_START = re.compile(rb"<row\b([^>]*)>|<[\w.-]+:row\b([^>]*)>")
+_ROW_END = re.compile(rb"</row\s*>|</[\w.-]+:row\s*>")
 _CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*)>")
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)[\s>]")
-_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
+_FORMULA = re.compile(rb"<f[\s/>]|<[\w.-]+:f[\s/>]")
 _ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d{1,7})["']""")
 _CELL_REF = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?\d+["']""")
-# A cell past column GR (200), or a cell start tag without its reference (then columns are counted).
-_WIDE_OR_UNNAMED_CELL = re.compile(
-    rb"""\br\s*=\s*["']\$?(?:[A-Za-z]{3}|[Gg][S-Zs-z]|[H-Zh-z][A-Za-z])\$?\d+["']"""
-    rb"""|<(?:[\w.-]+:)?c\b(?![^>]*\br\s*=)[^>]*>"""
-)
+# A cell past column GR (200); a cell start tag that does not begin with its reference (Excel
+# and openpyxl always write r first; without it, columns are counted). Split so that each
+# alternative starts with a literal and the search stays in C at full speed.
+_WIDE_CELL = re.compile(rb"""r\s*=\s*["']\$?(?:[A-Za-z]{3}|[Gg][S-Zs-z]|[H-Zh-z][A-Za-z])\$?\d+["']""")
+_UNNAMED_CELL = re.compile(rb"<c(?:>|/>|\s+(?!r\s*=))|<[\w.-]+:c(?:>|/>|\s+(?!r\s*=))")
 
 
 def _column_number(letters: bytes) -> int:
@@ -422,7 +422,9 @@ class _SheetScanner:
         self.row_number = 0
 
     def feed(self, chunk: bytes) -> None:
-        searched_from = max(len(self.buffer) - 16, 0)
+        # Only the new bytes (and a tag's length before them) can hold a new closing row tag:
+        # what was kept from the last chunk had none.
+        searched_from = max(len(self.buffer) - 64, 0)
         self.buffer += chunk
         last_end = None
         for last_end in _ROW_END.finditer(self.buffer, searched_from):
@@ -439,14 +441,15 @@ class _SheetScanner:
         # A common piece (no formula, every cell named and within column GR) needs no look inside
         # its rows below the row limit: two searches in C settle it, and only the row numbers are
         # followed in Python. Otherwise each row is walked cell by cell.
-        suspicious = _FORMULA.search(piece) is not None or _WIDE_OR_UNNAMED_CELL.search(piece) is not None
+        suspicious = any(pattern.search(piece) for pattern in (_FORMULA, _WIDE_CELL, _UNNAMED_CELL))
         starts = list(_ROW_START.finditer(piece))
         if not starts and suspicious:
             self._walk_cells(piece)  # cells outside any row: look at them all the same
         for index, start in enumerate(starts):
-            number = _ROW_NUMBER.search(start.group(1))
+            attributes = start[start.lastindex]  # of whichever alternative matched
+            number = _ROW_NUMBER.search(attributes)
             self.row_number = int(number.group(1)) if number else self.row_number + 1
-            if start.group(1).rstrip().endswith(b"/"):
+            if attributes.rstrip().endswith(b"/"):
                 continue  # <row r="7"/>: no cells
             if suspicious or self.row_number - 1 > MAX_DATA_ROWS:
                 end = starts[index + 1].start() if index + 1 < len(starts) else len(piece)

@@ -124,3 +124,17 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def api_as(world):
+    """A DRF client signed in with the named user's token."""
+    from rest_framework.test import APIClient
+
+    def _as(username: str) -> APIClient:
+        client = APIClient()
+        token = client.post("/api/v1/auth/token/", {"username": username, "password": PASSWORD}, format="json").json()["token"]
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client
+
+    return _as

@@ -78,6 +78,10 @@ class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("approve", "同意"), ("reject", "退回")])
     comment = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     exception_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    returns = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=300), required=False,
+        help_text="退回新生建籍申请时，逐个学生的退回原因：{新生编号: 原因}",
+    )
 
 
 class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -106,7 +110,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = decision.validated_data
         change = request_decide(
             actor=request.user, request_id=change.pk, approve=data["decision"] == "approve",
-            comment=data.get("comment", ""), details={"exception_reason": data.get("exception_reason", "")},
+            comment=data.get("comment", ""), details={"exception_reason": data.get("exception_reason", ""), "returns": data.get("returns", {})},
         )
         return Response(RequestSerializer(get_request_for_user(request.user, change.pk), context={"request": request}).data)
 

@@ -215,6 +215,8 @@ SPECTACULAR_SETTINGS = {
         "PupilStatusEnum": "xueji.codes.PupilStatus",
         "RequestStatusEnum": "xueji.models.requests.RequestStatus",
         "StepStatusEnum": "xueji.models.requests.StepStatus",
+        "GradeEnum": "xueji.codes.GRADE_CHOICES",
+        "IntakeGradeEnum": "enrollment.api.INTAKE_GRADES",
     },
 }
 

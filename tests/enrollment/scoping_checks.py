@@ -7,7 +7,7 @@ refused."""
 
 from datetime import date
 
-from enrollment.models import EnrolmentEntry, EnrolmentImport
+from enrollment.models import AdmissionEntry, EnrolmentEntry, EnrolmentImport
 from xueji.services.approvals import request_start
 
 SCHOOL_PEOPLE = {"registrar_a1", "headmaster_a1", "registrar_a2", "headmaster_a2", "registrar_b1", "headmaster_b1"}
@@ -19,6 +19,10 @@ SEES_BATCH = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
 
 def add_enrolment(world) -> None:
     school, registrar = world.units["a1"], world.user("registrar_a1")
+    world.admission = AdmissionEntry.objects.create(
+        school=school, intake_year=2026, name="录取甲", gender="1", birth_date=date(2020, 2, 2), id_type="1",
+        id_number="", imported_by=world.user("officer_a"),
+    )
     world.entry = EnrolmentEntry.objects.create(
         school=school, intake_year=2026, grade=1, data={"name": "新生甲"}, guardians=[], name="新生甲", gender="1",
         birth_date=date(2020, 3, 1), id_type="1", id_number="", created_by=registrar,
@@ -127,7 +131,150 @@ def check_enrolment_entry_delete(m):
             _status(m, f"/enrolment/entries/{m.world.entry.pk}/delete/", "post"))
 
 
+def _api(m):
+    from tests.xueji.test_scoping_matrix import api_client
+
+    return api_client(m)
+
+
+def _post_json(m, url: str, data: dict):
+    import json
+
+    return _api(m).post(url, json.dumps(data), content_type="application/json")
+
+
+def _api_expect(m, allowed: set, ok=200, elsewhere=404):
+    return 401 if m.user is None else (ok if m.user in allowed else elsewhere)
+
+
+def check_api_template(m):
+    m.check("api-enrolment-template", "download", _api_expect(m, SCHOOL_PEOPLE), _api(m).get("/api/v1/enrollment/template/").status_code)
+
+
+def check_api_import_list(m):
+    response = _api(m).get("/api/v1/enrollment/imports/")
+    if m.user is None:
+        m.check("api-enrolment-import-list", "anonymous", 401, response.status_code)
+        return
+    ids = {row["id"] for row in response.json()["results"]}
+    m.check("api-enrolment-import-list", "lists A1's upload", m.user in A1_PEOPLE, m.world.upload.pk in ids)
+
+
+def check_api_import_detail(m):
+    m.check("api-enrolment-import-detail", "A1's upload", _api_expect(m, A1_PEOPLE),
+            _api(m).get(f"/api/v1/enrollment/imports/{m.world.upload.pk}/").status_code)
+
+
+def check_api_entry_list(m):
+    response = _api(m).get("/api/v1/enrollment/entries/")
+    if m.user is None:
+        m.check("api-enrolment-entry-list", "anonymous", 401, response.status_code)
+        return
+    names = {row["name"] for row in response.json()["results"]}
+    m.check("api-enrolment-entry-list", "lists A1's new pupil", m.user in A1_PEOPLE, "新生甲" in names)
+
+
+def check_api_classes(m):
+    # An assignment to a class of no school of the caller's: refused, never applied.
+    response = _post_json(m, "/api/v1/enrollment/classes/",
+                          {"action": "assign", "school_class": 999999, "entries": [m.world.entry.pk]})
+    m.check("api-enrolment-classes", "foreign class", 401 if m.user is None else 400, response.status_code)
+
+
+def check_api_submit(m):
+    response = _post_json(m, "/api/v1/enrollment/submit/", {})
+    m.check("api-enrolment-submit", "nothing made", 401 if m.user is None else 400, response.status_code)
+
+
+def check_api_identity(m):
+    pupil = m.pupil("b1")
+    number = pupil.student_number
+    response = _post_json(m, "/api/v1/enrollment/identity/", {"pupils": [pupil.pk]})
+    expected = 401 if m.user is None else (200 if m.user in BUREAU_PEOPLE else 400)
+    m.check("api-enrolment-identity", "post", expected, response.status_code)
+    pupil.refresh_from_db()
+    m.check("api-enrolment-identity", "G number untouched", number, pupil.student_number)
+
+
+def check_admission_upload(m):
+    m.check("admission_upload", "page", _expect(m, BUREAU_PEOPLE), _status(m, "/admissions/import/"))
+
+
+def check_admission_template(m):
+    m.check("admission_template", "download", _expect(m, BUREAU_PEOPLE), _status(m, "/admissions/template/"))
+
+
+def check_admission_consistency(m):
+    m.check("admission_consistency", "page", _expect(m, BUREAU_PEOPLE), _status(m, "/admissions/consistency/?year=2026"))
+    if m.user in BUREAU_PEOPLE:
+        text = m.client.get("/admissions/consistency/?year=2026").content.decode()
+        m.check("admission_consistency", "lists A1", m.user in {"officer_a", "city_officer"}, m.world.units["a1"].name in text)
+
+
+def check_admission_behind(m):
+    url = f"/admissions/consistency/{m.world.units['a1'].pk}/?year=2026"
+    expected = _expect(m, {"officer_a", "city_officer"}, elsewhere=404 if m.user in BUREAU_PEOPLE else 403)
+    m.check("admission_behind", "A1", expected, _status(m, url))
+
+
+def check_admission_school(m):
+    m.check("admission_school", "page", _expect(m, REGISTRARS), _status(m, "/admissions/school/?year=2026"))
+    if m.user in REGISTRARS:
+        text = m.client.get("/admissions/school/?year=2026").content.decode()
+        m.check("admission_school", "lists A1's admitted child", m.user == "registrar_a1", "录取甲" in text)
+
+
+def check_api_admission_list(m):
+    response = _api(m).get("/api/v1/enrollment/admissions/?year=2026")
+    if m.user is None:
+        m.check("api-admission-list", "anonymous", 401, response.status_code)
+        return
+    rows = response.json()
+    rows = rows.get("results", rows) if isinstance(rows, dict) else rows
+    names = {row["name"] for row in rows}
+    sees = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
+    m.check("api-admission-list", "lists A1's admitted child", m.user in sees, "录取甲" in names)
+
+
+def check_api_admission_import(m):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = AdmissionEntry.objects.count()
+    response = _api(m).post("/api/v1/enrollment/admissions/import/",
+                            {"intake_year": 2026, "file": SimpleUploadedFile("a.xlsx", b"not a workbook")})
+    expected = 401 if m.user is None else (400 if m.user in BUREAU_PEOPLE else 403)
+    m.check("api-admission-import", "refused", expected, response.status_code)
+    m.check("api-admission-import", "nothing written", before, AdmissionEntry.objects.count())
+
+
+def check_api_admission_consistency(m):
+    response = _api(m).get("/api/v1/enrollment/consistency/?year=2026")
+    m.check("api-admission-consistency", "status", 401 if m.user is None else 200, response.status_code)
+    if response.status_code == 200:
+        rows = response.json()
+        rows = rows.get("results", rows) if isinstance(rows, dict) else rows
+        schools = {row.get("school_id", row.get("school")) for row in rows}
+        sees = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
+        m.check("api-admission-consistency", "A1's line", m.user in sees,
+                m.world.units["a1"].pk in schools or m.world.units["a1"].name in schools)
+
+
 ENROLMENT_ENDPOINTS = {
+    "admission_upload": check_admission_upload,
+    "admission_template": check_admission_template,
+    "admission_consistency": check_admission_consistency,
+    "admission_behind": check_admission_behind,
+    "admission_school": check_admission_school,
+    "api-admission-list": check_api_admission_list,
+    "api-admission-import": check_api_admission_import,
+    "api-admission-consistency": check_api_admission_consistency,
+    "api-enrolment-template": check_api_template,
+    "api-enrolment-import-list": check_api_import_list,
+    "api-enrolment-import-detail": check_api_import_detail,
+    "api-enrolment-entry-list": check_api_entry_list,
+    "api-enrolment-classes": check_api_classes,
+    "api-enrolment-submit": check_api_submit,
+    "api-enrolment-identity": check_api_identity,
     "enrolment_home": check_enrolment_home,
     "enrolment_template": check_enrolment_template,
     "enrolment_upload": check_enrolment_upload,

@@ -27,16 +27,3 @@ def start(world, pupil_key: str = "a1", to: str = "b1", to_class: str = "b1_3_1"
         files=kwargs.pop("files", check_uploads([proof()])),
         **kwargs,
     )
-
-
-@pytest.fixture
-def api_as(world):
-    from rest_framework.test import APIClient
-
-    def _as(username: str) -> APIClient:
-        client = APIClient()
-        token = client.post("/api/v1/auth/token/", {"username": username, "password": PASSWORD}, format="json").json()["token"]
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-        return client
-
-    return _as

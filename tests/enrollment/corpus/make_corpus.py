@@ -60,7 +60,7 @@ SAMPLE_ROW = {
     "overseas_status": "00 否", "health": "10 健康或良好", "hukou_division_id": "220122",
     "hukou_type": "1 农业户口", "address": "农安县合隆镇陈家店村 3 组", "entry_date": "2026-09",
     "guardian1_relation": "51 父亲", "guardian1_name": "王大军", "guardian1_id_type": "1 居民身份证",
-    "guardian1_id_number": "220122198805060017", "guardian1_phone": "13804310001",
+    "guardian1_id_number": "220122198805060010", "guardian1_phone": "13804310001",
     "guardian1_workplace": "合隆镇农机站", "guardian1_hukou_division_id": "220122",
 }
 
