@@ -219,14 +219,6 @@ def row_to_new_pupil_data(values: dict[str, Any]) -> tuple[dict[str, Any], list[
     return data, guardian_values[:last_guardian], errors
 
 
-def convert_cell(column: Column, raw: Any) -> Any:
-    """One cell's plain value, None when empty; CellError when it cannot be read."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    converter = _CONVERTERS[column.kind]
-    return converter(column, raw.strip() if isinstance(raw, str) else raw)
-
-
 def _integral(value: Any) -> int | None:
     """The integer a numeric cell holds, None for anything else (bool is not a number here)."""
     if isinstance(value, bool):
@@ -397,26 +389,20 @@ def _code(column: Column, raw: Any) -> str:
     if raw.__class__ is str and raw in lookup.by_option:  # what the drop-down writes
         return lookup.by_option[raw]
     number = _integral(raw)
-    if number is not None:
-        # A code typed into a General cell loses its leading zero: 1 for "01 汉族".
-        text = str(number)
-        padded = text.zfill(lookup.width)
-        if text in lookup.by_code:
-            return lookup.by_code[text]
-        if padded in lookup.by_code:
-            return lookup.by_code[padded]
-    else:
-        text = str(raw).strip()
-        if text.upper() in lookup.by_code:
-            return lookup.by_code[text.upper()]
-        if text in lookup.by_label:
-            return lookup.by_label[text]
-        # "01 汉族", "01-汉族", "CHN中国": a code followed by its own label.
-        match = re.fullmatch(r"([0-9A-Za-z]+)[\s\-_:：.、]*(.+)", text)
-        if match:
-            code = lookup.by_code.get(match.group(1).upper())
-            if code is not None and lookup.by_label.get(match.group(2).strip()) == code:
-                return code
+    text = str(number) if number is not None else str(raw).strip()
+    if text.upper() in lookup.by_code:
+        return lookup.by_code[text.upper()]
+    # A code typed as a number, or into a General cell, loses its leading zero: 1 for "01 汉族".
+    if text.isdigit() and text.zfill(lookup.width) in lookup.by_code:
+        return lookup.by_code[text.zfill(lookup.width)]
+    if text in lookup.by_label:
+        return lookup.by_label[text]
+    # "01 汉族", "01-汉族", "CHN中国": a code followed by its own label.
+    match = re.fullmatch(r"([0-9A-Za-z]+)[\s\-_:：.、]*(.+)", text)
+    if match:
+        code = lookup.by_code.get(match.group(1).upper())
+        if code is not None and lookup.by_label.get(match.group(2).strip()) == code:
+            return code
     raise CellError(f"{column.header}“{text}”不是有效的选项，请从下拉列表中选择。")
 
 

@@ -35,6 +35,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
 from django.core.exceptions import ValidationError
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
 
 from enrollment.columns import COLUMNS, COLUMNS_BY_KEY, ERROR_COLUMN_HEADER, HEADER_TO_KEY, normalize_header
 from enrollment.xlsx_template import CODES_SHEET, DATA_SHEET, MAX_DATA_ROWS, YEAR_CELL, YEAR_NAME
@@ -513,9 +514,10 @@ def _sheet_values(workbook) -> list[list[Any]]:
 
 def _year_from_codes_sheet(workbook) -> int | None:
     """The year on the hidden code sheet, for a file whose defined names were lost on the way."""
+    row, column = coordinate_to_tuple(YEAR_CELL)
     try:
-        rows = workbook.get_sheet_by_name(CODES_SHEET).to_python(skip_empty_area=False, nrows=2)
-        value = rows[1][0]
+        rows = workbook.get_sheet_by_name(CODES_SHEET).to_python(skip_empty_area=False, nrows=row)
+        value = rows[row - 1][column - 1]
     except (python_calamine.CalamineError, IndexError, ValueError):
         return None
     try:

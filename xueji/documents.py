@@ -13,16 +13,30 @@ from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 
+from django.db.models import Prefetch, QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from xueji.codes import PupilStatus
+from xueji.models import Guardian
 from xueji.pdf import render_pdf
 
 PENDING_NUMBER = "待建籍"
 # The sheet has room for two guardians; with fewer, the empty rows are filled in by hand.
 GUARDIAN_ROWS_ON_SHEET = 2
+
+
+def pupils_for_print(pupils: QuerySet) -> list:
+    """The pupils of a queryset the caller has already scoped, with everything the documents read
+    loaded in two queries (pupils with their divisions and class, then guardians): without it a
+    class of 45 costs some 200 queries, one per division shown."""
+    guardians = Guardian.objects.select_related("hukou_division").order_by("pupil_id", "position")
+    return list(
+        pupils.select_related("birthplace", "native_place", "hukou_division", "school_class").prefetch_related(
+            Prefetch("guardians", queryset=guardians, to_attr="guardians_list")
+        )
+    )
 
 
 def student_info_sheets_pdf(pupils: list, *, school, school_class=None, title_year: int) -> bytes:

@@ -3,9 +3,10 @@
 Documents extend ``templates/documents/base.html``, which links ``static/css/print.css`` (A4,
 the Noto CJK fonts from Debian's fonts-noto-cjk, page numbers). WeasyPrint never goes to the
 network or the file system on its own here: every URL a document names is resolved by
-``LocalOnlyFetcher`` — static files through Django's finders, private uploads (photos) through
-the default storage — and any other URL is refused. A template that printed pupil data into an
-``<img src>`` could otherwise make the server read local files or call out to other hosts.
+``LocalOnlyFetcher`` — static files through Django's finders (or, collected under hashed names in
+production, the staticfiles storage), private uploads (photos) through the default storage — and
+any other URL is refused. A template that printed pupil data into an ``<img src>`` could
+otherwise make the server read local files or call out to other hosts.
 """
 
 import mimetypes
@@ -13,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from weasyprint import HTML
@@ -40,13 +42,20 @@ class LocalOnlyFetcher(URLFetcher):
 
     @staticmethod
     def _static_file(url: str, name: str) -> URLFetcherResponse:
+        # The finders know the source files (development, tests); in production {% static %}
+        # names the collected copy with its hash ("css/print.3f2a….css"), which only the
+        # staticfiles storage (STATIC_ROOT) has.
         found = finders.find(name)
-        if not found:
+        if found:
+            with open(found, "rb") as handle:
+                body = handle.read()
+        elif staticfiles_storage.exists(name):
+            with staticfiles_storage.open(name, "rb") as handle:
+                body = handle.read()
+        else:
             # A missing stylesheet would print an unstyled document that still looks like a
             # success: stop the rendering instead.
             raise FatalURLFetchingError(f"找不到静态文件 {name}")
-        with open(found, "rb") as handle:
-            body = handle.read()
         return URLFetcherResponse(url, body, {"Content-Type": _content_type(name)})
 
     @staticmethod

@@ -12,11 +12,13 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 
 from tests.factories import guardian_data, make_pupil
 from xueji.codes import Gender, GuardianRelation, IdType, PupilStatus
-from xueji.documents import class_roster_pdf, class_roster_xlsx, student_info_sheets_pdf
+from xueji.documents import class_roster_pdf, class_roster_xlsx, pupils_for_print, student_info_sheets_pdf
 from xueji.models import Division, Guardian, Pupil
 from xueji.pdf import DOCUMENT_BASE_URL, LocalOnlyFetcher
 
@@ -113,6 +115,19 @@ def test_info_sheet_without_a_class_argument_prints_each_pupils_own_class(world)
 
     assert "三年级（1）班" in page_text(pdf, 1)
     assert "三年级（2）班" in page_text(pdf, 2)
+
+
+def test_a_class_loaded_for_print_prints_in_two_queries(world, class_a1, django_assert_num_queries):
+    school_class = world.classes["a1_3_1"]
+
+    with django_assert_num_queries(2):  # the pupils with divisions and class, then the guardians
+        pupils = pupils_for_print(Pupil.objects.filter(school_class=school_class).order_by("name"))
+        pdf = student_info_sheets_pdf(pupils, school=world.units["a1"], title_year=2026)
+        class_roster_pdf(pupils, school=world.units["a1"], school_class=school_class, school_year_label=SCHOOL_YEAR)
+
+    assert page_count(pdf) == 3
+    text = page_text(pdf, [p.name for p in pupils].index("欧阳子轩") + 1)
+    assert "欧阳丽华" in text and "吉林省长春市农安县" in text
 
 
 def _unsaved_entry() -> Pupil:
@@ -253,6 +268,28 @@ def test_roster_xlsx_keeps_id_numbers_and_student_numbers_as_text(world, class_a
     no_id = rows[2][column["身份证件号"]]
     assert no_id.value is None and no_id.number_format == "@"
     assert sheet.column_dimensions["B"].width >= 20 and sheet.column_dimensions["G"].width >= 20
+
+
+def test_documents_find_their_stylesheet_collected_under_a_hashed_name_in_production(world, settings, tmp_path):
+    # Production collects static files with their hashes ("css/print.3f2a….css") and {% static %}
+    # names those: the fetcher must find them in STATIC_ROOT, where the finders do not look.
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    source = FileSystemStorage(location=settings.BASE_DIR / "static")
+    with source.open("css/print.css") as original:
+        staticfiles_storage.save("css/print.css", original)
+    list(staticfiles_storage.post_process({"css/print.css": (source, "css/print.css")}))
+    hashed = staticfiles_storage.stored_name("css/print.css")
+    assert hashed != "css/print.css"
+
+    pupil = with_guardians(world.pupils["a1"])
+    pdf = student_info_sheets_pdf(pupil, school=world.units["a1"], title_year=2026)
+
+    assert page_size(pdf).startswith("595.276 x 841.89")
+    assert "第1页共1页" in page_text(pdf, 1).replace(" ", "")  # the footer comes from the stylesheet
 
 
 def test_documents_fetch_only_static_files_and_private_uploads():

@@ -323,7 +323,8 @@ def earlier_year() -> bytes:
 def numeric_id() -> bytes:
     """A complete row whose ID numbers were typed into General cells: Excel keeps them as floats
     (2.20122202003150E+17), their last digits gone."""
-    return filled_template({2: {**SAMPLE_ROW, "id_number": 220122202003150013, "guardian1_id_number": 2.20122198805060e17}})
+    numbers = {"id_number": 220122202003150013, "guardian1_id_number": 2.20122198805060e17}
+    return filled_template({2: {**SAMPLE_ROW, **numbers}})
 
 
 BUILDERS = {
