@@ -12,6 +12,10 @@ class EnrollmentConfig(AppConfig):
         from xueji.context_processors import NavItem, register_nav_item
 
         register_kind(EnrolmentKind())
+        from enrollment import demo
+        from xueji.demo import register_demo_loader
+
+        register_demo_loader(demo.load)
         from xueji.models.audit import AUDIT_ACTIONS
 
         AUDIT_ACTIONS.update({

@@ -22,7 +22,8 @@ ERROR_COLUMN_WIDTH = 60
 def annotate_errors(data: bytes, errors: list[tuple[int, str | None, str]]) -> bytes:
     """``data`` (an uploaded file the reader accepted) with ``errors`` marked on it. Each error is
     (row number as Excel shows it, column key or None, message); a key that is not a column of the
-    file (a row-level error such as "guardians", or None) is put on the row's first cell.
+    file (a row-level error such as "guardians", or None) is put on the row's first cell, and an
+    error of row 0 or 1 (the file as a whole) is left to the page.
 
     Marks of an earlier annotation (our comments, our fill, the old 错误说明 column) are cleared
     first, so a corrected file annotated again shows only what is still wrong."""
@@ -35,6 +36,8 @@ def annotate_errors(data: bytes, errors: list[tuple[int, str | None, str]]) -> b
     by_cell: dict[tuple[int, int], list[str]] = defaultdict(list)
     by_row: dict[int, list[str]] = defaultdict(list)
     for row, key, message in errors:
+        if row < 2:
+            continue  # about the file, not a pupil's row: the page says it, there is no cell for it
         column = positions.get(key) if key else None
         by_cell[(row, column or 1)].append(message)
         label = COLUMNS_BY_KEY[key].header if key in COLUMNS_BY_KEY else ""

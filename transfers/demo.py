@@ -1,6 +1,6 @@
 """Demo data of transfers/: requests at every stage, so that inboxes, the bureau's overdue list
-and the archive hand-over have something to show. Idempotent: nothing is added once any request
-exists."""
+and the archive hand-over have something to show. Idempotent: nothing is added once any request of
+transfers/ exists."""
 
 from datetime import date, timedelta
 
@@ -52,7 +52,7 @@ def _make_overdue(request: ChangeRequest, days: int) -> None:
 
 
 def load(say) -> None:
-    if ChangeRequest.objects.exists():
+    if ChangeRequest.objects.filter(kind__in=["transfer", "study_abroad", "abroad_return", "transfer_out"]).exists():
         return
     with transaction.atomic():
         # Waiting for headmaster_b1: a county A pupil moving to B1 (the full four-party chain).

@@ -3,13 +3,13 @@
 The functions take plain objects rather than querysets, so that the same documents print both
 established pupils and enrolment entries not yet approved (unsaved ``Pupil`` instances built from
 them). They read only the fields of ``xueji.models.Pupil`` and, for guardians, the iterable
-``guardians_list`` the caller sets on each pupil (a list of ``Guardian`` or objects like it): the
-caller loads guardians in one query, and the documents never touch related managers.
+``guardians_list`` the caller sets on each pupil (a list of ``Guardian`` or objects like it;
+``pupils_for_print`` loads a queryset that way), and never touch related managers.
 
 The caller checks who may print: these functions print every number in full.
 """
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date
 from io import BytesIO
 
@@ -25,12 +25,22 @@ from xueji.pdf import render_pdf
 PENDING_NUMBER = "待建籍"
 # The sheet has room for two guardians; with fewer, the empty rows are filled in by hand.
 GUARDIAN_ROWS_ON_SHEET = 2
+ROSTER_COLUMNS = ["序号", "学籍号", "姓名", "性别", "出生日期", "民族", "身份证件号", "户口所在地", "监护人", "联系电话", "备注"]
+# Written as text so that Excel neither shows 1.10E+17 nor drops the last digits of a number.
+ROSTER_TEXT_COLUMNS = {"学籍号", "身份证件号", "联系电话"}
+
+# Each pupil's sheet must stay one page whatever the record holds (a 200-character address, a
+# 100-character workplace): text longer than a cell holds in two lines is set smaller, "long"
+# (7.5 pt) or "longer" (6.5 pt) in print.css. The limits are characters that fit in two lines of
+# the cell at the normal size, and in three lines at 7.5 pt; the cells' widths are in print.css.
+PUPIL_CELL_LIMITS = {"name": (12, 24), "former_name": (12, 24), "address": (92, 174), "hukou_address": (92, 174)}
+GUARDIAN_CELL_LIMITS = {"name": (10, 21), "workplace": (20, 39)}
 
 
 def pupils_for_print(pupils: QuerySet) -> list:
     """The pupils of a queryset the caller has already scoped, with everything the documents read
-    loaded in two queries (pupils with their divisions and class, then guardians): without it a
-    class of 45 costs some 200 queries, one per division shown."""
+    loaded in two queries (pupils with their divisions and class, then guardians); printing
+    pupils loaded without it costs several queries per pupil, one per division shown."""
     guardians = Guardian.objects.select_related("hukou_division").order_by("pupil_id", "position")
     return list(
         pupils.select_related("birthplace", "native_place", "hukou_division", "school_class").prefetch_related(
@@ -72,32 +82,59 @@ def class_roster_pdf(pupils: list, *, school, school_class, school_year_label: s
     return render_pdf("documents/class_roster.html", context)
 
 
-# Each pupil's sheet must stay one page whatever the record holds (a 200-character address, a
-# 100-character workplace): text longer than a cell holds in two lines is set smaller, "long"
-# (7.5 pt) or "longer" (6.5 pt) in print.css. The limits are characters that fit in two lines of
-# the cell at the normal size, and in three lines at 7.5 pt; the cells' widths are in print.css.
-PUPIL_CELL_LIMITS = {"name": (12, 24), "former_name": (12, 24), "address": (92, 174), "hukou_address": (92, 174)}
-GUARDIAN_CELL_LIMITS = {"name": (10, 21), "workplace": (20, 39)}
+def class_roster_xlsx(pupils: list, *, school, school_class, school_year_label: str) -> bytes:
+    """花名册 as an Excel workbook: a title row, the header row frozen, the same columns as the PDF.
+    ID numbers, 学籍号 and phone numbers are strings in text cells ("@")."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "花名册"
+    title = f"{school.name} {school_class.name} 花名册（{school_year_label}）"
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(ROSTER_COLUMNS))
+    sheet["A1"].font = Font(size=14, bold=True)
+    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    sheet.row_dimensions[1].height = 26
 
+    sheet.append(ROSTER_COLUMNS)
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E0E0E0")
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cell.border = border
 
-def _text_size(text: str, limits: tuple[int, int]) -> str:
-    long, longer = limits
-    length = len(text or "")
-    return "longer" if length > longer else "long" if length > long else ""
+    for row in roster_rows(pupils):
+        values = astuple(row)
+        sheet.append([str(value) if header in ROSTER_TEXT_COLUMNS else value for header, value in zip(ROSTER_COLUMNS, values)])
+        for header, cell in zip(ROSTER_COLUMNS, sheet[sheet.max_row]):
+            cell.border = border
+            if header in ROSTER_TEXT_COLUMNS:
+                cell.number_format = "@"
+            elif header == "出生日期":
+                cell.number_format = "yyyy-mm-dd"
 
+    widths = [6, 22, 10, 6, 12, 10, 22, 24, 18, 14, 12]
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A3"
+    # Printed from Excel: landscape, one page wide, the header row on every page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "2:2"
 
-def _pupil_text_sizes(pupil) -> dict[str, str]:
-    return {field: _text_size(getattr(pupil, field), limits) for field, limits in PUPIL_CELL_LIMITS.items()}
-
-
-def _guardian_text_sizes(guardian) -> dict[str, str]:
-    sizes = {field: _text_size(getattr(guardian, field), limits) for field, limits in GUARDIAN_CELL_LIMITS.items()}
-    sizes["hukou_division"] = _text_size(_division_name(guardian.hukou_division), (14, 28))
-    return sizes
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()
 
 
 @dataclass(frozen=True)
 class RosterRow:
+    """One line of the roster; its fields are in the order of ROSTER_COLUMNS."""
+
     index: int
     student_number: str
     name: str
@@ -109,9 +146,6 @@ class RosterRow:
     guardian: str
     phone: str
     remark: str
-
-
-ROSTER_COLUMNS = ["序号", "学籍号", "姓名", "性别", "出生日期", "民族", "身份证件号", "户口所在地", "监护人", "联系电话", "备注"]
 
 
 def roster_rows(pupils: list) -> list[RosterRow]:
@@ -140,58 +174,20 @@ def roster_rows(pupils: list) -> list[RosterRow]:
     return rows
 
 
-def class_roster_xlsx(pupils: list, *, school, school_class, school_year_label: str) -> bytes:
-    """花名册 as an Excel workbook: a title row, the header row frozen, the same columns as the PDF.
-    ID numbers, 学籍号 and phone numbers are text cells ("@"), so that Excel neither shows
-    1.10E+17 nor drops the last digits of an 18-digit number."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "花名册"
-    title = f"{school.name} {school_class.name} 花名册（{school_year_label}）"
-    sheet.append([title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(ROSTER_COLUMNS))
-    sheet["A1"].font = Font(size=14, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 26
+def _text_size(text: str, limits: tuple[int, int]) -> str:
+    long, longer = limits
+    length = len(text or "")
+    return "longer" if length > longer else "long" if length > long else ""
 
-    sheet.append(ROSTER_COLUMNS)
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E0E0E0")
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        cell.border = border
 
-    text_columns = {"学籍号", "身份证件号", "联系电话"}
-    for row in roster_rows(pupils):
-        values = [
-            row.index, row.student_number, row.name, row.gender, row.birth_date, row.ethnicity,
-            row.id_number, row.hukou, row.guardian, row.phone, row.remark,
-        ]
-        sheet.append([str(value) if header in text_columns else value for header, value in zip(ROSTER_COLUMNS, values)])
-        for header, cell in zip(ROSTER_COLUMNS, sheet[sheet.max_row]):
-            cell.border = border
-            if header in text_columns:
-                cell.number_format = "@"
-            elif header == "出生日期":
-                cell.number_format = "yyyy-mm-dd"
+def _pupil_text_sizes(pupil) -> dict[str, str]:
+    return {field: _text_size(getattr(pupil, field), limits) for field, limits in PUPIL_CELL_LIMITS.items()}
 
-    widths = [6, 22, 10, 6, 12, 10, 22, 24, 18, 14, 12]
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = "A3"
-    # Printed from Excel: landscape, one page wide, the header row on every page.
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "2:2"
 
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+def _guardian_text_sizes(guardian) -> dict[str, str]:
+    sizes = {field: _text_size(getattr(guardian, field), limits) for field, limits in GUARDIAN_CELL_LIMITS.items()}
+    sizes["hukou_division"] = _text_size(_division_name(guardian.hukou_division), (14, 28))
+    return sizes
 
 
 def _class_name(pupil, school_class) -> str:

@@ -72,8 +72,17 @@ def _content_type(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+class DocumentRenderError(RuntimeError):
+    """A document could not be printed whole (its stylesheet is missing, say)."""
+
+
 def render_pdf(template_name: str, context: dict) -> bytes:
     """The template rendered to a PDF document (one WeasyPrint render, however many pages)."""
     html = render_to_string(template_name, context)
-    document = HTML(string=html, base_url=DOCUMENT_BASE_URL, url_fetcher=LocalOnlyFetcher())
-    return document.write_pdf()
+    try:
+        document = HTML(string=html, base_url=DOCUMENT_BASE_URL, url_fetcher=LocalOnlyFetcher())
+        return document.write_pdf()
+    except FatalURLFetchingError as error:
+        # WeasyPrint's fatal error is a BaseException, which views, Celery and `except Exception`
+        # would let through to the worker process: hand the caller an ordinary exception.
+        raise DocumentRenderError(str(error)) from error

@@ -508,6 +508,7 @@ def test_annotate_errors_marks_cells_rows_and_the_summary_column():
         (2, "guardian1_phone", "请填写第一监护人的联系电话。"),
         (4, "guardians", "无身份证件的学生须填写至少一位监护人的居民身份证号。"),
         (4, None, "系统中已有使用该身份证件号的学籍。"),
+        (0, "__all__", "文件中有学生刚刚已由其他导入登记。"),  # the file as a whole: no cell
     ])
     sheet = reopen(annotated)[DATA_SHEET]
     birth = sheet[f"{LETTER['birth_date']}2"]

@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 
@@ -20,7 +21,7 @@ from tests.factories import guardian_data, make_pupil
 from xueji.codes import Gender, GuardianRelation, IdType, PupilStatus
 from xueji.documents import class_roster_pdf, class_roster_xlsx, pupils_for_print, student_info_sheets_pdf
 from xueji.models import Division, Guardian, Pupil
-from xueji.pdf import DOCUMENT_BASE_URL, LocalOnlyFetcher
+from xueji.pdf import DOCUMENT_BASE_URL, DocumentRenderError, LocalOnlyFetcher, render_pdf
 
 SCHOOL_YEAR = "2026—2027学年"
 
@@ -292,12 +293,31 @@ def test_documents_find_their_stylesheet_collected_under_a_hashed_name_in_produc
     assert "第1页共1页" in page_text(pdf, 1).replace(" ", "")  # the footer comes from the stylesheet
 
 
-def test_documents_fetch_only_static_files_and_private_uploads():
+def test_documents_fetch_only_static_files_and_private_uploads(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "private"
+    (tmp_path / "private" / "pupil").mkdir(parents=True)
+    (tmp_path / "private" / "pupil" / "photo.jpg").write_bytes(b"\xff\xd8 a photo")
+    (tmp_path / "secret.txt").write_text("secret")
     fetcher = LocalOnlyFetcher()
 
-    stylesheet = fetcher.fetch(DOCUMENT_BASE_URL + "static/css/print.css")
-    assert b"Noto Sans CJK SC" in stylesheet.read()
-    for url in ("file:///etc/passwd", "https://example.com/static/css/print.css",
-                DOCUMENT_BASE_URL + "etc/passwd", DOCUMENT_BASE_URL + "private-not-served/../../../etc/passwd"):
-        with pytest.raises(Exception):
+    assert b"Noto Sans CJK SC" in fetcher.fetch(DOCUMENT_BASE_URL + "static/css/print.css").read()
+    photo = fetcher.fetch(DOCUMENT_BASE_URL + "private-not-served/pupil/photo.jpg")
+    assert photo.read() == b"\xff\xd8 a photo" and photo.content_type == "image/jpeg"
+    for url in ("file:///etc/passwd", "https://example.com/static/css/print.css", DOCUMENT_BASE_URL + "etc/passwd"):
+        with pytest.raises(ValueError):
             fetcher.fetch(url)
+    for climbing in ("private-not-served/../secret.txt", "static/../../../../../../../etc/passwd"):
+        with pytest.raises(SuspiciousFileOperation):
+            fetcher.fetch(DOCUMENT_BASE_URL + climbing)
+
+
+def test_a_document_whose_stylesheet_is_missing_is_refused_not_printed_unstyled(settings):
+    settings.TEMPLATES = [{
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", {
+            "broken.html": '{% load static %}<link rel="stylesheet" href="{% static \'css/missing.css\' %}"><p>学生</p>',
+        })]},
+    }]
+
+    with pytest.raises(DocumentRenderError, match="css/missing.css"):
+        render_pdf("broken.html", {})

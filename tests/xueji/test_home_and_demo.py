@@ -61,7 +61,13 @@ def test_demo_data_accounts_and_idempotence():
     assert 1200 <= counts[0] <= 1800
     call_command("load_demo")
     assert (Pupil.objects.count(), User.objects.count(), Membership.objects.count(), ChangeRequest.objects.count()) == counts
-    assert counts[3] == 6 and ApprovalStep.objects.filter(status="pending", overdue_at__isnull=False).count() == 1
+    # Six transfers at every stage and one enrolment batch waiting for officer_b.
+    assert counts[3] == 7 and ApprovalStep.objects.filter(status="pending", overdue_at__isnull=False).count() == 1
+    batch = ChangeRequest.objects.get(kind="enrolment")
+    assert batch.steps.get(status="pending").unit.name == "榆树市教育局"
+    from enrollment.models import AdmissionEntry, EnrolmentEntry
+
+    assert AdmissionEntry.objects.count() == 46 and EnrolmentEntry.objects.filter(status="draft").count() == 8
     usable = {user.username for user in User.objects.all() if user.has_usable_password()}
     assert usable == {name for name, _ in ACCOUNTS}
     for username, _ in ACCOUNTS:
