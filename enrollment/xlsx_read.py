@@ -395,13 +395,17 @@ _ROW_END = re.compile(rb"</row\s*>|</[\w.-]+:row\s*>")
 _CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*)>")
 _VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is)[\s>]")
 _FORMULA = re.compile(rb"<f[\s/>]|<[\w.-]+:f[\s/>]")
-_ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d{1,7})["']""")
-_CELL_REF = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?\d+["']""")
+_ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d+)["']""")
+_CELL_REF = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?(\d+)["']""")
 # A cell past column GR (200); a cell start tag that does not begin with its reference (Excel
 # and openpyxl always write r first; without it, columns are counted). Split so that each
 # alternative starts with a literal and the search stays in C at full speed.
 _WIDE_CELL = re.compile(rb"""r\s*=\s*["']\$?(?:[A-Za-z]{3}|[Gg][S-Zs-z]|[H-Zh-z][A-Za-z])\$?\d+["']""")
 _UNNAMED_CELL = re.compile(rb"<c(?:>|/>|\s+(?!r\s*=))|<[\w.-]+:c(?:>|/>|\s+(?!r\s*=))")
+# A cell whose own reference puts it at row 10,000 or below, whatever its row element says:
+# calamine places a cell by its reference and builds one dense grid from A1 to the farthest cell,
+# so a lone "A5000000" would cost gigabytes.
+_DEEP_CELL = re.compile(rb"""r\s*=\s*["']\$?[A-Za-z]{1,3}\$?\d{5,}["']""")
 
 
 def _column_number(letters: bytes) -> int:
@@ -413,9 +417,9 @@ def _column_number(letters: bytes) -> int:
 
 class _SheetScanner:
     """Reads the pupil sheet's XML as it is inflated, row by row, without building anything:
-    the last row holding a value (refused at once past the limit), the last column holding one
-    (likewise), and where the formulas are. Rows are cut at their closing tags, so a tag is never
-    split between two pieces."""
+    a value past row 10,001 or column 200 is refused at once, and the formulas are noted with
+    their places. Rows are cut at their closing tags, so a tag is never split between two
+    pieces."""
 
     def __init__(self, scan: _SheetScan):
         self.scan = scan
@@ -442,7 +446,7 @@ class _SheetScanner:
         # A common piece (no formula, every cell named and within column GR) needs no look inside
         # its rows below the row limit: two searches in C settle it, and only the row numbers are
         # followed in Python. Otherwise each row is walked cell by cell.
-        suspicious = any(pattern.search(piece) for pattern in (_FORMULA, _WIDE_CELL, _UNNAMED_CELL))
+        suspicious = any(pattern.search(piece) for pattern in (_FORMULA, _WIDE_CELL, _UNNAMED_CELL, _DEEP_CELL))
         starts = list(_ROW_START.finditer(piece))
         if not starts and suspicious:
             self._walk_cells(piece)  # cells outside any row: look at them all the same
@@ -470,10 +474,16 @@ class _SheetScanner:
         for index, cell in enumerate(cells):
             reference = _CELL_REF.search(cell.group(1))
             column = _column_number(reference.group(1)) if reference else column + 1
+            row = int(reference.group(2)) if reference else self.row_number
             if cell.group(1).rstrip().endswith(b"/"):
-                continue  # <c r="B7" s="1"/>: an empty, formatted cell
+                continue  # <c r="B7" s="1"/>: an empty, formatted cell (calamine skips it too)
             end = cells[index + 1].start() if index + 1 < len(cells) else len(content)
             body = content[cell.end():end]
+            if row - 1 > MAX_DATA_ROWS and _VALUE.search(body):
+                raise ExcelRefused(
+                    f"数据超过 {MAX_DATA_ROWS} 行：一个文件最多导入 {MAX_DATA_ROWS} 名学生，请分成几个文件导入。",
+                    code="too_many_rows",
+                )
             if column > MAX_COLUMNS and _VALUE.search(body):
                 raise ExcelRefused(
                     f"表格超过 {MAX_COLUMNS} 列（第 {self.row_number} 行第 {column} 列有内容），不是本系统的模板。"
@@ -481,7 +491,7 @@ class _SheetScanner:
                     code="too_many_columns",
                 )
             if _FORMULA.search(body):
-                self._formula(self.row_number, column)
+                self._formula(row, column)
 
     def _formula(self, row: int, column: int) -> None:
         self.scan.formula_count += 1

@@ -59,7 +59,7 @@ def student_info_sheets_pdf(pupils: list, *, school, school_class=None, title_ye
             "class_name": _class_name(pupil, school_class),
             "text_size": _pupil_text_sizes(pupil),
             "guardians": _padded(
-                [{"guardian": guardian, "text_size": _guardian_text_sizes(guardian)} for guardian in pupil.guardians_list],
+                [{"guardian": g, "text_size": _guardian_text_sizes(g)} for g in pupil.guardians_list],
                 GUARDIAN_ROWS_ON_SHEET,
             ),
         }
@@ -105,8 +105,8 @@ def class_roster_xlsx(pupils: list, *, school, school_class, school_year_label: 
         cell.border = border
 
     for row in roster_rows(pupils):
-        values = astuple(row)
-        sheet.append([str(value) if header in ROSTER_TEXT_COLUMNS else value for header, value in zip(ROSTER_COLUMNS, values)])
+        cells = zip(ROSTER_COLUMNS, astuple(row))
+        sheet.append([str(value) if header in ROSTER_TEXT_COLUMNS else value for header, value in cells])
         for header, cell in zip(ROSTER_COLUMNS, sheet[sheet.max_row]):
             cell.border = border
             if header in ROSTER_TEXT_COLUMNS:

@@ -47,6 +47,7 @@ EXPECTED: dict[str, tuple[str, str] | None] = {
     "formula.xlsx": ("formulas", "第5行“出生日期”列是公式，请粘贴为数值"),
     "too_many_rows.xlsx": ("too_many_rows", "超过 10000 行"),
     "too_many_columns.xlsx": ("too_many_columns", "超过 200 列"),
+    "far_cell.xlsx": ("too_many_rows", "超过 10000 行"),
     "wrong_sheet.xlsx": ("wrong_layout", "找不到“学生信息”工作表"),
     "missing_headers.xlsx": ("wrong_layout", "缺少必填列：*性别、*民族"),
     "earlier_year.xlsx": ("wrong_year", "这是2025年的模板，请下载2026年的模板"),
@@ -297,6 +298,16 @@ def too_many_columns() -> bytes:
     return buffer.getvalue()
 
 
+def far_cell() -> bytes:
+    """One value whose cell reference says row 5,000,000 inside row element 3: a reader that
+    places cells by reference (calamine does) would build a grid of millions of rows."""
+    template = filled_template({2: SAMPLE_ROW})
+    sheet = part(template, SHEET_PART).replace(
+        b"</sheetData>", b'<row r="3"><c r="A5000000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    )
+    return rezip(template, replace={SHEET_PART: sheet})
+
+
 def wrong_sheet() -> bytes:
     workbook = load_workbook(io.BytesIO(filled_template({2: SAMPLE_ROW})))
     workbook[DATA_SHEET].title = "Sheet1"
@@ -344,6 +355,7 @@ BUILDERS = {
     "formula.xlsx": formula,
     "too_many_rows.xlsx": too_many_rows,
     "too_many_columns.xlsx": too_many_columns,
+    "far_cell.xlsx": far_cell,
     "wrong_sheet.xlsx": wrong_sheet,
     "missing_headers.xlsx": missing_headers,
     "earlier_year.xlsx": earlier_year,
