@@ -11,7 +11,10 @@ class EnrollmentConfig(AppConfig):
         from xueji.approval_kinds import register_kind
         from xueji.context_processors import NavItem, register_nav_item
 
+        from enrollment.late import LateEnrolmentKind
+
         register_kind(EnrolmentKind())
+        register_kind(LateEnrolmentKind())
         from enrollment import demo
         from xueji.demo import register_demo_loader
 

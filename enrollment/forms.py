@@ -78,3 +78,17 @@ class AssignForm(forms.Form):
     def __init__(self, *args, entry_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["entries"].choices = [(pk, pk) for pk in entry_ids]
+
+
+class LateForm(forms.Form):
+    """What a late registration adds to the pupil's fields: the class, the reason."""
+
+    school_class = forms.TypedChoiceField(label="编入班级", coerce=int, error_messages={"required": "请选择班级。"})
+    grounds = forms.ChoiceField(label="补建原因", error_messages={"required": "请选择补建原因。"})
+    note = forms.CharField(label="情况说明", max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": "请说明需要补建学籍的情况。"})
+
+    def __init__(self, *args, classes=(), grounds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_class"].choices = [("", "——请选择——"), *[(c.pk, c.name) for c in classes]]
+        self.fields["grounds"].choices = [("", "——请选择——"), *grounds]

@@ -96,7 +96,7 @@ class Intake:
 
 
 def validate_intake(intake: Intake, rows: list[IntakeRow], *, exclude_entry_ids: set[int] = frozenset(),
-                    progress=None) -> list[EnrolmentEntry]:
+                    progress=None, require_admission: bool = True) -> list[EnrolmentEntry]:
     """The unsaved entries of ``rows``, or IntakeInvalid listing every error of every row.
 
     ``exclude_entry_ids``: entries being replaced (an edit in the form), not duplicates of
@@ -115,7 +115,8 @@ def validate_intake(intake: Intake, rows: list[IntakeRow], *, exclude_entry_ids:
             progress(done, len(rows))
 
     entries = [_entry(intake, row) for row, _, _ in checked]
-    errors.extend(_admission_errors(intake, entries))
+    if require_admission:  # late registration (补建) is of children not on the autumn's list
+        errors.extend(_admission_errors(intake, entries))
     errors.extend(_duplicate_errors(intake, entries, exclude_entry_ids))
     if errors:
         raise IntakeInvalid(sorted(errors, key=lambda e: (e.row, e.key)))

@@ -342,3 +342,55 @@ def enrolment_identity_confirm(request):
 
 def pupils_of_entries(entries) -> list[Pupil]:
     return [e.pupil for e in entries if e.pupil_id]
+
+
+@login_required
+def enrolment_late(request):
+    """补建学籍: one pupil, in October or March by the 5th."""
+    from enrollment.columns import row_to_new_pupil_data
+    from enrollment.forms import LateForm
+    from enrollment.late import GROUNDS, check_late_window, late_start
+    from xueji.models import SchoolClass
+
+    school = _membership(request, (Role.REGISTRAR,)).unit
+    classes = list(SchoolClass.objects.filter(school=school, school_year__start_year=services.current_intake_year())
+                   .order_by("grade", "number"))
+    form = EntryForm(request.POST or None)
+    late_form = LateForm(request.POST or None, classes=classes, grounds=list(GROUNDS.items()))
+    row_errors = []
+    if request.method == "POST" and form.is_valid() and late_form.is_valid():
+        raw = form.raw_values()
+        data, guardians, cell_errors = row_to_new_pupil_data(raw)
+        school_class = next(c for c in classes if c.pk == late_form.cleaned_data["school_class"])
+        try:
+            change = late_start(actor=request.user, school=school, school_class=school_class,
+                                grounds=late_form.cleaned_data["grounds"], note=late_form.cleaned_data["note"],
+                                row=IntakeRow(row=1, data=data, guardians=guardians, cell_errors=cell_errors, raw=raw))
+        except IntakeInvalid as error:
+            for problem in error.row_errors:
+                if problem.key in form.fields:
+                    form.add_error(problem.key, problem.message)
+                else:
+                    row_errors.append(problem.message)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for key, problems in error.message_dict.items():
+                    target = late_form if key in late_form.fields else form if key in form.fields else None
+                    for message in problems:
+                        target.add_error(key, message) if target else row_errors.append(message)
+            else:
+                row_errors.extend(error.messages)
+        else:
+            messages.success(request, f"补建学籍申请已提交，等待{change.steps.get(position=0).label}。")
+            return redirect("request_detail", change.pk)
+    try:
+        check_late_window(timezone.localdate())
+        window_open = True
+    except ValidationError:
+        window_open = False
+    pupil_fields = [form[key] for key in form.fields if not form.fields[key].guardian]
+    guardian_fields = {position: [form[key] for key in form.fields if form.fields[key].guardian == position] for position in (1, 2)}
+    return render(request, "enrollment/late.html", {
+        "form": form, "late_form": late_form, "school": school, "row_errors": row_errors, "window_open": window_open,
+        "pupil_fields": pupil_fields, "guardian_fields": guardian_fields,
+    })

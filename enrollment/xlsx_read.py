@@ -12,7 +12,9 @@ it, the file is taken apart here with nothing but zlib and a byte scanner, and r
   other than UTF-8 (which could hide them from the scan);
 - carrying macros (a vbaProject part, a macroEnabled content type, ActiveX) or external links;
 - holding formulas in the pupil sheet, more than 10,000 data rows or more than 200 columns — the
-  sheet is scanned while it is inflated and the scan stops at the first row over the limit;
+  sheet is scanned while it is inflated and the scan stops at the first value over a limit (by
+  its row element and by its own cell reference: calamine builds one dense grid from A1 to the
+  farthest value, so a single far cell would cost gigabytes);
 - not our template: no 学生信息 sheet, another year's template, required headers missing.
 
 Only then does python-calamine (Rust, about ten times faster than openpyxl's read-only mode, see
@@ -144,11 +146,18 @@ def _inspect_package(data: bytes) -> _Package:
     if sheet_part not in by_name:
         raise ExcelRefused(f"“{DATA_SHEET}”工作表的内容缺失，文件可能已损坏。", code="not_xlsx")
 
+    # The sheets calamine may load get the row and column limits: the pupil sheet, and the hidden
+    # code sheet (read for the year when the defined name is gone). Only the pupil sheet's
+    # formulas matter.
     scan = _SheetScan()
+    scans = {sheet_part: scan}
+    codes_relation = relationships.get(sheets.get(CODES_SHEET, ""))
+    if codes_relation:
+        scans.setdefault(_resolve(workbook_part, codes_relation[1]), _SheetScan())
     for info in infos:
         if info.is_dir():
             continue
-        scanner = _SheetScanner(scan) if info.filename == sheet_part else None
+        scanner = _SheetScanner(scans[info.filename]) if info.filename in scans else None
         xml = not info.filename.lower().endswith(BINARY_SUFFIXES)
         _scan_part(data, info, xml=xml, sheet=scanner)
     return _Package(defined_names=defined_names, scan=scan)

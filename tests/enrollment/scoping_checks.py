@@ -97,6 +97,10 @@ def check_enrolment_entry_edit(m):
     m.check("enrolment_entry_edit", "A1's entry", _entry_expect(m), _status(m, f"/enrolment/entries/{m.world.entry.pk}/"))
 
 
+def check_enrolment_late(m):
+    m.check("enrolment_late", "form", _expect(m, REGISTRARS), _status(m, "/enrolment/late/"))
+
+
 def check_enrolment_classes(m):
     m.check("enrolment_classes", "post", _expect(m, REGISTRARS, ok=302), _status(m, "/enrolment/classes/", "post", {"action": "?"}))
 
@@ -284,6 +288,7 @@ ENROLMENT_ENDPOINTS = {
     "enrolment_entry_new": check_enrolment_entry_new,
     "enrolment_entry_edit": check_enrolment_entry_edit,
     "enrolment_classes": check_enrolment_classes,
+    "enrolment_late": check_enrolment_late,
     "enrolment_submit": check_enrolment_submit,
     "enrolment_batch": check_enrolment_batch,
     "enrolment_bureau": check_enrolment_bureau,

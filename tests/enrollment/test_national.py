@@ -302,6 +302,19 @@ def test_export_writes_ids_and_numbers_as_text_and_12_digit_area_codes(world):
     assert cell["现住址"].data_type == "s" and cell["现住址"].value.startswith("=HYPERLINK")
 
 
+def test_export_reads_back_as_text_with_calamine(world):
+    from python_calamine import CalamineWorkbook
+
+    set_fields(world.pupils["a1"], address="黄龙路1号\x01 & <院内>")
+    content = export_national_xlsx(school_pupils(world, "a1"))
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    headers = rows[0]
+    by_name = {row[headers.index("*姓名")]: row for row in rows[1:]}
+    row = by_name[world.pupils["a1"].name]
+    assert row[headers.index("身份证件号")] == world.pupils["a1"].id_number
+    assert row[headers.index("现住址")] == "黄龙路1号 & <院内>"  # the control character is dropped
+
+
 def test_export_leaves_out_records_the_national_system_does_not_take(world):
     set_fields(world.pupils["a1_other"], status=PupilStatus.GRADUATED)
     _, headers, rows = exported_sheet(export_national_xlsx(school_pupils(world, "a1")))
@@ -475,6 +488,11 @@ def test_upload_page_lists_row_errors(world, login):
     assert "第 4 行" in body and "整个文件未导入" in body
 
 
+def test_upload_page_without_a_file_says_so(world, login):
+    body = login(world.user("registrar_a1")).post(reverse("national_numbers_import"), {}).content.decode()
+    assert "这个字段是必填项" in body or "必填" in body
+
+
 def test_registrar_of_another_school_cannot_import_numbers_for_these_pupils(world, login):
     pupil = temporary_pupil(world)
     client = login(world.user("registrar_b1"))
@@ -506,6 +524,11 @@ def test_api_readiness_is_scoped(world, api_as):
     assert api_as("officer_b").get(f"/api/v1/enrollment/readiness/?school={world.units['a1'].pk}").status_code == 404
     assert api_as("registrar_b1").get(f"/api/v1/enrollment/readiness/?school={world.units['a1'].pk}").status_code == 404
     assert api_as("teacher_a1").get("/api/v1/enrollment/readiness/").status_code == 403
+
+
+def test_api_answers_403_before_looking_at_parameters(world, api_as):
+    assert api_as("teacher_a1").get("/api/v1/enrollment/readiness/?school=abc").status_code == 403
+    assert api_as("registrar_a1").get("/api/v1/enrollment/readiness/?school=abc").status_code == 400
 
 
 def test_api_export(world, api_as, client):

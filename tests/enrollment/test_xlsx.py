@@ -132,6 +132,18 @@ def test_empty_formatted_rows_past_the_limit_do_not_count():
     assert row.row == 2
 
 
+def test_the_code_sheet_gets_the_limits_too():
+    """Without the defined name the year is read from the hidden sheet: that sheet must not be
+    able to make calamine build a grid of millions of rows either."""
+    template = filled_template({2: SAMPLE_ROW})
+    workbook = re.sub(rb"<definedNames>.*</definedNames>", b"", part(template, "xl/workbook.xml"))
+    codes = part(template, "xl/worksheets/sheet3.xml").replace(
+        b"</sheetData>", b'<row r="4000000"><c r="A4000000"><v>1</v></c></row></sheetData>'
+    )
+    data = rezip(template, replace={"xl/workbook.xml": workbook, "xl/worksheets/sheet3.xml": codes})
+    assert refusal(data).code == "too_many_rows"
+
+
 def test_a_later_years_template_is_refused():
     error = refusal(build_template(YEAR + 1))
     assert error.code == "wrong_year"
