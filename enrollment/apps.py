@@ -25,7 +25,7 @@ class EnrollmentConfig(AppConfig):
             "enrolment.upload": "上传新生信息", "enrolment.import": "导入新生", "enrolment.entry_add": "填写新生信息",
             "enrolment.entry_edit": "修改新生信息", "enrolment.entry_delete": "删除新生", "enrolment.classes": "新建班级",
             "enrolment.assign": "新生分班", "enrolment.balance": "新生均衡分班",
-            "enrolment.identity_confirm": "确认新生身份", "admission.import": "导入录取名单", "admission.arrived": "登记新生报到",
+            "enrolment.identity_confirm": "确认新生身份", "enrolment.pull": "学前调档", "admission.import": "导入录取名单", "admission.arrived": "登记新生报到",
         })
         register_nav_item(NavItem("新生建籍", "enrolment_home", frozenset({"registrar", "headmaster"})))
         bureaus = frozenset({"county_officer", "city_officer", "province_officer"})

@@ -13,6 +13,12 @@ from django.db.models import Q
 from xueji.codes import GRADE_CHOICES, Gender, IdType
 
 
+class PullResult(models.TextChoices):
+    MATCHED = "matched", "已匹配"
+    TO_CONFIRM = "to_confirm", "待确认"
+    NOT_FOUND = "not_found", "未找到"
+
+
 class AdmissionEntry(models.Model):
     """One child of a school's admission list (录取名单), imported by the bureau. A school
     registers only children on its list."""
@@ -29,6 +35,13 @@ class AdmissionEntry(models.Model):
     arrived_on = models.DateField("报到日期", null=True, blank=True)
     imported_by = models.ForeignKey("xueji.User", verbose_name="导入人", on_delete=models.PROTECT, related_name="+")
     imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    # 学前调档: the child's five fields matched against existing records. A matched child keeps
+    # the record (and 学籍号) it has, and those five fields are the record's.
+    pull_result = models.CharField("调档结果", max_length=12, choices=PullResult.choices, blank=True)
+    pulled_pupil = models.ForeignKey(
+        "xueji.Pupil", verbose_name="匹配的学籍", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    pull_note = models.CharField("调档说明", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "录取名单"

@@ -93,7 +93,9 @@ def _guardians_by_pupil(records: QuerySet[Pupil]) -> dict[int, dict[int, dict[st
     """pupil id → position → the guardian's fields, in one query."""
     fields = sorted({column.field_name for column in _GUARDIAN_COLUMNS})
     guardians: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
-    rows = Guardian.objects.filter(pupil__in=records.order_by().values("pk")).values_list("pupil_id", "position", *fields)
+    rows = Guardian.objects.filter(pupil__in=records.order_by().values("pk")).values_list(
+        "pupil_id", "position", *fields
+    )
     for pupil_id, position, *values in rows.iterator(chunk_size=4000):
         guardians[pupil_id][position] = dict(zip(fields, values))
     return guardians

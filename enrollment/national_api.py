@@ -130,7 +130,9 @@ class NationalExportView(APIView):
     def get(self, request):
         school_id = school_parameter(request, EXPORT_ROLES)
         scope = national_scope(request, EXPORT_ROLES, school_id)
-        content = national_file_export(actor=request.user, pupils=scope.pupils, unit=scope.unit, description=scope.label)
+        content = national_file_export(
+            actor=request.user, pupils=scope.pupils, unit=scope.unit, description=scope.label
+        )
         return xlsx_response(content, f"国家学籍系统导出_{scope.label}_{timezone.localdate():%Y%m%d}.xlsx")
 
 
@@ -142,7 +144,9 @@ class NationalNumbersView(APIView):
     @extend_schema(
         request={"multipart/form-data": NationalNumbersUploadSerializer},
         responses={
-            200: inline_serializer("NationalImportDone", {"assigned": serializers.IntegerField(help_text="获得 G 字头学籍号的学生数")}),
+            200: inline_serializer(
+                "NationalImportDone", {"assigned": serializers.IntegerField(help_text="获得 G 字头学籍号的学生数")}
+            ),
             400: ImportRefusedSerializer,
         },
         summary="导入国家学籍系统分配的 G 字头学籍号",

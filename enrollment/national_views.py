@@ -115,7 +115,9 @@ def national_scope(request, roles: set[str], school_id=None) -> NationalScope:
 @require_GET
 def national_readiness(request):
     scope = national_scope(request, READ_ROLES, request.GET.get("school"))
-    problems = readiness_problems(scope.pupils, compare_within=scope.compare_within, name_other_records=scope.others_visible)
+    problems = readiness_problems(
+        scope.pupils, compare_within=scope.compare_within, name_other_records=scope.others_visible
+    )
     if not scope.full_record:
         # G numbers are "G" + the ID number: masked like the ID number for these roles.
         problems = [_masked(problem) for problem in problems]
@@ -123,7 +125,9 @@ def national_readiness(request):
     for kind, label in ProblemKind.choices:
         of_kind = [problem for problem in problems if problem.kind == kind]
         if of_kind:
-            groups.append({"kind": kind, "label": label, "total": len(of_kind), "problems": of_kind[:PROBLEMS_SHOWN_PER_KIND]})
+            groups.append(
+                {"kind": kind, "label": label, "total": len(of_kind), "problems": of_kind[:PROBLEMS_SHOWN_PER_KIND]}
+            )
     role = scope.membership.role
     context = {
         "scope": scope,
@@ -176,7 +180,9 @@ def national_numbers_import(request):
     result = None
     if form.is_bound and form.is_valid():
         try:
-            result = import_g_numbers(actor=request.user, file_bytes=form.cleaned_data["file"].read(), scope_queryset=scope.pupils)
+            result = import_g_numbers(
+                actor=request.user, file_bytes=form.cleaned_data["file"].read(), scope_queryset=scope.pupils
+            )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error("file", message)

@@ -84,8 +84,8 @@ HUKOU_FIELDS = {"hukou_division_id": "户口所在地", "hukou_type": "户口性
 GUARDIAN_LABELS = {1: "第一监护人", 2: "第二监护人"}
 
 _ROW_FIELDS = (
-    "id", "student_number", "name", "school_id", "school__name", "gender", "birth_date", "ethnicity", "nationality", "id_type",
-    "id_number", "overseas_status", "hukou_division_id", "hukou_type",
+    "id", "student_number", "name", "school_id", "school__name", "gender", "birth_date", "ethnicity", "nationality",
+    "id_type", "id_number", "overseas_status", "hukou_division_id", "hukou_type",
 )
 # What a duplicate group needs to know of each member.
 _MEMBER_FIELDS = ("id", "name", "school_id", "school__name", "gender", "birth_date")
@@ -190,7 +190,8 @@ def _missing_fields(row, guardians: list[tuple]) -> list[str]:
         lacking = [label for field, label in GUARDIAN_FIELDS.items() if guardian.get(field) in (None, "")]
         if lacking:
             missing.append(f"{GUARDIAN_LABELS.get(position, f'第{position}监护人')}的{'、'.join(lacking)}")
-    if row.id_type == IdType.NONE and not any(g.get("id_type") == IdType.RESIDENT_ID and g.get("id_number") for _, g in guardians):
+    guardian_ids = [g for _, g in guardians if g.get("id_type") == IdType.RESIDENT_ID and g.get("id_number")]
+    if row.id_type == IdType.NONE and not guardian_ids:
         missing.append("监护人的居民身份证号（无身份证件的学生以监护人身份证号登记）")
     return missing
 

@@ -117,6 +117,7 @@ def validate_intake(intake: Intake, rows: list[IntakeRow], *, exclude_entry_ids:
     entries = [_entry(intake, row) for row, _, _ in checked]
     if require_admission:  # late registration (补建) is of children not on the autumn's list
         errors.extend(_admission_errors(intake, entries))
+        errors.extend(_pull_lock_errors(entries))
     errors.extend(_duplicate_errors(intake, entries, exclude_entry_ids))
     if errors:
         raise IntakeInvalid(sorted(errors, key=lambda e: (e.row, e.key)))
@@ -182,7 +183,8 @@ def _admission_errors(intake: Intake, entries: list[EnrolmentEntry]) -> list[Row
     number, or by name + gender + birth date without one); each entry is linked to its row."""
     if not entries:
         return []
-    admitted = {key_of(a): a for a in AdmissionEntry.objects.filter(school=intake.school, intake_year=intake.intake_year)}
+    admitted = {key_of(a): a for a in AdmissionEntry.objects.filter(school=intake.school, intake_year=intake.intake_year)
+                .select_related("pulled_pupil")}
     if not admitted:
         return [RowError(entries[0].row, "admission", "", f"县教育局尚未导入本校{intake.intake_year}年的新生录取名单，暂不能登记新生。")]
     errors = []
@@ -227,9 +229,11 @@ def _duplicate_errors(intake: Intake, entries: list[EnrolmentEntry], exclude_ent
         duplicates = found.get(id(candidate), [])
         if not duplicates:
             continue
-        graduate = next((d.pupil for d in duplicates if _continues_into_junior(intake, d.pupil)), None)
-        if graduate is not None:
-            entry.continues = graduate
+        continued = _pulled(entry, duplicates) or next(
+            (d.pupil for d in duplicates if _continues_into_junior(intake, d.pupil)), None
+        )
+        if continued is not None:
+            entry.continues = continued
             continue
         by_id = any(d.reason == "id_number" for d in duplicates)
         errors.append(RowError(
@@ -238,6 +242,31 @@ def _duplicate_errors(intake: Intake, entries: list[EnrolmentEntry], exclude_ent
             else "系统中已有姓名、性别、出生日期都相同的学籍，请核实是否为同一学生。",
             other_school=duplicates[0].pupil.school.name,
         ))
+    return errors
+
+
+def _pulled(entry: EnrolmentEntry, duplicates) -> Pupil | None:
+    """The record the pre-school pull matched to the child's admission, when it is among the
+    duplicates found (enrollment.pull)."""
+    admission = entry.admission
+    if admission is None or admission.pulled_pupil_id is None:
+        return None
+    return next((d.pupil for d in duplicates if d.pupil.pk == admission.pulled_pupil_id), None)
+
+
+def _pull_lock_errors(entries: list[EnrolmentEntry]) -> list[RowError]:
+    """A child the pre-school pull matched keeps the record's five fields: they cannot differ."""
+    from enrollment.pull import locked_field_changes
+
+    errors = []
+    for entry in entries:
+        if entry.admission is None or entry.admission.pulled_pupil_id is None:
+            continue
+        values = {"name": entry.name, "gender": entry.gender, "birth_date": entry.birth_date,
+                  "id_type": entry.id_type, "id_number": entry.id_number}
+        for field in locked_field_changes(entry.admission, values):
+            errors.append(RowError(entry.row, field, str(values[field]),
+                                   "学前调档已匹配到该生的已有学籍，此项以已有学籍为准，不能修改。"))
     return errors
 
 

@@ -394,3 +394,27 @@ def enrolment_late(request):
         "form": form, "late_form": late_form, "school": school, "row_errors": row_errors, "window_open": window_open,
         "pupil_fields": pupil_fields, "guardian_fields": guardian_fields,
     })
+
+
+@login_required
+def enrolment_pull(request):
+    """学前调档: match the admitted children against existing records, and show the results."""
+    from enrollment.models import AdmissionEntry, PullResult
+    from enrollment.pull import preschool_pull
+
+    membership = _membership(request, SCHOOL_ROLES_HERE)
+    school, year = membership.unit, services.current_intake_year()
+    if request.method == "POST":
+        try:
+            summary = preschool_pull(actor=request.user, school=school, intake_year=year)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, f"学前调档完成：匹配 {summary.matched} 人，待确认 {summary.to_confirm} 人，未找到 {summary.not_found} 人。")
+        return redirect("enrolment_pull")
+    admissions = (AdmissionEntry.objects.filter(school=school, intake_year=year)
+                  .select_related("pulled_pupil").order_by("pull_result", "name"))
+    return render(request, "enrollment/pull.html", {
+        "school": school, "year": year, "admissions": admissions, "results": PullResult,
+        "is_registrar": membership.role == Role.REGISTRAR,
+    })

@@ -101,6 +101,13 @@ def check_enrolment_late(m):
     m.check("enrolment_late", "form", _expect(m, REGISTRARS), _status(m, "/enrolment/late/"))
 
 
+def check_enrolment_pull(m):
+    m.check("enrolment_pull", "page", _expect(m, SCHOOL_PEOPLE), _status(m, "/enrolment/pull/"))
+    if m.user in SCHOOL_PEOPLE:
+        text = m.client.get("/enrolment/pull/").content.decode()
+        m.check("enrolment_pull", "lists A1's admitted child", m.user in A1_PEOPLE, "录取甲" in text)
+
+
 def check_enrolment_classes(m):
     m.check("enrolment_classes", "post", _expect(m, REGISTRARS, ok=302), _status(m, "/enrolment/classes/", "post", {"action": "?"}))
 
@@ -289,6 +296,7 @@ ENROLMENT_ENDPOINTS = {
     "enrolment_entry_edit": check_enrolment_entry_edit,
     "enrolment_classes": check_enrolment_classes,
     "enrolment_late": check_enrolment_late,
+    "enrolment_pull": check_enrolment_pull,
     "enrolment_submit": check_enrolment_submit,
     "enrolment_batch": check_enrolment_batch,
     "enrolment_bureau": check_enrolment_bureau,

@@ -1,0 +1,564 @@
+#!/usr/bin/env python
+"""Benchmark: importing a 5,000-row enrolment file (新生信息采集模板) on PostgreSQL.
+
+Run from the project root:
+
+    .venv/bin/python benchmarks/enrollment_import.py [--rows 5000] [--runs 5] [--skip-big] [--profile]
+
+It works in a database of its own (``xueji_bench_enrol``, 100,000 pupils built as
+benchmarks/pupil_search.py builds its data set) and, for the last figure, in pupil_search's
+1,000,000-pupil ``xueji_bench`` (built first when missing: a few minutes). It writes the year's
+template with every national column filled for 5,000 new pupils of the registrar's school — valid
+ID numbers with the county's area code, two complete guardians — puts those children on the
+school's admission list, and prints the median of several runs of
+
+(a) reading the file only: openpyxl read-only, python-calamine;
+(b) inserting the same rows into the entries table with COPY, nothing checked: (a) + (b) is the floor;
+(c) the import itself, ``import_run`` end to end (read, every rule, dedupe, write, audit), on a
+    fresh upload each run, the previous run's entries deleted first;
+(d) the same file through django-import-export's ordinary ModelResource (tablib reads the file);
+(c) again with 1,000,000 pupils in the database,
+
+with the targets next to them: (c) <= 2 s and <= 5 × the floor, at least 5 × faster than (d), and
+not growing with the pupils table.
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _setup  # noqa: E402
+import pupil_search  # noqa: E402  (its data set of pupils and its bookkeeping)
+
+SEED = 20260910
+INTAKE_YEAR = 2026
+GRADE = 1
+TARGET_SECONDS = 2.0
+FLOOR_FACTOR = 5.0
+IMPORT_EXPORT_FACTOR = 5.0
+# (c) with ten times the pupils may take this much longer and still count as "not growing".
+GROWTH_TOLERANCE = 1.25
+RESULT_MARK = "RESULT "
+
+WORKPLACES = ["县人民医院", "城关镇中心小学", "个体经营", "务农", "县农机站", "郑州宇通客车厂", "县供电公司", "无业"]
+STREETS = ["黄河路", "建设路", "人民路", "文化路", "解放路", "中原路", "长江路", "嵩山路"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=5000, help="new pupils in the file (default 5,000)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of (a), (b) and (c) (default 5)")
+    parser.add_argument("--ie-runs", type=int, default=3,
+                        help="timed runs of (d), django-import-export (default 3: each takes tens of seconds)")
+    parser.add_argument("--pupils", type=int, default=100_000, help="pupils of the benchmark's own database")
+    parser.add_argument("--database", default="xueji_bench_enrol", help="the benchmark's own database")
+    parser.add_argument("--big-database", default="xueji_bench", help="pupil_search's database for the last figure")
+    parser.add_argument("--big-pupils", type=int, default=1_000_000, help="its pupils (default 1,000,000)")
+    parser.add_argument("--skip-big", action="store_true", help="leave out (c) with 1,000,000 pupils")
+    parser.add_argument("--rebuild", action="store_true", help="drop the benchmark's own database and build it again")
+    parser.add_argument("--profile", action="store_true", help="also profile one run of (c) with cProfile")
+    # The figures of the big database are taken by a child process (Django works on one database
+    # per process); these options are how the parent tells it what to do.
+    parser.add_argument("--stage", choices=["main", "prepare", "big"], default="main", help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.stage == "prepare":
+        prepare_database(args.database, args.pupils, rebuild=False)
+        return 0
+    if args.stage == "big":
+        return measure_big(args)
+    return measure_all(args)
+
+
+# The databases ----------------------------------------------------------------------------------
+
+def prepare_database(name: str, pupils: int, *, rebuild: bool) -> str:
+    """Create, migrate and fill ``name`` with pupil_search's data set of ``pupils`` pupils, as
+    pupil_search.main() does (and with the same signature, so each script reuses the other's
+    data set); set Django up on it. Returns its URL."""
+    url = _setup.bench_database_url(name)
+    signature = {"version": pupil_search.DATASET_VERSION, "pupils": pupils, "seed": pupil_search.SEED}
+    if _setup.database_exists(url) and (rebuild or pupil_search._read_signature(url) != signature):
+        print(f"Dropping {name} (rebuild, or its data set is not the requested one) ...", flush=True)
+        _setup.drop_database(url)
+    if not _setup.database_exists(url):
+        _setup.create_database(url)
+    _setup.setup_django(url)
+    pupil_search._prepare_indexes_for_migrate()
+    _setup.migrate()
+    pupil_search._sync_pupil_indexes()
+    if pupil_search._read_signature(url) != signature:
+        print(f"Building the data set of {name}: {pupils:,} pupils ...", flush=True)
+        started = time.perf_counter()
+        pupil_search.build_dataset(pupils)
+        pupil_search._write_meta("signature", signature)
+        pupil_search._write_meta("load_seconds", round(time.perf_counter() - started, 1))
+    return url
+
+
+def run_child(args, stage: str, extra: list[str], environment: dict) -> dict | None:
+    """Run this script on the big database in a child process, echo what it prints, and return
+    the figures it reports on its RESULT line."""
+    command = [sys.executable, __file__, "--stage", stage, "--database", args.big_database,
+               "--pupils", str(args.big_pupils), "--runs", str(args.runs), *extra]
+    result = None
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment) as child:
+        for line in child.stdout:
+            if line.startswith(RESULT_MARK):
+                result = json.loads(line[len(RESULT_MARK):])
+            else:
+                print("  " + line, end="", flush=True)
+    if child.returncode != 0:
+        raise SystemExit(f"The run on {args.big_database} failed (exit status {child.returncode}).")
+    return result
+
+
+def existing_id_numbers(area: str, big_url: str | None) -> set[str]:
+    """ID numbers of the county's area code already held by pupils, here and in the big database:
+    the file's children must be new to both, or dedupe would rightly refuse them."""
+    import psycopg
+
+    from xueji.models import Pupil
+
+    taken = set(Pupil.objects.filter(id_number__startswith=area).values_list("id_number", flat=True))
+    if big_url:
+        with psycopg.connect(big_url) as conn:
+            rows = conn.execute("SELECT id_number FROM xueji_pupil WHERE id_number LIKE %s", [area + "%"]).fetchall()
+        taken.update(number for (number,) in rows)
+    return taken
+
+
+def target_school():
+    """The school of pupil_search's registrar (the biggest primary school of the first county)
+    and that registrar."""
+    from xueji.models import Membership, Role
+
+    membership = Membership.objects.select_related("unit", "user").get(user__username="bench_school", role=Role.REGISTRAR)
+    return membership.unit, membership.user
+
+
+# The file -------------------------------------------------------------------------------------
+
+def new_pupils(count: int, area: str, taken: set[str]) -> list[dict]:
+    """``count`` children entering grade 1 in 2026 (born 2019-09-01 … 2020-08-31 in the county),
+    each with two guardians, as the cells of the template hold them: codes as the drop-down
+    writes them ("01 汉族"), dates and ID numbers as text."""
+    rng = random.Random(SEED)
+    surnames, weights = pupil_search._surname_table()
+    used = set(taken)
+
+    def id_number(birth: date, male: bool) -> str:
+        from stdnum.cn import ric
+
+        while True:
+            sequence = rng.randrange(1000)
+            if (sequence % 2 == 1) != male:
+                sequence ^= 1
+            body = f"{area}{birth:%Y%m%d}{sequence:03d}"
+            number = body + ric.calc_check_digit(body + "0")  # stdnum weighs the first 17 of 18
+            if number not in used:
+                used.add(number)
+                return number
+
+    def name(surname: str, male: bool) -> str:
+        pool = pupil_search.GIVEN_BOY if male else pupil_search.GIVEN_GIRL
+        if rng.random() < 0.3:
+            return surname + rng.choice(pupil_search.POPULAR_BOY if male else pupil_search.POPULAR_GIRL)
+        return surname + rng.choice(pool) + (rng.choice(pool) if rng.random() < 0.85 else "")
+
+    rows = []
+    for index in range(count):
+        male = rng.random() < 0.53
+        birth = date(2019, 9, 1) + timedelta(days=rng.randrange(366))
+        surname = rng.choices(surnames, cum_weights=weights)[0]
+        mother_surname = rng.choices(surnames, cum_weights=weights)[0]
+        cells = {
+            "name": name(surname, male), "gender": "1 男" if male else "2 女", "birth_date": birth.isoformat(),
+            "birthplace_id": area, "native_place_id": area,
+            "ethnicity": "01 汉族" if rng.random() < 0.95 else "03 回族", "nationality": "CHN 中国",
+            "id_type": "1 居民身份证", "id_number": id_number(birth, male), "overseas_status": "00 否",
+            "health": "10 健康或良好", "hukou_division_id": area,
+            "hukou_type": "1 农业户口" if rng.random() < 0.6 else "2 非农业户口",
+            "hukou_address": f"{rng.choice(pupil_search.TOWNSHIPS)}{rng.choice(STREETS)}{rng.randrange(1, 300)}号",
+            "address": f"{rng.choice(pupil_search.TOWNSHIPS)}{rng.choice(STREETS)}{rng.randrange(1, 300)}号",
+            "disability": "0 无残疾", "entry_date": f"{INTAKE_YEAR}-09", "entry_mode": "1 就近入学",
+            "boarding": "1 走读", "left_behind": "0 非留守儿童" if rng.random() < 0.88 else "1 单亲留守儿童",
+            "migrant_child": "否", "only_child": "是" if rng.random() < 0.4 else "否", "orphan": "否",
+        }
+        for position, (relation, parent_male, parent_surname) in enumerate(
+            [("51 父亲", True, surname), ("52 母亲", False, mother_surname)], start=1
+        ):
+            parent_birth = date(1984, 1, 1) + timedelta(days=rng.randrange(3650))
+            cells |= {
+                f"guardian{position}_relation": relation,
+                f"guardian{position}_name": name(parent_surname, parent_male),
+                f"guardian{position}_id_type": "1 居民身份证",
+                f"guardian{position}_id_number": id_number(parent_birth, parent_male),
+                f"guardian{position}_phone": f"13{rng.randrange(10**9):09d}",
+                f"guardian{position}_workplace": rng.choice(WORKPLACES),
+                f"guardian{position}_hukou_division_id": area,
+            }
+        rows.append(cells)
+    return rows
+
+
+def filled_template(rows: list[dict]) -> bytes:
+    """The year's template as the school downloads it, filled in from row 2 with openpyxl."""
+    from openpyxl import load_workbook
+
+    from enrollment.columns import COLUMNS
+    from enrollment.xlsx_template import DATA_SHEET, FIRST_DATA_ROW, build_template
+
+    workbook = load_workbook(io.BytesIO(build_template(INTAKE_YEAR)))
+    sheet = workbook[DATA_SHEET]
+    for offset, cells in enumerate(rows):
+        for position, column in enumerate(COLUMNS, start=1):
+            if column.key in cells:
+                sheet.cell(row=FIRST_DATA_ROW + offset, column=position, value=cells[column.key])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def admit(school, registrar, rows: list[dict]) -> None:
+    """The bureau's admission list of the school: exactly the file's children."""
+    from enrollment.models import AdmissionEntry
+
+    AdmissionEntry.objects.filter(school=school, intake_year=INTAKE_YEAR).delete()
+    AdmissionEntry.objects.bulk_create(
+        [AdmissionEntry(school=school, intake_year=INTAKE_YEAR, grade=GRADE, name=cells["name"],
+                        gender=cells["gender"].split()[0], birth_date=date.fromisoformat(cells["birth_date"]),
+                        id_type="1", id_number=cells["id_number"], imported_by=registrar)
+         for cells in rows],
+        batch_size=1000,
+    )
+
+
+def clear_entries(school) -> None:
+    """Delete what earlier runs wrote for the school (entries, then the uploads they point at),
+    and vacuum, as autovacuum would between two real imports. The audit log keeps its entries:
+    it is append-only."""
+    from django.db import connection
+
+    from enrollment.models import EnrolmentEntry, EnrolmentImport
+
+    EnrolmentEntry.objects.filter(school=school).delete()
+    EnrolmentImport.objects.filter(school=school).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {EnrolmentEntry._meta.db_table}")
+
+
+def clear_all(school) -> None:
+    from enrollment.models import AdmissionEntry
+
+    clear_entries(school)
+    AdmissionEntry.objects.filter(school=school, intake_year=INTAKE_YEAR).delete()
+
+
+# What is measured -------------------------------------------------------------------------------
+
+def read_with_openpyxl(content: bytes) -> int:
+    from openpyxl import load_workbook
+
+    from enrollment.xlsx_template import DATA_SHEET
+
+    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    count = sum(1 for _ in workbook[DATA_SHEET].iter_rows(values_only=True))
+    workbook.close()
+    return count
+
+
+def read_with_calamine(content: bytes) -> int:
+    import python_calamine
+
+    from enrollment.xlsx_template import DATA_SHEET
+
+    workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+    return len(workbook.get_sheet_by_name(DATA_SHEET).to_python(skip_empty_area=False))
+
+
+ENTRY_COPY_COLUMNS = ["school_id", "intake_year", "grade", "row", "data", "guardians", "name", "gender",
+                      "birth_date", "id_type", "id_number", "status", "return_reason", "created_by_id", "created_at"]
+
+
+def entry_copy_rows(content: bytes, school, registrar) -> list[tuple]:
+    """The file's rows as the entries table takes them, converted but not checked (not timed)."""
+    from django.utils import timezone
+
+    from enrollment.columns import row_to_new_pupil_data
+    from enrollment.xlsx_read import read_enrolment_file
+
+    now = timezone.now()
+    rows = []
+    for sheet_row in read_enrolment_file(content, intake_year=INTAKE_YEAR):
+        data, guardians, _ = row_to_new_pupil_data(sheet_row.values)
+        data = {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
+        rows.append((school.pk, INTAKE_YEAR, GRADE, sheet_row.row, json.dumps(data, ensure_ascii=False),
+                     json.dumps(guardians, ensure_ascii=False), data["name"], data["gender"], data["birth_date"],
+                     data["id_type"], data["id_number"], "draft", "", registrar.pk, now))
+    return rows
+
+
+def copy_entries(rows: list[tuple]) -> int:
+    from django.db import connection, transaction
+
+    from enrollment.models import EnrolmentEntry
+
+    table = EnrolmentEntry._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(ENTRY_COPY_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return len(rows)
+
+
+def new_upload(content: bytes, school, registrar, rows: int):
+    """A fresh upload, as import_start leaves it for the worker."""
+    from enrollment.models import EnrolmentImport
+    from enrollment.services import file_digest
+
+    return EnrolmentImport.objects.create(
+        school=school, intake_year=INTAKE_YEAR, grade=GRADE, file_name="新生信息.xlsx", file_sha256=file_digest(content),
+        content=content, total_rows=rows, uploaded_by=registrar,
+    )
+
+
+def check_imported(upload_id: int, rows: int) -> None:
+    from enrollment.models import EnrolmentEntry, EnrolmentImport
+
+    upload = EnrolmentImport.objects.get(pk=upload_id)
+    if upload.status != EnrolmentImport.Status.DONE or upload.created_count != rows:
+        shown = "\n".join(f"    row {e['row']} {e['column']}: {e['message']}" for e in upload.errors[:10])
+        raise SystemExit(f"The import did not go through ({upload.status}, {upload.created_count} of {rows}):\n{shown}")
+    if EnrolmentEntry.objects.filter(source_id=upload_id).count() != rows:
+        raise SystemExit("The import reported success but its entries are not all there.")
+
+
+def timed_imports(content: bytes, school, registrar, rows: int, runs: int) -> list[float]:
+    """(c): import_run end to end on a fresh upload, the previous run's entries deleted first."""
+    from enrollment.services import import_run
+
+    times = []
+    for _ in range(runs):
+        clear_entries(school)
+        upload = new_upload(content, school, registrar, rows)
+        started = time.perf_counter()
+        import_run(upload.pk)
+        times.append(time.perf_counter() - started)
+        check_imported(upload.pk, rows)
+    clear_entries(school)
+    return times
+
+
+def profile_import(content: bytes, school, registrar, rows: int) -> None:
+    from enrollment.services import import_run
+
+    clear_entries(school)
+    upload = new_upload(content, school, registrar, rows)
+    profiler = cProfile.Profile()
+    profiler.runcall(import_run, upload.pk)
+    check_imported(upload.pk, rows)
+    clear_entries(school)
+    for order in ("cumulative", "tottime"):
+        print(f"\n--- cProfile of one import_run, by {order} ---")
+        pstats.Stats(profiler).strip_dirs().sort_stats(order).print_stats(30)
+
+
+def entry_resource(school, registrar):
+    """The ModelResource a Django developer would write for the entries: one field per identity
+    column, the other columns gathered into the JSON fields, the school and registrar set before
+    each save; django-import-export's defaults otherwise (a row at a time, diffs, one transaction)."""
+    from import_export import fields, resources, widgets
+
+    from enrollment.columns import COLUMNS
+    from enrollment.models import EnrolmentEntry
+
+    headers = {column.key: column.display_header for column in COLUMNS}
+
+    class CodeWidget(widgets.CharWidget):
+        """"1 男" → "1": the code in front of a drop-down option."""
+
+        def clean(self, value, row=None, **kwargs):
+            return str(value).split()[0] if value else ""
+
+    class EntryResource(resources.ModelResource):
+        name = fields.Field(attribute="name", column_name=headers["name"])
+        gender = fields.Field(attribute="gender", column_name=headers["gender"], widget=CodeWidget())
+        birth_date = fields.Field(attribute="birth_date", column_name=headers["birth_date"],
+                                  widget=widgets.DateWidget("%Y-%m-%d"))
+        id_type = fields.Field(attribute="id_type", column_name=headers["id_type"], widget=CodeWidget())
+        id_number = fields.Field(attribute="id_number", column_name=headers["id_number"])
+        data = fields.Field(attribute="data", column_name="data", widget=widgets.Widget())
+        guardians = fields.Field(attribute="guardians", column_name="guardians", widget=widgets.Widget())
+
+        class Meta:
+            model = EnrolmentEntry
+            # "id" is the default import id: the file has no such column, so every row is new.
+            fields = ("id", "name", "gender", "birth_date", "id_type", "id_number", "data", "guardians")
+
+        def before_import_row(self, row, **kwargs):
+            filled = {column.key: row.get(column.display_header) for column in COLUMNS}
+            row["data"] = {key: value for key, value in filled.items() if value is not None and not key.startswith("guardian")}
+            row["guardians"] = [
+                {key.split("_", 1)[1]: value for key, value in filled.items() if key.startswith(f"guardian{n}_")}
+                for n in (1, 2)
+            ]
+
+        def before_save_instance(self, instance, row, **kwargs):
+            instance.school, instance.intake_year, instance.grade, instance.created_by = school, INTAKE_YEAR, GRADE, registrar
+
+    return EntryResource()
+
+
+def import_with_import_export(content: bytes, school, registrar) -> int:
+    import tablib
+
+    dataset = tablib.Dataset().load(content, format="xlsx")
+    result = entry_resource(school, registrar).import_data(dataset, dry_run=False)
+    if result.has_errors() or result.has_validation_errors():
+        first = (result.base_errors or [e for _, errors in result.row_errors() for e in errors] or result.invalid_rows)[0]
+        raise SystemExit(f"django-import-export refused the file: {getattr(first, 'error', first)}")
+    return result.totals["new"]
+
+
+def timed(function, runs: int, before=None) -> list[float]:
+    times = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+# The two processes --------------------------------------------------------------------------------
+
+def measure_all(args) -> int:
+    environment = dict(os.environ)  # before setup_django points DATABASE_URL at the benchmark's database
+    big_url = None
+    if not args.skip_big:
+        print(f"Checking {args.big_database} ({args.big_pupils:,} pupils; built when missing) ...", flush=True)
+        run_child(args, "prepare", [], environment)
+        big_url = _setup.bench_database_url(args.big_database)
+    url = prepare_database(args.database, args.pupils, rebuild=args.rebuild)
+    school, registrar = target_school()
+    area = school.division_id
+
+    started = time.perf_counter()
+    rows = new_pupils(args.rows, area, existing_id_numbers(area, big_url))
+    content = filled_template(rows)
+    _print_header(args, url, school, area, content, time.perf_counter() - started)
+    clear_all(school)
+    admit(school, registrar, rows)
+
+    figures = {}
+    figures["read_openpyxl"] = timed(lambda: read_with_openpyxl(content), args.runs)
+    _print_figure("(a) read, openpyxl read-only", figures["read_openpyxl"])
+    figures["read_calamine"] = timed(lambda: read_with_calamine(content), args.runs)
+    _print_figure("(a) read, python-calamine", figures["read_calamine"])
+    copy_rows = entry_copy_rows(content, school, registrar)
+    figures["copy"] = timed(lambda: copy_entries(copy_rows), args.runs, before=lambda: clear_entries(school))
+    _print_figure("(b) COPY into the entries table", figures["copy"])
+    figures["import"] = timed_imports(content, school, registrar, args.rows, args.runs)
+    _print_figure(f"(c) import_run, {args.pupils:,} pupils", figures["import"])
+    if args.profile:
+        profile_import(content, school, registrar, args.rows)
+    figures["import_export"] = timed(lambda: import_with_import_export(content, school, registrar), args.ie_runs,
+                                     before=lambda: clear_entries(school))
+    _print_figure("(d) django-import-export ModelResource", figures["import_export"])
+    clear_all(school)
+
+    if not args.skip_big:
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
+            handle.write(content)
+            handle.flush()
+            print(f"(c) on {args.big_database} ({args.big_pupils:,} pupils), in a process of its own ...", flush=True)
+            big = run_child(args, "big", ["--file", handle.name], environment)
+        figures["import_big"] = big["import"]
+        _print_figure(f"(c) import_run, {args.big_pupils:,} pupils", figures["import_big"])
+    _print_summary(args, figures)
+    return 0
+
+
+def measure_big(args) -> int:
+    """(c) on the big database, for the parent: the same file, the same admission list."""
+    prepare_database(args.database, args.pupils, rebuild=False)
+    from enrollment.xlsx_read import read_enrolment_file
+
+    content = Path(args.file).read_bytes()
+    school, registrar = target_school()
+    sheet_rows = read_enrolment_file(content, intake_year=INTAKE_YEAR)
+    rows = [{key: value for key, value in row.values.items() if value is not None} for row in sheet_rows]
+    clear_all(school)
+    admit(school, registrar, rows)
+    try:
+        times = timed_imports(content, school, registrar, len(rows), args.runs)
+    finally:
+        clear_all(school)  # pupil_search and approvals share this database: leave it as found
+    print(RESULT_MARK + json.dumps({"import": times}), flush=True)
+    return 0
+
+
+# Output ---------------------------------------------------------------------------------------
+
+def _print_header(args, url, school, area, content: bytes, seconds: float) -> None:
+    from enrollment.columns import COLUMNS
+    from xueji.models import Pupil
+
+    facts = _setup.server_facts()
+    print()
+    print(f"PostgreSQL {facts.pop('PostgreSQL')}  ({', '.join(f'{k}={v}' for k, v in facts.items())})")
+    print(f"Database {_setup.database_name(url)}: {Pupil.objects.count():,} pupils; school {school.name} "
+          f"(area code {area})")
+    print(f"File: {args.rows:,} rows × {len(COLUMNS)} columns, {len(content) / 1024:.0f} KB (generated in {seconds:.1f} s)")
+    print(f"Medians of {args.runs} runs ((d): {args.ie_runs}), wall-clock seconds")
+    print()
+
+
+def _print_figure(label: str, times: list[float]) -> None:
+    runs = " ".join(f"{t:.2f}" for t in times)
+    print(f"  {label:<44} {statistics.median(times):8.3f} s   (runs: {runs})", flush=True)
+
+
+def _print_summary(args, figures: dict) -> None:
+    median = {key: statistics.median(times) for key, times in figures.items()}
+    floor = median["read_calamine"] + median["copy"]
+    full = median["import"]
+    print()
+    print(f"  {'floor = (a, calamine) + (b)':<44} {floor:8.3f} s")
+    print()
+    print("Targets")
+    checks = [
+        (f"(c) <= {TARGET_SECONDS:.0f} s", f"{full:.2f} s", full <= TARGET_SECONDS),
+        (f"(c) <= {FLOOR_FACTOR:.0f} × the floor", f"{full / floor:.1f} ×", full <= FLOOR_FACTOR * floor),
+        (f"(c) >= {IMPORT_EXPORT_FACTOR:.0f} × faster than (d)", f"{median['import_export'] / full:.1f} ×",
+         median["import_export"] >= IMPORT_EXPORT_FACTOR * full),
+    ]
+    if "import_big" in median:
+        growth = median["import_big"] / full
+        checks.append((f"(c) at {args.big_pupils:,} / at {args.pupils:,} pupils", f"{growth:.2f} ×",
+                       growth <= GROWTH_TOLERANCE))
+        checks.append((f"(c) at {args.big_pupils:,} pupils <= {TARGET_SECONDS:.0f} s", f"{median['import_big']:.2f} s",
+                       median["import_big"] <= TARGET_SECONDS))
+    for label, value, met in checks:
+        print(f"  {label:<44} {value:>9}   {'yes' if met else 'NO'}")
+    if "import_big" in median:
+        print(f"  (not growing: within {GROWTH_TOLERANCE:.2f} × of the figure with {args.pupils:,} pupils)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
