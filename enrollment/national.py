@@ -29,19 +29,12 @@ from enrollment.readiness import national_records
 from xueji.codes import GB11643_ID_TYPES, NumberKind
 from xueji.identity import normalize_id_number
 from xueji.models import Guardian, Pupil, StudentNumber, Unit, User
-from xueji.models.audit import AUDIT_ACTIONS
 from xueji.services import numbers
 from xueji.services.audit import audit_record, audit_record_many
 
 SHEET_TITLE = "学生信息"
 # Before the template's columns: what identifies the record in the national system.
 LEADING_HEADERS = ("学籍号", "学校标识码")
-
-# TODO(wiring): these labels belong in EnrollmentConfig.ready() with the app's other actions;
-# until then they are added when this module is first imported (the URLs import it).
-AUDIT_ACTIONS.setdefault("national.export", "导出国家学籍系统文件")
-AUDIT_ACTIONS.setdefault("national.numbers", "导入国家学籍系统学籍号")
-AUDIT_ACTIONS.setdefault("pupil.number", "学籍号变更")
 
 # Export ---------------------------------------------------------------------------------------
 

@@ -25,10 +25,11 @@ from django.db.models import Count, F, Max, Min, QuerySet, Window
 from django.utils import timezone
 from stdnum.cn import ric
 
+from enrollment.columns import COLUMNS
 from xueji.codes import GB11643_ID_TYPES, Gender, IdType, OverseasStatus, PupilStatus
 from xueji.identity import IdNumberInfo, check_gb11643, check_id_matches, name_pinyin
 from xueji.models import Guardian, ProblemRecord, Pupil
-from xueji.pupil_rules import GUARDIAN_FIELDS, REQUIRED_PUPIL_FIELDS
+from xueji.pupil_rules import GUARDIAN_FIELDS
 
 # The statuses of records the national system keeps current and takes uploads for. Left out:
 # 借读 (a temporary record at the host school: the home school keeps the real one), 缓学 (not yet
@@ -76,17 +77,19 @@ class Problem:
         return ProblemKind(self.kind).label
 
 
-# The fields the national template requires of every record, beyond those of every pupil's record
-# (xueji.pupil_rules.REQUIRED_PUPIL_FIELDS: name, gender, birth date, ID type).
-# TODO(columns.py): take the required columns from enrollment/columns.py once it marks them.
-NATIONAL_REQUIRED_FIELDS = {**REQUIRED_PUPIL_FIELDS, "ethnicity": "民族", "nationality": "国籍/地区"}
+# The record's fields the national template requires (enrollment/columns.py marks them); the ID
+# number, the household registration and the guardians have rules of their own below.
+NATIONAL_REQUIRED_FIELDS = {
+    column.key: column.header for column in COLUMNS if column.required and column.guardian_position is None
+}
 HUKOU_FIELDS = {"hukou_division_id": "户口所在地", "hukou_type": "户口性质"}
 GUARDIAN_LABELS = {1: "第一监护人", 2: "第二监护人"}
 
-_ROW_FIELDS = (
-    "id", "student_number", "name", "school_id", "school__name", "gender", "birth_date", "ethnicity", "nationality",
-    "id_type", "id_number", "overseas_status", "hukou_division_id", "hukou_type",
-)
+# What each record's own checks read (and every required column, whatever columns.py adds).
+_ROW_FIELDS = tuple(dict.fromkeys([
+    "id", "student_number", "name", "school_id", "school__name", "gender", "birth_date", "nationality",
+    "id_type", "id_number", "overseas_status", "hukou_division_id", "hukou_type", *NATIONAL_REQUIRED_FIELDS,
+]))
 # What a duplicate group needs to know of each member.
 _MEMBER_FIELDS = ("id", "name", "school_id", "school__name", "gender", "birth_date")
 

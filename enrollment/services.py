@@ -352,7 +352,7 @@ def batch_submit(*, actor: User, school: Unit, intake_year: int, grade: int):
     return request
 
 
-def entries_of_batch(request) -> "QuerySet[EnrolmentEntry]":
+def entries_of_batch(request):
     return EnrolmentEntry.objects.filter(pk__in=request.payload.get("entries", []))
 
 
@@ -364,7 +364,7 @@ def identity_confirm(*, actor: User, pupil_ids: list[int]) -> int:
     gets the G number (G + the number), one without gets a J number; the L number stays in
     the number history. Only pupils the actor's bureau oversees, still on an L number."""
     from xueji.codes import GB11643_ID_TYPES, NumberKind
-    from xueji.models import BUREAU_ROLES, Pupil
+    from xueji.models import BUREAU_ROLES
     from xueji.scoping import pupils_visible_to
     from xueji.services.numbers import pupil_assign_number
 

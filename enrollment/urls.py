@@ -16,6 +16,7 @@ urlpatterns = [
     path("enrolment/submit/", views.enrolment_submit, name="enrolment_submit"),
     path("enrolment/batches/<int:request_id>/", views.enrolment_batch, name="enrolment_batch"),
     path("enrolment/late/", views.enrolment_late, name="enrolment_late"),
+    path("enrolment/print/info-sheets.pdf", views.enrolment_info_sheets, name="enrolment_info_sheets"),
     path("enrolment/pull/", views.enrolment_pull, name="enrolment_pull"),
     path("enrolment/bureau/", views.enrolment_bureau, name="enrolment_bureau"),
     path("enrolment/bureau/confirm/", views.enrolment_identity_confirm, name="enrolment_identity_confirm"),

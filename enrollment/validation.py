@@ -264,8 +264,8 @@ def _pull_lock_errors(entries: list[EnrolmentEntry]) -> list[RowError]:
             continue
         values = {"name": entry.name, "gender": entry.gender, "birth_date": entry.birth_date,
                   "id_type": entry.id_type, "id_number": entry.id_number}
-        for field in locked_field_changes(entry.admission, values):
-            errors.append(RowError(entry.row, field, str(values[field]),
+        for key in locked_field_changes(entry.admission, values):
+            errors.append(RowError(entry.row, key, str(values[key]),
                                    "学前调档已匹配到该生的已有学籍，此项以已有学籍为准，不能修改。"))
     return errors
 

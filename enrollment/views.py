@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from enrollment import services
 from enrollment.forms import AssignForm, ClassesForm, EntryForm, UploadForm, entry_initial
-from enrollment.models import EnrolmentEntry, EnrolmentImport, EntryStatus
+from enrollment.models import EnrolmentEntry, EnrolmentImport
 from enrollment.validation import Intake, IntakeInvalid, IntakeRow
 from xueji.codes import GRADE_LABELS
 from xueji.models import BUREAU_ROLES, ChangeRequest, Pupil, Role
@@ -32,7 +32,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SCHOOL_ROLES_HERE = (Role.REGISTRAR, Role.HEADMASTER)
 
 
-def _membership(request, roles) -> "Membership":
+def _membership(request, roles):
     current = current_membership(request)
     if current is not None and current.role in roles:
         return current
@@ -418,3 +418,30 @@ def enrolment_pull(request):
         "school": school, "year": year, "admissions": admissions, "results": PullResult,
         "is_registrar": membership.role == Role.REGISTRAR,
     })
+
+
+@login_required
+def enrolment_info_sheets(request):
+    """学生基本信息表 of the intake's new pupils (one class with ?class=), one page each, for the
+    guardian and the head teacher to check and sign."""
+    from enrollment.printing import entries_for_print
+    from xueji.documents import student_info_sheets_pdf
+
+    school = _membership(request, SCHOOL_ROLES_HERE).unit
+    intake = _intake(request, school)
+    entries = (EnrolmentEntry.objects.filter(school=school, intake_year=intake.intake_year, grade=intake.grade)
+               .select_related("school_class", "pupil").order_by("school_class__number", "pk"))
+    school_class = None
+    if request.GET.get("class"):
+        school_class = services.intake_classes(school, intake.intake_year, intake.grade).filter(
+            pk=object_id(request.GET["class"])).first()
+        if school_class is None:
+            raise Http404("没有这个班级。")
+        entries = entries.filter(school_class=school_class)
+    if not entries.exists():
+        messages.error(request, "没有可打印的新生。")
+        return redirect(_home_url(intake))
+    pdf = student_info_sheets_pdf(entries_for_print(entries), school=school, school_class=school_class,
+                                  title_year=intake.intake_year)
+    name = f"学生基本信息表-{school.name}{'-' + school_class.name if school_class else ''}.pdf"
+    return _attachment(pdf, name, "application/pdf")

@@ -6,6 +6,7 @@ Every message here is shown to registrars: plain Chinese that says what is wrong
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -63,38 +64,58 @@ def check_gb11643(number: str, *, id_type: str = IdType.RESIDENT_ID, area_at_bir
         raise ValidationError(
             "身份证件号的前 6 位（%(area)s）不是有效的行政区划代码。", code="id_area", params={"area": area}
         )
-    elif area_at_birth:
-        try:
-            ric.get_birth_place(number)
-        except stdnum_errors.ValidationError:
-            raise ValidationError(
-                "身份证件号的前 6 位（%(area)s）不是出生时有效的行政区划代码。", code="id_area", params={"area": area}
-            ) from None
+    elif area_at_birth and not _area_in_use(area, birth_date.year):
+        raise ValidationError(
+            "身份证件号的前 6 位（%(area)s）不是出生时有效的行政区划代码。", code="id_area", params={"area": area}
+        )
     gender = Gender.MALE if int(number[16]) % 2 == 1 else Gender.FEMALE
     return IdNumberInfo(number=number, birth_date=birth_date, gender=gender, area_code=area)
 
 
+# The two area-code lookups below search python-stdnum's division table (about 100 µs each, most
+# of the cost of checking a number). Their answers depend only on the code (and the birth year),
+# which thousands of pupils of a county share, and the table is part of the installed package:
+# cached per process. Bounded, as the codes come from what users type.
+@lru_cache(maxsize=16384)
 def _area_code_known(area: str) -> bool:
     """Whether python-stdnum's division table has held this county code at any time."""
     parts = numdb.get("cn/loc").info(area)
     return len(parts) >= 2 and "county" in parts[1][1]
 
 
+@lru_cache(maxsize=65536)
+def _area_in_use(area: str, birth_year: int) -> bool:
+    """Whether the county code was in use in the birth year: python-stdnum's get_birth_place,
+    which reads only those two parts of the number (asked with a number of that area and year)."""
+    try:
+        ric.get_birth_place(f"{area}{birth_year:04d}0101")
+    except stdnum_errors.ValidationError:
+        return False
+    return True
+
+
 def check_id_document(id_type: str, number: str, *, area_at_birth: bool = True) -> str:
     """Validate a number for its ID type and return it normalised. GB 11643 types get the full
     check; other documents must be 5–30 letters and digits. The type "none" takes no number."""
+    return read_id_document(id_type, number, area_at_birth=area_at_birth)[0]
+
+
+def read_id_document(id_type: str, number: str, *, area_at_birth: bool = True) -> tuple[str, IdNumberInfo | None]:
+    """check_id_document, also returning what a GB 11643 number says (None for other documents
+    and for "none"), so that a caller needing both checks the number once."""
     number = normalize_id_number(number)
     if id_type == IdType.NONE:
         if number:
             raise ValidationError("证件类型为“无身份证件”时不能填写证件号。", code="id_none_with_number")
-        return ""
+        return "", None
     if not number:
         raise ValidationError("请填写身份证件号。", code="id_required")
     if id_type in GB11643_ID_TYPES:
-        return check_gb11643(number, id_type=id_type, area_at_birth=area_at_birth).number
+        info = check_gb11643(number, id_type=id_type, area_at_birth=area_at_birth)
+        return info.number, info
     if not re.fullmatch(r"[A-Z0-9()（）-]{5,30}", number):
         raise ValidationError("证件号只能包含字母和数字，长度 5–30 位。", code="id_format")
-    return number
+    return number, None
 
 
 def check_id_matches(info: IdNumberInfo, *, birth_date: date | None, gender: str | None) -> None:

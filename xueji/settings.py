@@ -217,6 +217,7 @@ SPECTACULAR_SETTINGS = {
         "StepStatusEnum": "xueji.models.requests.StepStatus",
         "GradeEnum": "xueji.codes.GRADE_CHOICES",
         "IntakeGradeEnum": "enrollment.api.INTAKE_GRADES",
+        "NationalProblemKindEnum": "enrollment.readiness.ProblemKind",
     },
 }
 
@@ -245,6 +246,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO" if not DEBUG else "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint logs every layout step of every page at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("pupils/<int:pupil_id>/", views.pupil_detail, name="pupil_detail"),
     path("pupils/<int:pupil_id>/photo/", views.pupil_photo, name="pupil_photo"),
     path("pupils/<int:pupil_id>/sanctions/", views.pupil_sanction_add, name="pupil_sanction_add"),
+    path("classes/<int:class_id>/roster.<str:fmt>", views.class_roster, name="class_roster"),
     path("audit/", views.audit_list, name="audit_list"),
     path("inbox/", request_views.inbox, name="inbox"),
     path("inbox/sign/", request_views.inbox_sign, name="inbox_sign"),
@@ -44,6 +45,7 @@ urlpatterns = [
     path("", include("archives.urls")),
     path("", include("enrollment.urls")),
     path("", include("enrollment.admission_urls")),
+    path("", include("enrollment.national_urls")),
     # The admin signs in through the login page, with its lockout and audit.
     path("admin/login/", views.admin_login_redirect),
     path("admin/", admin.site.urls),
@@ -52,6 +54,7 @@ urlpatterns = [
     path("api/v1/", include("transfers.api_urls")),
     path("api/v1/", include("enrollment.api_urls")),
     path("api/v1/", include("enrollment.admission_api_urls")),
+    path("api/v1/", include("enrollment.national_api_urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

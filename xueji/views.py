@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 
 from xueji.forms import LoginForm, PupilFilterForm, SanctionForm
 from xueji.home import home_panels
+from xueji.codes import PupilStatus
 from xueji.models import Membership, Role, User
 from xueji.pupil_actions import pupil_actions
 from xueji.models.audit import AUDIT_ACTIONS
@@ -25,8 +26,10 @@ from xueji.scoping import (
     audit_entries_visible_to,
     can_read_audit_log,
     current_membership,
+    get_class_for_user,
     get_pupil_for_user,
     memberships_of,
+    pupils_visible_to,
     requests_visible_to,
     schools_visible_to,
     sees_full_record,
@@ -256,3 +259,39 @@ def error_403(request, exception=None):
 
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
+
+
+@login_required
+def class_roster(request, class_id: int, fmt: str):
+    """花名册 of a class as PDF or xlsx: its pupils in school (在籍在校, 休学, 借读). Numbers are
+    printed as the user may see them: in full, or masked for a head teacher or a city officer."""
+    from xueji.documents import class_roster_pdf, class_roster_xlsx, pupils_for_print
+    from xueji.identity import mask_id_number, mask_student_number
+
+    if fmt not in ("pdf", "xlsx"):
+        raise Http404("只能导出 PDF 或 Excel。")
+    school_class = get_class_for_user(request.user, class_id)
+    in_school = [PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.VISITING]
+    pupils = pupils_for_print(
+        pupils_visible_to(request.user).filter(school_class=school_class, status__in=in_school, deleted_at__isnull=True)
+        .order_by("name")
+    )
+    for pupil in pupils:
+        if not sees_full_record(request.user, pupil):
+            pupil.id_number = mask_id_number(pupil.id_number)
+            pupil.student_number = mask_student_number(pupil.student_number)  # a G number holds the ID number
+            for guardian in pupil.guardians_list:
+                guardian.id_number = mask_id_number(guardian.id_number)
+    label = str(school_class.school_year)
+    name = f"花名册-{school_class.school.name}-{school_class.name}"
+    if fmt == "pdf":
+        content = class_roster_pdf(pupils, school=school_class.school, school_class=school_class, school_year_label=label)
+        response = HttpResponse(content, content_type="application/pdf")
+    else:
+        content = class_roster_xlsx(pupils, school=school_class.school, school_class=school_class, school_year_label=label)
+        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.{fmt}"
+    audit_record(action="class.roster", obj=school_class, user=request.user, detail=f"打印花名册（{fmt}）")
+    return response

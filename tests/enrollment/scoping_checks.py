@@ -108,6 +108,20 @@ def check_enrolment_pull(m):
         m.check("enrolment_pull", "lists A1's admitted child", m.user in A1_PEOPLE, "录取甲" in text)
 
 
+def check_enrolment_info_sheets(m):
+    # A1's people get the PDF of A1's new pupil; other schools have none to print (sent back).
+    expected = _expect(m, A1_PEOPLE, elsewhere=302 if m.user in SCHOOL_PEOPLE else 403)
+    m.check("enrolment_info_sheets", "A1's new pupils", expected, _status(m, "/enrolment/print/info-sheets.pdf"))
+
+
+def check_class_roster(m):
+    from tests.xueji.test_scoping_matrix import visible
+
+    sees = {"registrar_a1", "headmaster_a1", "teacher_a1", "officer_a", "city_officer"}
+    for fmt in ("pdf", "xlsx"):
+        m.check("class_roster", fmt, visible(m, sees), _status(m, f"/classes/{m.world.classes['a1_3_1'].pk}/roster.{fmt}"))
+
+
 def check_enrolment_classes(m):
     m.check("enrolment_classes", "post", _expect(m, REGISTRARS, ok=302), _status(m, "/enrolment/classes/", "post", {"action": "?"}))
 
@@ -270,7 +284,49 @@ def check_api_admission_consistency(m):
                 m.world.units["a1"].pk in schools or m.world.units["a1"].name in schools)
 
 
+READINESS = SCHOOL_PEOPLE | BUREAU_PEOPLE
+EXPORTS = READINESS - {"city_officer"}  # the file carries ID numbers a city officer sees masked
+NUMBER_IMPORTERS = REGISTRARS | {"officer_a", "officer_b"}
+COUNTY_B_SEERS = {"registrar_b1", "headmaster_b1", "officer_b", "city_officer"}
+
+
+def check_national_readiness(m):
+    m.check("national_readiness", "page", _expect(m, READINESS), _status(m, "/national/readiness/"))
+    b1 = m.world.units["b1"].pk
+    expected = _expect(m, READINESS & COUNTY_B_SEERS, elsewhere=404 if m.user in READINESS else 403)
+    m.check("national_readiness", "?school=B1", expected, _status(m, f"/national/readiness/?school={b1}"))
+
+
+def check_national_export(m):
+    m.check("national_export", "file", _expect(m, EXPORTS), _status(m, "/national/export/"))
+
+
+def check_national_numbers_import(m):
+    m.check("national_numbers_import", "page", _expect(m, NUMBER_IMPORTERS), _status(m, "/national/numbers/"))
+
+
+def check_api_national_readiness(m):
+    expected = 401 if m.user is None else (200 if m.user in READINESS else 403)
+    m.check("api-national-readiness", "get", expected, _api(m).get("/api/v1/enrollment/readiness/").status_code)
+
+
+def check_api_national_export(m):
+    expected = 401 if m.user is None else (200 if m.user in EXPORTS else 403)
+    m.check("api-national-export", "get", expected, _api(m).get("/api/v1/enrollment/national-export/").status_code)
+
+
+def check_api_national_numbers(m):
+    expected = 401 if m.user is None else (400 if m.user in NUMBER_IMPORTERS else 403)
+    m.check("api-national-numbers", "no file", expected, _api(m).post("/api/v1/enrollment/national-numbers/").status_code)
+
+
 ENROLMENT_ENDPOINTS = {
+    "national_readiness": check_national_readiness,
+    "national_export": check_national_export,
+    "national_numbers_import": check_national_numbers_import,
+    "api-national-readiness": check_api_national_readiness,
+    "api-national-export": check_api_national_export,
+    "api-national-numbers": check_api_national_numbers,
     "admission_upload": check_admission_upload,
     "admission_template": check_admission_template,
     "admission_consistency": check_admission_consistency,
@@ -296,6 +352,8 @@ ENROLMENT_ENDPOINTS = {
     "enrolment_entry_edit": check_enrolment_entry_edit,
     "enrolment_classes": check_enrolment_classes,
     "enrolment_late": check_enrolment_late,
+    "enrolment_info_sheets": check_enrolment_info_sheets,
+    "class_roster": check_class_roster,
     "enrolment_pull": check_enrolment_pull,
     "enrolment_submit": check_enrolment_submit,
     "enrolment_batch": check_enrolment_batch,

@@ -14,7 +14,7 @@ from enrollment.validation import IntakeInvalid
 from tests.enrollment.conftest import COLLECTING, SUBMITTING, admit, new_pupil_row
 from tests.factories import guardian_data
 from xueji.codes import Gender, IdType, PupilStatus
-from xueji.models import BureauSettings, ChangeRequest, Pupil, StudentNumber
+from xueji.models import BureauSettings, Pupil, StudentNumber
 from xueji.services.approvals import request_decide, request_withdraw
 
 

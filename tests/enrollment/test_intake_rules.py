@@ -9,7 +9,7 @@ import pytest
 from enrollment.models import EnrolmentEntry, EntryStatus
 from enrollment.validation import IntakeInvalid, validate_intake
 from tests.enrollment.conftest import admit, new_pupil_row
-from tests.factories import guardian_data, id_number, make_pupil
+from tests.factories import guardian_data, make_pupil
 from xueji.codes import Gender, IdType
 from xueji.models import BureauSettings
 

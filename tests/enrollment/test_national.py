@@ -17,7 +17,6 @@ from xueji.codes import Gender, IdType, NumberKind, PupilStatus
 from xueji.identity import check_gb11643
 from xueji.models import AuditEntry, Guardian, Pupil, StudentNumber
 
-pytestmark = pytest.mark.urls("enrollment.national_test_urls")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -181,6 +180,7 @@ def test_names_that_only_run_together_into_the_same_letters_are_not_homophones(w
 @pytest.mark.parametrize("field, value, label", [
     ("ethnicity", "", "民族"),
     ("nationality", "", "国籍/地区"),
+    ("health", "", "健康状况"),
     ("hukou_division_id", None, "户口所在地"),
     ("hukou_type", "", "户口性质"),
 ])
@@ -570,5 +570,6 @@ def test_api_numbers_import_refuses_non_xlsx_and_other_roles(world, api_as):
     response = api_as("registrar_a1").post("/api/v1/enrollment/national-numbers/", {"file": upload}, format="multipart")
     assert response.status_code == 400 and ".xlsx" in response.json()["detail"]
     upload.seek(0)
-    headmaster = api_as("headmaster_a1")
-    assert headmaster.post("/api/v1/enrollment/national-numbers/", {"file": upload}, format="multipart").status_code == 403
+    response = api_as("headmaster_a1").post("/api/v1/enrollment/national-numbers/", {"file": upload},
+                                            format="multipart")
+    assert response.status_code == 403

@@ -5,12 +5,11 @@ that nobody of another school reaches any of it."""
 from io import BytesIO
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from enrollment.models import EnrolmentEntry, EnrolmentImport
-from tests.enrollment.conftest import COLLECTING, admit, filled_template, new_pupil_row
+from tests.enrollment.conftest import admit, filled_template, new_pupil_row
 
 pytestmark = pytest.mark.usefixtures("collecting")
 

@@ -17,6 +17,7 @@ AUDIT_ACTIONS = {
     "pupil.delete": "删除问题学籍",
     "pupil.move": "学籍转移",
     "pupil.sanction": "登记处分",
+    "class.roster": "打印花名册",
     "archive.sent": "档案已移交",
     "archive.received": "档案已接收",
     "request.start": "发起申请",

@@ -1,0 +1,56 @@
+"""Printing: the new pupils' 学生基本信息表 before approval (待建籍), and a class's roster as PDF and
+xlsx with numbers as the user may see them; nobody prints another school's class."""
+
+import subprocess
+from io import BytesIO
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+
+from enrollment import services
+from tests.enrollment.conftest import COLLECTING, admit, new_pupil_row
+
+
+def pdf_text(content: bytes, tmp_path) -> str:
+    path = tmp_path / "out.pdf"
+    path.write_bytes(content)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_info_sheets_of_a_class_before_approval(world, intake, login, tmp_path):
+    rows = [new_pupil_row(2), new_pupil_row(3)]
+    admit(intake.school, rows, by=world.user("officer_a"))
+    with time_machine.travel(COLLECTING, tick=False):
+        entries = [services.entry_save(actor=world.user("registrar_a1"), school=intake.school, intake=intake, row=r) for r in rows]
+        [school_class] = services.classes_create(actor=world.user("registrar_a1"), school=intake.school, intake_year=2026, grade=1, count=1)
+        services.entries_assign(actor=world.user("registrar_a1"), school=intake.school, entry_ids=[e.pk for e in entries], school_class=school_class)
+        response = login(world.user("registrar_a1")).get(f"/enrolment/print/info-sheets.pdf?grade=1&class={school_class.pk}")
+        other = login(world.user("registrar_b1")).get(f"/enrolment/print/info-sheets.pdf?grade=1&class={school_class.pk}")
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content, tmp_path)
+    assert "学生基本信息表" in text and text.count("待建籍") == 2
+    assert rows[0].data["name"] in text and rows[1].guardians[0]["workplace"] in text
+    assert other.status_code == 404
+
+
+@pytest.mark.parametrize("user, full", [("registrar_a1", True), ("teacher_a1", False)])
+def test_class_roster_pdf_and_xlsx(world, login, tmp_path, user, full):
+    school_class = world.classes["a1_3_1"]
+    pupil = world.pupils["a1"]
+    client = login(world.user(user))
+    text = pdf_text(client.get(f"/classes/{school_class.pk}/roster.pdf").content, tmp_path)
+    from xueji.identity import mask_student_number
+
+    assert "花名册" in text and pupil.name in text
+    assert (pupil.student_number if full else mask_student_number(pupil.student_number)) in text
+    assert (pupil.id_number in text) is full
+    sheet = load_workbook(BytesIO(client.get(f"/classes/{school_class.pk}/roster.xlsx").content)).active
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert pupil.name in values and (pupil.id_number in values) is full
+
+
+def test_roster_of_another_schools_class_is_not_found(world, login):
+    client = login(world.user("registrar_b1"))
+    assert client.get(f"/classes/{world.classes['a1_3_1'].pk}/roster.pdf").status_code == 404
+    assert login(world.user("registrar_a1")).get(f"/classes/{world.classes['a1_3_1'].pk}/roster.doc").status_code == 404
