@@ -124,17 +124,26 @@ def enrolment_upload(request):
 
 
 def _get_import(request, import_id) -> EnrolmentImport:
-    school = _membership(request, SCHOOL_ROLES_HERE).unit
+    """An upload of the user's school; a bureau officer may read those of the schools of its
+    area (and sees which school holds a duplicate record)."""
+    membership = _membership(request, (*SCHOOL_ROLES_HERE, *BUREAU_ROLES))
+    uploads = EnrolmentImport.objects.defer("content").select_related("school")
+    if membership.role in BUREAU_ROLES:
+        uploads = uploads.filter(school__path__startswith=membership.unit.path)
+    else:
+        uploads = uploads.filter(school=membership.unit)
     try:
-        return EnrolmentImport.objects.defer("content").get(pk=object_id(import_id), school=school)
+        upload = uploads.get(pk=object_id(import_id))
     except EnrolmentImport.DoesNotExist:
         raise Http404("没有这次导入。") from None
+    upload.seen_by_bureau = membership.role in BUREAU_ROLES
+    return upload
 
 
 @login_required
 def enrolment_import(request, import_id: int):
     upload = _get_import(request, import_id)
-    if request.method == "POST" and upload.status == EnrolmentImport.Status.QUEUED:
+    if request.method == "POST" and upload.status == EnrolmentImport.Status.QUEUED and not upload.seen_by_bureau:
         # The worker has not taken it (the broker was away): check it here and now.
         services.import_run(upload.pk)
         return redirect("enrolment_import", upload.pk)
@@ -142,7 +151,7 @@ def enrolment_import(request, import_id: int):
     rows = sorted({e["row"] for e in errors if e["row"]})
     return render(request, "enrollment/import.html", {
         "upload": upload, "errors": errors, "error_rows": len(rows),
-        "sees_other_school": False, "grade": upload.grade,
+        "sees_other_school": upload.seen_by_bureau, "grade": upload.grade,
         "waiting": upload.status in (EnrolmentImport.Status.QUEUED, EnrolmentImport.Status.RUNNING),
     })
 

@@ -68,7 +68,9 @@ def check_enrolment_upload(m):
 
 
 def _import_expect(m):
-    return _expect(m, A1_PEOPLE, elsewhere=404 if m.user in SCHOOL_PEOPLE else 403)
+    # A1's people, and the bureaus above A1 (they read a school's upload errors).
+    seers = A1_PEOPLE | {"officer_a", "city_officer"}
+    return _expect(m, seers, elsewhere=404 if m.user in SCHOOL_PEOPLE | BUREAU_PEOPLE else 403)
 
 
 def check_enrolment_import(m):
@@ -81,7 +83,7 @@ def check_enrolment_import_status(m):
 
 def check_enrolment_import_annotated(m):
     # The fixture's upload has no row errors to mark: A1's people get 404 too; others never more.
-    expected = "login" if m.user is None else (404 if m.user in SCHOOL_PEOPLE else 403)
+    expected = "login" if m.user is None else (404 if m.user in SCHOOL_PEOPLE | BUREAU_PEOPLE else 403)
     m.check("enrolment_import_annotated", "A1's upload", expected, _status(m, f"/enrolment/imports/{m.world.upload.pk}/errors.xlsx"))
 
 

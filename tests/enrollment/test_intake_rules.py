@@ -159,3 +159,23 @@ def test_every_error_of_every_row_at_once(world, intake):
     found = {(row, key) for row, key, _ in errors_of(intake, rows)}
 
     assert {(2, "name"), (3, "ethnicity"), (4, "birthplace_id")} <= found
+
+
+def test_the_bureau_sees_which_school_holds_the_duplicate_the_school_does_not(world, login):
+    import time_machine
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from enrollment.models import EnrolmentImport
+    from tests.enrollment.conftest import COLLECTING, filled_template
+
+    existing = make_pupil(world.units["b1"], grade=1, birth_date=date(2020, 1, 5))
+    row = new_pupil_row(2, birth=existing.birth_date, id_number=existing.id_number, gender=existing.gender)
+    admit(world.units["a1"], [row], by=world.user("officer_a"))
+    with time_machine.travel(COLLECTING, tick=False):
+        login(world.user("registrar_a1")).post("/enrolment/upload/", {"file": SimpleUploadedFile("x.xlsx", filled_template([row]))})
+    upload = EnrolmentImport.objects.get()
+    school_page = login(world.user("registrar_a1")).get(f"/enrolment/imports/{upload.pk}/").content.decode()
+    bureau_page = login(world.user("officer_a")).get(f"/enrolment/imports/{upload.pk}/").content.decode()
+    assert "同一学生不能重复建籍" in school_page and world.units["b1"].name not in school_page
+    assert world.units["b1"].name in bureau_page
+    assert login(world.user("officer_b")).get(f"/enrolment/imports/{upload.pk}/").status_code == 404
