@@ -173,3 +173,31 @@ class EnrolmentEntry(models.Model):
     @property
     def editable(self) -> bool:
         return self.status in (EntryStatus.DRAFT, EntryStatus.RETURNED)
+
+
+class VisitingPupil(models.Model):
+    """借读: a pupil studying for a time at another school while the home school keeps the real
+    record. The host school holds this temporary record (in one of its classes), linked to the
+    home record; it ends when the pupil goes back."""
+
+    home_pupil = models.ForeignKey("xueji.Pupil", verbose_name="学籍（原学校）", on_delete=models.PROTECT, related_name="visits")
+    host_school = models.ForeignKey("xueji.Unit", verbose_name="借读学校", on_delete=models.PROTECT, related_name="+")
+    school_class = models.ForeignKey("xueji.SchoolClass", verbose_name="借读班级", on_delete=models.PROTECT, related_name="+")
+    start_date = models.DateField("借读开始日期")
+    planned_end = models.DateField("预计结束日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    reason = models.CharField("借读原因", max_length=300)
+    created_by = models.ForeignKey("xueji.User", verbose_name="登记人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "借读生"
+        verbose_name_plural = "借读生"
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            # A pupil visits one school at a time.
+            models.UniqueConstraint(fields=["home_pupil"], condition=Q(ended_on__isnull=True), name="visit_one_open_per_pupil"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.home_pupil.name}（借读）"

@@ -262,7 +262,8 @@ def intake_classes(school: Unit, intake_year: int, grade: int):
 
 
 def class_loads(classes) -> dict[int, int]:
-    """Seats taken in each class: its enrolled pupils and the new pupils assigned to it."""
+    """Seats taken in each class: its enrolled pupils, the new pupils assigned to it and its
+    visiting pupils (借读)."""
     ids = [c.pk for c in classes]
     from xueji.models import Pupil
 
@@ -270,7 +271,11 @@ def class_loads(classes) -> dict[int, int]:
                   .values_list("school_class_id").annotate(n=Count("id")))
     entries = dict(EnrolmentEntry.objects.filter(school_class_id__in=ids).exclude(status=EntryStatus.ESTABLISHED)
                    .values_list("school_class_id").annotate(n=Count("id")))
-    return {pk: pupils.get(pk, 0) + entries.get(pk, 0) for pk in ids}
+    from enrollment.models import VisitingPupil
+
+    visitors = dict(VisitingPupil.objects.filter(school_class_id__in=ids, ended_on__isnull=True)
+                    .values_list("school_class_id").annotate(n=Count("id")))
+    return {pk: pupils.get(pk, 0) + entries.get(pk, 0) + visitors.get(pk, 0) for pk in ids}
 
 
 @transaction.atomic

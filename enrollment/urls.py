@@ -18,6 +18,8 @@ urlpatterns = [
     path("enrolment/late/", views.enrolment_late, name="enrolment_late"),
     path("enrolment/print/info-sheets.pdf", views.enrolment_info_sheets, name="enrolment_info_sheets"),
     path("enrolment/pull/", views.enrolment_pull, name="enrolment_pull"),
+    path("enrolment/visiting/", views.enrolment_visiting, name="enrolment_visiting"),
+    path("enrolment/visiting/<int:visit_id>/end/", views.enrolment_visit_end, name="enrolment_visit_end"),
     path("enrolment/bureau/", views.enrolment_bureau, name="enrolment_bureau"),
     path("enrolment/bureau/confirm/", views.enrolment_identity_confirm, name="enrolment_identity_confirm"),
 ]

@@ -454,3 +454,56 @@ def enrolment_info_sheets(request):
                                   title_year=intake.intake_year)
     name = f"学生基本信息表-{school.name}{'-' + school_class.name if school_class else ''}.pdf"
     return _attachment(pdf, name, "application/pdf")
+
+
+@login_required
+def enrolment_visiting(request):
+    """借读生 of the school: registering one (registrar), the list of current and past visits."""
+    from enrollment.forms import VisitForm
+    from enrollment.models import VisitingPupil
+    from enrollment.visiting import visit_start
+    from xueji.forms import show_errors
+    from xueji.models import SchoolClass
+
+    membership = _membership(request, SCHOOL_ROLES_HERE)
+    school = membership.unit
+    classes = list(SchoolClass.objects.filter(school=school, school_year__start_year=services.current_intake_year())
+                   .order_by("grade", "number"))
+    form = VisitForm(request.POST or None, classes=classes, initial={"start_date": timezone.localdate()})
+    if request.method == "POST":
+        if membership.role != Role.REGISTRAR:
+            raise PermissionDenied("只有学籍管理员可以登记借读。")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                visit = visit_start(actor=request.user, host=school, number=data["number"], name=data["name"],
+                                    school_class=next(c for c in classes if c.pk == data["school_class"]),
+                                    start_date=data["start_date"], planned_end=data["planned_end"], reason=data["reason"])
+            except ValidationError as error:
+                show_errors(form, error)
+            else:
+                messages.success(request, f"已登记 {visit.home_pupil.name} 在本校借读，已通知其学籍所在学校。")
+                return redirect("enrolment_visiting")
+    visits = (VisitingPupil.objects.filter(host_school=school).select_related("home_pupil__school", "school_class")
+              .order_by("ended_on", "-start_date")[:200])
+    return render(request, "enrollment/visiting.html", {"form": form, "visits": visits, "school": school,
+                                                        "is_registrar": membership.role == Role.REGISTRAR})
+
+
+@login_required
+@require_POST
+def enrolment_visit_end(request, visit_id: int):
+    from enrollment.models import VisitingPupil
+    from enrollment.visiting import visit_end
+
+    school = _membership(request, (Role.REGISTRAR,)).unit
+    visit = VisitingPupil.objects.filter(pk=object_id(visit_id), host_school=school).first()
+    if visit is None:
+        raise Http404("没有这条借读记录。")
+    try:
+        visit_end(actor=request.user, visit=visit)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, "借读已结束，已通知学籍所在学校。")
+    return redirect("enrolment_visiting")

@@ -36,6 +36,12 @@ def add_enrolment(world) -> None:
         school=school, intake_year=2026, grade=1, data={"name": "新生乙"}, guardians=[], name="新生乙", gender="2",
         birth_date=date(2020, 4, 1), id_type="1", id_number="", created_by=registrar, status="submitted",
     )
+    from enrollment.models import VisitingPupil
+
+    world.visit = VisitingPupil.objects.create(
+        home_pupil=world.pupils["b1"], host_school=school, school_class=world.classes["a1_3_1"],
+        start_date=date(2026, 9, 1), planned_end=date(2027, 1, 20), reason="务工", created_by=registrar,
+    )
     world.batch = request_start(kind="enrolment", actor=registrar, unit=school, pupil=None,
                                 payload={"school": school.pk, "intake_year": 2026, "grade": 1,
                                          "entries": [batch_entry.pk], "subject": "2026年一年级新生 1 人"})
@@ -122,6 +128,18 @@ def check_class_roster(m):
     sees = {"registrar_a1", "headmaster_a1", "teacher_a1", "officer_a", "city_officer"}
     for fmt in ("pdf", "xlsx"):
         m.check("class_roster", fmt, visible(m, sees), _status(m, f"/classes/{m.world.classes['a1_3_1'].pk}/roster.{fmt}"))
+
+
+def check_enrolment_visiting(m):
+    m.check("enrolment_visiting", "page", _expect(m, SCHOOL_PEOPLE), _status(m, "/enrolment/visiting/"))
+    if m.user in SCHOOL_PEOPLE:
+        text = m.client.get("/enrolment/visiting/").content.decode()
+        m.check("enrolment_visiting", "lists A1's visitor", m.user in A1_PEOPLE, m.pupil("b1").name in text)
+
+
+def check_enrolment_visit_end(m):
+    m.check("enrolment_visit_end", "A1's visit", _entry_expect(m, ok=302),
+            _status(m, f"/enrolment/visiting/{m.world.visit.pk}/end/", "post"))
 
 
 def check_enrolment_classes(m):
@@ -354,6 +372,7 @@ ENROLMENT_ENDPOINTS = {
     "enrolment_entry_edit": check_enrolment_entry_edit,
     "enrolment_classes": check_enrolment_classes,
     "enrolment_late": check_enrolment_late,
+    "enrolment_visiting": check_enrolment_visiting,
     "enrolment_info_sheets": check_enrolment_info_sheets,
     "class_roster": check_class_roster,
     "enrolment_pull": check_enrolment_pull,
@@ -363,4 +382,4 @@ ENROLMENT_ENDPOINTS = {
     "enrolment_identity_confirm": check_enrolment_identity_confirm,
 }
 # Changes state: runs after every other check.
-ENROLMENT_LAST = {"enrolment_entry_delete": check_enrolment_entry_delete}
+ENROLMENT_LAST = {"enrolment_entry_delete": check_enrolment_entry_delete, "enrolment_visit_end": check_enrolment_visit_end}

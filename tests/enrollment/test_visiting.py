@@ -1,0 +1,84 @@
+"""借读: the host school registers a pupil of another school by number and name; the home school
+keeps the record and its status and is told; one visit at a time; seats count against the cap;
+the host ends it."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from enrollment.models import VisitingPupil
+from enrollment.visiting import visit_end, visit_start
+from xueji.codes import PupilStatus
+from xueji.models import BureauSettings, Notice
+
+
+def start(world, pupil_key="b1", host="a1", school_class="a1_3_1", **overrides):
+    pupil = world.pupils[pupil_key]
+    values = dict(number=pupil.student_number, name=pupil.name, start_date=date(2026, 9, 1),
+                  planned_end=date(2027, 1, 20), reason="随父母临时务工")
+    values.update(overrides)
+    return visit_start(actor=world.user(f"registrar_{host}"), host=world.units[host],
+                       school_class=world.classes[school_class], **values)
+
+
+def test_host_registers_a_visit_and_the_home_school_is_told(world):
+    visit = start(world)
+    pupil = world.pupils["b1"]
+    pupil.refresh_from_db()
+    assert (pupil.school_id, pupil.status) == (world.units["b1"].pk, PupilStatus.ENROLLED)
+    assert Notice.objects.filter(unit=world.units["b1"], message__contains="借读").exists()
+    visit_end(actor=world.user("registrar_a1"), visit=visit, day=date(2027, 1, 15))
+    assert VisitingPupil.objects.get().ended_on == date(2027, 1, 15)
+    assert Notice.objects.filter(unit=world.units["b1"], message__contains="结束").exists()
+
+
+def test_one_visit_at_a_time_and_not_at_the_own_school(world):
+    start(world)
+    with pytest.raises(ValidationError, match="已在其他学校借读"):
+        start(world, host="a1", school_class="a1_3_2")
+    with pytest.raises(ValidationError, match="本校学生"):
+        start(world, pupil_key="a1", host="a1", school_class="a1_3_2")
+
+
+def test_wrong_name_finds_nothing_and_grade_must_match(world):
+    with pytest.raises(ValidationError, match="没有找到"):
+        start(world, name="不是他")
+    with pytest.raises(ValidationError, match="年级"):
+        start(world, pupil_key="a2", school_class="a1_3_1")
+
+
+def test_visitors_take_seats_within_the_cap(world):
+    BureauSettings.objects.create(bureau=world.units["county_a"], class_cap_primary=1)  # a1_3_1 already holds a1
+    with pytest.raises(ValidationError, match="已满"):
+        start(world)
+
+
+def test_only_the_host_registrar(world):
+    pupil = world.pupils["b1"]
+    with pytest.raises(ValidationError):
+        visit_start(actor=world.user("registrar_a2"), host=world.units["a1"], number=pupil.student_number, name=pupil.name,
+                    school_class=world.classes["a1_3_1"], start_date=date(2026, 9, 1), planned_end=date(2027, 1, 1), reason="x")
+    visit = start(world)
+    with pytest.raises(ValidationError):
+        visit_end(actor=world.user("registrar_b1"), visit=visit)
+
+
+def test_pages(world, login):
+    pupil = world.pupils["b1"]
+    client = login(world.user("registrar_a1"))
+    response = client.post("/enrolment/visiting/", {
+        "number": pupil.student_number, "name": pupil.name, "school_class": world.classes["a1_3_1"].pk,
+        "start_date": "2026-09-01", "planned_end": "2026-08-01", "reason": "务工",
+    })
+    assert "预计结束日期应在开始日期之后" in response.content.decode() and not VisitingPupil.objects.exists()
+    client.post("/enrolment/visiting/", {
+        "number": pupil.student_number, "name": pupil.name, "school_class": world.classes["a1_3_1"].pk,
+        "start_date": "2026-09-01", "planned_end": "2027-01-20", "reason": "务工",
+    })
+    visit = VisitingPupil.objects.get()
+    assert pupil.name in client.get("/enrolment/visiting/").content.decode()
+    assert login(world.user("registrar_b1")).post(f"/enrolment/visiting/{visit.pk}/end/").status_code == 404
+    assert VisitingPupil.objects.get().ended_on is None
+    assert login(world.user("registrar_a1")).post(f"/enrolment/visiting/{visit.pk}/end/").status_code == 302
+    assert VisitingPupil.objects.get().ended_on is not None
