@@ -29,6 +29,7 @@ from xueji.codes import (
     nationality_choices,
 )
 from xueji.identity import (
+    certainly_past,
     check_id_document,
     check_id_matches,
     check_pupil_name,
@@ -142,7 +143,7 @@ def clean_pupil_identity(data: dict[str, Any]) -> dict[str, Any]:
         if data.get(field) in (None, "") and field not in errors:
             _add(errors, field, f"请填写{label}。")
     birth_date = data.get("birth_date")
-    if isinstance(birth_date, date) and birth_date >= timezone.localdate():
+    if isinstance(birth_date, date) and not certainly_past(birth_date) and birth_date >= timezone.localdate():
         _add(errors, "birth_date", "出生日期必须早于今天。")
     if data.get("disability") in (None, "", Disability.NONE):
         data["disability_placement"] = ""
