@@ -64,7 +64,7 @@ def test_registrar_imports_thirty_pupils_and_the_bureau_approves(page: Page, bro
     rows[3].data["ethnicity"] = "99"        # row 5: not an ethnicity code
     rows[10].guardians[0]["phone"] = ""     # row 12: guardian 1 incomplete
     _upload(page, _fill(template.read_bytes(), rows))
-    expect(page.locator(".callout.error")).to_contain_text("全部未导入")
+    expect(page.locator(".callout-error")).to_contain_text("全部未导入")
     errors = page.locator("table.errors tbody tr")
     expect(errors).to_have_count(2)
     expect(errors.nth(0)).to_contain_text("第 5 行")
@@ -78,7 +78,7 @@ def test_registrar_imports_thirty_pupils_and_the_bureau_approves(page: Page, bro
     rows[10].guardians[0]["phone"] = "13900000000"
     page.get_by_role("link", name="返回新生建籍").click()
     _upload(page, _fill(template.read_bytes(), rows))
-    expect(page.locator(".callout.success")).to_contain_text("30 名新生已登记")
+    expect(page.locator(".callout-ok")).to_contain_text("30 名新生已登记")
 
     page.get_by_role("link", name="返回新生建籍").click()
     page.get_by_role("button", name="建班").click()
