@@ -20,11 +20,15 @@ school's admission list, and prints the median of several runs of
 (c) again with 1,000,000 pupils in the database,
 
 with the targets next to them: (c) <= 2 s and <= 5 × the floor, at least 5 × faster than (d), and
-not growing with the pupils table.
+not growing with the pupils table. (c) and (d) each run in a fresh process of their own, as a
+worker takes a file. Each figure is the median wall-clock time, with the median CPU time of the
+measuring process beside it (the steadier figure on a shared machine); --profile adds cProfile's
+view of one run of (c).
 """
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
@@ -62,8 +66,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=5000, help="new pupils in the file (default 5,000)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of (a), (b) and (c) (default 5)")
-    parser.add_argument("--ie-runs", type=int, default=3,
-                        help="timed runs of (d), django-import-export (default 3: each takes tens of seconds)")
+    parser.add_argument("--ie-runs", type=int, default=5,
+                        help="timed runs of (d), django-import-export (default 5; about ten seconds each)")
     parser.add_argument("--pupils", type=int, default=100_000, help="pupils of the benchmark's own database")
     parser.add_argument("--database", default="xueji_bench_enrol", help="the benchmark's own database")
     parser.add_argument("--big-database", default="xueji_bench", help="pupil_search's database for the last figure")
@@ -71,17 +75,17 @@ def main() -> int:
     parser.add_argument("--skip-big", action="store_true", help="leave out (c) with 1,000,000 pupils")
     parser.add_argument("--rebuild", action="store_true", help="drop the benchmark's own database and build it again")
     parser.add_argument("--profile", action="store_true", help="also profile one run of (c) with cProfile")
-    # The figures of the big database are taken by a child process (Django works on one database
-    # per process); these options are how the parent tells it what to do.
-    parser.add_argument("--stage", choices=["main", "prepare", "big"], default="main", help=argparse.SUPPRESS)
+    # (c) and (d) are measured in child processes (see measure_all), which these options direct.
+    parser.add_argument("--stage", choices=["main", "prepare", "import", "import_export"], default="main",
+                        help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.stage == "prepare":
         prepare_database(args.database, args.pupils, rebuild=False)
         return 0
-    if args.stage == "big":
-        return measure_big(args)
+    if args.stage in ("import", "import_export"):
+        return measure_series(args)
     return measure_all(args)
 
 
@@ -111,23 +115,6 @@ def prepare_database(name: str, pupils: int, *, rebuild: bool) -> str:
     return url
 
 
-def run_child(args, stage: str, extra: list[str], environment: dict) -> dict | None:
-    """Run this script on the big database in a child process, echo what it prints, and return
-    the figures it reports on its RESULT line."""
-    command = [sys.executable, __file__, "--stage", stage, "--database", args.big_database,
-               "--pupils", str(args.big_pupils), "--runs", str(args.runs), *extra]
-    result = None
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment) as child:
-        for line in child.stdout:
-            if line.startswith(RESULT_MARK):
-                result = json.loads(line[len(RESULT_MARK):])
-            else:
-                print("  " + line, end="", flush=True)
-    if child.returncode != 0:
-        raise SystemExit(f"The run on {args.big_database} failed (exit status {child.returncode}).")
-    return result
-
-
 def existing_id_numbers(area: str, big_url: str | None) -> set[str]:
     """ID numbers of the county's area code already held by pupils, here and in the big database:
     the file's children must be new to both, or dedupe would rightly refuse them."""
@@ -148,7 +135,9 @@ def target_school():
     and that registrar."""
     from xueji.models import Membership, Role
 
-    membership = Membership.objects.select_related("unit", "user").get(user__username="bench_school", role=Role.REGISTRAR)
+    membership = Membership.objects.select_related("unit", "user").get(
+        user__username="bench_school", role=Role.REGISTRAR
+    )
     return membership.unit, membership.user
 
 
@@ -182,7 +171,7 @@ def new_pupils(count: int, area: str, taken: set[str]) -> list[dict]:
         return surname + rng.choice(pool) + (rng.choice(pool) if rng.random() < 0.85 else "")
 
     rows = []
-    for index in range(count):
+    for _ in range(count):
         male = rng.random() < 0.53
         birth = date(2019, 9, 1) + timedelta(days=rng.randrange(366))
         surname = rng.choices(surnames, cum_weights=weights)[0]
@@ -327,6 +316,14 @@ def copy_entries(rows: list[tuple]) -> int:
     return len(rows)
 
 
+def timed_copies(content: bytes, school, registrar, runs: int) -> "Timings":
+    """(b): the rows prepared once, then COPY-ed in, the previous run's rows deleted first."""
+    rows = entry_copy_rows(content, school, registrar)
+    times = timed(lambda: copy_entries(rows), runs, before=lambda: clear_entries(school))
+    clear_entries(school)
+    return times
+
+
 def new_upload(content: bytes, school, registrar, rows: int):
     """A fresh upload, as import_start leaves it for the worker."""
     from enrollment.models import EnrolmentImport
@@ -416,14 +413,16 @@ def entry_resource(school, registrar):
 
         def before_import_row(self, row, **kwargs):
             filled = {column.key: row.get(column.display_header) for column in COLUMNS}
-            row["data"] = {key: value for key, value in filled.items() if value is not None and not key.startswith("guardian")}
+            row["data"] = {key: value for key, value in filled.items()
+                           if value is not None and not key.startswith("guardian")}
             row["guardians"] = [
                 {key.split("_", 1)[1]: value for key, value in filled.items() if key.startswith(f"guardian{n}_")}
                 for n in (1, 2)
             ]
 
         def before_save_instance(self, instance, row, **kwargs):
-            instance.school, instance.intake_year, instance.grade, instance.created_by = school, INTAKE_YEAR, GRADE, registrar
+            instance.school, instance.intake_year, instance.grade = school, INTAKE_YEAR, GRADE
+            instance.created_by = registrar
 
     return EntryResource()
 
@@ -434,7 +433,8 @@ def import_with_import_export(content: bytes, school, registrar) -> int:
     dataset = tablib.Dataset().load(content, format="xlsx")
     result = entry_resource(school, registrar).import_data(dataset, dry_run=False)
     if result.has_errors() or result.has_validation_errors():
-        first = (result.base_errors or [e for _, errors in result.row_errors() for e in errors] or result.invalid_rows)[0]
+        row_errors = [error for _, errors in result.row_errors() for error in errors]
+        first = (result.base_errors or row_errors or result.invalid_rows)[0]
         raise SystemExit(f"django-import-export refused the file: {getattr(first, 'error', first)}")
     return result.totals["new"]
 
@@ -450,6 +450,7 @@ class Timings:
 
     @contextmanager
     def measure(self):
+        gc.collect()  # garbage of the previous run is not this run's cost
         wall, cpu = time.perf_counter(), time.process_time()
         yield
         self.walls.append(time.perf_counter() - wall)
@@ -474,14 +475,18 @@ def timed(function, runs: int, before=None) -> Timings:
     return times
 
 
-# The two processes --------------------------------------------------------------------------------
+# The processes ------------------------------------------------------------------------------
+# (c) and (d) each run in a fresh process, as a worker takes a file, for both databases alike:
+# run in this process, which has just built the workbook and read it with openpyxl, the same
+# import measured about a fifth slower (a bigger, more scattered heap), which would blur both the
+# comparison of the series and that of the two databases.
 
 def measure_all(args) -> int:
     environment = dict(os.environ)  # before setup_django points DATABASE_URL at the benchmark's database
     big_url = None
     if not args.skip_big:
         print(f"Checking {args.big_database} ({args.big_pupils:,} pupils; built when missing) ...", flush=True)
-        run_child(args, "prepare", [], environment)
+        run_child(["--stage", "prepare", "--database", args.big_database, "--pupils", str(args.big_pupils)], environment)
         big_url = _setup.bench_database_url(args.big_database)
     url = prepare_database(args.database, args.pupils, rebuild=args.rebuild)
     school, registrar = target_school()
@@ -492,57 +497,84 @@ def measure_all(args) -> int:
     content = filled_template(rows)
     _print_header(args, url, school, area, content, time.perf_counter() - started)
     clear_all(school)
-    admit(school, registrar, rows)
 
     figures = {}
     figures["read_openpyxl"] = timed(lambda: read_with_openpyxl(content), args.runs)
     _print_figure("(a) read, openpyxl read-only", figures["read_openpyxl"])
     figures["read_calamine"] = timed(lambda: read_with_calamine(content), args.runs)
     _print_figure("(a) read, python-calamine", figures["read_calamine"])
-    copy_rows = entry_copy_rows(content, school, registrar)
-    figures["copy"] = timed(lambda: copy_entries(copy_rows), args.runs, before=lambda: clear_entries(school))
+    figures["copy"] = timed_copies(content, school, registrar, args.runs)
     _print_figure("(b) COPY into the entries table", figures["copy"])
-    figures["import"] = timed_imports(content, school, registrar, args.rows, args.runs)
-    _print_figure(f"(c) import_run, {args.pupils:,} pupils", figures["import"])
-    if args.profile:
-        profile_import(content, school, registrar, args.rows)
-    figures["import_export"] = timed(lambda: import_with_import_export(content, school, registrar), args.ie_runs,
-                                     before=lambda: clear_entries(school))
-    _print_figure("(d) django-import-export ModelResource", figures["import_export"])
-    clear_all(school)
 
-    if not args.skip_big:
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
-            handle.write(content)
-            handle.flush()
-            print(f"(c) on {args.big_database} ({args.big_pupils:,} pupils), in a process of its own ...", flush=True)
-            big = run_child(args, "big", ["--file", handle.name], environment)
-        figures["import_big"] = Timings(**big)
-        _print_figure(f"(c) import_run, {args.big_pupils:,} pupils", figures["import_big"])
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
+        handle.write(content)
+        handle.flush()
+        series = [("import", f"(c) import_run, {args.pupils:,} pupils", args.database, args.pupils, args.runs),
+                  ("import_export", "(d) django-import-export ModelResource", args.database, args.pupils, args.ie_runs)]
+        if not args.skip_big:
+            series.append(("import_big", f"(c) import_run, {args.big_pupils:,} pupils", args.big_database,
+                           args.big_pupils, args.runs))
+        for key, label, database, pupils, runs in series:
+            command = ["--stage", key.removesuffix("_big"), "--database", database, "--pupils", str(pupils),
+                       "--runs", str(runs), "--file", handle.name] + (["--profile"] if args.profile else [])
+            figures[key] = Timings(**run_child(command, environment))
+            _print_figure(label, figures[key])
     _print_summary(args, figures)
     return 0
 
 
-def measure_big(args) -> int:
-    """(c) on the big database, for the parent: the same file, the same admission list."""
-    prepare_database(args.database, args.pupils, rebuild=False)
+def run_child(options: list[str], environment: dict) -> dict | None:
+    """Run this script in a child process, echo what it prints, and return the figures it reports
+    on its RESULT line."""
+    result = None
+    with subprocess.Popen([sys.executable, __file__, *options], stdout=subprocess.PIPE, text=True,
+                          env=environment) as child:
+        for line in child.stdout:
+            if line.startswith(RESULT_MARK):
+                result = json.loads(line[len(RESULT_MARK):])
+            else:
+                print("    " + line, end="", flush=True)
+    if child.returncode != 0:
+        raise SystemExit(f"The child process ({' '.join(options[:4])}) failed (exit status {child.returncode}).")
+    return result
+
+
+def measure_series(args) -> int:
+    """(c) or (d) in this fresh process, for the parent: the file it wrote, the school's admission
+    list made of the file's children, and everything written deleted again afterwards (the big
+    database is shared with pupil_search and approvals)."""
+    url = prepare_database(args.database, args.pupils, rebuild=False)
     from enrollment.xlsx_read import read_enrolment_file
 
     content = Path(args.file).read_bytes()
     school, registrar = target_school()
     sheet_rows = read_enrolment_file(content, intake_year=INTAKE_YEAR)
     rows = [{key: value for key, value in row.values.items() if value is not None} for row in sheet_rows]
+    print(f"{_setup.database_name(url)}: {_count_pupils():,} pupils, "
+          f"{school.name} (area code {school.division_id})", flush=True)
     clear_all(school)
     admit(school, registrar, rows)
     try:
-        times = timed_imports(content, school, registrar, len(rows), args.runs)
+        if args.stage == "import":
+            times = timed_imports(content, school, registrar, len(rows), args.runs)
+            if args.profile:
+                profile_import(content, school, registrar, len(rows))
+        else:
+            times = timed(lambda: import_with_import_export(content, school, registrar), args.runs,
+                          before=lambda: clear_entries(school))
     finally:
-        clear_all(school)  # pupil_search and approvals share this database: leave it as found
+        clear_all(school)
     print(RESULT_MARK + json.dumps(asdict(times)), flush=True)
     return 0
 
 
 # Output ---------------------------------------------------------------------------------------
+
+def _count_pupils() -> int:
+    from xueji.models import Pupil
+
+    return Pupil.objects.count()
+
 
 def _print_header(args, url, school, area, content: bytes, seconds: float) -> None:
     from enrollment.columns import COLUMNS
@@ -553,8 +585,10 @@ def _print_header(args, url, school, area, content: bytes, seconds: float) -> No
     print(f"PostgreSQL {facts.pop('PostgreSQL')}  ({', '.join(f'{k}={v}' for k, v in facts.items())})")
     print(f"Database {_setup.database_name(url)}: {Pupil.objects.count():,} pupils; school {school.name} "
           f"(area code {area})")
-    print(f"File: {args.rows:,} rows × {len(COLUMNS)} columns, {len(content) / 1024:.0f} KB (generated in {seconds:.1f} s)")
-    print(f"Medians of {args.runs} runs ((d): {args.ie_runs}), in seconds: wall clock, and CPU time of this process")
+    print(f"File: {args.rows:,} rows × {len(COLUMNS)} columns, {len(content) / 1024:.0f} KB "
+          f"(generated in {seconds:.1f} s)")
+    print(f"Medians of {args.runs} runs ((d): {args.ie_runs}), in seconds: wall clock, and CPU time of the measuring "
+          "process; (c) and (d) each in a fresh process")
     print()
 
 

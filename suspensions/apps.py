@@ -5,3 +5,17 @@ class SuspensionsConfig(AppConfig):
     name = "suspensions"
     verbose_name = "休学、复学、缓学"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from suspensions.kinds import ALL_KINDS
+        from suspensions.views import pupil_actions
+        from xueji.approval_kinds import register_kind
+        from xueji.context_processors import NavItem, register_nav_item
+        from xueji.pupil_actions import register_pupil_actions
+
+        for kind in ALL_KINDS:
+            register_kind(kind())
+        register_pupil_actions(pupil_actions)
+        register_nav_item(NavItem("休学复学", "suspension_list", frozenset({
+            "registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer",
+        })))

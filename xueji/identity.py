@@ -30,9 +30,12 @@ class IdNumberInfo:
     area_code: str
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def normalize_id_number(number: str) -> str:
     """Upper-case, without spaces: "220122 20180101 123x" → "22012220180101123X"."""
-    return re.sub(r"\s+", "", number or "").upper()
+    return _WHITESPACE.sub("", number or "").upper()
 
 
 def certainly_past(day: date) -> bool:

@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("enrollment.admission_urls")),
     path("", include("enrollment.national_urls")),
+    path("", include("suspensions.urls")),
     # The admin signs in through the login page, with its lockout and audit.
     path("admin/login/", views.admin_login_redirect),
     path("admin/", admin.site.urls),
@@ -55,6 +56,7 @@ urlpatterns = [
     path("api/v1/", include("enrollment.api_urls")),
     path("api/v1/", include("enrollment.admission_api_urls")),
     path("api/v1/", include("enrollment.national_api_urls")),
+    path("api/v1/", include("suspensions.api_urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -14,6 +14,7 @@ from PIL import Image
 
 from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST, add_enrolment
 from tests.factories import PASSWORD
+from tests.suspensions.scoping_checks import SUSPENSION_ENDPOINTS, add_suspension
 
 PUPILS = ["a1", "a1_other", "a2", "a3", "b1"]
 ALL = set(PUPILS)
@@ -402,6 +403,7 @@ ENDPOINTS = {
     "api-transfer-detail": check_api_transfer_detail,
     "api-transfer-withdraw": check_api_transfer_withdraw,
     **ENROLMENT_ENDPOINTS,
+    **SUSPENSION_ENDPOINTS,
     # These change state; they come last.
     "inbox_sign": check_inbox_sign,
     "pupil_sanction_add": check_sanction_add,
@@ -459,6 +461,7 @@ def add_requests(world):
     world.handover = handover_open(pupil=world.pupils["a2"], from_school=world.units["a2"], to_school=world.units["b1"],
                                    change_request=done, start=done.started_at.date())
     add_enrolment(world)
+    add_suspension(world)
 
 
 @pytest.mark.parametrize("user", USERS, ids=[u or "anonymous" for u in USERS])

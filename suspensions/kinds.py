@@ -1,0 +1,224 @@
+"""The kinds of request of suspensions/: 休学 (suspension, and its renewal), 复学 (resumption) and
+缓学 (deferred entry). Each is asked at the pupil's school: its headmaster signs (a rural school's
+central school too), then the county bureau approves (农安县办法 第二十二、二十四条; 000 四.2–3).
+
+The period and what the bureau granted live in the request's payload: the app has no tables.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from suspensions.quota import SUSPENSION_CAP_PERCENT, grade_suspensions_after, over_cap
+from xueji.approval_kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.codes import GRADE_LABELS, PupilStatus
+from xueji.models import BUREAU_ROLES, ApprovalStep, ChangeRequest, SchoolClass, User
+from xueji.selectors import class_cap
+from xueji.services.approvals import notify
+from xueji.services.pupils import pupil_move, pupil_set_status
+
+GROUNDS = {
+    "illness": "伤病",
+    "abroad": "出国（境）就读",
+    "other": "其他特殊原因",
+}
+# The proof each ground needs (农安县办法 第二十二条; 000 四.2(1)).
+GROUNDS_PROOF = {
+    "illness": "县级以上（含县级）医院出具的诊断证明、病历和医疗收费票据",
+    "abroad": "护照（或港澳台通行证）和签证",
+    "other": "公安或民政等部门出具的证明",
+}
+MAX_CONSECUTIVE_YEARS = 2  # 连续休学不得超过两年 (002)
+
+# What the bureau may grant at its step, by the payload flag that asks for it: (the decision
+# field, its label, the refusal when approving without a reason).
+EXCEPTIONS = {
+    "graduating": ("graduating_reason", "毕业年级休学特批理由（同意时必填）",
+                   "该生在毕业年级，原则上不准休学；如确需特批，请填写特批理由后再同意。"),
+    "over_cap": ("over_cap_reason", f"超出年级 {SUSPENSION_CAP_PERCENT}% 休学比例的特批理由（同意时必填）",
+                 f"本校该年级休学人数将超过年级人数的 {SUSPENSION_CAP_PERCENT}%；如确需批准，请填写理由后再同意。"),
+}
+
+
+def own_school_chain(request: ChangeRequest) -> list[StepSpec]:
+    school = request.pupil.school
+    bureau = bureau_of(school)
+    return [*school_steps(school, ""), StepSpec(bureau, f"{bureau.name}审批")]
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _class(pk: int | None) -> SchoolClass | None:
+    return SchoolClass.objects.filter(pk=pk).first() if pk else None
+
+
+class OwnSchoolKind(RequestKind):
+    """A request about a pupil, asked at the pupil's school and decided by its bureau."""
+
+    def chain(self, request: ChangeRequest) -> list[StepSpec]:
+        return own_school_chain(request)
+
+    def resubmit_url(self, request: ChangeRequest) -> str | None:
+        return reverse("suspension_pupil_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"
+
+    def follow_up(self, request: ChangeRequest) -> None:
+        notify(request, key=f"{self.code}:{request.pk}", unit=request.started_unit,
+               message=f"{request.pupil.name}的{self.label}申请已审批完成。{self.done_note(request)}")
+
+    def done_note(self, request: ChangeRequest) -> str:
+        return ""
+
+
+class SuspensionKind(OwnSchoolKind):
+    code = "suspension"
+    label = "休学"
+
+    def check_decision(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict) -> None:
+        """At the bureau's step: a graduating pupil, or a grade over the cap (counted again now,
+        as others may have been suspended since the start), needs the bureau's reason."""
+        if not approve or step.role not in BUREAU_ROLES:
+            return
+        payload = request.payload
+        if not payload.get("renewal_of"):
+            suspended, size = grade_suspensions_after(request.pupil)
+            payload["over_cap"] = over_cap(suspended, size)
+            payload["grade_count"] = {"suspended": suspended, "size": size}
+        granted = payload.setdefault("exceptions", {})
+        missing = {}
+        for flag, (field, _label, refusal) in EXCEPTIONS.items():
+            if not payload.get(flag) or flag in granted:
+                continue
+            reason = (details.get(field) or "").strip()
+            if not reason:
+                missing[field] = ValidationError(refusal, code="exception_required")
+            else:
+                granted[flag] = {"reason": reason[:300], "by": actor.pk, "unit": step.unit.name}
+        if missing:
+            raise ValidationError(missing)
+
+    def decision_fields(self, request: ChangeRequest, step: ApprovalStep) -> list[tuple[str, str]]:
+        if step.role not in BUREAU_ROLES:
+            return []
+        payload = request.payload
+        asked = {"graduating": bool(payload.get("graduating"))}
+        if not payload.get("renewal_of"):
+            # Counted as check_decision will count it: others may have been suspended since.
+            asked["over_cap"] = over_cap(*grade_suspensions_after(request.pupil))
+        granted = payload.get("exceptions", {})
+        return [EXCEPTIONS[flag][:2] for flag, needed in asked.items() if needed and flag not in granted]
+
+    def apply(self, request: ChangeRequest, actor: User) -> None:
+        """The pupil becomes 休学 from the first day of absence; a renewal keeps the status and
+        carries the new period in its own payload."""
+        payload = request.payload
+        if payload.get("renewal_of"):
+            return
+        pupil_set_status(
+            actor=actor, pupil=request.pupil, status=PupilStatus.SUSPENDED,
+            effective_date=_date(payload["period_start"]),
+            reason=f"休学（{GROUNDS.get(payload['grounds'], '')}）：{payload['period_start']} 至 {payload['period_end']}",
+            change_request_id=request.pk,
+        )
+
+    def done_note(self, request: ChangeRequest) -> str:
+        return f"休学期至 {request.payload['period_end']}，期满当天办理复学或续办休学。"
+
+    def summary(self, request: ChangeRequest) -> str:
+        payload = request.payload
+        renewal = "续办" if payload.get("renewal_of") else ""
+        return f"{renewal}休学（{GROUNDS.get(payload.get('grounds'), '')}），{payload.get('period_start', '')} 至 {payload.get('period_end', '')}"
+
+    def details(self, request: ChangeRequest) -> list[tuple[str, str]]:
+        payload = request.payload
+        rows = [
+            ("休学原因", GROUNDS.get(payload.get("grounds"), "")),
+            ("情况说明", payload.get("grounds_note") or "—"),
+            ("开始缺课日期" if not payload.get("renewal_of") else "续休开始日期", payload.get("period_start", "")),
+            ("休学期满（复学日期）", payload.get("period_end", "")),
+            ("连续休学", f"第 {payload.get('consecutive_years', 1)} 年"),
+        ]
+        if payload.get("hospital"):
+            rows.append(("出具诊断证明的医院", payload["hospital"]))
+        granted = payload.get("exceptions", {})
+        if payload.get("graduating"):
+            rows.append(("毕业年级特批", _granted_text(granted.get("graduating"))))
+        if payload.get("over_cap"):
+            count = payload.get("grade_count", {})
+            rows.append((f"超出 {SUSPENSION_CAP_PERCENT}% 比例",
+                         f"{count.get('suspended')}/{count.get('size')} 人；{_granted_text(granted.get('over_cap'))}"))
+        return rows
+
+
+def _granted_text(grant: dict | None) -> str:
+    return f"{grant['unit']}特批：{grant['reason']}" if grant else "待教育局特批"
+
+
+class ResumptionKind(OwnSchoolKind):
+    code = "resumption"
+    label = "复学"
+
+    def check_decision(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict) -> None:
+        """The last approval seats the pupil: the class must still have room then."""
+        if not approve or step.role not in BUREAU_ROLES:
+            return
+        target = _class(request.payload["to_class"])
+        seated = target.pupils.filter(status=PupilStatus.ENROLLED, deleted_at__isnull=True).count()
+        if seated >= class_cap(target):
+            raise ValidationError(f"{target.name}已满（班额上限 {class_cap(target)} 人），请退回由学校另选班级。",
+                                  code="class_full")
+
+    def apply(self, request: ChangeRequest, actor: User) -> None:
+        payload = request.payload
+        target = _class(payload["to_class"])
+        pupil_move(
+            actor=actor, pupil=request.pupil, school=request.pupil.school, school_class=target,
+            status=PupilStatus.ENROLLED, effective_date=_date(payload["resume_date"]), change_request_id=request.pk,
+            reason=f"复学：休学期满，编入{target.name}",
+        )
+
+    def done_note(self, request: ChangeRequest) -> str:
+        target = _class(request.payload["to_class"])
+        return f"已编入{target.name if target else ''}。"
+
+    def summary(self, request: ChangeRequest) -> str:
+        payload = request.payload
+        return f"休学期满复学（{payload.get('resume_date', '')}），回{GRADE_LABELS.get(payload.get('to_grade'), '')}"
+
+    def details(self, request: ChangeRequest) -> list[tuple[str, str]]:
+        payload = request.payload
+        target = _class(payload.get("to_class"))
+        return [
+            ("休学期满日期", payload.get("resume_date", "")),
+            ("原年级", GRADE_LABELS.get(payload.get("from_grade"), "")),
+            ("复学编入", target.name if target else "—"),
+        ]
+
+
+class DeferralKind(OwnSchoolKind):
+    code = "deferral"
+    label = "缓学"
+
+    def apply(self, request: ChangeRequest, actor: User) -> None:
+        payload = request.payload
+        pupil_set_status(
+            actor=actor, pupil=request.pupil, status=PupilStatus.DEFERRED, effective_date=_date(payload["filed_on"]),
+            reason=f"缓学：{payload['intake_year']}年秋季延缓入学", change_request_id=request.pk,
+        )
+
+    def summary(self, request: ChangeRequest) -> str:
+        return f"{request.payload.get('intake_year', '')}年秋季延缓入学"
+
+    def details(self, request: ChangeRequest) -> list[tuple[str, str]]:
+        payload = request.payload
+        return [
+            ("入学年份", str(payload.get("intake_year", ""))),
+            ("出具医务证明的医院", payload.get("hospital", "")),
+            ("情况说明", payload.get("note") or "—"),
+        ]
+
+
+SUSPENSION_KINDS = ("suspension", "resumption", "deferral")
+ALL_KINDS = (SuspensionKind, ResumptionKind, DeferralKind)

@@ -1,0 +1,97 @@
+"""Pages of suspensions/: the list of the school's (or the bureau's) 休学/复学/缓学 requests and
+starting one from a pupil's page. Deciding is on the engine's pages."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from suspensions import services
+from suspensions.forms import DeferralForm, ResumptionForm, SuspensionForm
+from suspensions.kinds import SUSPENSION_KINDS
+from xueji.forms import show_errors
+from xueji.codes import PupilStatus
+from xueji.models import Membership, Role
+from xueji.request_views import request_list
+from xueji.scoping import get_pupil_for_user
+from xueji.services.attachments import check_uploads
+
+ACTION_LABELS = {"suspension": "申请休学", "resumption": "申请复学", "deferral": "申请缓学"}
+
+
+def _title(kind: str, pupil) -> str:
+    if kind == "suspension" and pupil.status == PupilStatus.SUSPENDED:
+        return "续办休学"
+    return ACTION_LABELS[kind]
+
+
+@login_required
+def suspension_list(request):
+    return request_list(request, kinds=SUSPENSION_KINDS, extra={"title": "休学、复学、缓学"})
+
+
+@login_required
+def suspension_pupil_start(request, pupil_id: int, kind: str):
+    if kind not in SUSPENSION_KINDS:
+        raise Http404("没有这种申请。")
+    pupil = get_pupil_for_user(request.user, pupil_id)
+    if not Membership.objects.filter(user=request.user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
+        raise Http404("只有本校学籍管理员可以发起申请。")
+    try:
+        old = services.resubmission_source(actor=request.user, request_id=_int(request.GET.get("resubmit")), pupil=pupil, kind=kind)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect("pupil_detail", pupil.pk)
+    data, files = request.POST or None, request.FILES or None
+    if kind == "suspension":
+        form = SuspensionForm(data, files, renewal=pupil.status == PupilStatus.SUSPENDED)
+    elif kind == "resumption":
+        form = ResumptionForm(data, files, pupil=pupil)
+    else:
+        form = DeferralForm(data, files)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = _start(request.user, pupil, kind, form.cleaned_data, old)
+        except ValidationError as error:
+            show_errors(form, error, file_field="files")
+        else:
+            messages.success(request, f"{_title(kind, pupil)}申请已提交，等待{change.steps.get(position=0).label}。")
+            return redirect("request_detail", change.pk)
+    return render(request, "suspensions/pupil_start.html", {"form": form, "pupil": pupil, "title": _title(kind, pupil), "old": old})
+
+
+def _start(user, pupil, kind: str, data: dict, old):
+    if kind == "suspension":
+        return services.suspension_start(
+            actor=user, pupil=pupil, files=check_uploads(data["files"]), resubmission_of=old,
+            application=services.SuspensionApplication(
+                grounds=data["grounds"], grounds_note=data["grounds_note"], first_absence=data.get("first_absence"),
+                hospital=data["hospital"], hospital_county_level=data["hospital_county_level"],
+            ),
+        )
+    if kind == "resumption":
+        return services.resumption_start(actor=user, pupil=pupil, target_class=data["target_class"],
+                                         files=check_uploads(data["files"]), resubmission_of=old)
+    return services.deferral_start(
+        actor=user, pupil=pupil, hospital=data["hospital"], hospital_county_level=data["hospital_county_level"],
+        note=data["note"], medical_files=check_uploads(data["medical_files"]),
+        guardian_files=check_uploads(data["guardian_files"]), resubmission_of=old,
+    )
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def pupil_actions(user, pupil) -> list[tuple[str, str]]:
+    """The requests of this app the pupil's own school's registrar may start today."""
+    from django.urls import reverse
+
+    if not Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
+        return []
+    return [(_title(kind, pupil), reverse("suspension_pupil_start", args=[pupil.pk, kind]))
+            for kind in services.kinds_startable_for(pupil)]

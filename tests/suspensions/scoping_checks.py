@@ -1,0 +1,110 @@
+"""The pages and endpoints of suspensions/ in the scoping matrix (tests/xueji/test_scoping_matrix.py).
+
+The data: one 休学 of a1_other at school A1, waiting for headmaster_a1, made on first use (a1 has
+the matrix's open transfer r1). Its school's people and the bureaus above see it; no one else.
+Nothing here changes state beyond that request."""
+
+from datetime import date
+
+from xueji.services.approvals import request_start
+
+SEES_SUSPENSION = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
+OWN_REGISTRAR = {"a1": "registrar_a1", "a1_other": "registrar_a1", "a2": "registrar_a2", "b1": "registrar_b1"}
+
+
+def add_suspension(world):
+    """The matrix's suspension, made once per world (the rules are the services' tests' concern)."""
+    if getattr(world, "suspension", None) is None:
+        start = date(2026, 10, 12)
+        world.suspension = request_start(
+            kind="suspension", actor=world.user("registrar_a1"), unit=world.units["a1"], pupil=world.pupils["a1_other"],
+            payload={"grounds": "illness", "grounds_note": "", "hospital": "农安县人民医院", "period_start": start.isoformat(),
+                     "period_end": "2027-10-12", "renewal_of": None, "consecutive_years": 1, "grade": 3,
+                     "graduating": False, "over_cap": False},
+        )
+    return world.suspension
+
+
+def _status(m, url, method="get", data=None):
+    response = getattr(m.client, method)(url, data or {})
+    if response.status_code == 302 and response["Location"].startswith("/login/"):
+        return "login"
+    return response.status_code
+
+
+def _api(m):
+    from tests.xueji.test_scoping_matrix import api_client
+
+    return api_client(m)
+
+
+def check_suspension_list(m):
+    suspension = add_suspension(m.world)
+    if m.user is None:
+        m.check("suspension_list", "anonymous", "login", _status(m, "/suspensions/"))
+        return
+    text = m.client.get("/suspensions/").content.decode()
+    m.check("suspension_list", "lists A1's suspension", m.user in SEES_SUSPENSION, f"/requests/{suspension.pk}/" in text)
+
+
+def check_suspension_pupil_start(m):
+    for key in ("a1", "a1_other", "a2", "a3", "b1"):
+        expected = "login" if m.user is None else (200 if OWN_REGISTRAR.get(key) == m.user else 404)
+        m.check("suspension_pupil_start", key, expected,
+                _status(m, f"/pupils/{m.pupil(key).pk}/suspensions/suspension/new/"))
+
+
+def _check_api_list(m, name: str, path: str, lists_suspension: bool):
+    suspension = add_suspension(m.world)
+    response = _api(m).get(path)
+    if m.user is None:
+        m.check(name, "anonymous", 401, response.status_code)
+        return
+    ids = {row["id"] for row in response.json()["results"]}
+    m.check(name, "lists A1's suspension", lists_suspension and m.user in SEES_SUSPENSION, suspension.pk in ids)
+
+
+def _check_api_detail(m, name: str, path: str, own_kind: bool):
+    suspension = add_suspension(m.world)
+    status = _api(m).get(f"{path}{suspension.pk}/").status_code
+    expected = 401 if m.user is None else (200 if own_kind and m.user in SEES_SUSPENSION else 404)
+    m.check(name, "A1's suspension", expected, status)
+
+
+def check_api_suspension_list(m):
+    _check_api_list(m, "api-suspension-list", "/api/v1/suspensions/", True)
+    # A start without proof is refused (400) before any pupil is looked up: nothing written.
+    response = _api(m).post("/api/v1/suspensions/", {"pupil": m.pupil("a1").pk, "grounds": "illness"})
+    m.check("api-suspension-list", "start without files", 401 if m.user is None else 400, response.status_code)
+
+
+def check_api_suspension_detail(m):
+    _check_api_detail(m, "api-suspension-detail", "/api/v1/suspensions/", True)
+
+
+def check_api_resumption_list(m):
+    _check_api_list(m, "api-resumption-list", "/api/v1/resumptions/", False)
+
+
+def check_api_resumption_detail(m):
+    _check_api_detail(m, "api-resumption-detail", "/api/v1/resumptions/", False)
+
+
+def check_api_deferral_list(m):
+    _check_api_list(m, "api-deferral-list", "/api/v1/deferrals/", False)
+
+
+def check_api_deferral_detail(m):
+    _check_api_detail(m, "api-deferral-detail", "/api/v1/deferrals/", False)
+
+
+SUSPENSION_ENDPOINTS = {
+    "suspension_list": check_suspension_list,
+    "suspension_pupil_start": check_suspension_pupil_start,
+    "api-suspension-list": check_api_suspension_list,
+    "api-suspension-detail": check_api_suspension_detail,
+    "api-resumption-list": check_api_resumption_list,
+    "api-resumption-detail": check_api_resumption_detail,
+    "api-deferral-list": check_api_deferral_list,
+    "api-deferral-detail": check_api_deferral_detail,
+}
