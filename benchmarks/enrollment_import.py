@@ -478,8 +478,8 @@ def timed(function, runs: int, before=None) -> Timings:
 # The processes ------------------------------------------------------------------------------
 # (c) and (d) each run in a fresh process, as a worker takes a file, for both databases alike:
 # run in this process, which has just built the workbook and read it with openpyxl, the same
-# import measured about a fifth slower (a bigger, more scattered heap), which would blur both the
-# comparison of the series and that of the two databases.
+# import measured up to a fifth slower than in a fresh one (a bigger, more scattered heap), which
+# would blur both the comparison of the series and that of the two databases.
 
 def measure_all(args) -> int:
     environment = dict(os.environ)  # before setup_django points DATABASE_URL at the benchmark's database

@@ -1,0 +1,42 @@
+"""Forms of dropouts/: plain input; the rules are the services'."""
+
+from django import forms
+
+from dropouts.models import CaseStep, DropoutCase
+from xueji.models import SchoolClass
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class AbsenceForm(forms.Form):
+    day = forms.DateField(label="缺课日期", widget=DATE)
+    explained = forms.BooleanField(label="已说明原因（病假、事假等）", required=False)
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+
+class ConfirmForm(forms.Form):
+    ground = forms.ChoiceField(label="辍学情形", choices=DropoutCase.Ground.choices)
+    ground_note = forms.CharField(label="情形说明", max_length=200, required=False)
+    contacts_tried = forms.CharField(
+        label="联系家长情况", widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="写明学校多次联系监护人要求复学的时间、方式和结果。",
+    )
+
+
+class StepForm(forms.Form):
+    kind = forms.ChoiceField(label="步骤", choices=[(k.value, k.label) for k in CaseStep.Kind if k in (
+        CaseStep.Kind.HOME_VISIT, CaseStep.Kind.NOTICE, CaseStep.Kind.REFERRAL)])
+    day = forms.DateField(label="日期", widget=DATE)
+    visitors = forms.CharField(label="家访人员（家访）", max_length=200, required=False)
+    outcome = forms.CharField(label="家访结果（家访）", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    deadline = forms.DateField(label="限期复学日期（通知书）", widget=DATE, required=False)
+    referred_to = forms.CharField(label="移交单位（报乡镇政府或街道办）", max_length=100, required=False)
+    text = forms.CharField(label="情况及采取的措施", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ReturnForm(forms.Form):
+    school_class = forms.ModelChoiceField(label="编入班级", queryset=SchoolClass.objects.none())
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_class"].queryset = SchoolClass.objects.filter(school=school).order_by("grade", "number")

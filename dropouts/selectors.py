@@ -1,0 +1,113 @@
+"""Reads of dropouts/, scoped to the user, and who may do what.
+
+A case is seen by its school's registrar and headmaster and by the central school and bureaus
+above the school (the same people who see the school's pupils, head teachers aside: the case is
+the school's business with the bureau). Absences are recorded by the pupil's head teacher or the
+school's registrar; cases are confirmed, logged and closed by the school's registrar, and the
+headmaster may log steps too (home visits are often the headmaster's)."""
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from dropouts.models import CaseStep, DropoutCase
+from xueji import workdays
+from xueji.models import BUREAU_ROLES, Pupil, Role, Unit, User
+from xueji.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
+
+SCHOOL_CASE_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
+# A case without a logged step for this many working days is shown as stalled to the bureau.
+STALLED_AFTER_WORKING_DAYS = 10
+
+
+def holds_role(user: User, school_id: int, *roles: str) -> bool:
+    return any(m.role in roles and m.unit_id == school_id for m in memberships_of(user))
+
+
+def may_record_absence(user: User, pupil: Pupil) -> bool:
+    """The school's registrar, or the head teacher of the pupil's class."""
+    if holds_role(user, pupil.school_id, Role.REGISTRAR):
+        return True
+    return (
+        holds_role(user, pupil.school_id, Role.HEAD_TEACHER)
+        and pupil.school_class is not None
+        and pupil.school_class.head_teacher_id == user.pk
+    )
+
+
+def may_confirm(user: User, pupil: Pupil) -> bool:
+    return holds_role(user, pupil.school_id, Role.REGISTRAR)
+
+
+def may_log_steps(user: User, case: DropoutCase) -> bool:
+    return holds_role(user, case.school_id, *SCHOOL_CASE_ROLES)
+
+
+def may_close(user: User, case: DropoutCase) -> bool:
+    return holds_role(user, case.school_id, Role.REGISTRAR)
+
+
+def dropout_schools_of(user: User) -> list[Unit]:
+    """The schools whose dropout list the user keeps (registrar or headmaster there)."""
+    seen: dict[int, Unit] = {}
+    for m in memberships_of(user):
+        if m.role in SCHOOL_CASE_ROLES and m.unit is not None:
+            seen.setdefault(m.unit.pk, m.unit)
+    return list(seen.values())
+
+
+def is_overseer(user: User) -> bool:
+    """Bureau officers and central-school registrars: they follow the cases of their area."""
+    return any(m.role in UNIT_ROLES_SEEING_SUBTREE for m in memberships_of(user))
+
+
+def cases_visible_to(user: User) -> QuerySet[DropoutCase]:
+    scopes = []
+    for m in memberships_of(user):
+        if m.role in SCHOOL_CASE_ROLES:
+            scopes.append(Q(school_id=m.unit.pk))
+        elif m.role in UNIT_ROLES_SEEING_SUBTREE:
+            scopes.append(Q(school__path__startswith=m.unit.path))
+    if not scopes:
+        return DropoutCase.objects.none()
+    scope = scopes[0]
+    for extra in scopes[1:]:
+        scope |= extra
+    return DropoutCase.objects.filter(scope)
+
+
+def get_case_for_user(user: User, case_id) -> DropoutCase:
+    try:
+        return cases_visible_to(user).select_related("pupil__school_class", "school", "confirmed_by").get(
+            pk=object_id(case_id)
+        )
+    except DropoutCase.DoesNotExist:
+        raise Http404("没有找到这个辍学劝返记录，或您无权查看。") from None
+
+
+def bureau_rows(user: User, today: date) -> list[dict]:
+    """The open cases of the user's area for the 控辍保学 page, by township and school: days
+    open, the last step and whether the case has gone 10 working days without one."""
+    if not any(m.role in BUREAU_ROLES or m.role == Role.CENTRAL_REGISTRAR for m in memberships_of(user)):
+        return []
+    cases = list(
+        cases_visible_to(user).filter(status=DropoutCase.Status.OPEN).select_related("pupil", "school")
+        .order_by("school__township", "school__name", "opened_on", "id")
+    )
+    last_steps: dict[int, CaseStep] = {}
+    # One query for every case's steps, newest last; the dict keeps each case's newest.
+    for step in CaseStep.objects.filter(case__in=cases).order_by("case_id", "day", "id"):
+        last_steps[step.case_id] = step
+    rows = []
+    for case in cases:
+        last = last_steps.get(case.pk)
+        since = last.day if last else case.opened_on
+        rows.append({
+            "case": case,
+            "township": case.school.township or "（未填乡镇）",
+            "days_open": (today - case.opened_on).days,
+            "last_step": last,
+            "stalled": workdays.working_days_between(since, today) >= STALLED_AFTER_WORKING_DAYS,
+        })
+    return rows
