@@ -7,6 +7,7 @@ batch is submitted within the submission window.
 
 import gc
 import hashlib
+import logging
 from contextlib import contextmanager
 from datetime import date
 
@@ -22,6 +23,8 @@ from xueji.models import Membership, Role, SchoolClass, SchoolYear, Unit, User
 from xueji.selectors import bureau_settings_for, class_cap
 from xueji.services.approvals import request_start
 from xueji.services.audit import audit_record, audit_record_many
+
+logger = logging.getLogger(__name__)
 
 # Files with more rows than this are checked by a worker, with a progress bar; smaller ones at once.
 BACKGROUND_ROWS = 300
@@ -166,6 +169,9 @@ def import_run(import_id: int) -> bool:
         _fail(upload, [RowError(0, "__all__", "", message).as_dict()])
     except ValidationError as error:  # the file itself (read again by the worker)
         _fail(upload, [RowError(0, "__all__", "", message).as_dict() for message in error.messages])
+    except Exception:  # noqa: BLE001 — a fault of ours: logged, and the upload must not stay "running"
+        logger.exception("enrolment import %s failed", import_id)
+        _fail(upload, [RowError(0, "__all__", "", "导入时发生系统错误，文件未导入。请稍后重新上传；如仍出错请联系县教育局。").as_dict()])
     return True
 
 

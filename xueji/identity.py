@@ -4,6 +4,7 @@ Every message here is shown to registrars: plain Chinese that says what is wrong
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -31,11 +32,13 @@ class IdNumberInfo:
 
 
 _WHITESPACE = re.compile(r"\s+")
+_GB11643_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def normalize_id_number(number: str) -> str:
-    """Upper-case, without spaces: "220122 20180101 123x" → "22012220180101123X"."""
-    return _WHITESPACE.sub("", number or "").upper()
+    """Upper-case, without spaces, full-width characters as ASCII (NFKC: a number typed with a
+    Chinese input method): "２２０１22 20180101 123x" → "22012220180101123X"."""
+    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", number or "")).upper()
 
 
 def certainly_past(day: date) -> bool:
@@ -57,7 +60,7 @@ def check_gb11643(number: str, *, id_type: str = IdType.RESIDENT_ID, area_at_bir
     number = normalize_id_number(number)
     if len(number) != 18:
         raise ValidationError("身份证件号应为 18 位，现在是 %(n)d 位。", code="id_length", params={"n": len(number)})
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _GB11643_SHAPE.fullmatch(number):  # ASCII only: str.isdigit() also takes "²" and "٣"
         raise ValidationError("身份证件号前 17 位应为数字，最后一位为数字或 X。", code="id_format")
     if number[-1] != ric.calc_check_digit(number):
         raise ValidationError("身份证件号的校验位不对，请核对号码是否抄错。", code="id_checksum")

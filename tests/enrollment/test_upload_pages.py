@@ -99,3 +99,18 @@ def test_other_schools_see_nothing(world, login):
     assert other.post(f"/enrolment/entries/{entry.pk}/delete/").status_code == 404
     assert entry.name not in other.get("/enrolment/").content.decode()
     assert login(world.user("officer_a")).get("/enrolment/").status_code == 403
+
+
+def test_an_unexpected_fault_fails_the_upload_instead_of_leaving_it_running(world):
+    from enrollment import services
+
+    upload = EnrolmentImport.objects.create(
+        school=world.units["a1"], intake_year=2026, file_name="x.xlsx", file_sha256="1" * 64,
+        content=filled_template([new_pupil_row()]), uploaded_by=world.user("registrar_a1"),
+    )
+    # A grade no form offers: the age rule computes a year before year 1 (ValueError), a fault
+    # the import does not expect.
+    EnrolmentImport.objects.filter(pk=upload.pk).update(grade=3000)
+    assert services.import_run(upload.pk) is True
+    upload.refresh_from_db()
+    assert upload.status == "failed" and "系统错误" in upload.errors[0]["message"]

@@ -181,3 +181,22 @@ def test_pupil_area_code_must_have_existed_in_the_birth_year():
         check_gb11643(id_number("220113", date(2012, 6, 1)))
     assert codes(error.value) == {"id_area"}
     assert check_gb11643(id_number("220113", date(2016, 6, 1))).area_code == "220113"
+
+
+@pytest.mark.parametrize("typed", ["２２０１２２２０１８０１０１１２３４", "٢٢٠١٢٢٢٠١٨٠١٠١١٢٣٤", "2201222018010112①", "22012220180101123\u0663"])
+def test_odd_digits_get_a_message_never_a_crash(typed):
+    from django.core.exceptions import ValidationError
+
+    from xueji.identity import check_gb11643
+
+    with pytest.raises(ValidationError):
+        check_gb11643(typed)
+
+
+def test_full_width_digits_are_read_as_ascii():
+    from tests.factories import id_number
+    from xueji.identity import check_gb11643
+
+    number = id_number("220122", date(2018, 1, 1))
+    full_width = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in number)
+    assert check_gb11643(full_width).number == number
