@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("enrollment.admission_urls")),
     path("", include("enrollment.national_urls")),
     path("", include("suspensions.urls")),
+    path("", include("dropouts.urls")),
     # The admin signs in through the login page, with its lockout and audit.
     path("admin/login/", views.admin_login_redirect),
     path("admin/", admin.site.urls),

@@ -14,6 +14,7 @@ from PIL import Image
 
 from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST, add_enrolment
 from tests.factories import PASSWORD
+from tests.dropouts.scoping_checks import DROPOUT_ENDPOINTS, add_dropout
 from tests.suspensions.scoping_checks import SUSPENSION_ENDPOINTS, add_suspension
 
 PUPILS = ["a1", "a1_other", "a2", "a3", "b1"]
@@ -404,6 +405,7 @@ ENDPOINTS = {
     "api-transfer-withdraw": check_api_transfer_withdraw,
     **ENROLMENT_ENDPOINTS,
     **SUSPENSION_ENDPOINTS,
+    **DROPOUT_ENDPOINTS,
     # These change state; they come last.
     "inbox_sign": check_inbox_sign,
     "pupil_sanction_add": check_sanction_add,
@@ -462,6 +464,7 @@ def add_requests(world):
                                    change_request=done, start=done.started_at.date())
     add_enrolment(world)
     add_suspension(world)
+    add_dropout(world)
 
 
 @pytest.mark.parametrize("user", USERS, ids=[u or "anonymous" for u in USERS])

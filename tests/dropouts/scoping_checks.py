@@ -1,0 +1,147 @@
+"""The pages of dropouts/ in the scoping matrix (tests/xueji/test_scoping_matrix.py).
+
+The data (add_dropout): at school A1 a pupil 辍学甲 (class A1-3(1)) confirmed as a dropout
+(left for abroad without applying), with a written return notice logged. A1's registrar and
+headmaster and the bureaus above A1 see the case; A1's registrar closes it, its headmaster logs
+steps too. Absences are recorded by the pupil's head teacher or the school's registrar; a
+dropout is confirmed by the school's registrar. Outside one's scope: 404; in scope without the
+role: 403. The posts here are refused by validation, so nothing changes state."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from dropouts import services
+from dropouts.models import CaseStep, DropoutCase
+from tests.factories import make_pupil
+from xueji.codes import PupilStatus
+from xueji.models import Pupil
+
+SCHOOL_PEOPLE = {"registrar_a1", "headmaster_a1", "registrar_a2", "headmaster_a2", "registrar_b1", "headmaster_b1"}
+OVERSEERS = {"officer_a", "officer_b", "city_officer", "central_a3"}
+SEES_CASE = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
+LOGS_STEPS = {"registrar_a1", "headmaster_a1"}
+CLOSES = {"registrar_a1"}
+# Who records absences and who confirms, per pupil of the world.
+RECORDS_ABSENCE = {"a1": {"registrar_a1", "teacher_a1"}, "a1_other": {"registrar_a1"}, "a2": {"registrar_a2"},
+                   "a3": set(), "b1": {"registrar_b1"}}
+CONFIRMS = {"a1": {"registrar_a1"}, "a1_other": {"registrar_a1"}, "a2": {"registrar_a2"}, "a3": set(),
+            "b1": {"registrar_b1"}}
+
+
+def add_dropout(world):
+    """The matrix's dropout case, made once per world."""
+    if getattr(world, "dropout_case", None) is None:
+        today = timezone.localdate()
+        pupil = make_pupil(world.units["a1"], world.classes["a1_3_1"], name="辍学甲")
+        case = services.confirm_dropout(actor=world.user("registrar_a1"), pupil=pupil, contacts_tried="电话多次未果",
+                                        ground=DropoutCase.Ground.ABROAD, today=today)
+        services.add_step(actor=world.user("registrar_a1"), case=case, kind=CaseStep.Kind.NOTICE, day=today,
+                          deadline=today + timedelta(days=10))
+        world.dropout_case = case
+    return world.dropout_case
+
+
+def _status(m, url, method="get", data=None):
+    response = getattr(m.client, method)(url, data or {})
+    if response.status_code == 302 and response["Location"].startswith("/login/"):
+        return "login"
+    return response.status_code
+
+
+def _expect(m, allowed: set, ok=200, elsewhere=403):
+    return "login" if m.user is None else (ok if m.user in allowed else elsewhere)
+
+
+def _case_expect(m, allowed: set, ok=200):
+    """Allowed: ok; sees the case without the role: 403; does not see it: 404."""
+    if m.user is None:
+        return "login"
+    if m.user in allowed:
+        return ok
+    return 403 if m.user in SEES_CASE else 404
+
+
+def _pupil_expect(m, key: str, allowed: set):
+    from tests.xueji.test_scoping_matrix import VISIBLE
+
+    if m.user is None:
+        return "login"
+    if m.user in allowed:
+        return 200
+    return 403 if key in VISIBLE[m.user] else 404
+
+
+def check_dropout_list(m):
+    add_dropout(m.world)
+    m.check("dropout_list", "page", _expect(m, SCHOOL_PEOPLE), _status(m, "/dropouts/"))
+    if m.user in SCHOOL_PEOPLE:
+        text = m.client.get("/dropouts/").content.decode()
+        m.check("dropout_list", "lists A1's case", m.user in SEES_CASE, "辍学甲" in text)
+
+
+def check_dropout_bureau(m):
+    add_dropout(m.world)
+    m.check("dropout_bureau", "page", _expect(m, OVERSEERS), _status(m, "/dropouts/bureau/"))
+    if m.user in OVERSEERS:
+        text = m.client.get("/dropouts/bureau/").content.decode()
+        m.check("dropout_bureau", "lists A1's case", m.user in SEES_CASE, "辍学甲" in text)
+
+
+def check_dropout_case(m):
+    case = add_dropout(m.world)
+    m.check("dropout_case", "A1's case", _case_expect(m, SEES_CASE), _status(m, f"/dropouts/cases/{case.pk}/"))
+
+
+def check_dropout_notice_pdf(m):
+    case = add_dropout(m.world)
+    m.check("dropout_notice_pdf", "A1's notice", _case_expect(m, SEES_CASE),
+            _status(m, f"/dropouts/cases/{case.pk}/notice.pdf"))
+
+
+def check_dropout_step_add(m):
+    case = add_dropout(m.world)
+    before = case.steps.count()
+    # An empty form: the page again with its errors for those who log steps; nothing written.
+    m.check("dropout_step_add", "empty post", _case_expect(m, LOGS_STEPS),
+            _status(m, f"/dropouts/cases/{case.pk}/steps/", "post"))
+    m.check("dropout_step_add", "nothing logged", before, case.steps.count())
+
+
+def check_dropout_return(m):
+    case = add_dropout(m.world)
+    m.check("dropout_return", "no class", _case_expect(m, CLOSES), _status(m, f"/dropouts/cases/{case.pk}/return/", "post"))
+    m.check("dropout_return", "still dropped out", PupilStatus.DROPPED_OUT,
+            Pupil.objects.get(pk=case.pupil_id).status)
+
+
+def check_dropout_aged_out(m):
+    case = add_dropout(m.world)
+    # The pupil is far from 16: refused with a message (a redirect), the case stays open.
+    m.check("dropout_aged_out", "under 16", _case_expect(m, CLOSES, ok=302),
+            _status(m, f"/dropouts/cases/{case.pk}/aged-out/", "post"))
+    m.check("dropout_aged_out", "still open", DropoutCase.Status.OPEN, DropoutCase.objects.get(pk=case.pk).status)
+
+
+def check_dropout_absence_add(m):
+    for key, allowed in RECORDS_ABSENCE.items():
+        m.check("dropout_absence_add", key, _pupil_expect(m, key, allowed),
+                _status(m, f"/pupils/{m.pupil(key).pk}/absences/"))
+
+
+def check_dropout_confirm(m):
+    for key, allowed in CONFIRMS.items():
+        m.check("dropout_confirm", key, _pupil_expect(m, key, allowed), _status(m, f"/pupils/{m.pupil(key).pk}/dropout/"))
+
+
+DROPOUT_ENDPOINTS = {
+    "dropout_list": check_dropout_list,
+    "dropout_bureau": check_dropout_bureau,
+    "dropout_case": check_dropout_case,
+    "dropout_notice_pdf": check_dropout_notice_pdf,
+    "dropout_step_add": check_dropout_step_add,
+    "dropout_return": check_dropout_return,
+    "dropout_aged_out": check_dropout_aged_out,
+    "dropout_absence_add": check_dropout_absence_add,
+    "dropout_confirm": check_dropout_confirm,
+}
