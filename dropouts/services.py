@@ -5,7 +5,7 @@ The pupil's record is never cancelled for dropout: confirming moves it to 辍学
 ``pupil_set_status`` and the record stays in the school's lists for the compulsory years."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -257,7 +257,10 @@ def close_aged_out(*, actor: User | None, case: DropoutCase, day: date | None = 
 def close_all_aged_out(*, today: date) -> int:
     """The daily sweep: closes every open case whose pupil has turned 16. Idempotent."""
     closed = 0
-    for case in DropoutCase.objects.filter(status=DropoutCase.Status.OPEN).select_related("pupil"):
+    # Only those born at least sixteen years ago (a day's slack for 29 February) are looked at.
+    born_by = date(today.year - 16, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
+    candidates = DropoutCase.objects.filter(status=DropoutCase.Status.OPEN, pupil__birth_date__lte=born_by + timedelta(days=1))
+    for case in candidates.select_related("pupil"):
         if sixteenth_birthday(case.pupil) <= today:
             close_aged_out(actor=None, case=case, day=today)
             closed += 1

@@ -237,6 +237,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-login-throttles": {"task": "xueji.tasks.prune_login_throttles", "schedule": 3600.0},
     # Approval deadlines: reminders, overdue steps, escalations, lost follow-ups.
     "approval-deadline-sweep": {"task": "xueji.tasks.deadline_sweep", "schedule": 600.0},
+    # Return cases of dropouts end when the pupil turns 16 (hourly: cheap, and idempotent).
+    "dropout-cases-aged-out": {"task": "dropouts.tasks.close_aged_out_cases", "schedule": 3600.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

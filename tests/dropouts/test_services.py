@@ -201,3 +201,14 @@ def test_sixteenth_birthday_of_a_leap_day_child():
     assert services.sixteenth_birthday(Pupil(birth_date=date(2012, 2, 29))) == date(2028, 2, 29)
     assert services.sixteenth_birthday(Pupil(birth_date=date(2008, 2, 29))) == date(2024, 2, 29)
     assert services.sixteenth_birthday(Pupil(birth_date=date(2004, 2, 29))) == date(2020, 2, 29)
+
+
+def test_the_aged_out_sweep_is_a_beat_task():
+    from django.conf import settings
+
+    from xueji.celery import app
+
+    entries = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "dropouts.tasks.close_aged_out_cases" in entries
+    app.loader.import_default_modules()
+    assert "dropouts.tasks.close_aged_out_cases" in app.tasks
