@@ -7,10 +7,12 @@ class SuspensionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from suspensions import demo
         from suspensions.kinds import ALL_KINDS
         from suspensions.views import pupil_actions
         from xueji.approval_kinds import register_kind
         from xueji.context_processors import NavItem, register_nav_item
+        from xueji.demo import register_demo_loader
         from xueji.pupil_actions import register_pupil_actions
 
         for kind in ALL_KINDS:
@@ -19,3 +21,5 @@ class SuspensionsConfig(AppConfig):
         register_nav_item(NavItem("休学复学", "suspension_list", frozenset({
             "registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer",
         })))
+        register_nav_item(NavItem("在籍异常", "suspension_limbo", frozenset({"county_officer", "city_officer", "province_officer"})))
+        register_demo_loader(demo.load)

@@ -2,7 +2,8 @@
 缓学 (deferred entry). Each is asked at the pupil's school: its headmaster signs (a rural school's
 central school too), then the county bureau approves (农安县办法 第二十二、二十四条; 000 四.2–3).
 
-The period and what the bureau granted live in the request's payload: the app has no tables.
+The period and what the bureau granted live in the request's payload; the app's one table keeps the
+reminders sent before a period ends (models.SuspensionReminder).
 """
 
 from datetime import date

@@ -3,13 +3,16 @@ starting one from a pupil's page. Deciding is on the engine's pages."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from suspensions import services
 from suspensions.forms import DeferralForm, ResumptionForm, SuspensionForm
 from suspensions.kinds import SUSPENSION_KINDS
+from suspensions.models import SuspensionReminder
+from suspensions.reminders import is_bureau, limbo_rows
 from xueji.forms import show_errors
 from xueji.codes import PupilStatus
 from xueji.models import Membership, Role
@@ -87,11 +90,34 @@ def _int(value) -> int | None:
         return None
 
 
+@login_required
+def suspension_limbo(request):
+    """在籍异常: the bureau's suspensions that ended without a resumption or a renewal."""
+    if not is_bureau(request.user):
+        raise PermissionDenied("只有教育局可以查看在籍异常名单。")
+    today = timezone.localdate()
+    return render(request, "suspensions/limbo.html", {"rows": limbo_rows(request.user, today), "today": today})
+
+
+@login_required
+def suspension_pupil_reminders(request, pupil_id: int):
+    """The reminders sent to the school about the pupil's suspensions (evidence on the record)."""
+    pupil = get_pupil_for_user(request.user, pupil_id)
+    reminders = SuspensionReminder.objects.filter(pupil=pupil).select_related("request").order_by("-day", "-id")
+    return render(request, "suspensions/pupil_reminders.html", {
+        "pupil": pupil, "reminders": reminders, "ends": services.current_period_end(pupil), "today": timezone.localdate(),
+    })
+
+
 def pupil_actions(user, pupil) -> list[tuple[str, str]]:
-    """The requests of this app the pupil's own school's registrar may start today."""
+    """The requests of this app the pupil's own school's registrar may start today; the record of
+    suspension reminders for whoever sees a pupil who is (or was) suspended."""
     from django.urls import reverse
 
-    if not Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
-        return []
-    return [(_title(kind, pupil), reverse("suspension_pupil_start", args=[pupil.pk, kind]))
-            for kind in services.kinds_startable_for(pupil)]
+    actions = []
+    if Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
+        actions = [(_title(kind, pupil), reverse("suspension_pupil_start", args=[pupil.pk, kind]))
+                   for kind in services.kinds_startable_for(pupil)]
+    if pupil.status == PupilStatus.SUSPENDED or SuspensionReminder.objects.filter(pupil=pupil).exists():
+        actions.append(("休学期满提醒", reverse("suspension_pupil_reminders", args=[pupil.pk])))
+    return actions

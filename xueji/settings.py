@@ -239,6 +239,8 @@ CELERY_BEAT_SCHEDULE = {
     "approval-deadline-sweep": {"task": "xueji.tasks.deadline_sweep", "schedule": 600.0},
     # Return cases of dropouts end when the pupil turns 16 (hourly: cheap, and idempotent).
     "dropout-cases-aged-out": {"task": "dropouts.tasks.close_aged_out_cases", "schedule": 3600.0},
+    # Suspensions ending: the school is reminded 30 days before and on the day (idempotent).
+    "suspension-reminders": {"task": "suspensions.tasks.suspension_reminders", "schedule": 3600.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -2,9 +2,12 @@
 
 The data: one 休学 of a1_other at school A1, waiting for headmaster_a1, made on first use (a1 has
 the matrix's open transfer r1). Its school's people and the bureaus above see it; no one else.
-Nothing here changes state beyond that request."""
+Nothing here changes state beyond that request. For the 在籍异常 list, a pupil of its own (休学甲,
+A1) is suspended with a period that ended, and one reminder sent: the world's pupils are untouched."""
 
 from datetime import date
+
+from django.utils import timezone
 
 from xueji.services.approvals import request_start
 
@@ -23,6 +26,33 @@ def add_suspension(world):
                      "graduating": False, "over_cap": False},
         )
     return world.suspension
+
+
+SEES_LIMBO_PAGE = {"officer_a", "officer_b", "city_officer"}  # the bureaus (403 for everyone else)
+SEES_LIMBO_PUPIL = {"officer_a", "city_officer"}  # the bureaus above A1
+LIMBO_NAME = "休学甲"
+
+
+def add_limbo(world):
+    """A1's pupil in limbo: suspended, the period ended on 2026-03-01, one reminder sent (made once)."""
+    if getattr(world, "limbo", None) is None:
+        from suspensions.models import SuspensionReminder
+        from tests.factories import make_pupil
+        from xueji.codes import PupilStatus
+        from xueji.models import ChangeRequest, RequestStatus
+
+        pupil = make_pupil(world.units["a1"], world.classes["a1_3_2"], name=LIMBO_NAME)
+        pupil.status = PupilStatus.SUSPENDED
+        pupil.save(update_fields=["status"])
+        request = ChangeRequest.objects.create(
+            kind="suspension", pupil=pupil, status=RequestStatus.APPROVED, finished_at=timezone.now(),
+            started_by=world.user("registrar_a1"), started_unit=world.units["a1"],
+            payload={"grounds": "illness", "period_start": "2025-03-01", "period_end": "2026-03-01", "renewal_of": None},
+        )
+        SuspensionReminder.objects.create(pupil=pupil, request=request, kind="end_day", day=date(2026, 3, 1),
+                                          period_end=date(2026, 3, 1), message="期满当天提醒")
+        world.limbo = pupil
+    return world.limbo
 
 
 def _status(m, url, method="get", data=None):
@@ -98,7 +128,30 @@ def check_api_deferral_detail(m):
     _check_api_detail(m, "api-deferral-detail", "/api/v1/deferrals/", False)
 
 
+def check_suspension_limbo(m):
+    add_limbo(m.world)
+    expected = "login" if m.user is None else (200 if m.user in SEES_LIMBO_PAGE else 403)
+    m.check("suspension_limbo", "page", expected, _status(m, "/suspensions/limbo/"))
+    if m.user in SEES_LIMBO_PAGE:
+        text = m.client.get("/suspensions/limbo/").content.decode()
+        m.check("suspension_limbo", "lists A1's pupil in limbo", m.user in SEES_LIMBO_PUPIL, LIMBO_NAME in text)
+        m.check("suspension_limbo", "shows the reminder sent", m.user in SEES_LIMBO_PUPIL, "期满当天提醒" in text)
+
+
+def check_suspension_pupil_reminders(m):
+    from tests.xueji.test_scoping_matrix import VISIBLE
+
+    for key in ("a1", "a1_other", "a2", "a3", "b1"):
+        expected = "login" if m.user is None else (200 if key in VISIBLE[m.user] else 404)
+        m.check("suspension_pupil_reminders", key, expected, _status(m, f"/pupils/{m.pupil(key).pk}/suspensions/reminders/"))
+    limbo = add_limbo(m.world)
+    expected = "login" if m.user is None else (200 if m.user in {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"} else 404)
+    m.check("suspension_pupil_reminders", "A1's pupil in limbo", expected, _status(m, f"/pupils/{limbo.pk}/suspensions/reminders/"))
+
+
 SUSPENSION_ENDPOINTS = {
+    "suspension_limbo": check_suspension_limbo,
+    "suspension_pupil_reminders": check_suspension_pupil_reminders,
     "suspension_list": check_suspension_list,
     "suspension_pupil_start": check_suspension_pupil_start,
     "api-suspension-list": check_api_suspension_list,

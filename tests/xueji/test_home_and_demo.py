@@ -61,8 +61,9 @@ def test_demo_data_accounts_and_idempotence():
     assert 1200 <= counts[0] <= 1800
     call_command("load_demo")
     assert (Pupil.objects.count(), User.objects.count(), Membership.objects.count(), ChangeRequest.objects.count()) == counts
-    # Six transfers at every stage and one enrolment batch waiting for officer_b.
-    assert counts[3] == 7 and ApprovalStep.objects.filter(status="pending", overdue_at__isnull=False).count() == 1
+    # Six transfers at every stage, one enrolment batch waiting for officer_b, four suspensions
+    # (one overdue at the bureau, like one of the transfers).
+    assert counts[3] == 11 and ApprovalStep.objects.filter(status="pending", overdue_at__isnull=False).count() == 2
     batch = ChangeRequest.objects.get(kind="enrolment")
     assert batch.steps.get(status="pending").unit.name == "榆树市教育局"
     from enrollment.models import AdmissionEntry, EnrolmentEntry
