@@ -8,6 +8,13 @@ class ArchivesConfig(AppConfig):
 
     def ready(self) -> None:
         from archives import home  # noqa: F401  (home panels)
+        from archives.cancellation import ALL_KINDS as CANCELLATION_KINDS
+        from archives.cancellation_views import pupil_actions as cancellation_pupil_actions
+        from xueji.approval_kinds import register_kind
         from xueji.context_processors import NavItem, register_nav_item
+        from xueji.pupil_actions import register_pupil_actions
 
         register_nav_item(NavItem("档案移交", "handover_list", frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})))
+        for kind in CANCELLATION_KINDS:
+            register_kind(kind())
+        register_pupil_actions(cancellation_pupil_actions)

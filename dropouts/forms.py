@@ -3,9 +3,10 @@
 from django import forms
 
 from dropouts.models import CaseStep, DropoutCase
+from xueji.forms import DateInput
 from xueji.models import SchoolClass
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class AbsenceForm(forms.Form):

@@ -32,6 +32,7 @@ from enrollment.admission import (
 from enrollment.consistency import behind_for_school, three_way, totals
 from enrollment.models import AdmissionEntry, EntryStatus
 from xueji.models import BUREAU_ROLES, Role, Unit
+from xueji.forms import DateInput
 from xueji.identity import mask_id_number
 from xueji.scoping import (
     MAX_ID,
@@ -182,7 +183,7 @@ def admission_behind(request, school_id: int):
 
 class ArrivalForm(forms.Form):
     arrived_on = forms.DateField(
-        label="报到日期", widget=forms.DateInput(attrs={"type": "date"}),
+        label="报到日期", widget=DateInput(),
         error_messages={"required": "请填写报到日期。", "invalid": "报到日期格式应为 年-月-日。"},
     )
 

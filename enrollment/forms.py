@@ -8,6 +8,7 @@ from django import forms
 
 from enrollment.columns import BOOL, CODE, COLUMNS
 from xueji.scoping import MAX_ID
+from xueji.forms import DateInput
 
 
 def _field(column) -> forms.Field:
@@ -98,9 +99,9 @@ class VisitForm(forms.Form):
     number = forms.CharField(label="学籍号或身份证件号", max_length=30, error_messages={"required": "请填写学籍号或身份证件号。"})
     name = forms.CharField(label="学生姓名", max_length=50, error_messages={"required": "请填写学生姓名。"})
     school_class = forms.TypedChoiceField(label="借读班级", coerce=int, error_messages={"required": "请选择班级。"})
-    start_date = forms.DateField(label="借读开始日期", widget=forms.DateInput(attrs={"type": "date"}),
+    start_date = forms.DateField(label="借读开始日期", widget=DateInput(),
                                  error_messages={"required": "请填写开始日期。", "invalid": "日期格式应为 2026-09-01。"})
-    planned_end = forms.DateField(label="预计结束日期", widget=forms.DateInput(attrs={"type": "date"}),
+    planned_end = forms.DateField(label="预计结束日期", widget=DateInput(),
                                   error_messages={"required": "请填写预计结束日期。", "invalid": "日期格式应为 2027-07-10。"})
     reason = forms.CharField(label="借读原因", max_length=300, error_messages={"required": "请填写借读原因。"})
 

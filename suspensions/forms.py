@@ -5,11 +5,11 @@ from django import forms
 
 from suspensions.kinds import GROUNDS, GROUNDS_PROOF
 from suspensions.services import resumption_grades
-from xueji.forms import AttachmentsField
+from xueji.forms import AttachmentsField, DateInput
 from xueji.models import Pupil, SchoolClass
 
 PROOF_HELP = "PDF、JPG 或 PNG；PDF 不超过 5 MB，图片不超过 2 MB；可多选。"
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class SuspensionForm(forms.Form):

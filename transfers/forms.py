@@ -7,7 +7,7 @@ from django import forms
 
 from transfers.kinds import GROUNDS
 from xueji.codes import nationality_choices
-from xueji.forms import AttachmentsField
+from xueji.forms import AttachmentsField, DateInput
 from xueji.models import SchoolClass, Unit
 
 PROOF_HELP = "PDF、JPG 或 PNG；PDF 不超过 5 MB，图片不超过 2 MB；可多选。"
@@ -48,7 +48,7 @@ class TransferStartForm(ClassChoiceMixin, forms.Form):
 
 class StudyAbroadForm(forms.Form):
     country = forms.ChoiceField(label="前往国家或地区")
-    departure_date = forms.DateField(label="出境日期", widget=forms.DateInput(attrs={"type": "date"}))
+    departure_date = forms.DateField(label="出境日期", widget=DateInput())
     note = forms.CharField(label="说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     files = AttachmentsField(label="证明材料（护照、签证等）", help_text=PROOF_HELP, error_messages={"required": "请上传证明材料。"})
 
@@ -58,7 +58,7 @@ class StudyAbroadForm(forms.Form):
 
 
 class AbroadReturnForm(ClassChoiceMixin, forms.Form):
-    return_date = forms.DateField(label="回国日期", widget=forms.DateInput(attrs={"type": "date"}))
+    return_date = forms.DateField(label="回国日期", widget=DateInput())
     target_class = forms.TypedChoiceField(label="编入班级", coerce=int)
     files = AttachmentsField(label="证明材料（护照出入境记录等）", help_text=PROOF_HELP, required=False)
 

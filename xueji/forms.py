@@ -7,6 +7,16 @@ from xueji.models import Sanction
 from xueji.scoping import MAX_ID, classes_visible_to
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value must be ISO (2026-09-01) whatever the language:
+    Django would render zh-hans's 2026/09/01, which the picker drops, losing a default date."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class LoginForm(forms.Form):
     username = forms.CharField(label="用户名", max_length=150, error_messages={"required": "请输入用户名。"})
     password = forms.CharField(
@@ -94,6 +104,6 @@ def show_errors(form: forms.Form, error, file_field: str | None = None) -> None:
 
 class SanctionForm(forms.Form):
     kind = forms.ChoiceField(label="处分", choices=[("", "请选择"), *Sanction.Kind.choices])
-    start_date = forms.DateField(label="处分日期", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label="解除日期（未定可不填）", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label="处分日期", widget=DateInput())
+    end_date = forms.DateField(label="解除日期（未定可不填）", required=False, widget=DateInput())
     reason = forms.CharField(label="事由", max_length=200)

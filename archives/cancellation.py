@@ -1,0 +1,269 @@
+"""注销学籍 (cancellation of a pupil's record): the request kind and its start service.
+
+Only on the listed grounds (000 四.4; 农安县办法 第二十七、二十八条): death; a court's judgment or
+ruling that the pupil is missing; loss of the capacity to learn; imprisonment whose term ends when
+the pupil is over 16; settling abroad with no return to school. The guardian's written request and
+the proof for the grounds are attached; the school verifies (its headmaster, and a rural school's
+central school), the bureau confirms. The last approval sets the status: 死亡 for death, 注销
+otherwise.
+
+Never for a dropout (two weeks' unexcused absence is a 辍学, whose record stays), and there is no
+withdrawal (退学) or expulsion (开除) in compulsory education: those grounds cannot be chosen, and
+asking for them is refused with the reason.
+
+Death is reported within 10 working days of the date of death (农安县办法 第二十八条). The request
+records the date of death and that due date; a later report is still accepted (the record must be
+closed all the same) but is marked late on the request for the bureau to see.
+
+Everything lives in the request's payload (no table of its own).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from xueji import workdays
+from xueji.approval_kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.codes import PupilStatus
+from xueji.models import ChangeRequest, Membership, Pupil, RequestStatus, Role, User
+from xueji.services.approvals import check_resubmission, notify, request_start
+from xueji.services.attachments import CheckedFile, attachments_store
+from xueji.services.pupils import pupil_set_status
+
+KIND = "cancellation"
+
+# The only grounds (000 四.4).
+GROUNDS = {
+    "death": "学生死亡",
+    "disappearance": "经人民法院判决或裁定宣告失踪",
+    "incapacity": "因故丧失学习能力",
+    "imprisonment": "因违法犯罪服刑，服刑期满时已满十六周岁",
+    "emigration": "出国（境）定居，不能复学",
+}
+# The proof each ground needs, besides the guardian's written request.
+GROUNDS_PROOF = {
+    "death": "医学死亡证明或公安机关出具的死亡证明",
+    "disappearance": "人民法院宣告失踪的判决书或裁定书",
+    "incapacity": "县级以上（含县级）医疗机构出具的诊断证明（或残疾证）",
+    "imprisonment": "人民法院的刑事判决书（载明刑期）",
+    "emigration": "出国（境）定居的证明：护照（或通行证）、签证或境外居留证明",
+}
+# Grounds that are asked for and must be refused, with the reason (000 四.4; 农安县办法 第二十七条).
+REFUSED_GROUNDS = {
+    "dropout": "辍学学生不得注销学籍：在校学生无故旷课达到 2 周视为辍学，应当劝返复学，不得注销其学籍。",
+    "withdrawal": "义务教育阶段学生不得以任何理由退学，不能以退学为由注销学籍。",
+    "expulsion": "义务教育阶段学校不得劝退、开除学生，不能以开除为由注销学籍。",
+}
+DEATH_REPORT_WORKING_DAYS = 10
+ADULT_AGE = 16  # 服刑期满超过十六周岁
+# Whose record may be cancelled: pupils on the school's roll (in school, suspended, deferred, on
+# record as dropped out or abroad). A dropout can still be cancelled on a listed ground (a death),
+# never for the dropping out.
+CANCELLABLE = {
+    PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.DEFERRED, PupilStatus.DROPPED_OUT, PupilStatus.ABROAD,
+}
+
+
+def death_report_due(date_of_death: date) -> date:
+    """The last day to report a death: the 10th working day after it."""
+    return workdays.add_working_days(date_of_death, DEATH_REPORT_WORKING_DAYS)
+
+
+def _birthday(birth: date, years: int) -> date:
+    try:
+        return birth.replace(year=birth.year + years)
+    except ValueError:  # born on 29 February
+        return date(birth.year + years, 3, 1)
+
+
+def _age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+# The kind ------------------------------------------------------------------------------------
+
+class CancellationKind(RequestKind):
+    code = KIND
+    label = "注销学籍"
+
+    def chain(self, request: ChangeRequest) -> list[StepSpec]:
+        school = request.pupil.school
+        bureau = bureau_of(school)
+        return [*school_steps(school, "学校核实："), StepSpec(bureau, f"{bureau.name}确认")]
+
+    def apply(self, request: ChangeRequest, actor: User) -> None:
+        """死亡 from the date of death; 注销 from the day the bureau confirms."""
+        payload = request.payload
+        death = payload["grounds"] == "death"
+        pupil_set_status(
+            actor=actor, pupil=request.pupil,
+            status=PupilStatus.DECEASED if death else PupilStatus.CANCELLED,
+            effective_date=date.fromisoformat(payload["date_of_death"]) if death else timezone.localdate(),
+            reason=f"注销学籍：{GROUNDS[payload['grounds']]}", change_request_id=request.pk,
+        )
+
+    def follow_up(self, request: ChangeRequest) -> None:
+        notify(request, key=f"{KIND}:{request.pk}", unit=request.started_unit,
+               message=f"{request.pupil.name}的注销学籍申请已确认，学籍状态为“{PupilStatus(request.pupil.status).label}”。")
+
+    def summary(self, request: ChangeRequest) -> str:
+        payload = request.payload
+        late = "，逾期报告" if payload.get("late") else ""
+        return f"注销学籍（{GROUNDS.get(payload.get('grounds'), '')}{late}）"
+
+    def details(self, request: ChangeRequest) -> list[tuple[str, str]]:
+        payload = request.payload
+        rows = [("注销原因", GROUNDS.get(payload.get("grounds"), "")), ("报告日期", payload.get("reported_on", ""))]
+        if payload.get("grounds") == "death":
+            rows += [
+                ("死亡日期", payload.get("date_of_death", "")),
+                (f"应报时限（死亡之日起 {DEATH_REPORT_WORKING_DAYS} 个工作日内）", payload.get("report_due", "")),
+                ("是否逾期", f"逾期报告：超过时限 {payload.get('late_working_days')} 个工作日" if payload.get("late") else "按时报告"),
+            ]
+        if payload.get("release_date"):
+            rows.append(("刑满日期", f"{payload['release_date']}（届时 {payload.get('age_at_release')} 周岁）"))
+        if payload.get("country"):
+            rows.append(("定居国家（地区）", payload["country"]))
+        rows += [("监护人书面申请", "已附"), ("情况说明", payload.get("note") or "—")]
+        return rows
+
+    def resubmit_url(self, request: ChangeRequest) -> str | None:
+        return page_url("cancellation_pupil_start", request.pupil_id, query=f"?resubmit={request.pk}")
+
+
+def page_url(name: str, *args, query: str = "") -> str | None:
+    """The URL, or None while the app's pages are not wired into the project's URLconf."""
+    try:
+        return reverse(name, args=args) + query
+    except NoReverseMatch:
+        return None
+
+
+# Starting ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CancellationApplication:
+    grounds: str
+    note: str = ""
+    date_of_death: date | None = None  # death
+    release_date: date | None = None  # imprisonment: the day the term ends
+    country: str = ""  # emigration
+
+
+def check_grounds(grounds: str) -> str:
+    """The grounds, if they are one of the listed; otherwise the refusal with its reason."""
+    if grounds in REFUSED_GROUNDS:
+        raise ValidationError({"grounds": ValidationError(REFUSED_GROUNDS[grounds], code="grounds_refused")})
+    if grounds not in GROUNDS:
+        raise ValidationError({"grounds": ValidationError(
+            "注销学籍只限以下情形：" + "；".join(GROUNDS.values()) + "。", code="grounds"
+        )})
+    return grounds
+
+
+def may_start(user: User, pupil: Pupil) -> bool:
+    """Whether the pupil's page offers the registrar of the pupil's school a cancellation."""
+    return (
+        pupil.status in CANCELLABLE and not pupil.deleted_at
+        and Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists()
+    )
+
+
+@transaction.atomic
+def cancellation_start(
+    *,
+    actor: User,
+    pupil: Pupil,
+    application: CancellationApplication,
+    guardian_files: list[CheckedFile],
+    proof_files: list[CheckedFile],
+    resubmission_of: ChangeRequest | None = None,
+    today: date | None = None,
+) -> ChangeRequest:
+    """注销学籍, asked by the registrar of the pupil's school on the guardian's written request.
+
+    Refused: another school's registrar; a pupil not on the school's roll; any grounds but the
+    listed (dropout, withdrawal and expulsion with their reasons); without the guardian's request
+    or the proof; a date of death in the future; an imprisonment ending before the pupil is 16.
+    A death reported after its 10 working days is accepted and marked late."""
+    today = today or timezone.localdate()
+    if not Membership.objects.filter(user=actor, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
+        raise ValidationError("只有本校学籍管理员可以发起注销学籍申请。", code="not_registrar")
+    if pupil.deleted_at:
+        raise ValidationError("该学籍已删除。", code="deleted")
+    grounds = check_grounds(application.grounds)
+    if pupil.status not in CANCELLABLE:
+        raise ValidationError(
+            f"该学生目前为“{PupilStatus(pupil.status).label}”状态，不能申请注销学籍。", code="status"
+        )
+    if ChangeRequest.objects.filter(pupil=pupil, status=RequestStatus.PENDING).exists():
+        raise ValidationError("该学生已有正在办理的变动申请，办结或撤回后才能发起新的申请。", code="open_request")
+
+    payload = {"grounds": grounds, "note": application.note.strip()[:500], "reported_on": today.isoformat()}
+    if grounds == "death":
+        payload.update(_death(pupil, application.date_of_death, today, resubmission_of))
+    elif grounds == "imprisonment":
+        payload.update(_imprisonment(pupil, application.release_date))
+    elif grounds == "emigration":
+        country = application.country.strip()
+        if not country:
+            raise ValidationError({"country": ValidationError("请填写定居的国家（地区）。", code="country_required")})
+        payload["country"] = country[:50]
+    if not guardian_files:
+        raise ValidationError({"guardian_files": ValidationError(
+            "请上传父母或其他监护人的书面申请。", code="guardian_request_required"
+        )})
+    if not proof_files:
+        raise ValidationError({"proof_files": ValidationError(
+            f"请上传证明材料：{GROUNDS_PROOF[grounds]}。", code="proof_required"
+        )})
+    change = request_start(kind=KIND, actor=actor, unit=pupil.school, pupil=pupil, payload=payload,
+                           resubmission_of=resubmission_of)
+    attachments_store(request=change, files=list(guardian_files), actor=actor, label="监护人书面申请")
+    attachments_store(request=change, files=list(proof_files), actor=actor, label=GROUNDS_PROOF[grounds])
+    return change
+
+
+def _death(pupil: Pupil, date_of_death: date | None, today: date, resubmission_of: ChangeRequest | None) -> dict:
+    if date_of_death is None:
+        raise ValidationError({"date_of_death": ValidationError("请填写死亡日期。", code="date_of_death_required")})
+    if date_of_death > today:
+        raise ValidationError({"date_of_death": ValidationError("死亡日期不能晚于今天。", code="date_of_death_future")})
+    if date_of_death < pupil.birth_date:
+        raise ValidationError({"date_of_death": ValidationError("死亡日期不能早于出生日期。", code="date_of_death_before_birth")})
+    due = death_report_due(date_of_death)
+    # A corrected resubmission keeps the day the death was first reported.
+    reported = today
+    if resubmission_of is not None and resubmission_of.payload.get("reported_on"):
+        reported = min(today, date.fromisoformat(resubmission_of.payload["reported_on"]))
+    late_days = workdays.working_days_between(due, reported) if reported > due else 0
+    return {"date_of_death": date_of_death.isoformat(), "report_due": due.isoformat(), "reported_on": reported.isoformat(),
+            "late": reported > due, "late_working_days": late_days}
+
+
+def _imprisonment(pupil: Pupil, release_date: date | None) -> dict:
+    if release_date is None:
+        raise ValidationError({"release_date": ValidationError("请填写刑满日期。", code="release_date_required")})
+    if release_date < _birthday(pupil.birth_date, ADULT_AGE):
+        raise ValidationError({"release_date": ValidationError(
+            f"服刑期满时（{release_date:%Y-%m-%d}）该生未满十六周岁，不能注销学籍：刑满后应继续接受义务教育。",
+            code="under_sixteen",
+        )})
+    return {"release_date": release_date.isoformat(), "age_at_release": _age_on(pupil.birth_date, release_date)}
+
+
+def resubmission_source(*, actor: User, request_id: int | None, pupil: Pupil) -> ChangeRequest | None:
+    if not request_id:
+        return None
+    old = ChangeRequest.objects.filter(pk=request_id, pupil=pupil, kind=KIND).first()
+    if old is None:
+        raise ValidationError("要重新提交的申请不存在。")
+    check_resubmission(actor=actor, old=old)
+    return old
+
+
+ALL_KINDS = (CancellationKind,)

@@ -1,0 +1,68 @@
+"""The API of 注销学籍: /api/v1/cancellations/ — start (multipart, with the guardian's request and
+the proof), list and detail. Deciding and withdrawing are /api/v1/requests/{id}/decide/ and
+…/withdraw/ like every request."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from archives import cancellation as services
+from xueji.request_api import RequestSerializer
+from xueji.scoping import get_pupil_for_user, get_request_for_user, requests_visible_to
+from xueji.services.attachments import check_uploads
+
+
+class CancellationStartSerializer(serializers.Serializer):
+    pupil = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    # Checked by the service, so that dropout, withdrawal and expulsion are refused with the reason.
+    grounds = serializers.CharField(max_length=30, help_text="；".join(f"{k}：{v}" for k, v in services.GROUNDS.items()))
+    date_of_death = serializers.DateField(required=False, help_text="死亡日期（death）")
+    release_date = serializers.DateField(required=False, help_text="刑满日期（imprisonment）")
+    country = serializers.CharField(required=False, allow_blank=True, max_length=50, help_text="定居国家（地区）（emigration）")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    guardian_files = serializers.ListField(child=serializers.FileField(), allow_empty=False, help_text="父母或其他监护人的书面申请")
+    proof_files = serializers.ListField(child=serializers.FileField(), allow_empty=False, help_text="证明材料：PDF、JPG、PNG")
+
+    def validate_grounds(self, value: str) -> str:
+        try:
+            return services.check_grounds(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["grounds"]) from None
+
+
+class CancellationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The cancellations the caller may see, and starting one for a pupil of the caller's school
+    (a pupil the caller cannot see is 404, as everywhere)."""
+
+    serializer_class = RequestSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        queryset = requests_visible_to(self.request.user).filter(kind=services.KIND)
+        return queryset.select_related("pupil__school", "started_unit").prefetch_related("steps__unit", "attachments").order_by("-started_at", "-id")
+
+    def get_object(self):
+        change = get_request_for_user(self.request.user, self.kwargs["pk"])
+        if change.kind != services.KIND:
+            raise Http404
+        return change
+
+    @extend_schema(request=CancellationStartSerializer, responses={201: RequestSerializer}, summary="学校发起注销学籍")
+    def create(self, request):
+        data = CancellationStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        pupil = get_pupil_for_user(request.user, values["pupil"])
+        change = services.cancellation_start(
+            actor=request.user, pupil=pupil,
+            application=services.CancellationApplication(
+                grounds=values["grounds"], note=values.get("note", ""), date_of_death=values.get("date_of_death"),
+                release_date=values.get("release_date"), country=values.get("country", ""),
+            ),
+            guardian_files=check_uploads(values["guardian_files"]), proof_files=check_uploads(values["proof_files"]),
+        )
+        body = RequestSerializer(get_request_for_user(request.user, change.pk), context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
