@@ -14,7 +14,9 @@ class ArchivesConfig(AppConfig):
         from xueji.context_processors import NavItem, register_nav_item
         from xueji.pupil_actions import register_pupil_actions
 
-        register_nav_item(NavItem("档案移交", "handover_list", frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})))
+        everyone = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})
+        register_nav_item(NavItem("档案移交", "handover_list", everyone))
+        register_nav_item(NavItem("注销学籍", "cancellation_list", everyone))
         for kind in CANCELLATION_KINDS:
             register_kind(kind())
         register_pupil_actions(cancellation_pupil_actions)

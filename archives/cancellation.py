@@ -241,8 +241,8 @@ def _death(pupil: Pupil, date_of_death: date | None, today: date, resubmission_o
     if resubmission_of is not None and resubmission_of.payload.get("reported_on"):
         reported = min(today, date.fromisoformat(resubmission_of.payload["reported_on"]))
     late_days = workdays.working_days_between(due, reported) if reported > due else 0
-    return {"date_of_death": date_of_death.isoformat(), "report_due": due.isoformat(), "reported_on": reported.isoformat(),
-            "late": reported > due, "late_working_days": late_days}
+    return {"date_of_death": date_of_death.isoformat(), "report_due": due.isoformat(),
+            "reported_on": reported.isoformat(), "late": reported > due, "late_working_days": late_days}
 
 
 def _imprisonment(pupil: Pupil, release_date: date | None) -> dict:

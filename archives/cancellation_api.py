@@ -42,7 +42,8 @@ class CancellationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     def get_queryset(self):
         queryset = requests_visible_to(self.request.user).filter(kind=services.KIND)
-        return queryset.select_related("pupil__school", "started_unit").prefetch_related("steps__unit", "attachments").order_by("-started_at", "-id")
+        return (queryset.select_related("pupil__school", "started_unit")
+                .prefetch_related("steps__unit", "attachments").order_by("-started_at", "-id"))
 
     def get_object(self):
         change = get_request_for_user(self.request.user, self.kwargs["pk"])

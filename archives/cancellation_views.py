@@ -9,28 +9,30 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from archives import cancellation as services
+from xueji.forms import AttachmentsField, DateInput, show_errors
 from xueji.models import Membership, Role
-from xueji.forms import AttachmentsField, show_errors
 from xueji.request_views import request_list
 from xueji.scoping import get_pupil_for_user
 from xueji.services.attachments import check_uploads
 
 PROOF_HELP = "PDF、JPG 或 PNG；PDF 不超过 5 MB，图片不超过 2 MB；可多选。"
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()  # ISO values whatever the language (the picker drops 2026/09/01)
 
 
 class CancellationForm(forms.Form):
     # Only the listed grounds can be chosen: dropout, withdrawal and expulsion are not among them.
     grounds = forms.ChoiceField(label="注销原因", choices=[("", "请选择"), *services.GROUNDS.items()],
                                 error_messages={"required": "请选择注销原因。", "invalid_choice": "注销学籍只限所列情形。"})
-    date_of_death = forms.DateField(label="死亡日期（学生死亡时填写；应在死亡之日起 10 个工作日内报告）", required=False, widget=DATE)
+    date_of_death = forms.DateField(label="死亡日期（学生死亡时填写；应在死亡之日起 10 个工作日内报告）",
+                                    required=False, widget=DATE)
     release_date = forms.DateField(label="刑满日期（因服刑注销时填写）", required=False, widget=DATE)
     country = forms.CharField(label="定居国家（地区）（出国（境）定居时填写）", required=False, max_length=50)
     note = forms.CharField(label="情况说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     guardian_files = AttachmentsField(label="父母或其他监护人的书面申请", help_text=PROOF_HELP,
                                       error_messages={"required": "请上传监护人的书面申请。"})
     proof_files = AttachmentsField(
-        label="证明材料", help_text="；".join(f"{services.GROUNDS[k]}：{v}" for k, v in services.GROUNDS_PROOF.items()) + "。" + PROOF_HELP,
+        label="证明材料",
+        help_text="；".join(f"{services.GROUNDS[k]}：{v}" for k, v in services.GROUNDS_PROOF.items()) + "。" + PROOF_HELP,
         error_messages={"required": "请上传证明材料。"},
     )
 
@@ -43,10 +45,12 @@ def cancellation_list(request):
 @login_required
 def cancellation_pupil_start(request, pupil_id: int):
     pupil = get_pupil_for_user(request.user, pupil_id)
-    if not Membership.objects.filter(user=request.user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
+    registrar = Membership.objects.filter(user=request.user, unit_id=pupil.school_id, role=Role.REGISTRAR)
+    if not registrar.exists():
         raise Http404("只有本校学籍管理员可以发起注销学籍申请。")
     try:
-        old = services.resubmission_source(actor=request.user, request_id=_int(request.GET.get("resubmit")), pupil=pupil)
+        resubmit = _int(request.GET.get("resubmit"))
+        old = services.resubmission_source(actor=request.user, request_id=resubmit, pupil=pupil)
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return redirect("pupil_detail", pupil.pk)

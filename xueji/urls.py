@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("enrollment.national_urls")),
     path("", include("suspensions.urls")),
     path("", include("dropouts.urls")),
+    path("", include("archives.cancellation_urls")),
     # The admin signs in through the login page, with its lockout and audit.
     path("admin/login/", views.admin_login_redirect),
     path("admin/", admin.site.urls),
@@ -58,6 +59,7 @@ urlpatterns = [
     path("api/v1/", include("enrollment.admission_api_urls")),
     path("api/v1/", include("enrollment.national_api_urls")),
     path("api/v1/", include("suspensions.api_urls")),
+    path("api/v1/", include("archives.cancellation_api_urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

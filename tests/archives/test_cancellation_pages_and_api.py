@@ -9,7 +9,6 @@ import time_machine
 
 from tests.archives.conftest import DIED, FILED, cancel, proof
 
-pytestmark = pytest.mark.urls("archives.cancellation_test_urls")
 
 
 @pytest.fixture
@@ -47,6 +46,7 @@ def test_pupil_page_offers_nothing_once_the_pupil_is_deceased(world, login, fili
 def test_form_offers_only_the_listed_grounds(world, login, filing_day):
     text = login(world.user("registrar_a1")).get(start_url(world.pupils["a1"])).content.decode()
     assert 'value="death"' in text and 'value="emigration"' in text
+    assert 'type="date"' in text and 'name="date_of_death"' in text
     for refused in ("dropout", "withdrawal", "expulsion"):
         assert f'value="{refused}"' not in text
 
@@ -75,7 +75,8 @@ def test_form_refuses_a_dropout_ground_and_shows_why(world, login, filing_day):
 
 
 def test_form_shows_the_services_refusal(world, login, filing_day):
-    response = login(world.user("registrar_a1")).post(start_url(world.pupils["a1"]), form_data(date_of_death="2026-12-01"))
+    client = login(world.user("registrar_a1"))
+    response = client.post(start_url(world.pupils["a1"]), form_data(date_of_death="2026-12-01"))
     assert response.status_code == 200 and "死亡日期不能晚于今天" in response.content.decode()
 
 

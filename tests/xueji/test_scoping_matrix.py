@@ -14,6 +14,7 @@ from PIL import Image
 
 from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST, add_enrolment
 from tests.factories import PASSWORD
+from tests.archives.scoping_checks import CANCELLATION_ENDPOINTS, add_cancellation
 from tests.dropouts.scoping_checks import DROPOUT_ENDPOINTS, add_dropout
 from tests.suspensions.scoping_checks import SUSPENSION_ENDPOINTS, add_suspension
 
@@ -406,6 +407,7 @@ ENDPOINTS = {
     **ENROLMENT_ENDPOINTS,
     **SUSPENSION_ENDPOINTS,
     **DROPOUT_ENDPOINTS,
+    **CANCELLATION_ENDPOINTS,
     # These change state; they come last.
     "inbox_sign": check_inbox_sign,
     "pupil_sanction_add": check_sanction_add,
@@ -465,6 +467,7 @@ def add_requests(world):
     add_enrolment(world)
     add_suspension(world)
     add_dropout(world)
+    add_cancellation(world)
 
 
 @pytest.mark.parametrize("user", USERS, ids=[u or "anonymous" for u in USERS])
