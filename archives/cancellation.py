@@ -23,7 +23,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from xueji import workdays
@@ -132,15 +132,7 @@ class CancellationKind(RequestKind):
         return rows
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
-        return page_url("cancellation_pupil_start", request.pupil_id, query=f"?resubmit={request.pk}")
-
-
-def page_url(name: str, *args, query: str = "") -> str | None:
-    """The URL, or None while the app's pages are not wired into the project's URLconf."""
-    try:
-        return reverse(name, args=args) + query
-    except NoReverseMatch:
-        return None
+        return reverse("cancellation_pupil_start", args=[request.pupil_id]) + f"?resubmit={request.pk}"
 
 
 # Starting ------------------------------------------------------------------------------------

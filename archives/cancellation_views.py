@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from archives import cancellation as services
 from xueji.forms import AttachmentsField, DateInput, show_errors
@@ -86,5 +87,4 @@ def pupil_actions(user, pupil) -> list[tuple[str, str]]:
     """申请注销学籍, for the registrar of the pupil's school, while the pupil is on its roll."""
     if not services.may_start(user, pupil):
         return []
-    url = services.page_url("cancellation_pupil_start", pupil.pk)
-    return [("申请注销学籍", url)] if url else []
+    return [("申请注销学籍", reverse("cancellation_pupil_start", args=[pupil.pk]))]
