@@ -7,6 +7,7 @@ people and the bureaus above see it; no one else. Nothing here changes state bey
 the API's starts checked here are refused before anything is written."""
 
 from xueji.services.approvals import request_start
+from tests.scoping import api_client as _api, page_status as _status
 
 SEES_CANCELLATION = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
 OWN_REGISTRAR = {"a1": "registrar_a1", "a1_other": "registrar_a1", "a2": "registrar_a2", "b1": "registrar_b1"}
@@ -25,19 +26,6 @@ def add_cancellation(world):
                      "report_due": "2026-10-16", "late": False, "late_working_days": 0},
         )
     return world.cancellation
-
-
-def _status(m, url, method="get", data=None):
-    response = getattr(m.client, method)(url, data or {})
-    if response.status_code == 302 and response["Location"].startswith("/login/"):
-        return "login"
-    return response.status_code
-
-
-def _api(m):
-    from tests.xueji.test_scoping_matrix import api_client
-
-    return api_client(m)
 
 
 def check_cancellation_list(m):

@@ -16,6 +16,7 @@ from dropouts.models import CaseStep, DropoutCase
 from tests.factories import make_pupil
 from xueji.codes import PupilStatus
 from xueji.models import Pupil
+from tests.scoping import expected as _expect, page_status as _status
 
 SCHOOL_PEOPLE = {"registrar_a1", "headmaster_a1", "registrar_a2", "headmaster_a2", "registrar_b1", "headmaster_b1"}
 OVERSEERS = {"officer_a", "officer_b", "city_officer", "central_a3"}
@@ -40,17 +41,6 @@ def add_dropout(world):
                           deadline=today + timedelta(days=10))
         world.dropout_case = case
     return world.dropout_case
-
-
-def _status(m, url, method="get", data=None):
-    response = getattr(m.client, method)(url, data or {})
-    if response.status_code == 302 and response["Location"].startswith("/login/"):
-        return "login"
-    return response.status_code
-
-
-def _expect(m, allowed: set, ok=200, elsewhere=403):
-    return "login" if m.user is None else (ok if m.user in allowed else elsewhere)
 
 
 def _case_expect(m, allowed: set, ok=200):

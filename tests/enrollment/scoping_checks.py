@@ -9,6 +9,7 @@ from datetime import date
 
 from enrollment.models import AdmissionEntry, EnrolmentEntry, EnrolmentImport
 from xueji.services.approvals import request_start
+from tests.scoping import api_client as _api, expected as _expect, page_status as _status, post_json as _post_json
 
 SCHOOL_PEOPLE = {"registrar_a1", "headmaster_a1", "registrar_a2", "headmaster_a2", "registrar_b1", "headmaster_b1"}
 REGISTRARS = {"registrar_a1", "registrar_a2", "registrar_b1"}
@@ -45,17 +46,6 @@ def add_enrolment(world) -> None:
     world.batch = request_start(kind="enrolment", actor=registrar, unit=school, pupil=None,
                                 payload={"school": school.pk, "intake_year": 2026, "grade": 1,
                                          "entries": [batch_entry.pk], "subject": "2026年一年级新生 1 人"})
-
-
-def _status(m, url, method="get", data=None):
-    response = getattr(m.client, method)(url, data or {})
-    if response.status_code == 302 and response["Location"].startswith("/login/"):
-        return "login"
-    return response.status_code
-
-
-def _expect(m, allowed: set, ok=200, elsewhere=403):
-    return "login" if m.user is None else (ok if m.user in allowed else elsewhere)
 
 
 def check_enrolment_home(m):
@@ -174,18 +164,6 @@ def check_enrolment_identity_confirm(m):
 def check_enrolment_entry_delete(m):
     m.check("enrolment_entry_delete", "A1's entry", _entry_expect(m, ok=302),
             _status(m, f"/enrolment/entries/{m.world.entry.pk}/delete/", "post"))
-
-
-def _api(m):
-    from tests.xueji.test_scoping_matrix import api_client
-
-    return api_client(m)
-
-
-def _post_json(m, url: str, data: dict):
-    import json
-
-    return _api(m).post(url, json.dumps(data), content_type="application/json")
 
 
 def _api_expect(m, allowed: set, ok=200, elsewhere=404):

@@ -10,6 +10,7 @@ from datetime import date
 from django.utils import timezone
 
 from xueji.services.approvals import request_start
+from tests.scoping import api_client as _api, page_status as _status
 
 SEES_SUSPENSION = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
 OWN_REGISTRAR = {"a1": "registrar_a1", "a1_other": "registrar_a1", "a2": "registrar_a2", "b1": "registrar_b1"}
@@ -53,19 +54,6 @@ def add_limbo(world):
                                           period_end=date(2026, 3, 1), message="期满当天提醒")
         world.limbo = pupil
     return world.limbo
-
-
-def _status(m, url, method="get", data=None):
-    response = getattr(m.client, method)(url, data or {})
-    if response.status_code == 302 and response["Location"].startswith("/login/"):
-        return "login"
-    return response.status_code
-
-
-def _api(m):
-    from tests.xueji.test_scoping_matrix import api_client
-
-    return api_client(m)
 
 
 def check_suspension_list(m):

@@ -14,6 +14,7 @@ from PIL import Image
 
 from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST, add_enrolment
 from tests.factories import PASSWORD
+from tests.scoping import api_client, page_status
 from tests.archives.scoping_checks import CANCELLATION_ENDPOINTS, add_cancellation
 from tests.dropouts.scoping_checks import DROPOUT_ENDPOINTS, add_dropout
 from tests.suspensions.scoping_checks import SUSPENSION_ENDPOINTS, add_suspension
@@ -67,13 +68,6 @@ class Matrix:
 
     def pupil(self, key: str):
         return self.world.pupils[key]
-
-
-def page_status(matrix: Matrix, url: str, method: str = "get", data=None) -> int | str:
-    response = getattr(matrix.client, method)(url, data or {})
-    if response.status_code == 302 and response["Location"].startswith("/login/"):
-        return "login"
-    return response.status_code
 
 
 def logged_in(matrix: Matrix, ok=200):
@@ -161,14 +155,6 @@ def check_api_token(m):
     username = m.user or "registrar_a1"
     response = Client().post("/api/v1/auth/token/", {"username": username, "password": PASSWORD})
     m.check("api-token", "issues a token", 200, response.status_code)
-
-
-def api_client(m) -> Client:
-    client = Client()
-    if m.user:
-        token = client.post("/api/v1/auth/token/", {"username": m.user, "password": PASSWORD}).json()["token"]
-        client.defaults["HTTP_AUTHORIZATION"] = f"Token {token}"
-    return client
 
 
 def check_api_pupil_list(m):
