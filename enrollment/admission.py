@@ -76,13 +76,6 @@ class AdmissionImportInvalid(ValidationError):
         )
 
 
-def current_intake_year(today: date | None = None) -> int:
-    """The intake the pages show first: this year's from July (the lists are made in summer for
-    the autumn intake), last year's before (its stragglers are still being registered)."""
-    today = today or timezone.localdate()
-    return today.year if today.month >= 7 else today.year - 1
-
-
 def check_intake_year(intake_year: Any) -> int:
     try:
         year = int(intake_year)

@@ -18,10 +18,10 @@ from enrollment.admission import (
     admission_import,
     admission_schools_visible_to,
     admissions_visible_to,
-    current_intake_year,
 )
 from enrollment.consistency import three_way
 from enrollment.models import AdmissionEntry
+from enrollment.services import current_intake_year
 from xueji.identity import mask_id_number
 from xueji.models import BUREAU_ROLES
 from xueji.scoping import MAX_ID, memberships_of, sees_full_record

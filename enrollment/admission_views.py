@@ -27,10 +27,10 @@ from enrollment.admission import (
     admission_import,
     admission_mark_arrived,
     admission_template_xlsx,
-    current_intake_year,
 )
 from enrollment.consistency import behind_for_school, three_way, totals
 from enrollment.models import AdmissionEntry, EntryStatus
+from enrollment.services import current_intake_year
 from xueji.models import BUREAU_ROLES, Role, Unit
 from xueji.forms import DateInput
 from xueji.identity import mask_id_number
