@@ -12,7 +12,7 @@ from enrollment.models import VisitingPupil
 from enrollment.services import require_registrar
 from xueji.codes import PupilStatus
 from xueji.models import Notice, SchoolClass, Unit, User
-from xueji.selectors import class_cap
+from xueji.selectors import class_cap, find_pupil
 from xueji.services.audit import audit_record
 
 LONGEST_VISIT_DAYS = 366
@@ -26,8 +26,6 @@ def seats_taken(school_class: SchoolClass) -> int:
 @transaction.atomic
 def visit_start(*, actor: User, host: Unit, number: str, name: str, school_class: SchoolClass, start_date: date,
                 planned_end: date, reason: str) -> VisitingPupil:
-    from transfers.services import find_pupil
-
     require_registrar(actor, host)
     pupil = find_pupil(number=number, name=name)
     if pupil.school_id == host.pk:

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from transfers.kinds import GROUNDS, MID_SEMESTER_GROUNDS
 from xueji.codes import GRADE_LABELS, PupilStatus, nationality_choices
-from xueji.identity import normalize_id_number, normalize_name
 from xueji.models import (
     ChangeRequest,
     Membership,
@@ -21,11 +20,10 @@ from xueji.models import (
     Sanction,
     SchoolClass,
     Semester,
-    StudentNumber,
     Unit,
     User,
 )
-from xueji.selectors import bureau_settings_for, class_cap
+from xueji.selectors import bureau_settings_for, class_cap, find_pupil
 from xueji.services.approvals import check_resubmission, request_start
 from xueji.services.attachments import CheckedFile
 from xueji.services.pupils import pupil_move
@@ -40,24 +38,6 @@ def _registrar_school(actor: User, school: Unit) -> Unit:
     if not Membership.objects.filter(user=actor, unit=school, role=Role.REGISTRAR).exists():
         raise ValidationError("只有本校学籍管理员可以发起申请。", code="not_registrar")
     return school
-
-
-def find_pupil(*, number: str, name: str) -> Pupil:
-    """The pupil with this 学籍号 (current or former) or ID number AND this name. A mismatch says
-    nothing about what exists: the receiving school may not learn of records it cannot see."""
-    number = normalize_id_number(number)
-    name = normalize_name(name)
-    if not number or not name:
-        raise ValidationError("请填写学生的学籍号或身份证件号，以及姓名。", code="lookup_required")
-    former = StudentNumber.objects.filter(number=number).values("pupil_id")
-    pupil = (
-        Pupil.objects.filter(Q(student_number=number) | Q(id_number=number) | Q(pk__in=former), name=name, deleted_at__isnull=True)
-        .select_related("school", "school_class")
-        .first()
-    )
-    if pupil is None:
-        raise ValidationError("没有找到学籍号（或身份证件号）与姓名都相符的学生，请核对。", code="pupil_not_found")
-    return pupil
 
 
 def transfer_window_refusal(*, school: Unit, grounds: str, today: date) -> str | None:

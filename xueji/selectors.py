@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 from django.utils import timezone
 
 from xueji.codes import GRADE_LABELS, PupilStatus
+from xueji.identity import normalize_id_number, normalize_name
 from xueji.models import BureauSettings, Guardian, Pupil, SchoolClass, StudentNumber, Unit, User
 from xueji.models.pupils import GuardianEvent
 from xueji.models.pupils import UNTRACKED_PUPIL_FIELDS, name_bigrams
@@ -228,3 +230,21 @@ def status_counts(queryset: QuerySet[Pupil]) -> dict[str, int]:
     rows = queryset.values("status").annotate(n=Count("id"))
     counts = {row["status"]: row["n"] for row in rows}
     return {label: counts.get(value, 0) for value, label in PupilStatus.choices if counts.get(value)}
+
+
+def find_pupil(*, number: str, name: str) -> Pupil:
+    """The pupil with this 学籍号 (current or former) or ID number AND this name. A mismatch says
+    nothing about what exists: the receiving school may not learn of records it cannot see."""
+    number = normalize_id_number(number)
+    name = normalize_name(name)
+    if not number or not name:
+        raise ValidationError("请填写学生的学籍号或身份证件号，以及姓名。", code="lookup_required")
+    former = StudentNumber.objects.filter(number=number).values("pupil_id")
+    pupil = (
+        Pupil.objects.filter(Q(student_number=number) | Q(id_number=number) | Q(pk__in=former), name=name, deleted_at__isnull=True)
+        .select_related("school", "school_class")
+        .first()
+    )
+    if pupil is None:
+        raise ValidationError("没有找到学籍号（或身份证件号）与姓名都相符的学生，请核对。", code="pupil_not_found")
+    return pupil
