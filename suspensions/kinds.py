@@ -11,7 +11,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from suspensions.quota import SUSPENSION_CAP_PERCENT, grade_suspensions_after, over_cap
+from suspensions.quota import cap_percent, pupil_over_cap
 from xueji.approval_kinds import RequestKind, StepSpec, bureau_of, school_steps
 from xueji.codes import GRADE_LABELS, PupilStatus
 from xueji.models import BUREAU_ROLES, ApprovalStep, ChangeRequest, SchoolClass, User
@@ -33,13 +33,18 @@ GROUNDS_PROOF = {
 MAX_CONSECUTIVE_YEARS = 2  # 连续休学不得超过两年 (002)
 
 # What the bureau may grant at its step, by the payload flag that asks for it: (the decision
-# field, its label, the refusal when approving without a reason).
+# field, its label, the refusal when approving without a reason). "{percent}" is the bureau's cap.
 EXCEPTIONS = {
     "graduating": ("graduating_reason", "毕业年级休学特批理由（同意时必填）",
                    "该生在毕业年级，原则上不准休学；如确需特批，请填写特批理由后再同意。"),
-    "over_cap": ("over_cap_reason", f"超出年级 {SUSPENSION_CAP_PERCENT}% 休学比例的特批理由（同意时必填）",
-                 f"本校该年级休学人数将超过年级人数的 {SUSPENSION_CAP_PERCENT}%；如确需批准，请填写理由后再同意。"),
+    "over_cap": ("over_cap_reason", "超出年级 {percent}% 休学比例的特批理由（同意时必填）",
+                 "本校该年级休学人数将超过年级人数的 {percent}%；如确需批准，请填写理由后再同意。"),
 }
+
+
+def _exception(flag: str, percent: int) -> tuple[str, str, str]:
+    field, label, refusal = EXCEPTIONS[flag]
+    return field, label.format(percent=percent), refusal.format(percent=percent)
 
 
 def own_school_chain(request: ChangeRequest) -> list[StepSpec]:
@@ -72,6 +77,11 @@ class OwnSchoolKind(RequestKind):
     def done_note(self, request: ChangeRequest) -> str:
         return ""
 
+    def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
+        """打印申请表: for the guardian, the headmaster and the bureau to sign and stamp, at any
+        stage (whoever sees the request's page may print it: suspensions/printing.py)."""
+        return [("打印申请表", reverse("suspension_request_form", args=[request.pk]))]
+
 
 class SuspensionKind(OwnSchoolKind):
     code = "suspension"
@@ -84,12 +94,12 @@ class SuspensionKind(OwnSchoolKind):
             return
         payload = request.payload
         if not payload.get("renewal_of"):
-            suspended, size = grade_suspensions_after(request.pupil)
-            payload["over_cap"] = over_cap(suspended, size)
-            payload["grade_count"] = {"suspended": suspended, "size": size}
+            payload["over_cap"], payload["grade_count"] = pupil_over_cap(request.pupil)
+        percent = payload.get("grade_count", {}).get("cap_percent") or cap_percent(request.pupil)
         granted = payload.setdefault("exceptions", {})
         missing = {}
-        for flag, (field, _label, refusal) in EXCEPTIONS.items():
+        for flag in EXCEPTIONS:
+            field, _label, refusal = _exception(flag, percent)
             if not payload.get(flag) or flag in granted:
                 continue
             reason = (details.get(field) or "").strip()
@@ -105,11 +115,12 @@ class SuspensionKind(OwnSchoolKind):
             return []
         payload = request.payload
         asked = {"graduating": bool(payload.get("graduating"))}
+        percent = cap_percent(request.pupil)
         if not payload.get("renewal_of"):
             # Counted as check_decision will count it: others may have been suspended since.
-            asked["over_cap"] = over_cap(*grade_suspensions_after(request.pupil))
+            asked["over_cap"] = pupil_over_cap(request.pupil)[0]
         granted = payload.get("exceptions", {})
-        return [EXCEPTIONS[flag][:2] for flag, needed in asked.items() if needed and flag not in granted]
+        return [_exception(flag, percent)[:2] for flag, needed in asked.items() if needed and flag not in granted]
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         """The pupil becomes 休学 from the first day of absence; a renewal keeps the status and
@@ -148,7 +159,7 @@ class SuspensionKind(OwnSchoolKind):
             rows.append(("毕业年级特批", _granted_text(granted.get("graduating"))))
         if payload.get("over_cap"):
             count = payload.get("grade_count", {})
-            rows.append((f"超出 {SUSPENSION_CAP_PERCENT}% 比例",
+            rows.append((f"超出 {count.get('cap_percent', 3)}% 比例",
                          f"{count.get('suspended')}/{count.get('size')} 人；{_granted_text(granted.get('over_cap'))}"))
         return rows
 

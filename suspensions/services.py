@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from suspensions.kinds import GROUNDS, GROUNDS_PROOF, MAX_CONSECUTIVE_YEARS
 from suspensions.periods import add_months, deferral_deadline, filing_deadline, period_end
-from suspensions.quota import grade_suspensions_after, over_cap
+from suspensions.quota import pupil_over_cap
 from xueji.codes import GRADE_LABELS, PupilStatus
 from xueji.models import ChangeRequest, Membership, Pupil, RequestStatus, Role, SchoolClass, User
 from xueji.selectors import class_cap
@@ -51,7 +51,9 @@ def _county_level_hospital(hospital: str, county_level: bool, field: str = "hosp
 
 def last_suspension(pupil: Pupil) -> ChangeRequest | None:
     """The pupil's latest approved suspension (or renewal): its payload holds the current period."""
-    return ChangeRequest.objects.filter(pupil=pupil, kind="suspension", status=RequestStatus.APPROVED).order_by("-finished_at", "-id").first()
+    # A suspension the bureau reversed (撤销, xueji/reversal.py) never happened for this purpose.
+    approved = ChangeRequest.objects.filter(pupil=pupil, kind="suspension", status=RequestStatus.APPROVED)
+    return approved.exclude(payload__has_key="reversed_by").order_by("-finished_at", "-id").first()
 
 
 def current_period_end(pupil: Pupil) -> date | None:
@@ -141,9 +143,7 @@ def suspension_start(
         "over_cap": False,
     }
     if renewal_of is None:
-        suspended, size = grade_suspensions_after(pupil)
-        payload["over_cap"] = over_cap(suspended, size)
-        payload["grade_count"] = {"suspended": suspended, "size": size}
+        payload["over_cap"], payload["grade_count"] = pupil_over_cap(pupil)
     return request_start(kind="suspension", actor=actor, unit=pupil.school, pupil=pupil, payload=payload,
                          files=files, resubmission_of=resubmission_of)
 

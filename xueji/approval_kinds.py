@@ -39,6 +39,9 @@ class RequestKind:
 
     code: str = ""
     label: str = ""
+    # Whether the person who started a request may decide one of its steps. Never, except where
+    # a unit asks for something it then confirms itself (a bureau's reversal of its own approval).
+    starter_may_decide: bool = False
 
     def chain(self, request: ChangeRequest) -> list[StepSpec]:
         """The ordered steps for this request (it is saved, its payload filled)."""

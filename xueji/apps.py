@@ -9,6 +9,11 @@ class XuejiConfig(AppConfig):
 
     def ready(self) -> None:
         from xueji import signals  # noqa: F401  (audit of permission changes)
+        from xueji.approval_kinds import register_kind
+        from xueji.reversal import ALL_KINDS as REVERSAL_KINDS
+
+        for kind in REVERSAL_KINDS:
+            register_kind(kind())
 
         post_migrate.connect(ensure_divisions, sender=self)
 

@@ -4,7 +4,7 @@ a request the caller may not see is a 404."""
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from xueji.approval_kinds import get_kind, prepare_summaries
 from xueji.identity import mask_student_number
 from xueji.models import ApprovalStep, ChangeRequest
 from xueji.scoping import get_request_for_user, requests_visible_to, sees_full_record
+from xueji.reversal import reversal_start
 from xueji.services.approvals import request_decide, working_days_left
 
 
@@ -82,6 +83,14 @@ class DecisionSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True, max_length=300), required=False,
         help_text="退回新生建籍申请时，逐个学生的退回原因：{新生编号: 原因}",
     )
+    fields = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=300), required=False,
+        help_text="本步骤审批表单的其他字段（见申请页面），例如休学特批理由：{\"over_cap_reason\": \"…\"}",
+    )
+
+
+class ReversalSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="撤销理由")
 
 
 class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -108,11 +117,23 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         decision = DecisionSerializer(data=request.data)
         decision.is_valid(raise_exception=True)
         data = decision.validated_data
+        details = {**data.get("fields", {}), "exception_reason": data.get("exception_reason", ""), "returns": data.get("returns", {})}
         change = request_decide(
             actor=request.user, request_id=change.pk, approve=data["decision"] == "approve",
-            comment=data.get("comment", ""), details={"exception_reason": data.get("exception_reason", ""), "returns": data.get("returns", {})},
+            comment=data.get("comment", ""), details=details,
         )
         return Response(RequestSerializer(get_request_for_user(request.user, change.pk), context={"request": request}).data)
+
+    @extend_schema(request=ReversalSerializer, responses={201: RequestSerializer},
+                   summary="撤销审批：教育局在批准后 10 个工作日内撤销学籍状态变动（按原流程审批）")
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        change = self.get_object()
+        data = ReversalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        started = reversal_start(actor=request.user, original_id=change.pk, reason=data.validated_data["reason"])
+        body = RequestSerializer(get_request_for_user(request.user, started.pk), context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class InboxStepSerializer(serializers.ModelSerializer):

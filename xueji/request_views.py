@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xueji import reversal
 from xueji.approval_kinds import get_kind, kind_choices, prepare_summaries
 from xueji.models import ApprovalStep, Attachment, ChangeRequest, RequestStatus
 from xueji.paginators import CappedPaginator
@@ -153,7 +154,15 @@ def _detail_context(request, change: ChangeRequest, posted: dict | None = None, 
         "pupil_link": pupil is not None and pupils_visible_to(request.user).filter(pk=pupil.pk).exists(),
         "full": pupil is not None and sees_full_record(request.user, pupil),
         "summary": declaration.summary(change),
+        "reversal_deadline": _reversal_deadline(request.user, change),
     }
+
+
+def _reversal_deadline(user, change: ChangeRequest):
+    """The last day the user's bureau may reverse this approved request, if it may now."""
+    if change.status != RequestStatus.APPROVED or not user.is_authenticated:
+        return None
+    return reversal.reversal_deadline(change) if reversal.reversal_refusal(user=user, original=change) is None else None
 
 
 def _may_resubmit(user, change: ChangeRequest) -> bool:
@@ -183,6 +192,22 @@ def request_decide_view(request, request_id: int):
         return render(request, "xueji/request_detail.html", _detail_context(request, change, posted, error.messages))
     messages.success(request, "已同意。" if decision == "approve" else "已退回。")
     return redirect("request_detail", change.pk)
+
+
+@login_required
+@require_POST
+def request_reverse_view(request, request_id: int):
+    """The bureau asks to reverse an approved status change (撤销审批): a new request with the same
+    chain. Refusals come back on the request's page with the reason."""
+    change = get_request_for_user(request.user, request_id)
+    try:
+        started = reversal.reversal_start(actor=request.user, original_id=change.pk, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("request_detail", change.pk)
+    messages.success(request, f"撤销申请已发起，等待{started.steps.get(position=0).label}。")
+    return redirect("request_detail", started.pk)
 
 
 @login_required

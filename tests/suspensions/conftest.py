@@ -57,7 +57,10 @@ def _deciders(request) -> tuple[str, ...]:
 
 
 @pytest.fixture
-def no_cap(monkeypatch):
+def no_cap(world):
     """The world's grades hold two or three pupils: any suspension is over 3 %. Tests of other
-    rules lift the cap; the cap has its own tests."""
-    monkeypatch.setattr("suspensions.quota.SUSPENSION_CAP_PERCENT", 100)
+    rules lift the cap (both bureaus set it to 100 %); the cap has its own tests."""
+    from xueji.models import BureauSettings
+
+    for county in ("county_a", "county_b"):
+        BureauSettings.objects.update_or_create(bureau=world.units[county], defaults={"suspension_cap_percent": 100})

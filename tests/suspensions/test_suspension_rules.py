@@ -9,7 +9,7 @@ from suspensions.quota import over_cap
 from tests.factories import MembershipFactory, SchoolClassFactory, UserFactory, make_pupil
 from tests.suspensions.conftest import FIRST_ABSENCE, decide, proofs, suspend
 from xueji.codes import PupilStatus
-from xueji.models import Role, StatusChange
+from xueji.models import BureauSettings, Role, StatusChange
 from xueji.services.approvals import request_decide
 
 
@@ -133,7 +133,8 @@ def test_junior_graduating_grade_is_nine(world, no_cap):
 def test_over_the_grade_cap_the_bureau_must_give_a_reason(world):
     # Grade 3 of A1 holds two pupils: one suspended is 50 % > 3 %.
     request = suspend(world)
-    assert request.payload["over_cap"] is True and request.payload["grade_count"] == {"suspended": 1, "size": 2}
+    assert request.payload["over_cap"] is True
+    assert request.payload["grade_count"] == {"suspended": 1, "size": 2, "cap_percent": 3}
     request = decide(world, request, "headmaster_a1")
     error = refusal(request_decide, actor=world.user("officer_a"), request_id=request.pk, approve=True)
     assert "over_cap_reason" in error.message_dict
@@ -142,10 +143,27 @@ def test_over_the_grade_cap_the_bureau_must_give_a_reason(world):
 
 
 def test_the_cap_is_counted_on_integers():
-    assert over_cap(1, 33) is True  # 3.03 %
-    assert over_cap(1, 34) is False  # 2.94 %
-    assert over_cap(3, 100) is False
-    assert over_cap(4, 100) is True
+    assert over_cap(1, 33, 3) is True  # 3.03 %
+    assert over_cap(1, 34, 3) is False  # 2.94 %
+    assert over_cap(3, 100, 3) is False
+    assert over_cap(4, 100, 3) is True
+
+
+def test_the_cap_is_the_bureaus_setting(world):
+    # Grade 3 of A1 holds two pupils: one suspended is 50 %, over the default 3 % but within 50 %.
+    BureauSettings.objects.create(bureau=world.units["county_a"], suspension_cap_percent=50)
+    request = suspend(world)
+    assert request.payload["over_cap"] is False
+    assert request.payload["grade_count"] == {"suspended": 1, "size": 2, "cap_percent": 50}
+    # County B keeps the default: its bureau set nothing.
+    assert BureauSettings.objects.filter(bureau=world.units["county_b"]).count() == 0
+
+
+def test_the_bureau_is_asked_against_its_own_cap(world):
+    BureauSettings.objects.create(bureau=world.units["county_a"], suspension_cap_percent=10)
+    request = decide(world, suspend(world), "headmaster_a1")
+    error = refusal(request_decide, actor=world.user("officer_a"), request_id=request.pk, approve=True)
+    assert "10%" in error.message_dict["over_cap_reason"][0]
 
 
 def test_bureau_decision_form_asks_for_the_reasons_it_needs(world):

@@ -332,6 +332,22 @@ def check_api_request_decide(m):
         m.check("api-request-decide", key, expected, response.status_code)
 
 
+def check_request_reverse(m):
+    # r1 is still pending: whoever sees it is sent back to its page with the refusal; nothing starts.
+    for key in ("r1", "r2"):
+        expected = "login" if m.user is None else (302 if m.user in SEES_REQUEST[key] else 404)
+        m.check("request_reverse", key, expected,
+                page_status(m, f"/requests/{m.world.requests[key].pk}/reverse/", "post", {"reason": "核对"}))
+
+
+def check_api_request_reverse(m):
+    client = api_client(m)
+    for key in ("r1", "r2"):
+        response = client.post(f"/api/v1/requests/{m.world.requests[key].pk}/reverse/", {"reason": "核对"}, format="json")
+        expected = 401 if m.user is None else (400 if m.user in SEES_REQUEST[key] else 404)
+        m.check("api-request-reverse", key, expected, response.status_code)
+
+
 def check_api_transfer_list(m):
     response = api_client(m).get("/api/v1/transfers/")
     if m.user is None:
@@ -387,6 +403,8 @@ ENDPOINTS = {
     "api-request-list": check_api_request_list,
     "api-request-detail": check_api_request_detail,
     "api-request-decide": check_api_request_decide,
+    "request_reverse": check_request_reverse,
+    "api-request-reverse": check_api_request_reverse,
     "api-transfer-list": check_api_transfer_list,
     "api-transfer-detail": check_api_transfer_detail,
     "api-transfer-withdraw": check_api_transfer_withdraw,

@@ -1,6 +1,6 @@
 """Local rules of a bureau. Every local rule is a setting with the regulation's value as default."""
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 
 MONTH_DAY = RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", "请按“月-日”填写，例如 07-15。")
@@ -37,6 +37,12 @@ class BureauSettings(models.Model):
     enrolment_submit_start = models.CharField("新生学籍上报开始（月-日）", max_length=5, default="09-16", validators=[MONTH_DAY])
     enrolment_submit_end = models.CharField("新生学籍上报结束（月-日）", max_length=5, default="09-30", validators=[MONTH_DAY])
     enrolment_deadline_days = models.PositiveSmallIntegerField("到校后须建立学籍的天数", default=30)
+    # Suspensions. 002: 学生休学要严格掌握，一般不得超过同年级学生总数的 3%. Over it the bureau may
+    # still approve, with a reason.
+    suspension_cap_percent = models.PositiveSmallIntegerField(
+        "同年级休学人数上限（%）", default=3, validators=[MaxValueValidator(100)],
+        help_text="一所学校某年级的休学人数超过该年级人数的这一比例时，须由教育局填写理由特批。",
+    )
 
     class Meta:
         verbose_name = "教育局设置"

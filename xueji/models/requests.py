@@ -48,6 +48,9 @@ class ChangeRequest(models.Model):
     # Set once the kind's follow-up work (notices, hand-over tasks) has run after approval: the
     # deadline sweep runs it again for approved requests where this is still empty.
     followed_up_at = models.DateTimeField(null=True, blank=True)
+    # The pupil's state (status, school, class, grade) just before the last approval applied the
+    # effect: what a reversal (撤销, xueji/reversal.py) restores.
+    state_before = models.JSONField("变动前状态", null=True, blank=True)
 
     class Meta:
         verbose_name = "变动申请"

@@ -114,8 +114,9 @@ def _activate(step: ApprovalStep, now: datetime) -> None:
 # Deciding -------------------------------------------------------------------------------------
 
 def may_decide(user: User, step: ApprovalStep) -> bool:
-    """Whether the user holds the step's role at the step's unit (and did not start the request)."""
-    if step.request.started_by_id == user.pk:
+    """Whether the user holds the step's role at the step's unit (and did not start the request,
+    unless the kind lets the starter decide)."""
+    if step.request.started_by_id == user.pk and not get_kind(step.request.kind).starter_may_decide:
         return False
     return Membership.objects.filter(user=user, unit_id=step.unit_id, role=step.role).exists()
 
@@ -139,7 +140,8 @@ def request_decide(
     step = request.steps.select_related("unit").get(position=request.current_position)
     if step.status != StepStatus.PENDING:
         raise ValidationError("此步骤已经处理。", code="step_decided")
-    if request.started_by_id == actor.pk:
+    declaration = get_kind(request.kind)
+    if request.started_by_id == actor.pk and not declaration.starter_may_decide:
         raise ValidationError("发起人不能审批自己发起的申请。", code="own_request")
     if not Membership.objects.filter(user=actor, unit_id=step.unit_id, role=step.role).exists():
         raise ValidationError(f"您不是“{step.label}”的审批人。", code="not_decider")
@@ -148,7 +150,6 @@ def request_decide(
         raise ValidationError({"comment": ValidationError("退回申请时必须填写理由。", code="reason_required")})
     if len(comment) > 1000:
         raise ValidationError({"comment": "意见最多 1000 字。"})
-    declaration = get_kind(request.kind)
     declaration.check_decision(request, step, actor, approve, details or {})
 
     now = timezone.now()
@@ -167,6 +168,8 @@ def request_decide(
         request.save(update_fields=["current_position", "payload"])
         _activate(next_step, now)
     else:
+        if request.pupil_id:
+            request.state_before = pupil_state(request.pupil_id)
         _finish(request, RequestStatus.APPROVED, now)
         declaration.apply(request, actor)
         transaction.on_commit(lambda: _queue_follow_up(request.pk))
@@ -180,7 +183,14 @@ def request_decide(
 def _finish(request: ChangeRequest, status: str, now: datetime) -> None:
     request.status = status
     request.finished_at = now
-    request.save(update_fields=["status", "finished_at", "payload"])
+    request.save(update_fields=["status", "finished_at", "payload", "state_before"])
+
+
+def pupil_state(pupil_id: int) -> dict[str, Any]:
+    """What an approval may change of a pupil and a reversal puts back: status, school, class, grade."""
+    state = Pupil.objects.filter(pk=pupil_id).values("status", "school_id", "school_class_id", "grade").get()
+    return {"status": state["status"], "school": state["school_id"], "school_class": state["school_class_id"],
+            "grade": state["grade"]}
 
 
 def _queue_follow_up(request_id: int) -> None:

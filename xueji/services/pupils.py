@@ -392,6 +392,36 @@ def pupil_move(
 
 
 @transaction.atomic
+def pupil_restore_state(
+    *,
+    actor: User | None,
+    pupil: Pupil,
+    state: dict[str, Any],
+    effective_date: date,
+    reason: str,
+    change_request_id: int | None = None,
+) -> Pupil:
+    """Put a pupil back into a former state of the same school (status, class, grade), as when an
+    approved change is reversed; the step goes into the status and field history like any other.
+    A class that no longer exists leaves the pupil without one."""
+    pupil = Pupil.objects.select_for_update().get(pk=pupil.pk)
+    if state["school"] != pupil.school_id:
+        raise ValidationError("学生已不在原学校，不能恢复原状态。")
+    if state["status"] not in PupilStatus.values or state["grade"] not in range(1, 10):
+        raise ValidationError("要恢复的学籍状态无效。")
+    school_class = SchoolClass.objects.filter(pk=state["school_class"], school_id=pupil.school_id).first() if state["school_class"] else None
+    with _history_context(actor, change_request_id, reason):
+        StatusChange.objects.create(
+            pupil=pupil, from_status=pupil.status, to_status=state["status"], effective_date=effective_date,
+            reason=reason, changed_by=actor, change_request_id=change_request_id, school_id=pupil.school_id,
+        )
+        pupil.status, pupil.school_class, pupil.grade = state["status"], school_class, state["grade"]
+        pupil.save(update_fields=["status", "school_class", "grade", "updated_at"])
+    audit_record(action="pupil.restore", obj=pupil, user=actor, detail=reason)
+    return pupil
+
+
+@transaction.atomic
 def pupil_mark_deleted(*, actor: User | None, pupil: Pupil, reason: str) -> Pupil:
     """删除 a problem record: it leaves every school's lists but stays visible to the bureau."""
     pupil = Pupil.objects.select_for_update().get(pk=pupil.pk)
