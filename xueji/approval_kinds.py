@@ -80,6 +80,11 @@ class RequestKind:
         """(label, value) rows that the request's page shows."""
         return []
 
+    def details_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
+        """The rows as ``user`` may see them (a kind that shows ID numbers masks them for those
+        who see records masked); by default the same for everyone."""
+        return self.details(request)
+
     def decision_fields(self, request: ChangeRequest, step: ApprovalStep) -> list[tuple[str, str]]:
         """Extra text fields (name, label) the decision form asks for at this step."""
         return []

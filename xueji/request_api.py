@@ -65,7 +65,8 @@ class RequestSerializer(serializers.ModelSerializer):
         return get_kind(change.kind).summary(change)
 
     def get_details(self, change) -> list[dict]:
-        return [{"label": label, "value": value} for label, value in get_kind(change.kind).details(change)]
+        rows = get_kind(change.kind).details_for(change, self.context["request"].user)
+        return [{"label": label, "value": value} for label, value in rows]
 
     def get_attachments(self, change) -> list[dict]:
         return [

@@ -148,7 +148,7 @@ def _detail_context(request, change: ChangeRequest, posted: dict | None = None, 
         "can_withdraw": change.status == RequestStatus.PENDING and change.started_by_id == request.user.pk
         and all(s.status in ("waiting", "pending") for s in steps),
         "resubmit_url": declaration.resubmit_url(change) if _may_resubmit(request.user, change) else None,
-        "details": declaration.details(change),
+        "details": declaration.details_for(change, request.user),
         "links": declaration.links_for(change, request.user),
         "attachments": change.attachments.all(),
         "pupil_link": pupil is not None and pupils_visible_to(request.user).filter(pk=pupil.pk).exists(),

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "suspensions",
     "dropouts",
     "archives",
+    "changes",
 ]
 
 MIDDLEWARE = [

@@ -50,6 +50,7 @@ urlpatterns = [
     path("", include("suspensions.urls")),
     path("", include("dropouts.urls")),
     path("", include("archives.cancellation_urls")),
+    path("", include("changes.urls")),
     # The admin signs in through the login page, with its lockout and audit.
     path("admin/login/", views.admin_login_redirect),
     path("admin/", admin.site.urls),
@@ -61,6 +62,7 @@ urlpatterns = [
     path("api/v1/", include("enrollment.national_api_urls")),
     path("api/v1/", include("suspensions.api_urls")),
     path("api/v1/", include("archives.cancellation_api_urls")),
+    path("api/v1/", include("changes.api_urls")),
     path("api/v1/", include("dropouts.api_urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -16,6 +16,7 @@ from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST,
 from tests.factories import PASSWORD
 from tests.scoping import api_client, page_status
 from tests.archives.scoping_checks import CANCELLATION_ENDPOINTS, add_cancellation
+from tests.changes.scoping_checks import CHANGE_ENDPOINTS, add_change
 from tests.dropouts.scoping_checks import DROPOUT_ENDPOINTS, add_dropout
 from tests.suspensions.scoping_checks import SUSPENSION_ENDPOINTS, add_suspension
 
@@ -412,6 +413,7 @@ ENDPOINTS = {
     **SUSPENSION_ENDPOINTS,
     **DROPOUT_ENDPOINTS,
     **CANCELLATION_ENDPOINTS,
+    **CHANGE_ENDPOINTS,
     # These change state; they come last.
     "inbox_sign": check_inbox_sign,
     "pupil_sanction_add": check_sanction_add,
@@ -472,6 +474,7 @@ def add_requests(world):
     add_suspension(world)
     add_dropout(world)
     add_cancellation(world)
+    add_change(world)
 
 
 @pytest.mark.parametrize("user", USERS, ids=[u or "anonymous" for u in USERS])

@@ -270,6 +270,21 @@ def _save_guardians(pupil: Pupil, guardians: list[dict[str, Any]]) -> None:
         leftover.delete()
 
 
+def pupil_clean_changes(*, pupil: Pupil, changes: dict[str, Any]) -> dict[str, Any]:
+    """The record's data fields as they would be after ``changes``, checked by the rules
+    (ValidationError keyed by field). Nothing is written: requests check a change with this
+    before it goes for approval, and pupil_update before it writes."""
+    unknown = set(changes) - PUPIL_DATA_FIELDS
+    if unknown:
+        raise ValidationError(f"这些字段不能在此修改：{', '.join(sorted(unknown))}")
+    current = {field: getattr(pupil, field) for field in PUPIL_DATA_FIELDS}
+    new_id_type = changes.get("id_type", pupil.id_type)
+    if ("id_number" in changes or "id_type" in changes) and new_id_type in GB11643_ID_TYPES:
+        # For a 居民身份证 the birth date and gender are the ones in the new number.
+        current.update({field: None for field in ("birth_date", "gender") if field not in changes})
+    return clean_pupil_identity({**current, **changes})
+
+
 @transaction.atomic
 def pupil_update(
     *,
@@ -285,16 +300,8 @@ def pupil_update(
     A change of name or ID number passes dedupe again; a G number follows a corrected ID number
     and a J number becomes G when an ID number is added (the former number stays in the history).
     """
-    unknown = set(changes) - PUPIL_DATA_FIELDS
-    if unknown:
-        raise ValidationError(f"这些字段不能在此修改：{', '.join(sorted(unknown))}")
     pupil = Pupil.objects.select_for_update().select_related("school").get(pk=pupil.pk)
-    current = {field: getattr(pupil, field) for field in PUPIL_DATA_FIELDS}
-    new_id_type = changes.get("id_type", pupil.id_type)
-    if ("id_number" in changes or "id_type" in changes) and new_id_type in GB11643_ID_TYPES:
-        # For a 居民身份证 the birth date and gender are the ones in the new number.
-        current.update({field: None for field in ("birth_date", "gender") if field not in changes})
-    cleaned = clean_pupil_identity({**current, **changes})
+    cleaned = pupil_clean_changes(pupil=pupil, changes=changes)
     cleaned_guardians = clean_guardians(guardians, pupil_id_type=cleaned["id_type"]) if guardians is not None else None
 
     key_changed = any(cleaned.get(f) != getattr(pupil, f) for f in KEY_FIELDS)

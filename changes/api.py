@@ -1,0 +1,114 @@
+"""The API of information changes: /api/v1/changes/ (the guardian's request for identity fields:
+start with the proof, list, detail; decided through /api/v1/requests/{id}/decide/) and
+/api/v1/corrections/ (the school corrects the other fields itself)."""
+
+from django import forms
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from changes import services
+from changes.fields import CORRECTABLE_FIELDS, GUARDIAN_FIELD_ORDER, IDENTITY_FIELDS, form_field
+from xueji.models import Guardian
+from xueji.request_api import RequestSerializer
+from xueji.scoping import MAX_ID, get_pupil_for_user, get_request_for_user, requests_visible_to
+from xueji.services.attachments import check_uploads
+
+
+def _serializer_field(name: str, model=None):
+    """The serializer field for a field of the record, checked like the form's."""
+    field = form_field(name, **({"model": model} if model else {}))
+    common = {"required": False, "help_text": str(field.label)}
+    if hasattr(field, "choices") and field.choices:
+        return serializers.ChoiceField(choices=[c for c in field.choices if c[0] != ""], allow_blank=True, **common)
+    if isinstance(field, forms.DateField):
+        return serializers.DateField(**common)
+    if isinstance(field, forms.BooleanField):
+        return serializers.BooleanField(**common)
+    return serializers.CharField(allow_blank=True, max_length=field.max_length, **common)
+
+
+class InfoChangeStartSerializer(serializers.Serializer):
+    """The identity fields to change (only those given are compared with the record)."""
+
+    pupil = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    reason = serializers.CharField(max_length=300, help_text="变更原因")
+    guardian_files = serializers.ListField(child=serializers.FileField(), allow_empty=False, help_text="监护人书面申请")
+    proof_files = serializers.ListField(child=serializers.FileField(), allow_empty=False, help_text="户口簿（或其他身份证件）的相关页")
+
+    def get_fields(self):
+        return {**{name: _serializer_field(name) for name in IDENTITY_FIELDS}, **super().get_fields()}
+
+
+class InfoChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The information changes the caller may see, and starting one for a pupil of the caller's
+    school (a pupil the caller cannot see is 404, as everywhere)."""
+
+    serializer_class = RequestSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        queryset = requests_visible_to(self.request.user).filter(kind=services.KIND)
+        return (queryset.select_related("pupil__school", "started_unit")
+                .prefetch_related("steps__unit", "attachments").order_by("-started_at", "-id"))
+
+    def get_object(self):
+        change = get_request_for_user(self.request.user, self.kwargs["pk"])
+        if change.kind != services.KIND:
+            raise Http404
+        return change
+
+    @extend_schema(request=InfoChangeStartSerializer, responses={201: RequestSerializer}, summary="学校发起学籍信息（关键信息）变更")
+    def create(self, request):
+        data = InfoChangeStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        pupil = get_pupil_for_user(request.user, values["pupil"])
+        change = services.info_change_start(
+            actor=request.user, pupil=pupil, reason=values["reason"],
+            typed={name: values[name] for name in IDENTITY_FIELDS if name in values},
+            guardian_files=check_uploads(values["guardian_files"]), proof_files=check_uploads(values["proof_files"]),
+        )
+        body = RequestSerializer(get_request_for_user(request.user, change.pk), context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class GuardianSerializer(serializers.Serializer):
+    def get_fields(self):
+        return {name: _serializer_field(name, model=Guardian) for name in GUARDIAN_FIELD_ORDER}
+
+
+class CorrectionSerializer(serializers.Serializer):
+    pupil = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    note = serializers.CharField(max_length=200, help_text="更正说明（依据什么更正）")
+    guardians = GuardianSerializer(many=True, required=False, help_text="全部监护人（给出时替换原有的监护人）")
+
+    def get_fields(self):
+        return {**{name: _serializer_field(name) for name in CORRECTABLE_FIELDS}, **super().get_fields()}
+
+
+class CorrectionResultSerializer(serializers.Serializer):
+    pupil = serializers.IntegerField()
+    changed = serializers.ListField(child=serializers.CharField(), help_text="更正的项目")
+
+
+class CorrectionView(APIView):
+    """The pupil's school corrects fields that are not identity fields (and the guardians)."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=CorrectionSerializer, responses=CorrectionResultSerializer, summary="学校更正非关键学籍信息")
+    def post(self, request):
+        data = CorrectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        pupil = get_pupil_for_user(request.user, values["pupil"])
+        guardians = [dict(g) for g in values["guardians"]] if "guardians" in values else None
+        changed = services.pupil_correct(
+            actor=request.user, pupil=pupil, typed={name: values[name] for name in CORRECTABLE_FIELDS if name in values},
+            guardians=guardians, note=values["note"],
+        )
+        return Response({"pupil": pupil.pk, "changed": changed})

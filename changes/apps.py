@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class ChangesConfig(AppConfig):
+    name = "changes"
+    verbose_name = "信息变更"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from changes.kinds import ALL_KINDS
+        from changes.views import pupil_actions
+        from xueji.approval_kinds import register_kind
+        from xueji.context_processors import NavItem, register_nav_item
+        from xueji.pupil_actions import register_pupil_actions
+
+        everyone = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})
+        register_nav_item(NavItem("信息变更", "info_change_list", everyone))
+        for kind in ALL_KINDS:
+            register_kind(kind())
+        register_pupil_actions(pupil_actions)
