@@ -37,6 +37,12 @@ class BureauSettings(models.Model):
     enrolment_submit_start = models.CharField("新生学籍上报开始（月-日）", max_length=5, default="09-16", validators=[MONTH_DAY])
     enrolment_submit_end = models.CharField("新生学籍上报结束（月-日）", max_length=5, default="09-30", validators=[MONTH_DAY])
     enrolment_deadline_days = models.PositiveSmallIntegerField("到校后须建立学籍的天数", default=30)
+    # The school year (the national system's calendar): business touching graduating grades
+    # pauses from 1 July; pending requests of graduating pupils are cleared or finished by 15 July;
+    # graduation is finished by 31 July; every other pupil moves up one grade on 10 August.
+    graduating_clear_date = models.CharField("毕业年级待办业务清理截止（月-日）", max_length=5, default="07-15", validators=[MONTH_DAY])
+    graduation_deadline = models.CharField("毕业办理截止（月-日）", max_length=5, default="07-31", validators=[MONTH_DAY])
+    promotion_date = models.CharField("升级日期（月-日）", max_length=5, default="08-10", validators=[MONTH_DAY])
     # Suspensions. 002: 学生休学要严格掌握，一般不得超过同年级学生总数的 3%. Over it the bureau may
     # still approve, with a reason.
     suspension_cap_percent = models.PositiveSmallIntegerField(
