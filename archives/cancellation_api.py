@@ -4,12 +4,14 @@ the proof), list and detail. Deciding and withdrawing are /api/v1/requests/{id}/
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from archives import cancellation as services
+from archives import cancellation_printing
 from xueji.request_api import RequestSerializer
 from xueji.scoping import get_pupil_for_user, get_request_for_user, requests_visible_to
 from xueji.services.attachments import check_uploads
@@ -67,3 +69,16 @@ class CancellationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         )
         body = RequestSerializer(get_request_for_user(request.user, change.pk), context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="一页 A4 的申请表，含签字、盖章栏"),
+            404: OpenApiResponse(description="没有这项申请，或无权查看"),
+        },
+        operation_id="cancellations_form_pdf", summary="打印注销学籍申请表（PDF）",
+        description="一页 A4 的申请表（PDF）：学生基本情况、注销原因及日期、证明材料，监护人签字栏和各级审批意见、签字、盖章栏；"
+                    "已审批的步骤印有审批人、时间和意见。证件号码按调用者的权限显示或打码；每次打印都记入审计日志。",
+    )
+    def form_pdf(self, request, pk=None):
+        """GET /api/v1/cancellations/{id}/form.pdf (cancellation_api_urls.py): the 申请表, as on its page."""
+        return cancellation_printing.form_response(self.get_object(), request.user)

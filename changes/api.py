@@ -76,7 +76,7 @@ class InfoChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class GuardianSerializer(serializers.Serializer):
+class CorrectionGuardianSerializer(serializers.Serializer):
     def get_fields(self):
         return {name: _serializer_field(name, model=Guardian) for name in GUARDIAN_FIELD_ORDER}
 
@@ -84,7 +84,7 @@ class GuardianSerializer(serializers.Serializer):
 class CorrectionSerializer(serializers.Serializer):
     pupil = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     note = serializers.CharField(max_length=200, help_text="更正说明（依据什么更正）")
-    guardians = GuardianSerializer(many=True, required=False, help_text="全部监护人（给出时替换原有的监护人）")
+    guardians = CorrectionGuardianSerializer(many=True, required=False, help_text="全部监护人（给出时替换原有的监护人）")
 
     def get_fields(self):
         return {**{name: _serializer_field(name) for name in CORRECTABLE_FIELDS}, **super().get_fields()}

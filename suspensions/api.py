@@ -4,12 +4,13 @@ with the proof), list and detail of one kind each. Deciding and withdrawing are
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from suspensions import services
+from suspensions import printing, services
 from suspensions.kinds import GROUNDS
 from xueji.models import SchoolClass
 from xueji.request_api import RequestSerializer
@@ -17,6 +18,14 @@ from xueji.scoping import get_pupil_for_user, get_request_for_user, requests_vis
 from xueji.services.attachments import check_uploads
 
 _ID = {"min_value": 1, "max_value": 2**63 - 1}
+FORM_PDF_DESCRIPTION = (
+    "一页 A4 的申请表（PDF）：学生基本情况、申请事项、证明材料，监护人签字栏和各级审批意见、签字、盖章栏；"
+    "已审批的步骤印有审批人、时间和意见。证件号码按调用者的权限显示或打码；每次打印都记入审计日志。"
+)
+FORM_PDF_RESPONSES = {
+    (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="一页 A4 的申请表，含签字、盖章栏"),
+    404: OpenApiResponse(description="没有这项申请，或无权查看"),
+}
 
 
 def _files(help_text: str = "证明材料：PDF、JPG、PNG") -> serializers.ListField:
@@ -80,6 +89,10 @@ class _OneKindViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def start(self, user, pupil, values):
         raise NotImplementedError
 
+    def form_pdf(self, request, pk=None):
+        """GET …/{id}/form.pdf (api_urls.py): the request's 申请表, as on its page."""
+        return printing.form_response(self.get_object(), request.user)
+
 
 class SuspensionViewSet(_OneKindViewSet):
     kind = "suspension"
@@ -88,6 +101,11 @@ class SuspensionViewSet(_OneKindViewSet):
     @extend_schema(request=SuspensionStartSerializer, responses={201: RequestSerializer}, summary="学校发起休学（或续办休学）")
     def create(self, request):
         return super().create(request)
+
+    @extend_schema(responses=FORM_PDF_RESPONSES, operation_id="suspensions_form_pdf", description=FORM_PDF_DESCRIPTION,
+                   summary="打印休学（或续办休学）申请表（PDF）")
+    def form_pdf(self, request, pk=None):
+        return super().form_pdf(request, pk)
 
     def start(self, user, pupil, values):
         return services.suspension_start(
@@ -108,6 +126,11 @@ class ResumptionViewSet(_OneKindViewSet):
     def create(self, request):
         return super().create(request)
 
+    @extend_schema(responses=FORM_PDF_RESPONSES, operation_id="resumptions_form_pdf", description=FORM_PDF_DESCRIPTION,
+                   summary="打印复学申请表（PDF）")
+    def form_pdf(self, request, pk=None):
+        return super().form_pdf(request, pk)
+
     def start(self, user, pupil, values):
         target = SchoolClass.objects.filter(pk=values["target_class"], school_id=pupil.school_id).first()
         if target is None:
@@ -122,6 +145,11 @@ class DeferralViewSet(_OneKindViewSet):
     @extend_schema(request=DeferralStartSerializer, responses={201: RequestSerializer}, summary="新生 9 月 1 日前申请缓学")
     def create(self, request):
         return super().create(request)
+
+    @extend_schema(responses=FORM_PDF_RESPONSES, operation_id="deferrals_form_pdf", description=FORM_PDF_DESCRIPTION,
+                   summary="打印缓学申请表（PDF）")
+    def form_pdf(self, request, pk=None):
+        return super().form_pdf(request, pk)
 
     def start(self, user, pupil, values):
         return services.deferral_start(

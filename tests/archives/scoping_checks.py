@@ -73,9 +73,27 @@ def check_api_cancellation_detail(m):
     m.check("api-cancellation-detail", "A1's cancellation", expected, status)
 
 
+def check_cancellation_request_form(m):
+    cancellation = add_cancellation(m.world)
+    expected = "login" if m.user is None else (200 if m.user in SEES_CANCELLATION else 404)
+    m.check("cancellation_request_form", "A1's cancellation", expected,
+            _status(m, f"/cancellations/requests/{cancellation.pk}/form.pdf"))
+
+
+def check_api_cancellation_form(m):
+    cancellation = add_cancellation(m.world)
+    response = _api(m).get(f"/api/v1/cancellations/{cancellation.pk}/form.pdf")
+    expected = 401 if m.user is None else (200 if m.user in SEES_CANCELLATION else 404)
+    m.check("api-cancellation-form-pdf", "A1's cancellation", expected, response.status_code)
+    if response.status_code == 200:
+        m.check("api-cancellation-form-pdf", "content type", "application/pdf", response["Content-Type"])
+
+
 CANCELLATION_ENDPOINTS = {
     "cancellation_list": check_cancellation_list,
     "cancellation_pupil_start": check_cancellation_pupil_start,
     "api-cancellation-list": check_api_cancellation_list,
     "api-cancellation-detail": check_api_cancellation_detail,
+    "cancellation_request_form": check_cancellation_request_form,
+    "api-cancellation-form-pdf": check_api_cancellation_form,
 }

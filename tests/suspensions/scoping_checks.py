@@ -137,6 +137,38 @@ def check_suspension_pupil_reminders(m):
     m.check("suspension_pupil_reminders", "A1's pupil in limbo", expected, _status(m, f"/pupils/{limbo.pk}/suspensions/reminders/"))
 
 
+def check_suspension_request_form(m):
+    suspension = add_suspension(m.world)
+    expected = "login" if m.user is None else (200 if m.user in SEES_SUSPENSION else 404)
+    m.check("suspension_request_form", "A1's suspension", expected,
+            _status(m, f"/suspensions/requests/{suspension.pk}/form.pdf"))
+    # Another kind's request (the matrix's transfer r1, seen by A1's people) is not a suspension's form.
+    expected = "login" if m.user is None else 404
+    m.check("suspension_request_form", "r1 (a transfer)", expected,
+            _status(m, f"/suspensions/requests/{m.world.requests['r1'].pk}/form.pdf"))
+
+
+def _check_api_form(m, name: str, path: str, own_kind: bool):
+    suspension = add_suspension(m.world)
+    response = _api(m).get(f"{path}{suspension.pk}/form.pdf")
+    expected = 401 if m.user is None else (200 if own_kind and m.user in SEES_SUSPENSION else 404)
+    m.check(name, "A1's suspension", expected, response.status_code)
+    if response.status_code == 200:
+        m.check(name, "content type", "application/pdf", response["Content-Type"])
+
+
+def check_api_suspension_form(m):
+    _check_api_form(m, "api-suspension-form-pdf", "/api/v1/suspensions/", True)
+
+
+def check_api_resumption_form(m):
+    _check_api_form(m, "api-resumption-form-pdf", "/api/v1/resumptions/", False)
+
+
+def check_api_deferral_form(m):
+    _check_api_form(m, "api-deferral-form-pdf", "/api/v1/deferrals/", False)
+
+
 SUSPENSION_ENDPOINTS = {
     "suspension_limbo": check_suspension_limbo,
     "suspension_pupil_reminders": check_suspension_pupil_reminders,
@@ -148,4 +180,8 @@ SUSPENSION_ENDPOINTS = {
     "api-resumption-detail": check_api_resumption_detail,
     "api-deferral-list": check_api_deferral_list,
     "api-deferral-detail": check_api_deferral_detail,
+    "suspension_request_form": check_suspension_request_form,
+    "api-suspension-form-pdf": check_api_suspension_form,
+    "api-resumption-form-pdf": check_api_resumption_form,
+    "api-deferral-form-pdf": check_api_deferral_form,
 }
