@@ -3,7 +3,8 @@
 from django import forms
 
 from dropouts.models import CaseStep, DropoutCase
-from xueji.forms import DateInput
+from xueji.codes import nationality_choices
+from xueji.forms import AttachmentsField, DateInput, MultipleFileInput
 from xueji.models import SchoolClass
 
 DATE = DateInput()
@@ -18,10 +19,17 @@ class AbsenceForm(forms.Form):
 class ConfirmForm(forms.Form):
     ground = forms.ChoiceField(label="辍学情形", choices=DropoutCase.Ground.choices)
     ground_note = forms.CharField(label="情形说明", max_length=200, required=False)
+    country = forms.ChoiceField(label="前往国家（地区）", required=False,
+                                help_text="出境未向学校申请时填写，知道的话。")
+    left_on = forms.DateField(label="出境日期", required=False, widget=DATE, help_text="出境未向学校申请时填写，知道的话。")
     contacts_tried = forms.CharField(
         label="联系家长情况", widget=forms.Textarea(attrs={"rows": 4}),
         help_text="写明学校多次联系监护人要求复学的时间、方式和结果。",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "（不填）"), *[c for c in nationality_choices() if c[0] != "CHN"]]
 
 
 class StepForm(forms.Form):
@@ -33,6 +41,10 @@ class StepForm(forms.Form):
     deadline = forms.DateField(label="限期复学日期（通知书）", widget=DATE, required=False)
     referred_to = forms.CharField(label="移交单位（报乡镇政府或街道办）", max_length=100, required=False)
     text = forms.CharField(label="情况及采取的措施", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    photos = AttachmentsField(
+        label="家访照片（家访）", required=False, help_text="JPG 或 PNG，每张不超过 2 MB，最多 10 张。",
+        widget=MultipleFileInput(attrs={"accept": ".jpg,.jpeg,.png,image/jpeg,image/png"}),
+    )
 
 
 class ReturnForm(forms.Form):

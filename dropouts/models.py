@@ -7,6 +7,8 @@ its status goes to 辍学 and back to 在籍在校 on return, through xueji's se
 from django.db import models
 from django.db.models import Q
 
+from xueji.uploads import private_upload_path
+
 
 class Absence(models.Model):
     """One school day a pupil was away. Only unexplained days count towards dropout."""
@@ -48,6 +50,10 @@ class DropoutCase(models.Model):
     school = models.ForeignKey("xueji.School", verbose_name="学校", on_delete=models.PROTECT, related_name="+")
     ground = models.CharField("辍学情形", max_length=10, choices=Ground.choices, default=Ground.ABSENCE)
     ground_note = models.CharField("情形说明", max_length=200, blank=True)
+    # 出境未申请 (Ground.ABROAD): where and when the pupil went, as far as the school knows; the
+    # regulation asks the same of a pupil who leaves with an application (出国时间、国别).
+    country = models.CharField("前往国家（地区）", max_length=3, blank=True, help_text="GB/T 2659 三位字母代码")
+    left_on = models.DateField("出境日期", null=True, blank=True)
     contacts_tried = models.TextField("联系家长情况", help_text="学校多次联系监护人要求复学的时间、方式和结果。")
     opened_on = models.DateField("确认辍学日期")
     confirmed_by = models.ForeignKey("xueji.User", verbose_name="确认人", on_delete=models.PROTECT, related_name="+")
@@ -106,3 +112,25 @@ class CaseStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.day:%Y-%m-%d}"
+
+
+class VisitPhoto(models.Model):
+    """A photo taken on a home visit (家访拍照留存备查): JPG or PNG, checked by content and
+    re-encoded without its metadata (xueji.services.attachments), stored under a random name in
+    the private folder and served only to those who see the case (dropouts.views.dropout_photo)."""
+
+    step = models.ForeignKey(CaseStep, verbose_name="劝返步骤", on_delete=models.PROTECT, related_name="photos")
+    file = models.FileField("照片", upload_to=private_upload_path)
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=40)
+    size = models.PositiveIntegerField("大小")
+    uploaded_by = models.ForeignKey("xueji.User", verbose_name="上传人", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "家访照片"
+        verbose_name_plural = "家访照片"
+        ordering = ["step_id", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

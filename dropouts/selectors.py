@@ -11,9 +11,9 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from dropouts.models import CaseStep, DropoutCase
+from dropouts.models import CaseStep, DropoutCase, VisitPhoto
 from xueji import workdays
-from xueji.models import BUREAU_ROLES, Pupil, Role, Unit, User
+from xueji.models import BUREAU_ROLES, Pupil, Role, Unit, UnitKind, User
 from xueji.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
 
 SCHOOL_CASE_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
@@ -62,19 +62,48 @@ def is_overseer(user: User) -> bool:
     return any(m.role in UNIT_ROLES_SEEING_SUBTREE for m in memberships_of(user))
 
 
-def cases_visible_to(user: User) -> QuerySet[DropoutCase]:
+def _school_scope(user: User, prefix: str) -> Q | None:
+    """The schools whose dropout business the user sees: their own school as its registrar or
+    headmaster, every school under the bureau or central school they work at. ``prefix`` is
+    the path to the school from the model queried ("" for Unit itself, "school__" for a case)."""
     scopes = []
     for m in memberships_of(user):
         if m.role in SCHOOL_CASE_ROLES:
-            scopes.append(Q(school_id=m.unit.pk))
+            scopes.append(Q(**{f"{prefix}pk": m.unit.pk}))
         elif m.role in UNIT_ROLES_SEEING_SUBTREE:
-            scopes.append(Q(school__path__startswith=m.unit.path))
+            scopes.append(Q(**{f"{prefix}path__startswith": m.unit.path}))
     if not scopes:
-        return DropoutCase.objects.none()
+        return None
     scope = scopes[0]
     for extra in scopes[1:]:
         scope |= extra
-    return DropoutCase.objects.filter(scope)
+    return scope
+
+
+def cases_visible_to(user: User) -> QuerySet[DropoutCase]:
+    scope = _school_scope(user, "school__")
+    return DropoutCase.objects.filter(scope) if scope is not None else DropoutCase.objects.none()
+
+
+def get_school_for_suspects(user: User, school_id) -> Unit:
+    """A school whose suspected list the user may read (the same people who see its cases);
+    any other school is a 404, as if it did not exist."""
+    scope = _school_scope(user, "")
+    if scope is not None:
+        school = Unit.objects.filter(scope, kind=UnitKind.SCHOOL, pk=object_id(school_id)).first()
+        if school is not None:
+            return school
+    raise Http404("没有找到这所学校，或您无权查看。")
+
+
+def get_photo_for_user(user: User, photo_id) -> VisitPhoto:
+    """A home-visit photo, only for those who see its case."""
+    try:
+        return VisitPhoto.objects.select_related("step__case").get(
+            pk=object_id(photo_id), step__case__in=cases_visible_to(user)
+        )
+    except VisitPhoto.DoesNotExist:
+        raise Http404("没有找到这张照片，或您无权查看。") from None
 
 
 def get_case_for_user(user: User, case_id) -> DropoutCase:

@@ -4,6 +4,7 @@ closing a case on return (复学) or at 16.
 The pupil's record is never cancelled for dropout: confirming moves it to 辍学 through
 ``pupil_set_status`` and the record stays in the school's lists for the compulsory years."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -13,10 +14,12 @@ from django.utils import timezone
 
 from dropouts import selectors
 from dropouts.models import Absence, CaseStep, DropoutCase
+from dropouts.photos import photos_refusal, photos_store
 from xueji import workdays
-from xueji.codes import PupilStatus
+from xueji.codes import PupilStatus, nationality_choices
 from xueji.models import Notice, Pupil, Role, SchoolClass, Unit, User
 from xueji.pdf import render_pdf
+from xueji.services.attachments import CheckedFile
 from xueji.services.audit import audit_record
 from xueji.services.pupils import pupil_move, pupil_set_status
 
@@ -98,10 +101,13 @@ def suspected_dropouts(*, school: Unit, today: date) -> list[Suspect]:
 @transaction.atomic
 def confirm_dropout(
     *, actor: User, pupil: Pupil, contacts_tried: str, ground: str = DropoutCase.Ground.ABSENCE,
-    ground_note: str = "", today: date | None = None,
+    ground_note: str = "", country: str = "", left_on: date | None = None, today: date | None = None,
 ) -> DropoutCase:
     """确认辍学: the pupil's status becomes 辍学 (never cancelled), the case opens, the bureau is
-    reported to at once (a logged step and a notice to the county bureau)."""
+    reported to at once (a logged step and a notice to the county bureau).
+
+    A pupil who left for abroad without applying (Ground.ABROAD) is a dropout too; the country
+    and the day of leaving are recorded when the school knows them."""
     if not selectors.may_confirm(actor, pupil):
         raise PermissionDenied("只有本校学籍管理员可以确认辍学。")
     today = today or timezone.localdate()
@@ -117,9 +123,10 @@ def confirm_dropout(
         raise ValidationError({"ground": f"该生没有连续{DROPOUT_ABSENCE_DAYS}个教学日的无故缺课记录。"})
     if ground == DropoutCase.Ground.OTHER and not ground_note.strip():
         raise ValidationError({"ground_note": "请说明辍学情形。"})
+    _check_abroad_details(ground, country, left_on, today)
     case = DropoutCase(
         pupil=pupil, school=pupil.school, ground=ground, ground_note=ground_note.strip(),
-        contacts_tried=contacts_tried.strip(), opened_on=today, confirmed_by=actor,
+        country=country, left_on=left_on, contacts_tried=contacts_tried.strip(), opened_on=today, confirmed_by=actor,
     )
     case.full_clean()
     try:
@@ -132,6 +139,24 @@ def confirm_dropout(
     _report_to_bureau(actor, case)
     audit_record(action="dropout.confirm", obj=pupil, user=actor, detail=f"确认辍学：{case.get_ground_display()}")
     return case
+
+
+def _check_abroad_details(ground: str, country: str, left_on: date | None, today: date) -> None:
+    """Country and day of leaving belong to 出境未申请 only (a value left on the form after the
+    registrar chose another ground is refused, not silently dropped)."""
+    errors = {}
+    if ground != DropoutCase.Ground.ABROAD:
+        if country:
+            errors["country"] = "只有“出境未向学校申请”的情形填写前往国家（地区）。"
+        if left_on is not None:
+            errors["left_on"] = "只有“出境未向学校申请”的情形填写出境日期。"
+    else:
+        if country and (country == "CHN" or country not in dict(nationality_choices())):
+            errors["country"] = "请选择前往的国家或地区。"
+        if left_on is not None and left_on > today:
+            errors["left_on"] = "出境日期不能晚于确认辍学的日期。"
+    if errors:
+        raise ValidationError(errors)
 
 
 def _report_to_bureau(actor: User, case: DropoutCase) -> None:
@@ -160,10 +185,11 @@ def _open_case_locked(case: DropoutCase) -> DropoutCase:
 @transaction.atomic
 def add_step(
     *, actor: User, case: DropoutCase, kind: str, day: date, text: str = "", visitors: str = "", outcome: str = "",
-    deadline: date | None = None, referred_to: str = "",
+    deadline: date | None = None, referred_to: str = "", photos: Sequence[CheckedFile] = (),
 ) -> CaseStep:
-    """Log a step of the return procedure: a home visit, the written notice with its deadline,
-    or the referral to the township government or street office."""
+    """Log a step of the return procedure: a home visit (with its photos, checked by
+    ``dropouts.photos.check_photos``), the written notice with its deadline, or the referral to
+    the township government or street office."""
     if not selectors.may_log_steps(actor, case):
         raise PermissionDenied("只有本校学籍管理员或校长可以记录劝返步骤。")
     case = _open_case_locked(case)
@@ -186,6 +212,8 @@ def add_step(
             errors["referred_to"] = "请填写移交的乡镇政府或街道办。"
         if not text.strip():
             errors["text"] = "请写明移交情况及其采取的措施。"
+    if refusal := photos_refusal(photos, kind):
+        errors["photos"] = refusal
     if errors:
         raise ValidationError(errors)
     step = CaseStep.objects.create(
@@ -193,7 +221,10 @@ def add_step(
         outcome=outcome.strip(), deadline=deadline if kind == CaseStep.Kind.NOTICE else None,
         referred_to=referred_to.strip(),
     )
-    audit_record(action="dropout.step", obj=case.pupil, user=actor, detail=f"劝返步骤：{step.get_kind_display()}")
+    # Written last: a failure before this point leaves no file behind.
+    photos_store(step=step, photos=photos, actor=actor)
+    detail = f"劝返步骤：{step.get_kind_display()}" + (f"（照片 {len(photos)} 张）" if photos else "")
+    audit_record(action="dropout.step", obj=case.pupil, user=actor, detail=detail)
     return step
 
 

@@ -6,7 +6,7 @@ user does not hold are 403."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from dropouts import selectors, services
 from dropouts.forms import AbsenceForm, ConfirmForm, ReturnForm, StepForm
 from dropouts.models import Absence, CaseStep, DropoutCase
-from xueji.codes import PupilStatus
+from dropouts.photos import check_photos
+from xueji.codes import PupilStatus, nationality_label
 from xueji.forms import show_errors
 from xueji.scoping import current_membership, get_pupil_for_user, object_id
 from xueji.services.audit import audit_record
@@ -86,7 +87,8 @@ def _case_page(request, case, step_form=None, return_form=None, status=200):
     today = timezone.localdate()
     return render(request, "dropouts/case_detail.html", {
         "case": case, "pupil": case.pupil,
-        "steps": case.steps.select_related("by").order_by("day", "id"),
+        "steps": case.steps.select_related("by").prefetch_related("photos").order_by("day", "id"),
+        "country": nationality_label(case.country) if case.country else "",
         "has_notice": case.steps.filter(kind=CaseStep.Kind.NOTICE).exists(),
         "step_form": step_form or (StepForm(initial={"day": today}) if may_log else None),
         "return_form": return_form or (ReturnForm(school=case.school) if may_close else None),
@@ -108,10 +110,12 @@ def dropout_step_add(request, case_id: int):
     case = selectors.get_case_for_user(request.user, case_id)
     if not selectors.may_log_steps(request.user, case):
         raise PermissionDenied("只有本校学籍管理员或校长可以记录劝返步骤。")
-    form = StepForm(request.POST)
+    form = StepForm(request.POST, request.FILES)
     if form.is_valid():
+        data = dict(form.cleaned_data)
         try:
-            services.add_step(actor=request.user, case=case, **form.cleaned_data)
+            data["photos"] = check_photos(data["photos"])
+            services.add_step(actor=request.user, case=case, **data)
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -136,6 +140,22 @@ def dropout_notice_pdf(request, case_id: int):
     audit_record(action="dropout.print_notice", obj=case.pupil, user=request.user, detail="打印劝返复学通知书")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="return-notice-{case.pk}.pdf"'
+    return response
+
+
+@login_required
+def dropout_photo(request, photo_id: int):
+    """A home-visit photo, from the private folder, only to those who see the case."""
+    photo = selectors.get_photo_for_user(request.user, photo_id)
+    try:
+        handle = photo.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("照片文件不存在。") from None
+    # Inline (FileResponse's default), for the case page's thumbnails; never kept by a cache:
+    # it shows a family's home.
+    response = FileResponse(handle, content_type=photo.content_type, filename=photo.original_name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -1,0 +1,62 @@
+"""The demo's dropout cases (dropouts/demo.py): every point of the return procedure in county A, a
+stalled case the bureau's page marks, pupils on a suspected list; loading again adds nothing."""
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from dropouts import selectors, services
+from dropouts.models import Absence, CaseStep, DropoutCase, VisitPhoto
+from xueji import workdays
+from xueji.models import Notice, Unit, User
+
+
+def counts():
+    return tuple(model.objects.count() for model in (DropoutCase, CaseStep, Absence, VisitPhoto, Notice))
+
+
+@pytest.mark.django_db
+def test_demo_dropout_cases(settings, tmp_path, client):
+    settings.MEDIA_ROOT = tmp_path / "private"
+    call_command("load_demo")
+    today = timezone.localdate()
+    cases = list(DropoutCase.objects.select_related("school__parent").prefetch_related("steps"))
+    assert len(cases) == 6
+    assert {case.school.name for case in cases} <= {"农安县实验小学", "农安县第一中学", "合隆镇陈家店小学"}
+    kinds = {case.pk: [step.kind for step in case.steps.all()] for case in cases}
+    open_kinds = [kinds[case.pk] for case in cases if case.is_open]
+    assert len(open_kinds) == 5
+    # Freshly confirmed: only the automatic report to the bureau.
+    assert ["bureau_report"] in open_kinds
+    # A home visit (with a photo) and the written notice.
+    assert ["bureau_report", "home_visit", "notice"] in open_kinds
+    assert VisitPhoto.objects.filter(step__case__status="open", step__case__steps__kind="notice").exists()
+    # Referred to the township government.
+    referral = CaseStep.objects.get(kind="referral")
+    assert referral.referred_to == "合隆镇人民政府" and referral.case.school.township == "合隆镇"
+    # Left for abroad without applying, with the country.
+    abroad = DropoutCase.objects.get(ground="abroad")
+    assert abroad.country == "KOR" and abroad.left_on < abroad.opened_on
+    # Back in class: closed.
+    returned = DropoutCase.objects.get(status="returned")
+    assert kinds[returned.pk][-1] == "returned"
+
+    # The bureau's page marks the cases without a step for ten school days.
+    rows = selectors.bureau_rows(User.objects.get(username="officer_a"), today)
+    assert len(rows) == 5 and sum(row["stalled"] for row in rows) >= 1
+    for row in rows:
+        last = row["last_step"].day
+        assert row["stalled"] == (workdays.working_days_between(last, today) >= selectors.STALLED_AFTER_WORKING_DAYS)
+    from xueji.demo import DEMO_PASSWORD
+
+    client.post("/login/", {"username": "officer_a", "password": DEMO_PASSWORD})
+    body = client.get("/dropouts/bureau/").content.decode()
+    assert "stalled" in body and "超过10个工作日" in body
+
+    # Two pupils of A1 on its suspected list.
+    suspects = services.suspected_dropouts(school=Unit.objects.get(code="2122012201"), today=today)
+    assert sorted(s.days for s in suspects) == [10, 12]
+
+    before = counts()
+    call_command("load_demo")
+    assert counts() == before
