@@ -7,11 +7,12 @@ class ArchivesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from archives import home  # noqa: F401  (home panels)
+        from archives import demo, home  # noqa: F401  (home panels)
         from archives.cancellation import ALL_KINDS as CANCELLATION_KINDS
         from archives.cancellation_views import pupil_actions as cancellation_pupil_actions
         from xueji.approval_kinds import register_kind
         from xueji.context_processors import NavItem, register_nav_item
+        from xueji.demo import register_demo_loader
         from xueji.pupil_actions import register_pupil_actions
 
         everyone = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})
@@ -20,3 +21,4 @@ class ArchivesConfig(AppConfig):
         for kind in CANCELLATION_KINDS:
             register_kind(kind())
         register_pupil_actions(cancellation_pupil_actions)
+        register_demo_loader(demo.load)

@@ -7,10 +7,12 @@ class ChangesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from changes import demo
         from changes.kinds import ALL_KINDS
         from changes.views import pupil_actions
         from xueji.approval_kinds import register_kind
         from xueji.context_processors import NavItem, register_nav_item
+        from xueji.demo import register_demo_loader
         from xueji.pupil_actions import register_pupil_actions
 
         everyone = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})
@@ -18,3 +20,4 @@ class ChangesConfig(AppConfig):
         for kind in ALL_KINDS:
             register_kind(kind())
         register_pupil_actions(pupil_actions)
+        register_demo_loader(demo.load)

@@ -3,6 +3,10 @@ overdue, one approved whose period ends within 30 days (reminded), and one whose
 weeks ago without a resumption (在籍异常, with the reminders sent before). Idempotent: nothing is
 added once any suspension exists.
 
+Then one 复学 waiting for the headmaster (a suspension approved a year ago ends today) and one 缓学
+waiting for the bureau (filed before 1 September of the intake year, so overdue once that has
+passed). Idempotent on their own: nothing is added once any resumption or deferral exists.
+
 The periods lie in the past: the services take ``today=`` for the filing rules, and the requests'
 dates are set back afterwards, as transfers/demo.py does."""
 
@@ -11,11 +15,18 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from suspensions.periods import add_months
+from suspensions.periods import add_months, deferral_deadline
 from suspensions.reminders import suspension_reminders_sweep
-from suspensions.services import GRADUATING_GRADE, SuspensionApplication, suspension_start
+from suspensions.services import (
+    GRADUATING_GRADE,
+    SuspensionApplication,
+    current_period_end,
+    deferral_start,
+    resumption_start,
+    suspension_start,
+)
 from xueji.models import ApprovalStep, ChangeRequest, Pupil, User
-from xueji.services.approvals import deadlines_sweep, request_decide
+from xueji.services.approvals import deadlines_sweep, due_at_for, request_decide
 from xueji.services.attachments import CheckedFile
 
 DEMO_PROOF = CheckedFile(
@@ -66,6 +77,11 @@ def _backdate(request: ChangeRequest, filed_on) -> None:
 
 
 def load(say) -> None:
+    _load_suspensions(say)
+    _load_resumption_and_deferral(say)
+
+
+def _load_suspensions(say) -> None:
     if ChangeRequest.objects.filter(kind="suspension").exists():
         return
     pupils = _pupils(4)
@@ -98,3 +114,66 @@ def load(say) -> None:
     suspension_reminders_sweep(today=today)
     deadlines_sweep()
     say("  休学演示：4 项休学（1 项待校长审核，1 项待教育局审批且已超期，1 项 20 天后期满，1 项期满未复学）\n")
+
+
+# 复学 and 缓学 ----------------------------------------------------------------------------------
+
+def _untouched(grade: int) -> Pupil | None:
+    """The first enrolled pupil of A1 in the grade that no request has touched (the dropouts demo
+    takes the last ones)."""
+    return (Pupil.objects.filter(school__code=SCHOOL_CODE, grade=grade, status="enrolled", deleted_at__isnull=True,
+                                 requests__isnull=True)
+            .select_related("school", "school_class").order_by("id").first())
+
+
+def _pdf(name: str) -> CheckedFile:
+    return CheckedFile(content=DEMO_PROOF.content, content_type="application/pdf", extension=".pdf", original_name=name)
+
+
+def _set_back_waiting(request: ChangeRequest, filed_on, signed_on) -> None:
+    """Let a request whose first step is signed look as if it had been filed and signed back then;
+    the step now pending started on the day of the signature, its deadline counted from it."""
+    first, waiting = request.steps.order_by("position")[:2]
+    filed = timezone.make_aware(datetime.combine(filed_on, time(9)))
+    signed = timezone.make_aware(datetime.combine(signed_on, time(10)))
+    ChangeRequest.objects.filter(pk=request.pk).update(started_at=filed)
+    ApprovalStep.objects.filter(pk=first.pk).update(
+        activated_at=filed, due_at=due_at_for(filed, first.working_days), decided_at=signed)
+    ApprovalStep.objects.filter(pk=waiting.pk).update(
+        activated_at=signed, due_at=due_at_for(signed, waiting.working_days))
+
+
+def _load_resumption_and_deferral(say) -> None:
+    if ChangeRequest.objects.filter(kind__in=["resumption", "deferral"]).exists():
+        return
+    returning, newcomer = _untouched(5), _untouched(1)
+    if returning is None or newcomer is None or returning.school_class is None:
+        return
+    today = timezone.localdate()
+    registrar = User.objects.get(username=REGISTRAR)
+    with transaction.atomic():
+        # Suspended a year ago, approved then; the period ends today, and the school was reminded
+        # 30 days before: the guardian brings the recovery certificate today. Waiting for headmaster_a1.
+        first = add_months(today, -12)
+        suspension = _suspend(returning, first, first + timedelta(days=2), "肾病综合征住院治疗")
+        _approve(suspension, HEADMASTER, OFFICER)
+        _backdate(suspension, first + timedelta(days=2))
+        returning.refresh_from_db()
+        ends = current_period_end(returning)
+        suspension_reminders_sweep(today=ends - timedelta(days=30))
+        resumption_start(actor=registrar, pupil=returning, target_class=returning.school_class,
+                         files=[_pdf("康复证明（演示）.pdf")], today=ends)
+        # 缓学 of a grade-1 pupil, filed before 1 September of the intake year and signed by the
+        # headmaster the next day: waiting for officer_a (overdue once that is weeks ago).
+        deadline = deferral_deadline(newcomer.entry_date.year)
+        filed_on = min(today, deadline - timedelta(days=7))
+        deferral = deferral_start(
+            actor=registrar, pupil=newcomer, hospital="农安县人民医院", hospital_county_level=True,
+            note="先天性心脏病术后康复，体质虚弱，家长申请延缓一年入学（演示数据）", today=filed_on,
+            medical_files=[_pdf("医务证明书（演示）.pdf")], guardian_files=[_pdf("家长缓学申请（演示）.pdf")],
+        )
+        _approve(deferral, HEADMASTER)
+        if filed_on < today:
+            _set_back_waiting(deferral, filed_on, filed_on + timedelta(days=1))
+    deadlines_sweep()
+    say("  复学、缓学演示：1 项复学待校长审核（休学期今天期满），1 项缓学待教育局审批\n")

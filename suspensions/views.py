@@ -59,7 +59,9 @@ def suspension_pupil_start(request, pupil_id: int, kind: str):
         except ValidationError as error:
             show_errors(form, error, file_field="files")
         else:
-            messages.success(request, f"{_title(kind, pupil)}申请已提交，等待{change.steps.get(position=0).label}。")
+            # "休学申请已提交", not "申请休学申请已提交": the title without its verb.
+            what = _title(kind, pupil).removeprefix("申请")
+            messages.success(request, f"{what}申请已提交，等待{change.steps.get(position=0).label}。")
             return redirect("request_detail", change.pk)
     return render(request, "suspensions/pupil_start.html", {"form": form, "pupil": pupil, "title": _title(kind, pupil), "old": old})
 

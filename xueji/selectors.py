@@ -183,6 +183,10 @@ def _display(field, value) -> Any:
         return ""
     if field.choices:
         return dict(field.flatchoices).get(value, value)
+    if field.is_relation:
+        # A school, class or division by its name, not its id.
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else value
     if field.name == "grade":
         return GRADE_LABELS.get(value, value)
     return value

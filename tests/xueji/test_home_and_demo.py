@@ -1,5 +1,7 @@
 """Home pages by role, and the demo data."""
 
+from collections import Counter
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -61,9 +63,26 @@ def test_demo_data_accounts_and_idempotence():
     assert 1200 <= counts[0] <= 1800
     call_command("load_demo")
     assert (Pupil.objects.count(), User.objects.count(), Membership.objects.count(), ChangeRequest.objects.count()) == counts
-    # Six transfers at every stage, one enrolment batch waiting for officer_b, four suspensions
-    # (one overdue at the bureau, like one of the transfers).
-    assert counts[3] == 11 and ApprovalStep.objects.filter(status="pending", overdue_at__isnull=False).count() == 2
+    # Six transfers at every stage, one enrolment batch waiting for officer_b, five suspensions, a
+    # resumption and a deferral, three cancellations, three information changes. Overdue at a bureau:
+    # one of each kind but the enrolment batch and the resumption (the deferral was filed before
+    # 1 September).
+    kinds = Counter(ChangeRequest.objects.values_list("kind", flat=True))
+    assert kinds == {"enrolment": 1, "transfer": 5, "study_abroad": 1, "suspension": 5, "resumption": 1,
+                     "deferral": 1, "cancellation": 3, "info_change": 3}
+    assert sum(kinds.values()) == counts[3]
+    overdue = Counter(ApprovalStep.objects.filter(status="pending", overdue_at__isnull=False)
+                      .values_list("request__kind", flat=True))
+    assert overdue == {"transfer": 1, "suspension": 1, "deferral": 1, "cancellation": 1, "info_change": 1}
+    assert _waiting("resumption") == [("农安县实验小学", "校长审核", False)]
+    assert _waiting("deferral") == [("农安县教育局", "农安县教育局审批", True)]
+    assert _waiting("cancellation") == [("农安县实验小学", "学校核实：校长审核", False), ("农安县教育局", "农安县教育局确认", True)]
+    assert _waiting("info_change") == [("农安县实验小学", "学校核实：校长审核", False), ("农安县教育局", "农安县教育局审批", True)]
+    renamed = ChangeRequest.objects.get(kind="info_change", status="approved")
+    assert renamed.pupil.name == renamed.payload["changes"]["name"] and renamed.pupil.former_name == renamed.payload["before"]["name"]
+    reported_late = ChangeRequest.objects.get(kind="cancellation", status="approved")
+    assert reported_late.payload["grounds"] == "death" and reported_late.payload["late"]
+    assert reported_late.pupil.status == "deceased"
     batch = ChangeRequest.objects.get(kind="enrolment")
     assert batch.steps.get(status="pending").unit.name == "榆树市教育局"
     from enrollment.models import AdmissionEntry, EnrolmentEntry
@@ -76,3 +95,9 @@ def test_demo_data_accounts_and_idempotence():
         response = client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200
+
+
+def _waiting(kind: str) -> list[tuple[str, str, bool]]:
+    """Where each pending request of the kind waits: (unit, step, overdue)."""
+    steps = ApprovalStep.objects.filter(request__kind=kind, status="pending").select_related("unit")
+    return sorted(((step.unit.name, step.label, step.overdue_at is not None) for step in steps), key=lambda w: w[2])
