@@ -55,7 +55,9 @@ def cancellation_pupil_start(request, pupil_id: int):
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return redirect("pupil_detail", pupil.pk)
-    form = CancellationForm(request.POST or None, request.FILES or None)
+    # A rejected request's answers come back to be corrected (the files are chosen again).
+    initial = {k: old.payload.get(k) for k in ("grounds", "date_of_death", "release_date", "country", "note")} if old else {}
+    form = CancellationForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -25,8 +25,8 @@ class InfoChangeForm(forms.Form):
     proof_files = AttachmentsField(label="户口簿（或其他身份证件）的相关页", help_text=PROOF_HELP,
                                    error_messages={"required": "请上传户口簿（或其他身份证件）的相关页。"})
 
-    def __init__(self, *args, pupil: Pupil, **kwargs):
-        super().__init__(*args, initial=_initial(pupil, IDENTITY_FIELDS), **kwargs)
+    def __init__(self, *args, pupil: Pupil, asked: dict | None = None, **kwargs):
+        super().__init__(*args, initial={**_initial(pupil, IDENTITY_FIELDS), **(asked or {})}, **kwargs)
         for name in reversed(IDENTITY_FIELDS):
             self.fields = {name: form_field(name, required=name in ("name", "gender", "birth_date", "id_type")), **self.fields}
 

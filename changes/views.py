@@ -31,7 +31,9 @@ def info_change_start(request, pupil_id: int):
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return redirect("pupil_detail", pupil.pk)
-    form = InfoChangeForm(request.POST or None, request.FILES or None, pupil=pupil)
+    # A rejected request's answers come back to be corrected (the files are chosen again).
+    asked = {**old.payload["changes"], "reason": old.payload.get("reason", "")} if old else {}
+    form = InfoChangeForm(request.POST or None, request.FILES or None, pupil=pupil, asked=asked)
     if request.method == "POST" and form.is_valid():
         try:
             change = services.info_change_start(

@@ -47,12 +47,13 @@ def suspension_pupil_start(request, pupil_id: int, kind: str):
         messages.error(request, "；".join(error.messages))
         return redirect("pupil_detail", pupil.pk)
     data, files = request.POST or None, request.FILES or None
+    initial = _resubmitted_values(kind, old) if old else {}
     if kind == "suspension":
-        form = SuspensionForm(data, files, renewal=pupil.status == PupilStatus.SUSPENDED)
+        form = SuspensionForm(data, files, renewal=pupil.status == PupilStatus.SUSPENDED, initial=initial)
     elif kind == "resumption":
-        form = ResumptionForm(data, files, pupil=pupil)
+        form = ResumptionForm(data, files, pupil=pupil, initial=initial)
     else:
-        form = DeferralForm(data, files)
+        form = DeferralForm(data, files, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             change = _start(request.user, pupil, kind, form.cleaned_data, old)
@@ -64,6 +65,20 @@ def suspension_pupil_start(request, pupil_id: int, kind: str):
             messages.success(request, f"{what}申请已提交，等待{change.steps.get(position=0).label}。")
             return redirect("request_detail", change.pk)
     return render(request, "suspensions/pupil_start.html", {"form": form, "pupil": pupil, "title": _title(kind, pupil), "old": old})
+
+
+def _resubmitted_values(kind: str, old) -> dict:
+    """A rejected request's answers, so that the registrar corrects them rather than types them
+    all again (the files are chosen again: a browser cannot be handed files)."""
+    payload = old.payload
+    if kind == "suspension":
+        return {"grounds": payload.get("grounds"), "grounds_note": payload.get("grounds_note", ""),
+                "first_absence": payload.get("period_start"), "hospital": payload.get("hospital", ""),
+                "hospital_county_level": bool(payload.get("hospital"))}
+    if kind == "resumption":
+        return {"target_class": payload.get("to_class")}
+    return {"hospital": payload.get("hospital", ""), "hospital_county_level": bool(payload.get("hospital")),
+            "note": payload.get("note", "")}
 
 
 def _start(user, pupil, kind: str, data: dict, old):

@@ -95,6 +95,9 @@ def test_rejected_request_can_be_resubmitted_from_its_page(world, login, filing_
     client = login(world.user("registrar_a1"))
     resubmit = f"{start_url(world.pupils['a1'])}?resubmit={request.pk}"
     assert resubmit in client.get(f"/requests/{request.pk}/").content.decode()
+    # The form comes back with the rejected request's answers, only the files to choose again.
+    form = client.get(resubmit).content.decode()
+    assert 'value="2026-09-28"' in form and '<option value="death" selected>' in form
     response = client.post(resubmit, form_data())
     assert response.status_code == 302
 

@@ -124,3 +124,16 @@ def test_an_approved_change_shows_in_the_field_history_with_the_request(world, c
     login(client, "registrar_a1")
     body = client.get(f"/pupils/{change.pupil_id}/").content.decode()
     assert "王新名" in body and f"#{change.pk}" in body
+
+
+def test_a_rejected_change_comes_back_filled(world, client):
+    from xueji.services.approvals import request_decide
+
+    change = start(world, name="王新名", reason="户口簿已更名")
+    request_decide(actor=world.user("headmaster_a1"), request_id=change.pk, approve=False, comment="户口簿页不清晰")
+    login(client, "registrar_a1")
+    url = f"/requests/{change.pk}/"
+    resubmit = f"/pupils/{change.pupil_id}/changes/new/?resubmit={change.pk}"
+    assert resubmit in client.get(url).content.decode()
+    form = client.get(resubmit).content.decode()
+    assert 'value="王新名"' in form and "户口簿已更名" in form

@@ -85,3 +85,14 @@ def test_api_resumption_refused_for_a_pupil_at_school(world, api_as, filing_day)
         "pupil": world.pupils["a1"].pk, "target_class": world.classes["a1_3_1"].pk, "files": [proof()],
     }, format="multipart")
     assert response.status_code == 400 and "不能申请复学" in response.content.decode()
+
+
+def test_a_rejected_suspension_comes_back_filled(world, login, filing_day, no_cap):
+    from xueji.services.approvals import request_decide
+
+    request = suspend(world, grounds_note="骨折住院", hospital="农安县人民医院")
+    request_decide(actor=world.user("headmaster_a1"), request_id=request.pk, approve=False, comment="诊断证明不清晰")
+    client = login(world.user("registrar_a1"))
+    form = client.get(f"/pupils/{request.pupil_id}/suspensions/suspension/new/?resubmit={request.pk}").content.decode()
+    assert '<option value="illness" selected>' in form and 'value="2026-10-12"' in form
+    assert 'value="农安县人民医院"' in form and "骨折住院" in form
