@@ -22,3 +22,11 @@ class ArchivesConfig(AppConfig):
             register_kind(kind())
         register_pupil_actions(cancellation_pupil_actions)
         register_demo_loader(demo.load)
+        # The paper archive and the semester audit (学籍核查): pages, the pupil page's link, demo.
+        from archives import paper_demo
+        from archives.paper_views import pupil_actions as paper_pupil_actions
+
+        register_nav_item(NavItem("纸质档案", "paper_overview", everyone))
+        register_nav_item(NavItem("学籍核查", "rollcall_overview", everyone | {"head_teacher"}))
+        register_pupil_actions(paper_pupil_actions)
+        register_demo_loader(paper_demo.load)

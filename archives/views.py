@@ -17,13 +17,19 @@ from xueji.scoping import object_id
 @login_required
 def handover_list(request):
     show = request.GET.get("show", "open")
+    today = timezone.localdate()
     handovers = handovers_visible_to(request.user)
     if show == "open":
         handovers = handovers.filter(received_at__isnull=True)
+    elif show == "overdue":
+        handovers = handovers.filter(received_at__isnull=True, due_date__lt=today)
     page = CappedPaginator(handovers.order_by("due_date", "id"), 50).get_page(request.GET.get("page"))
+    for handover in page.object_list:
+        # Overdue: not received by the end of the month after the transfer (the receipt closes it).
+        handover.days_overdue = (today - handover.due_date).days if not handover.received_at and handover.due_date < today else 0
     my_units = {m.unit_id for m in request.user.memberships.all()}
     return render(request, "archives/handover_list.html", {
-        "page": page, "show": show, "today": timezone.localdate(), "my_units": my_units,
+        "page": page, "show": show, "today": today, "my_units": my_units, "query_string": f"show={show}",
     })
 
 

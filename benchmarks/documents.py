@@ -8,6 +8,8 @@ Run from the project root:
 The documents take plain objects, so this needs no database: it builds a class of unsaved pupils
 in memory (valid ID numbers, two guardians each, and a generated 2-inch photo each unless
 --no-photos, stored in a temporary private folder), then renders each document ``--runs`` times
+(the templates and one WeasyPrint render, without the print's record, which needs the database:
+the 学籍卡 and the whole printing machinery are measured by benchmarks/cards.py)
 and prints the pages and, as medians, the wall time and the CPU time of this process, each per
 page and per pupil. On a shared machine the CPU time is the cost of a render; the wall time adds
 whatever else runs. Target (PRODUCT.md, STACK.md): about 0.25 s a page or better. The first
@@ -134,16 +136,21 @@ def main() -> None:
         setup_django(data_dir)
         import weasyprint
 
-        from xueji.documents import class_roster_pdf, class_roster_xlsx, student_info_sheets_pdf
+        from xueji.documents import (
+            class_roster_context,
+            class_roster_workbook,
+            student_info_sheets_context,
+        )
+        from xueji.pdf import render_pdf
 
         school, school_class, pupils = build_class(args.pupils, not args.no_photos)
         print(f"WeasyPrint {weasyprint.__version__}; {args.pupils} pupils, "
               f"{'with' if not args.no_photos else 'without'} photos; median of {args.runs} runs")
         documents = {
-            "学生基本信息表": lambda: student_info_sheets_pdf(pupils, school=school, school_class=school_class,
-                                                       title_year=2026),
-            "花名册 PDF": lambda: class_roster_pdf(pupils, school=school, school_class=school_class,
-                                               school_year_label="2026—2027学年"),
+            "学生基本信息表": lambda: render_pdf("documents/student_info_sheet.html", student_info_sheets_context(
+                pupils, school=school, school_class=school_class, title_year=2026)),
+            "花名册 PDF": lambda: render_pdf("documents/class_roster.html", class_roster_context(
+                pupils, school=school, school_class=school_class, school_year_label="2026—2027学年")),
         }
         for label, render in documents.items():
             first, wall, cpu, pdf = timed(render, args.runs)
@@ -152,8 +159,8 @@ def main() -> None:
             print(f"{label}: {count} pages, median {wall:.2f} s wall = {wall / count:.3f} s a page; "
                   f"CPU {cpu:.2f} s = {cpu / count:.3f} s a page ({verdict} the {TARGET_PER_PAGE} s target), "
                   f"{cpu / len(pupils) * 1000:.0f} ms a pupil; first render {first:.2f} s; {len(pdf) / 1024:.0f} KiB")
-        _, wall, _, xlsx = timed(lambda: class_roster_xlsx(pupils, school=school, school_class=school_class,
-                                                           school_year_label="2026—2027学年"), args.runs)
+        _, wall, _, xlsx = timed(lambda: class_roster_workbook(pupils, school=school, school_class=school_class,
+                                                               school_year_label="2026—2027学年"), args.runs)
         print(f"花名册 xlsx: median {wall * 1000:.0f} ms, {len(xlsx) / 1024:.0f} KiB")
         print(f"load average now: {', '.join(f'{load:.2f}' for load in os.getloadavg())} "
               f"on {os.cpu_count()} CPUs (wall times above the CPU times mean the machine was busy)")

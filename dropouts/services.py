@@ -18,7 +18,6 @@ from dropouts.photos import photos_refusal, photos_store
 from xueji import workdays
 from xueji.codes import PupilStatus, nationality_choices
 from xueji.models import Notice, Pupil, Role, SchoolClass, Unit, User
-from xueji.pdf import render_pdf
 from xueji.services.attachments import CheckedFile
 from xueji.services.audit import audit_record
 from xueji.services.pupils import pupil_move, pupil_set_status
@@ -228,21 +227,25 @@ def add_step(
     return step
 
 
-def return_notice_pdf(case: DropoutCase, step: CaseStep | None = None) -> bytes:
-    """劝返复学通知书 to the guardian: the pupil, the guardian, the school, the deadline, and the
-    boxes for the headmaster's signature, the school's stamp and the guardian's receipt. Prints
-    the given notice step, else the latest one. The caller checks who may print."""
+RETURN_NOTICE_TEMPLATE = "dropouts/return_notice.html"
+
+
+def return_notice_context(case: DropoutCase, step: CaseStep | None = None) -> dict:
+    """What the 劝返复学通知书 to the guardian prints: the pupil, the guardian, the school, the
+    deadline, and the boxes for the headmaster's signature, the school's stamp and the guardian's
+    receipt. The given notice step, else the latest one. The caller checks who may print, and
+    prints it with xueji.printing.print_pdf (dropouts/views.py, dropout_notice_pdf)."""
     step = step or case.steps.filter(kind=CaseStep.Kind.NOTICE).order_by("-day", "-id").first()
     if step is None or step.kind != CaseStep.Kind.NOTICE:
         raise ValidationError("请先记录送达劝返复学通知书的步骤（含限期复学日期）。")
     pupil = case.pupil
-    context = {
+    return {
         "case": case, "step": step, "pupil": pupil, "school": case.school,
+        "student_number": pupil.student_number,
         "guardian": pupil.guardians.order_by("position").first(),
         "class_name": pupil.school_class.name if pupil.school_class_id else "",
         "bureau": case.school.supervising_bureau,
     }
-    return render_pdf("dropouts/return_notice.html", context)
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ user does not hold are 403."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +18,9 @@ from dropouts.models import Absence, CaseStep, DropoutCase
 from dropouts.photos import check_photos
 from xueji.codes import PupilStatus, nationality_label
 from xueji.forms import show_errors
-from xueji.scoping import current_membership, get_pupil_for_user, object_id
-from xueji.services.audit import audit_record
+from xueji.identity import mask_student_number
+from xueji.printing import pdf_response, print_pdf, printed_pupil
+from xueji.scoping import current_membership, get_pupil_for_user, object_id, sees_full_record
 
 RECENT_ABSENCES = 30
 
@@ -133,14 +134,22 @@ def dropout_notice_pdf(request, case_id: int):
         if step is None:
             raise Http404("没有这份劝返复学通知书。")
     try:
-        pdf = services.return_notice_pdf(case, step)
+        context = services.return_notice_context(case, step)
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return redirect("dropout_case", case.pk)
-    audit_record(action="dropout.print_notice", obj=case.pupil, user=request.user, detail="打印劝返复学通知书")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="return-notice-{case.pk}.pdf"'
-    return response
+    # Printed with the verification footer, recorded under its code and audited (xueji.printing);
+    # the 学籍号 as the printing user sees it.
+    pupil = case.pupil
+    full = sees_full_record(request.user, pupil)
+    if not full:
+        context["student_number"] = mask_student_number(pupil.student_number)
+    printed = print_pdf(
+        user=request.user, kind="return_notice", title="劝返复学通知书", template=services.RETURN_NOTICE_TEMPLATE,
+        context=context, unit=case.school, pupils=[printed_pupil(pupil, full=full)],
+        audit_action="dropout.print_notice", audit_obj=pupil,
+    )
+    return pdf_response(printed, f"劝返复学通知书-{pupil.name}-{case.pk}.pdf")
 
 
 @login_required

@@ -435,6 +435,7 @@ def enrolment_info_sheets(request):
     guardian and the head teacher to check and sign."""
     from enrollment.printing import entries_for_print
     from xueji.documents import student_info_sheets_pdf
+    from xueji.printing import pdf_response
 
     school = _membership(request, SCHOOL_ROLES_HERE).unit
     intake = _intake(request, school)
@@ -450,10 +451,11 @@ def enrolment_info_sheets(request):
     if not entries.exists():
         messages.error(request, "没有可打印的新生。")
         return redirect(_home_url(intake))
-    pdf = student_info_sheets_pdf(entries_for_print(entries), school=school, school_class=school_class,
-                                  title_year=intake.intake_year)
+    # Recorded under the verification code its footer carries, and audited (xueji.printing).
+    printed = student_info_sheets_pdf(entries_for_print(entries), user=request.user, school=school,
+                                      school_class=school_class, title_year=intake.intake_year)
     name = f"学生基本信息表-{school.name}{'-' + school_class.name if school_class else ''}.pdf"
-    return _attachment(pdf, name, "application/pdf")
+    return pdf_response(printed, name, inline=False)
 
 
 @login_required

@@ -15,6 +15,12 @@ class XuejiConfig(AppConfig):
         for kind in REVERSAL_KINDS:
             register_kind(kind())
 
+        # 打印学籍卡 on the pupil's page (xueji/document_views.py).
+        from xueji.document_views import pupil_actions as card_actions
+        from xueji.pupil_actions import register_pupil_actions
+
+        register_pupil_actions(card_actions)
+
         post_migrate.connect(ensure_divisions, sender=self)
 
 

@@ -29,6 +29,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("待我审批", "inbox", DECIDING_ROLES),
     NavItem("学生", "pupil_list", PUPIL_ROLES),
     NavItem("变动申请", "request_list", REQUEST_ROLES),
+    NavItem("打印学籍卡", "cards_home", PUPIL_ROLES),
+    NavItem("文书核验", "document_verify", PUPIL_ROLES),
 ]
 
 

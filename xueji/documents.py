@@ -6,7 +6,10 @@ them). They read only the fields of ``xueji.models.Pupil`` and, for guardians, t
 ``guardians_list`` the caller sets on each pupil (a list of ``Guardian`` or objects like it;
 ``pupils_for_print`` loads a queryset that way), and never touch related managers.
 
-The caller checks who may print: these functions print every number in full.
+The caller checks who may print: these functions print every number as they are given (the
+caller masks them for a user who sees them masked). Printing goes through xueji.printing: each
+document is recorded under the verification code its footer (or, in the spreadsheet, its title
+row) carries, and written to the audit log.
 """
 
 from dataclasses import astuple, dataclass
@@ -20,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from xueji.codes import PupilStatus
 from xueji.models import Guardian
-from xueji.pdf import render_pdf
+from xueji.printing import PrintedPdf, export_xlsx, print_pdf, printed_pupil
 
 PENDING_NUMBER = "待建籍"
 # The sheet has room for two guardians; with fewer, the empty rows are filled in by hand.
@@ -49,10 +52,8 @@ def pupils_for_print(pupils: QuerySet) -> list:
     )
 
 
-def student_info_sheets_pdf(pupils: list, *, school, school_class=None, title_year: int) -> bytes:
-    """学生基本信息表: one A4 page per pupil, all in one PDF, for the guardian and the head teacher
-    to check and sign. ``school_class`` names the class on every sheet; without it each pupil's
-    own ``school_class`` (if any) is printed."""
+def student_info_sheets_context(pupils: list, *, school, school_class=None, title_year: int) -> dict:
+    """What student_info_sheet.html prints (it reads no database: entries print as they are)."""
     sheets = [
         {
             "pupil": pupil,
@@ -65,35 +66,90 @@ def student_info_sheets_pdf(pupils: list, *, school, school_class=None, title_ye
         }
         for pupil in pupils
     ]
-    context = {"sheets": sheets, "school": school, "title_year": title_year}
-    return render_pdf("documents/student_info_sheet.html", context)
+    return {"sheets": sheets, "school": school, "title_year": title_year}
 
 
-def class_roster_pdf(pupils: list, *, school, school_class, school_year_label: str) -> bytes:
-    """花名册 of a class: landscape A4, one row per pupil, the header row repeated on every page,
-    and the boxes for the maker, the headmaster's signature and the school's stamp at the end."""
-    context = {
+def student_info_sheets_pdf(pupils: list, *, user, school, school_class=None, title_year: int) -> PrintedPdf:
+    """学生基本信息表: one A4 page per pupil, all in one PDF, for the guardian and the head teacher
+    to check and sign, printed by ``user`` (recorded under its verification code, audited).
+    ``school_class`` names the class on every sheet; without it each pupil's own
+    ``school_class`` (if any) is printed."""
+    return print_pdf(
+        user=user, kind="info_sheet", title=f"{title_year}年学生基本信息表", template="documents/student_info_sheet.html",
+        context=student_info_sheets_context(pupils, school=school, school_class=school_class, title_year=title_year),
+        unit=school, school_class=school_class, subject=school_class.name if school_class else "",
+        pupils=[printed_pupil(pupil) for pupil in pupils],
+    )
+
+
+def class_roster_context(pupils: list, *, school, school_class, school_year_label: str) -> dict:
+    return {
         "rows": roster_rows(pupils),
         "columns": ROSTER_COLUMNS,
         "school": school,
         "school_class": school_class,
         "school_year_label": school_year_label,
     }
-    return render_pdf("documents/class_roster.html", context)
 
 
-def class_roster_xlsx(pupils: list, *, school, school_class, school_year_label: str) -> bytes:
-    """花名册 as an Excel workbook: a title row, the header row frozen, the same columns as the PDF.
-    ID numbers, 学籍号 and phone numbers are strings in text cells ("@")."""
+def class_roster_pdf(pupils: list, *, user, school, school_class, school_year_label: str,
+                     audit_action: str = "class.roster") -> PrintedPdf:
+    """花名册 of a class: landscape A4, one row per pupil, the header row repeated on every page,
+    and the boxes for the maker, the headmaster's signature and the school's stamp at the end.
+    The pupils' numbers are printed as they are given (the caller masks them for users who see
+    them masked)."""
+    return print_pdf(
+        user=user, kind="class_roster", title=f"{school_class.name}花名册（{school_year_label}）",
+        template="documents/class_roster.html",
+        context=class_roster_context(pupils, school=school, school_class=school_class,
+                                     school_year_label=school_year_label),
+        unit=school, school_class=school_class, subject=school_class.name,
+        pupils=[printed_pupil(pupil) for pupil in pupils], audit_action=audit_action, audit_obj=school_class,
+    )
+
+
+def class_roster_xlsx(pupils: list, *, user, school, school_class, school_year_label: str,
+                      audit_action: str = "class.roster") -> PrintedPdf:
+    """花名册 as an Excel workbook: a title row (with the verification code, who exported it and
+    when, in its last cells and in the printed page's footer), the header row frozen, the same
+    columns as the PDF. ID numbers, 学籍号 and phone numbers are strings in text cells ("@")."""
+    return export_xlsx(
+        user=user, kind="class_roster_xlsx", title=f"{school_class.name}花名册（{school_year_label}）",
+        build=lambda stamp: class_roster_workbook(pupils, school=school, school_class=school_class,
+                                                  school_year_label=school_year_label, stamp=stamp),
+        unit=school, school_class=school_class, subject=school_class.name,
+        pupils=[printed_pupil(pupil) for pupil in pupils], audit_action=audit_action, audit_obj=school_class,
+    )
+
+
+# The title takes the first columns of row 1, the stamp (code, who, when) the last three.
+STAMP_COLUMNS = 3
+
+
+def class_roster_workbook(pupils: list, *, school, school_class, school_year_label: str, stamp=None) -> bytes:
+    """The roster's workbook (class_roster_xlsx records and audits it)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
     title = f"{school.name} {school_class.name} 花名册（{school_year_label}）"
     sheet.append([title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(ROSTER_COLUMNS))
+    title_columns = len(ROSTER_COLUMNS) - (STAMP_COLUMNS if stamp else 0)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=title_columns)
     sheet["A1"].font = Font(size=14, bold=True)
     sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 26
+    sheet.row_dimensions[1].height = 30
+    if stamp:
+        footer = f"核验码：{stamp.display_code}　打印：{stamp.printed_by} {stamp.printed_at:%Y-%m-%d %H:%M}"
+        cell = sheet.cell(row=1, column=title_columns + 1, value=f"核验码：{stamp.display_code}\n"
+                          f"导出：{stamp.printed_by} {stamp.printed_at:%Y-%m-%d %H:%M}")
+        sheet.merge_cells(start_row=1, start_column=title_columns + 1, end_row=1, end_column=len(ROSTER_COLUMNS))
+        cell.font = Font(size=9, color="555555")
+        cell.alignment = Alignment(horizontal="right", vertical="center", wrap_text=True)
+        # Printed from Excel, every page carries it too.
+        sheet.oddFooter.left.text = footer
+        sheet.oddFooter.left.size = 8
+        sheet.oddFooter.right.text = "第 &P 页 共 &N 页"
+        sheet.oddFooter.right.size = 8
 
     sheet.append(ROSTER_COLUMNS)
     thin = Side(style="thin")

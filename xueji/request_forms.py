@@ -5,16 +5,16 @@ to sign and to stamp.
 The kinds' apps say which template and title a request prints with (suspensions/printing.py,
 archives/cancellation_printing.py); what every form shares is here and in
 ``templates/documents/application_form.html``: the pupil's identity, the guardians, the kind's
-``details_for()`` rows, the proof attached, the boxes, and the footer naming who printed it and when.
+``details_for()`` rows, the proof attached, the boxes; the footer naming who printed it, when and
+under which verification code is every document's (xueji/printing.py).
 
 The caller loads the request through ``get_request_for_user`` (404 outside the user's scope); the
 numbers are printed as that user sees them on the request's page (masked unless
-``sees_full_record``). Every print is written to the audit log.
+``sees_full_record``). Every print is recorded under its code and written to the audit log.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -22,11 +22,8 @@ from django.utils import timezone
 from xueji.approval_kinds import get_kind
 from xueji.identity import mask_id_number, mask_student_number
 from xueji.models import ApprovalStep, ChangeRequest, StepStatus, UnitKind, User
-from xueji.pdf import render_pdf
+from xueji.printing import PRINT_ACTION, PrintedPdf, pdf_response, print_pdf, printed_pupil
 from xueji.scoping import sees_full_record
-from xueji.services.audit import audit_record
-
-PRINT_ACTION = "document.print"
 
 # Text longer than its cell holds in two lines at the normal size is set smaller ("long" 7.5 pt,
 # "longer" 6.5 pt, "longest" 5.5 pt in print.css), so that the form stays one page whatever the
@@ -170,29 +167,26 @@ def form_context(change: ChangeRequest, user: User) -> dict:
         "proof": proof,
         "proof_size": proof_size,
         "boxes": opinion_boxes(steps),
-        "printed_by": str(user),
-        "printed_at": timezone.localtime(),
     }
 
 
 def application_form_pdf(
     change: ChangeRequest, user: User, *, template: str, title: str, extra: dict | None = None
-) -> bytes:
-    """The request's 申请表 as one A4 page, printed by ``user`` (who is named in the footer)."""
+) -> PrintedPdf:
+    """The request's 申请表 as one A4 page, printed by ``user`` (who is named in the footer, with
+    the time and the verification code), recorded and written to the audit log."""
     context = {**form_context(change, user), "title": title, **(extra or {})}
-    return render_pdf(template, context)
+    pupil = change.pupil
+    return print_pdf(
+        user=user, kind="application_form", title=title, template=template, context=context,
+        unit=pupil.school, request=change, pupils=[printed_pupil(pupil, full=sees_full_record(user, pupil))],
+        audit_action=PRINT_ACTION, audit_obj=change,
+    )
 
 
 def application_form_response(change: ChangeRequest, user: User, *, template: str, title: str,
                               extra: dict | None = None) -> HttpResponse:
     """The 申请表 as a PDF response (shown in the browser, saved under a Chinese name), recorded in
     the audit log. Pages and the API both answer with this."""
-    pdf = application_form_pdf(change, user, template=template, title=title, extra=extra)
-    audit_record(action=PRINT_ACTION, obj=change, user=user,
-                 detail=f"打印{title}：{change.pupil.name}（申请 #{change.pk}）")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = quote(f"{title}-{change.pupil.name}-{change.pk}.pdf")
-    response["Content-Disposition"] = f"inline; filename=\"form-{change.pk}.pdf\"; filename*=UTF-8''{filename}"
-    # Pupil data: not kept by shared caches or the browser's disk cache.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    printed = application_form_pdf(change, user, template=template, title=title, extra=extra)
+    return pdf_response(printed, f"{title}-{change.pupil.name}-{change.pk}.pdf")

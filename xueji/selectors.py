@@ -189,6 +189,8 @@ def _display(field, value) -> Any:
         return str(related) if related is not None else value
     if field.name == "grade":
         return GRADE_LABELS.get(value, value)
+    if field.name == "photo":
+        return "已上传照片"  # the stored file's random name says nothing to anyone
     return value
 
 

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -69,6 +70,8 @@ INSTALLED_APPS = [
     "dropouts",
     "archives",
     "changes",
+    "schoolyear",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +222,7 @@ SPECTACULAR_SETTINGS = {
         "GradeEnum": "xueji.codes.GRADE_CHOICES",
         "IntakeGradeEnum": "enrollment.api.INTAKE_GRADES",
         "NationalProblemKindEnum": "enrollment.readiness.ProblemKind",
+        "PromotionRunStatusEnum": "schoolyear.models.PromotionRun.Status",
     },
 }
 
@@ -242,6 +246,12 @@ CELERY_BEAT_SCHEDULE = {
     "dropout-cases-aged-out": {"task": "dropouts.tasks.close_aged_out_cases", "schedule": 3600.0},
     # Suspensions ending: the school is reminded 30 days before and on the day (idempotent).
     "suspension-reminders": {"task": "suspensions.tasks.suspension_reminders", "schedule": 3600.0},
+    # 学籍变动月报: on the 1st at 02:00 (Asia/Shanghai) for the month before (idempotent).
+    "monthly-reports": {"task": "reports.tasks.generate_monthly_reports",
+                        "schedule": crontab(minute=0, hour=2, day_of_month=1)},
+    # Promotion (升级): daily at 01:30; acts on each bureau's promotion date (10 August), and
+    # resumes an unfinished run on the days after, until the end of August (idempotent).
+    "promotion-daily": {"task": "schoolyear.tasks.promotion_daily", "schedule": crontab(minute=30, hour=1)},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

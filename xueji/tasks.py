@@ -21,3 +21,11 @@ def deadline_sweep() -> dict:
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def request_follow_up(request_id: int) -> bool:
     return approvals.request_follow_up(request_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def print_card_job(job_id: int) -> bool:
+    """学籍卡 of a grade or a school (xueji/cards.py); a job already taken or done is left alone."""
+    from xueji.cards import card_job_run
+
+    return card_job_run(job_id)

@@ -7,7 +7,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from xueji import api, request_api, request_views, views
+from xueji import api, photo_api, photo_views, request_api, request_views, views
+from xueji import document_api, document_views  # 学籍卡 and the verification of printed documents
 
 router = SimpleRouter()
 router.register("pupils", api.PupilViewSet, basename="api-pupil")
@@ -31,8 +32,20 @@ urlpatterns = [
     path("pupils/", views.pupil_list_view, name="pupil_list"),
     path("pupils/<int:pupil_id>/", views.pupil_detail, name="pupil_detail"),
     path("pupils/<int:pupil_id>/photo/", views.pupil_photo, name="pupil_photo"),
+    path("pupils/<int:pupil_id>/photo/upload/", photo_views.pupil_photo_upload, name="pupil_photo_upload"),
+    path("pupils/<int:pupil_id>/photo/remove/", photo_views.pupil_photo_remove_view, name="pupil_photo_remove"),
+    path("schools/<int:school_id>/photos/", photo_views.school_photo_import, name="school_photo_import"),
     path("pupils/<int:pupil_id>/sanctions/", views.pupil_sanction_add, name="pupil_sanction_add"),
     path("classes/<int:class_id>/roster.<str:fmt>", views.class_roster, name="class_roster"),
+    # 学籍卡 and the verification of printed documents (xueji/document_views.py).
+    path("pupils/<int:pupil_id>/card.pdf", document_views.pupil_card, name="pupil_card"),
+    path("classes/<int:class_id>/cards.pdf", document_views.class_cards, name="class_cards"),
+    path("cards/", document_views.cards_home, name="cards_home"),
+    path("schools/<int:school_id>/cards/", document_views.school_cards, name="school_cards"),
+    path("schools/<int:school_id>/cards/jobs/", document_views.card_job_start, name="card_job_start"),
+    path("cards/jobs/<int:job_id>/", document_views.card_job_status, name="card_job_status"),
+    path("cards/jobs/<int:job_id>/cards.pdf", document_views.card_job_download, name="card_job_download"),
+    path("documents/verify/", document_views.document_verify, name="document_verify"),
     path("audit/", views.audit_list, name="audit_list"),
     path("inbox/", request_views.inbox, name="inbox"),
     path("inbox/sign/", request_views.inbox_sign, name="inbox_sign"),
@@ -51,19 +64,32 @@ urlpatterns = [
     path("", include("dropouts.urls")),
     path("", include("archives.cancellation_urls")),
     path("", include("changes.urls")),
+    path("", include("schoolyear.urls")),
+    path("", include("reports.urls")),
     # The admin signs in through the login page, with its lockout and audit.
     path("admin/login/", views.admin_login_redirect),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/inbox/", request_api.InboxView.as_view(), name="api-inbox"),
+    path("api/v1/pupils/<int:pk>/card.pdf", document_api.PupilCardView.as_view(), name="api-pupil-card"),
+    path("api/v1/classes/<int:pk>/cards.pdf", document_api.ClassCardsView.as_view(), name="api-class-cards"),
+    path("api/v1/schools/<int:pk>/card-jobs/", document_api.SchoolCardJobsView.as_view(), name="api-card-job-start"),
+    path("api/v1/card-jobs/<int:pk>/", document_api.CardJobView.as_view(), name="api-card-job"),
+    path("api/v1/card-jobs/<int:pk>/cards.pdf", document_api.CardJobFileView.as_view(), name="api-card-job-file"),
+    path("api/v1/pupils/<int:pupil_id>/photo/", photo_api.PupilPhotoView.as_view(), name="api-pupil-photo"),
+    path("api/v1/schools/<int:school_id>/photos/", photo_api.SchoolPhotoImportView.as_view(),
+         name="api-school-photo-import"),
     path("api/v1/", include("transfers.api_urls")),
     path("api/v1/", include("enrollment.api_urls")),
     path("api/v1/", include("enrollment.admission_api_urls")),
     path("api/v1/", include("enrollment.national_api_urls")),
     path("api/v1/", include("suspensions.api_urls")),
     path("api/v1/", include("archives.cancellation_api_urls")),
+    path("api/v1/", include("archives.api_urls")),
     path("api/v1/", include("changes.api_urls")),
     path("api/v1/", include("dropouts.api_urls")),
+    path("api/v1/", include("schoolyear.api_urls")),
+    path("api/v1/", include("reports.api_urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -267,6 +267,7 @@ def class_roster(request, class_id: int, fmt: str):
     printed as the user may see them: in full, or masked for a head teacher or a city officer."""
     from xueji.documents import class_roster_pdf, class_roster_xlsx, pupils_for_print
     from xueji.identity import mask_id_number, mask_student_number
+    from xueji.printing import content_disposition, pdf_response
 
     if fmt not in ("pdf", "xlsx"):
         raise Http404("只能导出 PDF 或 Excel。")
@@ -283,15 +284,20 @@ def class_roster(request, class_id: int, fmt: str):
             for guardian in pupil.guardians_list:
                 guardian.id_number = mask_id_number(guardian.id_number)
     label = str(school_class.school_year)
-    name = f"花名册-{school_class.school.name}-{school_class.name}"
+    name = f"花名册-{school_class.school.name}-{school_class.name}.{fmt}"
+    # Recorded under a verification code (in the PDF's footer, the workbook's title row) and
+    # audited as class.roster by xueji.printing.
     if fmt == "pdf":
-        content = class_roster_pdf(pupils, school=school_class.school, school_class=school_class, school_year_label=label)
-        response = HttpResponse(content, content_type="application/pdf")
+        printed = class_roster_pdf(pupils, user=request.user, school=school_class.school, school_class=school_class,
+                                   school_year_label=label)
+        response = pdf_response(printed, name, inline=False)
     else:
-        content = class_roster_xlsx(pupils, school=school_class.school, school_class=school_class, school_year_label=label)
-        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.{fmt}"
-    audit_record(action="class.roster", obj=school_class, user=request.user, detail=f"打印花名册（{fmt}）")
+        printed = class_roster_xlsx(pupils, user=request.user, school=school_class.school, school_class=school_class,
+                                    school_year_label=label)
+        response = HttpResponse(printed.content,
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = content_disposition(name, inline=False,
+                                                              fallback=f"roster-{school_class.pk}.xlsx")
+        response["X-Document-Code"] = printed.code
+        response["Cache-Control"] = "private, no-store"
     return response

@@ -97,3 +97,9 @@ CANCELLATION_ENDPOINTS = {
     "cancellation_request_form": check_cancellation_request_form,
     "api-cancellation-form-pdf": check_api_cancellation_form,
 }
+
+
+# The paper archive and 学籍核查 (tests/archives/paper_scoping_checks.py).
+from tests.archives.paper_scoping_checks import PAPER_ENDPOINTS, ROLLCALL_ENDPOINTS  # noqa: E402
+
+ARCHIVE_ENDPOINTS = {**PAPER_ENDPOINTS, **ROLLCALL_ENDPOINTS}

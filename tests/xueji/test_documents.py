@@ -19,7 +19,14 @@ from PIL import Image
 
 from tests.factories import guardian_data, make_pupil
 from xueji.codes import Gender, GuardianRelation, IdType, PupilStatus
-from xueji.documents import class_roster_pdf, class_roster_xlsx, pupils_for_print, student_info_sheets_pdf
+from xueji.documents import (
+    class_roster_context,
+    class_roster_pdf,
+    class_roster_xlsx,
+    pupils_for_print,
+    student_info_sheets_context,
+    student_info_sheets_pdf,
+)
 from xueji.models import Division, Guardian, Pupil
 from xueji.pdf import DOCUMENT_BASE_URL, DocumentRenderError, LocalOnlyFetcher, render_pdf
 
@@ -50,6 +57,15 @@ def page_text(pdf: bytes, page: int) -> str:
     return _poppler("pdftotext", pdf, "-f", str(page), "-l", str(page), "-layout")
 
 
+def info_sheets(world, pupils, **kwargs) -> bytes:
+    """学生基本信息表 printed by A1's registrar (recorded and audited like any print)."""
+    return student_info_sheets_pdf(pupils, user=world.user("registrar_a1"), **kwargs).content
+
+
+def roster_pdf(world, pupils, **kwargs) -> bytes:
+    return class_roster_pdf(pupils, user=world.user("registrar_a1"), **kwargs).content
+
+
 def with_guardians(*pupils: Pupil) -> list[Pupil]:
     for pupil in pupils:
         pupil.guardians_list = list(pupil.guardians.all())
@@ -70,8 +86,8 @@ def class_a1(world):
 
 
 def test_info_sheets_print_one_page_per_pupil_with_their_record_and_signature_boxes(world, class_a1):
-    pdf = student_info_sheets_pdf(
-        class_a1, school=world.units["a1"], school_class=world.classes["a1_3_1"], title_year=2026
+    pdf = info_sheets(
+        world, class_a1, school=world.units["a1"], school_class=world.classes["a1_3_1"], title_year=2026
     )
 
     assert pdf.startswith(b"%PDF-")
@@ -101,7 +117,7 @@ def test_info_sheets_print_one_page_per_pupil_with_their_record_and_signature_bo
 
 def test_info_sheet_prints_the_pupils_id_number_and_each_guardians_id_number(world, class_a1):
     pupil = class_a1[0]
-    text = page_text(student_info_sheets_pdf([pupil], school=world.units["a1"], title_year=2026), 1)
+    text = page_text(info_sheets(world, [pupil], school=world.units["a1"], title_year=2026), 1)
 
     assert pupil.id_number in text
     assert "居民身份证" in text
@@ -112,7 +128,7 @@ def test_info_sheet_prints_the_pupils_id_number_and_each_guardians_id_number(wor
 def test_info_sheet_without_a_class_argument_prints_each_pupils_own_class(world):
     pupils = with_guardians(world.pupils["a1"], world.pupils["a1_other"])
 
-    pdf = student_info_sheets_pdf(pupils, school=world.units["a1"], title_year=2026)
+    pdf = info_sheets(world, pupils, school=world.units["a1"], title_year=2026)
 
     assert "三年级（1）班" in page_text(pdf, 1)
     assert "三年级（2）班" in page_text(pdf, 2)
@@ -123,8 +139,10 @@ def test_a_class_loaded_for_print_prints_in_two_queries(world, class_a1, django_
 
     with django_assert_num_queries(2):  # the pupils with divisions and class, then the guardians
         pupils = pupils_for_print(Pupil.objects.filter(school_class=school_class).order_by("name"))
-        pdf = student_info_sheets_pdf(pupils, school=world.units["a1"], title_year=2026)
-        class_roster_pdf(pupils, school=world.units["a1"], school_class=school_class, school_year_label=SCHOOL_YEAR)
+        pdf = render_pdf("documents/student_info_sheet.html",
+                         student_info_sheets_context(pupils, school=world.units["a1"], title_year=2026))
+        render_pdf("documents/class_roster.html", class_roster_context(
+            pupils, school=world.units["a1"], school_class=school_class, school_year_label=SCHOOL_YEAR))
 
     assert page_count(pdf) == 3
     text = page_text(pdf, [p.name for p in pupils].index("欧阳子轩") + 1)
@@ -152,8 +170,9 @@ def test_info_sheet_of_an_unsaved_enrolment_entry_says_pending_and_reads_no_data
     entry = _unsaved_entry()
 
     with django_assert_num_queries(0):
-        pdf = student_info_sheets_pdf([entry], school=world.units["a1"], school_class=world.classes["a1_3_1"],
-                                      title_year=2026)
+        context = student_info_sheets_context([entry], school=world.units["a1"], school_class=world.classes["a1_3_1"],
+                                              title_year=2026)
+        pdf = render_pdf("documents/student_info_sheet.html", context)
 
     text = page_text(pdf, 1)
     assert page_count(pdf) == 1
@@ -182,7 +201,7 @@ def test_info_sheet_with_every_text_field_at_its_longest_still_fits_one_page(wor
         for relation, name in [(GuardianRelation.FATHER, "陈立新"), (GuardianRelation.MOTHER, "司马晓燕")]
     ]
 
-    pdf = student_info_sheets_pdf([entry, _unsaved_entry()], school=world.units["a1"], title_year=2026)
+    pdf = info_sheets(world, [entry, _unsaved_entry()], school=world.units["a1"], title_year=2026)
 
     assert page_count(pdf) == 2
     text = page_text(pdf, 1).replace(" ", "")
@@ -197,7 +216,7 @@ def test_info_sheet_prints_the_photo_in_the_photo_box(world, settings, tmp_path)
     pupil.photo.save("证件照.jpg", ContentFile(image.getvalue()))
     pupil.guardians_list = list(pupil.guardians.all())
 
-    pdf = student_info_sheets_pdf([pupil], school=world.units["a1"], title_year=2026)
+    pdf = info_sheets(world, [pupil], school=world.units["a1"], title_year=2026)
 
     images = _poppler("pdfimages", pdf, "-list").splitlines()[2:]
     assert len(images) == 1 and images[0].split()[3:5] == ["358", "441"]
@@ -208,7 +227,7 @@ def test_roster_is_landscape_and_repeats_its_header_on_every_page(world, class_a
     # 45 rows (a full primary class): the same three pupils again and again fill the pages.
     rows = [class_a1[i % 3] for i in range(45)]
 
-    pdf = class_roster_pdf(rows, school=world.units["a1"], school_class=world.classes["a1_3_1"],
+    pdf = roster_pdf(world, rows, school=world.units["a1"], school_class=world.classes["a1_3_1"],
                            school_year_label=SCHOOL_YEAR)
 
     assert pdf.startswith(b"%PDF-")
@@ -238,7 +257,7 @@ def test_roster_is_landscape_and_repeats_its_header_on_every_page(world, class_a
 def test_roster_notes_pupils_not_at_school_and_entries_without_a_number(world, class_a1):
     suspended = class_a1[0]
     suspended.status = PupilStatus.SUSPENDED  # not saved: the document prints what it is given
-    pdf = class_roster_pdf([suspended, _unsaved_entry()], school=world.units["a1"],
+    pdf = roster_pdf(world, [suspended, _unsaved_entry()], school=world.units["a1"],
                            school_class=world.classes["a1_3_1"], school_year_label=SCHOOL_YEAR)
 
     text = page_text(pdf, 1)
@@ -247,8 +266,8 @@ def test_roster_notes_pupils_not_at_school_and_entries_without_a_number(world, c
 
 
 def test_roster_xlsx_keeps_id_numbers_and_student_numbers_as_text(world, class_a1):
-    content = class_roster_xlsx(class_a1, school=world.units["a1"], school_class=world.classes["a1_3_1"],
-                                school_year_label=SCHOOL_YEAR)
+    content = class_roster_xlsx(class_a1, user=world.user("registrar_a1"), school=world.units["a1"],
+                                school_class=world.classes["a1_3_1"], school_year_label=SCHOOL_YEAR).content
 
     sheet = load_workbook(BytesIO(content)).active
     assert "农安县实验小学" in sheet["A1"].value and "三年级（1）班" in sheet["A1"].value
@@ -287,7 +306,7 @@ def test_documents_find_their_stylesheet_collected_under_a_hashed_name_in_produc
     assert hashed != "css/print.css"
 
     pupil = with_guardians(world.pupils["a1"])
-    pdf = student_info_sheets_pdf(pupil, school=world.units["a1"], title_year=2026)
+    pdf = info_sheets(world, pupil, school=world.units["a1"], title_year=2026)
 
     assert page_size(pdf).startswith("595.276 x 841.89")
     assert "第1页共1页" in page_text(pdf, 1).replace(" ", "")  # the footer comes from the stylesheet

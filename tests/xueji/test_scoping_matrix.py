@@ -15,10 +15,14 @@ from PIL import Image
 from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST, add_enrolment
 from tests.factories import PASSWORD
 from tests.scoping import api_client, page_status
-from tests.archives.scoping_checks import CANCELLATION_ENDPOINTS, add_cancellation
+from tests.archives.scoping_checks import ARCHIVE_ENDPOINTS, CANCELLATION_ENDPOINTS, add_cancellation
 from tests.changes.scoping_checks import CHANGE_ENDPOINTS, add_change
 from tests.dropouts.scoping_checks import DROPOUT_ENDPOINTS, add_dropout
+from tests.reports.scoping_checks import REPORT_ENDPOINTS, REPORT_LAST
 from tests.suspensions.scoping_checks import SUSPENSION_ENDPOINTS, add_suspension
+from tests.schoolyear.scoping_checks import SCHOOLYEAR_ENDPOINTS, SCHOOLYEAR_LAST
+from tests.xueji.photo_scoping_checks import PHOTO_ENDPOINTS, PHOTO_LAST
+from tests.xueji.document_scoping_checks import DOCUMENT_ENDPOINTS, DOCUMENT_LAST
 
 PUPILS = ["a1", "a1_other", "a2", "a3", "b1"]
 ALL = set(PUPILS)
@@ -413,13 +417,22 @@ ENDPOINTS = {
     **SUSPENSION_ENDPOINTS,
     **DROPOUT_ENDPOINTS,
     **CANCELLATION_ENDPOINTS,
+    **ARCHIVE_ENDPOINTS,
     **CHANGE_ENDPOINTS,
+    **REPORT_ENDPOINTS,
+    **SCHOOLYEAR_ENDPOINTS,
+    **PHOTO_ENDPOINTS,
+    **DOCUMENT_ENDPOINTS,
     # These change state; they come last.
     "inbox_sign": check_inbox_sign,
     "pupil_sanction_add": check_sanction_add,
     "request_decide": check_request_decide,
     "request_withdraw": check_request_withdraw,
     **ENROLMENT_LAST,
+    **REPORT_LAST,
+    **SCHOOLYEAR_LAST,
+    **PHOTO_LAST,
+    **DOCUMENT_LAST,
 }
 
 

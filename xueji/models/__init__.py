@@ -5,6 +5,7 @@ from xueji.models.audit import AuditEntry
 from xueji.models.bureau_settings import BureauSettings
 from xueji.models.calendar import CalendarDay, CalendarYear
 from xueji.models.divisions import Division
+from xueji.models.documents import CardJob, PrintedDocument
 from xueji.models.pupils import Guardian, ProblemRecord, Pupil, Sanction, StatusChange, StudentNumber
 from xueji.models.requests import (
     ApprovalStep,
@@ -34,11 +35,13 @@ __all__ = [
     "BureauSettings",
     "CalendarDay",
     "CalendarYear",
+    "CardJob",
     "CentralSchool",
     "Division",
     "Guardian",
     "LoginThrottle",
     "Membership",
+    "PrintedDocument",
     "ProblemRecord",
     "Pupil",
     "ROLE_UNIT_KIND",

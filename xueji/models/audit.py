@@ -17,7 +17,15 @@ AUDIT_ACTIONS = {
     "pupil.delete": "删除问题学籍",
     "pupil.move": "学籍转移",
     "pupil.sanction": "登记处分",
+    "photo.upload": "上传学生照片",
+    "photo.remove": "删除学生照片",
+    "photo.import": "批量导入学生照片",
     "class.roster": "打印花名册",
+    "document.print": "打印文书",
+    "document.export": "导出文书",
+    "document.download": "下载已生成的文书",
+    "document.verify": "核验文书",
+    "cards.job": "批量生成学籍卡",
     "archive.sent": "档案已移交",
     "archive.received": "档案已接收",
     "request.start": "发起申请",
@@ -28,6 +36,12 @@ AUDIT_ACTIONS = {
     "permission.grant": "授予权限",
     "permission.revoke": "收回权限",
     "permission.change": "变更权限",
+    # reports/
+    "report.statistics.xlsx": "导出统计报表（Excel）",
+    "report.monthly.generate": "生成学籍变动月报",
+    "report.monthly.regenerate": "重新生成学籍变动月报",
+    "report.monthly.pdf": "打印学籍变动月报",
+    "report.monthly.xlsx": "导出学籍变动月报（Excel）",
 }
 
 

@@ -1,4 +1,4 @@
-"""Paper archives (档案). For now: the hand-over of a pupil's paper file after a transfer."""
+"""The hand-over of a pupil's paper file (纸质学籍档案) after a transfer."""
 
 from django.db import models
 

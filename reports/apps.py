@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "reports"
+    verbose_name = "统计与月报"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from reports import demo, home  # noqa: F401  (home panels)
+        from reports.selectors import REPORT_ROLES
+        from xueji.context_processors import NavItem, register_nav_item
+        from xueji.demo import register_demo_loader
+        from xueji.printing import register_document_kind
+
+        roles = frozenset(str(role) for role in REPORT_ROLES)
+        register_nav_item(NavItem("统计", "statistics", roles))
+        register_nav_item(NavItem("月报", "monthly_report_list", roles))
+        register_demo_loader(demo.load)
+        register_document_kind("monthly_report", "学籍变动月报")
+        register_document_kind("monthly_report_xlsx", "学籍变动月报（Excel）")
+        register_document_kind("statistics_xlsx", "在籍学生统计（Excel）")

@@ -1,0 +1,234 @@
+"""The roll as it stood on a past date, and the status changes of a month, read from the status
+history (``StatusChange``) rather than from today's table.
+
+A pupil's status and school on a day are those of the last step of the status history effective on
+or before that day (by effective date, then by the order the steps were recorded). The grade on a
+day comes from the record's field history (pghistory's ``PupilEvent``): the last snapshot taken
+by the end of that day, else the first one (a record created after its entry date had that grade
+when it was created).
+
+Three statements answer a month for the whole system or for one unit's subtree, whatever its
+size; the roll-up to schools, central schools and counties is done by ``reports.monthly`` on
+their grouped rows. Nothing here is scoped to a user: these are the scheduler's and the report
+service's reads, and what they return is stored as a report that the selectors then scope.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from xueji.codes import PupilStatus
+from xueji.models import ChangeRequest, Pupil, RequestParty, StatusChange, Unit
+from xueji.models.pupils import PupilEvent
+
+# On the roll (在籍): the school keeps the record (学籍保留 for dropouts, suspended and deferred
+# pupils and pupils studying abroad), as archives.cancellation's CANCELLABLE.
+ROLL_STATUSES = [
+    PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.DROPPED_OUT, PupilStatus.ABROAD, PupilStatus.DEFERRED,
+]
+# 借读: a temporary record at the host school (the home school keeps the real one): shown beside
+# the roll, never counted in it.
+COUNTED_BESIDE = [PupilStatus.VISITING]
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of ``day`` in the project's time zone (Asia/Shanghai)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    school_id: int
+    status: str
+    grade: int
+    count: int
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One step of a status history effective in the month, with the school before it."""
+
+    id: int
+    pupil_id: int
+    name: str
+    student_number: str
+    effective_date: date
+    from_status: str
+    to_status: str
+    school_id: int
+    prev_school_id: int | None
+    prev_status: str | None
+    request_kind: str
+    reason: str
+    grade: int
+
+
+@dataclass(frozen=True)
+class DeletionRow:
+    """A record deleted as a problem record (删除) in the month, with its state at the month's end."""
+
+    pupil_id: int
+    name: str
+    student_number: str
+    deleted_on: date
+    school_id: int
+    status: str
+    grade: int
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "sc": StatusChange._meta.db_table, "pupil": Pupil._meta.db_table, "unit": Unit._meta.db_table,
+        "event": PupilEvent._meta.db_table, "request": ChangeRequest._meta.db_table,
+        "party": RequestParty._meta.db_table,
+    }
+
+
+# The grade of pupil {pupil} at the moment {cutoff}: the last snapshot before it, else the first.
+_GRADE_AT = """COALESCE(
+    (SELECT e.grade FROM {event} e WHERE e.pgh_obj_id = {pupil} AND e.pgh_created_at < {cutoff}
+      ORDER BY e.pgh_created_at DESC, e.pgh_id DESC LIMIT 1),
+    (SELECT e.grade FROM {event} e WHERE e.pgh_obj_id = {pupil} ORDER BY e.pgh_created_at, e.pgh_id LIMIT 1),
+    {fallback})"""
+
+
+def _subtree_pupils(root: Unit | None) -> tuple[str, dict]:
+    """A condition on ``sc.pupil_id``: pupils that ever had a step at a school under ``root``."""
+    if root is None:
+        return "TRUE", {}
+    t = _tables()
+    return (
+        f"""sc.pupil_id IN (SELECT s.pupil_id FROM {t['sc']} s JOIN {t['unit']} u ON u.id = s.school_id
+                            WHERE u.path LIKE %(root_path)s)""",
+        {"root_path": root.path + "%"},
+    )
+
+
+def roll_as_of(day: date, root: Unit | None = None) -> list[SnapshotRow]:
+    """Pupils on the roll (and 借读) at the end of ``day``, counted by school, status and grade;
+    of the whole system, or of the schools under ``root``. Records deleted (删除) by then are not
+    counted."""
+    t = _tables()
+    pupils_condition, params = _subtree_pupils(root)
+    cutoff = day_start(day + timedelta(days=1))
+    first_grade = _GRADE_AT.format(event=t["event"], pupil="r.pupil_id", cutoff="%(cutoff)s", fallback="r.grade")
+    # The grades come from one pass over the pupils' snapshots (DISTINCT ON), not a lookup per
+    # pupil: for a whole province that is one scan instead of a million index probes. Only a
+    # pupil without a snapshot by then (a record created after its entry date) is looked up.
+    sql = f"""
+        WITH latest AS (
+            SELECT DISTINCT ON (sc.pupil_id) sc.pupil_id, sc.school_id, sc.to_status
+            FROM {t['sc']} sc
+            WHERE sc.effective_date <= %(day)s AND {pupils_condition}
+            ORDER BY sc.pupil_id, sc.effective_date DESC, sc.id DESC
+        ), roll AS (
+            SELECT l.pupil_id, l.school_id, l.to_status, p.grade
+            FROM latest l
+            JOIN {t['pupil']} p ON p.id = l.pupil_id
+            JOIN {t['unit']} u ON u.id = l.school_id
+            WHERE l.to_status = ANY(%(statuses)s)
+              AND (p.deleted_at IS NULL OR p.deleted_at >= %(cutoff)s)
+              AND u.path LIKE %(path)s
+        ), snapshot AS (
+            SELECT DISTINCT ON (e.pgh_obj_id) e.pgh_obj_id AS pupil_id, e.grade
+            FROM {t['event']} e JOIN roll r ON r.pupil_id = e.pgh_obj_id
+            WHERE e.pgh_created_at < %(cutoff)s
+            ORDER BY e.pgh_obj_id, e.pgh_created_at DESC, e.pgh_id DESC
+        )
+        SELECT r.school_id, r.to_status, COALESCE(s.grade, {first_grade}) AS grade, COUNT(*)
+        FROM roll r LEFT JOIN snapshot s ON s.pupil_id = r.pupil_id
+        GROUP BY 1, 2, 3
+    """
+    params.update({
+        "day": day, "cutoff": cutoff, "statuses": [str(s) for s in ROLL_STATUSES + COUNTED_BESIDE],
+        "path": (root.path if root else "") + "%",
+    })
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [SnapshotRow(*row) for row in cursor.fetchall()]
+
+
+def changes_between(start: date, end: date, root: Unit | None = None) -> list[ChangeRow]:
+    """Every step of a status history effective from ``start`` to ``end`` (both included), with
+    the school and status of the step before it (in the order of the history, which may start
+    before the month), the kind of the approved request behind it, and the pupil's grade once it
+    was recorded. Of the whole system, or the steps into or out of a school under ``root``."""
+    t = _tables()
+    # The end of the day the step took effect, or of the day it was recorded if that was later (a
+    # junior-middle entrant approved on 20 September for 1 September is in grade 7 by then).
+    cutoff = "(GREATEST(h.effective_date, (h.created_at AT TIME ZONE %(tz)s)::date) + 1)::timestamp AT TIME ZONE %(tz)s"
+    grade = _GRADE_AT.format(event=t["event"], pupil="h.pupil_id", cutoff=cutoff, fallback="p.grade")
+    subtree = ""
+    params = {"start": start, "end": end, "tz": settings.TIME_ZONE}
+    if root is not None:
+        subtree = f"""AND EXISTS (SELECT 1 FROM {t['unit']} u WHERE u.id IN (h.school_id, h.prev_school_id)
+                                   AND u.path LIKE %(root_path)s)"""
+        params["root_path"] = root.path + "%"
+    sql = f"""
+        WITH active AS (
+            SELECT DISTINCT sc.pupil_id FROM {t['sc']} sc WHERE sc.effective_date BETWEEN %(start)s AND %(end)s
+        ), h AS (
+            SELECT sc.id, sc.pupil_id, sc.effective_date, sc.from_status, sc.to_status, sc.school_id, sc.reason,
+                   sc.change_request_id, sc.created_at,
+                   LAG(sc.school_id) OVER w AS prev_school_id, LAG(sc.to_status) OVER w AS prev_status
+            FROM {t['sc']} sc JOIN active a ON a.pupil_id = sc.pupil_id
+            WHERE sc.effective_date <= %(end)s
+            WINDOW w AS (PARTITION BY sc.pupil_id ORDER BY sc.effective_date, sc.id)
+        )
+        SELECT h.id, h.pupil_id, p.name, p.student_number, h.effective_date, h.from_status, h.to_status,
+               h.school_id, h.prev_school_id, h.prev_status, COALESCE(r.kind, ''), h.reason, {grade}
+        FROM h
+        JOIN {t['pupil']} p ON p.id = h.pupil_id
+        LEFT JOIN {t['request']} r ON r.id = h.change_request_id
+        WHERE h.effective_date >= %(start)s {subtree}
+        ORDER BY h.effective_date, h.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [ChangeRow(*row) for row in cursor.fetchall()]
+
+
+def deletions_between(start: date, end: date, root: Unit | None = None) -> list[DeletionRow]:
+    """Records deleted as problem records (删除) from ``start`` to ``end``, each with its school,
+    status and grade at the end of the month as the status history has them."""
+    t = _tables()
+    cutoff = day_start(end + timedelta(days=1))
+    grade = _GRADE_AT.format(event=t["event"], pupil="p.id", cutoff="%(cutoff)s", fallback="p.grade")
+    sql = f"""
+        SELECT p.id, p.name, p.student_number, (p.deleted_at AT TIME ZONE %(tz)s)::date, l.school_id, l.to_status,
+               {grade}
+        FROM {t['pupil']} p
+        JOIN LATERAL (
+            SELECT sc.school_id, sc.to_status FROM {t['sc']} sc
+            WHERE sc.pupil_id = p.id AND sc.effective_date <= %(end)s
+            ORDER BY sc.effective_date DESC, sc.id DESC LIMIT 1
+        ) l ON TRUE
+        JOIN {t['unit']} u ON u.id = l.school_id
+        WHERE p.deleted_at >= %(from)s AND p.deleted_at < %(cutoff)s AND u.path LIKE %(path)s
+        ORDER BY p.deleted_at, p.id
+    """
+    params = {"from": day_start(start), "cutoff": cutoff, "end": end, "tz": settings.TIME_ZONE,
+              "path": (root.path if root else "") + "%"}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [DeletionRow(*row) for row in cursor.fetchall()]
+
+
+def approved_requests_between(start: date, end: date, root: Unit | None = None) -> list[tuple[int, str, str]]:
+    """The requests approved (办结) from ``start`` to ``end``: (request id, kind, path of a party
+    unit), one row per party, for the parties under ``root``."""
+    t = _tables()
+    sql = f"""
+        SELECT r.id, r.kind, u.path
+        FROM {t['request']} r
+        JOIN {t['party']} rp ON rp.request_id = r.id
+        JOIN {t['unit']} u ON u.id = rp.unit_id
+        WHERE r.status = 'approved' AND r.finished_at >= %(from)s AND r.finished_at < %(to)s AND u.path LIKE %(path)s
+    """
+    params = {"from": day_start(start), "to": day_start(end + timedelta(days=1)), "path": (root.path if root else "") + "%"}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

@@ -1,0 +1,15 @@
+"""Celery tasks of reports/. Thin: each calls a service; idempotent, acks late, retried."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from reports import services
+from reports.monthly import previous_month
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def generate_monthly_reports() -> int:
+    """On the 1st (beat entry "monthly-reports"): the month before, for every school, central
+    school and county bureau without a report for it. Run again, it writes nothing."""
+    today = timezone.localdate()
+    return len(services.monthly_reports_generate(month=previous_month(today), today=today))

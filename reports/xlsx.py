@@ -1,0 +1,193 @@
+"""The spreadsheets of reports/: the statistics of a unit and a monthly report, every table of the
+page on a sheet of its own. Exported through ``xueji.printing.export_xlsx``: each sheet's title
+line carries the verification code, who exported it and when (the ``stamp``).
+
+Cells are written so that Excel never evaluates them (CSV/formula injection, OWASP): numbers are
+numbers, and every text cell is a string cell (data type "s"); a text that begins with =, +, -, @,
+a tab or a carriage return — a school named "=HYPERLINK(…)" in the admin, a pupil's name, a
+reason typed into a request — is written with a leading apostrophe as OWASP recommends, so that
+it stays text even when the cell is edited or the sheet is saved as CSV and opened again.
+"""
+
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from reports.monthly import grade_label
+from xueji.identity import mask_student_number
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="E0E0E0")
+
+
+def safe_text(value: str) -> str:
+    """Text as it may go into a cell: a leading apostrophe before what Excel would evaluate."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def put(sheet, row: int, column: int, value):
+    """Write one cell: numbers as numbers, anything else as a string cell that is never a formula."""
+    cell = sheet.cell(row=row, column=column)
+    if value is None:
+        return cell
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        cell.value = safe_text(str(value))
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
+def stamp_text(stamp) -> str:
+    if stamp is None:
+        return ""
+    return f"　核验码：{stamp.display_code}　导出：{stamp.printed_by} {stamp.printed_at:%Y-%m-%d %H:%M}"
+
+
+class SheetWriter:
+    """One table per sheet: a title line (with the stamp), a bold header row (frozen), rows with
+    thin borders."""
+
+    def __init__(self, workbook: Workbook, name: str, title: str, headers: list[str], widths: list[int] | None = None,
+                 *, stamp=None):
+        self.sheet = workbook.create_sheet(safe_text(name)[:31])
+        self.row = 1
+        put(self.sheet, 1, 1, title + stamp_text(stamp)).font = Font(size=13, bold=True)
+        if len(headers) > 1:
+            self.sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+        self.sheet.row_dimensions[1].height = 24
+        self.row = 2
+        self.columns = len(headers)
+        for column, header in enumerate(headers, start=1):
+            cell = put(self.sheet, self.row, column, header)
+            cell.font = Font(bold=True)
+            cell.fill = _HEADER_FILL
+            cell.border = _BORDER
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        self.sheet.freeze_panes = "A3"
+        for column, width in enumerate(widths or [], start=1):
+            self.sheet.column_dimensions[get_column_letter(column)].width = width
+        self.sheet.page_setup.orientation = "landscape"
+        self.sheet.page_setup.paperSize = self.sheet.PAPERSIZE_A4
+        self.sheet.page_setup.fitToWidth = 1
+        self.sheet.page_setup.fitToHeight = 0
+        self.sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        self.sheet.print_title_rows = "2:2"
+
+    def add(self, values: list, *, bold: bool = False) -> None:
+        self.row += 1
+        for column, value in enumerate(values, start=1):
+            cell = put(self.sheet, self.row, column, value)
+            cell.border = _BORDER
+            if bold:
+                cell.font = Font(bold=True)
+
+    def note(self, text: str) -> None:
+        self.row += 2
+        put(self.sheet, self.row, 1, text)
+
+
+def _new_workbook() -> Workbook:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    return workbook
+
+
+def _bytes(workbook: Workbook) -> bytes:
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+# Statistics -------------------------------------------------------------------------------------
+
+def statistics_xlsx(stats: dict, stamp=None) -> bytes:
+    """Every table of a unit's statistics page: the breakdown, by grade, and each dimension."""
+    workbook = _new_workbook()
+    unit, as_of = stats["unit"]["name"], stats["as_of"]
+    headers = [header for _key, header in stats["columns"]]
+    first = {"class": "班级", "school": "学校", "child": "单位"}[stats["level"]]
+    sheet = SheetWriter(workbook, stats["breakdown_title"], f"{unit} 在籍学生统计（{stats['breakdown_title']}，{as_of}）",
+                        [first, *headers], [28, *[10] * len(headers)], stamp=stamp)
+    for line in stats["breakdown"]:
+        sheet.add([line.label, *line.values()])
+    sheet.add([stats["total"].label, *stats["total"].values()], bold=True)
+
+    sheet = SheetWriter(workbook, "按年级", f"{unit} 在籍学生统计（按年级，{as_of}）", ["年级", *headers],
+                        [12, *[10] * len(headers)], stamp=stamp)
+    for line in stats["by_grade"]:
+        sheet.add([line.label, *line.values()])
+    sheet.add([stats["total"].label, *stats["total"].values()], bold=True)
+
+    for dimension in stats["dimensions"]:
+        sheet = SheetWriter(workbook, dimension["title"][:31], f"{unit} 在籍学生统计（{dimension['title']}，{as_of}）",
+                            [dimension["title"], "人数", "占比"], [24, 10, 10], stamp=stamp)
+        whole = sum(item["count"] for item in dimension["items"])
+        for item in dimension["items"]:
+            share = f"{item['count'] * 100 / whole:.1f}%" if whole else "—"
+            sheet.add([item["label"], item["count"], share])
+        sheet.add(["合计", whole, "100.0%" if whole else "—"], bold=True)
+    return _bytes(workbook)
+
+
+# Monthly report --------------------------------------------------------------------------------
+
+def monthly_report_xlsx(report, *, full_numbers: bool, stamp=None) -> bytes:
+    """A monthly report's tables: the roll at both ends and the changes by grade, the check, the
+    breakdown by unit, the approved requests and (schools, central schools) the changes by pupil.
+    学籍号 are masked unless ``full_numbers``."""
+    figures = report.figures
+    workbook = _new_workbook()
+    unit = figures["unit"]["name"]
+    title = f"{unit} {report.month_label}学籍变动月报（第{report.version}版）"
+    grades = [str(g) for g in figures["grades"]]
+    grade_headers = [grade_label(g) for g in grades]
+
+    sheet = SheetWriter(workbook, "月初月末人数", f"{title}：月初、月末在籍人数",
+                        ["时点", "学籍状态", *grade_headers, "合计"], [10, 14, *[10] * len(grades), 10], stamp=stamp)
+    for side, label in (("start", f"月初（{figures['period']['start']}）"), ("end", f"月末（{figures['period']['end']}）")):
+        data = figures[side]
+        for status in figures["statuses"]:
+            counts = data["by_status"].get(status["code"], {"total": 0, "by_grade": {}})
+            sheet.add([label, status["label"], *[counts["by_grade"].get(g, 0) for g in grades], counts["total"]])
+        sheet.add([label, "在籍合计", *[data["by_grade"].get(g, 0) for g in grades], data["total"]], bold=True)
+        sheet.add([label, "借读（不计入在籍）", *[data.get("visiting_by_grade", {}).get(g, 0) for g in grades], data["visiting"]])
+
+    sheet = SheetWriter(workbook, "本月变动", f"{title}：本月学籍变动（按类别和年级）",
+                        ["变动类别", *grade_headers, "合计", "增加在籍", "减少在籍"], [22, *[10] * len(grades), 10, 10, 10], stamp=stamp)
+    for change in figures["changes"]:
+        sheet.add([change["label"], *[change["by_grade"].get(g, 0) for g in grades], change["count"], change["in"],
+                   change["out"]])
+    totals = figures["totals"]
+    sheet.add(["合计", *[sum(c["by_grade"].get(g, 0) for c in figures["changes"]) for g in grades], totals["changes"],
+               totals["in"], totals["out"]], bold=True)
+    check = figures["check"]
+    sheet.note(f"核对：月初 {check['start']} + 增加 {check['in']} − 减少 {check['out']} = {check['expected_end']}；"
+               f"月末 {check['end']}；{'一致' if check['ok'] else '不一致，相差 ' + str(check['difference'])}")
+
+    if figures.get("by_unit"):
+        sheet = SheetWriter(workbook, "分单位", f"{title}：分单位", ["单位", "月初", "增加", "减少", "月末", "核对"],
+                            [28, 10, 10, 10, 10, 10], stamp=stamp)
+        for line in figures["by_unit"]:
+            sheet.add([line["name"], line["start"], line["in"], line["out"], line["end"], "一致" if line["ok"] else "不一致"])
+
+    sheet = SheetWriter(workbook, "审批事项", f"{title}：本月审批通过的申请", ["申请类型", "件数"], [24, 10], stamp=stamp)
+    for item in figures["requests"]:
+        sheet.add([item["label"], item["count"]])
+
+    if "details" in figures:
+        sheet = SheetWriter(workbook, "变动明细", f"{title}：变动明细",
+                            ["日期", "姓名", "学籍号", "年级", "变动类别", "增减", "转出/转入学校", "说明"],
+                            [12, 10, 24, 10, 16, 8, 24, 40], stamp=stamp)
+        for detail in figures["details"]:
+            number = detail["student_number"] if full_numbers else mask_student_number(detail["student_number"])
+            delta = {1: "增加", -1: "减少"}.get(detail["delta"], "")
+            sheet.add([detail["date"], detail["name"], number, grade_label(detail["grade"]), detail["label"], delta,
+                       detail["other_school"], detail["reason"]])
+            sheet.sheet.cell(row=sheet.row, column=3).number_format = "@"
+    return _bytes(workbook)

@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class SchoolyearConfig(AppConfig):
+    name = "schoolyear"
+    verbose_name = "毕业、升级、证书"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from schoolyear import demo, home  # noqa: F401  (home panels)
+        from schoolyear.kinds import ALL_KINDS
+        from schoolyear.views import pupil_actions
+        from xueji.approval_kinds import register_kind
+        from xueji.context_processors import NavItem, register_nav_item
+        from xueji.demo import register_demo_loader
+        from xueji.pupil_actions import register_pupil_actions
+
+        followers = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer",
+                               "province_officer"})
+        register_nav_item(NavItem("毕业", "graduation_overview", followers))
+        register_nav_item(NavItem("升级", "promotion_overview", followers))
+        register_nav_item(NavItem("证书", "certificate_overview", followers))
+        for kind in ALL_KINDS:
+            register_kind(kind())
+        register_pupil_actions(pupil_actions)
+        register_demo_loader(demo.load)

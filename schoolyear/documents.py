@@ -1,0 +1,111 @@
+"""Documents of schoolyear/: the list of a school's graduates with their 义务教育证书 numbers (xlsx)
+and the 学历证明书 (PDF, one WeasyPrint render through xueji.pdf.render_pdf)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from io import BytesIO
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from schoolyear.dates import level_label
+from xueji.codes import GRADE_LABELS
+from xueji.identity import mask_id_number, mask_student_number
+from xueji.models import BUREAU_ROLES, ChangeRequest, RequestStatus, StepStatus, Unit, UnitKind, User
+from xueji.pdf import render_pdf
+from xueji.scoping import sees_full_record
+
+CERTIFICATE_COLUMNS = ["序号", "学籍号", "姓名", "性别", "出生日期", "班级", "毕业日期", "证书编号"]
+TEXT_COLUMNS = {"学籍号", "证书编号"}
+
+
+def certificates_xlsx(graduates: list, *, school: Unit, start_year: int, user: User) -> bytes:
+    """义务教育证书编号表: a title row, the header row frozen, one row per graduate; numbers as text.
+    学籍号 as the user sees them (masked for those who see records masked)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "证书编号"
+    title = f"{school.name} {start_year}—{start_year + 1}学年毕业生义务教育证书编号"
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(CERTIFICATE_COLUMNS))
+    sheet["A1"].font = Font(size=14, bold=True)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(CERTIFICATE_COLUMNS)
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E0E0E0")
+        cell.border = border
+    for index, graduate in enumerate(graduates, start=1):
+        pupil = graduate.pupil
+        number = pupil.student_number if sees_full_record(user, pupil) else mask_student_number(pupil.student_number)
+        certificate = getattr(graduate, "certificate", None)
+        sheet.append([
+            index, number, pupil.name, pupil.get_gender_display(), pupil.birth_date,
+            pupil.school_class.name if pupil.school_class_id else "", graduate.graduation.graduated_on,
+            certificate.number if certificate else "",
+        ])
+        for header, cell in zip(CERTIFICATE_COLUMNS, sheet[sheet.max_row]):
+            cell.border = border
+            if header in TEXT_COLUMNS:
+                cell.number_format = "@"
+            elif header in ("出生日期", "毕业日期"):
+                cell.number_format = "yyyy-mm-dd"
+    for column, width in enumerate([6, 22, 10, 6, 12, 14, 12, 22], start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A3"
+    sheet.print_title_rows = "2:2"
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """The bureau's confirmation as the proof prints it."""
+
+    unit_name: str
+    by: str
+    at: datetime
+
+
+def bureau_confirmation(change: ChangeRequest) -> Confirmation | None:
+    """The bureau's approval of an approved proof (its last step), else None."""
+    if change.status != RequestStatus.APPROVED:
+        return None
+    step = (change.steps.filter(status=StepStatus.APPROVED, role__in=BUREAU_ROLES)
+            .select_related("unit", "decided_by").order_by("-position").first())
+    if step is None or step.unit.kind not in (UnitKind.COUNTY_BUREAU, UnitKind.CITY_BUREAU, UnitKind.PROVINCE_BUREAU):
+        return None
+    return Confirmation(step.unit.name, str(step.decided_by) if step.decided_by_id else "", timezone.localtime(step.decided_at))
+
+
+def education_proof_pdf(change: ChangeRequest, user: User) -> bytes:
+    """学历证明书 of a request, printed by ``user``: the graduate's identity (numbers as the user
+    sees them), the graduation, the school's boxes, and the bureau's confirmation once given
+    (until then the proof says it is not valid yet)."""
+    pupil = change.pupil
+    payload = change.payload
+    full = sees_full_record(user, pupil)
+    graduated_on = date.fromisoformat(payload["graduated_on"])
+    context = {
+        "title": "学历证明书",
+        "change": change,
+        "pupil": pupil,
+        "school": change.started_unit,
+        "student_number": pupil.student_number if full else mask_student_number(pupil.student_number),
+        "id_number": pupil.id_number if full else mask_id_number(pupil.id_number),
+        "level": payload.get("level") or level_label(payload.get("grade")),
+        "grade_label": GRADE_LABELS.get(payload.get("grade"), ""),
+        "graduated_on": graduated_on,
+        "certificate_number": payload.get("certificate_number") or "",
+        "note": payload.get("note") or "",
+        "confirmation": bureau_confirmation(change),
+        "proof_number": f"{graduated_on.year}-{change.pk:06d}",
+        "printed_by": str(user),
+        "printed_at": timezone.localtime(),
+    }
+    return render_pdf("documents/education_proof.html", context)

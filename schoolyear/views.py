@@ -1,0 +1,332 @@
+"""Pages of schoolyear/: the graduation countdown and a school's graduation (list, confirm, result),
+the promotion plan and runs, certificate numbers, and the 学历证明书.
+
+Schools are loaded through selectors.get_followed_school (404 outside the user's scope, 403 for a
+role that does not follow a school's year); runs through get_run_for_user; requests through the
+engine's get_request_for_user."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from schoolyear import selectors, services
+from schoolyear.dates import graduating_grade, level_label, promotable_grades, school_year_start, summer_of
+from schoolyear.documents import certificates_xlsx, education_proof_pdf
+from schoolyear.forms import CertificateAssignForm, EducationProofForm, GraduationConfirmForm, NextClassForm
+from schoolyear.models import PromotionRun
+from xueji.codes import GRADE_LABELS, PupilStatus
+from xueji.forms import show_errors
+from xueji.models import ChangeRequest, Membership, Role
+from xueji.request_views import request_list
+from xueji.scoping import get_pupil_for_user, get_request_for_user, object_id
+from xueji.services.audit import audit_record
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_follower(user) -> None:
+    if not selectors.follows_any_school(user):
+        raise PermissionDenied("您的角色不办理毕业、升级和证书。")
+
+
+def _today_and_year():
+    today = timezone.localdate()
+    return today, school_year_start(today)
+
+
+def _errors(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+# Graduation ----------------------------------------------------------------------------------
+
+@login_required
+def graduation_overview(request):
+    """毕业倒计时: per school, what still blocks graduation and the days left."""
+    _require_follower(request.user)
+    today, start_year = _today_and_year()
+    rows = selectors.graduation_rows(request.user, today, start_year)
+    return render(request, "schoolyear/graduation_overview.html", {
+        "rows": rows, "today": today, "start_year": start_year,
+        "blocked": sum(1 for r in rows if r.blocked), "pending": sum(len(r.pending) for r in rows),
+    })
+
+
+@login_required
+def graduation_school(request, school_id: int):
+    """A school's graduating grade: who graduates, who is listed, what blocks, what was done."""
+    school = selectors.get_followed_school(request.user, school_id)
+    today, start_year = _today_and_year()
+    state = selectors.graduation_state(school, today, start_year)
+    return render(request, "schoolyear/graduation_school.html", {
+        "school": school, "state": state, "start_year": start_year, "level": level_label(state.grade),
+        "may_act": selectors.is_registrar(request.user, school), "grade_label": GRADE_LABELS[state.grade],
+    })
+
+
+@login_required
+def graduation_confirm(request, school_id: int):
+    """The confirm step: the list once more, the registrar ticks that it is checked, then the
+    pupils graduate (one transaction)."""
+    school = selectors.get_followed_school(request.user, school_id)
+    if not selectors.is_registrar(request.user, school):
+        raise PermissionDenied("只有本校学籍管理员可以办理毕业。")
+    today, start_year = _today_and_year()
+    state = selectors.graduation_state(school, today, start_year)
+    form = GraduationConfirmForm(request.POST or None, initial={"expected": len(state.enrolled)})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                graduation = services.graduation_perform(
+                    actor=request.user, school=school, today=today, expected_count=form.cleaned_data["expected"]
+                )
+            except ValidationError as error:
+                _errors(request, error)
+                return redirect("graduation_school", school.pk)
+            messages.success(request, f"已为 {graduation.count} 名学生办理毕业。")
+            return redirect("graduation_school", school.pk)
+    return render(request, "schoolyear/graduation_confirm.html", {
+        "school": school, "state": state, "form": form, "level": level_label(state.grade),
+        "grade_label": GRADE_LABELS[state.grade],
+    })
+
+
+# Promotion -----------------------------------------------------------------------------------
+
+@login_required
+def promotion_overview(request):
+    """升级: this year's run of each bureau the user follows, the schools' plans, past runs."""
+    _require_follower(request.user)
+    today, start_year = _today_and_year()
+    runs = list(selectors.runs_visible_to(request.user).select_related("bureau").order_by("-year", "bureau__path")[:50])
+    bureaus = []
+    for bureau in selectors.promotion_bureaus_of(request.user):
+        if not selectors.supervised_schools(bureau):
+            continue  # a city or province bureau whose schools are all under its counties
+        year = today.year
+        opens, closes = selectors.promotion_window(bureau, year)
+        if today > closes:  # this summer's is over: the next one
+            year += 1
+            opens, closes = selectors.promotion_window(bureau, year)
+        run = next((r for r in runs if r.bureau_id == bureau.pk and r.year == year), None)
+        bureaus.append({
+            "bureau": bureau, "year": year, "opens": opens, "closes": closes, "run": run, "early": today < opens,
+            "may_start": opens <= today <= closes and (run is None or run.status != PromotionRun.Status.DONE),
+            "missed": today > opens and run is None and today <= closes,
+        })
+    schools = list(selectors.schools_followed_by(request.user).order_by("path", "name")[:500])
+    summer = summer_of(schools[0], start_year) if schools else None
+    return render(request, "schoolyear/promotion_overview.html", {
+        "runs": runs, "bureaus": bureaus, "schools": schools, "today": today, "start_year": start_year,
+        "summer": summer,
+    })
+
+
+@login_required
+def promotion_plan(request, school_id: int):
+    """明年班级和升级对应: this year's classes, each with a drop-down of next year's classes one
+    grade up (default: the same number). The registrar edits; the others read."""
+    school = selectors.get_followed_school(request.user, school_id)
+    today, start_year = _today_and_year()
+    may_edit = selectors.is_registrar(request.user, school)
+    plan = selectors.promotion_plan(school, start_year)
+    add_form = NextClassForm(grades=[g + 1 for g in promotable_grades(school)])
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied("只有本校学籍管理员可以修改升级班级对应。")
+        action = request.POST.get("action")
+        try:
+            if action == "prepare":
+                created = services.next_year_classes_prepare(actor=request.user, school=school, start_year=start_year)
+                messages.success(request, f"已新建明年班级 {len(created)} 个。" if created else "明年的班级都已建好。")
+            elif action == "add_class":
+                add_form = NextClassForm(request.POST, grades=[g + 1 for g in promotable_grades(school)])
+                if not add_form.is_valid():
+                    raise ValidationError("请选择年级。")
+                school_class = services.next_year_class_add(
+                    actor=request.user, school=school, start_year=start_year, grade=add_form.cleaned_data["grade"]
+                )
+                messages.success(request, f"已新建 {school_class.school_year} {school_class.name}。")
+            elif action == "save":
+                targets = {row.source.pk: _target(request.POST.get(f"class_{row.source.pk}")) for row in plan.rows}
+                changed = services.class_mappings_set(actor=request.user, school=school, start_year=start_year,
+                                                      targets=targets)
+                messages.success(request, f"升级班级对应已保存（修改 {changed} 项）。")
+            else:
+                raise ValidationError("未知的操作。")
+        except ValidationError as error:
+            _errors(request, error)
+        return redirect("promotion_plan", school.pk)
+    return render(request, "schoolyear/promotion_plan.html", {
+        "school": school, "plan": plan, "may_edit": may_edit and plan.done is None, "add_form": add_form,
+        "start_year": start_year, "summer": summer_of(school, start_year),
+        "graduating_label": GRADE_LABELS[graduating_grade(school)],
+    })
+
+
+def _target(value) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationError("请从列表中选择明年的班级。") from None
+
+
+@login_required
+@require_POST
+def promotion_run_start(request):
+    """升级 on demand, by an officer of the bureau (from its promotion date to the end of August)."""
+    bureaus = {b.pk: b for b in selectors.promotion_bureaus_of(request.user)}
+    if not bureaus:
+        raise PermissionDenied("只有教育局可以执行升级。")
+    bureau = bureaus.get(object_id(request.POST.get("bureau") or next(iter(bureaus))))
+    if bureau is None:
+        raise Http404("没有找到这个教育局，或您无权为它执行升级。")
+    try:
+        run = services.promotion_run_request(actor=request.user, bureau=bureau)
+    except ValidationError as error:
+        _errors(request, error)
+        return redirect("promotion_overview")
+    messages.success(request, "升级已开始，由后台逐校执行；本页显示各校进度。")
+    return redirect("promotion_run_detail", run.pk)
+
+
+@login_required
+def promotion_run_detail(request, run_id: int):
+    """A run's report: per school, how many moved up, into which classes, what was left."""
+    run = selectors.get_run_for_user(request.user, run_id)
+    rows = selectors.run_school_rows(request.user, run)
+    return render(request, "schoolyear/promotion_run.html", {
+        "run": run, "rows": rows, "done": sum(1 for r in rows if r.result), "promoted": sum(r.result.promoted for r in rows if r.result),
+    })
+
+
+# Certificates --------------------------------------------------------------------------------
+
+@login_required
+def certificate_overview(request):
+    _require_follower(request.user)
+    return render(request, "schoolyear/certificate_overview.html", {"rows": selectors.certificate_rows(request.user)})
+
+
+def _year(value) -> int:
+    year = object_id(value)
+    if not 2000 <= year <= 2100:
+        raise Http404("学年无效。")
+    return year
+
+
+@login_required
+def certificate_school(request, school_id: int, year: int):
+    """A school's graduates of a school year with their numbers; the bureau numbers the rest."""
+    school = selectors.get_followed_school(request.user, school_id)
+    year = _year(year)
+    may_issue = selectors.may_issue_certificates(request.user, school)
+    form = CertificateAssignForm(request.POST or None)
+    if request.method == "POST":
+        if not may_issue:
+            raise PermissionDenied("只有学校所属教育局可以编号义务教育证书。")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                batch = services.certificates_assign(
+                    actor=request.user, school=school, start_year=year,
+                    plan=services.NumberPlan(data["prefix"] or "", data["first_sequence"], data["width"]),
+                )
+            except ValidationError as error:
+                show_errors(form, error)
+            else:
+                messages.success(request, f"已编号 {batch.count} 本：{batch.first_number} 至 {batch.last_number}。")
+                return redirect("certificate_school", school.pk, year)
+    elif may_issue:
+        prefix = request.GET.get("prefix", "")
+        form = CertificateAssignForm(initial={
+            "prefix": prefix, "width": 5,
+            "first_sequence": services.certificate_next_sequence(prefix, 5) if services.CERTIFICATE_PREFIX.match(prefix) else 1,
+        })
+    graduates = list(selectors.graduates_of(school, year))
+    return render(request, "schoolyear/certificate_school.html", {
+        "school": school, "year": year, "graduates": graduates, "form": form, "may_issue": may_issue,
+        "unnumbered": sum(1 for g in graduates if not hasattr(g, "certificate")),
+    })
+
+
+@login_required
+def certificate_export(request, school_id: int, year: int):
+    school = selectors.get_followed_school(request.user, school_id)
+    year = _year(year)
+    content = certificates_xlsx(list(selectors.graduates_of(school, year)), school=school, start_year=year, user=request.user)
+    audit_record(action="certificate.export", obj=school, user=request.user, unit=school,
+                 detail=f"导出 {year}—{year + 1}学年毕业生义务教育证书编号")
+    response = HttpResponse(content, content_type=XLSX)
+    name = quote(f"义务教育证书编号-{school.name}-{year}")
+    response["Content-Disposition"] = f"attachment; filename=\"certificates-{year}.xlsx\"; filename*=UTF-8''{name}.xlsx"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# 学历证明书 ----------------------------------------------------------------------------------
+
+@login_required
+def education_proof_list(request):
+    return request_list(request, kinds=(services.EDUCATION_PROOF,), extra={"title": "学历证明书"})
+
+
+@login_required
+def education_proof_start(request, pupil_id: int):
+    pupil = get_pupil_for_user(request.user, pupil_id)
+    if not selectors.is_registrar(request.user, pupil.school):
+        raise Http404("只有本校学籍管理员可以出具学历证明书。")
+    old = None
+    resubmit = request.GET.get("resubmit")
+    if resubmit:
+        old = ChangeRequest.objects.filter(pk=object_id(resubmit), pupil=pupil, kind=services.EDUCATION_PROOF).first()
+    form = EducationProofForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.education_proof_start(actor=request.user, pupil=pupil, note=form.cleaned_data["note"],
+                                                    resubmission_of=old)
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, f"学历证明书已提交，等待{change.steps.get(position=0).label}。")
+            return redirect("request_detail", change.pk)
+    graduate = services.latest_graduation_of(pupil)
+    return render(request, "schoolyear/education_proof_start.html", {
+        "pupil": pupil, "form": form, "graduate": graduate,
+        "certificate": getattr(graduate, "certificate", None) if graduate else None,
+    })
+
+
+@login_required
+def education_proof_pdf_view(request, request_id: int):
+    """The 学历证明书 as a PDF, for whoever sees the request; audited."""
+    change = get_request_for_user(request.user, request_id)
+    if change.kind != services.EDUCATION_PROOF:
+        raise Http404("没有这种证明。")
+    pdf = education_proof_pdf(change, request.user)
+    audit_record(action="document.print", obj=change, user=request.user,
+                 detail=f"打印学历证明书：{change.pupil.name}（申请 #{change.pk}）")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = quote(f"学历证明书-{change.pupil.name}-{change.pk}.pdf")
+    response["Content-Disposition"] = f"inline; filename=\"proof-{change.pk}.pdf\"; filename*=UTF-8''{name}"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def pupil_actions(user, pupil) -> list[tuple[str, str]]:
+    """出具学历证明书, for the registrar of a graduate's school."""
+    if pupil.status != PupilStatus.GRADUATED:
+        return []
+    if not Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
+        return []
+    return [("出具学历证明书", reverse("education_proof_start", args=[pupil.pk]))]

@@ -1,0 +1,64 @@
+"""学籍核查 in a real browser: teacher_a1 calls the roll of the own class (one pupil absent without
+a reason, the rest present at once, a child found on no list), submits it; registrar_a1 sees the
+class done, the child waiting for late registration with the link to 补建, the absence listed as a
+suspected dropout, and records what was done."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from archives.models import RollCall
+from tests.factories import make_pupil
+from xueji.models import Semester
+
+pytestmark = pytest.mark.browser
+
+
+def _nav(page: Page):
+    return page.get_by_role("navigation", name="主导航")
+
+
+def test_head_teacher_calls_the_roll_and_the_registrar_sees_the_result(page: Page, browser_world, login, new_page, screenshot):
+    world = browser_world
+    today = timezone.localdate()
+    # The semester of the world's classes started three days ago: its audit window is open.
+    Semester.objects.create(school_year=world.classes["a1_3_1"].school_year, term=Semester.Term.FIRST,
+                            start_date=today - timedelta(days=3), end_date=today + timedelta(days=120))
+    make_pupil(world.units["a1"], world.classes["a1_3_1"], name="陈二")
+
+    login("teacher_a1")
+    _nav(page).get_by_role("link", name="学籍核查").click()
+    page.get_by_role("link", name="点名核查").click()
+    page.get_by_role("button", name="开始点名").click()
+    expect(page.locator(".messages")).to_contain_text("已开始点名")
+    row = page.locator("tr", has_text="张小明")
+    row.get_by_role("radio", name="缺席").check()
+    page.get_by_label("张小明的缺席原因").select_option(label="无故缺席（原因不明）")
+    page.get_by_label("张小明的说明").fill("开学至今未到校")
+    page.get_by_role("button", name="其余未点名的学生全部记为在校").click()
+    expect(page.locator(".messages")).to_contain_text("点名结果已保存")
+    page.get_by_label("姓名").fill("王小虎")
+    page.get_by_label(re.compile("说明（何时来校")).fill("9月随父母从外省来")
+    page.get_by_role("button", name="添加").click()
+    expect(page.locator("main")).to_contain_text("王小虎")
+    screenshot(page, "rollcall_teacher_before_submit")
+    page.get_by_role("button", name="提交核查结果").click()
+    expect(page.locator(".messages")).to_contain_text("学籍核查结果已提交")
+    expect(page.locator(".lead")).to_contain_text("已完成")
+    assert RollCall.objects.get().status == "done"
+
+    registrar = login("registrar_a1", target=new_page())
+    _nav(registrar).get_by_role("link", name="学籍核查").click()
+    expect(registrar.locator(".lead")).to_contain_text("已完成 1 个")
+    unlisted = registrar.locator("section", has_text="在校无学籍").locator("tr", has_text="王小虎")
+    expect(unlisted).to_contain_text("9月随父母从外省来")
+    expect(registrar.get_by_role("link", name="去补建学籍")).to_have_attribute("href", "/enrolment/late/")
+    expect(registrar.locator("section", has_text="无故缺席：疑似辍学")).to_contain_text("张小明")
+    screenshot(registrar, "rollcall_registrar_school")
+    unlisted.get_by_label("王小虎的处理情况").fill("已于本月申请补建学籍")
+    unlisted.get_by_role("button", name="已处理").click()
+    expect(registrar.locator(".messages")).to_contain_text("已记录王小虎的处理情况")
+    expect(registrar.locator("section", has_text="在校无学籍")).to_contain_text("已处理：已于本月申请补建学籍")
