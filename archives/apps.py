@@ -30,3 +30,6 @@ class ArchivesConfig(AppConfig):
         register_nav_item(NavItem("学籍核查", "rollcall_overview", everyone | {"head_teacher"}))
         register_pupil_actions(paper_pupil_actions)
         register_demo_loader(paper_demo.load)
+        from xueji.printing import register_document_kind
+
+        register_document_kind("rollcall_report", "学籍核查报告")

@@ -3,27 +3,25 @@ the bureau to file — each class's roll-call in figures, then every line that m
 was done about it. Names only: no ID or student numbers, so one report serves every reader.
 
 Whoever follows the school's progress may print it (its registrar and headmaster, the central
-school and bureaus above); every print is written to the audit log."""
-
-from urllib.parse import quote
+school and bureaus above). Printed through ``xueji.printing.print_pdf``: the footer carries the
+verification code, who printed it and when, and every print is in the audit log."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils import timezone
 
 from archives import rollcall
 from archives.models import RollCallEntry
 from xueji.models import Semester, Unit, User
-from xueji.pdf import render_pdf
+from xueji.printing import PrintedPdf, pdf_response, print_pdf
 from xueji.scoping import object_id
-from xueji.services.audit import audit_record
 
 TITLE = "学籍核查报告"
-PRINT_ACTION = "document.print"
+KIND = "rollcall_report"
 Outcome = RollCallEntry.Outcome
 
 
-def report_pdf(school: Unit, semester: Semester, user: User) -> bytes:
+def report_pdf(school: Unit, semester: Semester, user: User) -> PrintedPdf:
     [row] = rollcall.progress([school], semester)
     work = list(rollcall.work_of_school(school, semester))
     absences = (RollCallEntry.objects.filter(roll_call__school=school, roll_call__semester=semester, roll_call__status="done",
@@ -37,11 +35,12 @@ def report_pdf(school: Unit, semester: Semester, user: User) -> bytes:
         ("三、已随家长迁走未办转学（须跟进转学）", [e for e in work if e.outcome == Outcome.TRANSFER]),
         ("四、借读生（学籍在原学校，须原学校确认）", [e for e in work if e.outcome == Outcome.VISITING]),
     ]
-    return render_pdf("documents/rollcall_report.html", {
+    context = {
         "title": TITLE, "school": school, "semester": semester, "window_first": first, "window_last": last,
         "row": row, "totals": totals, "sections": sections, "absences": list(absences),
-        "printed_by": user.full_name or user.username, "printed_at": timezone.localtime(),
-    })
+    }
+    return print_pdf(user=user, kind=KIND, title=f"{TITLE}（{semester}）", template="documents/rollcall_report.html",
+                     context=context, unit=school, subject=school.name, audit_obj=school, audit_unit=school)
 
 
 @login_required
@@ -53,10 +52,5 @@ def rollcall_report(request, school_id: int):
                 else rollcall.semester_for(timezone.localdate()))
     if semester is None:
         raise Http404("没有这个学期。")
-    pdf = report_pdf(school, semester, request.user)
-    audit_record(action=PRINT_ACTION, obj=school, user=request.user, detail=f"打印{TITLE}：{school.name} {semester}")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = quote(f"{TITLE}-{school.name}-{semester}.pdf")
-    response["Content-Disposition"] = f"inline; filename=\"rollcall-{school.pk}-{semester.pk}.pdf\"; filename*=UTF-8''{filename}"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    printed = report_pdf(school, semester, request.user)
+    return pdf_response(printed, f"{TITLE}-{school.name}-{semester}.pdf")

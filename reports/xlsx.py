@@ -2,11 +2,8 @@
 page on a sheet of its own. Exported through ``xueji.printing.export_xlsx``: each sheet's title
 line carries the verification code, who exported it and when (the ``stamp``).
 
-Cells are written so that Excel never evaluates them (CSV/formula injection, OWASP): numbers are
-numbers, and every text cell is a string cell (data type "s"); a text that begins with =, +, -, @,
-a tab or a carriage return — a school named "=HYPERLINK(…)" in the admin, a pupil's name, a
-reason typed into a request — is written with a leading apostrophe as OWASP recommends, so that
-it stays text even when the cell is edited or the sheet is saved as CSV and opened again.
+Every cell is written through ``xueji.xlsx_cells.put``: numbers are numbers, texts are string
+cells that Excel never evaluates (formula injection).
 """
 
 from io import BytesIO
@@ -17,30 +14,12 @@ from openpyxl.utils import get_column_letter
 
 from reports.monthly import grade_label
 from xueji.identity import mask_student_number
+from xueji.xlsx_cells import put, safe_text
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="E0E0E0")
-
-
-def safe_text(value: str) -> str:
-    """Text as it may go into a cell: a leading apostrophe before what Excel would evaluate."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def put(sheet, row: int, column: int, value):
-    """Write one cell: numbers as numbers, anything else as a string cell that is never a formula."""
-    cell = sheet.cell(row=row, column=column)
-    if value is None:
-        return cell
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        cell.value = safe_text(str(value))
-        cell.data_type = "s"
-    else:
-        cell.value = value
-    return cell
 
 
 def stamp_text(stamp) -> str:

@@ -24,3 +24,7 @@ class SchoolyearConfig(AppConfig):
             register_kind(kind())
         register_pupil_actions(pupil_actions)
         register_demo_loader(demo.load)
+        from xueji.printing import register_document_kind
+
+        register_document_kind("education_proof", "学历证明书")
+        register_document_kind("certificate_numbers_xlsx", "义务教育证书编号表（Excel）")

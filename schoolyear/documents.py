@@ -1,5 +1,6 @@
 """Documents of schoolyear/: the list of a school's graduates with their 义务教育证书 numbers (xlsx)
-and the 学历证明书 (PDF, one WeasyPrint render through xueji.pdf.render_pdf)."""
+and the 学历证明书 (PDF). Both go through ``xueji.printing`` (the verification code, who made it and
+when, the record and the audit entry); the list's cells through ``xueji.xlsx_cells``."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,25 +15,41 @@ from schoolyear.dates import level_label
 from xueji.codes import GRADE_LABELS
 from xueji.identity import mask_id_number, mask_student_number
 from xueji.models import BUREAU_ROLES, ChangeRequest, RequestStatus, StepStatus, Unit, UnitKind, User
-from xueji.pdf import render_pdf
+from xueji.printing import DocumentStamp, PrintedPdf, export_xlsx, print_pdf, printed_pupil
 from xueji.scoping import sees_full_record
+from xueji.xlsx_cells import put, put_row
 
 CERTIFICATE_COLUMNS = ["序号", "学籍号", "姓名", "性别", "出生日期", "班级", "毕业日期", "证书编号"]
 TEXT_COLUMNS = {"学籍号", "证书编号"}
 
 
-def certificates_xlsx(graduates: list, *, school: Unit, start_year: int, user: User) -> bytes:
-    """义务教育证书编号表: a title row, the header row frozen, one row per graduate; numbers as text.
-    学籍号 as the user sees them (masked for those who see records masked)."""
+def certificates_xlsx(graduates: list, *, school: Unit, start_year: int, user: User) -> PrintedPdf:
+    """义务教育证书编号表 of a school's graduates of a year, exported by ``user`` (recorded, audited)."""
+    pupils = [graduate.pupil for graduate in graduates]
+    return export_xlsx(
+        user=user, kind="certificate_numbers_xlsx", title=f"{start_year}—{start_year + 1}学年毕业生义务教育证书编号",
+        build=lambda stamp: certificates_workbook(graduates, school=school, start_year=start_year, user=user, stamp=stamp),
+        unit=school, subject=school.name, audit_action="certificate.export", audit_obj=school,
+        pupils=[printed_pupil(pupil, full=sees_full_record(user, pupil)) for pupil in pupils],
+    )
+
+
+def certificates_workbook(graduates: list, *, school: Unit, start_year: int, user: User,
+                          stamp: DocumentStamp | None = None) -> bytes:
+    """A title row (with the verification code, who exported it and when), the header row frozen,
+    one row per graduate; numbers as text. 学籍号 as the user sees them (masked for those who see
+    records masked)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "证书编号"
     title = f"{school.name} {start_year}—{start_year + 1}学年毕业生义务教育证书编号"
-    sheet.append([title])
+    if stamp is not None:
+        title += f"　核验码：{stamp.display_code}　导出：{stamp.printed_by} {stamp.printed_at:%Y-%m-%d %H:%M}"
+    put(sheet, 1, 1, title)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(CERTIFICATE_COLUMNS))
     sheet["A1"].font = Font(size=14, bold=True)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(CERTIFICATE_COLUMNS)
+    put_row(sheet, CERTIFICATE_COLUMNS)
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for cell in sheet[2]:
@@ -43,12 +60,12 @@ def certificates_xlsx(graduates: list, *, school: Unit, start_year: int, user: U
         pupil = graduate.pupil
         number = pupil.student_number if sees_full_record(user, pupil) else mask_student_number(pupil.student_number)
         certificate = getattr(graduate, "certificate", None)
-        sheet.append([
+        written = put_row(sheet, [
             index, number, pupil.name, pupil.get_gender_display(), pupil.birth_date,
             pupil.school_class.name if pupil.school_class_id else "", graduate.graduation.graduated_on,
             certificate.number if certificate else "",
         ])
-        for header, cell in zip(CERTIFICATE_COLUMNS, sheet[sheet.max_row]):
+        for header, cell in zip(CERTIFICATE_COLUMNS, written):
             cell.border = border
             if header in TEXT_COLUMNS:
                 cell.number_format = "@"
@@ -83,7 +100,7 @@ def bureau_confirmation(change: ChangeRequest) -> Confirmation | None:
     return Confirmation(step.unit.name, str(step.decided_by) if step.decided_by_id else "", timezone.localtime(step.decided_at))
 
 
-def education_proof_pdf(change: ChangeRequest, user: User) -> bytes:
+def education_proof_pdf(change: ChangeRequest, user: User) -> PrintedPdf:
     """学历证明书 of a request, printed by ``user``: the graduate's identity (numbers as the user
     sees them), the graduation, the school's boxes, and the bureau's confirmation once given
     (until then the proof says it is not valid yet)."""
@@ -105,7 +122,7 @@ def education_proof_pdf(change: ChangeRequest, user: User) -> bytes:
         "note": payload.get("note") or "",
         "confirmation": bureau_confirmation(change),
         "proof_number": f"{graduated_on.year}-{change.pk:06d}",
-        "printed_by": str(user),
-        "printed_at": timezone.localtime(),
     }
-    return render_pdf("documents/education_proof.html", context)
+    return print_pdf(user=user, kind="education_proof", title="学历证明书", template="documents/education_proof.html",
+                     context=context, unit=change.started_unit, request=change,
+                     pupils=[printed_pupil(pupil, full=full)], subject=change.started_unit.name)

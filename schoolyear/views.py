@@ -5,7 +5,6 @@ Schools are loaded through selectors.get_followed_school (404 outside the user's
 role that does not follow a school's year); runs through get_run_for_user; requests through the
 engine's get_request_for_user."""
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,9 +23,9 @@ from schoolyear.models import PromotionRun
 from xueji.codes import GRADE_LABELS, PupilStatus
 from xueji.forms import show_errors
 from xueji.models import ChangeRequest, Membership, Role
+from xueji.printing import content_disposition, pdf_response
 from xueji.request_views import request_list
 from xueji.scoping import get_pupil_for_user, get_request_for_user, object_id
-from xueji.services.audit import audit_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -264,12 +263,10 @@ def certificate_school(request, school_id: int, year: int):
 def certificate_export(request, school_id: int, year: int):
     school = selectors.get_followed_school(request.user, school_id)
     year = _year(year)
-    content = certificates_xlsx(list(selectors.graduates_of(school, year)), school=school, start_year=year, user=request.user)
-    audit_record(action="certificate.export", obj=school, user=request.user, unit=school,
-                 detail=f"导出 {year}—{year + 1}学年毕业生义务教育证书编号")
-    response = HttpResponse(content, content_type=XLSX)
-    name = quote(f"义务教育证书编号-{school.name}-{year}")
-    response["Content-Disposition"] = f"attachment; filename=\"certificates-{year}.xlsx\"; filename*=UTF-8''{name}.xlsx"
+    exported = certificates_xlsx(list(selectors.graduates_of(school, year)), school=school, start_year=year, user=request.user)
+    response = HttpResponse(exported.content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition(f"义务教育证书编号-{school.name}-{year}.xlsx", inline=False,
+                                                          fallback=f"certificates-{year}.xlsx")
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -313,14 +310,8 @@ def education_proof_pdf_view(request, request_id: int):
     change = get_request_for_user(request.user, request_id)
     if change.kind != services.EDUCATION_PROOF:
         raise Http404("没有这种证明。")
-    pdf = education_proof_pdf(change, request.user)
-    audit_record(action="document.print", obj=change, user=request.user,
-                 detail=f"打印学历证明书：{change.pupil.name}（申请 #{change.pk}）")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = quote(f"学历证明书-{change.pupil.name}-{change.pk}.pdf")
-    response["Content-Disposition"] = f"inline; filename=\"proof-{change.pk}.pdf\"; filename*=UTF-8''{name}"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    printed = education_proof_pdf(change, request.user)
+    return pdf_response(printed, f"学历证明书-{change.pupil.name}-{change.pk}.pdf")
 
 
 def pupil_actions(user, pupil) -> list[tuple[str, str]]:

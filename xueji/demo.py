@@ -9,6 +9,9 @@ guardians and realistic code values, and go through the same services as real re
 Only the accounts in ``ACCOUNTS`` can log in (password ``DEMO_PASSWORD``); the other staff exist
 so that every school and class has its people, with passwords nobody knows.
 
+One class of every school has its pupils' photos (drawings, xueji/demo_photos.py), so that its
+学籍卡 print as they do in a school: teacher_a1's 三年级（1）班 in A1.
+
 ``demo_load`` is idempotent: running it again changes nothing.
 """
 
@@ -31,6 +34,7 @@ from xueji.codes import (
     NumberKind,
     SchoolType,
 )
+from xueji.demo_photos import load_class_photos
 from xueji.models import (
     BureauSettings,
     Membership,
@@ -90,6 +94,9 @@ COUNTY_B = ("220182", "榆树市教育局", [
     SchoolPlan("b1", "榆树市实验小学", "2122018201", SchoolType.PRIMARY, 2, 27, True, "华昌街道"),
     SchoolPlan("b2", "榆树市第二中学", "2122018202", SchoolType.JUNIOR, 3, 35, True, "华昌街道"),
 ])
+# (grade, class number) whose pupils have photos, per school: the class of teacher_a1 (the head
+# teacher who can log in) in A1, and one class of every other school.
+PHOTO_CLASSES = {"a1": (3, 1), "a2": (7, 1), "a3": (3, 1), "b1": (3, 1), "b2": (7, 1)}
 
 
 def demo_load(*, stdout=None) -> None:
@@ -131,6 +138,10 @@ def demo_load(*, stdout=None) -> None:
             say(f"  {school.name}：{len(classes)} 个班，{count} 名学生\n")
     for loader in _app_loaders:
         loader(say)
+    # After the apps' loaders: the photos go to the pupils in the class once the demo's transfers
+    # and other changes are done, so every card the class prints has one.
+    for key, (school, _plan) in schools.items():
+        _class_photos(key, school, year, rng, say)
 
 
 # Apps add their own demo data (requests, cases, …) from their AppConfig.ready(); each loader
@@ -202,6 +213,15 @@ def _classes(school: Unit, plan: SchoolPlan, year: SchoolYear, rng: random.Rando
                 school_class.save(update_fields=["head_teacher"])
             classes.append(school_class)
     return classes
+
+
+def _class_photos(key: str, school: Unit, year: SchoolYear, rng: random.Random, say) -> None:
+    grade, number = PHOTO_CLASSES[key]
+    school_class = SchoolClass.objects.get(school=school, school_year=year, grade=grade, number=number)
+    registrar = User.objects.get(username=f"registrar_{key}")
+    count = load_class_photos(school_class, registrar, rng)
+    if count:
+        say(f"  {school.name}{school_class.name}：{count} 名学生的照片\n")
 
 
 def _person_name(rng: random.Random, gender: str) -> str:

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from xueji.codes import PupilStatus
 from xueji.models import Guardian
 from xueji.printing import PrintedPdf, export_xlsx, print_pdf, printed_pupil
+from xueji.xlsx_cells import put_row
 
 PENDING_NUMBER = "待建籍"
 # The sheet has room for two guardians; with fewer, the empty rows are filled in by hand.
@@ -162,8 +163,8 @@ def class_roster_workbook(pupils: list, *, school, school_class, school_year_lab
 
     for row in roster_rows(pupils):
         cells = zip(ROSTER_COLUMNS, astuple(row))
-        sheet.append([str(value) if header in ROSTER_TEXT_COLUMNS else value for header, value in cells])
-        for header, cell in zip(ROSTER_COLUMNS, sheet[sheet.max_row]):
+        written = put_row(sheet, [str(value) if header in ROSTER_TEXT_COLUMNS else value for header, value in cells])
+        for header, cell in zip(ROSTER_COLUMNS, written):
             cell.border = border
             if header in ROSTER_TEXT_COLUMNS:
                 cell.number_format = "@"

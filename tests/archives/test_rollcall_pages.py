@@ -11,7 +11,7 @@ from tests.archives.rollcall_helpers import AFTER, IN_WINDOW, frozen, mark_all, 
 from tests.archives.test_rollcall import finished_with_every_outcome
 from tests.pdfs import page_count, pdf_words
 from tests.factories import make_pupil
-from xueji.models import AuditEntry
+from xueji.models import AuditEntry, PrintedDocument
 
 
 def class_url(world, key="a1_3_1") -> str:
@@ -162,6 +162,10 @@ def test_the_report_prints_the_classes_the_work_and_the_signature_boxes(world, l
         assert words in text, words
     entry = AuditEntry.objects.get(action="document.print")
     assert entry.user == world.user("officer_a") and "学籍核查报告" in entry.detail
+    # The footer's verification code finds what was printed.
+    record = PrintedDocument.objects.get(kind="rollcall_report")
+    assert record.display_code in text and record.display_code in entry.detail
+    assert record.unit == world.units["a1"] and record.printed_by == world.user("officer_a")
 
 
 def test_the_head_teacher_cannot_print_the_schools_report(world, login):

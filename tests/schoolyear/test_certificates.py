@@ -14,7 +14,7 @@ from schoolyear import services
 from schoolyear.models import Certificate, Graduate
 from tests.factories import SchoolClassFactory, make_pupil
 from tests.schoolyear.conftest import at
-from xueji.models import AuditEntry
+from xueji.models import AuditEntry, PrintedDocument, Pupil
 
 PLAN = services.NumberPlan("22012227", 1, 5)
 
@@ -128,6 +128,8 @@ def test_the_list_exports_as_xlsx_with_numbers_as_text(sixth_grade, login, clien
     assert [row[7] for row in rows] == ["2201222700001", "2201222700002", "2201222700003"]
     assert sheet.cell(row=3, column=8).number_format == "@" and sheet.cell(row=3, column=2).number_format == "@"
     assert AuditEntry.objects.filter(action="certificate.export", user=world.user("registrar_a1")).exists()
+    record = PrintedDocument.objects.get(kind="certificate_numbers_xlsx")
+    assert record.display_code in sheet.cell(row=1, column=1).value and record.pupil_count == 3
     client.logout()
     login(world.user("registrar_b1"))
     assert client.get(f"/schoolyear/certificates/{world.units['a1'].pk}/2026.xlsx").status_code == 404
@@ -146,3 +148,14 @@ def test_certificate_api(sixth_grade, api_as):
     assert again.status_code == 400
     listed = api_as("registrar_a1").get(f"/api/v1/certificates/?school={a1}&year=2026").json()
     assert sorted(row["certificate_number"] for row in listed) == ["2201222700001", "2201222700002", "2201222700003"]
+
+
+def test_a_name_that_looks_like_a_formula_stays_text(sixth_grade, login, client):
+    world = sixth_grade
+    graduate(world)
+    assign(world)
+    Pupil.objects.filter(name="毕业甲").update(name='=HYPERLINK("http://x","点我")')
+    login(world.user("registrar_a1"))
+    sheet = load_workbook(BytesIO(client.get(f"/schoolyear/certificates/{world.units['a1'].pk}/2026.xlsx").content)).active
+    names = [cell for cell in sheet["C"][2:] if "HYPERLINK" in str(cell.value)]
+    assert len(names) == 1 and names[0].data_type == "s" and names[0].value.startswith("'=")

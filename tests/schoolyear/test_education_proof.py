@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from schoolyear import services
 from tests.pdfs import page_count, pdf_words
 from tests.schoolyear.conftest import at
-from xueji.models import AuditEntry
+from xueji.models import AuditEntry, PrintedDocument
 from xueji.services.approvals import request_decide
 
 
@@ -53,6 +53,9 @@ def test_the_proof_is_confirmed_by_the_bureau_and_prints_its_confirmation(gradua
     assert "经审核，情况属实，予以核准" in after and "核准单位：农安县教育局" in after
     assert f"核准人：{world.user('officer_a')}" in after
     assert AuditEntry.objects.filter(action="document.print", object_id=str(change.pk)).count() == 3
+    # Each print has its verification code in the footer, recorded with the request.
+    printed = PrintedDocument.objects.filter(kind="education_proof", change_request=change).order_by("-printed_at", "-pk")
+    assert printed.count() == 3 and printed[0].display_code in after and f"打印：{world.user('registrar_a1')}" in after
     # The pupil's record is not changed by a proof.
     world.graduate.refresh_from_db()
     assert world.graduate.status == "graduated"

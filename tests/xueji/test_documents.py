@@ -290,6 +290,20 @@ def test_roster_xlsx_keeps_id_numbers_and_student_numbers_as_text(world, class_a
     assert sheet.column_dimensions["B"].width >= 20 and sheet.column_dimensions["G"].width >= 20
 
 
+def test_roster_xlsx_writes_texts_that_look_like_formulas_as_text(world, class_a1):
+    # A name or an address is typed by someone: Excel must show it, never evaluate it.
+    class_a1[0].name = '=HYPERLINK("http://x","点我")'
+    content = class_roster_xlsx(class_a1, user=world.user("registrar_a1"), school=world.units["a1"],
+                                school_class=world.classes["a1_3_1"], school_year_label=SCHOOL_YEAR).content
+
+    sheet = load_workbook(BytesIO(content)).active
+    texts = [cell for row in sheet.iter_rows(min_row=3) for cell in row if isinstance(cell.value, str)]
+    assert all(cell.data_type == "s" for cell in texts)
+    shown = {cell.value for cell in texts}
+    assert "'=HYPERLINK(\"http://x\",\"点我\")" in shown
+    assert not any(value.startswith(("=", "+", "-", "@")) for value in shown)
+
+
 def test_documents_find_their_stylesheet_collected_under_a_hashed_name_in_production(world, settings, tmp_path):
     # Production collects static files with their hashes ("css/print.3f2a….css") and {% static %}
     # names those: the fetcher must find them in STATIC_ROOT, where the finders do not look.
