@@ -24,6 +24,11 @@ class SchoolyearConfig(AppConfig):
             register_kind(kind())
         register_pupil_actions(pupil_actions)
         register_demo_loader(demo.load)
+        # A change approved before the school's promotion cannot be reversed after it.
+        from schoolyear.selectors import promoted_since
+        from xueji.reversal import register_moved_on_check
+
+        register_moved_on_check(promoted_since)
         from xueji.printing import register_document_kind
 
         register_document_kind("education_proof", "学历证明书")

@@ -464,3 +464,15 @@ def graduates_of(school: Unit, start_year: int) -> QuerySet[Graduate]:
         .select_related("pupil__school_class", "graduation", "certificate__batch")
         .order_by("pupil__school_class__number", "pupil__search_pinyin", "pupil__name", "pupil_id")
     )
+
+
+def promoted_since(original: ChangeRequest) -> str | None:
+    """Why an approved change of a pupil cannot be reversed once the pupil's school has been
+    promoted after it (xueji/reversal.py): the change's state before names last year's grade and
+    class, and putting the pupil back there would undo the promotion for this pupil alone."""
+    pupil = original.pupil
+    if pupil is None or original.finished_at is None:
+        return None
+    if PromotionSchool.objects.filter(school_id=pupil.school_id, done_at__gt=original.finished_at).exists():
+        return "该学生所在学校在这项变动之后已完成升级（已升入新学年的年级和班级），不能撤销。"
+    return None

@@ -10,7 +10,8 @@ class, grade) and marks the original as reversed.
 What cannot be reversed this way: a request that changed no status (an information change, a
 renewal), one that moved the pupil to another school (a transfer: the other school and bureau
 are parties to it), a batch, a reversal, and a change the pupil's record has moved on from (a
-later status change).
+later status change, or what other apps register with ``register_moved_on_check``: the year's
+promotion of the pupil's school, which moved the pupil to next year's grade and class).
 
 The bureau starts the reversal and, after the school has signed, confirms it itself: the engine's
 four-eyes rule (the starter never decides) is lifted for this kind only (``starter_may_decide``),
@@ -33,6 +34,16 @@ from xueji.services.pupils import pupil_restore_state
 
 KIND = "reversal"
 REVERSAL_WORKING_DAYS = 10
+
+# Checks of other apps that the record has moved on since a request took effect: each takes the
+# original request and returns why it cannot be reversed, or None.
+_MOVED_ON_CHECKS: list = []
+
+
+def register_moved_on_check(check) -> None:
+    """Add ``check(original) -> str | None`` (from an AppConfig.ready())."""
+    if check not in _MOVED_ON_CHECKS:
+        _MOVED_ON_CHECKS.append(check)
 
 
 def _original(request: ChangeRequest) -> ChangeRequest:
@@ -114,6 +125,10 @@ def _check_unchanged(original: ChangeRequest) -> None:
     changes = _status_changes(original)
     if changes and StatusChange.objects.filter(pupil_id=original.pupil_id, pk__gt=changes[-1].pk).exists():
         raise ValidationError("该学生在这项变动之后已有其他学籍变动，不能撤销。", code="changed_since")
+    for check in _MOVED_ON_CHECKS:
+        reason = check(original)
+        if reason:
+            raise ValidationError(reason, code="changed_since")
 
 
 def reversal_refusal(*, user: User, original: ChangeRequest, today: date | None = None) -> str | None:

@@ -8,6 +8,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
+from schoolyear.models import PromotionRun, PromotionSchool
+from schoolyear.services import promotion_run_execute
 from tests.factories import PASSWORD, SchoolClassFactory
 from tests.suspensions.conftest import decide, suspend
 from tests.suspensions.test_resumption_and_deferral import END, resume
@@ -111,6 +113,17 @@ def test_a_record_that_moved_on_cannot_be_reversed(world, suspension):
     pupil_set_status(actor=world.user("registrar_a1"), pupil=pupil, status=PupilStatus.DROPPED_OUT,
                      effective_date=date(2026, 10, 21), reason="测试：其后的变动")
     assert "其他学籍变动" in reversal_refusal(user=world.user("officer_a"), original=suspension, today=APPROVED_ON)
+
+
+def test_a_change_approved_before_the_schools_promotion_cannot_be_reversed_after_it(world, suspension):
+    # The state before names last year's grade and class: putting the pupil back there after the
+    # school moved up a grade would undo the promotion for this pupil alone.
+    assert reversal_refusal(user=world.user("officer_a"), original=suspension, today=date(2026, 10, 22)) is None
+    with time_machine.travel(date(2026, 10, 23), tick=False):
+        run = PromotionRun.objects.create(bureau=world.units["county_a"], year=2027, trigger=PromotionRun.Trigger.MANUAL)
+        promotion_run_execute(run_id=run.pk)
+    assert PromotionSchool.objects.filter(school=suspension.pupil.school, year=2027).exists()
+    assert "已完成升级" in reversal_refusal(user=world.user("officer_a"), original=suspension, today=date(2026, 10, 26))
 
 
 def test_a_change_that_moved_on_while_the_reversal_ran_is_refused_at_the_decision(world, suspension):
