@@ -1,7 +1,11 @@
 """The demo's dropout cases (dropouts/demo.py): every point of the return procedure in county A, a
 stalled case the bureau's page marks, pupils on a suspected list; loading again adds nothing."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -16,6 +20,7 @@ def counts():
 
 
 @pytest.mark.django_db
+@time_machine.travel(datetime(2026, 12, 4, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True)
 def test_demo_dropout_cases(settings, tmp_path, client):
     settings.MEDIA_ROOT = tmp_path / "private"
     call_command("load_demo")

@@ -1,6 +1,10 @@
 """The demo has last month's monthly reports, so that the 月报 pages show something."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -11,6 +15,7 @@ from xueji.demo import DEMO_PASSWORD
 
 
 @pytest.mark.django_db
+@time_machine.travel(datetime(2026, 12, 4, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True)
 def test_demo_has_last_months_reports(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
     call_command("load_demo")
