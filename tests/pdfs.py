@@ -27,3 +27,9 @@ def page_count(pdf: bytes) -> int:
 def squeezed(text: str) -> str:
     """A string as pdf_words gives it: "打印：张三 2026-12-04 10:30" → "打印：张三2026-12-0410:30"."""
     return "".join(text.split())
+
+
+def image_pages(pdf: bytes) -> list[int]:
+    """The page of every image in the PDF, in order (poppler's pdfimages -list: two header lines,
+    then a line an image with its page first)."""
+    return [int(line.split()[0]) for line in _poppler("pdfimages", pdf, "-list").splitlines()[2:]]

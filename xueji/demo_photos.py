@@ -83,6 +83,7 @@ def load_class_photos(school_class: SchoolClass, registrar: User, rng: random.Ra
     if result.problems or result.warned:
         # A drawing that is refused or warned about is a mistake in this module: say so loudly
         # rather than leave a demo class half without photos.
-        details = [problem.reason for problem in result.problems] + [w for photo in result.warned for w in photo.warnings]
+        details = [problem.reason for problem in result.problems]
+        details += [warning for photo in result.warned for warning in photo.warnings]
         raise RuntimeError(f"演示照片导入有误：{details[:3]}")
     return len(result.saved)

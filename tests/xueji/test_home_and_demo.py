@@ -5,11 +5,16 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from PIL import Image
 
 from tests.factories import make_pupil
+from tests.pdfs import image_pages, page_count
+from xueji.cards import IN_SCHOOL
 from xueji.codes import NumberKind
 from xueji.demo import ACCOUNTS, DEMO_PASSWORD
-from xueji.models import ApprovalStep, ChangeRequest, Membership, Pupil, Role, User
+from xueji.models import ApprovalStep, ChangeRequest, Membership, Pupil, Role, SchoolClass, Unit, UnitKind, User
+from xueji.photo_images import PHOTO_SIZE
+from xueji.services.photos import photo_warnings
 
 
 @pytest.mark.parametrize(
@@ -57,12 +62,15 @@ def test_role_switcher_changes_the_acting_role(login, world):
 
 
 @pytest.mark.django_db
-def test_demo_data_accounts_and_idempotence():
+def test_demo_data_accounts_and_idempotence(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the demo's photos are files
     call_command("load_demo")
     counts = (Pupil.objects.count(), User.objects.count(), Membership.objects.count(), ChangeRequest.objects.count())
-    assert 1200 <= counts[0] <= 1800
+    photos = set(Pupil.objects.exclude(photo="").values_list("pk", "photo"))
+    assert 1200 <= counts[0] <= 1800 and photos
     call_command("load_demo")
     assert (Pupil.objects.count(), User.objects.count(), Membership.objects.count(), ChangeRequest.objects.count()) == counts
+    assert set(Pupil.objects.exclude(photo="").values_list("pk", "photo")) == photos  # the same files, none added
     # Six transfers at every stage, one enrolment batch waiting for officer_b, five suspensions, a
     # resumption and a deferral, three cancellations, three information changes. Overdue at a bureau:
     # one of each kind but the enrolment batch and the resumption (the deferral was filed before
@@ -96,6 +104,31 @@ def test_demo_data_accounts_and_idempotence():
         response = client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_prints_a_class_s_cards_with_photos(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("load_demo")
+    # Every demo school has a whole class with photos.
+    for school in Unit.objects.filter(kind=UnitKind.SCHOOL):
+        in_school = Pupil.objects.filter(school=school, status__in=IN_SCHOOL, deleted_at__isnull=True)
+        classes = SchoolClass.objects.filter(school=school)
+        assert any(in_school.filter(school_class=c).exists() and not in_school.filter(school_class=c, photo="").exists()
+                   for c in classes), school.name
+    # teacher_a1 prints the cards of the class: a page and a photo for every pupil.
+    client = Client()
+    client.post("/login/", {"username": "teacher_a1", "password": DEMO_PASSWORD})
+    school_class = SchoolClass.objects.get(head_teacher__username="teacher_a1")
+    pupils = list(Pupil.objects.filter(school_class=school_class, status__in=IN_SCHOOL, deleted_at__isnull=True))
+    assert len(pupils) >= 20 and all(pupil.photo for pupil in pupils)
+    # Stored as an upload is: 2 inches, a blue background the pupil's page says nothing about.
+    assert all(photo_warnings(pupil) == [] for pupil in pupils)
+    with pupils[0].photo.open("rb") as handle, Image.open(handle) as image:
+        assert (image.format, image.size) == ("JPEG", PHOTO_SIZE)
+    response = client.get(f"/classes/{school_class.pk}/cards.pdf")
+    assert response.status_code == 200 and page_count(response.content) == len(pupils)
+    assert image_pages(response.content) == list(range(1, len(pupils) + 1))
 
 
 def _waiting(kind: str) -> list[tuple[str, str, bool]]:
