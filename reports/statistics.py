@@ -20,7 +20,10 @@ from xueji.codes import GRADE_LABELS, Disability, Ethnicity, Gender, HukouType, 
 from xueji.models import ProblemRecord, SchoolClass, Unit, UnitKind, User
 from xueji.scoping import pupils_visible_to
 
-# The FILTER counts of the main statement: (key, condition).
+# The FILTER counts of the main statement: (key, condition). Every column counted or grouped by
+# here, the class aside, is in Pupil's index pupil_school_status_counts, so that a bureau's page
+# reads its pupils from the index alone: a new dimension needs its column added there too, or the
+# page goes back to reading about one table page per pupil (benchmarks/statistics_pages.py).
 COUNTS = [
     ("total", Q()),
     *[(f"gender_{code}", Q(gender=code)) for code in Gender.values],
@@ -104,7 +107,7 @@ def unit_statistics(user: User, unit: Unit) -> dict:
     group = ("grade", "school_class_id") if level == "class" else ("school_id", "grade")
     # Ethnicity is grouped by rather than counted with a FILTER of its own (56 codes): one pass
     # over the pupils answers everything, at the cost of a few more grouped rows.
-    # COUNT(school_id), never null: a column an index on (school, status) holds, not the id.
+    # COUNT(school_id), never null: a column of that index, where the id is not.
     counts = {name: Count("school", filter=condition) for name, condition in COUNTS}
     rows = list(roll.order_by().values(*group, "ethnicity").annotate(**counts))
     ethnicity: dict[str, int] = defaultdict(int)
