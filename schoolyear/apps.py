@@ -32,4 +32,5 @@ class SchoolyearConfig(AppConfig):
         from xueji.printing import register_document_kind
 
         register_document_kind("education_proof", "学历证明书")
+        register_document_kind("graduate_list", "毕业生名册")
         register_document_kind("certificate_numbers_xlsx", "义务教育证书编号表（Excel）")

@@ -126,3 +126,53 @@ def education_proof_pdf(change: ChangeRequest, user: User) -> PrintedPdf:
     return print_pdf(user=user, kind="education_proof", title="学历证明书", template="documents/education_proof.html",
                      context=context, unit=change.started_unit, request=change,
                      pupils=[printed_pupil(pupil, full=full)], subject=change.started_unit.name)
+
+
+@dataclass(frozen=True)
+class ListedPupil:
+    """A line of the 毕业生名册 as printed."""
+
+    name: str
+    gender: str
+    birth_date: date | None
+    class_name: str
+    number: str
+    certificate: str = ""
+    status: str = ""
+
+
+def _listed(pupil, full: bool, certificate: str = "") -> ListedPupil:
+    number = pupil.student_number if full else mask_student_number(pupil.student_number)
+    return ListedPupil(pupil.name, pupil.get_gender_display(), pupil.birth_date,
+                       pupil.school_class.name if pupil.school_class_id else "未分班", number, certificate,
+                       pupil.get_status_display())
+
+
+def graduate_list_pdf(state, *, user: User, start_year: int) -> PrintedPdf:
+    """毕业生名册 of a school's graduating grade (``state``: schoolyear.selectors.graduation_state),
+    printed by ``user``. Before graduation the list of pupils to graduate, marked 核对稿, for the
+    headmaster to check and sign (000: the headmaster signs every change of the roll); after, the
+    graduates with their certificate numbers. The pupils who do not graduate follow. 学籍号 as
+    the user sees them."""
+    school = state.school
+    # All of one school: what the user sees of one pupil, they see of all.
+    sample = next(iter([*state.enrolled, *state.listed, *(g.pupil for g in state.graduates)]), None)
+    full = sample is not None and sees_full_record(user, sample)
+    draft = not state.graduates
+    if draft:
+        rows = [_listed(pupil, full) for pupil in state.enrolled]
+        pupils = state.enrolled
+    else:
+        rows = [_listed(g.pupil, full, g.certificate.number if hasattr(g, "certificate") else "")
+                for g in state.graduates]
+        pupils = [g.pupil for g in state.graduates]
+    context = {
+        "school": school, "title": "毕业生名册", "draft": draft,
+        "year_label": f"{start_year}—{start_year + 1}学年", "grade_label": GRADE_LABELS[state.grade],
+        "rows": rows, "listed": [_listed(pupil, full) for pupil in state.listed],
+        "graduated_on": state.graduations[-1].graduated_on if state.graduations else None,
+    }
+    title = f"{start_year}—{start_year + 1}学年毕业生名册" + ("（核对稿）" if draft else "")
+    return print_pdf(user=user, kind="graduate_list", title=title, template="documents/graduate_list.html",
+                     context=context, unit=school, subject=school.name, audit_obj=school,
+                     pupils=[printed_pupil(pupil, full=full) for pupil in pupils])

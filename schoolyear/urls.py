@@ -5,6 +5,7 @@ from schoolyear import views
 urlpatterns = [
     path("schoolyear/graduation/", views.graduation_overview, name="graduation_overview"),
     path("schoolyear/graduation/<int:school_id>/", views.graduation_school, name="graduation_school"),
+    path("schoolyear/graduation/<int:school_id>/graduates.pdf", views.graduation_list_pdf, name="graduation_list_pdf"),
     path("schoolyear/graduation/<int:school_id>/confirm/", views.graduation_confirm, name="graduation_confirm"),
     path("schoolyear/promotion/", views.promotion_overview, name="promotion_overview"),
     path("schoolyear/promotion/<int:school_id>/plan/", views.promotion_plan, name="promotion_plan"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from schoolyear import selectors, services
 from schoolyear.dates import graduating_grade, level_label, promotable_grades, school_year_start, summer_of
-from schoolyear.documents import certificates_xlsx, education_proof_pdf
+from schoolyear.documents import certificates_xlsx, education_proof_pdf, graduate_list_pdf
 from schoolyear.forms import CertificateAssignForm, EducationProofForm, GraduationConfirmForm, NextClassForm
 from schoolyear.models import PromotionRun
 from xueji.codes import GRADE_LABELS, PupilStatus
@@ -69,6 +69,16 @@ def graduation_school(request, school_id: int):
         "school": school, "state": state, "start_year": start_year, "level": level_label(state.grade),
         "may_act": selectors.is_registrar(request.user, school), "grade_label": GRADE_LABELS[state.grade],
     })
+
+
+@login_required
+def graduation_list_pdf(request, school_id: int):
+    """毕业生名册 (PDF): the list to check and sign before graduation, the graduates after."""
+    school = selectors.get_followed_school(request.user, school_id)
+    today, start_year = _today_and_year()
+    state = selectors.graduation_state(school, today, start_year)
+    printed = graduate_list_pdf(state, user=request.user, start_year=start_year)
+    return pdf_response(printed, f"毕业生名册-{school.name}-{start_year}.pdf")
 
 
 @login_required

@@ -112,6 +112,13 @@ def check_graduation_school(m):
     m.check("graduation_school", "B1", expected, _status(m, f"/schoolyear/graduation/{m.world.units['b1'].pk}/"))
 
 
+def check_graduation_list_pdf(m):
+    add_schoolyear(m.world)
+    m.check("graduation_list_pdf", "A1", _a1_school(m), _status(m, f"/schoolyear/graduation/{m.world.units['a1'].pk}/graduates.pdf"))
+    expected = "login" if m.user is None else (200 if m.user in B1_FOLLOWERS else (403 if m.user == "admin" else 404))
+    m.check("graduation_list_pdf", "B1", expected, _status(m, f"/schoolyear/graduation/{m.world.units['b1'].pk}/graduates.pdf"))
+
+
 def check_graduation_confirm(m):
     add_schoolyear(m.world)
     url = f"/schoolyear/graduation/{m.world.units['a1'].pk}/confirm/"
@@ -304,6 +311,7 @@ def check_api_certificate_assign(m):
 SCHOOLYEAR_ENDPOINTS = {
     "graduation_overview": check_graduation_overview,
     "graduation_school": check_graduation_school,
+    "graduation_list_pdf": check_graduation_list_pdf,
     "graduation_confirm": check_graduation_confirm,
     "promotion_overview": check_promotion_overview,
     "promotion_plan": check_promotion_plan,

@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from schoolyear import services
 from schoolyear.models import Graduate, Graduation
 from tests.factories import SchoolClassFactory, make_pupil
+from tests.pdfs import pdf_words
 from tests.schoolyear.conftest import at, pending_suspension
 from xueji.codes import PupilStatus
-from xueji.models import BureauSettings, Pupil, StatusChange
+from xueji.models import AuditEntry, BureauSettings, PrintedDocument, Pupil, StatusChange
 from xueji.services.approvals import request_decide, request_withdraw
 
 JULY_20 = date(2027, 7, 20)
@@ -246,3 +247,37 @@ def test_the_home_page_counts_down_in_the_summer(sixth_grade, login, client):
     client.logout()
     with at(date(2027, 3, 10)):  # not in the summer
         assert "毕业和升级" not in login(world.user("officer_a")).get("/").content.decode()
+
+
+def test_the_graduates_list_prints_for_the_headmaster_before_and_with_the_graduates_after(sixth_grade, login):
+    world = sixth_grade
+    url = f"/schoolyear/graduation/{world.units['a1'].pk}/graduates.pdf"
+    with at(JULY_20):
+        client = login(world.user("registrar_a1"))
+        assert "打印毕业生名册（核对稿，供校长签字）" in client.get(f"/schoolyear/graduation/{world.units['a1'].pk}/").content.decode()
+        draft = client.get(url)
+    text = pdf_words(draft.content)
+    assert draft["Content-Type"] == "application/pdf"
+    assert "毕业生名册（核对稿）" in text and "请校长核对名单并签字" in text
+    for name in ("毕业甲", "毕业乙", "毕业丙", "休学丁", "辍学戊", "出国己"):
+        assert name in text, name
+    assert "不办理毕业的学生（3人" in text and "校长签字" in text and "学校盖章" in text
+    assert world.grade6["毕业甲"].student_number in text  # the school sees numbers in full
+    record = PrintedDocument.objects.get(kind="graduate_list")
+    assert record.display_code in text and record.pupil_count == 3 and "核对稿" in record.title
+
+    graduate(world)
+    with at(JULY_20):
+        after = pdf_words(client.get(url).content)
+    assert "核对稿" not in after and "毕业日期：2027-07-20" in after and "毕业人数：3" in after
+    assert AuditEntry.objects.filter(action="document.print", user=world.user("registrar_a1")).count() == 2
+
+
+def test_the_graduates_list_is_masked_for_a_city_and_closed_to_other_schools(sixth_grade, login, client):
+    world = sixth_grade
+    url = f"/schoolyear/graduation/{world.units['a1'].pk}/graduates.pdf"
+    with at(JULY_20):
+        text = pdf_words(login(world.user("city_officer")).get(url).content)
+        assert "毕业甲" in text and world.grade6["毕业甲"].student_number not in text
+        client.logout()
+        assert login(world.user("registrar_b1")).get(url).status_code == 404
