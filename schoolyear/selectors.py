@@ -39,7 +39,7 @@ from xueji.models import (
     UnitKind,
     User,
 )
-from xueji.scoping import UNIT_ROLES_SEEING_SUBTREE, get_school_for_user, memberships_of, object_id
+from xueji.scoping import UNIT_ROLES_SEEING_SUBTREE, get_school_for_user, memberships_of, object_id, sees_full_record
 from xueji.selectors import bureau_settings_by_unit, bureau_settings_for
 
 SCHOOL_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
@@ -476,3 +476,9 @@ def promoted_since(original: ChangeRequest) -> str | None:
     if PromotionSchool.objects.filter(school_id=pupil.school_id, done_at__gt=original.finished_at).exists():
         return "该学生所在学校在这项变动之后已完成升级（已升入新学年的年级和班级），不能撤销。"
     return None
+
+
+def sees_school_records(user: User, school: Unit) -> bool:
+    """Whether ``user`` sees the records of ``school``'s pupils unmasked (xueji.scoping's rule for
+    one pupil, which depends only on the pupil's school)."""
+    return sees_full_record(user, Pupil(school=school, school_id=school.pk))

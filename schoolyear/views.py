@@ -67,6 +67,7 @@ def graduation_school(request, school_id: int):
     state = selectors.graduation_state(school, today, start_year)
     return render(request, "schoolyear/graduation_school.html", {
         "school": school, "state": state, "start_year": start_year, "level": level_label(state.grade),
+        "full": selectors.sees_school_records(request.user, school),
         "may_act": selectors.is_registrar(request.user, school), "grade_label": GRADE_LABELS[state.grade],
     })
 
@@ -103,7 +104,7 @@ def graduation_confirm(request, school_id: int):
             messages.success(request, f"已为 {graduation.count} 名学生办理毕业。")
             return redirect("graduation_school", school.pk)
     return render(request, "schoolyear/graduation_confirm.html", {
-        "school": school, "state": state, "form": form, "level": level_label(state.grade),
+        "school": school, "state": state, "form": form, "level": level_label(state.grade), "full": True,
         "grade_label": GRADE_LABELS[state.grade],
     })
 
@@ -265,6 +266,7 @@ def certificate_school(request, school_id: int, year: int):
     graduates = list(selectors.graduates_of(school, year))
     return render(request, "schoolyear/certificate_school.html", {
         "school": school, "year": year, "graduates": graduates, "form": form, "may_issue": may_issue,
+        "full": selectors.sees_school_records(request.user, school),
         "unnumbered": sum(1 for g in graduates if not hasattr(g, "certificate")),
     })
 

@@ -281,3 +281,18 @@ def test_the_graduates_list_is_masked_for_a_city_and_closed_to_other_schools(six
         assert "毕业甲" in text and world.grade6["毕业甲"].student_number not in text
         client.logout()
         assert login(world.user("registrar_b1")).get(url).status_code == 404
+
+
+def test_the_graduation_and_certificate_pages_mask_numbers_for_a_city(sixth_grade, login, client):
+    world = sixth_grade
+    graduate(world)
+    number = world.grade6["毕业甲"].student_number
+    school = world.units["a1"].pk
+    with at(JULY_20):
+        for username, shown in (("registrar_a1", True), ("officer_a", True), ("city_officer", False)):
+            client.logout()
+            login(world.user(username))
+            for url in (f"/schoolyear/graduation/{school}/", f"/schoolyear/certificates/{school}/2026/"):
+                page = client.get(url).content.decode()
+                assert "毕业甲" in page and (number in page) == shown, (username, url)
+                assert ("休学丁" in page) or "certificates" in url
