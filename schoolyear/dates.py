@@ -1,7 +1,7 @@
 """The school year's calendar: which school year a day belongs to, each school's graduating grade,
 and the bureau's dates of the summer (the national system's defaults, bureau settings):
 
-- business touching graduating grades pauses from 1 July (GRADUATION_OPENS: graduation may be
+- business touching graduating grades pauses from 1 July (``graduation_opens``: graduation may be
   done from then);
 - pending requests of graduating pupils are cleared (withdrawn or finished) by 15 July
   (``graduating_clear_date``);
@@ -20,9 +20,6 @@ from datetime import date
 from xueji.models import BureauSettings, SchoolYear, Unit
 from xueji.selectors import bureau_settings_for
 
-# Graduation opens when business touching graduating grades pauses (the national system: 1 July).
-# Not (yet) a bureau setting: see the report to the core's owner.
-GRADUATION_OPENS = "07-01"
 # The last grade of each kind of school: its pupils graduate, the others move up. A nine-year
 # school's sixth grade moves up into its seventh (as transfers/ and suspensions/ count it).
 GRADUATING_GRADE = {"primary": 6, "junior": 9, "nine_year": 9, "special": 9}
@@ -83,7 +80,7 @@ def summer_for(settings: BureauSettings, start_year: int) -> Summer:
     year = start_year + 1
     return Summer(
         start_year=start_year,
-        opens=month_day(GRADUATION_OPENS, year),
+        opens=month_day(settings.graduation_opens, year),
         clear_by=month_day(settings.graduating_clear_date, year),
         graduate_by=month_day(settings.graduation_deadline, year),
         promotion_on=month_day(settings.promotion_date, year),

@@ -144,6 +144,14 @@ def test_the_deadline_is_the_bureaus_setting(sixth_grade):
     assert graduate(world, day=date(2027, 7, 26)).late
 
 
+def test_the_opening_day_is_the_bureaus_setting(sixth_grade):
+    world = sixth_grade
+    BureauSettings.objects.create(bureau=world.units["county_a"], graduation_opens="06-25")
+    with pytest.raises(ValidationError, match="2027-06-25 至 2027-07-31"):
+        graduate(world, day=date(2027, 6, 24))
+    assert graduate(world, day=date(2027, 6, 26)).count == 3
+
+
 def test_nobody_graduates_twice(sixth_grade):
     world = sixth_grade
     graduate(world)

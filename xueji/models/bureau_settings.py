@@ -40,6 +40,7 @@ class BureauSettings(models.Model):
     # The school year (the national system's calendar): business touching graduating grades
     # pauses from 1 July; pending requests of graduating pupils are cleared or finished by 15 July;
     # graduation is finished by 31 July; every other pupil moves up one grade on 10 August.
+    graduation_opens = models.CharField("毕业办理开始（月-日）", max_length=5, default="07-01", validators=[MONTH_DAY])
     graduating_clear_date = models.CharField("毕业年级待办业务清理截止（月-日）", max_length=5, default="07-15", validators=[MONTH_DAY])
     graduation_deadline = models.CharField("毕业办理截止（月-日）", max_length=5, default="07-31", validators=[MONTH_DAY])
     promotion_date = models.CharField("升级日期（月-日）", max_length=5, default="08-10", validators=[MONTH_DAY])
