@@ -5,10 +5,8 @@ new pupils are entered and corrected from the start of collection to the end of 
 batch is submitted within the submission window.
 """
 
-import gc
 import hashlib
 import logging
-from contextlib import contextmanager
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -19,6 +17,7 @@ from django.utils import timezone
 from enrollment.models import EnrolmentEntry, EnrolmentImport, EntryStatus
 from enrollment.validation import Intake, IntakeInvalid, IntakeRow, RowError, validate_intake
 from xueji.codes import PupilStatus
+from xueji.memory import cycle_collector_paused
 from xueji.models import Membership, Role, SchoolClass, SchoolYear, Unit, User
 from xueji.selectors import bureau_settings_for, class_cap
 from xueji.services.approvals import request_start
@@ -143,7 +142,7 @@ def import_run(import_id: int) -> bool:
         EnrolmentImport.objects.filter(pk=import_id).update(progress=max(1, min(95, done * 95 // max(total, 1))))
 
     try:
-        with _cycle_collector_paused():
+        with cycle_collector_paused():
             rows = []
             for sheet_row in read_enrolment_file(bytes(upload.content), intake_year=upload.intake_year):
                 data, guardians, cell_errors = row_to_new_pupil_data(sheet_row.values)
@@ -173,23 +172,6 @@ def import_run(import_id: int) -> bool:
         logger.exception("enrolment import %s failed", import_id)
         _fail(upload, [RowError(0, "__all__", "", "导入时发生系统错误，文件未导入。请稍后重新上传；如仍出错请联系县教育局。").as_dict()])
     return True
-
-
-@contextmanager
-def _cycle_collector_paused():
-    """Python's cycle collector off for the length of an import, back on after (also on error).
-    A 5,000-row file makes some 200,000 dicts, lists and model instances that all live until the
-    rows are written: they set off hundreds of collections, one or two of which walk every object
-    of the process, about a tenth of the import's time, to find nothing — rows hold no reference
-    cycles and are freed by reference counting as usual. The collector is process-wide: other
-    threads go without it for these seconds, which only delays the freeing of their cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _copy_entries(entries: list[EnrolmentEntry]) -> None:

@@ -158,8 +158,23 @@ def pending_requests_of(pupil_ids: list[int]) -> QuerySet[ChangeRequest]:
             .select_related("pupil").order_by("pupil__name", "pk"))
 
 
+class SummerCountdown:
+    """Days left to the summer's clearing date and graduation deadline (``summer``, ``today``)."""
+
+    summer: Summer
+    today: date
+
+    @property
+    def days_to_clear(self) -> int:
+        return (self.summer.clear_by - self.today).days
+
+    @property
+    def days_to_deadline(self) -> int:
+        return (self.summer.graduate_by - self.today).days
+
+
 @dataclass
-class GraduationRow:
+class GraduationRow(SummerCountdown):
     """One school on the countdown page."""
 
     school: Unit
@@ -183,13 +198,6 @@ class GraduationRow:
     def listed_labels(self) -> list[tuple[str, int]]:
         return [(PupilStatus(s).label, n) for s, n in self.counts.items() if s != PupilStatus.ENROLLED and n]
 
-    @property
-    def days_to_clear(self) -> int:
-        return (self.summer.clear_by - self.today).days
-
-    @property
-    def days_to_deadline(self) -> int:
-        return (self.summer.graduate_by - self.today).days
 
     @property
     def days_past_clear(self) -> int:
@@ -248,7 +256,7 @@ def graduation_rows(user: User, today: date, start_year: int) -> list[Graduation
 
 
 @dataclass
-class GraduationState:
+class GraduationState(SummerCountdown):
     """A school's graduating grade as its graduation page shows it."""
 
     school: Unit
@@ -273,13 +281,6 @@ class GraduationState:
     def may_graduate(self) -> bool:
         return self.is_open and bool(self.enrolled) and not self.pending
 
-    @property
-    def days_to_clear(self) -> int:
-        return (self.summer.clear_by - self.today).days
-
-    @property
-    def days_to_deadline(self) -> int:
-        return (self.summer.graduate_by - self.today).days
 
     @property
     def reasons(self) -> list[str]:

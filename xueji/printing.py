@@ -29,11 +29,9 @@ The template extends ``documents/base.html`` (it then gets the footer) and must 
 "printed by" line.
 """
 
-import gc
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
@@ -46,6 +44,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from xueji.identity import mask_student_number
 from xueji.models import ChangeRequest, PrintedDocument, Pupil, SchoolClass, Unit, User
+from xueji.memory import cycle_collector_paused
 from xueji.pdf import layout_html, write_pages
 from xueji.services.audit import audit_record
 
@@ -167,7 +166,7 @@ def print_pdf(
 
     def produce(stamp: DocumentStamp) -> tuple[bytes, int]:
         documents = []
-        with _cycle_collector_paused():
+        with cycle_collector_paused():
             for done, chunk in enumerate(contexts, start=1):
                 html = render_to_string(template, {**chunk, "stamp": stamp})
                 documents.append(layout_html(html, font_config=font_config, cache=images))
@@ -180,26 +179,6 @@ def print_pdf(
     record = _issue(user=user, kind=kind, title=title, file_format="pdf", produce=produce, about=about)
     _audit(record, action=audit_action, obj=audit_obj, user=user, unit=audit_unit, about=about)
     return PrintedPdf(record.content, record)
-
-
-@contextmanager
-def _cycle_collector_paused():
-    """Python's cycle collector off while a document is laid out and written, back on after
-    (also on error). WeasyPrint makes hundreds of thousands of boxes that all live until the PDF
-    is written: they set off collection after collection, each walking every object of the
-    process (the whole application, the pages laid out so far) to find almost nothing — a third
-    of a class's 学籍卡 time, more the bigger the document (measured: 87 → 56 ms a card for a
-    class of 45; a school's thousand cards need about as much memory either way). Boxes hold
-    few reference cycles: reference counting frees them as usual. The collector is
-    process-wide: other threads go without it for these seconds, which only delays the freeing
-    of their cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def export_xlsx(
