@@ -196,7 +196,10 @@ class GraduationRow(SummerCountdown):
 
     @property
     def listed_labels(self) -> list[tuple[str, int]]:
-        return [(PupilStatus(s).label, n) for s, n in self.counts.items() if s != PupilStatus.ENROLLED and n]
+        # In the code table's order (休学, 辍学, 出国 …), not the database's.
+        order = {status: index for index, status in enumerate(PupilStatus.values)}
+        return [(PupilStatus(s).label, n) for s, n in sorted(self.counts.items(), key=lambda item: order.get(item[0], 99))
+                if s != PupilStatus.ENROLLED and n]
 
 
     @property
