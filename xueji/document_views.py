@@ -10,8 +10,9 @@ job's kept PDF is audited too.
 from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -169,7 +170,12 @@ def card_job_start(request, school_id: int):
     school = _school_for_cards(request.user, school_id)
     job, _new = start_card_job(request.user, school, _grade_param(request.POST.get("grade")))
     if request.htmx:
-        return render(request, "xueji/_card_job.html", {"job": job})
+        # The list of the user's jobs again, not the job alone added to it: a job reused (records
+        # unchanged) is already listed, and one superseded by this new job now says 已过期.
+        jobs = _jobs(request.user, school)
+        if job not in jobs:
+            jobs.insert(0, job)
+        return HttpResponse("".join(render_to_string("xueji/_card_job.html", {"job": j}, request) for j in jobs))
     return redirect(f"{reverse('school_cards', args=[school.pk])}#job-{job.pk}")
 
 
