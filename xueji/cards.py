@@ -457,11 +457,13 @@ def _drop_superseded_files(job: CardJob) -> None:
     """The PDFs of the user's earlier jobs of the same school and grade are out of date once a
     newer one is printed: their files go (a school's cards weigh tens of megabytes), their rows
     and print records stay."""
-    older = CardJob.objects.filter(school_id=job.school_id, grade=job.grade, requested_by_id=job.requested_by_id,
-                                   created_at__lt=job.created_at).exclude(file="")
-    for old in older:
-        old.file.delete(save=False)
-        CardJob.objects.filter(pk=old.pk).update(file="")
+    older = list(CardJob.objects.filter(school_id=job.school_id, grade=job.grade, requested_by_id=job.requested_by_id,
+                                        created_at__lt=job.created_at).exclude(file=""))
+    CardJob.objects.filter(pk__in=[old.pk for old in older]).update(file="")
+    # The files go once the rows no longer name them (never a row naming a deleted file).
+    names = [old.file.name for old in older]
+    storage = job.file.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
 
 
 def card_job_run(job_id: int) -> bool:
@@ -496,11 +498,13 @@ def card_job_run(job_id: int) -> bool:
         subject = f"{GRADE_LABELS[job.grade]}" if job.grade else "全校"
         printed = cards_pdf(pupils, user=user, unit=school, subject=subject, chunk_by_class=True, progress=progress)
         job.file.save(f"cards-{job.pk}.pdf", ContentFile(printed.content), save=False)
-        CardJob.objects.filter(pk=job_id).update(
-            status=CardJob.Status.DONE, progress=100, file=job.file.name, document=printed.record,
-            finished_at=timezone.now(),
-        )
-        _drop_superseded_files(job)
+        # Done and the older PDFs out of date in one step: whoever sees this job done sees them gone.
+        with transaction.atomic():
+            CardJob.objects.filter(pk=job_id).update(
+                status=CardJob.Status.DONE, progress=100, file=job.file.name, document=printed.record,
+                finished_at=timezone.now(),
+            )
+            _drop_superseded_files(job)
     except Exception:  # noqa: BLE001 — logged; the job must not stay "running"
         logger.exception("card job %s failed", job_id)
         CardJob.objects.filter(pk=job_id).update(
