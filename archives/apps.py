@@ -16,7 +16,7 @@ class ArchivesConfig(AppConfig):
         from xueji.pupil_actions import register_pupil_actions
 
         everyone = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})
-        register_nav_item(NavItem("档案移交", "handover_list", everyone))
+        register_nav_item(NavItem("档案移交", "handover_list", everyone, group="档案"))
         register_nav_item(NavItem("注销学籍", "cancellation_list", everyone))
         for kind in CANCELLATION_KINDS:
             register_kind(kind())
@@ -26,8 +26,8 @@ class ArchivesConfig(AppConfig):
         from archives import paper_demo
         from archives.paper_views import pupil_actions as paper_pupil_actions
 
-        register_nav_item(NavItem("纸质档案", "paper_overview", everyone))
-        register_nav_item(NavItem("学籍核查", "rollcall_overview", everyone | {"head_teacher"}))
+        register_nav_item(NavItem("纸质档案", "paper_overview", everyone, group="档案"))
+        register_nav_item(NavItem("学籍核查", "rollcall_overview", everyone | {"head_teacher"}, group="档案"))
         register_pupil_actions(paper_pupil_actions)
         register_demo_loader(paper_demo.load)
         from xueji.printing import register_document_kind

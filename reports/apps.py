@@ -14,8 +14,8 @@ class ReportsConfig(AppConfig):
         from xueji.printing import register_document_kind
 
         roles = frozenset(str(role) for role in REPORT_ROLES)
-        register_nav_item(NavItem("统计", "statistics", roles))
-        register_nav_item(NavItem("月报", "monthly_report_list", roles))
+        register_nav_item(NavItem("统计", "statistics", roles, group="文书统计"))
+        register_nav_item(NavItem("月报", "monthly_report_list", roles, group="文书统计"))
         register_demo_loader(demo.load)
         register_document_kind("monthly_report", "学籍变动月报")
         register_document_kind("monthly_report_xlsx", "学籍变动月报（Excel）")
