@@ -51,6 +51,16 @@ def semester_for(today: date) -> Semester | None:
     return Semester.objects.filter(start_date__lte=today).select_related("school_year").order_by("-start_date").first()
 
 
+def semester_chosen(chosen, today: date) -> tuple[Semester | None, bool]:
+    """The semester a page or the API was asked for (``chosen``: its id, as typed), else the one
+    under way on ``today``. Returns (semester, whether a chosen one was not found): the caller
+    answers an unknown semester in its own way (a 404 page, a field error)."""
+    if chosen in (None, ""):
+        return semester_for(today), False
+    semester = Semester.objects.select_related("school_year").filter(pk=object_id(chosen)).first()
+    return semester, semester is None
+
+
 def semester_of_class(school_class: SchoolClass, today: date) -> Semester | None:
     """The semester of the class's school year under way on ``today``; before the year's first
     semester starts, that one (its audit has not begun)."""

@@ -15,7 +15,6 @@ from rest_framework.response import Response
 
 from archives import rollcall
 from archives.models import RollCall, RollCallEntry
-from xueji.models import Semester
 from xueji.scoping import MAX_ID, get_class_for_user
 
 
@@ -182,8 +181,7 @@ class RollCallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def progress(self, request):
         query = RollCallProgressQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        chosen = query.validated_data.get("semester")
-        semester = (Semester.objects.filter(pk=chosen).first() if chosen else rollcall.semester_for(timezone.localdate()))
+        semester, _unknown = rollcall.semester_chosen(query.validated_data.get("semester"), timezone.localdate())
         if semester is None:
             raise ValidationError({"semester": "没有这个学期。"})
         schools = list(rollcall.rollcall_schools_visible_to(request.user).order_by("path"))

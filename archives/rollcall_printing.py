@@ -14,7 +14,6 @@ from archives import rollcall
 from archives.models import RollCallEntry
 from xueji.models import Semester, Unit, User
 from xueji.printing import PrintedPdf, pdf_response, print_pdf
-from xueji.scoping import object_id
 
 TITLE = "学籍核查报告"
 KIND = "rollcall_report"
@@ -47,9 +46,7 @@ def report_pdf(school: Unit, semester: Semester, user: User) -> PrintedPdf:
 def rollcall_report(request, school_id: int):
     """打印核查报告 (?semester=, else the semester under way)."""
     school = rollcall.get_rollcall_school_for_user(request.user, school_id)
-    chosen = request.GET.get("semester")
-    semester = (Semester.objects.select_related("school_year").filter(pk=object_id(chosen)).first() if chosen
-                else rollcall.semester_for(timezone.localdate()))
+    semester, _unknown = rollcall.semester_chosen(request.GET.get("semester"), timezone.localdate())
     if semester is None:
         raise Http404("没有这个学期。")
     printed = report_pdf(school, semester, request.user)

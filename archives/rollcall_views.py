@@ -21,13 +21,10 @@ from xueji.scoping import current_membership, get_class_for_user, memberships_of
 
 def _semester(request) -> Semester | None:
     """The semester asked for (?semester=), else the one under way."""
-    chosen = request.GET.get("semester")
-    if chosen:
-        semester = Semester.objects.select_related("school_year").filter(pk=object_id(chosen)).first()
-        if semester is None:
-            raise Http404("没有这个学期。")
-        return semester
-    return rollcall.semester_for(timezone.localdate())
+    semester, unknown = rollcall.semester_chosen(request.GET.get("semester"), timezone.localdate())
+    if unknown:
+        raise Http404("没有这个学期。")
+    return semester
 
 
 def _window_context(semester: Semester | None) -> dict:
