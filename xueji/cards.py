@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
+from django.http import Http404
 from django.utils import timezone
 
 from xueji.codes import GRADE_LABELS, NumberKind, PupilStatus
@@ -48,6 +49,7 @@ from xueji.models import (
 from xueji.models.pupils import GuardianEvent, PupilEvent
 from xueji.printing import PrintedPdf, print_pdf, printed_pupil
 from xueji.scoping import memberships_of, pupils_visible_to, sees_full_record
+from xueji.services.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -395,7 +397,18 @@ def cards_fingerprint(pupils: QuerySet[Pupil], school: Unit) -> str:
 def card_job_request(*, user: User, school: Unit, grade: int | None) -> tuple[CardJob, bool]:
     """The job printing this user's cards of the school (or one grade): the last one if it is
     still running or its PDF still shows what the records hold, else a new one queued for a
-    worker. Returns (job, whether it is new). The caller checks ``may_print_school``."""
+    worker. Returns (job, whether it is new). Refused (404) to whoever may not print the whole
+    school; audited either way."""
+    if not may_print_school(user, school):
+        raise Http404("没有找到这所学校，或您无权打印全校学籍卡。")
+    job, new = _card_job_for(user, school, grade)
+    detail = (f"生成{job.scope_label}学籍卡（{job.pupil_count} 名学生）" if new
+              else f"{job.scope_label}学籍卡：沿用任务 #{job.pk}（{job.get_status_display()}，数据未变）")
+    audit_record(action="cards.job", obj=school, user=user, detail=detail)
+    return job, new
+
+
+def _card_job_for(user: User, school: Unit, grade: int | None) -> tuple[CardJob, bool]:
     pupils = school_pupils(user, school, grade)
     full = _sees_school_in_full(user, school)
     fingerprint = cards_fingerprint(pupils, school)

@@ -8,13 +8,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xueji.cards import card_job_request
 from xueji.codes import GRADE_LABELS
 from xueji.document_views import (
     card_job_file_response,
     class_cards_response,
     get_card_job_for_user,
     pupil_card_response,
-    start_card_job,
 )
 from xueji.models import CardJob
 from xueji.scoping import get_school_for_user
@@ -80,7 +80,7 @@ class SchoolCardJobsView(APIView):
                 grade = 0
             if grade not in GRADE_LABELS:
                 return Response({"grade": ["年级应为 1 至 9。"]}, status=status.HTTP_400_BAD_REQUEST)
-        job, new = start_card_job(request.user, school, grade)
+        job, new = card_job_request(user=request.user, school=school, grade=grade)
         return Response(CardJobSerializer(job).data, status=status.HTTP_201_CREATED if new else status.HTTP_200_OK)
 
 

@@ -151,24 +151,12 @@ def _grade_param(value) -> int | None:
     return grade
 
 
-def start_card_job(user, school, grade):
-    """The job for the user's cards of the school or grade (reused or new), audited."""
-    if not may_print_school(user, school):
-        raise Http404("没有找到这所学校，或您无权打印全校学籍卡。")
-    job, new = card_job_request(user=user, school=school, grade=grade)
-    scope = job.scope_label
-    detail = (f"生成{scope}学籍卡（{job.pupil_count} 名学生）" if new
-              else f"{scope}学籍卡：沿用任务 #{job.pk}（{job.get_status_display()}，数据未变）")
-    audit_record(action="cards.job", obj=school, user=user, detail=detail)
-    return job, new
-
-
 @login_required
 @require_POST
 def card_job_start(request, school_id: int):
     """生成本年级 / 全校学籍卡: a job for a worker, or the last one if the records are unchanged."""
     school = _school_for_cards(request.user, school_id)
-    job, _new = start_card_job(request.user, school, _grade_param(request.POST.get("grade")))
+    job, _new = card_job_request(user=request.user, school=school, grade=_grade_param(request.POST.get("grade")))
     if request.htmx:
         # The list of the user's jobs again, not the job alone added to it: a job reused (records
         # unchanged) is already listed, and one superseded by this new job now says 已过期.
