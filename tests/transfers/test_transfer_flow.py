@@ -4,6 +4,7 @@ the follow-ups."""
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from archives.models import ArchiveHandover
 from tests.factories import MembershipFactory, UserFactory
@@ -102,7 +103,7 @@ def test_follow_up_tells_the_schools_and_opens_the_archive_handover(world, djang
     assert request_follow_up(request.pk) is False  # idempotent
     handover = ArchiveHandover.objects.get(change_request=request)
     assert (handover.from_school, handover.to_school) == (world.units["a1"], world.units["b1"])
-    assert (handover.due_date - request.finished_at.date()).days in (28, 29, 30, 31)
+    assert (handover.due_date - timezone.localdate(request.finished_at)).days in (28, 29, 30, 31)
     notices = Notice.objects.filter(request=request)
     assert {n.unit for n in notices} == {world.units["a1"], world.units["b1"]}
     assert any("报到" in n.message for n in notices)
