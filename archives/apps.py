@@ -10,10 +10,10 @@ class ArchivesConfig(AppConfig):
         from archives import demo, home  # noqa: F401  (home panels)
         from archives.cancellation import ALL_KINDS as CANCELLATION_KINDS
         from archives.cancellation_views import pupil_actions as cancellation_pupil_actions
-        from xueji.approval_kinds import register_kind
-        from xueji.context_processors import NavItem, register_nav_item
+        from xueji.approvals.kinds import register_kind
         from xueji.demo import register_demo_loader
-        from xueji.pupil_actions import register_pupil_actions
+        from xueji.pupils.actions import register_pupil_actions
+        from xueji.web.navigation import NavItem, register_nav_item
 
         everyone = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})
         register_nav_item(NavItem("档案移交", "handover_list", everyone, group="档案"))
@@ -30,6 +30,6 @@ class ArchivesConfig(AppConfig):
         register_nav_item(NavItem("学籍核查", "rollcall_overview", everyone | {"head_teacher"}, group="档案"))
         register_pupil_actions(paper_pupil_actions)
         register_demo_loader(paper_demo.load)
-        from xueji.printing import register_document_kind
+        from xueji.documents.printing import register_document_kind
 
         register_document_kind("rollcall_report", "学籍核查报告")

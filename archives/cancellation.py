@@ -26,13 +26,16 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from xueji import workdays
-from xueji.approval_kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.accounts.models import Membership, Role, User
+from xueji.approvals.attachments import attachments_store
+from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.approvals.models import ChangeRequest, RequestStatus
+from xueji.approvals.services import check_resubmission, notify, request_start
+from xueji.calendar import workdays
 from xueji.codes import PupilStatus
-from xueji.models import ChangeRequest, Membership, Pupil, RequestStatus, Role, User
-from xueji.services.approvals import check_resubmission, notify, request_start
-from xueji.services.attachments import CheckedFile, attachments_store
-from xueji.services.pupils import pupil_set_status
+from xueji.files.proof import CheckedFile
+from xueji.pupils.models import Pupil
+from xueji.pupils.services import pupil_set_status
 
 KIND = "cancellation"
 

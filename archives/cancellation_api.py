@@ -12,9 +12,10 @@ from rest_framework.response import Response
 
 from archives import cancellation as services
 from archives import cancellation_printing
-from xueji.request_api import RequestSerializer
-from xueji.scoping import get_pupil_for_user, get_request_for_user, requests_visible_to
-from xueji.services.attachments import check_uploads
+from xueji.approvals.api import RequestSerializer
+from xueji.approvals.scoping import get_request_for_user, requests_visible_to
+from xueji.files.proof import check_uploads
+from xueji.pupils.scoping import get_pupil_for_user
 
 
 class CancellationStartSerializer(serializers.Serializer):

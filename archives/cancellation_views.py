@@ -10,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from archives import cancellation as services
-from xueji.forms import AttachmentsField, DateInput, show_errors
-from xueji.models import Membership, Role
-from xueji.request_views import request_list
-from xueji.scoping import get_pupil_for_user
-from xueji.services.attachments import check_uploads
+from xueji.accounts.models import Membership, Role
+from xueji.approvals.views import request_list
+from xueji.files.proof import check_uploads
+from xueji.pupils.scoping import get_pupil_for_user
+from xueji.web.forms import AttachmentsField, DateInput, show_errors
 
 PROOF_HELP = "PDF、JPG 或 PNG；PDF 不超过 5 MB，图片不超过 2 MB；可多选。"
 DATE = DateInput()  # ISO values whatever the language (the picker drops 2026/09/01)

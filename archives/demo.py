@@ -12,9 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from archives.cancellation import KIND, CancellationApplication, cancellation_start
-from xueji.models import ApprovalStep, ChangeRequest, Pupil, User
-from xueji.services.approvals import deadlines_sweep, due_at_for, request_decide
-from xueji.services.attachments import CheckedFile
+from xueji.accounts.models import User
+from xueji.approvals.models import ApprovalStep, ChangeRequest
+from xueji.approvals.services import deadlines_sweep, due_at_for, request_decide
+from xueji.files.proof import CheckedFile
+from xueji.pupils.models import Pupil
 
 SCHOOL_CODE = "2122012201"  # 农安县实验小学 (a1)
 REGISTRAR, HEADMASTER, OFFICER = "registrar_a1", "headmaster_a1", "officer_a"

@@ -7,8 +7,8 @@ from django.utils import timezone
 from archives import paper, rollcall
 from archives.models import RollCall
 from archives.selectors import handovers_visible_to
-from xueji.home import HomeItem, HomePanel, register_home_panel
-from xueji.models import BUREAU_ROLES, Membership, Role, User
+from xueji.accounts.models import BUREAU_ROLES, Membership, Role, User
+from xueji.web.home import HomeItem, HomePanel, register_home_panel
 
 OVERDUE_SHOWN = 5
 

@@ -22,11 +22,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from archives.models import PaperFile, PaperMark
-from xueji.approval_kinds import kind_label
+from xueji.accounts.audit import audit_record, audit_record_many
+from xueji.accounts.models import Role, Unit, UnitKind, User
+from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
+from xueji.approvals.kinds import kind_label
+from xueji.approvals.models import Attachment, ChangeRequest, RequestStatus
 from xueji.codes import PupilStatus
-from xueji.models import Attachment, ChangeRequest, Pupil, RequestStatus, Role, Unit, UnitKind, User
-from xueji.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id, pupils_visible_to
-from xueji.services.audit import audit_record, audit_record_many
+from xueji.pupils.models import Pupil
+from xueji.pupils.scoping import pupils_visible_to
 
 # 农安县办法 第八条: 《登记表》《学籍基本信息表》和学籍信息异动证明材料.
 BASE_ITEMS = (("registration_form", "学生登记表"), ("info_sheet", "学籍基本信息表"))

@@ -13,8 +13,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from archives import paper
-from xueji.models import Pupil
-from xueji.scoping import MAX_ID, get_class_for_user
+from xueji.accounts.scoping import MAX_ID
+from xueji.pupils.models import Pupil
+from xueji.pupils.scoping import get_class_for_user
 
 PUPIL_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="学生编号（pupil id）")
 

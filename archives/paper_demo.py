@@ -22,8 +22,10 @@ from django.utils import timezone
 
 from archives import paper, rollcall
 from archives.models import ArchiveHandover, PaperFile, RollCall, RollCallEntry
-from xueji import workdays
-from xueji.models import ApprovalStep, ChangeRequest, Membership, Pupil, RequestStatus, SchoolClass, Unit, User
+from xueji.accounts.models import Membership, Unit, User
+from xueji.approvals.models import ApprovalStep, ChangeRequest, RequestStatus
+from xueji.calendar import workdays
+from xueji.pupils.models import Pupil, SchoolClass
 
 A1, A2, A3 = "2122012201", "2122012202", "2122012203"
 
@@ -138,9 +140,9 @@ def _overdue_handover(say) -> None:
     today = timezone.localdate()
     if ArchiveHandover.objects.filter(received_at__isnull=True, sent_at__isnull=True, due_date__lt=today).exists():
         return
-    from transfers.services import TransferApplication, transfer_start
     from transfers.demo import DEMO_PROOF, WINDOW_OPEN
-    from xueji.services.approvals import request_decide, request_follow_up
+    from transfers.services import TransferApplication, transfer_start
+    from xueji.approvals.services import request_decide, request_follow_up
 
     a1 = Unit.objects.get(code=A1)
     pupil = (Pupil.objects.filter(school__code=A3, grade=4, status="enrolled", deleted_at__isnull=True)

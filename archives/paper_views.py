@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from archives import paper
-from xueji.scoping import current_membership, get_class_for_user
+from xueji.accounts.scoping import current_membership
+from xueji.pupils.scoping import get_class_for_user
 
 
 class BulkForm(forms.Form):

@@ -26,10 +26,13 @@ from django.utils import timezone
 
 from archives.models import RollCall, RollCallEntry
 from archives.paper import paper_schools_visible_to
+from xueji.accounts.audit import audit_record
+from xueji.accounts.models import Membership, Role, Unit, User
+from xueji.accounts.scoping import memberships_of, object_id
+from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
-from xueji.models import Membership, Notice, Pupil, Role, SchoolClass, Semester, Unit, User
-from xueji.scoping import classes_visible_to, memberships_of, object_id
-from xueji.services.audit import audit_record
+from xueji.pupils.models import Pupil, SchoolClass, Semester
+from xueji.pupils.scoping import classes_visible_to
 
 # 000 三: 各校每学期开学后的第一个月要核查…. One calendar month from the first day of the semester.
 WINDOW_MONTHS = 1

@@ -15,7 +15,8 @@ from rest_framework.response import Response
 
 from archives import rollcall
 from archives.models import RollCall, RollCallEntry
-from xueji.scoping import MAX_ID, get_class_for_user
+from xueji.accounts.scoping import MAX_ID
+from xueji.pupils.scoping import get_class_for_user
 
 
 def _choices_help(choices) -> str:

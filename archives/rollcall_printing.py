@@ -3,7 +3,7 @@ the bureau to file — each class's roll-call in figures, then every line that m
 was done about it. Names only: no ID or student numbers, so one report serves every reader.
 
 Whoever follows the school's progress may print it (its registrar and headmaster, the central
-school and bureaus above). Printed through ``xueji.printing.print_pdf``: the footer carries the
+school and bureaus above). Printed through ``xueji.documents.printing.print_pdf``: the footer carries the
 verification code, who printed it and when, and every print is in the audit log."""
 
 from django.contrib.auth.decorators import login_required
@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from archives import rollcall
 from archives.models import RollCallEntry
-from xueji.models import Semester, Unit, User
-from xueji.printing import PrintedPdf, pdf_response, print_pdf
+from xueji.accounts.models import Unit, User
+from xueji.documents.printing import PrintedPdf, pdf_response, print_pdf
+from xueji.pupils.models import Semester
 
 TITLE = "学籍核查报告"
 KIND = "rollcall_report"

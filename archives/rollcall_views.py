@@ -15,8 +15,10 @@ from django.views.decorators.http import require_POST
 
 from archives import rollcall
 from archives.models import RollCall, RollCallEntry
-from xueji.models import Role, Semester
-from xueji.scoping import current_membership, get_class_for_user, memberships_of, object_id
+from xueji.accounts.models import Role
+from xueji.accounts.scoping import current_membership, memberships_of, object_id
+from xueji.pupils.models import Semester
+from xueji.pupils.scoping import get_class_for_user
 
 
 def _semester(request) -> Semester | None:

@@ -3,8 +3,9 @@
 from django.db.models import Q, QuerySet
 
 from archives.models import ArchiveHandover
-from xueji.models import User
-from xueji.scoping import REQUEST_SCHOOL_ROLES, UNIT_ROLES_SEEING_SUBTREE, memberships_of
+from xueji.accounts.models import User
+from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of
+from xueji.approvals.scoping import REQUEST_SCHOOL_ROLES
 
 
 def handovers_visible_to(user: User) -> QuerySet[ArchiveHandover]:

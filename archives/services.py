@@ -8,8 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from archives.models import ArchiveHandover
-from xueji.models import ChangeRequest, Membership, Pupil, Role, Unit, User
-from xueji.services.audit import audit_record
+from xueji.accounts.audit import audit_record
+from xueji.accounts.models import Membership, Role, Unit, User
+from xueji.approvals.models import ChangeRequest
+from xueji.pupils.models import Pupil
 
 
 def handover_open(*, pupil: Pupil, from_school: Unit, to_school: Unit, change_request: ChangeRequest, start: date) -> ArchiveHandover:

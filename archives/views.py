@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from archives import services
 from archives.selectors import handovers_visible_to
-from xueji.paginators import CappedPaginator
-from xueji.scoping import object_id
+from xueji.accounts.scoping import object_id
+from xueji.web.paginators import CappedPaginator
 
 
 @login_required

@@ -28,7 +28,8 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
-from datetime import date, datetime, time as clock, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from datetime import timezone as dt_timezone
 from functools import lru_cache
 from pathlib import Path
@@ -263,11 +264,12 @@ def build_requests(total: int) -> None:
     from django.db import connection, transaction
 
     from transfers.kinds import TransferKind
-    from xueji import workdays
-    from xueji.approval_kinds import DECIDING_ROLE
-    from xueji.models import BUREAU_ROLES, Membership, Role, SchoolClass, Unit, UnitKind, User
-    from xueji.selectors import bureau_settings_for
-    from xueji.services.approvals import due_at_for
+    from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit, UnitKind, User
+    from xueji.accounts.selectors import bureau_settings_for
+    from xueji.approvals.kinds import DECIDING_ROLE
+    from xueji.approvals.services import due_at_for
+    from xueji.calendar import workdays
+    from xueji.pupils.models import SchoolClass
 
     rng = random.Random(SEED)
     step = pupil_search._Stopwatch()
@@ -496,7 +498,7 @@ def _text(value: str) -> str:
 
 def _check_chains(kind, sample: list[dict], steps_by_request: dict, requests: list[dict]) -> None:
     """The chains generated here are the ones TransferKind.chain gives (a sample of them)."""
-    from xueji.models import ChangeRequest
+    from xueji.approvals.models import ChangeRequest
 
     index_of = {id(r): i for i, r in enumerate(requests)}
     for r in sample:
@@ -511,7 +513,8 @@ def _bench_users() -> list[tuple]:
     headmaster of the school with the most, and the officer of that county's city."""
     from django.db.models import Count
 
-    from xueji.models import ApprovalStep, Membership, Role, Unit
+    from xueji.accounts.models import Membership, Role, Unit
+    from xueji.approvals.models import ApprovalStep
 
     waiting = (ApprovalStep.objects.filter(status="pending").values("unit_id", "role")
                .annotate(n=Count("id")).order_by("-n", "unit_id"))
@@ -547,13 +550,13 @@ def _reset_sweep() -> None:
 
 
 def _notice_count() -> int:
-    from xueji.models import Notice
+    from xueji.approvals.models import Notice
 
     return Notice.objects.count()
 
 
 def measure_sweep(args) -> dict:
-    from xueji.services.approvals import deadlines_sweep
+    from xueji.approvals.services import deadlines_sweep
 
     print(f"Deadline sweep at {ANCHOR:%Y-%m-%d %H:%M} (+08:00), {args.sweep_runs} runs from the unprocessed state:",
           flush=True)
@@ -585,7 +588,7 @@ def _explain_sweep() -> None:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from xueji.services.approvals import deadlines_sweep
+    from xueji.approvals.services import deadlines_sweep
 
     def explaining(execute, sql, params, many, context):
         if sql.lstrip().upper().startswith(("WITH", "UPDATE", "INSERT")):
@@ -609,7 +612,7 @@ def _prepare_pages() -> None:
     from django.db import connection
 
     if not _notice_count():
-        from xueji.services.approvals import deadlines_sweep
+        from xueji.approvals.services import deadlines_sweep
 
         _reset_sweep()
         deadlines_sweep(now=ANCHOR)
@@ -680,7 +683,7 @@ def measure_pages(users, args) -> list[dict]:
 
 def _scopes(users) -> dict:
     """Rows in each user's scope: waiting steps for the inboxes, visible requests for the list."""
-    from xueji.scoping import requests_visible_to, steps_waiting_for
+    from xueji.approvals.scoping import requests_visible_to, steps_waiting_for
 
     scope = {}
     for key, _label, user, _unit in users:
@@ -714,7 +717,8 @@ def _print_header(args, build: dict, users) -> None:
     from django.db import connection
     from django.db.models import Count, Q
 
-    from xueji.models import ApprovalStep, Attachment, ChangeRequest, Pupil, RequestParty
+    from xueji.approvals.models import ApprovalStep, Attachment, ChangeRequest, RequestParty
+    from xueji.pupils.models import Pupil
 
     facts = _setup.server_facts()
     print()

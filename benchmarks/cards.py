@@ -25,7 +25,7 @@ Then, as the school's registrar, medians of:
 Beside each, the time WeasyPrint takes for the same HTML rendered directly,
 ``weasyprint.HTML(string=html, base_url=…, url_fetcher=…).write_pdf()`` (the fetcher only so that
 the stylesheet and the photos load), so that the overhead of our machinery shows. Our renders use
-a user-agent stylesheet without WeasyPrint's universal pseudo-element rules (xueji/pdf.py), which
+a user-agent stylesheet without WeasyPrint's universal pseudo-element rules (xueji/documents/pdf.py), which
 makes them faster than the direct render of the same HTML: the overhead can come out negative.
 Wall-clock medians, with the CPU time of this process beside them (the steadier figure on a
 shared machine). The first render of the process is made before timing (fonts loaded).
@@ -67,7 +67,7 @@ def prepare(rebuild: bool) -> None:
     os.environ["XUEJI_DATA_DIR"] = str(PHOTO_DIR)
     _setup.setup_django(url)
     _setup.migrate()
-    from xueji.models import Unit
+    from xueji.accounts.models import Unit
 
     school = Unit.objects.filter(name="农安县实验小学（基准）").first()
     if school is None or school.pupils.count() != PUPILS:
@@ -86,10 +86,11 @@ def build() -> None:
 
     from stdnum.cn import ric
 
+    from xueji.accounts.models import Membership, Role, Unit, UnitKind, User
     from xueji.codes import Gender, GuardianRelation, NumberKind, PupilStatus
-    from xueji.models import Membership, Role, SchoolClass, SchoolYear, Unit, UnitKind, User
-    from xueji.services.numbers import pupil_assign_number
-    from xueji.services.pupils import NewPupil, pupil_set_status, pupils_create_many
+    from xueji.pupils.models import SchoolClass, SchoolYear
+    from xueji.pupils.numbers import pupil_assign_number
+    from xueji.pupils.services import NewPupil, pupil_set_status, pupils_create_many
 
     rng = random.Random(2026)
     province = Unit.objects.create(kind=UnitKind.PROVINCE_BUREAU, name="吉林省教育厅（基准）", division_id="220000")
@@ -160,7 +161,7 @@ def ensure_photos() -> None:
     from django.core.files.storage import default_storage
     from PIL import Image
 
-    from xueji.models import Pupil
+    from xueji.pupils.models import Pupil
 
     rng = random.Random(7)
     made = 0
@@ -198,10 +199,10 @@ def measure(function, runs: int):
 
 
 class HtmlRecorder:
-    """Keeps the HTML our machinery lays out (xueji.printing calls layout_html once a chunk)."""
+    """Keeps the HTML our machinery lays out (xueji.documents.printing calls layout_html once a chunk)."""
 
     def __init__(self):
-        import xueji.printing as printing
+        import xueji.documents.printing as printing
 
         self.printing, self.original, self.html = printing, printing.layout_html, []
 
@@ -220,7 +221,7 @@ def direct(html: str) -> bytes:
     """The same HTML straight through WeasyPrint: HTML(string=…).write_pdf()."""
     from weasyprint import HTML
 
-    from xueji.pdf import DOCUMENT_BASE_URL, LocalOnlyFetcher
+    from xueji.documents.pdf import DOCUMENT_BASE_URL, LocalOnlyFetcher
 
     return HTML(string=html, base_url=DOCUMENT_BASE_URL, url_fetcher=LocalOnlyFetcher()).write_pdf()
 
@@ -248,8 +249,10 @@ def main() -> None:
     import weasyprint
     from django.test import Client
 
-    from xueji.cards import card_job_request, card_job_run
-    from xueji.models import CardJob, SchoolClass, Unit, User
+    from xueji.accounts.models import Unit, User
+    from xueji.documents.cards import card_job_request, card_job_run
+    from xueji.documents.models import CardJob
+    from xueji.pupils.models import SchoolClass
 
     school = Unit.objects.get(name="农安县实验小学（基准）")
     registrar = User.objects.get(username="bench_registrar")
@@ -303,8 +306,8 @@ def main() -> None:
     # The direct render: the same cards as one HTML (the job lays them out a class at a time).
     from django.template.loader import render_to_string
 
-    from xueji.cards import CARD_TEMPLATE, cards_for, pupils_for_cards, school_pupils
-    from xueji.printing import DocumentStamp
+    from xueji.documents.cards import CARD_TEMPLATE, cards_for, pupils_for_cards, school_pupils
+    from xueji.documents.printing import DocumentStamp
 
     chunks_per_run = len(chunks) // max(args.school_runs, 1)
     stamp = DocumentStamp(code=job.document.code, printed_by=str(registrar), printed_at=job.document.printed_at)

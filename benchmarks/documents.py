@@ -55,8 +55,9 @@ def build_class(size: int, with_photos: bool):
     from PIL import Image
     from stdnum.cn import ric
 
+    from xueji.accounts.models import Division, School
     from xueji.codes import Gender, GuardianRelation
-    from xueji.models import Division, Guardian, Pupil, School, SchoolClass
+    from xueji.pupils.models import Guardian, Pupil, SchoolClass
 
     rng = random.Random(2026)
     county = Division(code="220122", name="农安县", full_name="吉林省长春市农安县", level=3)
@@ -136,12 +137,8 @@ def main() -> None:
         setup_django(data_dir)
         import weasyprint
 
-        from xueji.documents import (
-            class_roster_context,
-            class_roster_workbook,
-            student_info_sheets_context,
-        )
-        from xueji.pdf import render_pdf
+        from xueji.documents.pdf import render_pdf
+        from xueji.documents.rosters import class_roster_context, class_roster_workbook, student_info_sheets_context
 
         school, school_class, pupils = build_class(args.pupils, not args.no_photos)
         print(f"WeasyPrint {weasyprint.__version__}; {args.pupils} pupils, "

@@ -120,7 +120,7 @@ def existing_id_numbers(area: str, big_url: str | None) -> set[str]:
     the file's children must be new to both, or dedupe would rightly refuse them."""
     import psycopg
 
-    from xueji.models import Pupil
+    from xueji.pupils.models import Pupil
 
     taken = set(Pupil.objects.filter(id_number__startswith=area).values_list("id_number", flat=True))
     if big_url:
@@ -133,7 +133,7 @@ def existing_id_numbers(area: str, big_url: str | None) -> set[str]:
 def target_school():
     """The school of pupil_search's registrar (the biggest primary school of the first county)
     and that registrar."""
-    from xueji.models import Membership, Role
+    from xueji.accounts.models import Membership, Role
 
     membership = Membership.objects.select_related("unit", "user").get(
         user__username="bench_school", role=Role.REGISTRAR
@@ -351,7 +351,7 @@ def timed_imports(content: bytes, school, registrar, rows: int, runs: int) -> "T
     Each run starts without the pinyin of the file's names in memory, as for a file of new
     children (name_pinyin remembers the names it has seen)."""
     from enrollment.services import import_run
-    from xueji.identity import name_pinyin
+    from xueji.pupils.identity import name_pinyin
 
     times = Timings()
     for _ in range(runs):
@@ -571,14 +571,14 @@ def measure_series(args) -> int:
 # Output ---------------------------------------------------------------------------------------
 
 def _count_pupils() -> int:
-    from xueji.models import Pupil
+    from xueji.pupils.models import Pupil
 
     return Pupil.objects.count()
 
 
 def _print_header(args, url, school, area, content: bytes, seconds: float) -> None:
     from enrollment.columns import COLUMNS
-    from xueji.models import Pupil
+    from xueji.pupils.models import Pupil
 
     facts = _setup.server_facts()
     print()

@@ -160,7 +160,8 @@ def prepare_plans() -> None:
 
     from schoolyear.dates import promotable_grades, school_year_get
     from schoolyear.models import ClassMapping
-    from xueji.models import SchoolClass, Unit, UnitKind, User
+    from xueji.accounts.models import Unit, UnitKind, User
+    from xueji.pupils.models import SchoolClass
 
     print("Preparing next year's classes and mappings for a quarter of the schools ...", flush=True)
     user, _ = User.objects.get_or_create(username="bench_promotion", defaults={"full_name": "升级基准"})

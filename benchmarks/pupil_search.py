@@ -20,8 +20,8 @@ import random
 import re
 import statistics
 import sys
-import unicodedata
 import time
+import unicodedata
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -217,7 +217,7 @@ def _sync_pupil_indexes() -> None:
     the database as they expect it (their RemoveIndex uses IF EXISTS)."""
     from django.db import connection
 
-    from xueji.models import Pupil
+    from xueji.pupils.models import Pupil
 
     changed = False
     with connection.schema_editor(atomic=False) as editor:
@@ -242,11 +242,12 @@ def _sync_pupil_indexes() -> None:
 
 def build_dataset(total_pupils: int) -> None:
     from django.db import connection, transaction
-
-    from xueji.identity import name_pinyin
-    from xueji.models import Division, SchoolYear, Semester, Unit, UnitKind
-    from xueji.services.numbers import g_number, j_number
     from stdnum.cn import ric
+
+    from xueji.accounts.models import Division, Unit, UnitKind
+    from xueji.pupils.identity import name_pinyin
+    from xueji.pupils.models import SchoolYear, Semester
+    from xueji.pupils.numbers import g_number, j_number
 
     rng = random.Random(SEED)
     step = _Stopwatch()
@@ -303,7 +304,7 @@ def build_dataset(total_pupils: int) -> None:
                 plan[school["id"]][grade] = count
 
     # Classes: one per CLASS_SIZE pupils (at least one per grade the school teaches).
-    from xueji.models import SchoolClass
+    from xueji.pupils.models import SchoolClass
 
     new_classes = []
     for school in schools:
@@ -345,7 +346,7 @@ def build_dataset(total_pupils: int) -> None:
         return body + ric.calc_check_digit(body + "0")
 
     def temporary_number(area: str, birth: date) -> str:
-        # The format of xueji.services.numbers.temporary_number, drawn from the seeded generator.
+        # The format of xueji.pupils.numbers.temporary_number, drawn from the seeded generator.
         while True:
             number = f"L{area}{birth:%Y%m%d}{rng.randrange(10_000):04d}"
             if number not in used_l:
@@ -469,7 +470,7 @@ def _area_valid(ric, code: str) -> bool:
 
 
 def _unit(kind, name, parent, division, township=""):
-    from xueji.models import Unit
+    from xueji.accounts.models import Unit
 
     unit = Unit(kind=kind, name=name, parent=parent, division_id=division, township=township)
     unit.save()
@@ -477,7 +478,7 @@ def _unit(kind, name, parent, division, township=""):
 
 
 def _school(name, code, school_type, parent, division, township, county_town):
-    from xueji.models import Unit, UnitKind
+    from xueji.accounts.models import Unit, UnitKind
 
     unit = Unit(kind=UnitKind.SCHOOL, name=name, code=code, school_type=school_type, parent=parent,
                 division_id=division, township=township, is_county_town=county_town)
@@ -533,7 +534,7 @@ def _copy(cursor, table: str, columns: list[str], lines: list[str]) -> None:
 
 
 def _create_bench_users(schools: list[dict], plan: dict[int, dict[int, int]]) -> None:
-    from xueji.models import Membership, Role, Unit, UnitKind, User
+    from xueji.accounts.models import Membership, Role, Unit, UnitKind, User
 
     county_code = schools[0]["county"]
     county = Unit.objects.get(kind=UnitKind.COUNTY_BUREAU, division_id=county_code)
@@ -555,7 +556,7 @@ def _create_bench_users(schools: list[dict], plan: dict[int, dict[int, int]]) ->
 
 
 def _bench_users() -> list:
-    from xueji.models import User
+    from xueji.accounts.models import User
 
     by_name = {u.username: u for u in User.objects.filter(username__in=[name for name, _ in USERS])}
     return [(by_name[name], label) for name, label in USERS]
@@ -575,7 +576,7 @@ class _Stopwatch:
 
 def query_pools(user, rng: random.Random, size: int = 2000) -> dict[str, list[str]]:
     """Search box entries of each kind, drawn from random real pupils of the user's scope."""
-    from xueji.scoping import pupils_visible_to
+    from xueji.pupils.scoping import pupils_visible_to
 
     rows = list(
         pupils_visible_to(user).order_by("?").values("name", "pinyin", "search_initials", "student_number", "id_number")[:size]
@@ -691,7 +692,7 @@ def explain(users, kind: str) -> None:
     ``kind`` per user."""
     from django.db import connection
 
-    from xueji.selectors import PupilFilters, pupil_list
+    from xueji.pupils.selectors import PupilFilters, pupil_list
 
     rng = random.Random(SEED + 2)
     for user, label in users:
@@ -715,8 +716,9 @@ def explain(users, kind: str) -> None:
 def _print_header(args, load_seconds, users) -> None:
     from django.db import connection
 
-    from xueji.models import Pupil, SchoolClass, StudentNumber, Unit
-    from xueji.scoping import pupils_visible_to
+    from xueji.accounts.models import Unit
+    from xueji.pupils.models import Pupil, SchoolClass, StudentNumber
+    from xueji.pupils.scoping import pupils_visible_to
 
     facts = _setup.server_facts()
     print()

@@ -120,8 +120,8 @@ def build_history() -> None:
     history trigger would have written them."""
     from django.db import connection, transaction
 
-    from xueji.models import StatusChange
-    from xueji.models.pupils import PupilEvent
+    from xueji.pupils.models import StatusChange
+    from xueji.pupils.models.pupils import PupilEvent
 
     fields = [f.column for f in PupilEvent._meta.concrete_fields
               if f.column not in ("pgh_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pgh_context_id")]
@@ -153,7 +153,7 @@ def build_history() -> None:
 
 
 def _users() -> dict:
-    from xueji.models import User
+    from xueji.accounts.models import User
 
     return {u.username: u for u in User.objects.filter(username__in=["bench_county", "bench_city", "bench_school"])}
 
@@ -192,7 +192,7 @@ def measure_monthly(args) -> list[dict]:
 
     from reports.monthly import compute
     from reports.services import monthly_reports_generate
-    from xueji.models import Membership
+    from xueji.accounts.models import Membership
 
     county = Membership.objects.select_related("unit").get(user__username="bench_county").unit
     series = [
@@ -234,8 +234,8 @@ def explain() -> None:
 
     from reports.history import ROLL_STATUSES
     from reports.statistics import COUNTS
-    from xueji.models import Membership
-    from xueji.scoping import pupils_visible_to
+    from xueji.accounts.models import Membership
+    from xueji.pupils.scoping import pupils_visible_to
 
     users = _users()
     for username, label in (("bench_county", "county officer"), ("bench_city", "city officer")):
@@ -255,9 +255,10 @@ def explain() -> None:
 def _print_header() -> None:
     from django.db import connection
 
-    from xueji.models import Pupil, StatusChange, Unit
-    from xueji.models.pupils import PupilEvent
-    from xueji.scoping import pupils_visible_to
+    from xueji.accounts.models import Unit
+    from xueji.pupils.models import Pupil, StatusChange
+    from xueji.pupils.models.pupils import PupilEvent
+    from xueji.pupils.scoping import pupils_visible_to
 
     facts = _setup.server_facts()
     print()

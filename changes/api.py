@@ -12,10 +12,12 @@ from rest_framework.views import APIView
 
 from changes import services
 from changes.fields import CORRECTABLE_FIELDS, GUARDIAN_FIELD_ORDER, IDENTITY_FIELDS, form_field
-from xueji.models import Guardian
-from xueji.request_api import RequestSerializer
-from xueji.scoping import MAX_ID, get_pupil_for_user, get_request_for_user, requests_visible_to
-from xueji.services.attachments import check_uploads
+from xueji.accounts.scoping import MAX_ID
+from xueji.approvals.api import RequestSerializer
+from xueji.approvals.scoping import get_request_for_user, requests_visible_to
+from xueji.files.proof import check_uploads
+from xueji.pupils.models import Guardian
+from xueji.pupils.scoping import get_pupil_for_user
 
 
 def _serializer_field(name: str, model=None):

@@ -10,10 +10,10 @@ class ChangesConfig(AppConfig):
         from changes import demo
         from changes.kinds import ALL_KINDS
         from changes.views import pupil_actions
-        from xueji.approval_kinds import register_kind
-        from xueji.context_processors import NavItem, register_nav_item
+        from xueji.approvals.kinds import register_kind
         from xueji.demo import register_demo_loader
-        from xueji.pupil_actions import register_pupil_actions
+        from xueji.pupils.actions import register_pupil_actions
+        from xueji.web.navigation import NavItem, register_nav_item
 
         everyone = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})
         register_nav_item(NavItem("信息变更", "info_change_list", everyone))

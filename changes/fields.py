@@ -14,9 +14,9 @@ from typing import Any
 from django import forms
 
 from xueji.codes import nationality_choices
-from xueji.forms import DateInput
-from xueji.models import Pupil
-from xueji.services.pupils import GUARDIAN_DATA_FIELDS, PUPIL_DATA_FIELDS
+from xueji.pupils.models import Pupil
+from xueji.pupils.services import GUARDIAN_DATA_FIELDS, PUPIL_DATA_FIELDS
+from xueji.web.forms import DateInput
 
 IDENTITY_FIELDS = (
     "name", "former_name", "gender", "birth_date", "id_type", "id_number", "ethnicity", "nationality",
@@ -92,7 +92,7 @@ def display(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if name in DIVISION_FIELDS:
-        from xueji.models import Division
+        from xueji.accounts.models import Division
 
         division = Division.objects.filter(pk=value).first()
         return f"{value} {division.full_name}" if division else str(value)

@@ -5,8 +5,8 @@ current values; only what differs is sent on."""
 from django import forms
 
 from changes.fields import CORRECTABLE_FIELDS, GUARDIAN_FIELD_ORDER, GUARDIAN_POSITIONS, IDENTITY_FIELDS, form_field
-from xueji.forms import AttachmentsField
-from xueji.models import Guardian, Pupil
+from xueji.pupils.models import Guardian, Pupil
+from xueji.web.forms import AttachmentsField
 
 PROOF_HELP = "PDF、JPG 或 PNG；PDF 不超过 5 MB，图片不超过 2 MB；可多选。"
 

@@ -6,12 +6,13 @@ from django.urls import reverse
 
 from changes.fields import display, from_json, label
 from changes.services import KIND
-from xueji.approval_kinds import RequestKind, StepSpec, bureau_of, school_steps
-from xueji.identity import mask_id_number
-from xueji.models import ChangeRequest, User
-from xueji.scoping import sees_full_record
-from xueji.services.approvals import notify
-from xueji.services.pupils import pupil_update
+from xueji.accounts.models import User
+from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.approvals.models import ChangeRequest
+from xueji.approvals.services import notify
+from xueji.pupils.identity import mask_id_number
+from xueji.pupils.scoping import sees_full_record
+from xueji.pupils.services import pupil_update
 
 MASKED_FIELDS = {"id_number"}
 

@@ -11,12 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from changes.fields import CORRECTABLE_FIELDS, GUARDIAN_FIELD_ORDER, IDENTITY_FIELDS, differences, label, to_json
+from xueji.accounts.models import Membership, Role, User
+from xueji.approvals.attachments import attachments_store
+from xueji.approvals.models import ChangeRequest, RequestStatus
+from xueji.approvals.services import check_resubmission, request_start
 from xueji.codes import GB11643_ID_TYPES, PupilStatus
-from xueji.models import ChangeRequest, Membership, Pupil, RequestStatus, Role, User
-from xueji.services.approvals import check_resubmission, request_start
-from xueji.services.attachments import CheckedFile, attachments_store
-from xueji.services.dedupe import DuplicatePupilError, find_duplicates
-from xueji.services.pupils import KEY_FIELDS, pupil_clean_changes, pupil_update
+from xueji.files.proof import CheckedFile
+from xueji.pupils.dedupe import DuplicatePupilError, find_duplicates
+from xueji.pupils.models import Pupil
+from xueji.pupils.services import KEY_FIELDS, pupil_clean_changes, pupil_update
 
 KIND = "info_change"
 GUARDIAN_REQUEST_LABEL = "监护人书面申请"

@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from changes import services
 from changes.forms import CorrectionForm, InfoChangeForm
-from xueji.forms import show_errors
-from xueji.request_views import request_list
-from xueji.scoping import get_pupil_for_user
-from xueji.services.attachments import check_uploads
+from xueji.approvals.views import request_list
+from xueji.files.proof import check_uploads
+from xueji.pupils.scoping import get_pupil_for_user
+from xueji.web.forms import show_errors
 
 
 @login_required

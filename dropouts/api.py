@@ -25,8 +25,8 @@ from dropouts.serializers import (
     DropoutSuspectQuerySerializer,
     DropoutSuspectSerializer,
 )
-from xueji.models import SchoolClass
-from xueji.scoping import get_pupil_for_user
+from xueji.pupils.models import SchoolClass
+from xueji.pupils.scoping import get_pupil_for_user
 
 
 class DropoutCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -9,9 +9,9 @@ class DropoutsConfig(AppConfig):
     def ready(self) -> None:
         from dropouts import demo
         from dropouts.views import pupil_actions
-        from xueji.context_processors import NavItem, register_nav_item
         from xueji.demo import register_demo_loader
-        from xueji.pupil_actions import register_pupil_actions
+        from xueji.pupils.actions import register_pupil_actions
+        from xueji.web.navigation import NavItem, register_nav_item
 
         register_pupil_actions(pupil_actions)
         register_demo_loader(demo.load)

@@ -24,9 +24,10 @@ from PIL import Image, ImageDraw
 from dropouts.models import Absence, CaseStep, DropoutCase
 from dropouts.photos import check_photos
 from dropouts.services import DROPOUT_ABSENCE_DAYS, add_step, close_returned, confirm_dropout, record_absence
-from xueji import workdays
+from xueji.accounts.models import User
+from xueji.calendar import workdays
 from xueji.codes import PupilStatus
-from xueji.models import Pupil, User
+from xueji.pupils.models import Pupil
 
 A1, A2, A3 = "2122012201", "2122012202", "2122012203"
 REGISTRARS = {A1: "registrar_a1", A2: "registrar_a2", A3: "registrar_a3"}

@@ -7,7 +7,7 @@ its status goes to 辍学 and back to 在籍在校 on return, through xueji's se
 from django.db import models
 from django.db.models import Q
 
-from xueji.uploads import private_upload_path
+from xueji.files.storage import private_upload_path
 
 
 class Absence(models.Model):
@@ -116,7 +116,7 @@ class CaseStep(models.Model):
 
 class VisitPhoto(models.Model):
     """A photo taken on a home visit (家访拍照留存备查): JPG or PNG, checked by content and
-    re-encoded without its metadata (xueji.services.attachments), stored under a random name in
+    re-encoded without its metadata (xueji.files.proof), stored under a random name in
     the private folder and served only to those who see the case (dropouts.views.dropout_photo)."""
 
     step = models.ForeignKey(CaseStep, verbose_name="劝返步骤", on_delete=models.PROTECT, related_name="photos")

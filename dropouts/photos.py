@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
 from dropouts.models import CaseStep, VisitPhoto
-from xueji.models import User
-from xueji.services.attachments import MAX_FILES, CheckedFile, check_upload
+from xueji.accounts.models import User
+from xueji.files.proof import MAX_FILES, CheckedFile, check_upload
 
 PHOTO_TYPES = {"image/jpeg", "image/png"}
 MAX_PHOTOS = MAX_FILES

@@ -12,9 +12,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from dropouts.models import CaseStep, DropoutCase, VisitPhoto
-from xueji import workdays
-from xueji.models import BUREAU_ROLES, Pupil, Role, Unit, UnitKind, User
-from xueji.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
+from xueji.accounts.models import BUREAU_ROLES, Role, Unit, UnitKind, User
+from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
+from xueji.calendar import workdays
+from xueji.pupils.models import Pupil
 
 SCHOOL_CASE_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
 # A case without a logged step for this many working days is shown as stalled to the bureau.

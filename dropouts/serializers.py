@@ -11,9 +11,10 @@ from rest_framework import serializers
 
 from dropouts import services
 from dropouts.models import CaseStep, DropoutCase, VisitPhoto
+from xueji.accounts.scoping import MAX_ID
 from xueji.codes import GRADE_LABELS, nationality_label
-from xueji.identity import mask_student_number
-from xueji.scoping import MAX_ID, sees_full_record
+from xueji.pupils.identity import mask_student_number
+from xueji.pupils.scoping import sees_full_record
 
 _ID = {"min_value": 1, "max_value": MAX_ID}
 MANUAL_STEP_CHOICES = [(kind.value, kind.label) for kind in CaseStep.Kind if kind in services.MANUAL_STEPS]

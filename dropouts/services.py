@@ -15,12 +15,14 @@ from django.utils import timezone
 from dropouts import selectors
 from dropouts.models import Absence, CaseStep, DropoutCase
 from dropouts.photos import photos_refusal, photos_store
-from xueji import workdays
+from xueji.accounts.audit import audit_record
+from xueji.accounts.models import Role, Unit, User
+from xueji.approvals.models import Notice
+from xueji.calendar import workdays
 from xueji.codes import PupilStatus, nationality_choices
-from xueji.models import Notice, Pupil, Role, SchoolClass, Unit, User
-from xueji.services.attachments import CheckedFile
-from xueji.services.audit import audit_record
-from xueji.services.pupils import pupil_move, pupil_set_status
+from xueji.files.proof import CheckedFile
+from xueji.pupils.models import Pupil, SchoolClass
+from xueji.pupils.services import pupil_move, pupil_set_status
 
 # 学籍管理办法: "在校学生无故旷课达到2周…视为辍学": two school weeks, counted in working days.
 DROPOUT_ABSENCE_DAYS = 10
@@ -234,7 +236,7 @@ def return_notice_context(case: DropoutCase, step: CaseStep | None = None) -> di
     """What the 劝返复学通知书 to the guardian prints: the pupil, the guardian, the school, the
     deadline, and the boxes for the headmaster's signature, the school's stamp and the guardian's
     receipt. The given notice step, else the latest one. The caller checks who may print, and
-    prints it with xueji.printing.print_pdf (dropouts/views.py, dropout_notice_pdf)."""
+    prints it with xueji.documents.printing.print_pdf (dropouts/views.py, dropout_notice_pdf)."""
     step = step or case.steps.filter(kind=CaseStep.Kind.NOTICE).order_by("-day", "-id").first()
     if step is None or step.kind != CaseStep.Kind.NOTICE:
         raise ValidationError("请先记录送达劝返复学通知书的步骤（含限期复学日期）。")

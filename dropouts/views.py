@@ -16,11 +16,12 @@ from dropouts import selectors, services
 from dropouts.forms import AbsenceForm, ConfirmForm, ReturnForm, StepForm
 from dropouts.models import Absence, CaseStep, DropoutCase
 from dropouts.photos import check_photos
+from xueji.accounts.scoping import current_membership, object_id
 from xueji.codes import PupilStatus, nationality_label
-from xueji.forms import show_errors
-from xueji.identity import mask_student_number
-from xueji.printing import pdf_response, print_pdf, printed_pupil
-from xueji.scoping import current_membership, get_pupil_for_user, object_id, sees_full_record
+from xueji.documents.printing import pdf_response, print_pdf, printed_pupil
+from xueji.pupils.identity import mask_student_number
+from xueji.pupils.scoping import get_pupil_for_user, sees_full_record
+from xueji.web.forms import show_errors
 
 RECENT_ABSENCES = 30
 
@@ -138,7 +139,7 @@ def dropout_notice_pdf(request, case_id: int):
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return redirect("dropout_case", case.pk)
-    # Printed with the verification footer, recorded under its code and audited (xueji.printing);
+    # Printed with the verification footer, recorded under its code and audited (xueji.documents.printing);
     # the 学籍号 as the printing user sees it.
     pupil = case.pupil
     full = sees_full_record(request.user, pupil)

@@ -2,7 +2,7 @@
 the school marks them as arrived (报到); a school registers only the children on its list.
 
 The bureau's file has one row per child: 学校代码, 姓名, 性别, 出生日期, 身份证件类型, 身份证件号.
-Every row is checked by the rules of every pupil's identity (xueji.pupil_rules, the same ID and
+Every row is checked by the rules of every pupil's identity (xueji.pupils.rules, the same ID and
 name rules as the forms and the enrolment import) and the entry age of enrolment
 (enrollment.rules); the file is written whole or not at all, and a refused file comes back with
 every error (row, column, value, reason).
@@ -25,13 +25,13 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from enrollment.models import AdmissionEntry, EnrolmentEntry
 from enrollment.rules import age_error, age_limits, identity_key
+from xueji.accounts.audit import audit_record
+from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit, UnitKind, User
+from xueji.accounts.models.units import BUREAU_KINDS
+from xueji.accounts.scoping import memberships_of
+from xueji.accounts.selectors import bureau_settings_by_unit
 from xueji.codes import GB11643_ID_TYPES, Gender, IdType, OverseasStatus
-from xueji.models import BUREAU_ROLES, Membership, Role, Unit, UnitKind, User
-from xueji.models.units import BUREAU_KINDS
-from xueji.pupil_rules import clean_pupil_identity
-from xueji.scoping import memberships_of
-from xueji.selectors import bureau_settings_by_unit
-from xueji.services.audit import audit_record
+from xueji.pupils.rules import clean_pupil_identity
 
 MAX_ROWS = 10_000
 # A full list of 10,000 rows is well under 1 MB; the caps keep a hostile file (or a zip bomb

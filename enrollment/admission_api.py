@@ -22,9 +22,10 @@ from enrollment.admission import (
 from enrollment.consistency import three_way
 from enrollment.models import AdmissionEntry
 from enrollment.services import current_intake_year
-from xueji.identity import mask_id_number
-from xueji.models import BUREAU_ROLES
-from xueji.scoping import MAX_ID, memberships_of, sees_full_record
+from xueji.accounts.models import BUREAU_ROLES
+from xueji.accounts.scoping import MAX_ID, memberships_of
+from xueji.pupils.identity import mask_id_number
+from xueji.pupils.scoping import sees_full_record
 
 
 class AdmissionQuerySerializer(serializers.Serializer):

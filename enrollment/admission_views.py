@@ -31,17 +31,11 @@ from enrollment.admission import (
 from enrollment.consistency import behind_for_school, three_way, totals
 from enrollment.models import AdmissionEntry, EntryStatus
 from enrollment.services import current_intake_year
-from xueji.models import BUREAU_ROLES, Role, Unit
-from xueji.forms import DateInput
-from xueji.identity import mask_id_number
-from xueji.scoping import (
-    MAX_ID,
-    current_membership,
-    get_school_for_user,
-    memberships_of,
-    sees_full_record,
-    units_visible_to,
-)
+from xueji.accounts.models import BUREAU_ROLES, Role, Unit
+from xueji.accounts.scoping import MAX_ID, current_membership, get_school_for_user, memberships_of, units_visible_to
+from xueji.pupils.identity import mask_id_number
+from xueji.pupils.scoping import sees_full_record
+from xueji.web.forms import DateInput
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ENTRY_STATUS_LABELS = dict(EntryStatus.choices)

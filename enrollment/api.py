@@ -15,9 +15,10 @@ from rest_framework.views import APIView
 
 from enrollment import services
 from enrollment.models import EnrolmentEntry, EnrolmentImport, EntryStatus
-from xueji.models import Membership, Role
-from xueji.request_api import RequestSerializer
-from xueji.scoping import MAX_ID, get_request_for_user
+from xueji.accounts.models import Membership, Role
+from xueji.accounts.scoping import MAX_ID
+from xueji.approvals.api import RequestSerializer
+from xueji.approvals.scoping import get_request_for_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The grades a new pupil enters (named in the schema by settings.SPECTACULAR_SETTINGS).

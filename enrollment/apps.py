@@ -8,10 +8,9 @@ class EnrollmentConfig(AppConfig):
 
     def ready(self) -> None:
         from enrollment.kinds import EnrolmentKind
-        from xueji.approval_kinds import register_kind
-        from xueji.context_processors import NavItem, register_nav_item
-
         from enrollment.late import LateEnrolmentKind
+        from xueji.approvals.kinds import register_kind
+        from xueji.web.navigation import NavItem, register_nav_item
 
         register_kind(EnrolmentKind())
         register_kind(LateEnrolmentKind())
@@ -19,7 +18,7 @@ class EnrollmentConfig(AppConfig):
         from xueji.demo import register_demo_loader
 
         register_demo_loader(demo.load)
-        from xueji.models.audit import AUDIT_ACTIONS
+        from xueji.accounts.models.audit import AUDIT_ACTIONS
 
         AUDIT_ACTIONS.update({
             "enrolment.upload": "上传新生信息", "enrolment.import": "导入新生", "enrolment.entry_add": "填写新生信息",

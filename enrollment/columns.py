@@ -3,16 +3,16 @@ field, and the conversion of one row's raw cells into the plain values the rules
 
 The template (xlsx_template.py), the reader (xlsx_read.py) and the annotated copy of a refused file
 (xlsx_errors.py) all work from COLUMNS, so a header, a drop-down and a filling rule are declared
-once. Column keys are the field names of the pupil's data (xueji.services.pupils.PUPIL_DATA_FIELDS)
-and, for guardians, ``guardian1_name`` etc.: the keys under which xueji.pupil_rules reports its
+once. Column keys are the field names of the pupil's data (xueji.pupils.services.PUPIL_DATA_FIELDS)
+and, for guardians, ``guardian1_name`` etc.: the keys under which xueji.pupils.rules reports its
 errors, so a rule's error lands on the right cell without a mapping table.
 """
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from xueji.codes import (
@@ -36,7 +36,7 @@ GUARDIAN_COUNT = 2
 # The column an annotated copy of a refused file carries at the end (xlsx_errors.py); the reader
 # ignores it, so the corrected copy can be uploaded again as it is.
 ERROR_COLUMN_HEADER = "错误说明"
-# The guardian fields of a row, in the template's order (the keys of xueji.pupil_rules.GUARDIAN_FIELDS).
+# The guardian fields of a row, in the template's order (the keys of xueji.pupils.rules.GUARDIAN_FIELDS).
 GUARDIAN_KEYS = ("relation", "name", "id_type", "id_number", "phone", "workplace", "hukou_division_id")
 
 
@@ -157,7 +157,7 @@ COLUMNS: list[Column] = [
 ]
 COLUMNS_BY_KEY: dict[str, Column] = {column.key: column for column in COLUMNS}
 
-# Required columns whose emptiness xueji.pupil_rules already reports (a 居民身份证 number gives the
+# Required columns whose emptiness xueji.pupils.rules already reports (a 居民身份证 number gives the
 # gender and birth date, guardians are checked as a whole): the conversion leaves them to the rules
 # so that a row does not get the same complaint twice.
 PRESENCE_CHECKED_BY_RULES = {"name", "gender", "birth_date", "id_type"} | {

@@ -14,8 +14,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from enrollment.admission import admission_for_school
 from enrollment.models import AdmissionEntry, EnrolmentEntry, EntryStatus
-from xueji.models import Unit, UnitKind
-from xueji.selectors import bureau_settings_by_unit
+from xueji.accounts.models import Unit, UnitKind
+from xueji.accounts.selectors import bureau_settings_by_unit
 
 OPEN_STATUSES = (EntryStatus.DRAFT, EntryStatus.SUBMITTED, EntryStatus.RETURNED)
 

@@ -12,9 +12,9 @@ from django.db import transaction
 from enrollment import services
 from enrollment.models import AdmissionEntry
 from enrollment.validation import Intake, IntakeRow
+from xueji.accounts.models import BureauSettings, Unit, User
+from xueji.approvals.services import request_decide
 from xueji.codes import Gender, GuardianRelation, IdType
-from xueji.models import BureauSettings, Unit, User
-from xueji.services.approvals import request_decide
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
 GIVEN = "子涵梓萱一诺浩然宇航欣怡思远雨桐俊熙若曦嘉懿沐宸语汐"

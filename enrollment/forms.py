@@ -7,8 +7,8 @@ from datetime import date
 from django import forms
 
 from enrollment.columns import BOOL, CODE, COLUMNS
-from xueji.scoping import MAX_ID
-from xueji.forms import DateInput
+from xueji.accounts.scoping import MAX_ID
+from xueji.web.forms import DateInput
 
 
 def _field(column) -> forms.Field:

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from enrollment.models import EnrolmentEntry, EntryStatus
-from xueji.approval_kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.accounts.models import BUREAU_ROLES, Unit, User
+from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.approvals.models import ApprovalStep, ChangeRequest
+from xueji.approvals.services import notify
 from xueji.codes import GRADE_LABELS, NumberKind, PupilStatus
-from xueji.models import ApprovalStep, BUREAU_ROLES, ChangeRequest, Unit, User
-from xueji.services.approvals import notify
-from xueji.services.pupils import NewPupil, RowErrors, pupil_move, pupils_create_many
+from xueji.pupils.services import NewPupil, RowErrors, pupil_move, pupils_create_many
 
 DATE_FIELDS = ("birth_date", "entry_date")
 

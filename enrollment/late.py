@@ -13,10 +13,11 @@ from enrollment.kinds import EnrolmentKind
 from enrollment.models import EntryStatus
 from enrollment.services import current_intake_year, require_registrar
 from enrollment.validation import Intake, IntakeRow, validate_intake
+from xueji.accounts.models import Unit, User
+from xueji.approvals.services import request_start
 from xueji.codes import GRADE_LABELS
-from xueji.models import SchoolClass, Unit, User
-from xueji.selectors import class_cap
-from xueji.services.approvals import request_start
+from xueji.pupils.models import SchoolClass
+from xueji.pupils.selectors import class_cap
 
 LATE_KIND = "late_enrolment"
 LATE_MONTHS = (10, 3)

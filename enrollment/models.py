@@ -2,7 +2,7 @@
 (entries) from their first row until the bureau approves them and their records exist.
 
 An entry is not yet a pupil's record: it has no 学籍号 and counts nowhere. It holds the row's
-cleaned data (the same rules as every pupil, xueji.pupil_rules) and its identity in columns, for
+cleaned data (the same rules as every pupil, xueji.pupils.rules) and its identity in columns, for
 dedupe and for the admission list. On the bureau's approval each entry becomes a Pupil (or, for
 a pupil who already has a record — the junior-middle intake —, continues it) and is linked to it.
 """
@@ -118,7 +118,7 @@ class EnrolmentEntry(models.Model):
         EnrolmentImport, verbose_name="导入批次", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )
     row = models.PositiveIntegerField("文件行号", null=True, blank=True)
-    # The cleaned record (codes, ISO dates) and guardians, as xueji.services.pupils.NewPupil takes them.
+    # The cleaned record (codes, ISO dates) and guardians, as xueji.pupils.services.NewPupil takes them.
     data = models.JSONField("学生信息")
     guardians = models.JSONField("监护人")
     # The identity, in columns: dedupe, the admission list and the lists read these.

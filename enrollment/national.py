@@ -26,11 +26,12 @@ from python_calamine import CalamineError, CalamineWorkbook
 from enrollment.columns import BOOL, COLUMNS, DATE, DIVISION, MONTH, Column, normalize_header
 from enrollment.national_xlsx import text_sheet_xlsx
 from enrollment.readiness import national_records
+from xueji.accounts.audit import audit_record, audit_record_many
+from xueji.accounts.models import Unit, User
 from xueji.codes import GB11643_ID_TYPES, NumberKind
-from xueji.identity import normalize_id_number
-from xueji.models import Guardian, Pupil, StudentNumber, Unit, User
-from xueji.services import numbers
-from xueji.services.audit import audit_record, audit_record_many
+from xueji.pupils import numbers
+from xueji.pupils.identity import normalize_id_number
+from xueji.pupils.models import Guardian, Pupil, StudentNumber
 
 SHEET_TITLE = "学生信息"
 # Before the template's columns: what identifies the record in the national system.

@@ -24,8 +24,8 @@ from enrollment.national_views import (
     xlsx_response,
 )
 from enrollment.readiness import ProblemKind, national_records, readiness_problems
-from xueji.identity import mask_student_number
-from xueji.scoping import MAX_ID
+from xueji.accounts.scoping import MAX_ID
+from xueji.pupils.identity import mask_student_number
 
 
 class XlsxRenderer(BaseRenderer):

@@ -26,16 +26,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from enrollment.national import MAX_FILE_BYTES, import_g_numbers, national_file_export
 from enrollment.readiness import ProblemKind, national_records, readiness_problems
-from xueji.identity import mask_student_number
-from xueji.models import BUREAU_ROLES, Membership, Pupil, Role, Unit
-from xueji.scoping import (
+from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit
+from xueji.accounts.scoping import (
     FULL_RECORD_ROLES,
     current_membership,
     get_school_for_user,
     memberships_of,
-    pupils_visible_to,
     schools_visible_to,
 )
+from xueji.pupils.identity import mask_student_number
+from xueji.pupils.models import Pupil
+from xueji.pupils.scoping import pupils_visible_to
 
 SCHOOL_READ_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
 READ_ROLES = SCHOOL_READ_ROLES | BUREAU_ROLES

@@ -1,11 +1,12 @@
 """Printing new pupils before their records exist: each entry as an unsaved Pupil (with its
-guardians) that xueji.documents prints like any record, its number shown as 待建籍 until the
+guardians) that xueji.documents.rosters prints like any record, its number shown as 待建籍 until the
 bureau approves."""
 
 from datetime import date
 
-from xueji.models import Division, Guardian, Pupil
-from xueji.services.pupils import GUARDIAN_DATA_FIELDS, PUPIL_DATA_FIELDS
+from xueji.accounts.models import Division
+from xueji.pupils.models import Guardian, Pupil
+from xueji.pupils.services import GUARDIAN_DATA_FIELDS, PUPIL_DATA_FIELDS
 
 DIVISION_FIELDS = ("birthplace_id", "native_place_id", "hukou_division_id")
 

@@ -17,9 +17,10 @@ from django.db.models import Q
 
 from enrollment.models import AdmissionEntry, PullResult
 from enrollment.services import require_registrar
+from xueji.accounts.audit import audit_record
+from xueji.accounts.models import Unit, User
 from xueji.codes import PupilStatus
-from xueji.models import Pupil, Unit, User
-from xueji.services.audit import audit_record
+from xueji.pupils.models import Pupil
 
 # A record in one of these statuses can be continued by a new school's enrolment.
 CONTINUABLE = {PupilStatus.DEFERRED, PupilStatus.GRADUATED, PupilStatus.OTHER_LEFT, PupilStatus.WITHDRAWN,

@@ -1,4 +1,4 @@
-"""The rules of 新生建籍 on top of the rules of every pupil's record (xueji.pupil_rules).
+"""The rules of 新生建籍 on top of the rules of every pupil's record (xueji.pupils.rules).
 
 中小学生学籍管理办法 and the 新生上报需知: a primary entrant is six by 31 August of the intake year
 (a bureau setting); no under-age entrant; the ID field holds the pupil's own number — a number
@@ -9,7 +9,7 @@ reason; a school registers only children admitted to it.
 from dataclasses import dataclass
 from datetime import date
 
-from xueji.models import BureauSettings
+from xueji.accounts.models import BureauSettings
 
 # A child may start school late (illness, disability) but not by this many years: a number
 # whose holder would be older is taken for a guardian's number typed in the pupil's field.

@@ -16,12 +16,14 @@ from django.utils import timezone
 
 from enrollment.models import EnrolmentEntry, EnrolmentImport, EntryStatus
 from enrollment.validation import Intake, IntakeInvalid, IntakeRow, RowError, validate_intake
+from xueji.accounts.audit import audit_record, audit_record_many
+from xueji.accounts.models import Membership, Role, Unit, User
+from xueji.accounts.selectors import bureau_settings_for
+from xueji.approvals.services import request_start
 from xueji.codes import PupilStatus
-from xueji.memory import cycle_collector_paused
-from xueji.models import Membership, Role, SchoolClass, SchoolYear, Unit, User
-from xueji.selectors import bureau_settings_for, class_cap
-from xueji.services.approvals import request_start
-from xueji.services.audit import audit_record, audit_record_many
+from xueji.documents.memory import cycle_collector_paused
+from xueji.pupils.models import SchoolClass, SchoolYear
+from xueji.pupils.selectors import class_cap
 
 logger = logging.getLogger(__name__)
 
@@ -274,7 +276,7 @@ def class_loads(classes) -> dict[int, int]:
     """Seats taken in each class: its enrolled pupils, the new pupils assigned to it and its
     visiting pupils (借读)."""
     ids = [c.pk for c in classes]
-    from xueji.models import Pupil
+    from xueji.pupils.models import Pupil
 
     pupils = dict(Pupil.objects.filter(school_class_id__in=ids, status=PupilStatus.ENROLLED, deleted_at__isnull=True)
                   .values_list("school_class_id").annotate(n=Count("id")))
@@ -366,7 +368,7 @@ def batch_submit(*, actor: User, school: Unit, intake_year: int, grade: int):
         raise ValidationError(f"还有 {len(unplaced)} 名新生没有分班（{'、'.join(unplaced[:5])}{'等' if len(unplaced) > 5 else ''}），请先分班。")
     previous = (EnrolmentEntry.objects.filter(pk__in=[e.pk for e in entries], batch__isnull=False)
                 .values_list("batch", flat=True).first())
-    from xueji.models import ChangeRequest, RequestStatus
+    from xueji.approvals.models import ChangeRequest, RequestStatus
 
     old = ChangeRequest.objects.filter(pk=previous, status=RequestStatus.REJECTED).first() if previous else None
     if old is not None and old.resubmissions.exists():
@@ -395,10 +397,10 @@ def identity_confirm(*, actor: User, pupil_ids: list[int]) -> int:
     """The bureau confirms the identity of new pupils (bulk): one with a verified ID number
     gets the G number (G + the number), one without gets a J number; the L number stays in
     the number history. Only pupils the actor's bureau oversees, still on an L number."""
+    from xueji.accounts.models import BUREAU_ROLES
     from xueji.codes import GB11643_ID_TYPES, NumberKind
-    from xueji.models import BUREAU_ROLES
-    from xueji.scoping import pupils_visible_to
-    from xueji.services.numbers import pupil_assign_number
+    from xueji.pupils.numbers import pupil_assign_number
+    from xueji.pupils.scoping import pupils_visible_to
 
     if not Membership.objects.filter(user=actor, role__in=BUREAU_ROLES).exists():
         raise ValidationError("只有教育局可以确认学生身份。")

@@ -1,7 +1,7 @@
 """Checking the rows of an intake — from a file or from the browser form — against every rule at
 once, before anything is written.
 
-Each row is checked by the rules of every pupil (xueji.pupil_rules) and of enrolment
+Each row is checked by the rules of every pupil (xueji.pupils.rules) and of enrolment
 (enrollment.rules): age, the pupil's own ID number, the admission list; then the rows are checked
 against each other (no child twice in a file) and against the whole system (the dedupe service
 for records; the open entries of every school). The result is either the entries to write or the
@@ -16,12 +16,13 @@ from django.core.exceptions import ValidationError
 
 from enrollment.models import AdmissionEntry, EnrolmentEntry, EntryStatus
 from enrollment.rules import JUNIOR_FIRST_GRADE, age_error, age_limits, identity_key
+from xueji.accounts.models import Unit
+from xueji.accounts.selectors import bureau_settings_for
 from xueji.codes import GB11643_ID_TYPES, PupilStatus
-from xueji.models import Pupil, Unit
-from xueji.pupil_rules import clean_guardians, clean_pupil_identity
-from xueji.selectors import bureau_settings_for
-from xueji.services.dedupe import find_duplicates_many
-from xueji.services.pupils import PUPIL_DATA_FIELDS
+from xueji.pupils.dedupe import find_duplicates_many
+from xueji.pupils.models import Pupil
+from xueji.pupils.rules import clean_guardians, clean_pupil_identity
+from xueji.pupils.services import PUPIL_DATA_FIELDS
 
 # Column labels of the fields the rules name (the template's headers say the same).
 FIELD_LABELS = {

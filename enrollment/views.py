@@ -16,17 +16,14 @@ from enrollment import services
 from enrollment.forms import AssignForm, ClassesForm, EntryForm, UploadForm, entry_initial
 from enrollment.models import EnrolmentEntry, EnrolmentImport
 from enrollment.validation import Intake, IntakeInvalid, IntakeRow
+from xueji.accounts.models import BUREAU_ROLES, Role
+from xueji.accounts.scoping import current_membership, memberships_of, object_id
+from xueji.approvals.models import ChangeRequest
+from xueji.approvals.scoping import get_request_for_user, requests_visible_to
 from xueji.codes import GRADE_LABELS
-from xueji.models import BUREAU_ROLES, ChangeRequest, Pupil, Role
-from xueji.scoping import (
-    current_membership,
-    get_request_for_user,
-    memberships_of,
-    object_id,
-    pupils_visible_to,
-    requests_visible_to,
-)
-from xueji.selectors import class_cap
+from xueji.pupils.models import Pupil
+from xueji.pupils.scoping import pupils_visible_to
+from xueji.pupils.selectors import class_cap
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SCHOOL_ROLES_HERE = (Role.REGISTRAR, Role.HEADMASTER)
@@ -293,7 +290,7 @@ def enrolment_submit(request):
 def enrolment_batch(request, request_id: int):
     """The pupils of a submitted batch; at the bureau's step, approve or return with a reason
     per pupil."""
-    from xueji.services.approvals import may_decide, request_decide
+    from xueji.approvals.services import may_decide, request_decide
 
     change = get_request_for_user(request.user, request_id)
     if change.kind != services.ENROLMENT_KIND:
@@ -359,7 +356,7 @@ def enrolment_late(request):
     from enrollment.columns import row_to_new_pupil_data
     from enrollment.forms import LateForm
     from enrollment.late import GROUNDS, check_late_window, late_start
-    from xueji.models import SchoolClass
+    from xueji.pupils.models import SchoolClass
 
     school = _membership(request, (Role.REGISTRAR,)).unit
     classes = list(SchoolClass.objects.filter(school=school, school_year__start_year=services.current_intake_year())
@@ -434,8 +431,8 @@ def enrolment_info_sheets(request):
     """学生基本信息表 of the intake's new pupils (one class with ?class=), one page each, for the
     guardian and the head teacher to check and sign."""
     from enrollment.printing import entries_for_print
-    from xueji.documents import student_info_sheets_pdf
-    from xueji.printing import pdf_response
+    from xueji.documents.printing import pdf_response
+    from xueji.documents.rosters import student_info_sheets_pdf
 
     school = _membership(request, SCHOOL_ROLES_HERE).unit
     intake = _intake(request, school)
@@ -451,7 +448,7 @@ def enrolment_info_sheets(request):
     if not entries.exists():
         messages.error(request, "没有可打印的新生。")
         return redirect(_home_url(intake))
-    # Recorded under the verification code its footer carries, and audited (xueji.printing).
+    # Recorded under the verification code its footer carries, and audited (xueji.documents.printing).
     printed = student_info_sheets_pdf(entries_for_print(entries), user=request.user, school=school,
                                       school_class=school_class, title_year=intake.intake_year)
     name = f"学生基本信息表-{school.name}{'-' + school_class.name if school_class else ''}.pdf"
@@ -464,8 +461,8 @@ def enrolment_visiting(request):
     from enrollment.forms import VisitForm
     from enrollment.models import VisitingPupil
     from enrollment.visiting import visit_start
-    from xueji.forms import show_errors
-    from xueji.models import SchoolClass
+    from xueji.pupils.models import SchoolClass
+    from xueji.web.forms import show_errors
 
     membership = _membership(request, SCHOOL_ROLES_HERE)
     school = membership.unit

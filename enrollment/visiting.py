@@ -10,10 +10,12 @@ from django.utils import timezone
 
 from enrollment.models import VisitingPupil
 from enrollment.services import require_registrar
+from xueji.accounts.audit import audit_record
+from xueji.accounts.models import Unit, User
+from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
-from xueji.models import Notice, SchoolClass, Unit, User
-from xueji.selectors import class_cap, find_pupil
-from xueji.services.audit import audit_record
+from xueji.pupils.models import SchoolClass
+from xueji.pupils.selectors import class_cap, find_pupil
 
 LONGEST_VISIT_DAYS = 366
 

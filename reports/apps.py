@@ -9,9 +9,9 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from reports import demo, home  # noqa: F401  (home panels)
         from reports.selectors import REPORT_ROLES
-        from xueji.context_processors import NavItem, register_nav_item
         from xueji.demo import register_demo_loader
-        from xueji.printing import register_document_kind
+        from xueji.documents.printing import register_document_kind
+        from xueji.web.navigation import NavItem, register_nav_item
 
         roles = frozenset(str(role) for role in REPORT_ROLES)
         register_nav_item(NavItem("统计", "statistics", roles, group="文书统计"))

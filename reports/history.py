@@ -20,9 +20,11 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from xueji.accounts.models import Unit
+from xueji.approvals.models import ChangeRequest, RequestParty
 from xueji.codes import PupilStatus
-from xueji.models import ChangeRequest, Pupil, RequestParty, StatusChange, Unit
-from xueji.models.pupils import PupilEvent
+from xueji.pupils.models import Pupil, StatusChange
+from xueji.pupils.models.pupils import PupilEvent
 
 # On the roll (在籍): the school keeps the record (学籍保留 for dropouts, suspended and deferred
 # pupils and pupils studying abroad), as archives.cancellation's CANCELLABLE.

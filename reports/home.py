@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from reports import selectors
 from reports.models import MonthlyReport
-from xueji.home import HomeItem, HomePanel, register_home_panel
-from xueji.models import Membership, User
+from xueji.accounts.models import Membership, User
+from xueji.web.home import HomeItem, HomePanel, register_home_panel
 
 
 @register_home_panel

@@ -25,12 +25,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from xueji.approval_kinds import kind_label
-from xueji.codes import GRADE_LABELS, PupilStatus
-from xueji.models import Unit, UnitKind
-
 from reports import history
 from reports.history import ROLL_STATUSES
+from xueji.accounts.models import Unit, UnitKind
+from xueji.approvals.kinds import kind_label
+from xueji.codes import GRADE_LABELS, PupilStatus
 
 SCHEMA = 1
 REPORTING_KINDS = (UnitKind.SCHOOL, UnitKind.CENTRAL_SCHOOL, UnitKind.COUNTY_BUREAU)

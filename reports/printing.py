@@ -1,13 +1,13 @@
 """A monthly report as its page and its PDF show it: the stored figures laid out in rows (the
 templates cannot look numbers up by grade themselves), 学籍号 masked for those who see records
-masked. Printed through ``xueji.printing.print_pdf`` (one WeasyPrint render per report, A4
+masked. Printed through ``xueji.documents.printing.print_pdf`` (one WeasyPrint render per report, A4
 landscape, the verification code and who printed it in the footer, recorded and audited)."""
 
 from reports.models import MonthlyReport
 from reports.monthly import grade_label
-from xueji.identity import mask_student_number
-from xueji.models import User
-from xueji.printing import PrintedPdf, PrintedPupil, print_pdf
+from xueji.accounts.models import User
+from xueji.documents.printing import PrintedPdf, PrintedPupil, print_pdf
+from xueji.pupils.identity import mask_student_number
 
 
 def report_tables(report: MonthlyReport, *, full_numbers: bool) -> dict:

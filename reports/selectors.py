@@ -1,4 +1,4 @@
-"""Who sees which reports and statistics (reads scoped to the user, as xueji.scoping).
+"""Who sees which reports and statistics (reads scoped to the user, as xueji.accounts.scoping).
 
 Statistics and monthly reports are for the people who answer for a unit's figures: a school's
 registrar and headmaster see their school's; a central school's registrar the central school's
@@ -12,8 +12,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from reports.models import MonthlyReport
-from xueji.models import BUREAU_ROLES, Membership, Role, Unit, User
-from xueji.scoping import FULL_RECORD_ROLES, UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
+from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit, User
+from xueji.accounts.scoping import FULL_RECORD_ROLES, UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
 
 REPORT_ROLES = frozenset({Role.REGISTRAR, Role.HEADMASTER, Role.CENTRAL_REGISTRAR, *BUREAU_ROLES})
 
@@ -89,7 +89,7 @@ def may_regenerate(user: User, unit: Unit) -> bool:
 
 def sees_full_numbers(user: User, unit: Unit) -> bool:
     """Whether 学籍号 in a report of ``unit`` are shown in full (G numbers hold the ID number):
-    for the roles that see records in full (xueji.scoping), at the unit or above it."""
+    for the roles that see records in full (xueji.accounts.scoping), at the unit or above it."""
     for membership in memberships_of(user):
         if membership.role not in FULL_RECORD_ROLES or membership.unit is None:
             continue

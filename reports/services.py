@@ -20,8 +20,8 @@ from django.utils import timezone
 from reports.models import MonthlyReport
 from reports.monthly import REPORTING_KINDS, compute, month_bounds, previous_month
 from reports.selectors import may_regenerate
-from xueji.models import Unit, User
-from xueji.services.audit import audit_record, audit_record_many
+from xueji.accounts.audit import audit_record, audit_record_many
+from xueji.accounts.models import Unit, User
 
 LOCK_NAMESPACE = 7_240_001  # pg_advisory_xact_lock(namespace, yyyymm): one lock per month
 

@@ -16,9 +16,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from reports.history import ROLL_STATUSES
+from xueji.accounts.models import Unit, UnitKind, User
 from xueji.codes import GRADE_LABELS, Disability, Ethnicity, Gender, HukouType, LeftBehind, PupilStatus
-from xueji.models import ProblemRecord, SchoolClass, Unit, UnitKind, User
-from xueji.scoping import pupils_visible_to
+from xueji.pupils.models import ProblemRecord, SchoolClass
+from xueji.pupils.scoping import pupils_visible_to
 
 # The FILTER counts of the main statement: (key, condition). Every column counted or grouped by
 # here, the class aside, is in Pupil's index pupil_school_status_counts, so that a bureau's page

@@ -22,8 +22,8 @@ from reports.monthly import month_bounds, previous_month
 from reports.printing import monthly_report_pdf, printed_pupils, report_tables, report_title
 from reports.statistics import unit_statistics
 from reports.xlsx import XLSX_CONTENT_TYPE, monthly_report_xlsx, statistics_xlsx
-from xueji.printing import content_disposition, export_xlsx, pdf_response
-from xueji.scoping import current_membership
+from xueji.accounts.scoping import current_membership
+from xueji.documents.printing import content_disposition, export_xlsx, pdf_response
 
 LIST_PAGE_SIZE = 100
 

@@ -1,8 +1,8 @@
 """The spreadsheets of reports/: the statistics of a unit and a monthly report, every table of the
-page on a sheet of its own. Exported through ``xueji.printing.export_xlsx``: each sheet's title
+page on a sheet of its own. Exported through ``xueji.documents.printing.export_xlsx``: each sheet's title
 line carries the verification code, who exported it and when (the ``stamp``).
 
-Every cell is written through ``xueji.xlsx_cells.put``: numbers are numbers, texts are string
+Every cell is written through ``xueji.documents.xlsx.put``: numbers are numbers, texts are string
 cells that Excel never evaluates (formula injection).
 """
 
@@ -13,8 +13,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from reports.monthly import grade_label
-from xueji.identity import mask_student_number
-from xueji.xlsx_cells import put, safe_text
+from xueji.documents.xlsx import put, safe_text
+from xueji.pupils.identity import mask_student_number
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _THIN = Side(style="thin")

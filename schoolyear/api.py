@@ -32,7 +32,7 @@ from schoolyear.serializers import (
     PromotionRunSerializer,
     PromotionRunStartSerializer,
 )
-from xueji.scoping import object_id
+from xueji.accounts.scoping import object_id
 
 
 def _require_follower(user) -> None:

@@ -10,10 +10,10 @@ class SchoolyearConfig(AppConfig):
         from schoolyear import demo, home  # noqa: F401  (home panels)
         from schoolyear.kinds import ALL_KINDS
         from schoolyear.views import pupil_actions
-        from xueji.approval_kinds import register_kind
-        from xueji.context_processors import NavItem, register_nav_item
+        from xueji.approvals.kinds import register_kind
         from xueji.demo import register_demo_loader
-        from xueji.pupil_actions import register_pupil_actions
+        from xueji.pupils.actions import register_pupil_actions
+        from xueji.web.navigation import NavItem, register_nav_item
 
         followers = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer",
                                "province_officer"})
@@ -26,10 +26,10 @@ class SchoolyearConfig(AppConfig):
         register_demo_loader(demo.load)
         # A change approved before the school's promotion cannot be reversed after it.
         from schoolyear.selectors import promoted_since
-        from xueji.reversal import register_moved_on_check
+        from xueji.approvals.reversal import register_moved_on_check
 
         register_moved_on_check(promoted_since)
-        from xueji.printing import register_document_kind
+        from xueji.documents.printing import register_document_kind
 
         register_document_kind("education_proof", "学历证明书")
         register_document_kind("graduate_list", "毕业生名册")

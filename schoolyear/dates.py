@@ -17,8 +17,9 @@ and promotion moves the pupils into school year 2027.
 from dataclasses import dataclass
 from datetime import date
 
-from xueji.models import BureauSettings, SchoolYear, Unit
-from xueji.selectors import bureau_settings_for
+from xueji.accounts.models import BureauSettings, Unit
+from xueji.accounts.selectors import bureau_settings_for
+from xueji.pupils.models import SchoolYear
 
 # The last grade of each kind of school: its pupils graduate, the others move up. A nine-year
 # school's sixth grade moves up into its seventh (as transfers/ and suspensions/ count it).

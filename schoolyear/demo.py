@@ -5,8 +5,9 @@ Idempotent: nothing is added once A1 has a class of next year."""
 from django.db import transaction
 
 from schoolyear.services import class_mappings_set, next_year_classes_prepare
+from xueji.accounts.models import Unit, User
 from xueji.demo import SCHOOL_YEAR
-from xueji.models import SchoolClass, Unit, User
+from xueji.pupils.models import SchoolClass
 
 SCHOOL_CODE = "2122012201"  # 农安县实验小学 (a1)
 

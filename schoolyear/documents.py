@@ -1,6 +1,6 @@
 """Documents of schoolyear/: the list of a school's graduates with their 义务教育证书 numbers (xlsx)
-and the 学历证明书 (PDF). Both go through ``xueji.printing`` (the verification code, who made it and
-when, the record and the audit entry); the list's cells through ``xueji.xlsx_cells``."""
+and the 学历证明书 (PDF). Both go through ``xueji.documents.printing`` (the verification code, who made it and
+when, the record and the audit entry); the list's cells through ``xueji.documents.xlsx``."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,12 +12,13 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from schoolyear.dates import level_label
+from xueji.accounts.models import BUREAU_ROLES, Unit, UnitKind, User
+from xueji.approvals.models import ChangeRequest, RequestStatus, StepStatus
 from xueji.codes import GRADE_LABELS
-from xueji.identity import mask_id_number, mask_student_number
-from xueji.models import BUREAU_ROLES, ChangeRequest, RequestStatus, StepStatus, Unit, UnitKind, User
-from xueji.printing import DocumentStamp, PrintedPdf, export_xlsx, print_pdf, printed_pupil
-from xueji.scoping import sees_full_record
-from xueji.xlsx_cells import put, put_row
+from xueji.documents.printing import DocumentStamp, PrintedPdf, export_xlsx, print_pdf, printed_pupil
+from xueji.documents.xlsx import put, put_row
+from xueji.pupils.identity import mask_id_number, mask_student_number
+from xueji.pupils.scoping import sees_full_record
 
 CERTIFICATE_COLUMNS = ["序号", "学籍号", "姓名", "性别", "出生日期", "班级", "毕业日期", "证书编号"]
 TEXT_COLUMNS = {"学籍号", "证书编号"}

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from schoolyear.dates import school_year_start
 from schoolyear.selectors import follows_any_school, graduation_rows
-from xueji.home import HomeItem, HomePanel, register_home_panel
-from xueji.models import Membership, User
+from xueji.accounts.models import Membership, User
+from xueji.web.home import HomeItem, HomePanel, register_home_panel
 
 SUMMER_MONTHS = (6, 7, 8)
 

@@ -11,10 +11,11 @@ payload (no table of its own).
 from django.urls import reverse
 
 from schoolyear.services import EDUCATION_PROOF
-from xueji.approval_kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.accounts.models import User
+from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.approvals.models import ChangeRequest
+from xueji.approvals.services import notify
 from xueji.codes import GRADE_LABELS
-from xueji.models import ChangeRequest, User
-from xueji.services.approvals import notify
 
 
 class EducationProofKind(RequestKind):

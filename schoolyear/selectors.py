@@ -24,23 +24,14 @@ from schoolyear.dates import (
     summer_for,
 )
 from schoolyear.models import ClassMapping, Graduate, Graduation, PromotionRun, PromotionSchool
-from xueji.approval_kinds import DECIDING_ROLE
+from xueji.accounts.models import BUREAU_KINDS, BUREAU_ROLES, BureauSettings, Role, Unit, UnitKind, User
+from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, get_school_for_user, memberships_of, object_id
+from xueji.accounts.selectors import bureau_settings_by_unit, bureau_settings_for
+from xueji.approvals.kinds import DECIDING_ROLE
+from xueji.approvals.models import ChangeRequest, RequestStatus
 from xueji.codes import PupilStatus
-from xueji.models import (
-    BUREAU_KINDS,
-    BUREAU_ROLES,
-    BureauSettings,
-    ChangeRequest,
-    Pupil,
-    RequestStatus,
-    Role,
-    SchoolClass,
-    Unit,
-    UnitKind,
-    User,
-)
-from xueji.scoping import UNIT_ROLES_SEEING_SUBTREE, get_school_for_user, memberships_of, object_id, sees_full_record
-from xueji.selectors import bureau_settings_by_unit, bureau_settings_for
+from xueji.pupils.models import Pupil, SchoolClass
+from xueji.pupils.scoping import sees_full_record
 
 SCHOOL_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
 # The pupils of the graduating grade on the school's roll: those enrolled graduate; the others
@@ -355,7 +346,7 @@ class PromotionPlan:
     @property
     def over_cap(self) -> list[tuple[SchoolClass, int]]:
         """Next year's classes that the plan fills beyond their cap."""
-        from xueji.selectors import class_cap
+        from xueji.pupils.selectors import class_cap
 
         filled: dict[int, int] = defaultdict(int)
         by_id = {c.pk: c for c in self.next_classes}
@@ -472,7 +463,7 @@ def graduates_of(school: Unit, start_year: int) -> QuerySet[Graduate]:
 
 def promoted_since(original: ChangeRequest) -> str | None:
     """Why an approved change of a pupil cannot be reversed once the pupil's school has been
-    promoted after it (xueji/reversal.py): the change's state before names last year's grade and
+    promoted after it (xueji/approvals/reversal.py): the change's state before names last year's grade and
     class, and putting the pupil back there would undo the promotion for this pupil alone."""
     pupil = original.pupil
     if pupil is None or original.finished_at is None:
@@ -483,6 +474,6 @@ def promoted_since(original: ChangeRequest) -> str | None:
 
 
 def sees_school_records(user: User, school: Unit) -> bool:
-    """Whether ``user`` sees the records of ``school``'s pupils unmasked (xueji.scoping's rule for
+    """Whether ``user`` sees the records of ``school``'s pupils unmasked (xueji.accounts.scoping's rule for
     one pupil, which depends only on the pupil's school)."""
     return sees_full_record(user, Pupil(school=school, school_id=school.pk))

@@ -4,8 +4,8 @@
 from rest_framework import serializers
 
 from schoolyear.models import PromotionRun, PromotionSchool
-from xueji.identity import mask_student_number
-from xueji.scoping import sees_full_record
+from xueji.pupils.identity import mask_student_number
+from xueji.pupils.scoping import sees_full_record
 
 
 def student_number_for(user, pupil) -> str:

@@ -45,23 +45,15 @@ from schoolyear.selectors import (
     supervised_schools,
     supervision_map,
 )
-from xueji.approval_kinds import bureau_of
+from xueji.accounts.audit import audit_record
+from xueji.accounts.models import BUREAU_KINDS, Membership, Role, Unit, User
+from xueji.accounts.selectors import bureau_settings_by_unit
+from xueji.approvals.kinds import bureau_of
+from xueji.approvals.models import ChangeRequest
+from xueji.approvals.services import check_resubmission, request_start
 from xueji.codes import GRADE_LABELS, PupilStatus
-from xueji.models import (
-    BUREAU_KINDS,
-    ChangeRequest,
-    Membership,
-    Pupil,
-    Role,
-    SchoolClass,
-    SchoolYear,
-    Unit,
-    User,
-)
-from xueji.selectors import bureau_settings_by_unit
-from xueji.services.approvals import check_resubmission, request_start
-from xueji.services.audit import audit_record
-from xueji.services.pupils import pupil_set_status
+from xueji.pupils.models import Pupil, SchoolClass, SchoolYear
+from xueji.pupils.services import pupil_set_status
 
 logger = logging.getLogger(__name__)
 

@@ -20,12 +20,15 @@ from schoolyear.dates import graduating_grade, level_label, promotable_grades, s
 from schoolyear.documents import certificates_xlsx, education_proof_pdf, graduate_list_pdf
 from schoolyear.forms import CertificateAssignForm, EducationProofForm, GraduationConfirmForm, NextClassForm
 from schoolyear.models import PromotionRun
+from xueji.accounts.models import Membership, Role
+from xueji.accounts.scoping import object_id
+from xueji.approvals.models import ChangeRequest
+from xueji.approvals.scoping import get_request_for_user
+from xueji.approvals.views import request_list
 from xueji.codes import GRADE_LABELS, PupilStatus
-from xueji.forms import show_errors
-from xueji.models import ChangeRequest, Membership, Role
-from xueji.printing import content_disposition, pdf_response
-from xueji.request_views import request_list
-from xueji.scoping import get_pupil_for_user, get_request_for_user, object_id
+from xueji.documents.printing import content_disposition, pdf_response
+from xueji.pupils.scoping import get_pupil_for_user
+from xueji.web.forms import show_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -12,10 +12,11 @@ from rest_framework.response import Response
 
 from suspensions import printing, services
 from suspensions.kinds import GROUNDS
-from xueji.models import SchoolClass
-from xueji.request_api import RequestSerializer
-from xueji.scoping import get_pupil_for_user, get_request_for_user, requests_visible_to
-from xueji.services.attachments import check_uploads
+from xueji.approvals.api import RequestSerializer
+from xueji.approvals.scoping import get_request_for_user, requests_visible_to
+from xueji.files.proof import check_uploads
+from xueji.pupils.models import SchoolClass
+from xueji.pupils.scoping import get_pupil_for_user
 
 _ID = {"min_value": 1, "max_value": 2**63 - 1}
 FORM_PDF_DESCRIPTION = (

@@ -10,10 +10,10 @@ class SuspensionsConfig(AppConfig):
         from suspensions import demo
         from suspensions.kinds import ALL_KINDS
         from suspensions.views import pupil_actions
-        from xueji.approval_kinds import register_kind
-        from xueji.context_processors import NavItem, register_nav_item
+        from xueji.approvals.kinds import register_kind
         from xueji.demo import register_demo_loader
-        from xueji.pupil_actions import register_pupil_actions
+        from xueji.pupils.actions import register_pupil_actions
+        from xueji.web.navigation import NavItem, register_nav_item
 
         for kind in ALL_KINDS:
             register_kind(kind())

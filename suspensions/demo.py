@@ -25,9 +25,11 @@ from suspensions.services import (
     resumption_start,
     suspension_start,
 )
-from xueji.models import ApprovalStep, ChangeRequest, Pupil, User
-from xueji.services.approvals import deadlines_sweep, due_at_for, request_decide
-from xueji.services.attachments import CheckedFile
+from xueji.accounts.models import User
+from xueji.approvals.models import ApprovalStep, ChangeRequest
+from xueji.approvals.services import deadlines_sweep, due_at_for, request_decide
+from xueji.files.proof import CheckedFile
+from xueji.pupils.models import Pupil
 
 DEMO_PROOF = CheckedFile(
     content=b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",

@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from suspensions.quota import cap_percent, pupil_over_cap
-from xueji.approval_kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.accounts.models import BUREAU_ROLES, User
+from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.approvals.models import ApprovalStep, ChangeRequest
+from xueji.approvals.services import notify
 from xueji.codes import GRADE_LABELS, PupilStatus
-from xueji.models import BUREAU_ROLES, ApprovalStep, ChangeRequest, SchoolClass, User
-from xueji.selectors import class_cap
-from xueji.services.approvals import notify
-from xueji.services.pupils import pupil_move, pupil_set_status
+from xueji.pupils.models import SchoolClass
+from xueji.pupils.selectors import class_cap
+from xueji.pupils.services import pupil_move, pupil_set_status
 
 GROUNDS = {
     "illness": "伤病",

@@ -1,16 +1,18 @@
 """The application forms of suspensions/: 休学申请表 (续办休学申请表 for a renewal), 复学申请表 and
 缓学申请表, one A4 page each with the signature and stamp boxes (the common part is
-xueji/request_forms.py), and the page that serves them beside the request."""
+xueji/approvals/printing.py), and the page that serves them beside the request."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 
 from suspensions.kinds import GROUNDS, GROUNDS_PROOF, SUSPENSION_KINDS
+from xueji.accounts.models import User
+from xueji.approvals.models import ChangeRequest
+from xueji.approvals.printing import application_form_response
+from xueji.approvals.scoping import get_request_for_user
 from xueji.codes import GRADE_LABELS
-from xueji.models import ChangeRequest, SchoolClass, User
-from xueji.request_forms import application_form_response
-from xueji.scoping import get_request_for_user
+from xueji.pupils.models import SchoolClass
 
 PRINT_LABEL = "打印申请表"
 RESUMPTION_PROOF = "县级以上（含县级）医院出具的康复证明或其他证明材料"

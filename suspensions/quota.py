@@ -2,9 +2,9 @@
 严格掌握，一般不得超过同年级学生总数的3%), a setting of the bureau (BureauSettings.
 suspension_cap_percent). Over the cap, the bureau may still approve, with a reason."""
 
+from xueji.accounts.selectors import bureau_settings_for
 from xueji.codes import PupilStatus
-from xueji.models import Pupil
-from xueji.selectors import bureau_settings_for
+from xueji.pupils.models import Pupil
 
 # Pupils who count towards a grade's size: on the school's roll, present or suspended.
 _ON_ROLL = (PupilStatus.ENROLLED, PupilStatus.SUSPENDED)

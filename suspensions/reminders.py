@@ -19,9 +19,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from suspensions.models import SuspensionReminder
+from xueji.accounts.models import BUREAU_ROLES, User
+from xueji.accounts.scoping import memberships_of
+from xueji.approvals.models import ChangeRequest, Notice, RequestStatus
 from xueji.codes import PupilStatus
-from xueji.models import BUREAU_ROLES, ChangeRequest, Notice, RequestStatus, User
-from xueji.scoping import memberships_of
 
 REMIND_DAYS_BEFORE = 30
 # A reminder a lost sweep did not send goes out late, within these days; not for older ones.

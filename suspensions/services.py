@@ -1,6 +1,6 @@
 """Starting 休学, 复学 and 缓学: the rules checked before a request exists, each refusal one
 ValidationError with its reason in Chinese. Deciding goes through the engine
-(xueji.services.approvals); what only the bureau may grant is checked in suspensions/kinds.py.
+(xueji.approvals.services); what only the bureau may grant is checked in suspensions/kinds.py.
 
 Every function takes ``today`` so that the date rules can be tested on any day."""
 
@@ -14,11 +14,14 @@ from django.utils import timezone
 from suspensions.kinds import GROUNDS, GROUNDS_PROOF, MAX_CONSECUTIVE_YEARS
 from suspensions.periods import add_months, deferral_deadline, filing_deadline, period_end
 from suspensions.quota import pupil_over_cap
+from xueji.accounts.models import Membership, Role, User
+from xueji.approvals.attachments import attachments_store
+from xueji.approvals.models import ChangeRequest, RequestStatus
+from xueji.approvals.services import check_resubmission, request_start
 from xueji.codes import GRADE_LABELS, PupilStatus
-from xueji.models import ChangeRequest, Membership, Pupil, RequestStatus, Role, SchoolClass, User
-from xueji.selectors import class_cap
-from xueji.services.approvals import check_resubmission, request_start
-from xueji.services.attachments import CheckedFile, attachments_store
+from xueji.files.proof import CheckedFile
+from xueji.pupils.models import Pupil, SchoolClass
+from xueji.pupils.selectors import class_cap
 
 GRADUATING_GRADE = {"primary": 6, "junior": 9, "nine_year": 9, "special": 9}
 # The grades a pupil enters school in, by school type: only these may defer entry.
@@ -51,7 +54,7 @@ def _county_level_hospital(hospital: str, county_level: bool, field: str = "hosp
 
 def last_suspension(pupil: Pupil) -> ChangeRequest | None:
     """The pupil's latest approved suspension (or renewal): its payload holds the current period."""
-    # A suspension the bureau reversed (撤销, xueji/reversal.py) never happened for this purpose.
+    # A suspension the bureau reversed (撤销, xueji/approvals/reversal.py) never happened for this purpose.
     approved = ChangeRequest.objects.filter(pupil=pupil, kind="suspension", status=RequestStatus.APPROVED)
     return approved.exclude(payload__has_key="reversed_by").order_by("-finished_at", "-id").first()
 

@@ -13,12 +13,12 @@ from suspensions.forms import DeferralForm, ResumptionForm, SuspensionForm
 from suspensions.kinds import SUSPENSION_KINDS
 from suspensions.models import SuspensionReminder
 from suspensions.reminders import is_bureau, limbo_rows
-from xueji.forms import show_errors
+from xueji.accounts.models import Membership, Role
+from xueji.approvals.views import request_list
 from xueji.codes import PupilStatus
-from xueji.models import Membership, Role
-from xueji.request_views import request_list
-from xueji.scoping import get_pupil_for_user
-from xueji.services.attachments import check_uploads
+from xueji.files.proof import check_uploads
+from xueji.pupils.scoping import get_pupil_for_user
+from xueji.web.forms import show_errors
 
 ACTION_LABELS = {"suspension": "申请休学", "resumption": "申请复学", "deferral": "申请缓学"}
 

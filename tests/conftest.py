@@ -21,10 +21,10 @@ from tests.factories import (
     UserFactory,
     make_pupil,
 )
-from xueji import workdays
+from xueji.accounts.models import Role, Unit, UnitKind, User
+from xueji.calendar import workdays
 from xueji.codes import Gender, SchoolType
-from xueji.models import Pupil, Role, SchoolClass, Unit, UnitKind, User
-
+from xueji.pupils.models import Pupil, SchoolClass
 
 # For tests with real transactions (threads, a Celery worker). The flush after such a test empties
 # every table; the divisions come back through post_migrate (xueji.apps.ensure_divisions).

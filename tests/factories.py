@@ -8,9 +8,10 @@ from datetime import date, timedelta
 import factory
 from stdnum.cn import ric
 
+from xueji.accounts.models import Membership, Role, Unit, UnitKind, User
 from xueji.codes import Gender, GuardianRelation, IdType, NumberKind, SchoolType
-from xueji.models import Membership, Role, SchoolClass, SchoolYear, Unit, UnitKind, User
-from xueji.services.pupils import pupil_create
+from xueji.pupils.models import SchoolClass, SchoolYear
+from xueji.pupils.services import pupil_create
 
 PASSWORD = "Xueji#2026demo"
 _rng = random.Random(7)

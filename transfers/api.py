@@ -11,11 +11,12 @@ from rest_framework.response import Response
 from transfers import services
 from transfers.kinds import GROUNDS
 from transfers.views import TRANSFER_KINDS
-from xueji.models import Membership, Role, SchoolClass
-from xueji.request_api import RequestSerializer
-from xueji.scoping import get_request_for_user, requests_visible_to
-from xueji.services.approvals import request_withdraw
-from xueji.services.attachments import check_uploads
+from xueji.accounts.models import Membership, Role
+from xueji.approvals.api import RequestSerializer
+from xueji.approvals.scoping import get_request_for_user, requests_visible_to
+from xueji.approvals.services import request_withdraw
+from xueji.files.proof import check_uploads
+from xueji.pupils.models import SchoolClass
 
 
 class TransferStartSerializer(serializers.Serializer):

@@ -8,8 +8,8 @@ class TransfersConfig(AppConfig):
 
     def ready(self) -> None:
         from transfers import kinds
-        from xueji.approval_kinds import register_kind
-        from xueji.context_processors import NavItem, register_nav_item
+        from xueji.approvals.kinds import register_kind
+        from xueji.web.navigation import NavItem, register_nav_item
 
         for kind in (kinds.TransferKind(), kinds.StudyAbroadKind(), kinds.AbroadReturnKind(), kinds.TransferOutKind()):
             register_kind(kind)
@@ -18,7 +18,7 @@ class TransfersConfig(AppConfig):
         from xueji.demo import register_demo_loader
 
         register_demo_loader(demo.load)
-        from xueji.pupil_actions import register_pupil_actions
+        from xueji.pupils.actions import register_pupil_actions
 
         register_pupil_actions(pupil_actions)
         register_nav_item(NavItem("转学", "transfer_list", frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})))

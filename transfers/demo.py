@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from archives.services import handover_mark_sent
 from transfers.services import TransferApplication, study_abroad_start, transfer_start
-from xueji.models import ApprovalStep, ChangeRequest, Pupil, SchoolClass, Unit, User
-from xueji.services.approvals import deadlines_sweep, request_decide, request_follow_up
-from xueji.services.attachments import CheckedFile
+from xueji.accounts.models import Unit, User
+from xueji.approvals.models import ApprovalStep, ChangeRequest
+from xueji.approvals.services import deadlines_sweep, request_decide, request_follow_up
+from xueji.files.proof import CheckedFile
+from xueji.pupils.models import Pupil, SchoolClass
 
 DEMO_PROOF = CheckedFile(
     content=b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",

@@ -13,12 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from archives.services import handover_open
-from xueji.approval_kinds import RequestKind, StepSpec, bureau_of, province_of, school_steps
+from xueji.accounts.models import BUREAU_ROLES, Unit, User
+from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, province_of, school_steps
+from xueji.approvals.models import ApprovalStep, ChangeRequest
+from xueji.approvals.services import notify
 from xueji.codes import PupilStatus, nationality_label
-from xueji.models import ApprovalStep, BUREAU_ROLES, ChangeRequest, SchoolClass, Unit, User
-from xueji.selectors import class_cap
-from xueji.services.approvals import notify
-from xueji.services.pupils import pupil_move, pupil_set_status
+from xueji.pupils.models import SchoolClass
+from xueji.pupils.selectors import class_cap
+from xueji.pupils.services import pupil_move, pupil_set_status
 
 GROUNDS = {
     "residence": "户籍或住所迁移",
@@ -159,7 +161,7 @@ class TransferKind(RequestKind):
         return reverse("transfer_start") + f"?resubmit={request.pk}"
 
     def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
-        from xueji.models import Membership, Role
+        from xueji.accounts.models import Membership, Role
 
         if request.status != "approved" or request.payload.get("arrived_on"):
             return []

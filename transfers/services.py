@@ -1,5 +1,5 @@
 """Starting the requests of transfers/: the rules checked before a request exists, each refusal
-with its reason in Chinese. Deciding goes through the engine (xueji.services.approvals)."""
+with its reason in Chinese. Deciding goes through the engine (xueji.approvals.services)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -10,23 +10,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from transfers.kinds import GROUNDS, MID_SEMESTER_GROUNDS
+from xueji.accounts.models import Membership, Role, Unit, User
+from xueji.accounts.selectors import bureau_settings_for
+from xueji.approvals.models import ChangeRequest, RequestStatus
+from xueji.approvals.services import check_resubmission, request_start
 from xueji.codes import GRADE_LABELS, PupilStatus, nationality_choices
-from xueji.models import (
-    ChangeRequest,
-    Membership,
-    Pupil,
-    RequestStatus,
-    Role,
-    Sanction,
-    SchoolClass,
-    Semester,
-    Unit,
-    User,
-)
-from xueji.selectors import bureau_settings_for, class_cap, find_pupil
-from xueji.services.approvals import check_resubmission, request_start
-from xueji.services.attachments import CheckedFile
-from xueji.services.pupils import pupil_move
+from xueji.files.proof import CheckedFile
+from xueji.pupils.models import Pupil, Sanction, SchoolClass, Semester
+from xueji.pupils.selectors import class_cap, find_pupil
+from xueji.pupils.services import pupil_move
 
 # Statuses from which a pupil may be transferred in (学籍管理相关问题处理办法: 允许处于“出国”
 # “其他离校”“退学”等状态的学生直接办理转学).

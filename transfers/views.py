@@ -10,13 +10,15 @@ from django.urls import reverse
 
 from transfers import services
 from transfers.forms import AbroadReturnForm, ArrivalForm, StudyAbroadForm, TransferOutForm, TransferStartForm
-from xueji.approval_kinds import kind_label
-from xueji.forms import show_errors
-from xueji.models import Role
-from xueji.request_views import request_list
-from xueji.scoping import current_membership, get_pupil_for_user, get_request_for_user, memberships_of
-from xueji.selectors import bureau_settings_for
-from xueji.services.attachments import check_uploads
+from xueji.accounts.models import Role
+from xueji.accounts.scoping import current_membership, memberships_of
+from xueji.accounts.selectors import bureau_settings_for
+from xueji.approvals.kinds import kind_label
+from xueji.approvals.scoping import get_request_for_user
+from xueji.approvals.views import request_list
+from xueji.files.proof import check_uploads
+from xueji.pupils.scoping import get_pupil_for_user
+from xueji.web.forms import show_errors
 
 TRANSFER_KINDS = ("transfer", "study_abroad", "abroad_return", "transfer_out")
 PUPIL_KINDS = {"study_abroad": StudyAbroadForm, "abroad_return": AbroadReturnForm, "transfer_out": TransferOutForm}
@@ -135,7 +137,7 @@ def _int(value) -> int | None:
 def pupil_actions(user, pupil) -> list[tuple[str, str]]:
     """The requests of this app the user may start from the pupil's page: the pupil's own
     school's registrar, for the pupil's status."""
-    from xueji.models import Membership
+    from xueji.accounts.models import Membership
 
     if not Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
         return []

@@ -8,16 +8,16 @@ class XuejiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from xueji import signals  # noqa: F401  (audit of permission changes)
-        from xueji.approval_kinds import register_kind
-        from xueji.reversal import ALL_KINDS as REVERSAL_KINDS
+        from xueji.accounts import signals  # noqa: F401  (audit of permission changes)
+        from xueji.approvals.kinds import register_kind
+        from xueji.approvals.reversal import ALL_KINDS as REVERSAL_KINDS
 
         for kind in REVERSAL_KINDS:
             register_kind(kind())
 
-        # 打印学籍卡 on the pupil's page (xueji/document_views.py).
-        from xueji.document_views import pupil_actions as card_actions
-        from xueji.pupil_actions import register_pupil_actions
+        # 打印学籍卡 on the pupil's page (xueji/documents/views.py).
+        from xueji.documents.views import pupil_actions as card_actions
+        from xueji.pupils.actions import register_pupil_actions
 
         register_pupil_actions(card_actions)
 
@@ -28,8 +28,8 @@ def ensure_divisions(sender, using="default", **kwargs) -> None:
     """The GB/T 2260 divisions are reference data: put them back whenever a flush emptied the
     table (Django emits post_migrate after a flush, as for content types). Migration 0002 loads
     them on a new database."""
-    from xueji.divisions import load_divisions
-    from xueji.models import Division
+    from xueji.accounts.divisions import load_divisions
+    from xueji.accounts.models import Division
 
     if not Division.objects.using(using).exists():
         load_divisions(Division)

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from stdnum.cn import ric
 
+from xueji.accounts.models import BureauSettings, Membership, Role, Unit, UnitKind, User
 from xueji.codes import (
     Boarding,
     Ethnicity,
@@ -35,19 +36,8 @@ from xueji.codes import (
     SchoolType,
 )
 from xueji.demo_photos import load_class_photos
-from xueji.models import (
-    BureauSettings,
-    Membership,
-    Pupil,
-    Role,
-    SchoolClass,
-    SchoolYear,
-    Semester,
-    Unit,
-    UnitKind,
-    User,
-)
-from xueji.services.pupils import NewPupil, pupil_update, pupils_create_many
+from xueji.pupils.models import Pupil, SchoolClass, SchoolYear, Semester
+from xueji.pupils.services import NewPupil, pupil_update, pupils_create_many
 
 DEMO_PASSWORD = "Xueji#2026demo"
 

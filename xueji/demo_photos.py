@@ -17,11 +17,12 @@ import zipfile
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
-from xueji.cards import class_pupils
+from xueji.accounts.models import User
 from xueji.codes import Gender
-from xueji.models import Pupil, SchoolClass, User
-from xueji.photo_images import PHOTO_SIZE
-from xueji.services.photos import photos_import_zip
+from xueji.documents.cards import class_pupils
+from xueji.photos.images import PHOTO_SIZE
+from xueji.photos.services import photos_import_zip
+from xueji.pupils.models import Pupil, SchoolClass
 
 # Colours a phone photo of a pupil might have: blue backgrounds from sky blue to a deeper blue
 # (all inside photo_images.BLUE_HUES), a few skin tones, dark hair, school uniforms and shirts.

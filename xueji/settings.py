@@ -86,23 +86,27 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
-    "xueji.middleware.AuditContextMiddleware",
+    "xueji.accounts.middleware.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "xueji.urls"
+# The packages of the core (the app "xueji"): each holds its models, services, pages and templates.
+CORE_PACKAGES = ("accounts", "calendar", "files", "pupils", "approvals", "documents", "photos", "web")
 WSGI_APPLICATION = "xueji.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # The core's packages keep their templates beside their code (xueji/approvals/templates/…);
+        # they are packages of the one app "xueji", so Django's app loader would not look there.
+        "DIRS": [BASE_DIR / "templates", *(BASE_DIR / "xueji" / package / "templates" for package in CORE_PACKAGES)],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "xueji.context_processors.navigation",
+                "xueji.web.navigation.navigation",
             ],
         },
     },
@@ -128,7 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "xueji.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "xueji.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
 
 if XUEJI_ENV == "test":
@@ -138,7 +142,7 @@ if XUEJI_ENV == "test":
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Lockout: 5 failures lock the username for 15 minutes (xueji/services/login.py).
+# Lockout: 5 failures lock the username for 15 minutes (xueji/accounts/login.py).
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCKOUT_MINUTES = 15
 
@@ -184,7 +188,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "xueji.views.csrf_failure"
+CSRF_FAILURE_VIEW = "xueji.web.views.csrf_failure"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -200,10 +204,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "xueji.paginators.CappedPageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "xueji.web.paginators.CappedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "xueji.api.exception_handler",
+    "EXCEPTION_HANDLER": "xueji.web.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "学籍 API",
@@ -217,8 +221,8 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status" field; name each choice set so the schema stays stable.
     "ENUM_NAME_OVERRIDES": {
         "PupilStatusEnum": "xueji.codes.PupilStatus",
-        "RequestStatusEnum": "xueji.models.requests.RequestStatus",
-        "StepStatusEnum": "xueji.models.requests.StepStatus",
+        "RequestStatusEnum": "xueji.approvals.models.RequestStatus",
+        "StepStatusEnum": "xueji.approvals.models.StepStatus",
         "GradeEnum": "xueji.codes.GRADE_CHOICES",
         "IntakeGradeEnum": "enrollment.api.INTAKE_GRADES",
         "NationalProblemKindEnum": "enrollment.readiness.ProblemKind",
@@ -239,9 +243,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic tasks; django-celery-beat copies them into its tables, where the admin can see them.
 CELERY_BEAT_SCHEDULE = {
-    "prune-login-throttles": {"task": "xueji.tasks.prune_login_throttles", "schedule": 3600.0},
+    "prune-login-throttles": {"task": "xueji.accounts.tasks.prune_login_throttles", "schedule": 3600.0},
     # Approval deadlines: reminders, overdue steps, escalations, lost follow-ups.
-    "approval-deadline-sweep": {"task": "xueji.tasks.deadline_sweep", "schedule": 600.0},
+    "approval-deadline-sweep": {"task": "xueji.approvals.tasks.deadline_sweep", "schedule": 600.0},
     # Return cases of dropouts end when the pupil turns 16 (hourly: cheap, and idempotent).
     "dropout-cases-aged-out": {"task": "dropouts.tasks.close_aged_out_cases", "schedule": 3600.0},
     # Suspensions ending: the school is reminded 30 days before and on the day (idempotent).

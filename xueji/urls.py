@@ -7,18 +7,27 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from xueji import api, photo_api, photo_views, request_api, request_views, views
-from xueji import document_api, document_views  # 学籍卡 and the verification of printed documents
+from xueji.accounts import api as account_api
+from xueji.accounts import views as account_views
+from xueji.approvals import api as request_api
+from xueji.approvals import views as request_views
+from xueji.documents import api as document_api
+from xueji.documents import views as document_views
+from xueji.photos import api as photo_api
+from xueji.photos import views as photo_views
+from xueji.pupils import api as pupil_api
+from xueji.pupils import views as pupil_views
+from xueji.web import views as web_views
 
 router = SimpleRouter()
-router.register("pupils", api.PupilViewSet, basename="api-pupil")
+router.register("pupils", pupil_api.PupilViewSet, basename="api-pupil")
 router.register("requests", request_api.RequestViewSet, basename="api-request")
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", views.login_view, name="login"),
-    path("logout/", views.logout_view, name="logout"),
-    path("role/", views.switch_role, name="switch_role"),
+    path("", web_views.home, name="home"),
+    path("login/", account_views.login_view, name="login"),
+    path("logout/", account_views.logout_view, name="logout"),
+    path("role/", account_views.switch_role, name="switch_role"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
@@ -29,15 +38,15 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
         name="password_change_done",
     ),
-    path("pupils/", views.pupil_list_view, name="pupil_list"),
-    path("pupils/<int:pupil_id>/", views.pupil_detail, name="pupil_detail"),
-    path("pupils/<int:pupil_id>/photo/", views.pupil_photo, name="pupil_photo"),
+    path("pupils/", pupil_views.pupil_list_view, name="pupil_list"),
+    path("pupils/<int:pupil_id>/", pupil_views.pupil_detail, name="pupil_detail"),
+    path("pupils/<int:pupil_id>/photo/", photo_views.pupil_photo, name="pupil_photo"),
     path("pupils/<int:pupil_id>/photo/upload/", photo_views.pupil_photo_upload, name="pupil_photo_upload"),
     path("pupils/<int:pupil_id>/photo/remove/", photo_views.pupil_photo_remove_view, name="pupil_photo_remove"),
     path("schools/<int:school_id>/photos/", photo_views.school_photo_import, name="school_photo_import"),
-    path("pupils/<int:pupil_id>/sanctions/", views.pupil_sanction_add, name="pupil_sanction_add"),
-    path("classes/<int:class_id>/roster.<str:fmt>", views.class_roster, name="class_roster"),
-    # 学籍卡 and the verification of printed documents (xueji/document_views.py).
+    path("pupils/<int:pupil_id>/sanctions/", pupil_views.pupil_sanction_add, name="pupil_sanction_add"),
+    path("classes/<int:class_id>/roster.<str:fmt>", document_views.class_roster, name="class_roster"),
+    # 学籍卡 and the verification of printed documents (xueji/documents/views.py).
     path("pupils/<int:pupil_id>/card.pdf", document_views.pupil_card, name="pupil_card"),
     path("classes/<int:class_id>/cards.pdf", document_views.class_cards, name="class_cards"),
     path("cards/", document_views.cards_home, name="cards_home"),
@@ -46,7 +55,7 @@ urlpatterns = [
     path("cards/jobs/<int:job_id>/", document_views.card_job_status, name="card_job_status"),
     path("cards/jobs/<int:job_id>/cards.pdf", document_views.card_job_download, name="card_job_download"),
     path("documents/verify/", document_views.document_verify, name="document_verify"),
-    path("audit/", views.audit_list, name="audit_list"),
+    path("audit/", account_views.audit_list, name="audit_list"),
     path("inbox/", request_views.inbox, name="inbox"),
     path("inbox/sign/", request_views.inbox_sign, name="inbox_sign"),
     path("requests/", request_views.request_list, name="request_list"),
@@ -67,9 +76,9 @@ urlpatterns = [
     path("", include("schoolyear.urls")),
     path("", include("reports.urls")),
     # The admin signs in through the login page, with its lockout and audit.
-    path("admin/login/", views.admin_login_redirect),
+    path("admin/login/", account_views.admin_login_redirect),
     path("admin/", admin.site.urls),
-    path("api/v1/auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
+    path("api/v1/auth/token/", account_api.ObtainTokenView.as_view(), name="api-token"),
     path("api/v1/inbox/", request_api.InboxView.as_view(), name="api-inbox"),
     path("api/v1/pupils/<int:pk>/card.pdf", document_api.PupilCardView.as_view(), name="api-pupil-card"),
     path("api/v1/classes/<int:pk>/cards.pdf", document_api.ClassCardsView.as_view(), name="api-class-cards"),
@@ -95,7 +104,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-handler400 = "xueji.views.error_400"
-handler403 = "xueji.views.error_403"
-handler404 = "xueji.views.error_404"
-handler500 = "xueji.views.error_500"
+handler400 = "xueji.web.views.error_400"
+handler403 = "xueji.web.views.error_403"
+handler404 = "xueji.web.views.error_404"
+handler500 = "xueji.web.views.error_500"

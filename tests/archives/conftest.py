@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from archives.cancellation import CancellationApplication, cancellation_start
-from xueji.services.approvals import request_decide
-from xueji.services.attachments import check_uploads
+from xueji.approvals.services import request_decide
+from xueji.files.proof import check_uploads
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 # A Monday before the National Day holiday (1–7 Oct 2026): ten working days later is 16 Oct,

@@ -9,8 +9,9 @@ reopening or marking gets the rule's answer, everyone else the scope's (404) or 
 from datetime import date
 
 from archives import rollcall
-from tests.scoping import api_client as _api, page_status as _status
-from xueji.models import Semester
+from tests.scoping import api_client as _api
+from tests.scoping import page_status as _status
+from xueji.pupils.models import Semester
 
 # Who keeps or oversees A1's paper archive and follows its audit (not its head teacher).
 SEES_A1_ARCHIVE = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from archives import rollcall
-from xueji.models import Attachment, ChangeRequest, Semester
+from xueji.approvals.models import Attachment, ChangeRequest
+from xueji.pupils.models import Semester
 
 START = date(2026, 9, 1)
 IN_WINDOW = date(2026, 9, 10)  # a Thursday, a school day

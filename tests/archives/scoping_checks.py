@@ -6,8 +6,9 @@ are untouched) with one cancellation waiting for headmaster_a1, made on first us
 people and the bureaus above see it; no one else. Nothing here changes state beyond that request:
 the API's starts checked here are refused before anything is written."""
 
-from xueji.services.approvals import request_start
-from tests.scoping import api_client as _api, page_status as _status
+from tests.scoping import api_client as _api
+from tests.scoping import page_status as _status
+from xueji.approvals.services import request_start
 
 SEES_CANCELLATION = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
 OWN_REGISTRAR = {"a1": "registrar_a1", "a1_other": "registrar_a1", "a2": "registrar_a2", "b1": "registrar_b1"}

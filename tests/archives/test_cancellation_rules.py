@@ -16,11 +16,12 @@ from archives.cancellation import (
 )
 from tests.archives.conftest import DIED, DUE, cancel, decide, proofs
 from tests.factories import MembershipFactory, UserFactory
-from xueji.approval_kinds import get_kind
+from xueji.accounts.models import Role
+from xueji.approvals.kinds import get_kind
+from xueji.approvals.services import request_decide, request_withdraw
 from xueji.codes import PupilStatus
-from xueji.models import Role, StatusChange
-from xueji.services.approvals import request_decide, request_withdraw
-from xueji.services.pupils import pupil_set_status
+from xueji.pupils.models import StatusChange
+from xueji.pupils.services import pupil_set_status
 
 
 def refusal(callable_, *args, **kwargs) -> ValidationError:

@@ -10,9 +10,10 @@ from archives import paper
 from archives.models import PaperFile, PaperMark
 from tests.archives.rollcall_helpers import approved_change
 from tests.factories import make_pupil
+from xueji.accounts.models import AuditEntry
+from xueji.approvals.models import ChangeRequest
 from xueji.codes import PupilStatus
-from xueji.models import AuditEntry, ChangeRequest
-from xueji.services.pupils import pupil_move, pupil_set_status
+from xueji.pupils.services import pupil_move, pupil_set_status
 
 
 def checklist(pupil):

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from archives import paper, rollcall
 from archives.models import ArchiveHandover, PaperFile, PaperMark, RollCall, RollCallEntry
-from xueji.models import Unit
+from xueji.accounts.models import Unit
 
 LOADED = datetime(2026, 12, 4, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 

@@ -14,9 +14,10 @@ from dropouts.models import Absence
 from enrollment.visiting import visit_start
 from tests.archives.rollcall_helpers import AFTER, IN_WINDOW, LAST_DAY, START, mark_all, open_call, semester
 from tests.factories import make_pupil
+from xueji.accounts.models import AuditEntry
+from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
-from xueji.models import AuditEntry, Notice
-from xueji.services.pupils import pupil_set_status
+from xueji.pupils.services import pupil_set_status
 
 Reason, Outcome = RollCallEntry.Reason, RollCallEntry.Outcome
 

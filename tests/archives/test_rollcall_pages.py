@@ -9,9 +9,10 @@ from archives import rollcall
 from archives.models import RollCall, RollCallEntry
 from tests.archives.rollcall_helpers import AFTER, IN_WINDOW, frozen, mark_all, open_call, semester
 from tests.archives.test_rollcall import finished_with_every_outcome
-from tests.pdfs import page_count, pdf_words
 from tests.factories import make_pupil
-from xueji.models import AuditEntry, PrintedDocument
+from tests.pdfs import page_count, pdf_words
+from xueji.accounts.models import AuditEntry
+from xueji.documents.models import PrintedDocument
 
 
 def class_url(world, key="a1_3_1") -> str:

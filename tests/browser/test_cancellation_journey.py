@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 from tests.archives.conftest import DIED, DUE, FILED, cancel, decide
 from tests.transfers.conftest import PDF
 from xueji.codes import PupilStatus
-from xueji.models import Pupil
+from xueji.pupils.models import Pupil
 
 pytestmark = pytest.mark.browser
 

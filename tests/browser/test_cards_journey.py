@@ -21,7 +21,8 @@ from playwright.sync_api import Page, expect
 
 from tests.pdfs import image_pages, page_count, pdf_words, squeezed
 from xueji.celery import app
-from xueji.models import CardJob, Guardian, PrintedDocument
+from xueji.documents.models import CardJob, PrintedDocument
+from xueji.pupils.models import Guardian
 
 pytestmark = pytest.mark.browser
 

@@ -15,10 +15,11 @@ from playwright.sync_api import Page, expect
 
 from suspensions.services import SuspensionApplication, suspension_start
 from tests.transfers.conftest import PDF
+from xueji.accounts.models import BureauSettings
+from xueji.approvals.services import request_decide
 from xueji.codes import PupilStatus
-from xueji.models import BureauSettings, Pupil
-from xueji.services.approvals import request_decide
-from xueji.services.attachments import CheckedFile
+from xueji.files.proof import CheckedFile
+from xueji.pupils.models import Pupil
 
 pytestmark = pytest.mark.browser
 

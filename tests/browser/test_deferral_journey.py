@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.factories import SchoolClassFactory, make_pupil
 from tests.transfers.conftest import PDF
 from xueji.codes import PupilStatus
-from xueji.models import Pupil
+from xueji.pupils.models import Pupil
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from dropouts.services import record_absence
-from xueji import workdays
+from xueji.calendar import workdays
 from xueji.codes import PupilStatus
-from xueji.models import Pupil
+from xueji.pupils.models import Pupil
 
 pytestmark = pytest.mark.browser
 

@@ -14,8 +14,9 @@ from playwright.sync_api import Page, expect
 from enrollment.columns import COLUMNS
 from enrollment.services import current_intake_year
 from tests.enrollment.conftest import admit, new_pupil_row, row_cells
+from xueji.accounts.models import BureauSettings
 from xueji.codes import Gender
-from xueji.models import BureauSettings, Pupil
+from xueji.pupils.models import Pupil
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.suspensions.conftest import decide, suspend
 from tests.transfers.conftest import PDF
 from xueji.codes import PupilStatus
-from xueji.models import Pupil
+from xueji.pupils.models import Pupil
 
 pytestmark = pytest.mark.browser
 

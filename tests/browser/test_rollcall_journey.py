@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from archives.models import RollCall
 from tests.factories import make_pupil
-from xueji.models import Semester
+from xueji.pupils.models import Semester
 
 pytestmark = pytest.mark.browser
 

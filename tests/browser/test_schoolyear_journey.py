@@ -33,8 +33,9 @@ from tests.factories import SchoolClassFactory, make_pupil
 from tests.pdfs import pdf_words
 from tests.reports.conftest import AFTER_OCTOBER, OCTOBER, add_october
 from tests.schoolyear.conftest import at, pending_suspension, with_status
+from xueji.approvals.models import ChangeRequest, RequestStatus
 from xueji.codes import PupilStatus
-from xueji.models import ChangeRequest, Pupil, RequestStatus
+from xueji.pupils.models import Pupil
 
 pytestmark = pytest.mark.browser
 

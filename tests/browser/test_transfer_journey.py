@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import World
 from tests.transfers.conftest import PDF, start
-from xueji.models import BureauSettings
+from xueji.accounts.models import BureauSettings
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,10 @@ The data: one name change of a pupil of its own at A1 (变更甲, in A1-3(2)) wa
 headmaster_a1, made on first use. Its school's people and the bureaus
 above see it. The posts checked here are refused before anything is written."""
 
-from tests.scoping import api_client as _api, page_status as _status, post_json
-from xueji.services.approvals import request_start
+from tests.scoping import api_client as _api
+from tests.scoping import page_status as _status
+from tests.scoping import post_json
+from xueji.approvals.services import request_start
 
 SEES_CHANGE = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
 OWN_REGISTRAR = {"a1": "registrar_a1", "a1_other": "registrar_a1", "a2": "registrar_a2", "b1": "registrar_b1"}

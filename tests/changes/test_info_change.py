@@ -10,12 +10,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from changes.services import info_change_start, pupil_correct
 from tests.factories import id_number, make_pupil
+from xueji.accounts.models import AuditEntry
+from xueji.approvals.models import ChangeRequest
+from xueji.approvals.services import request_decide
 from xueji.codes import Gender, IdType, PupilStatus
-from xueji.models import AuditEntry, ChangeRequest, StudentNumber
-from xueji.selectors import pupil_field_history
-from xueji.services.approvals import request_decide
-from xueji.services.attachments import check_uploads
-from xueji.services.dedupe import DuplicatePupilError
+from xueji.files.proof import check_uploads
+from xueji.pupils.dedupe import DuplicatePupilError
+from xueji.pupils.models import StudentNumber
+from xueji.pupils.selectors import pupil_field_history
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from tests.changes.test_info_change import PDF, approve, start
 from tests.factories import PASSWORD, id_number
-from xueji.models import ChangeRequest
+from xueji.approvals.models import ChangeRequest
 
 
 def login(client, user):
@@ -127,7 +127,7 @@ def test_an_approved_change_shows_in_the_field_history_with_the_request(world, c
 
 
 def test_a_rejected_change_comes_back_filled(world, client):
-    from xueji.services.approvals import request_decide
+    from xueji.approvals.services import request_decide
 
     change = start(world, name="王新名", reason="户口簿已更名")
     request_decide(actor=world.user("headmaster_a1"), request_id=change.pk, approve=False, comment="户口簿页不清晰")

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from dropouts import services
-from xueji import workdays
+from xueji.calendar import workdays
 
 
 def absent_days(last: date, count: int) -> list[date]:

@@ -18,9 +18,12 @@ from dropouts.models import CaseStep, DropoutCase, VisitPhoto
 from dropouts.photos import check_photos
 from tests.dropouts.helpers import photo_upload
 from tests.factories import make_pupil
+from tests.scoping import api_client as _api
+from tests.scoping import expected as _expect
+from tests.scoping import page_status as _status
+from tests.scoping import post_json as _post
 from xueji.codes import PupilStatus
-from xueji.models import Pupil
-from tests.scoping import api_client as _api, expected as _expect, page_status as _status, post_json as _post
+from xueji.pupils.models import Pupil
 
 SCHOOL_PEOPLE = {"registrar_a1", "headmaster_a1", "registrar_a2", "headmaster_a2", "registrar_b1", "headmaster_b1"}
 OVERSEERS = {"officer_a", "officer_b", "city_officer", "central_a3"}

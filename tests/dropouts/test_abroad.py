@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from dropouts import services
 from dropouts.models import DropoutCase
 from xueji.codes import PupilStatus
-from xueji.models import Pupil
+from xueji.pupils.models import Pupil
 
 TODAY = date(2025, 10, 9)
 NOW = datetime(2025, 10, 9, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

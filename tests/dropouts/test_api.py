@@ -10,8 +10,9 @@ import time_machine
 from dropouts import services
 from dropouts.models import CaseStep, DropoutCase, VisitPhoto
 from tests.dropouts.helpers import absent_days, image_bytes, log_absences, photo_upload
+from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
-from xueji.models import Notice, Pupil
+from xueji.pupils.models import Pupil
 
 TODAY = date(2025, 10, 9)
 NOW = datetime(2025, 10, 9, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from dropouts import selectors, services
 from dropouts.models import Absence, CaseStep, DropoutCase, VisitPhoto
-from xueji import workdays
-from xueji.models import Notice, Unit, User
+from xueji.accounts.models import Unit, User
+from xueji.approvals.models import Notice
+from xueji.calendar import workdays
 
 
 def counts():

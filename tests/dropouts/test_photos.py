@@ -16,7 +16,7 @@ from dropouts import services
 from dropouts.models import CaseStep, VisitPhoto
 from dropouts.photos import MAX_PHOTOS, check_photos
 from tests.dropouts.helpers import absent_days, image_bytes, log_absences, photo_upload
-from xueji.services.attachments import CheckedFile
+from xueji.files.proof import CheckedFile
 
 TODAY = date(2025, 10, 9)
 NOW = datetime(2025, 10, 9, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

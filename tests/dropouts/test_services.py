@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from dropouts import services
 from dropouts.models import CaseStep, DropoutCase
 from tests.dropouts.helpers import absent_days, log_absences
-from xueji import workdays
+from xueji.approvals.models import Notice
+from xueji.calendar import workdays
 from xueji.codes import PupilStatus
-from xueji.models import Notice, Pupil, StatusChange
-from xueji.scoping import pupils_visible_to
+from xueji.pupils.models import Pupil, StatusChange
+from xueji.pupils.scoping import pupils_visible_to
 
 # 2025's National Day holiday runs 1–8 October; the last absence is the first school day after.
 AFTER_HOLIDAY = date(2025, 10, 9)

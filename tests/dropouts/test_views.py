@@ -11,8 +11,7 @@ from dropouts import services
 from dropouts.models import Absence, CaseStep, DropoutCase
 from tests.dropouts.helpers import absent_days, log_absences
 from xueji.codes import PupilStatus
-from xueji.models import Pupil
-
+from xueji.pupils.models import Pupil
 
 TODAY = date(2025, 10, 9)
 NOW = datetime(2025, 10, 9, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -125,7 +124,7 @@ def test_bureau_page_highlights_stalled_cases(world, case, login):
 
 
 def test_pupil_page_offers_the_actions(world, frozen):
-    from xueji.pupil_actions import pupil_actions
+    from xueji.pupils.actions import pupil_actions
 
     pupil = Pupil.objects.select_related("school_class").get(pk=world.pupils["a1"].pk)
     labels = [label for label, _ in pupil_actions(world.user("registrar_a1"), pupil)]

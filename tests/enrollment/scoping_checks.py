@@ -8,8 +8,11 @@ refused."""
 from datetime import date
 
 from enrollment.models import AdmissionEntry, EnrolmentEntry, EnrolmentImport
-from xueji.services.approvals import request_start
-from tests.scoping import api_client as _api, expected as _expect, page_status as _status, post_json as _post_json
+from tests.scoping import api_client as _api
+from tests.scoping import expected as _expect
+from tests.scoping import page_status as _status
+from tests.scoping import post_json as _post_json
+from xueji.approvals.services import request_start
 
 SCHOOL_PEOPLE = {"registrar_a1", "headmaster_a1", "registrar_a2", "headmaster_a2", "registrar_b1", "headmaster_b1"}
 REGISTRARS = {"registrar_a1", "registrar_a2", "registrar_b1"}

@@ -22,9 +22,8 @@ from enrollment.admission import (
 from enrollment.consistency import behind_for_school, three_way
 from enrollment.models import AdmissionEntry, EnrolmentEntry, EntryStatus
 from tests.factories import id_number
+from xueji.accounts.models import AuditEntry, BureauSettings, Unit
 from xueji.codes import Gender, IdType
-from xueji.models import AuditEntry, BureauSettings, Unit
-
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OCTOBER_10 = datetime(2026, 10, 10, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from enrollment.models import EnrolmentEntry
 from tests.enrollment.conftest import SUBMITTING, admit, filled_template, new_pupil_row
-from xueji.models import Pupil
+from xueji.pupils.models import Pupil
 
 pytestmark = pytest.mark.usefixtures("collecting")
 

@@ -13,9 +13,10 @@ from enrollment.models import EnrolmentEntry, EntryStatus
 from enrollment.validation import IntakeInvalid
 from tests.enrollment.conftest import COLLECTING, SUBMITTING, admit, new_pupil_row
 from tests.factories import guardian_data
+from xueji.accounts.models import BureauSettings
+from xueji.approvals.services import request_decide, request_withdraw
 from xueji.codes import Gender, IdType, PupilStatus
-from xueji.models import BureauSettings, Pupil, StudentNumber
-from xueji.services.approvals import request_decide, request_withdraw
+from xueji.pupils.models import Pupil, StudentNumber
 
 
 def enter(world, intake, rows):
@@ -171,7 +172,7 @@ def test_identity_confirmation_gives_g_and_j_numbers_and_keeps_the_l(world, inta
 def test_junior_intake_continues_the_primary_record_with_the_same_number(world):
     from enrollment.validation import Intake
     from tests.factories import make_pupil
-    from xueji.services.pupils import pupil_set_status
+    from xueji.pupils.services import pupil_set_status
 
     graduate = make_pupil(world.units["a1"], grade=6, birth_date=date(2014, 3, 3))  # grade 6 in 2025—2026
     pupil_set_status(actor=None, pupil=graduate, status=PupilStatus.GRADUATED, effective_date=date(2026, 7, 1), reason="小学毕业")

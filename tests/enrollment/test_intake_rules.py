@@ -10,8 +10,8 @@ from enrollment.models import EnrolmentEntry, EntryStatus
 from enrollment.validation import IntakeInvalid, validate_intake
 from tests.enrollment.conftest import admit, new_pupil_row
 from tests.factories import guardian_data, make_pupil
+from xueji.accounts.models import BureauSettings
 from xueji.codes import Gender, IdType
-from xueji.models import BureauSettings
 
 
 def errors_of(intake, rows, **kwargs) -> list[tuple[int, str, str]]:

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from enrollment.late import late_start
 from enrollment.models import EnrolmentEntry
 from tests.enrollment.conftest import new_pupil_row, row_cells
-from xueji.models import Pupil
-from xueji.services.approvals import request_decide
+from xueji.approvals.services import request_decide
+from xueji.pupils.models import Pupil
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from stdnum.cn import ric
 from enrollment.national import export_national_xlsx, import_g_numbers
 from enrollment.readiness import ProblemKind, _IdChecker, readiness_problems
 from tests.factories import PASSWORD, id_number, make_pupil
+from xueji.accounts.models import AuditEntry
 from xueji.codes import Gender, IdType, NumberKind, PupilStatus
-from xueji.identity import check_gb11643
-from xueji.models import AuditEntry, Guardian, Pupil, StudentNumber
-
+from xueji.pupils.identity import check_gb11643
+from xueji.pupils.models import Guardian, Pupil, StudentNumber
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -12,10 +12,10 @@ from enrollment.pull import preschool_pull
 from enrollment.validation import IntakeInvalid
 from tests.enrollment.conftest import COLLECTING, SUBMITTING, admit, new_pupil_row
 from tests.factories import make_pupil
+from xueji.approvals.services import request_decide
 from xueji.codes import PupilStatus
-from xueji.models import Pupil
-from xueji.services.approvals import request_decide
-from xueji.services.pupils import pupil_set_status
+from xueji.pupils.models import Pupil
+from xueji.pupils.services import pupil_set_status
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 
 from enrollment.models import VisitingPupil
 from enrollment.visiting import visit_end, visit_start
+from xueji.accounts.models import BureauSettings
+from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
-from xueji.models import BureauSettings, Notice
 
 
 def start(world, pupil_key="b1", host="a1", school_class="a1_3_1", **overrides):

@@ -375,7 +375,7 @@ def test_filled_template_round_trips():
 
 @pytest.mark.django_db
 def test_a_converted_row_passes_the_pupil_rules():
-    from xueji.pupil_rules import clean_guardians, clean_pupil_identity
+    from xueji.pupils.rules import clean_guardians, clean_pupil_identity
 
     [row] = read_enrolment_file(filled_template({2: SAMPLE_ROW}), intake_year=YEAR)
     data, guardians, errors = row_to_new_pupil_data(row.values)

@@ -27,9 +27,9 @@ import pytest
 import time_machine
 
 from tests.factories import SchoolClassFactory, guardian_data, pupil_data
+from xueji.approvals.models import ChangeRequest, RequestParty
 from xueji.codes import GuardianRelation, PupilStatus
-from xueji.models import ChangeRequest, RequestParty
-from xueji.services.pupils import pupil_create, pupil_mark_deleted, pupil_move, pupil_set_status
+from xueji.pupils.services import pupil_create, pupil_mark_deleted, pupil_move, pupil_set_status
 
 OCTOBER = date(2026, 10, 1)
 AFTER_OCTOBER = "2026-11-01 02:00 +0800"  # when the scheduler makes October's reports

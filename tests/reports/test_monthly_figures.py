@@ -136,8 +136,8 @@ def test_grade_on_a_date_comes_from_the_field_history(world):
     from django.utils import timezone
 
     from reports.history import roll_as_of
-    from xueji.models import Pupil
-    from xueji.models.pupils import PupilEvent
+    from xueji.pupils.models import Pupil
+    from xueji.pupils.models.pupils import PupilEvent
 
     pupil = world.pupils["b1"]
     at = timezone.make_aware(datetime(2026, 6, 1, 9))
@@ -155,7 +155,7 @@ def test_grade_on_a_date_comes_from_the_field_history(world):
 
 def test_a_contradicting_history_fails_the_check(october):
     """A step recorded late whose effective date puts it before a step it did not know of."""
-    from xueji.models import StatusChange
+    from xueji.pupils.models import StatusChange
 
     pupil = october.pupils["a1"]
     with time_machine.travel("2026-10-20 10:00 +0800", tick=False):

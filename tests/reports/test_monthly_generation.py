@@ -14,10 +14,10 @@ from reports.models import MonthlyReport
 from reports.services import monthly_report_regenerate, monthly_reports_generate
 from tests.conftest import build_world, transactional
 from tests.reports.conftest import AFTER_OCTOBER, OCTOBER, add_october
+from xueji.accounts.models import AuditEntry, UnitKind
 from xueji.celery import app
 from xueji.codes import PupilStatus
-from xueji.models import AuditEntry, UnitKind
-from xueji.services.pupils import pupil_set_status
+from xueji.pupils.services import pupil_set_status
 
 REPORTING = (UnitKind.SCHOOL, UnitKind.CENTRAL_SCHOOL, UnitKind.COUNTY_BUREAU)
 

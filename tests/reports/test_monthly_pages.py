@@ -13,8 +13,10 @@ from reports.models import MonthlyReport
 from reports.services import monthly_reports_generate
 from tests.pdfs import page_count, pdf_words
 from tests.reports.conftest import AFTER_OCTOBER, OCTOBER
-from xueji.identity import mask_student_number
-from xueji.models import AuditEntry, PrintedDocument, Pupil, StatusChange
+from xueji.accounts.models import AuditEntry
+from xueji.documents.models import PrintedDocument
+from xueji.pupils.identity import mask_student_number
+from xueji.pupils.models import Pupil, StatusChange
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from xueji.accounts.models import AuditEntry
 from xueji.codes import Ethnicity, LeftBehind, PupilStatus
-from xueji.models import AuditEntry, ProblemRecord, Pupil
+from xueji.pupils.models import ProblemRecord, Pupil
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_the_page_draws_charts_and_tables(login, varied):
 
 
 def test_a_name_in_a_chart_is_escaped(login, world):
-    from xueji.models import Unit
+    from xueji.accounts.models import Unit
 
     Unit.objects.filter(pk=world.units["a1"].pk).update(name="<script>alert(1)</script>小学")
     body = login(world.user("officer_a")).get("/statistics/").content.decode()
@@ -91,7 +92,7 @@ def test_a_name_in_a_chart_is_escaped(login, world):
 
 
 def test_spreadsheet_of_every_table_never_holds_a_formula(login, world):
-    from xueji.models import Unit
+    from xueji.accounts.models import Unit
 
     Unit.objects.filter(pk=world.units["a1"].pk).update(name="=1+1")
     Unit.objects.filter(pk=world.units["a2"].pk).update(name="@SUM(A1)")

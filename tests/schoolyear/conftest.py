@@ -9,9 +9,9 @@ import pytest
 import time_machine
 
 from tests.factories import SchoolClassFactory, make_pupil
+from xueji.approvals.services import request_start
 from xueji.codes import PupilStatus
-from xueji.services.approvals import request_start
-from xueji.services.pupils import pupil_set_status
+from xueji.pupils.services import pupil_set_status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

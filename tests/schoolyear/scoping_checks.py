@@ -13,7 +13,9 @@ from datetime import date
 
 from django.utils import timezone
 
-from tests.scoping import api_client as _api, page_status as _status, post_json
+from tests.scoping import api_client as _api
+from tests.scoping import page_status as _status
+from tests.scoping import post_json
 
 A1_FOLLOWERS = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
 B1_FOLLOWERS = {"registrar_b1", "headmaster_b1", "officer_b", "city_officer"}
@@ -35,7 +37,7 @@ def add_schoolyear(world):
     from tests.factories import SchoolClassFactory, make_pupil
     from tests.schoolyear.conftest import pending_suspension
     from xueji.codes import PupilStatus
-    from xueji.services.pupils import pupil_set_status
+    from xueji.pupils.services import pupil_set_status
 
     a1, registrar = world.units["a1"], world.user("registrar_a1")
     sixth = SchoolClassFactory(school=a1, grade=6, number=1)

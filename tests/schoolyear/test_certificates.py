@@ -14,7 +14,9 @@ from schoolyear import services
 from schoolyear.models import Certificate, Graduate
 from tests.factories import SchoolClassFactory, make_pupil
 from tests.schoolyear.conftest import at
-from xueji.models import AuditEntry, PrintedDocument, Pupil
+from xueji.accounts.models import AuditEntry
+from xueji.documents.models import PrintedDocument
+from xueji.pupils.models import Pupil
 
 PLAN = services.NumberPlan("22012227", 1, 5)
 

@@ -15,10 +15,12 @@ from django.test import Client
 from reports.services import monthly_reports_generate
 from schoolyear import selectors, services
 from schoolyear.models import Graduate, PromotionRun
+from xueji.accounts.models import Membership, Unit
+from xueji.approvals.models import StepStatus
+from xueji.approvals.services import request_decide, request_withdraw
 from xueji.codes import PupilStatus
 from xueji.demo import DEMO_PASSWORD, SCHOOL_YEAR
-from xueji.models import Membership, Pupil, SchoolClass, StepStatus, Unit
-from xueji.services.approvals import request_decide, request_withdraw
+from xueji.pupils.models import Pupil, SchoolClass
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LOADED = datetime(2026, 12, 4, 10, tzinfo=SHANGHAI)

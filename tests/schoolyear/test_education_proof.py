@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from schoolyear import services
 from tests.pdfs import page_count, pdf_words
 from tests.schoolyear.conftest import at
-from xueji.models import AuditEntry, PrintedDocument
-from xueji.services.approvals import request_decide
+from xueji.accounts.models import AuditEntry
+from xueji.approvals.services import request_decide
+from xueji.documents.models import PrintedDocument
 
 
 @pytest.fixture

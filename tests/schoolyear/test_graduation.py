@@ -12,9 +12,11 @@ from schoolyear.models import Graduate, Graduation
 from tests.factories import SchoolClassFactory, make_pupil
 from tests.pdfs import pdf_words
 from tests.schoolyear.conftest import at, pending_suspension
+from xueji.accounts.models import AuditEntry, BureauSettings
+from xueji.approvals.services import request_decide, request_withdraw
 from xueji.codes import PupilStatus
-from xueji.models import AuditEntry, BureauSettings, PrintedDocument, Pupil, StatusChange
-from xueji.services.approvals import request_decide, request_withdraw
+from xueji.documents.models import PrintedDocument
+from xueji.pupils.models import Pupil, StatusChange
 
 JULY_20 = date(2027, 7, 20)
 

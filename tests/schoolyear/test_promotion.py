@@ -11,9 +11,10 @@ from schoolyear import services
 from schoolyear.models import PromotionRun, PromotionSchool
 from tests.factories import SchoolClassFactory, SchoolYearFactory, make_pupil
 from tests.schoolyear.conftest import at, with_status
+from xueji.accounts.models import BureauSettings
 from xueji.codes import PupilStatus
-from xueji.models import BureauSettings, Pupil, SchoolClass
-from xueji.models.pupils import PupilEvent
+from xueji.pupils.models import Pupil, SchoolClass
+from xueji.pupils.models.pupils import PupilEvent
 
 AUGUST_10 = date(2027, 8, 10)
 

@@ -10,7 +10,7 @@ from schoolyear.models import PromotionRun
 from tests.conftest import transactional
 from tests.schoolyear.conftest import at
 from xueji.celery import app
-from xueji.models import Pupil
+from xueji.pupils.models import Pupil
 
 
 @transactional
@@ -30,11 +30,12 @@ def test_a_worker_runs_the_promotion_the_bureau_asked_for(world):
 @transactional
 def test_the_daily_task_hands_each_bureaus_run_to_a_worker(world):
     """On 10 August the beat's daily task starts both counties' runs, each a task of its own."""
+    from datetime import datetime
+
     import time_machine
 
     from schoolyear.tasks import promotion_daily
     from tests.schoolyear.conftest import SHANGHAI
-    from datetime import datetime
 
     with time_machine.travel(datetime(2027, 8, 10, 1, 30, tzinfo=SHANGHAI)):
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from suspensions.services import SuspensionApplication, suspension_start
-from xueji.services.approvals import request_decide
-from xueji.services.attachments import check_uploads
+from xueji.approvals.services import request_decide
+from xueji.files.proof import check_uploads
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 FIRST_ABSENCE = date(2026, 10, 12)
@@ -60,7 +60,7 @@ def _deciders(request) -> tuple[str, ...]:
 def no_cap(world):
     """The world's grades hold two or three pupils: any suspension is over 3 %. Tests of other
     rules lift the cap (both bureaus set it to 100 %); the cap has its own tests."""
-    from xueji.models import BureauSettings
+    from xueji.accounts.models import BureauSettings
 
     for county in ("county_a", "county_b"):
         BureauSettings.objects.update_or_create(bureau=world.units[county], defaults={"suspension_cap_percent": 100})

@@ -9,8 +9,9 @@ from datetime import date
 
 from django.utils import timezone
 
-from xueji.services.approvals import request_start
-from tests.scoping import api_client as _api, page_status as _status
+from tests.scoping import api_client as _api
+from tests.scoping import page_status as _status
+from xueji.approvals.services import request_start
 
 SEES_SUSPENSION = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
 OWN_REGISTRAR = {"a1": "registrar_a1", "a1_other": "registrar_a1", "a2": "registrar_a2", "b1": "registrar_b1"}
@@ -39,8 +40,8 @@ def add_limbo(world):
     if getattr(world, "limbo", None) is None:
         from suspensions.models import SuspensionReminder
         from tests.factories import make_pupil
+        from xueji.approvals.models import ChangeRequest, RequestStatus
         from xueji.codes import PupilStatus
-        from xueji.models import ChangeRequest, RequestStatus
 
         pupil = make_pupil(world.units["a1"], world.classes["a1_3_2"], name=LIMBO_NAME)
         pupil.status = PupilStatus.SUSPENDED

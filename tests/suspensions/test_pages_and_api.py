@@ -7,7 +7,6 @@ import time_machine
 from tests.suspensions.conftest import FILED, proof, suspend
 
 
-
 @pytest.fixture
 def filing_day():
     with time_machine.travel(FILED, tick=False):
@@ -88,7 +87,7 @@ def test_api_resumption_refused_for_a_pupil_at_school(world, api_as, filing_day)
 
 
 def test_a_rejected_suspension_comes_back_filled(world, login, filing_day, no_cap):
-    from xueji.services.approvals import request_decide
+    from xueji.approvals.services import request_decide
 
     request = suspend(world, grounds_note="骨折住院", hospital="农安县人民医院")
     request_decide(actor=world.user("headmaster_a1"), request_id=request.pk, approve=False, comment="诊断证明不清晰")

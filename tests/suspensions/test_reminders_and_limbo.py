@@ -12,8 +12,9 @@ from suspensions.reminders import limbo_rows, suspension_reminders_sweep
 from tests.factories import make_pupil
 from tests.suspensions.conftest import decide, suspend
 from tests.suspensions.test_resumption_and_deferral import END, resume
+from xueji.accounts.models import Unit
+from xueji.approvals.models import ApprovalStep, ChangeRequest, Notice
 from xueji.codes import PupilStatus
-from xueji.models import ApprovalStep, ChangeRequest, Notice, Unit
 
 THIRTY_BEFORE = END - timedelta(days=30)
 
@@ -78,7 +79,7 @@ def test_a_lost_day_is_caught_up_and_a_late_start_still_reminds(world, suspended
 def test_a_school_that_filed_the_resumption_is_not_reminded_until_it_is_refused(world, suspended):
     resumption = resume(world, suspended.pupil)
     assert sweep(END).end_day == 0
-    from xueji.services.approvals import request_decide
+    from xueji.approvals.services import request_decide
 
     with time_machine.travel(END, tick=False):
         request_decide(actor=world.user("headmaster_a1"), request_id=resumption.pk, approve=False, comment="材料不全")

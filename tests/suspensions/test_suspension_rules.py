@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from suspensions.quota import over_cap
 from tests.factories import MembershipFactory, SchoolClassFactory, UserFactory, make_pupil
 from tests.suspensions.conftest import FIRST_ABSENCE, decide, proofs, suspend
+from xueji.accounts.models import BureauSettings, Role
+from xueji.approvals.services import request_decide
 from xueji.codes import PupilStatus
-from xueji.models import BureauSettings, Role, StatusChange
-from xueji.services.approvals import request_decide
+from xueji.pupils.models import StatusChange
 
 
 def refusal(callable_, *args, **kwargs) -> ValidationError:
@@ -167,7 +168,7 @@ def test_the_bureau_is_asked_against_its_own_cap(world):
 
 
 def test_bureau_decision_form_asks_for_the_reasons_it_needs(world):
-    from xueji.approval_kinds import get_kind
+    from xueji.approvals.kinds import get_kind
 
     request = decide(world, suspend(world), "headmaster_a1")
     step = request.steps.get(position=1)

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import PASSWORD
 from transfers.services import TransferApplication, transfer_start
-from xueji.services.attachments import check_uploads
+from xueji.files.proof import check_uploads
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 
 from tests.transfers.conftest import proof
 from transfers.services import abroad_return_start, study_abroad_start, transfer_out_start
+from xueji.approvals.services import request_decide
 from xueji.codes import PupilStatus
-from xueji.models import StatusChange
-from xueji.services.approvals import request_decide
-from xueji.services.attachments import check_uploads
+from xueji.files.proof import check_uploads
+from xueji.pupils.models import StatusChange
 
 
 def approve(world, request, names=("headmaster_a1", "officer_a")):

@@ -7,12 +7,13 @@ import pytest
 from django.utils import timezone
 
 from archives.models import ArchiveHandover
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UnitFactory, UserFactory
 from tests.transfers.conftest import PDF, start
-from xueji.models import ChangeRequest, Notice, Role, StatusChange, UnitKind
-from xueji.models.pupils import PupilEvent
-from xueji.services.approvals import request_decide, request_follow_up
-from tests.factories import UnitFactory
+from xueji.accounts.models import Role, UnitKind
+from xueji.approvals.models import ChangeRequest, Notice
+from xueji.approvals.services import request_decide, request_follow_up
+from xueji.pupils.models import StatusChange
+from xueji.pupils.models.pupils import PupilEvent
 
 
 def chain(request):
@@ -119,9 +120,9 @@ def test_receiving_school_confirms_arrival(world, login):
 
 
 def test_pupil_in_abroad_status_can_be_transferred_in_and_becomes_enrolled_on_arrival(world):
-    from xueji.codes import PupilStatus
-    from xueji.services.pupils import pupil_set_status
     from transfers.services import transfer_confirm_arrival
+    from xueji.codes import PupilStatus
+    from xueji.pupils.services import pupil_set_status
 
     pupil_set_status(actor=None, pupil=world.pupils["a1"], status=PupilStatus.ABROAD, effective_date=date(2026, 9, 1), reason="出国")
     request = _approve_all(world, start(world))
@@ -143,7 +144,7 @@ def test_rejected_request_can_be_resubmitted_once_linking_the_old(world):
 
 
 def test_registrar_home_shows_own_requests_under_way_and_sent_back(world, login):
-    from xueji.home import started_requests_panel
+    from xueji.web.home import started_requests_panel
 
     registrar = world.user("registrar_b1")
     membership = registrar.memberships.get(role=Role.REGISTRAR)

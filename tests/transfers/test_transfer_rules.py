@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 
 from tests.factories import SchoolClassFactory, SchoolYearFactory
 from tests.transfers.conftest import start
+from xueji.accounts.models import BureauSettings
+from xueji.approvals.services import request_decide
 from xueji.codes import PupilStatus
-from xueji.models import BureauSettings, Sanction, Semester
-from xueji.services.approvals import request_decide
-from xueji.services.pupils import pupil_set_status
+from xueji.pupils.models import Sanction, Semester
+from xueji.pupils.services import pupil_set_status
 
 
 @pytest.fixture

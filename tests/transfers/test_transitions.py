@@ -2,17 +2,16 @@
 
 from datetime import date
 
-from django.utils import timezone
-
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from archives.services import handover_confirm_received, handover_mark_sent
 from tests.transfers.conftest import start
 from transfers.services import abroad_return_start, resubmission_source, study_abroad_start, transfer_confirm_arrival
+from xueji.approvals.services import request_decide, request_follow_up
 from xueji.codes import PupilStatus
-from xueji.services.approvals import request_decide, request_follow_up
-from xueji.services.pupils import pupil_set_status
+from xueji.pupils.services import pupil_set_status
 
 
 def approved(world):

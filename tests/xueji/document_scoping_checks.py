@@ -1,5 +1,5 @@
 """The 学籍卡 and the verification of printed documents in the scoping matrix
-(tests/xueji/test_scoping_matrix.py): xueji/document_views.py and xueji/document_api.py.
+(tests/xueji/test_scoping_matrix.py): xueji/documents/views.py and xueji/documents/api.py.
 
 - A pupil's card: whoever sees the pupil (404 elsewhere), numbers in full only for those who
   see the record in full.
@@ -13,9 +13,10 @@
 
 from django.core.files.base import ContentFile
 
-from tests.scoping import api_client as _api, page_status as _status
 from tests.pdfs import pdf_words
-from xueji.models import CardJob, PrintedDocument
+from tests.scoping import api_client as _api
+from tests.scoping import page_status as _status
+from xueji.documents.models import CardJob, PrintedDocument
 
 SEES_CLASS_A1_3_1 = {"registrar_a1", "headmaster_a1", "teacher_a1", "officer_a", "city_officer"}
 PRINTS_SCHOOL_A1 = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}

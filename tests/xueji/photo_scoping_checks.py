@@ -21,7 +21,7 @@ CHANGES_PHOTO = {
     "a3": set(),  # school A3 has no registrar or headmaster in the world (its central school's registrar may not)
     "b1": {"registrar_b1", "headmaster_b1"},
 }
-# Who sees each school (xueji.scoping.schools_visible_to), and whose zip it takes.
+# Who sees each school (xueji.accounts.scoping.schools_visible_to), and whose zip it takes.
 SEES_SCHOOL = {
     "a1": {"registrar_a1", "headmaster_a1", "teacher_a1", "officer_a", "city_officer", "admin"},
     "a2": {"registrar_a2", "headmaster_a2", "officer_a", "city_officer", "admin"},

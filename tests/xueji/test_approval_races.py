@@ -9,8 +9,9 @@ from django.db import connection
 from tests.conftest import build_world, transactional
 from tests.factories import MembershipFactory, UserFactory
 from tests.transfers.conftest import start
-from xueji.models import ApprovalStep, ChangeRequest, Role
-from xueji.services.approvals import request_decide, request_withdraw
+from xueji.accounts.models import Role
+from xueji.approvals.models import ApprovalStep, ChangeRequest
+from xueji.approvals.services import request_decide, request_withdraw
 
 
 def race(*actions) -> list[str]:

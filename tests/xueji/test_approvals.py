@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 
 from tests.factories import MembershipFactory, UserFactory
 from tests.transfers.conftest import start
-from xueji.models import ChangeRequest, Notice, Role
-from xueji.services.approvals import request_decide, request_withdraw
+from xueji.accounts.models import Role
+from xueji.approvals.models import ChangeRequest, Notice
+from xueji.approvals.services import request_decide, request_withdraw
 
 
 def codes(error: ValidationError) -> set:

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.transfers.conftest import PDF, start
-from xueji.services.attachments import check_upload, check_uploads
+from xueji.files.proof import check_upload, check_uploads
 
 
 def image_bytes(fmt: str, size=(40, 30), exif: bool = False) -> bytes:

@@ -6,9 +6,9 @@ import re
 import pytest
 from django.db import connection, transaction
 
-from xueji.models import AuditEntry, Membership, Role
-from xueji.scoping import audit_entries_visible_to
-from xueji.services.audit import audit_record, scrub
+from xueji.accounts.audit import audit_record, scrub
+from xueji.accounts.models import AuditEntry, Membership, Role
+from xueji.accounts.scoping import audit_entries_visible_to
 
 
 def test_login_success_and_failure_are_logged_with_ip(client, world):
@@ -38,7 +38,7 @@ def test_api_view_of_a_pupil_is_logged_with_the_token_user(client, world):
 
 
 def test_writes_are_logged(world):
-    from xueji.services.pupils import pupil_update
+    from xueji.pupils.services import pupil_update
 
     pupil_update(actor=world.user("registrar_a1"), pupil=world.pupils["a1"], changes={"address": "新地址"})
     entry = AuditEntry.objects.filter(action="pupil.update").latest("id")
@@ -119,7 +119,7 @@ def test_audit_page_speaks_chinese_and_filters_by_action(login, world):
 
 
 def test_update_entry_names_the_changed_fields_in_chinese(world):
-    from xueji.services.pupils import pupil_update
+    from xueji.pupils.services import pupil_update
 
     pupil_update(actor=world.user("registrar_a1"), pupil=world.pupils["a1"], changes={"name": "张晓明"})
     entry = AuditEntry.objects.filter(action="pupil.update").latest("id")

@@ -19,13 +19,15 @@ from PIL import Image
 from tests.conftest import transactional
 from tests.factories import guardian_data, make_pupil
 from tests.pdfs import page_count, pdf_words, squeezed
-from xueji.cards import card_job_run, cards_fingerprint, pupils_for_cards, school_pupils
+from xueji.accounts.models import AuditEntry
 from xueji.celery import app
 from xueji.codes import NumberKind, PupilStatus
-from xueji.identity import mask_id_number, mask_student_number
-from xueji.models import AuditEntry, CardJob, Guardian, PrintedDocument, Pupil, StudentNumber
-from xueji.services.numbers import pupil_assign_number
-from xueji.services.pupils import pupil_set_status
+from xueji.documents.cards import card_job_run, cards_fingerprint, pupils_for_cards, school_pupils
+from xueji.documents.models import CardJob, PrintedDocument
+from xueji.pupils.identity import mask_id_number, mask_student_number
+from xueji.pupils.models import Guardian, Pupil, StudentNumber
+from xueji.pupils.numbers import pupil_assign_number
+from xueji.pupils.services import pupil_set_status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PRINTED = datetime(2026, 12, 4, 10, 30, tzinfo=SHANGHAI)
@@ -221,7 +223,7 @@ def test_pupils_are_loaded_for_cards_in_a_constant_number_of_queries(named, chen
     with django_assert_num_queries(5):
         all_of_them = pupils_for_cards(pupils)
     assert len(one) == 1 and len(all_of_them) == 6
-    from xueji.cards import card_for
+    from xueji.documents.cards import card_for
 
     with django_assert_num_queries(0):  # building what the cards print reads nothing more
         for pupil in all_of_them:
@@ -357,7 +359,7 @@ def test_the_fingerprint_changes_with_anything_the_cards_print(named, chen, sett
 
 
 def test_a_failed_job_says_so_and_a_new_request_starts_again(named, chen, monkeypatch):
-    from xueji import cards
+    from xueji.documents import cards
 
     job, new = cards.card_job_request(user=named.user("registrar_a1"), school=named.units["a1"], grade=3)
     assert new and job.status == "queued"

@@ -7,9 +7,9 @@ from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
 from tests.conftest import transactional
+from xueji.accounts.models import LoginThrottle
+from xueji.accounts.tasks import prune_login_throttles
 from xueji.celery import app
-from xueji.models import LoginThrottle
-from xueji.tasks import prune_login_throttles
 
 
 @transactional

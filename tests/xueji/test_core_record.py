@@ -4,10 +4,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.factories import SchoolClassFactory
+from xueji.accounts.divisions import iter_division_rows
+from xueji.accounts.models import BureauSettings, Division, Membership, Role, UnitKind
+from xueji.accounts.selectors import bureau_settings_for
 from xueji.codes import SchoolType
-from xueji.divisions import iter_division_rows
-from xueji.models import BureauSettings, Division, Membership, Role, UnitKind
-from xueji.selectors import bureau_settings_for, class_cap
+from xueji.pupils.selectors import class_cap
 
 
 def test_divisions_ship_real_gb2260_codes(db):

@@ -11,10 +11,10 @@ from django.utils import timezone
 from archives.models import ArchiveHandover
 from tests.conftest import build_world, transactional
 from tests.transfers.conftest import start
+from xueji.approvals.models import ApprovalStep, Notice
+from xueji.approvals.services import deadlines_sweep, request_decide
+from xueji.approvals.tasks import deadline_sweep
 from xueji.celery import app
-from xueji.models import ApprovalStep, Notice
-from xueji.services.approvals import deadlines_sweep, request_decide
-from xueji.tasks import deadline_sweep
 
 
 def local_date(moment) -> date:

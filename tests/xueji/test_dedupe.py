@@ -10,10 +10,10 @@ from django.db import connection, transaction
 from tests.conftest import build_world, transactional
 from tests.factories import guardian_data, id_number, make_pupil, pupil_data
 from xueji.codes import Gender, IdType, NumberKind
-from xueji.models import ProblemRecord, Pupil
-from xueji.services import pupils as pupil_services
-from xueji.services.dedupe import DuplicatePupilError
-from xueji.services.pupils import pupil_create, pupil_mark_deleted, pupil_update
+from xueji.pupils import services as pupil_services
+from xueji.pupils.dedupe import DuplicatePupilError
+from xueji.pupils.models import ProblemRecord, Pupil
+from xueji.pupils.services import pupil_create, pupil_mark_deleted, pupil_update
 
 
 def test_same_id_number_at_another_school_is_refused(world):
@@ -150,7 +150,7 @@ def test_unique_index_stops_the_second_school_even_when_both_passed_the_check(mo
 
 def _row(world, **overrides):
     from tests.factories import birth_date_for_grade
-    from xueji.services.pupils import NewPupil
+    from xueji.pupils.services import NewPupil
 
     birth = overrides.pop("birth_date", None) or birth_date_for_grade(3)
     return NewPupil(
@@ -160,7 +160,7 @@ def _row(world, **overrides):
 
 
 def test_batch_reports_every_bad_row_and_writes_nothing(world):
-    from xueji.services.pupils import RowErrors, pupils_create_many
+    from xueji.pupils.services import RowErrors, pupils_create_many
 
     rows = [
         _row(world, name="好学生"),
@@ -178,7 +178,7 @@ def test_batch_reports_every_bad_row_and_writes_nothing(world):
 
 
 def test_batch_refuses_the_same_child_twice_in_one_file(world):
-    from xueji.services.pupils import RowErrors, pupils_create_many
+    from xueji.pupils.services import RowErrors, pupils_create_many
 
     first = _row(world, name="双胞胎")
     second = _row(world, name="双胞胎", id_number=first.data["id_number"], birth_date=first.data["birth_date"])
@@ -188,9 +188,10 @@ def test_batch_refuses_the_same_child_twice_in_one_file(world):
 
 
 def test_batch_creates_records_numbers_history_and_audit(world):
-    from xueji.models import AuditEntry, StatusChange, StudentNumber
-    from xueji.models.pupils import PupilEvent
-    from xueji.services.pupils import pupils_create_many
+    from xueji.accounts.models import AuditEntry
+    from xueji.pupils.models import StatusChange, StudentNumber
+    from xueji.pupils.models.pupils import PupilEvent
+    from xueji.pupils.services import pupils_create_many
 
     rows = [_row(world, name=f"批量{n}") for n in "甲乙丙"]
     rows[2].data.update(id_type=IdType.NONE, id_number="")
@@ -205,8 +206,8 @@ def test_batch_creates_records_numbers_history_and_audit(world):
 
 
 def test_class_cap_is_enforced_counting_pupils_already_seated(world):
-    from xueji.models import BureauSettings
-    from xueji.services.pupils import RowErrors, pupils_create_many
+    from xueji.accounts.models import BureauSettings
+    from xueji.pupils.services import RowErrors, pupils_create_many
 
     BureauSettings.objects.create(bureau=world.units["county_a"], class_cap_primary=3)
     rows = [_row(world, name=f"新生{n}") for n in "甲乙丙"]  # class a1_3_2 already seats 李晓燕

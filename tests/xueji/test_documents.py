@@ -18,8 +18,10 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from tests.factories import guardian_data, make_pupil
+from xueji.accounts.models import Division
 from xueji.codes import Gender, GuardianRelation, IdType, PupilStatus
-from xueji.documents import (
+from xueji.documents.pdf import DOCUMENT_BASE_URL, DocumentRenderError, LocalOnlyFetcher, render_pdf
+from xueji.documents.rosters import (
     class_roster_context,
     class_roster_pdf,
     class_roster_xlsx,
@@ -27,8 +29,7 @@ from xueji.documents import (
     student_info_sheets_context,
     student_info_sheets_pdf,
 )
-from xueji.models import Division, Guardian, Pupil
-from xueji.pdf import DOCUMENT_BASE_URL, DocumentRenderError, LocalOnlyFetcher, render_pdf
+from xueji.pupils.models import Guardian, Pupil
 
 SCHOOL_YEAR = "2026—2027学年"
 

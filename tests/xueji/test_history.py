@@ -1,9 +1,7 @@
 """Field history: who, when, old, new and the approving request, bulk writes included, and the
 record as of any past date."""
 
-from datetime import date
-
-from datetime import datetime
+from datetime import date, datetime
 
 import pghistory
 import pgtrigger
@@ -12,10 +10,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from xueji.codes import PupilStatus
-from xueji.models import Pupil
-from xueji.models.pupils import GuardianEvent, PupilEvent
-from xueji.selectors import guardians_as_of, pupil_as_of, pupil_field_history
-from xueji.services.pupils import pupil_set_status, pupil_update
+from xueji.pupils.models import Pupil
+from xueji.pupils.models.pupils import GuardianEvent, PupilEvent
+from xueji.pupils.selectors import guardians_as_of, pupil_as_of, pupil_field_history
+from xueji.pupils.services import pupil_set_status, pupil_update
 
 
 def backdate_new_events(since_id: dict, when: str) -> None:

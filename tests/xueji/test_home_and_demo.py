@@ -9,12 +9,14 @@ from PIL import Image
 
 from tests.factories import make_pupil
 from tests.pdfs import image_pages, page_count
-from xueji.cards import IN_SCHOOL
+from xueji.accounts.models import Membership, Role, Unit, UnitKind, User
+from xueji.approvals.models import ApprovalStep, ChangeRequest
 from xueji.codes import NumberKind
 from xueji.demo import ACCOUNTS, DEMO_PASSWORD
-from xueji.models import ApprovalStep, ChangeRequest, Membership, Pupil, Role, SchoolClass, Unit, UnitKind, User
-from xueji.photo_images import PHOTO_SIZE
-from xueji.services.photos import photo_warnings
+from xueji.documents.cards import IN_SCHOOL
+from xueji.photos.images import PHOTO_SIZE
+from xueji.photos.services import photo_warnings
+from xueji.pupils.models import Pupil, SchoolClass
 
 
 @pytest.mark.parametrize(

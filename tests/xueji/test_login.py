@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests.conftest import build_world, transactional
 from tests.factories import PASSWORD
-from xueji.models import LoginThrottle
+from xueji.accounts.models import LoginThrottle
 
 WRONG = "Wrong#password1"
 

@@ -3,7 +3,7 @@ groups, whatever order the apps registered them in."""
 
 import re
 
-from xueji.context_processors import NAV_GROUPS, NAV_ITEMS
+from xueji.web.navigation import NAV_GROUPS, NAV_ITEMS
 
 
 def nav_runs(html: str) -> list[list[str]]:

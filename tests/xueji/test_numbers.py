@@ -9,9 +9,9 @@ from django.db import IntegrityError, connection, transaction
 
 from tests.factories import id_number, make_pupil
 from xueji.codes import IdType, NumberKind
-from xueji.models import StudentNumber
-from xueji.services.numbers import is_valid_j_number, j_number, pupil_assign_number, temporary_number
-from xueji.services.pupils import pupil_update
+from xueji.pupils.models import StudentNumber
+from xueji.pupils.numbers import is_valid_j_number, j_number, pupil_assign_number, temporary_number
+from xueji.pupils.services import pupil_update
 
 
 def test_temporary_number_format():

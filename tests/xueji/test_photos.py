@@ -16,18 +16,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from tests.factories import make_pupil
+from xueji.accounts.models import AuditEntry
 from xueji.codes import NumberKind
-from xueji.models import AuditEntry, Pupil
-from xueji.photo_images import (
-    MAX_PHOTO_BYTES,
-    background_warnings,
-    PHOTO_SIZE,
-    blue_share,
-    crop_box,
-    photo_prepare,
-)
-from xueji.photo_zip import MAX_ENTRIES, PhotoZipRefused
-from xueji.services.photos import photo_keys, photo_warnings, photos_import_zip, pupil_photo_remove, pupil_photo_set
+from xueji.photos.images import MAX_PHOTO_BYTES, PHOTO_SIZE, background_warnings, blue_share, crop_box, photo_prepare
+from xueji.photos.services import photo_keys, photo_warnings, photos_import_zip, pupil_photo_remove, pupil_photo_set
+from xueji.photos.zip import MAX_ENTRIES, PhotoZipRefused
+from xueji.pupils.models import Pupil
 
 BLUE = (67, 142, 219)  # the usual blue of ID photos
 WHITE = (250, 250, 250)

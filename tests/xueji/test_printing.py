@@ -1,4 +1,4 @@
-"""The one printing machinery (xueji/printing.py): every print carries a verification code with
+"""The one printing machinery (xueji/documents/printing.py): every print carries a verification code with
 the printing user and the time, is recorded (PrintedDocument, append-only) and audited; the
 verification page looks a code up and shows the pupils only to those who may see them. And
 every converted print: 学生基本信息表, 花名册 (PDF and Excel), the application forms, the
@@ -14,8 +14,9 @@ from django.db import IntegrityError, transaction
 from openpyxl import load_workbook
 
 from tests.pdfs import pdf_words, squeezed
-from xueji.models import AuditEntry, PrintedDocument
-from xueji.printing import CODE_ALPHABET, new_code, normalize_code
+from xueji.accounts.models import AuditEntry
+from xueji.documents.models import PrintedDocument
+from xueji.documents.printing import CODE_ALPHABET, new_code, normalize_code
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PRINTED = datetime(2026, 12, 4, 10, 30, tzinfo=SHANGHAI)
@@ -73,9 +74,9 @@ def test_the_roster_spreadsheet_is_recorded_with_its_code_in_a_cell(named, login
 
 
 def test_info_sheets_are_recorded(named):
-    # The 学生基本信息表 of saved pupils, printed through xueji.documents as the enrolment page does.
-    from xueji.documents import pupils_for_print, student_info_sheets_pdf
-    from xueji.models import Pupil
+    # The 学生基本信息表 of saved pupils, printed through xueji.documents.rosters as the enrolment page does.
+    from xueji.documents.rosters import pupils_for_print, student_info_sheets_pdf
+    from xueji.pupils.models import Pupil
 
     pupils = pupils_for_print(Pupil.objects.filter(pk=named.pupils["a1"].pk))
     with time_machine.travel(PRINTED, tick=False):
@@ -97,7 +98,7 @@ def test_verification_shows_what_was_printed_and_whom_only_to_those_who_see_them
     assert "有效" in other and "花名册" in other and "张小明" not in other
     assert named.pupils["a1"].student_number not in other and "另有 1 名学生不在您的权限范围内" in other
     # A city officer sees the pupil, the number masked.
-    from xueji.identity import mask_student_number
+    from xueji.pupils.identity import mask_student_number
 
     city = login(named.user("city_officer")).get(f"/documents/verify/?code={code}").content.decode()
     assert "张小明" in city and mask_student_number(named.pupils["a1"].student_number) in city

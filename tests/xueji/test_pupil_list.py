@@ -4,10 +4,10 @@ import pytest
 
 from tests.factories import make_pupil
 from xueji.codes import Gender, NumberKind, PupilStatus
-from xueji.selectors import pupil_search, search_kind
-from xueji.scoping import pupils_visible_to
-from xueji.services.numbers import pupil_assign_number
-from xueji.services.pupils import pupil_set_status
+from xueji.pupils.numbers import pupil_assign_number
+from xueji.pupils.scoping import pupils_visible_to
+from xueji.pupils.selectors import pupil_search, search_kind
+from xueji.pupils.services import pupil_set_status
 
 
 @pytest.mark.parametrize(
@@ -166,8 +166,8 @@ def test_filter_by_kind_of_number(login, world):
 
 
 def test_count_stops_at_the_cap(world, settings):
-    from xueji.models import Pupil
-    from xueji.paginators import CappedPaginator
+    from xueji.pupils.models import Pupil
+    from xueji.web.paginators import CappedPaginator
 
     paginator = CappedPaginator(Pupil.objects.order_by("pk"), 2)
     paginator.cap = 3

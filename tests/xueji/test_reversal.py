@@ -13,11 +13,13 @@ from schoolyear.services import promotion_run_execute
 from tests.factories import PASSWORD, SchoolClassFactory
 from tests.suspensions.conftest import decide, suspend
 from tests.suspensions.test_resumption_and_deferral import END, resume
+from xueji.accounts.models import BureauSettings
+from xueji.approvals.models import ChangeRequest
+from xueji.approvals.reversal import reversal_deadline, reversal_refusal, reversal_start
+from xueji.approvals.services import request_decide
 from xueji.codes import PupilStatus
-from xueji.models import BureauSettings, ChangeRequest, StatusChange
-from xueji.reversal import reversal_deadline, reversal_refusal, reversal_start
-from xueji.services.approvals import request_decide
-from xueji.services.pupils import pupil_set_status
+from xueji.pupils.models import StatusChange
+from xueji.pupils.services import pupil_set_status
 
 APPROVED_ON = date(2026, 10, 20)  # the suspensions' conftest files and decides on this day (a Tuesday)
 LAST_DAY = date(2026, 11, 3)  # the 10th working day after it

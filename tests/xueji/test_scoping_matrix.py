@@ -12,21 +12,21 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 
-from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST, add_enrolment
-from tests.factories import PASSWORD
-from tests.scoping import api_client, page_status
 from tests.archives.scoping_checks import ARCHIVE_ENDPOINTS, CANCELLATION_ENDPOINTS, add_cancellation
 from tests.changes.scoping_checks import CHANGE_ENDPOINTS, add_change
 from tests.dropouts.scoping_checks import DROPOUT_ENDPOINTS, add_dropout
+from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST, add_enrolment
+from tests.factories import PASSWORD
 from tests.reports.scoping_checks import REPORT_ENDPOINTS, REPORT_LAST
-from tests.suspensions.scoping_checks import SUSPENSION_ENDPOINTS, add_suspension
 from tests.schoolyear.scoping_checks import SCHOOLYEAR_ENDPOINTS, SCHOOLYEAR_LAST
-from tests.xueji.photo_scoping_checks import PHOTO_ENDPOINTS, PHOTO_LAST
+from tests.scoping import api_client, page_status
+from tests.suspensions.scoping_checks import SUSPENSION_ENDPOINTS, add_suspension
 from tests.xueji.document_scoping_checks import DOCUMENT_ENDPOINTS, DOCUMENT_LAST
+from tests.xueji.photo_scoping_checks import PHOTO_ENDPOINTS, PHOTO_LAST
 
 PUPILS = ["a1", "a1_other", "a2", "a3", "b1"]
 ALL = set(PUPILS)
-# Which of the world's pupils each user may see (see xueji/scoping.py).
+# Which of the world's pupils each user may see (see xueji/accounts/scoping.py).
 VISIBLE = {
     "registrar_a1": {"a1", "a1_other"},
     "headmaster_a1": {"a1", "a1_other"},
@@ -470,8 +470,8 @@ def add_requests(world):
     """R1: a1 into B1 (with a proof); R2: a3 into A1; an archive hand-over from A2 to B1."""
     from archives.services import handover_open
     from tests.transfers.conftest import proof, start
-    from xueji.models import ChangeRequest
-    from xueji.services.attachments import check_uploads
+    from xueji.approvals.models import ChangeRequest
+    from xueji.files.proof import check_uploads
 
     world.requests = {
         "r1": start(world, "a1", to="b1", to_class="b1_3_1", grounds="job", files=check_uploads([proof()])),

@@ -1,4 +1,4 @@
-"""Working days on China's calendar (xueji/workdays.py): chinesecalendar for its years, then the
+"""Working days on China's calendar (xueji/calendar/workdays.py): chinesecalendar for its years, then the
 calendar table, then Monday–Friday with the year flagged."""
 
 import io
@@ -10,10 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-import xueji.admin_calendar  # noqa: F401  (registers the calendar admin pages)
-from xueji import workdays
-from xueji.models import CalendarDay, CalendarYear
-from xueji.workdays import (
+import xueji.calendar.admin  # noqa: F401  (registers the calendar admin pages)
+from xueji.calendar import workdays
+from xueji.calendar.models import CalendarDay, CalendarYear
+from xueji.calendar.workdays import (
     add_working_days,
     flagged_years,
     is_working_day,

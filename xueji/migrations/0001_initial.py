@@ -10,7 +10,7 @@ import django.db.models.functions.text
 import django.utils.timezone
 import pgtrigger.compiler
 import pgtrigger.migrations
-import xueji.uploads
+import xueji.files.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -171,7 +171,7 @@ class Migration(migrations.Migration):
                 ('migrant_child', models.BooleanField(default=False, verbose_name='进城务工人员随迁子女')),
                 ('only_child', models.BooleanField(default=False, verbose_name='独生子女')),
                 ('orphan', models.BooleanField(default=False, verbose_name='孤儿')),
-                ('photo', models.ImageField(blank=True, upload_to=xueji.uploads.private_upload_path, verbose_name='照片')),
+                ('photo', models.ImageField(blank=True, upload_to=xueji.files.storage.private_upload_path, verbose_name='照片')),
                 ('grade', models.PositiveSmallIntegerField(choices=[(1, '一年级'), (2, '二年级'), (3, '三年级'), (4, '四年级'), (5, '五年级'), (6, '六年级'), (7, '七年级'), (8, '八年级'), (9, '九年级')], verbose_name='年级')),
                 ('entry_date', models.DateField(verbose_name='入学日期')),
                 ('status', models.CharField(choices=[('enrolled', '在籍在校'), ('suspended', '休学'), ('dropped_out', '辍学'), ('transferred_out', '转出'), ('abroad', '出国'), ('other_left', '其他离校'), ('withdrawn', '退学'), ('graduated', '毕业'), ('cancelled', '注销'), ('deceased', '死亡'), ('visiting', '借读'), ('deferred', '缓学')], default='enrolled', max_length=20, verbose_name='学籍状态')),
@@ -282,7 +282,7 @@ class Migration(migrations.Migration):
                 ('migrant_child', models.BooleanField(default=False, verbose_name='进城务工人员随迁子女')),
                 ('only_child', models.BooleanField(default=False, verbose_name='独生子女')),
                 ('orphan', models.BooleanField(default=False, verbose_name='孤儿')),
-                ('photo', models.ImageField(blank=True, upload_to=xueji.uploads.private_upload_path, verbose_name='照片')),
+                ('photo', models.ImageField(blank=True, upload_to=xueji.files.storage.private_upload_path, verbose_name='照片')),
                 ('grade', models.PositiveSmallIntegerField(choices=[(1, '一年级'), (2, '二年级'), (3, '三年级'), (4, '四年级'), (5, '五年级'), (6, '六年级'), (7, '七年级'), (8, '八年级'), (9, '九年级')], verbose_name='年级')),
                 ('entry_date', models.DateField(verbose_name='入学日期')),
                 ('status', models.CharField(choices=[('enrolled', '在籍在校'), ('suspended', '休学'), ('dropped_out', '辍学'), ('transferred_out', '转出'), ('abroad', '出国'), ('other_left', '其他离校'), ('withdrawn', '退学'), ('graduated', '毕业'), ('cancelled', '注销'), ('deceased', '死亡'), ('visiting', '借读'), ('deferred', '缓学')], default='enrolled', max_length=20, verbose_name='学籍状态')),

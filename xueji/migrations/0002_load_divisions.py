@@ -1,9 +1,9 @@
-# The GB/T 2260 divisions, from python-stdnum's cn/loc table (see xueji/divisions.py).
+# The GB/T 2260 divisions, from python-stdnum's cn/loc table (see xueji/accounts/divisions.py).
 from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from xueji.divisions import load_divisions
+    from xueji.accounts.divisions import load_divisions
 
     load_divisions(apps.get_model("xueji", "Division"))
 

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import xueji.uploads
+import xueji.files.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
             name='Attachment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=xueji.uploads.private_upload_path, verbose_name='文件')),
+                ('file', models.FileField(upload_to=xueji.files.storage.private_upload_path, verbose_name='文件')),
                 ('original_name', models.CharField(max_length=200, verbose_name='原文件名')),
                 ('content_type', models.CharField(max_length=40, verbose_name='类型')),
                 ('size', models.PositiveIntegerField(verbose_name='大小')),

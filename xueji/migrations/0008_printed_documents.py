@@ -4,7 +4,7 @@
 
 import django.contrib.postgres.fields
 import django.db.models.deletion
-import xueji.uploads
+import xueji.files.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('queued', '排队中'), ('running', '生成中'), ('done', '已完成'), ('failed', '失败')], default='queued', max_length=10, verbose_name='状态')),
                 ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='进度（%）')),
                 ('pupil_count', models.PositiveIntegerField(default=0, verbose_name='学生人数')),
-                ('file', models.FileField(blank=True, upload_to=xueji.uploads.private_upload_path, verbose_name='文件')),
+                ('file', models.FileField(blank=True, upload_to=xueji.files.storage.private_upload_path, verbose_name='文件')),
                 ('error', models.TextField(blank=True, verbose_name='错误')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='申请时间')),
                 ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),

@@ -4,14 +4,14 @@ remove it. An inclusion tag, so that the pupil's page needs one line for it."""
 
 from django import template
 
-from xueji.photo_forms import PupilPhotoForm
-from xueji.photo_views import RULES
-from xueji.services.photos import may_change_photo, may_import_photos, photo_warnings
+from xueji.photos.forms import PupilPhotoForm
+from xueji.photos.services import may_change_photo, may_import_photos, photo_warnings
+from xueji.photos.views import RULES
 
 register = template.Library()
 
 
-@register.inclusion_tag("xueji/_pupil_photo.html", takes_context=True)
+@register.inclusion_tag("photos/_pupil_photo.html", takes_context=True)
 def pupil_photo_card(context, pupil):
     user = context["request"].user
     may_change = may_change_photo(user, pupil)

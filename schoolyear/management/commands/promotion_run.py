@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from schoolyear import services
-from xueji.models import Unit
+from xueji.accounts.models import Unit
 
 
 class Command(BaseCommand):

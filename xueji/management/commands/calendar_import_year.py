@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from xueji import workdays
-from xueji.models import CalendarDay, CalendarYear
+from xueji.calendar import workdays
+from xueji.calendar.models import CalendarDay, CalendarYear
 
 WEEKDAY_NAMES = "一二三四五六日"
 ITEM_SEPARATORS = re.compile(r"[,，]")

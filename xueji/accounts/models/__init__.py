@@ -1,0 +1,21 @@
+"""Units, people and what they may do: divisions, the tree of units, users and memberships, the
+bureaus' settings, the login lockout counter and the audit log."""
+
+from xueji.accounts.models.audit import AUDIT_ACTIONS, AuditEntry
+from xueji.accounts.models.bureau_settings import BureauSettings
+from xueji.accounts.models.divisions import Division
+from xueji.accounts.models.units import BUREAU_KINDS, Bureau, CentralSchool, School, Unit, UnitKind
+from xueji.accounts.models.users import (
+    BUREAU_ROLES,
+    ROLE_UNIT_KIND,
+    SCHOOL_ROLES,
+    LoginThrottle,
+    Membership,
+    Role,
+    User,
+)
+
+__all__ = [
+    "AUDIT_ACTIONS", "AuditEntry", "BureauSettings", "Division", "BUREAU_KINDS", "Bureau", "CentralSchool", "School",
+    "Unit", "UnitKind", "BUREAU_ROLES", "ROLE_UNIT_KIND", "SCHOOL_ROLES", "LoginThrottle", "Membership", "Role", "User",
+]

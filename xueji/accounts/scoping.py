@@ -1,0 +1,117 @@
+"""Who may see what: the user's memberships and the units they see. Every list a page or the API
+shows starts from a ``*_visible_to(user)`` selector, and every single object is loaded through a
+``get_*_for_user`` helper that answers 404 for anything outside the user's scope (an object one
+may not see does not exist). This module holds the units' and the audit log's; the pupils' and
+classes' are in xueji.pupils.scoping, the requests' in xueji.approvals.scoping, all built on the
+memberships read here.
+
+A user's scope is the union of the scopes of their memberships:
+- registrar, headmaster: their school's pupils;
+- head teacher: the pupils of the classes they head;
+- central-school registrar: the pupils of the schools under the central school;
+- county, city, province officer: the pupils of every school under the bureau, including
+  records deleted as problem records (删除 keeps them visible to the bureau);
+- system administrator: no pupil records (they manage divisions, units, users and the calendar).
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from xueji.accounts.models import BUREAU_ROLES, AuditEntry, Membership, Role, Unit, UnitKind, User
+
+# Roles that see ID numbers, health and household registration in full; the others see them
+# masked (head teachers, and city and province officers who work with statistics).
+FULL_RECORD_ROLES = {Role.REGISTRAR, Role.HEADMASTER, Role.CENTRAL_REGISTRAR, Role.COUNTY_OFFICER}
+UNIT_ROLES_SEEING_SUBTREE = {Role.CENTRAL_REGISTRAR, *BUREAU_ROLES}
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """The user's memberships, loaded once per user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_xueji_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("unit").order_by("id"))
+        user._xueji_memberships = cached
+    return cached
+
+
+def current_membership(request) -> Membership | None:
+    """The membership the user acts in: the one chosen in the session (the role switcher in the
+    navigation), else the first. Scopes are the union of all memberships; this one names the role
+    on the home page and in the audit log."""
+    memberships = memberships_of(request.user)
+    if not memberships:
+        return None
+    chosen = request.session.get("membership_id") if hasattr(request, "session") else None
+    return next((m for m in memberships if m.pk == chosen), memberships[0])
+
+
+def is_system_admin(user: User) -> bool:
+    return any(m.role == Role.SYSTEM_ADMIN for m in memberships_of(user))
+
+
+MAX_ID = 2**63 - 1  # bigint: a larger number typed into a URL must be a 404, not a database error
+
+
+def object_id(value) -> int:
+    """A primary key from a URL or a query string, or Http404."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise Http404("编号无效。") from None
+    if not 0 < number <= MAX_ID:
+        raise Http404("编号无效。")
+    return number
+
+
+def scope_union(scopes: list[Q | None]) -> Q | None:
+    combined = None
+    for scope in scopes:
+        if scope is not None:
+            combined = scope if combined is None else combined | scope
+    return combined
+
+
+def units_visible_to(user: User) -> QuerySet[Unit]:
+    """The units a user works in or above: their own units and everything under a bureau or a
+    central school they belong to."""
+    scopes = []
+    for membership in memberships_of(user):
+        if membership.unit is None:
+            continue
+        if membership.role in UNIT_ROLES_SEEING_SUBTREE:
+            scopes.append(Q(path__startswith=membership.unit.path))
+        else:
+            scopes.append(Q(pk=membership.unit.pk))
+    if is_system_admin(user):
+        return Unit.objects.all()
+    scope = scope_union(scopes)
+    return Unit.objects.filter(scope) if scope is not None else Unit.objects.none()
+
+
+def schools_visible_to(user: User) -> QuerySet[Unit]:
+    return units_visible_to(user).filter(kind=UnitKind.SCHOOL)
+
+
+def get_school_for_user(user: User, school_id) -> Unit:
+    try:
+        return schools_visible_to(user).get(pk=object_id(school_id))
+    except Unit.DoesNotExist:
+        raise Http404("没有找到这所学校，或您无权查看。") from None
+
+
+def can_read_audit_log(user: User) -> bool:
+    return any(m.role in BUREAU_ROLES or m.role == Role.SYSTEM_ADMIN for m in memberships_of(user))
+
+
+def audit_entries_visible_to(user: User) -> QuerySet[AuditEntry]:
+    """A bureau officer reads the log of its jurisdiction; the system administrator all of it."""
+    if is_system_admin(user):
+        return AuditEntry.objects.all()
+    scope = scope_union(
+        [Q(unit_path__startswith=m.unit.path) for m in memberships_of(user) if m.role in BUREAU_ROLES]
+    )
+    return AuditEntry.objects.filter(scope) if scope is not None else AuditEntry.objects.none()
+
+

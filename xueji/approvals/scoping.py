@@ -1,0 +1,68 @@
+"""Which change requests, attachments, pending steps and notices a user sees (see
+xueji.accounts.scoping for the whole picture)."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from xueji.accounts.models import Membership, Role, User
+from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id, scope_union
+from xueji.approvals.models import ApprovalStep, Attachment, ChangeRequest, Notice, RequestParty, StepStatus
+
+# Change requests ------------------------------------------------------------------------------
+# A request is seen by the people of every unit involved in it (the starting school, the pupil's
+# school, a transfer's target school, every deciding unit), and by the bureaus and central
+# schools above them. A counterpart school sees the request and the pupil's details it needs,
+# not the pupil's whole record (that stays with pupils_visible_to).
+
+REQUEST_SCHOOL_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
+
+
+def _party_scope(membership: Membership) -> Q | None:
+    if membership.role in REQUEST_SCHOOL_ROLES:
+        return Q(unit_id=membership.unit.pk)
+    if membership.role in UNIT_ROLES_SEEING_SUBTREE:
+        return Q(unit__path__startswith=membership.unit.path)
+    return None
+
+
+def requests_visible_to(user: User) -> QuerySet[ChangeRequest]:
+    scope = scope_union([_party_scope(m) for m in memberships_of(user)])
+    if scope is None:
+        return ChangeRequest.objects.none()
+    return ChangeRequest.objects.filter(pk__in=RequestParty.objects.filter(scope).values("request_id"))
+
+
+def get_request_for_user(user: User, request_id) -> ChangeRequest:
+    try:
+        return requests_visible_to(user).select_related("pupil__school", "started_by", "started_unit").get(
+            pk=object_id(request_id)
+        )
+    except ChangeRequest.DoesNotExist:
+        raise Http404("没有找到这项申请，或您无权查看。") from None
+
+
+def get_attachment_for_user(user: User, attachment_id) -> Attachment:
+    try:
+        return Attachment.objects.select_related("request").get(
+            pk=object_id(attachment_id), request__in=requests_visible_to(user)
+        )
+    except Attachment.DoesNotExist:
+        raise Http404("没有找到这个附件，或您无权查看。") from None
+
+
+def steps_waiting_for(user: User) -> QuerySet[ApprovalStep]:
+    """The pending steps the user decides: those of the roles they hold at the steps' units."""
+    scope = scope_union([Q(unit_id=m.unit.pk, role=m.role) for m in memberships_of(user) if m.unit is not None])
+    if scope is None:
+        return ApprovalStep.objects.none()
+    # One does not decide a request one started. Excluded with NOT IN (the ids of the user's own
+    # requests, a hashed list) rather than a join to every step's request: counting and paging the
+    # thousands of steps waiting at a bureau then read the step_inbox index and the steps alone.
+    own = ChangeRequest.objects.filter(started_by=user).values("pk")
+    return ApprovalStep.objects.filter(scope, status=StepStatus.PENDING).exclude(request__in=own)
+
+
+def notices_for(user: User) -> QuerySet[Notice]:
+    """Notices to the units (and roles) the user holds."""
+    scope = scope_union([Q(unit_id=m.unit.pk) & (Q(role="") | Q(role=m.role)) for m in memberships_of(user) if m.unit is not None])
+    return Notice.objects.filter(scope) if scope is not None else Notice.objects.none()

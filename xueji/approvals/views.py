@@ -1,0 +1,231 @@
+"""Pages of the approval engine: the inbox (with signing several at once), the list of requests,
+a request's page with its timeline, deciding, withdrawing, attachments, notices."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from xueji.accounts.audit import audit_record
+from xueji.approvals import reversal
+from xueji.approvals.kinds import get_kind, kind_choices, prepare_summaries
+from xueji.approvals.models import ApprovalStep, Attachment, ChangeRequest, RequestStatus
+from xueji.approvals.scoping import (
+    get_attachment_for_user,
+    get_request_for_user,
+    notices_for,
+    requests_visible_to,
+    steps_waiting_for,
+)
+from xueji.approvals.services import check_resubmission, may_decide, request_decide, request_withdraw, working_days_left
+from xueji.pupils.scoping import pupils_visible_to, sees_full_record
+from xueji.web.paginators import CappedPaginator
+
+PAGE_SIZE = 50
+
+
+def inbox_steps(user):
+    """The user's pending steps, soonest due first (overdue first), with what each row shows."""
+    return (
+        steps_waiting_for(user)
+        .select_related("unit", "request__pupil__school", "request__started_unit")
+        # The chain shows as one dot per step (its status and label): only those columns, which
+        # halves what loading the chains of a page of 50 costs. Reading another field of these
+        # steps would cost a query per step: add it here first.
+        .prefetch_related(
+            Prefetch(
+                "request__steps",
+                queryset=ApprovalStep.objects.only("request_id", "position", "status", "label").order_by("position"),
+            ),
+            # The proof, as links: one query for the page.
+            Prefetch("request__attachments", queryset=Attachment.objects.only("request_id", "original_name")),
+        )
+        .order_by("due_at", "id")
+    )
+
+
+def _decorate(steps, today):
+    prepare_summaries([step.request for step in steps])
+    for step in steps:
+        step.days_left = working_days_left(step, today)
+        step.summary = get_kind(step.request.kind).summary(step.request)
+    return steps
+
+
+@login_required
+def inbox(request):
+    page = CappedPaginator(inbox_steps(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    _decorate(page.object_list, timezone.localdate())
+    return render(request, "approvals/inbox.html", {"page": page, "notices": notices_for(request.user)[:20]})
+
+
+@login_required
+@require_POST
+def inbox_sign(request):
+    """Approve several requests at once (a headmaster's signature on each); each in its own
+    transaction, so one refusal does not hold back the others."""
+    ids = request.POST.getlist("request")
+    if not ids:
+        messages.error(request, "请先勾选要同意的申请。")
+        return redirect("inbox")
+    comment = request.POST.get("comment", "")
+    done, refused = 0, []
+    for raw in ids[:200]:
+        try:
+            change = get_request_for_user(request.user, raw)
+            request_decide(actor=request.user, request_id=change.pk, approve=True, comment=comment)
+            done += 1
+        except Http404:
+            refused.append(f"#{raw}：没有找到")
+        except ValidationError as error:
+            refused.append(f"{change}（{change.subject}）：{'；'.join(error.messages)}")
+    if done:
+        messages.success(request, f"已同意 {done} 项申请。")
+    for line in refused:
+        messages.error(request, line)
+    return redirect("inbox")
+
+
+@login_required
+def request_list(request, kinds: tuple[str, ...] | None = None, template: str = "approvals/request_list.html", extra=None):
+    status = request.GET.get("status", "")
+    kind = request.GET.get("kind", "")
+    requests = requests_visible_to(request.user).select_related("pupil", "started_unit")
+    if kinds:
+        requests = requests.filter(kind__in=kinds)
+    if status in RequestStatus.values:
+        requests = requests.filter(status=status)
+    if kind in dict(kind_choices()):
+        requests = requests.filter(kind=kind)
+    page = CappedPaginator(requests.order_by("-started_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    prepare_summaries(page.object_list)
+    for change in page.object_list:
+        change.summary = get_kind(change.kind).summary(change)
+    context = {
+        "page": page, "status": status, "kind": kind, "statuses": RequestStatus.choices,
+        "kinds": [k for k in kind_choices() if not kinds or k[0] in kinds], **(extra or {}),
+    }
+    return render(request, template, context)
+
+
+@login_required
+def request_detail(request, request_id: int):
+    change = get_request_for_user(request.user, request_id)
+    return render(request, "approvals/request_detail.html", _detail_context(request, change))
+
+
+def _detail_context(request, change: ChangeRequest, posted: dict | None = None, errors: list[str] = ()) -> dict:
+    declaration = get_kind(change.kind)
+    steps = list(change.steps.select_related("unit", "decided_by").order_by("position"))
+    today = timezone.localdate()
+    for step in steps:
+        step.days_left = working_days_left(step, today) if step.status == "pending" else None
+    current = next((s for s in steps if s.status == "pending"), None)
+    can_decide = current is not None and may_decide(request.user, current)
+    pupil = change.pupil
+    posted = posted or {}
+    return {
+        "change": change,
+        "steps": steps,
+        "current": current,
+        "can_decide": can_decide,
+        "decision_fields": [(name, label, posted.get(name, "")) for name, label in declaration.decision_fields(change, current)]
+        if can_decide else [],
+        "posted_comment": posted.get("comment", ""),
+        "decision_errors": errors,
+        "can_withdraw": change.status == RequestStatus.PENDING and change.started_by_id == request.user.pk
+        and all(s.status in ("waiting", "pending") for s in steps),
+        "resubmit_url": declaration.resubmit_url(change) if _may_resubmit(request.user, change) else None,
+        "details": declaration.details_for(change, request.user),
+        "links": declaration.links_for(change, request.user),
+        "attachments": change.attachments.all(),
+        "pupil_link": pupil is not None and pupils_visible_to(request.user).filter(pk=pupil.pk).exists(),
+        "full": pupil is not None and sees_full_record(request.user, pupil),
+        "summary": declaration.summary(change),
+        "reversal_deadline": _reversal_deadline(request.user, change),
+    }
+
+
+def _reversal_deadline(user, change: ChangeRequest):
+    """The last day the user's bureau may reverse this approved request, if it may now."""
+    if change.status != RequestStatus.APPROVED or not user.is_authenticated:
+        return None
+    return reversal.reversal_deadline(change) if reversal.reversal_refusal(user=user, original=change) is None else None
+
+
+def _may_resubmit(user, change: ChangeRequest) -> bool:
+    try:
+        check_resubmission(actor=user, old=change)
+    except ValidationError:
+        return False
+    return True
+
+
+@login_required
+@require_POST
+def request_decide_view(request, request_id: int):
+    """Decide; when refused (no reason to reject, a missing field), the page comes back with
+    the reason and with what was typed, not lost."""
+    change = get_request_for_user(request.user, request_id)
+    decision = request.POST.get("decision")
+    posted = {key: value for key, value in request.POST.items() if key not in ("decision", "csrfmiddlewaretoken")}
+    if decision not in ("approve", "reject"):
+        return render(request, "approvals/request_detail.html", _detail_context(request, change, posted, ["请选择同意或退回。"]))
+    details = {key: value for key, value in posted.items() if key != "comment"}
+    try:
+        request_decide(actor=request.user, request_id=change.pk, approve=decision == "approve",
+                       comment=posted.get("comment", ""), details=details)
+    except ValidationError as error:
+        change.refresh_from_db()
+        return render(request, "approvals/request_detail.html", _detail_context(request, change, posted, error.messages))
+    messages.success(request, "已同意。" if decision == "approve" else "已退回。")
+    return redirect("request_detail", change.pk)
+
+
+@login_required
+@require_POST
+def request_reverse_view(request, request_id: int):
+    """The bureau asks to reverse an approved status change (撤销审批): a new request with the same
+    chain. Refusals come back on the request's page with the reason."""
+    change = get_request_for_user(request.user, request_id)
+    try:
+        started = reversal.reversal_start(actor=request.user, original_id=change.pk, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("request_detail", change.pk)
+    messages.success(request, f"撤销申请已发起，等待{started.steps.get(position=0).label}。")
+    return redirect("request_detail", started.pk)
+
+
+@login_required
+@require_POST
+def request_withdraw_view(request, request_id: int):
+    change = get_request_for_user(request.user, request_id)
+    try:
+        request_withdraw(actor=request.user, request_id=change.pk)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "申请已撤回。")
+    return redirect("request_detail", change.pk)
+
+
+@login_required
+def attachment_download(request, attachment_id: int):
+    """Proof, from outside the web root, only to users who may see the request."""
+    attachment = get_attachment_for_user(request.user, attachment_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("附件文件不存在。") from None
+    audit_record(action="attachment.view", obj=attachment.request, detail=attachment.original_name)
+    response = FileResponse(handle, content_type=attachment.content_type, filename=attachment.original_name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

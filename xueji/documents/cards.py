@@ -1,0 +1,518 @@
+"""学籍卡 (the registration card): one A4 page per pupil with the photo, the identity, the numbers
+(current and former), the guardians, the school, the history of changes and the boxes for the
+registrar's and the headmaster's signatures and the school's stamp.
+
+- One pupil, or a class as one PDF (one HTML with a page break between cards, one render), at
+  once: ``class_pupils`` (or a pupil's own queryset) chooses them, ``pupils_for_cards`` loads
+  them, ``cards_pdf`` prints them (xueji/documents/views.py).
+- A grade or a whole school as a background job (``CardJob``, a Celery task) with its progress,
+  the PDF kept in private storage and served again while nothing it shows has changed
+  (``cards_fingerprint``).
+
+Pupils are loaded in a constant number of queries whatever their number (``pupils_for_cards``).
+Numbers and the household, address and health details are printed as the printing user sees
+them on the pupil's page: masked for those who see records masked (``sees_full_record``).
+The caller scopes: it loads the pupils, the class or the school through the ``*_for_user``
+helpers (404 outside the user's scope).
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, TextField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.utils import timezone
+
+from xueji.accounts.audit import audit_record
+from xueji.accounts.models import BUREAU_ROLES, Role, Unit, User
+from xueji.accounts.scoping import memberships_of
+from xueji.approvals.models import ChangeRequest, RequestStatus
+from xueji.codes import GRADE_LABELS, NumberKind, PupilStatus
+from xueji.documents.models import CardJob
+from xueji.documents.printing import PrintedPdf, print_pdf, printed_pupil
+from xueji.pupils.identity import mask_id_number, mask_student_number
+from xueji.pupils.models import Guardian, Pupil, SchoolClass, StatusChange, StudentNumber
+from xueji.pupils.models.pupils import GuardianEvent, PupilEvent
+from xueji.pupils.scoping import pupils_visible_to, sees_full_record
+
+logger = logging.getLogger(__name__)
+
+CARD_TEMPLATE = "documents/registration_card.html"
+MASKED = "***"
+# On the card's page in school: what the roster prints (xueji.web.views.class_roster).
+IN_SCHOOL = [PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.VISITING]
+# What fits on the page below the rest (the newest are printed; the rest: "其余见系统").
+HISTORY_ROWS = 8
+GUARDIAN_ROWS = 2  # at least (empty rows to fill in by hand), at most GUARDIAN_ROWS_MAX
+GUARDIAN_ROWS_MAX = 3
+FORMER_NUMBERS_PRINTED = 3
+HISTORY_TEXT_CHARS = 56  # one line of the history's 162 mm at 8 pt; longer is cut ("…")
+# Text longer than its cell holds at 9 pt is set smaller ("long" 7.5 pt, "longer" 6.5 pt in
+# print.css, .reg-card) so that the card stays one page: the characters of a value (after its
+# label) that fit the cell in two lines at 9 pt, and in three lines at 7.5 pt. The cells' widths
+# are in print.css: 48 mm (a third of the row beside the photo), 96 mm (two thirds), 182 mm.
+CELL_LIMITS = {
+    "name": (24, 40), "former_name": (24, 40), "pinyin": (40, 70), "division": (24, 40), "hukou": (50, 90),
+    "address": (100, 130),
+}
+GUARDIAN_LIMITS = {"name": (18, 30), "workplace": (26, 38), "division": (20, 24)}
+# Longer than this is cut ("…", the whole text is in the system): three lines at 6.5 pt.
+PINYIN_CHARS = 90
+GUARDIAN_NAME_CHARS = 24
+WORKPLACE_CHARS = 45
+# Bump when the card's layout changes: cached PDFs of grades and schools are then printed again.
+CARD_LAYOUT_VERSION = 1
+# Roles that see a whole school: they may print a grade's or the school's cards.
+SCHOOL_WIDE_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
+SUBTREE_ROLES = {Role.CENTRAL_REGISTRAR, *BUREAU_ROLES}
+
+
+# Loading --------------------------------------------------------------------------------------
+
+def pupils_for_cards(pupils: QuerySet[Pupil]) -> list[Pupil]:
+    """The pupils of a queryset the caller has scoped, with everything the card prints, in five
+    queries however many: the pupils with their divisions, school and class; their guardians
+    (with divisions); their numbers; their status changes (with schools); their approved
+    requests. Each pupil gets guardians_list, numbers_list, status_list and approved_list."""
+    guardians = Guardian.objects.select_related("hukou_division").order_by("pupil_id", "position")
+    numbers = StudentNumber.objects.order_by("pupil_id", "assigned_at", "id")
+    changes = StatusChange.objects.select_related("school").order_by("pupil_id", "effective_date", "created_at", "id")
+    approved = (
+        ChangeRequest.objects.filter(status=RequestStatus.APPROVED)
+        .defer("payload", "state_before")
+        .annotate(reversed_by=KT("payload__reversed_by"))
+        .order_by("pupil_id", "finished_at", "id")
+    )
+    return list(
+        pupils.select_related("birthplace", "native_place", "hukou_division", "school", "school_class").prefetch_related(
+            Prefetch("guardians", queryset=guardians, to_attr="guardians_list"),
+            Prefetch("numbers", queryset=numbers, to_attr="numbers_list"),
+            Prefetch("status_changes", queryset=changes, to_attr="status_list"),
+            Prefetch("requests", queryset=approved, to_attr="approved_list"),
+        )
+    )
+
+
+def class_pupils(user: User, school_class: SchoolClass) -> QuerySet[Pupil]:
+    """The pupils of a class in school (as on its roster) that the user sees, by name."""
+    return (
+        pupils_visible_to(user)
+        .filter(school_class=school_class, status__in=IN_SCHOOL, deleted_at__isnull=True)
+        .order_by("name", "id")
+    )
+
+
+def school_pupils(user: User, school: Unit, grade: int | None = None) -> QuerySet[Pupil]:
+    """The pupils in school of a school (or one grade of it) that the user sees, in the order the
+    cards are printed: grade, class, name."""
+    pupils = pupils_visible_to(user).filter(school=school, status__in=IN_SCHOOL, deleted_at__isnull=True)
+    if grade:
+        pupils = pupils.filter(grade=grade)
+    return pupils.order_by("grade", "school_class__number", "name", "id")
+
+
+def may_print_school(user: User, school: Unit) -> bool:
+    """Whether the user sees every pupil of the school (and so may print a grade or the whole
+    school): its registrar and headmaster, and the central school and bureaus above it. A head
+    teacher prints the own class."""
+    for membership in memberships_of(user):
+        unit = membership.unit
+        if unit is None:
+            continue
+        if membership.role in SCHOOL_WIDE_ROLES and unit.pk == school.pk:
+            return True
+        if membership.role in SUBTREE_ROLES and school.path.startswith(unit.path):
+            return True
+    return False
+
+
+# What a card prints ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HistoryRow:
+    day: date | None
+    text: str  # the change, its reason, the school, the request behind it: one line
+
+
+@dataclass
+class Card:
+    pupil: Pupil
+    full: bool
+    class_name: str
+    pinyin: str
+    student_number: str
+    id_number: str
+    birthplace: str
+    native_place: str
+    hukou: str  # 户口所在地 and 户口性质, or MASKED
+    former_numbers: str
+    guardians: list  # dicts, None for an empty row to fill in by hand
+    guardians_more: int
+    history: list[HistoryRow]
+    history_more: int
+    # Household, address, health and circumstances: the values, or MASKED.
+    private: dict[str, str]
+    size: dict[str, str] = field(default_factory=dict)
+
+
+def _text_size(text: str, limits: tuple[int, int]) -> str:
+    length = len(text or "")
+    long, longer = limits
+    return "longer" if length > longer else "long" if length > long else ""
+
+
+def _division(division) -> str:
+    if division is None:
+        return ""
+    return getattr(division, "full_name", "") or division.name
+
+
+def _cut(text: str, chars: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= chars else text[: chars - 1] + "…"
+
+
+def _number_line(number: StudentNumber, full: bool) -> str:
+    shown = number.number if full else mask_student_number(number.number)
+    kind = "临时" if number.kind == NumberKind.TEMPORARY else "正式"
+    period = f"{timezone.localtime(number.assigned_at):%Y-%m-%d}—"
+    period += f"{timezone.localtime(number.retired_at):%Y-%m-%d}" if number.retired_at else ""
+    reason = f"，{_cut(number.reason, 16)}" if number.reason else ""
+    return f"{shown}（{kind}，{period}{reason}）"
+
+
+def _history(pupil: Pupil) -> list[HistoryRow]:
+    """Status changes and approved requests, oldest first; an approved request that made a
+    status change is named as the basis of that row rather than given a row of its own."""
+    from xueji.approvals.kinds import kind_label
+
+    requests = {r.pk: r for r in getattr(pupil, "approved_list", [])}
+    rows, used = [], set()
+    for change in getattr(pupil, "status_list", []):
+        before, after = change.get_from_status_display(), change.get_to_status_display()
+        if not before:
+            event = f"建籍（{after}）"
+        elif change.from_status == change.to_status:
+            event = f"{after}，调整学校或班级"
+        else:
+            event = f"{before} → {after}"
+        parts = [event, change.reason.strip(), change.school.name if change.school_id else ""]
+        if change.change_request_id:
+            used.add(change.change_request_id)
+            request = requests.get(change.change_request_id)
+            basis = f"{kind_label(request.kind)} #{request.pk}" if request else f"申请 #{change.change_request_id}"
+            if request is not None and request.reversed_by:
+                basis += "（已撤销）"
+            parts.append(basis)
+        rows.append(HistoryRow(change.effective_date, _cut("；".join(p for p in parts if p), HISTORY_TEXT_CHARS)))
+    for request in requests.values():
+        if request.pk in used:
+            continue
+        day = timezone.localtime(request.finished_at).date() if request.finished_at else None
+        text = f"{kind_label(request.kind)}审批通过{'（已撤销）' if request.reversed_by else ''}；申请 #{request.pk}"
+        rows.append(HistoryRow(day, _cut(text, HISTORY_TEXT_CHARS)))
+    rows.sort(key=lambda row: row.day or date.min)
+    return rows
+
+
+def card_for(pupil: Pupil, *, full: bool) -> Card:
+    """What the card of one pupil prints, for a user who sees the record in full or masked."""
+    former = [n for n in getattr(pupil, "numbers_list", []) if n.retired_at is not None]
+    former_text = "；".join(_number_line(n, full) for n in former[-FORMER_NUMBERS_PRINTED:])
+    if len(former) > FORMER_NUMBERS_PRINTED:
+        former_text += f"；另有 {len(former) - FORMER_NUMBERS_PRINTED} 个，其余见系统"
+    guardians = []
+    for guardian in list(pupil.guardians_list)[:GUARDIAN_ROWS_MAX]:
+        name = f"{_cut(guardian.name, GUARDIAN_NAME_CHARS)}（{guardian.get_relation_display()}）"
+        workplace = _cut(guardian.workplace, WORKPLACE_CHARS)
+        division = _division(guardian.hukou_division) if full else MASKED
+        guardians.append({
+            "name": name,
+            "id": f"{guardian.get_id_type_display()} {guardian.id_number if full else mask_id_number(guardian.id_number)}",
+            "phone": guardian.phone,
+            "workplace": workplace,
+            "division": division,
+            "size": {
+                "name": _text_size(name, GUARDIAN_LIMITS["name"]),
+                "workplace": _text_size(workplace, GUARDIAN_LIMITS["workplace"]),
+                "division": _text_size(division, GUARDIAN_LIMITS["division"]),
+            },
+        })
+    guardians += [None] * (GUARDIAN_ROWS - len(guardians))
+    history = _history(pupil)
+    shown_history = history[-HISTORY_ROWS:]
+    disability = pupil.get_disability_display()
+    if pupil.disability_placement:
+        disability += f"（{pupil.get_disability_placement_display()}）"
+    private = {
+        "hukou_address": pupil.hukou_address,
+        "address": pupil.address,
+        "health": pupil.get_health_display(),
+        "disability": disability,
+        "left_behind": pupil.get_left_behind_display(),
+        "migrant_child": "是" if pupil.migrant_child else "否",
+        "only_child": "是" if pupil.only_child else "否",
+        "orphan": "是" if pupil.orphan else "否",
+    }
+    hukou = _division(pupil.hukou_division)
+    if pupil.hukou_type:
+        hukou += f"（{pupil.get_hukou_type_display()}）"
+    if not full:
+        private = dict.fromkeys(private, MASKED)
+        hukou = MASKED
+    birthplace, native_place = _division(pupil.birthplace), _division(pupil.native_place)
+    pinyin = _cut(pupil.pinyin, PINYIN_CHARS)
+    size = {
+        "name": _text_size(pupil.name, CELL_LIMITS["name"]),
+        "former_name": _text_size(pupil.former_name, CELL_LIMITS["former_name"]),
+        "pinyin": _text_size(pinyin, CELL_LIMITS["pinyin"]),
+        "birthplace": _text_size(birthplace, CELL_LIMITS["division"]),
+        "native_place": _text_size(native_place, CELL_LIMITS["division"]),
+        "hukou": _text_size(hukou, CELL_LIMITS["hukou"]),
+        "address": _text_size(private["address"], CELL_LIMITS["address"]),
+        "hukou_address": _text_size(private["hukou_address"], CELL_LIMITS["address"]),
+    }
+    return Card(
+        pupil=pupil,
+        full=full,
+        class_name=pupil.school_class.name if pupil.school_class_id else "",
+        pinyin=pinyin,
+        student_number=pupil.student_number if full else mask_student_number(pupil.student_number),
+        id_number=pupil.id_number if full else mask_id_number(pupil.id_number),
+        birthplace=birthplace,
+        native_place=native_place,
+        hukou=hukou,
+        former_numbers=former_text,
+        guardians=guardians,
+        guardians_more=max(0, len(pupil.guardians_list) - GUARDIAN_ROWS_MAX),
+        history=shown_history,
+        history_more=len(history) - len(shown_history),
+        private=private,
+        size=size,
+    )
+
+
+def cards_for(pupils: list[Pupil], user: User) -> list[Card]:
+    return [card_for(pupil, full=sees_full_record(user, pupil)) for pupil in pupils]
+
+
+# Printing -------------------------------------------------------------------------------------
+
+def cards_pdf(
+    pupils: list[Pupil], *, user: User, unit: Unit, subject: str, school_class: SchoolClass | None = None,
+    chunk_by_class: bool = False, progress=None,
+) -> PrintedPdf:
+    """The cards of the pupils (loaded by pupils_for_cards), one page each, as one PDF printed by
+    ``user``: recorded under its verification code and audited. ``chunk_by_class`` lays out one
+    class at a time (calling ``progress(done, total)`` after each) and writes them as one PDF."""
+    cards = cards_for(pupils, user)
+    # The title names no pupil: the verification page shows it to anyone who holds the paper's
+    # code, the pupils only to those who may see them.
+    title = f"{subject}学籍卡"
+    base = {"school_name": unit.name, "school_code": getattr(unit, "code", "")}
+    if chunk_by_class:
+        chunks = [{**base, "cards": group} for group in _chunks(cards)]
+        options = {"chunks": chunks or [{**base, "cards": []}]}
+    else:
+        options = {"context": {**base, "cards": cards}}
+    return print_pdf(
+        user=user, kind="registration_card", title=title, template=CARD_TEMPLATE, unit=unit, subject=subject,
+        school_class=school_class, pupils=[printed_pupil(card.pupil, full=card.full) for card in cards],
+        audit_obj=pupils[0] if len(pupils) == 1 else (school_class or unit), audit_unit=None,
+        progress=progress, **options,
+    )
+
+
+# A chunk is a class, or this many pupils of one: small enough for the progress bar to move.
+CHUNK_PUPILS = 50
+
+
+def _chunks(cards: list[Card]) -> list[list[Card]]:
+    chunks: list[list[Card]] = []
+    current_class = object()
+    for card in cards:
+        if card.pupil.school_class_id != current_class or len(chunks[-1]) >= CHUNK_PUPILS:
+            chunks.append([])
+            current_class = card.pupil.school_class_id
+        chunks[-1].append(card)
+    return chunks
+
+
+# Grades and schools in the background ---------------------------------------------------------
+
+def cards_fingerprint(pupils: QuerySet[Pupil], school: Unit) -> str:
+    """A digest of everything the cards of these pupils print, in a few aggregate queries: if
+    it is unchanged, so are the cards. It takes in
+    - which pupils (their ids), and the latest save of any of them (``updated_at``, which every
+      save through the models bumps: a photo replaced, a status set, a class changed);
+    - the latest history event of any of them and of their guardians (pghistory's triggers write
+      one for every insert, update and delete, bulk updates and raw SQL included, which do not
+      touch ``updated_at``);
+    - the count and latest id of their guardians, numbers (and retired numbers) and status
+      changes, and the approved requests (count, latest decision, reversals);
+    - the classes (grade and number make the name), the school's name and code, and the
+      layout's version.
+    The user and whether the numbers are masked are not in it: a job is kept per user and per
+    masking (CardJob)."""
+    ids = pupils.order_by().values("pk")
+    base = pupils.order_by().aggregate(
+        count=Count("pk"), saved=Max("updated_at"),
+        ids=StringAgg(Cast("pk", TextField()), ",", order_by="pk"),
+        classes=ArrayAgg("school_class_id", distinct=True),
+    )
+    parts = [
+        CARD_LAYOUT_VERSION, school.name, getattr(school, "code", ""),
+        base["count"], base["saved"], hashlib.sha256((base["ids"] or "").encode()).hexdigest(),
+        PupilEvent.objects.filter(pgh_obj_id__in=ids).aggregate(last=Max("pgh_id"))["last"],
+        GuardianEvent.objects.filter(pupil_id__in=ids).aggregate(last=Max("pgh_id"))["last"],
+        sorted(Guardian.objects.filter(pupil_id__in=ids).aggregate(n=Count("pk"), last=Max("pk")).items()),
+        sorted(StudentNumber.objects.filter(pupil_id__in=ids).aggregate(
+            n=Count("pk"), last=Max("pk"), retired=Count("pk", filter=Q(retired_at__isnull=False))).items()),
+        sorted(StatusChange.objects.filter(pupil_id__in=ids).aggregate(n=Count("pk"), last=Max("pk")).items()),
+        sorted(ChangeRequest.objects.filter(pupil_id__in=ids, status=RequestStatus.APPROVED).aggregate(
+            n=Count("pk"), last=Max("finished_at"),
+            reversed=Count("pk", filter=Q(payload__has_key="reversed_by"))).items()),
+        list(SchoolClass.objects.filter(pk__in=[c for c in base["classes"] or [] if c])
+             .order_by("pk").values_list("pk", "grade", "number")),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def card_job_request(*, user: User, school: Unit, grade: int | None) -> tuple[CardJob, bool]:
+    """The job printing this user's cards of the school (or one grade): the last one if it is
+    still running or its PDF still shows what the records hold, else a new one queued for a
+    worker. Returns (job, whether it is new). Refused (404) to whoever may not print the whole
+    school; audited either way."""
+    if not may_print_school(user, school):
+        raise Http404("没有找到这所学校，或您无权打印全校学籍卡。")
+    job, new = _card_job_for(user, school, grade)
+    detail = (f"生成{job.scope_label}学籍卡（{job.pupil_count} 名学生）" if new
+              else f"{job.scope_label}学籍卡：沿用任务 #{job.pk}（{job.get_status_display()}，数据未变）")
+    audit_record(action="cards.job", obj=school, user=user, detail=detail)
+    return job, new
+
+
+def _card_job_for(user: User, school: Unit, grade: int | None) -> tuple[CardJob, bool]:
+    pupils = school_pupils(user, school, grade)
+    full = _sees_school_in_full(user, school)
+    fingerprint = cards_fingerprint(pupils, school)
+    previous = (
+        CardJob.objects.filter(school=school, grade=grade, requested_by=user, full_record=full,
+                               fingerprint=fingerprint)
+        .exclude(status=CardJob.Status.FAILED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if previous is not None:
+        if previous.status == CardJob.Status.DONE and _file_exists(previous):
+            return previous, False
+        if previous.status in (CardJob.Status.QUEUED, CardJob.Status.RUNNING):
+            if not _stale(previous):
+                return previous, False
+            # A worker lost with it (or a broker that never delivered it): say so, start again.
+            CardJob.objects.filter(pk=previous.pk, status=previous.status).update(
+                status=CardJob.Status.FAILED, progress=100, finished_at=timezone.now(),
+                error="生成超时，已重新开始。",
+            )
+    job = CardJob.objects.create(school=school, grade=grade, requested_by=user, full_record=full,
+                                 fingerprint=fingerprint, pupil_count=pupils.count())
+    from xueji.documents.tasks import print_card_job
+
+    transaction.on_commit(lambda: _queue(print_card_job, job.pk))
+    return job, True
+
+
+def _queue(task, *args) -> None:
+    try:
+        task.delay(*args)
+    except Exception:  # noqa: BLE001 — the broker away: the job stays queued, the page offers a retry
+        logger.warning("card job %s could not be queued", args, exc_info=True)
+
+
+# A job waiting this long was never delivered, one running this long lost its worker.
+STALE_QUEUED = timedelta(minutes=10)
+STALE_RUNNING = timedelta(minutes=30)
+
+
+def _stale(job: CardJob) -> bool:
+    now = timezone.now()
+    if job.status == CardJob.Status.QUEUED:
+        return job.created_at < now - STALE_QUEUED
+    return (job.started_at or job.created_at) < now - STALE_RUNNING
+
+
+def _file_exists(job: CardJob) -> bool:
+    return bool(job.file) and job.file.storage.exists(job.file.name)
+
+
+def _sees_school_in_full(user: User, school: Unit) -> bool:
+    probe = Pupil(school=school, school_id=school.pk)
+    return sees_full_record(user, probe)
+
+
+def _drop_superseded_files(job: CardJob) -> None:
+    """The PDFs of the user's earlier jobs of the same school and grade are out of date once a
+    newer one is printed: their files go (a school's cards weigh tens of megabytes), their rows
+    and print records stay."""
+    older = list(CardJob.objects.filter(school_id=job.school_id, grade=job.grade, requested_by_id=job.requested_by_id,
+                                        created_at__lt=job.created_at).exclude(file=""))
+    CardJob.objects.filter(pk__in=[old.pk for old in older]).update(file="")
+    # The files go once the rows no longer name them (never a row naming a deleted file).
+    names = [old.file.name for old in older]
+    storage = job.file.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def card_job_run(job_id: int) -> bool:
+    """Print a queued job (a Celery task calls this). Idempotent: a job already taken by another
+    worker, or finished, is left alone. Returns whether this call ran it.
+
+    The pupils and the fingerprint are read in one REPEATABLE READ transaction, so that the
+    fingerprint stored is exactly the state the cards were printed from: a change committed
+    after it makes the next request's fingerprint differ, and the cards are printed again."""
+    claimed = CardJob.objects.filter(pk=job_id, status=CardJob.Status.QUEUED).update(
+        status=CardJob.Status.RUNNING, progress=1, started_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    job = CardJob.objects.select_related("school", "requested_by").get(pk=job_id)
+    school, user = job.school, job.requested_by
+    try:
+        outer = connection.in_atomic_block  # a caller's transaction (tests): its reads are its own
+        with transaction.atomic():
+            if not outer:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            pupils_query = school_pupils(user, school, job.grade)
+            fingerprint = cards_fingerprint(pupils_query, school)
+            pupils = pupils_for_cards(pupils_query)
+        CardJob.objects.filter(pk=job_id).update(progress=5, pupil_count=len(pupils), fingerprint=fingerprint)
+
+        def progress(done: int, total: int) -> None:
+            # Laying out the classes is most of the work; writing the PDF the rest.
+            CardJob.objects.filter(pk=job_id).update(progress=5 + done * 85 // max(total, 1))
+
+        subject = f"{GRADE_LABELS[job.grade]}" if job.grade else "全校"
+        printed = cards_pdf(pupils, user=user, unit=school, subject=subject, chunk_by_class=True, progress=progress)
+        job.file.save(f"cards-{job.pk}.pdf", ContentFile(printed.content), save=False)
+        # Done and the older PDFs out of date in one step: whoever sees this job done sees them gone.
+        with transaction.atomic():
+            CardJob.objects.filter(pk=job_id).update(
+                status=CardJob.Status.DONE, progress=100, file=job.file.name, document=printed.record,
+                finished_at=timezone.now(),
+            )
+            _drop_superseded_files(job)
+    except Exception:  # noqa: BLE001 — logged; the job must not stay "running"
+        logger.exception("card job %s failed", job_id)
+        CardJob.objects.filter(pk=job_id).update(
+            status=CardJob.Status.FAILED, progress=100, finished_at=timezone.now(),
+            error="生成学籍卡时发生系统错误。请稍后重试；如仍出错请联系县教育局。",
+        )
+    return True

@@ -1,0 +1,262 @@
+"""The printed documents of enrolment: 学生基本信息表 and the class roster (花名册), as PDF and xlsx.
+
+The functions take plain objects rather than querysets, so that the same documents print both
+established pupils and enrolment entries not yet approved (unsaved ``Pupil`` instances built from
+them). They read only the fields of ``xueji.models.Pupil`` and, for guardians, the iterable
+``guardians_list`` the caller sets on each pupil (a list of ``Guardian`` or objects like it;
+``pupils_for_print`` loads a queryset that way), and never touch related managers.
+
+The caller checks who may print: these functions print every number as they are given (the
+caller masks them for a user who sees them masked). Printing goes through xueji.documents.printing: each
+document is recorded under the verification code its footer (or, in the spreadsheet, its title
+row) carries, and written to the audit log.
+"""
+
+from dataclasses import astuple, dataclass
+from datetime import date
+from io import BytesIO
+
+from django.db.models import Prefetch, QuerySet
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from xueji.codes import PupilStatus
+from xueji.documents.printing import PrintedPdf, export_xlsx, print_pdf, printed_pupil
+from xueji.documents.xlsx import put_row
+from xueji.pupils.models import Guardian
+
+PENDING_NUMBER = "待建籍"
+# The sheet has room for two guardians; with fewer, the empty rows are filled in by hand.
+GUARDIAN_ROWS_ON_SHEET = 2
+ROSTER_COLUMNS = ["序号", "学籍号", "姓名", "性别", "出生日期", "民族", "身份证件号", "户口所在地", "监护人", "联系电话", "备注"]
+# Written as text so that Excel neither shows 1.10E+17 nor drops the last digits of a number.
+ROSTER_TEXT_COLUMNS = {"学籍号", "身份证件号", "联系电话"}
+
+# Each pupil's sheet must stay one page whatever the record holds (a 200-character address, a
+# 100-character workplace): text longer than a cell holds in two lines is set smaller, "long"
+# (7.5 pt) or "longer" (6.5 pt) in print.css. The limits are characters that fit in two lines of
+# the cell at the normal size, and in three lines at 7.5 pt; the cells' widths are in print.css.
+PUPIL_CELL_LIMITS = {"name": (12, 24), "former_name": (12, 24), "address": (92, 174), "hukou_address": (92, 174)}
+GUARDIAN_CELL_LIMITS = {"name": (10, 21), "workplace": (20, 39)}
+
+
+def pupils_for_print(pupils: QuerySet) -> list:
+    """The pupils of a queryset the caller has already scoped, with everything the documents read
+    loaded in two queries (pupils with their divisions and class, then guardians); printing
+    pupils loaded without it costs several queries per pupil, one per division shown."""
+    guardians = Guardian.objects.select_related("hukou_division").order_by("pupil_id", "position")
+    return list(
+        pupils.select_related("birthplace", "native_place", "hukou_division", "school_class").prefetch_related(
+            Prefetch("guardians", queryset=guardians, to_attr="guardians_list")
+        )
+    )
+
+
+def student_info_sheets_context(pupils: list, *, school, school_class=None, title_year: int) -> dict:
+    """What student_info_sheet.html prints (it reads no database: entries print as they are)."""
+    sheets = [
+        {
+            "pupil": pupil,
+            "class_name": _class_name(pupil, school_class),
+            "text_size": _pupil_text_sizes(pupil),
+            "guardians": _padded(
+                [{"guardian": g, "text_size": _guardian_text_sizes(g)} for g in pupil.guardians_list],
+                GUARDIAN_ROWS_ON_SHEET,
+            ),
+        }
+        for pupil in pupils
+    ]
+    return {"sheets": sheets, "school": school, "title_year": title_year}
+
+
+def student_info_sheets_pdf(pupils: list, *, user, school, school_class=None, title_year: int) -> PrintedPdf:
+    """学生基本信息表: one A4 page per pupil, all in one PDF, for the guardian and the head teacher
+    to check and sign, printed by ``user`` (recorded under its verification code, audited).
+    ``school_class`` names the class on every sheet; without it each pupil's own
+    ``school_class`` (if any) is printed."""
+    return print_pdf(
+        user=user, kind="info_sheet", title=f"{title_year}年学生基本信息表", template="documents/student_info_sheet.html",
+        context=student_info_sheets_context(pupils, school=school, school_class=school_class, title_year=title_year),
+        unit=school, school_class=school_class, subject=school_class.name if school_class else "",
+        pupils=[printed_pupil(pupil) for pupil in pupils],
+    )
+
+
+def class_roster_context(pupils: list, *, school, school_class, school_year_label: str) -> dict:
+    return {
+        "rows": roster_rows(pupils),
+        "columns": ROSTER_COLUMNS,
+        "school": school,
+        "school_class": school_class,
+        "school_year_label": school_year_label,
+    }
+
+
+def class_roster_pdf(pupils: list, *, user, school, school_class, school_year_label: str,
+                     audit_action: str = "class.roster") -> PrintedPdf:
+    """花名册 of a class: landscape A4, one row per pupil, the header row repeated on every page,
+    and the boxes for the maker, the headmaster's signature and the school's stamp at the end.
+    The pupils' numbers are printed as they are given (the caller masks them for users who see
+    them masked)."""
+    return print_pdf(
+        user=user, kind="class_roster", title=f"{school_class.name}花名册（{school_year_label}）",
+        template="documents/class_roster.html",
+        context=class_roster_context(pupils, school=school, school_class=school_class,
+                                     school_year_label=school_year_label),
+        unit=school, school_class=school_class, subject=school_class.name,
+        pupils=[printed_pupil(pupil) for pupil in pupils], audit_action=audit_action, audit_obj=school_class,
+    )
+
+
+def class_roster_xlsx(pupils: list, *, user, school, school_class, school_year_label: str,
+                      audit_action: str = "class.roster") -> PrintedPdf:
+    """花名册 as an Excel workbook: a title row (with the verification code, who exported it and
+    when, in its last cells and in the printed page's footer), the header row frozen, the same
+    columns as the PDF. ID numbers, 学籍号 and phone numbers are strings in text cells ("@")."""
+    return export_xlsx(
+        user=user, kind="class_roster_xlsx", title=f"{school_class.name}花名册（{school_year_label}）",
+        build=lambda stamp: class_roster_workbook(pupils, school=school, school_class=school_class,
+                                                  school_year_label=school_year_label, stamp=stamp),
+        unit=school, school_class=school_class, subject=school_class.name,
+        pupils=[printed_pupil(pupil) for pupil in pupils], audit_action=audit_action, audit_obj=school_class,
+    )
+
+
+# The title takes the first columns of row 1, the stamp (code, who, when) the last three.
+STAMP_COLUMNS = 3
+
+
+def class_roster_workbook(pupils: list, *, school, school_class, school_year_label: str, stamp=None) -> bytes:
+    """The roster's workbook (class_roster_xlsx records and audits it)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "花名册"
+    title = f"{school.name} {school_class.name} 花名册（{school_year_label}）"
+    sheet.append([title])
+    title_columns = len(ROSTER_COLUMNS) - (STAMP_COLUMNS if stamp else 0)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=title_columns)
+    sheet["A1"].font = Font(size=14, bold=True)
+    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    sheet.row_dimensions[1].height = 30
+    if stamp:
+        footer = f"核验码：{stamp.display_code}　打印：{stamp.printed_by} {stamp.printed_at:%Y-%m-%d %H:%M}"
+        cell = sheet.cell(row=1, column=title_columns + 1, value=f"核验码：{stamp.display_code}\n"
+                          f"导出：{stamp.printed_by} {stamp.printed_at:%Y-%m-%d %H:%M}")
+        sheet.merge_cells(start_row=1, start_column=title_columns + 1, end_row=1, end_column=len(ROSTER_COLUMNS))
+        cell.font = Font(size=9, color="555555")
+        cell.alignment = Alignment(horizontal="right", vertical="center", wrap_text=True)
+        # Printed from Excel, every page carries it too.
+        sheet.oddFooter.left.text = footer
+        sheet.oddFooter.left.size = 8
+        sheet.oddFooter.right.text = "第 &P 页 共 &N 页"
+        sheet.oddFooter.right.size = 8
+
+    sheet.append(ROSTER_COLUMNS)
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E0E0E0")
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cell.border = border
+
+    for row in roster_rows(pupils):
+        cells = zip(ROSTER_COLUMNS, astuple(row))
+        written = put_row(sheet, [str(value) if header in ROSTER_TEXT_COLUMNS else value for header, value in cells])
+        for header, cell in zip(ROSTER_COLUMNS, written):
+            cell.border = border
+            if header in ROSTER_TEXT_COLUMNS:
+                cell.number_format = "@"
+            elif header == "出生日期":
+                cell.number_format = "yyyy-mm-dd"
+
+    widths = [6, 22, 10, 6, 12, 10, 22, 24, 18, 14, 12]
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A3"
+    # Printed from Excel: landscape, one page wide, the header row on every page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "2:2"
+
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One line of the roster; its fields are in the order of ROSTER_COLUMNS."""
+
+    index: int
+    student_number: str
+    name: str
+    gender: str
+    birth_date: date | None
+    ethnicity: str
+    id_number: str
+    hukou: str
+    guardian: str
+    phone: str
+    remark: str
+
+
+def roster_rows(pupils: list) -> list[RosterRow]:
+    """The roster's rows, shared by the PDF and the spreadsheet so that both say the same thing.
+    The guardian is the first of ``guardians_list`` (the main contact)."""
+    rows = []
+    for index, pupil in enumerate(pupils, start=1):
+        guardians = list(pupil.guardians_list)
+        first = guardians[0] if guardians else None
+        rows.append(
+            RosterRow(
+                index=index,
+                student_number=pupil.student_number or PENDING_NUMBER,
+                name=pupil.name,
+                gender=pupil.get_gender_display(),
+                birth_date=pupil.birth_date,
+                ethnicity=pupil.get_ethnicity_display(),
+                id_number=pupil.id_number,
+                hukou=_division_name(pupil.hukou_division),
+                guardian=f"{first.name}（{first.get_relation_display()}）" if first else "",
+                phone=first.phone if first else "",
+                # Only what differs from the usual: a pupil on the roll who is not at school.
+                remark="" if pupil.status in ("", PupilStatus.ENROLLED) else pupil.get_status_display(),
+            )
+        )
+    return rows
+
+
+def _text_size(text: str, limits: tuple[int, int]) -> str:
+    long, longer = limits
+    length = len(text or "")
+    return "longer" if length > longer else "long" if length > long else ""
+
+
+def _pupil_text_sizes(pupil) -> dict[str, str]:
+    return {field: _text_size(getattr(pupil, field), limits) for field, limits in PUPIL_CELL_LIMITS.items()}
+
+
+def _guardian_text_sizes(guardian) -> dict[str, str]:
+    sizes = {field: _text_size(getattr(guardian, field), limits) for field, limits in GUARDIAN_CELL_LIMITS.items()}
+    sizes["hukou_division"] = _text_size(_division_name(guardian.hukou_division), (14, 28))
+    return sizes
+
+
+def _class_name(pupil, school_class) -> str:
+    own_class = school_class if school_class is not None else getattr(pupil, "school_class", None)
+    return own_class.name if own_class is not None else ""
+
+
+def _division_name(division) -> str:
+    if division is None:
+        return ""
+    return getattr(division, "full_name", "") or division.name
+
+
+def _padded(items: list, length: int) -> list:
+    return items + [None] * (length - len(items))

@@ -1,0 +1,297 @@
+"""Pages of printed documents: the 学籍卡 (a pupil's, a class's at once; a grade's or a school's
+through a background job with its progress), and the verification page that looks a printed
+document up by the code in its footer.
+
+Every object is loaded through the scoping helpers (404 outside the user's scope); a head teacher
+prints the own class. Every print is recorded and audited by xueji.documents.printing; every download of a
+job's kept PDF is audited too.
+"""
+
+from itertools import groupby
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from xueji.accounts.audit import audit_record
+from xueji.accounts.models import Unit, UnitKind
+from xueji.accounts.scoping import get_school_for_user, object_id, schools_visible_to
+from xueji.codes import GRADE_LABELS, PupilStatus
+from xueji.documents.cards import (
+    IN_SCHOOL,
+    card_job_request,
+    cards_pdf,
+    class_pupils,
+    may_print_school,
+    pupils_for_cards,
+)
+from xueji.documents.models import CardJob, PrintedDocument
+from xueji.documents.printing import content_disposition, document_kind_label, normalize_code, pdf_response
+from xueji.pupils.identity import mask_student_number
+from xueji.pupils.scoping import (
+    classes_visible_to,
+    get_class_for_user,
+    get_pupil_for_user,
+    pupils_visible_to,
+    sees_full_record,
+)
+
+JOBS_SHOWN = 8
+
+
+# 学籍卡 --------------------------------------------------------------------------------------
+
+def pupil_actions(user, pupil) -> list[tuple[str, str]]:
+    """打印学籍卡 on the pupil's page, for whoever sees the pupil (xueji.pupils.actions)."""
+    return [("打印学籍卡", reverse("pupil_card", args=[pupil.pk]))]
+
+
+def pupil_card_response(user, pupil_id):
+    """One pupil's card as a PDF response (pages and the API)."""
+    pupil = get_pupil_for_user(user, pupil_id)
+    pupils = pupils_for_cards(pupils_visible_to(user).filter(pk=pupil.pk))
+    printed = cards_pdf(pupils, user=user, unit=pupil.school, subject="")
+    return pdf_response(printed, f"学籍卡-{pupil.name}.pdf")
+
+
+def class_cards_response(user, class_id):
+    """A class's cards as one PDF response, one page a pupil (pages and the API)."""
+    school_class = get_class_for_user(user, class_id)
+    pupils = pupils_for_cards(class_pupils(user, school_class))
+    printed = cards_pdf(pupils, user=user, unit=school_class.school, subject=school_class.name,
+                        school_class=school_class)
+    return pdf_response(printed, f"学籍卡-{school_class.school.name}-{school_class.name}.pdf")
+
+
+@login_required
+def pupil_card(request, pupil_id: int):
+    """打印学籍卡, from the pupil's page."""
+    return pupil_card_response(request.user, pupil_id)
+
+
+@login_required
+def class_cards(request, class_id: int):
+    """打印本班学籍卡: every pupil of the class in school, one PDF."""
+    return class_cards_response(request.user, class_id)
+
+
+def _school_for_cards(user, school_id):
+    """The school, if the user sees it and prints something of it: the whole school (registrar,
+    headmaster, central school, bureaus) or classes of it (a head teacher); else 404."""
+    school = get_school_for_user(user, school_id)
+    if not may_print_school(user, school) and not classes_visible_to(user).filter(school=school).exists():
+        raise Http404("没有找到这所学校，或您无权查看。")
+    return school
+
+
+@login_required
+def cards_home(request):
+    """打印学籍卡: straight to the school's page for a user of one school; a bureau's schools
+    otherwise, with a filter by name."""
+    schools = schools_visible_to(request.user).order_by("path", "name")
+    query = request.GET.get("q", "").strip()[:50]
+    own = [s for s in schools[:2]]
+    if len(own) == 1 and not query:
+        return redirect("school_cards", own[0].pk)
+    if query:
+        schools = schools.filter(name__contains=query)
+    return render(request, "documents/cards_home.html", {"schools": schools[:200], "query": query,
+                                                      "more": schools.count() > 200})
+
+
+@login_required
+def school_cards(request, school_id: int):
+    """The school's page for printing: each class's cards and roster, a grade's or the whole
+    school's cards as a job with its progress, and the user's recent jobs."""
+    school = _school_for_cards(request.user, school_id)
+    whole = may_print_school(request.user, school)
+    classes = list(
+        classes_visible_to(request.user).filter(school=school, pupils__status__in=IN_SCHOOL,
+                                                pupils__deleted_at__isnull=True)
+        .select_related("school_year").distinct().order_by("grade", "number")
+    )
+    counts = {}
+    if classes:
+        for class_id in (
+            pupils_visible_to(request.user).filter(school_class__in=classes, status__in=IN_SCHOOL,
+                                                    deleted_at__isnull=True).values_list("school_class_id", flat=True)
+        ):
+            counts[class_id] = counts.get(class_id, 0) + 1
+    grades = []
+    for grade, group in groupby(classes, key=lambda c: c.grade):
+        group = list(group)
+        for school_class in group:
+            school_class.pupil_count = counts.get(school_class.pk, 0)
+        grades.append({"grade": grade, "label": GRADE_LABELS.get(grade, grade), "classes": group,
+                       "pupils": sum(c.pupil_count for c in group)})
+    jobs = _jobs(request.user, school) if whole else []
+    return render(request, "documents/school_cards.html", {
+        "school": school, "grades": grades, "whole": whole, "jobs": jobs,
+        "total": sum(g["pupils"] for g in grades),
+    })
+
+
+def _jobs(user, school) -> list[CardJob]:
+    return list(CardJob.objects.filter(school=school, requested_by=user).order_by("-created_at", "-id")[:JOBS_SHOWN])
+
+
+def _grade_param(value) -> int | None:
+    if value in (None, "", "all"):
+        return None
+    try:
+        grade = int(value)
+    except (TypeError, ValueError):
+        raise Http404("没有这个年级。") from None
+    if grade not in GRADE_LABELS:
+        raise Http404("没有这个年级。")
+    return grade
+
+
+@login_required
+@require_POST
+def card_job_start(request, school_id: int):
+    """生成本年级 / 全校学籍卡: a job for a worker, or the last one if the records are unchanged."""
+    school = _school_for_cards(request.user, school_id)
+    job, _new = card_job_request(user=request.user, school=school, grade=_grade_param(request.POST.get("grade")))
+    if request.htmx:
+        # The list of the user's jobs again, not the job alone added to it: a job reused (records
+        # unchanged) is already listed, and one superseded by this new job now says 已过期.
+        jobs = _jobs(request.user, school)
+        if job not in jobs:
+            jobs.insert(0, job)
+        return HttpResponse("".join(render_to_string("documents/_card_job.html", {"job": j}, request) for j in jobs))
+    return redirect(f"{reverse('school_cards', args=[school.pk])}#job-{job.pk}")
+
+
+def get_card_job_for_user(user, job_id) -> CardJob:
+    """A job of this user, of a school the user still prints for; else 404."""
+    job = CardJob.objects.select_related("school", "document").filter(
+        pk=object_id(job_id), requested_by_id=getattr(user, "pk", None)).first()
+    if job is None or not may_print_school(user, job.school):
+        raise Http404("没有找到这项打印任务。")
+    return job
+
+
+@login_required
+def card_job_status(request, job_id: int):
+    """The job's progress (the page polls it with htmx while it runs)."""
+    job = get_card_job_for_user(request.user, job_id)
+    return render(request, "documents/_card_job.html", {"job": job})
+
+
+def card_job_file_response(user, job_id):
+    job = get_card_job_for_user(user, job_id)
+    if job.status != CardJob.Status.DONE or not job.file:
+        raise Http404("学籍卡还没有生成。")
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件已不存在，请重新生成。") from None
+    code = job.document.display_code if job.document_id else ""
+    audit_record(action="document.download", obj=job.school, user=user,
+                 detail=f"下载{job.scope_label}学籍卡（{job.pupil_count} 名学生，核验码 {code}）")
+    response = FileResponse(handle, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(
+        f"学籍卡-{job.school.name}-{job.scope_label}.pdf", inline=False, fallback=f"cards-{job.pk}.pdf")
+    response["X-Document-Code"] = code
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def card_job_download(request, job_id: int):
+    return card_job_file_response(request.user, job_id)
+
+
+# Verification ---------------------------------------------------------------------------------
+
+@login_required
+def document_verify(request):
+    """文书核验: what was printed under a code — the kind, title, who, when, the unit; the pupils
+    by name and number to a user who may see them, as a count to anyone else."""
+    text = request.GET.get("code", "").strip()[:40]
+    context = {"text": text, "document": None, "error": ""}
+    if text:
+        code = normalize_code(text)
+        document = PrintedDocument.objects.filter(code=code).first() if code else None
+        if document is None:
+            context["error"] = ("核验码应为 8 位字母或数字（如 7KQ4-M2XD）。" if code is None
+                                else f"核验码 {text} 不存在：系统中没有以此核验码打印的文书。请核对核验码，或向出具单位核实。")
+            audit_record(action="document.verify", user=request.user, result="failed", detail=f"核验码 {text[:20]} 不存在")
+        else:
+            context.update(_verification(request.user, document))
+            audit_record(action="document.verify", obj=document, user=request.user,
+                         detail=f"核验{document.title}（核验码 {document.display_code}）")
+    return render(request, "documents/document_verify.html", context)
+
+
+def _verification(user, document: PrintedDocument) -> dict:
+    """What the verification page shows of a document to this user."""
+    visible = {
+        pupil.pk: pupil
+        for pupil in pupils_visible_to(user).filter(pk__in=document.pupil_ids).select_related("school")
+    } if document.pupil_ids else {}
+    # An enrolment entry printed before its record existed has no id: its name is shown to those
+    # who see every pupil of the school it was printed for (its registrar and headmaster, the
+    # central school and bureaus above it).
+    school = Unit.objects.filter(pk=document.unit_id, kind=UnitKind.SCHOOL).first() if document.unit_id else None
+    sees_entries = school is not None and may_print_school(user, school)
+    shown, hidden = [], 0
+    for row in document.pupils:
+        pupil = visible.get(row.get("id"))
+        if pupil is not None:
+            number = row.get("number", "")
+            if not sees_full_record(user, pupil):
+                number = mask_student_number(number)
+            shown.append({"name": row.get("name", ""), "number": number, "pupil": pupil})
+        elif row.get("id") is None and sees_entries:
+            shown.append({"name": row.get("name", ""), "number": row.get("number", ""), "pupil": None})
+        else:
+            hidden += 1
+    return {"document": document, "kind_label": document_kind_label(document.kind), "pupils": shown,
+            "hidden": hidden}
+
+
+@login_required
+def class_roster(request, class_id: int, fmt: str):
+    """花名册 of a class as PDF or xlsx: its pupils in school (在籍在校, 休学, 借读). Numbers are
+    printed as the user may see them: in full, or masked for a head teacher or a city officer."""
+    from xueji.documents.printing import content_disposition, pdf_response
+    from xueji.documents.rosters import class_roster_pdf, class_roster_xlsx, pupils_for_print
+    from xueji.pupils.identity import mask_id_number, mask_student_number
+
+    if fmt not in ("pdf", "xlsx"):
+        raise Http404("只能导出 PDF 或 Excel。")
+    school_class = get_class_for_user(request.user, class_id)
+    in_school = [PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.VISITING]
+    pupils = pupils_for_print(
+        pupils_visible_to(request.user).filter(school_class=school_class, status__in=in_school, deleted_at__isnull=True)
+        .order_by("name")
+    )
+    for pupil in pupils:
+        if not sees_full_record(request.user, pupil):
+            pupil.id_number = mask_id_number(pupil.id_number)
+            pupil.student_number = mask_student_number(pupil.student_number)  # a G number holds the ID number
+            for guardian in pupil.guardians_list:
+                guardian.id_number = mask_id_number(guardian.id_number)
+    label = str(school_class.school_year)
+    name = f"花名册-{school_class.school.name}-{school_class.name}.{fmt}"
+    # Recorded under a verification code (in the PDF's footer, the workbook's title row) and
+    # audited as class.roster by xueji.documents.printing.
+    if fmt == "pdf":
+        printed = class_roster_pdf(pupils, user=request.user, school=school_class.school, school_class=school_class,
+                                   school_year_label=label)
+        response = pdf_response(printed, name, inline=False)
+    else:
+        printed = class_roster_xlsx(pupils, user=request.user, school=school_class.school, school_class=school_class,
+                                    school_year_label=label)
+        response = HttpResponse(printed.content,
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = content_disposition(name, inline=False,
+                                                              fallback=f"roster-{school_class.pk}.xlsx")
+        response["X-Document-Code"] = printed.code
+        response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,320 @@
+"""The pupil's record: identity, guardians, 学籍号 history, status history, problem records.
+
+Writes go through the services in ``xueji/pupils/services.py`` (validation, dedupe, numbers,
+audit); pghistory's triggers keep every version of a pupil and a guardian, bulk writes included,
+so the record can be shown as it stood on any past date.
+"""
+
+import pghistory
+import pgtrigger
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Substr
+
+from xueji.codes import (
+    GRADE_CHOICES,
+    Boarding,
+    Disability,
+    DisabilityPlacement,
+    EntryMode,
+    Ethnicity,
+    Gender,
+    GuardianRelation,
+    Health,
+    HukouType,
+    IdType,
+    LeftBehind,
+    NumberKind,
+    OverseasStatus,
+    PupilStatus,
+)
+from xueji.files.storage import private_upload_path
+
+# Fields that never make a history entry of their own.
+UNTRACKED_PUPIL_FIELDS = ["updated_at", "search_pinyin", "search_initials"]
+
+
+def name_bigrams() -> Func:
+    """The pairs of adjacent characters of the name, as an array: "王浩然" → {王浩,浩然,然} (the
+    last character also comes alone, which no two-character search matches). It is what the index
+    pupil_name_bigrams holds: a search for two characters has no trigram for pupil_name_trgm,
+    and "name contains 浩然" is exactly "浩然 is one of its pairs" (xueji.pupils.selectors.pupil_search).
+
+    Built from immutable built-in functions, as an index expression must be: every character
+    doubled ("王王浩浩然然"), the first one dropped ("王浩浩然然"), cut after every second one."""
+    doubled = Func(F("name"), Value("(.)"), Value("\\1\\1"), Value("g"), function="regexp_replace")
+    paired = Func(Substr(doubled, 2), Value("(..)"), Value("\\1,"), Value("g"), function="regexp_replace")
+    return Func(paired, Value(","), function="string_to_array", output_field=ArrayField(models.TextField()))
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude=UNTRACKED_PUPIL_FIELDS)),
+    exclude=UNTRACKED_PUPIL_FIELDS,
+    model_name="PupilEvent",
+    append_only=True,
+)
+class Pupil(models.Model):
+    # Identity
+    name = models.CharField("姓名", max_length=50)
+    former_name = models.CharField("曾用名", max_length=50, blank=True)
+    pinyin = models.CharField("姓名拼音", max_length=120, blank=True)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_date = models.DateField("出生日期")
+    birthplace = models.ForeignKey(
+        "xueji.Division", verbose_name="出生地", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    native_place = models.ForeignKey(
+        "xueji.Division", verbose_name="籍贯", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ethnicity = models.CharField("民族", max_length=2, choices=Ethnicity.choices, default=Ethnicity.HAN)
+    nationality = models.CharField("国籍/地区", max_length=3, default="CHN")
+    id_type = models.CharField("身份证件类型", max_length=1, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number = models.CharField("身份证件号", max_length=30, blank=True)
+    overseas_status = models.CharField("港澳台侨外", max_length=2, choices=OverseasStatus.choices, default=OverseasStatus.NO)
+    # Household registration and address
+    hukou_division = models.ForeignKey(
+        "xueji.Division", verbose_name="户口所在地", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hukou_type = models.CharField("户口性质", max_length=1, choices=HukouType.choices, blank=True)
+    hukou_address = models.CharField("户籍地址", max_length=200, blank=True)
+    address = models.CharField("现住址", max_length=200, blank=True)
+    # Health and circumstances
+    health = models.CharField("健康状况", max_length=2, choices=Health.choices, default=Health.GOOD)
+    disability = models.CharField("残疾类型", max_length=1, choices=Disability.choices, default=Disability.NONE)
+    disability_placement = models.CharField(
+        "残疾学生就读方式", max_length=1, choices=DisabilityPlacement.choices, blank=True, default=""
+    )
+    entry_mode = models.CharField("入学方式", max_length=1, choices=EntryMode.choices, default=EntryMode.NEARBY)
+    boarding = models.CharField("就读方式", max_length=1, choices=Boarding.choices, default=Boarding.DAY)
+    left_behind = models.CharField("留守儿童", max_length=1, choices=LeftBehind.choices, default=LeftBehind.NO)
+    migrant_child = models.BooleanField("进城务工人员随迁子女", default=False)
+    only_child = models.BooleanField("独生子女", default=False)
+    orphan = models.BooleanField("孤儿", default=False)
+    photo = models.ImageField("照片", upload_to=private_upload_path, blank=True)
+    # School
+    school = models.ForeignKey("xueji.School", verbose_name="学校", on_delete=models.PROTECT, related_name="pupils")
+    school_class = models.ForeignKey(
+        "xueji.SchoolClass", verbose_name="班级", null=True, blank=True, on_delete=models.PROTECT, related_name="pupils"
+    )
+    grade = models.PositiveSmallIntegerField("年级", choices=GRADE_CHOICES)
+    entry_date = models.DateField("入学日期")
+    status = models.CharField("学籍状态", max_length=20, choices=PupilStatus.choices, default=PupilStatus.ENROLLED)
+    student_number = models.CharField("学籍号", max_length=19, unique=True)
+    # A record deleted as a problem record (删除) stays, visible to the bureau only.
+    deleted_at = models.DateTimeField("删除时间", null=True, blank=True)
+    # Search keys derived from the name: "zhangwei" and "zw" (lower case, no spaces).
+    search_pinyin = models.CharField(max_length=120, blank=True, editable=False)
+    search_initials = models.CharField(max_length=30, blank=True, editable=False)
+    created_at = models.DateTimeField("建档时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "学生"
+        verbose_name_plural = "学生"
+        ordering = ["school_id", "grade", "school_class_id", "name", "id"]
+        constraints = [
+            # One live record per ID number: two schools registering the same child at the same
+            # moment cannot both succeed (the second insert waits for the first and then fails).
+            models.UniqueConstraint(
+                fields=["id_type", "id_number"],
+                condition=Q(deleted_at__isnull=True) & ~Q(id_number=""),
+                name="pupil_live_id_number_unique",
+                violation_error_message="系统中已有使用该身份证件号的学籍，同一学生不能重复建籍。",
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__gte=1, grade__lte=9), name="pupil_grade_1_to_9",
+                violation_error_message="年级应为一至九年级。",
+            ),
+        ]
+        indexes = [
+            GinIndex(OpClass("name", name="gin_trgm_ops"), name="pupil_name_trgm"),
+            GinIndex(name_bigrams(), name="pupil_name_bigrams"),
+            models.Index(OpClass("search_pinyin", name="varchar_pattern_ops"), name="pupil_pinyin_prefix"),
+            models.Index(OpClass("search_initials", name="varchar_pattern_ops"), name="pupil_initials_prefix"),
+            # ID number and 学籍号 searches, per school: every list is limited to the schools in
+            # the user's scope, so each school is one short probe of these indexes. On the column
+            # alone, a prefix search (area code and birth year) made PostgreSQL walk the scope in
+            # list order looking for matches that sit in a few schools only (the area's, or the
+            # junior schools for older birth years): 100-400 ms for a city. (Django's own index
+            # for the unique student_number still serves a search over all schools.)
+            models.Index(F("school"), OpClass("id_number", name="varchar_pattern_ops"), name="pupil_school_id_number"),
+            models.Index(F("school"), OpClass("student_number", name="varchar_pattern_ops"), name="pupil_school_number"),
+            # Dedupe looks ID numbers up across the whole system (and a province-wide search too).
+            models.Index(OpClass("id_number", name="varchar_pattern_ops"), name="pupil_id_number"),
+            models.Index(fields=["name", "gender", "birth_date"], name="pupil_identity"),
+            # The list's order (school, grade, class, name, id): a page of a large scope is read
+            # from the index in order, and counts that filter by name need not visit the table.
+            models.Index(fields=["school", "grade", "school_class", "name", "id"], name="pupil_list_order"),
+            # Per school and status (every status filter of a school's lists uses the key), with
+            # the columns the statistics count (reports.statistics) included: a bureau's page then
+            # reads its pupils from this index alone instead of visiting about one table page per
+            # pupil (county, 50,000 pupils: 159 → 53 ms a page, benchmarks/statistics_pages.py).
+            # It replaced a plain (school, status) index rather than adding one, as each index
+            # costs every write; updates of the included columns can no longer be HOT updates.
+            # The class is left out: a school's ~1,000 pupils are read from the table in a few ms,
+            # and it would make the index a third bigger. A column counted there must be here too.
+            models.Index(
+                fields=["school", "status"],
+                include=["grade", "gender", "ethnicity", "left_behind", "migrant_child", "hukou_type", "disability",
+                         "deleted_at"],
+                name="pupil_school_status_counts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_id_number(self) -> bool:
+        return bool(self.id_number) and self.id_type != IdType.NONE
+
+
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), model_name="GuardianEvent",
+    append_only=True,
+)
+class Guardian(models.Model):
+    """监护人. A pupil has one or more; every guardian's record is complete."""
+
+    pupil = models.ForeignKey(Pupil, verbose_name="学生", on_delete=models.CASCADE, related_name="guardians")
+    position = models.PositiveSmallIntegerField("顺序", default=1)
+    relation = models.CharField("关系", max_length=2, choices=GuardianRelation.choices)
+    name = models.CharField("姓名", max_length=50)
+    id_type = models.CharField("身份证件类型", max_length=1, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number = models.CharField("身份证件号", max_length=30)
+    phone = models.CharField("联系电话", max_length=20)
+    workplace = models.CharField("工作单位", max_length=100)
+    hukou_division = models.ForeignKey(
+        "xueji.Division", verbose_name="户口所在地", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "监护人"
+        verbose_name_plural = "监护人"
+        ordering = ["pupil_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["pupil", "position"], name="guardian_unique_position")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_relation_display()}）"
+
+
+class StudentNumber(models.Model):
+    """Every 学籍号 a pupil has held. Rows are never deleted (a database trigger refuses it):
+    a G number is never deleted, and every former number stays in the history."""
+
+    pupil = models.ForeignKey(Pupil, verbose_name="学生", on_delete=models.PROTECT, related_name="numbers")
+    number = models.CharField("学籍号", max_length=19, unique=True)
+    kind = models.CharField("类型", max_length=1, choices=NumberKind.choices)
+    assigned_at = models.DateTimeField("启用时间", auto_now_add=True)
+    retired_at = models.DateTimeField("停用时间", null=True, blank=True)
+    reason = models.CharField("原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "学籍号"
+        verbose_name_plural = "学籍号"
+        ordering = ["pupil_id", "assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pupil"], condition=Q(retired_at__isnull=True), name="student_number_one_current"
+            ),
+        ]
+        triggers = [pgtrigger.Protect(name="student_number_never_deleted", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class StatusChange(models.Model):
+    """One step of a pupil's status history."""
+
+    pupil = models.ForeignKey(Pupil, verbose_name="学生", on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField("原状态", max_length=20, choices=PupilStatus.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=20, choices=PupilStatus.choices)
+    effective_date = models.DateField("生效日期")
+    reason = models.CharField("原因", max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        "xueji.User", verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The approved change request behind it; becomes a foreign key with the approval engine.
+    change_request_id = models.BigIntegerField("变动申请", null=True, blank=True)
+    school = models.ForeignKey("xueji.School", verbose_name="学校", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "学籍状态变动"
+        verbose_name_plural = "学籍状态变动"
+        ordering = ["pupil_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.pupil}：{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+class ProblemRecord(models.Model):
+    """问题学籍: a record that failed a check, until it is resolved by proof (佐证), correction
+    (变更) or deletion (删除, the record stays visible to the bureau)."""
+
+    class Kind(models.TextChoices):
+        DUPLICATE_ID = "duplicate_id", "身份证件号重复"
+        DUPLICATE_IDENTITY = "duplicate_identity", "姓名、性别、出生日期重复"
+        INVALID_ID = "invalid_id", "身份证件号无效"
+
+    class Resolution(models.TextChoices):
+        OPEN = "", "待处理"
+        PROOF = "proof", "佐证"
+        CORRECTION = "correction", "变更"
+        DELETION = "deletion", "删除"
+
+    pupil = models.ForeignKey(Pupil, verbose_name="学生", on_delete=models.PROTECT, related_name="problems")
+    kind = models.CharField("问题类型", max_length=30, choices=Kind.choices)
+    other_pupil = models.ForeignKey(
+        Pupil, verbose_name="重复的学籍", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    detail = models.CharField("说明", max_length=200, blank=True)
+    resolution = models.CharField("处理方式", max_length=20, choices=Resolution.choices, blank=True, default="")
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "xueji.User", verbose_name="处理人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("发现时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "问题学籍"
+        verbose_name_plural = "问题学籍"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.pupil}：{self.get_kind_display()}"
+
+
+# The event models pghistory generated (history of every version).
+PupilEvent = Pupil.events.rel.related_model
+GuardianEvent = Guardian.events.rel.related_model
+
+
+class Sanction(models.Model):
+    """纪律处分 of a pupil. While one is in force the pupil cannot transfer."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "警告"
+        SERIOUS_WARNING = "serious_warning", "严重警告"
+        DEMERIT = "demerit", "记过"
+        PROBATION = "probation", "留校察看"
+
+    pupil = models.ForeignKey(Pupil, verbose_name="学生", on_delete=models.PROTECT, related_name="sanctions")
+    kind = models.CharField("处分", max_length=20, choices=Kind.choices)
+    start_date = models.DateField("处分日期")
+    end_date = models.DateField("解除日期", null=True, blank=True)
+    reason = models.CharField("事由", max_length=200)
+    recorded_by = models.ForeignKey("xueji.User", verbose_name="记录人", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "纪律处分"
+        verbose_name_plural = "纪律处分"
+        ordering = ["pupil_id", "-start_date"]
+
+    def __str__(self) -> str:
+        return f"{self.pupil}：{self.get_kind_display()}"

@@ -1,0 +1,235 @@
+"""Reads of pupils that pages and the API show: search, lists, the field history, a record as it
+stood on a day. Lists start from the scoped selectors of xueji.pupils.scoping."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import StrIndex
+from django.utils import timezone
+
+from xueji.accounts.models import User
+from xueji.accounts.selectors import bureau_settings_for
+from xueji.codes import GRADE_LABELS, PupilStatus
+from xueji.pupils.identity import normalize_id_number, normalize_name
+from xueji.pupils.models import Guardian, Pupil, SchoolClass, StudentNumber
+from xueji.pupils.models.pupils import UNTRACKED_PUPIL_FIELDS, GuardianEvent, name_bigrams
+from xueji.pupils.scoping import pupils_visible_to
+
+_STUDENT_NUMBER = re.compile(r"^[LGJ]\d{5,17}[\dX]?$")
+_ID_NUMBER = re.compile(r"^\d{6,17}[\dX]?$")
+_LATIN = re.compile(r"^[a-z]+$")
+
+
+@dataclass(frozen=True)
+class PupilFilters:
+    query: str = ""
+    school_id: int | None = None
+    grade: int | None = None
+    class_id: int | None = None
+    status: str = ""
+    number_kind: str = ""  # L, G or J: the kind of the current 学籍号
+
+
+def search_kind(query: str) -> str:
+    """What a search box entry looks like: "student_number", "id_number", "pinyin" or "name"."""
+    compact = re.sub(r"\s+", "", query).upper()
+    if _STUDENT_NUMBER.match(compact):
+        return "student_number"
+    if _ID_NUMBER.match(compact):
+        return "id_number"
+    if _LATIN.match(compact.lower()):
+        return "pinyin"
+    return "name"
+
+
+def pupil_search(queryset: QuerySet[Pupil], query: str) -> QuerySet[Pupil]:
+    """Filter by a search box entry: a 学籍号 (current or former, or its beginning), an ID
+    number (or its beginning), pinyin (full "zhangwei" or initials "zw", from the start), or a
+    name (or part of it)."""
+    query = query.strip()
+    if not query:
+        return queryset
+    compact = re.sub(r"\s+", "", query).upper()
+    kind = search_kind(query)
+    if kind == "student_number":
+        if len(compact) == 19:
+            # The pupils holding the number now or formerly, as one subquery of both lookups: an
+            # OR of "student_number = x" and "id IN (former)" cannot use either index, and made
+            # PostgreSQL read every pupil in scope (seconds for a city).
+            current = Pupil.objects.filter(student_number=compact).order_by().values("pk")
+            former = StudentNumber.objects.filter(number=compact).order_by().values("pupil_id")
+            return queryset.filter(pk__in=current.union(former))
+        return queryset.filter(student_number__startswith=compact)
+    if kind == "id_number":
+        if len(compact) == 18:
+            return queryset.filter(id_number=compact)
+        return queryset.filter(id_number__startswith=compact)
+    if kind == "pinyin":
+        key = compact.lower()
+        return queryset.filter(Q(search_pinyin__startswith=key) | Q(search_initials__startswith=key))
+    name = query.replace(" ", "")
+    if len(name) == 2:
+        # Two characters have no trigram for pupil_name_trgm; "contains 浩然" is "浩然 is one of
+        # the name's pairs of characters", which the index pupil_name_bigrams answers. The
+        # STRPOS says the same again, cheaply: where PostgreSQL reads a school's names from
+        # pupil_list_order it tests that first instead of building every name's pairs, and as
+        # "not 0" it leaves the row estimate as it is (a LIKE, or "> 0", would be estimated on
+        # its own and multiplied in: PostgreSQL then expects too few rows and picks plans that
+        # crawl when there are many).
+        # A single character needs no index: a surname matches so many pupils that reading the
+        # scope in list order, pupil_list_order, is the fast way.
+        return (
+            queryset.alias(name_bigrams=name_bigrams(), name_position=StrIndex("name", Value(name)))
+            .filter(name_bigrams__contains=[name])
+            .exclude(name_position=0)
+        )
+    return queryset.filter(name__contains=name)
+
+
+def pupil_list(user: User, filters: PupilFilters) -> QuerySet[Pupil]:
+    """The pupils the user may see, searched and filtered, in school / grade / class / name order."""
+    queryset = pupils_visible_to(user)
+    queryset = pupil_search(queryset, filters.query)
+    if filters.school_id:
+        queryset = queryset.filter(school_id=filters.school_id)
+    if filters.grade:
+        queryset = queryset.filter(grade=filters.grade)
+    if filters.class_id:
+        queryset = queryset.filter(school_class_id=filters.class_id)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.number_kind:
+        queryset = queryset.filter(student_number__startswith=filters.number_kind)
+    return queryset.select_related("school", "school_class").order_by("school_id", "grade", "school_class_id", "name", "id")
+
+
+def class_cap(school_class: SchoolClass) -> int:
+    """The most pupils a class may hold: the bureau's setting for the school's level."""
+    settings = bureau_settings_for(school_class.school)
+    return settings.class_cap_junior if school_class.grade >= 7 else settings.class_cap_primary
+
+
+# Field history -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldChange:
+    at: datetime
+    field: str
+    label: str
+    old: Any
+    new: Any
+    user_id: int | None
+    change_request_id: int | None
+    reason: str
+
+
+def _tracked_fields() -> list:
+    return [f for f in Pupil._meta.concrete_fields if f.name not in UNTRACKED_PUPIL_FIELDS and f.name != "id"]
+
+
+def _context(event) -> dict:
+    return (event.pgh_context.metadata if event.pgh_context_id else {}) or {}
+
+
+def pupil_field_history(pupil: Pupil) -> list[FieldChange]:
+    """Every change of every field of the record, oldest first: when, who, old, new, and the
+    request that approved it. Built from pghistory's snapshots (insert, then each update)."""
+    events = list(pupil.events.select_related("pgh_context").order_by("pgh_created_at", "pgh_id"))
+    changes: list[FieldChange] = []
+    fields = _tracked_fields()
+    for previous, event in zip(events, events[1:]):
+        context = _context(event)
+        for field in fields:
+            old, new = getattr(previous, field.attname), getattr(event, field.attname)
+            if old != new:
+                changes.append(
+                    FieldChange(
+                        at=event.pgh_created_at, field=field.name, label=str(field.verbose_name),
+                        old=_display(field, old), new=_display(field, new),
+                        user_id=context.get("user"), change_request_id=context.get("change_request"),
+                        reason=context.get("reason") or "",
+                    )
+                )
+    return changes
+
+
+def _display(field, value) -> Any:
+    if value in (None, ""):
+        return ""
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.is_relation:
+        # A school, class or division by its name, not its id.
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else value
+    if field.name == "grade":
+        return GRADE_LABELS.get(value, value)
+    if field.name == "photo":
+        return "已上传照片"  # the stored file's random name says nothing to anyone
+    return value
+
+
+def end_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min)) - timedelta(microseconds=1)
+
+
+def pupil_as_of(pupil: Pupil, day: date) -> Pupil | None:
+    """The record as it stood at the end of ``day`` (Asia/Shanghai): an unsaved Pupil built from
+    the last snapshot taken by then, or None if the record did not exist yet."""
+    event = pupil.events.filter(pgh_created_at__lte=end_of_day(day)).order_by("-pgh_created_at", "-pgh_id").first()
+    if event is None:
+        return None
+    snapshot = Pupil(pk=pupil.pk)
+    for field in _tracked_fields():
+        setattr(snapshot, field.attname, getattr(event, field.attname))
+    for field in UNTRACKED_PUPIL_FIELDS:
+        setattr(snapshot, field, getattr(pupil, field))
+    return snapshot
+
+
+def guardians_as_of(pupil: Pupil, day: date) -> list[Guardian]:
+    """The guardians as they stood at the end of ``day`` (those removed by then left out)."""
+    latest: dict[int, Any] = {}
+    events = GuardianEvent.objects.filter(pupil_id=pupil.pk, pgh_created_at__lte=end_of_day(day))
+    for event in events.order_by("pgh_created_at", "pgh_id"):
+        latest[event.pgh_obj_id] = event
+    guardians = []
+    for event in latest.values():
+        if event.pgh_label == "delete":
+            continue
+        guardian = Guardian(pk=event.pgh_obj_id)
+        for field in Guardian._meta.concrete_fields:
+            if field.name != "id":
+                setattr(guardian, field.attname, getattr(event, field.attname))
+        guardians.append(guardian)
+    return sorted(guardians, key=lambda g: g.position)
+
+
+def status_counts(queryset: QuerySet[Pupil]) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = queryset.values("status").annotate(n=Count("id"))
+    counts = {row["status"]: row["n"] for row in rows}
+    return {label: counts.get(value, 0) for value, label in PupilStatus.choices if counts.get(value)}
+
+
+def find_pupil(*, number: str, name: str) -> Pupil:
+    """The pupil with this 学籍号 (current or former) or ID number AND this name. A mismatch says
+    nothing about what exists: the receiving school may not learn of records it cannot see."""
+    number = normalize_id_number(number)
+    name = normalize_name(name)
+    if not number or not name:
+        raise ValidationError("请填写学生的学籍号或身份证件号，以及姓名。", code="lookup_required")
+    former = StudentNumber.objects.filter(number=number).values("pupil_id")
+    pupil = (
+        Pupil.objects.filter(Q(student_number=number) | Q(id_number=number) | Q(pk__in=former), name=name, deleted_at__isnull=True)
+        .select_related("school", "school_class")
+        .first()
+    )
+    if pupil is None:
+        raise ValidationError("没有找到学籍号（或身份证件号）与姓名都相符的学生，请核对。", code="pupil_not_found")
+    return pupil

@@ -1,0 +1,112 @@
+"""Pages of pupils: the list (search and filters) and the pupil's record (as it stands or as it
+stood on a day, its history, its numbers, its requests), sanctions."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from xueji.accounts.audit import audit_record
+from xueji.accounts.models import Membership, Role, User
+from xueji.accounts.scoping import schools_visible_to
+from xueji.approvals.scoping import requests_visible_to
+from xueji.pupils.actions import pupil_actions
+from xueji.pupils.forms import PupilFilterForm, SanctionForm
+from xueji.pupils.scoping import get_pupil_for_user, sees_full_record
+from xueji.pupils.selectors import PupilFilters, guardians_as_of, pupil_as_of, pupil_field_history, pupil_list
+from xueji.pupils.services import sanction_record
+from xueji.web.paginators import CappedPaginator, query_without_page
+
+PAGE_SIZE = 50
+# Fields shown masked to roles that do not see the full record (see xueji.pupils.scoping).
+MASKED_FIELDS = {"id_number", "health", "hukou_division", "hukou_type", "hukou_address", "address"}
+
+
+@login_required
+def pupil_list_view(request):
+    schools = list(schools_visible_to(request.user).order_by("path"))
+    form = PupilFilterForm(request.GET or None, user=request.user, schools=schools)
+    filters = PupilFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = PupilFilters(
+            query=data["q"], school_id=data["school"], grade=data["grade"],
+            class_id=data["school_class"], status=data["status"], number_kind=data["number_kind"],
+        )
+    page = CappedPaginator(pupil_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    for pupil in page.object_list:
+        pupil.full_record = sees_full_record(request.user, pupil)
+    context = {"form": form, "page": page, "several_schools": len(schools) > 1, "query_string": query_without_page(request)}
+    template = "pupils/_pupil_rows.html" if request.htmx and request.htmx.target == "pupil-results" else "pupils/pupil_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def pupil_detail(request, pupil_id: int):
+    pupil = get_pupil_for_user(request.user, pupil_id)
+    as_of_text = request.GET.get("as_of", "")
+    as_of, as_of_error, shown, guardians = None, "", pupil, list(pupil.guardians.all())
+    if as_of_text:
+        try:
+            as_of = date.fromisoformat(as_of_text)
+        except ValueError:
+            as_of_error = "日期格式应为 年-月-日，例如 2026-09-01。"
+        else:
+            shown = pupil_as_of(pupil, as_of)
+            guardians = guardians_as_of(pupil, as_of) if shown else []
+            if shown is None:
+                as_of_error = f"{as_of.year}年{as_of.month}月{as_of.day}日时该学生尚未建立学籍。"
+                shown = pupil
+    full = sees_full_record(request.user, pupil)
+    history = pupil_field_history(pupil)
+    names = dict(User.objects.filter(pk__in={c.user_id for c in history if c.user_id}).values_list("pk", "full_name"))
+    audit_record(action="pupil.view", obj=pupil, detail=f"查看学籍{'（' + as_of_text + '）' if as_of else ''}")
+    return render(
+        request,
+        "pupils/pupil_detail.html",
+        {
+            "pupil": pupil,
+            "shown": shown,
+            "guardians": guardians,
+            "as_of": as_of,
+            "as_of_error": as_of_error,
+            "full": full,
+            "numbers": pupil.numbers.all(),
+            "status_changes": pupil.status_changes.select_related("changed_by", "school"),
+            "history": [
+                (change, names.get(change.user_id, ""), not full and change.field in MASKED_FIELDS)
+                for change in reversed(history)
+            ],
+            "problems": pupil.problems.filter(resolution=""),
+            "requests": requests_visible_to(request.user).filter(pupil=pupil).order_by("-started_at")[:20],
+            "actions": pupil_actions(request.user, pupil),
+            "sanctions": pupil.sanctions.all(),
+            "may_record_sanction": Membership.objects.filter(
+                user=request.user, unit_id=pupil.school_id, role__in=[Role.REGISTRAR, Role.HEADMASTER]
+            ).exists(),
+            "sanction_form": SanctionForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def pupil_sanction_add(request, pupil_id: int):
+    pupil = get_pupil_for_user(request.user, pupil_id)
+    form = SanctionForm(request.POST)
+    if form.is_valid():
+        try:
+            sanction_record(actor=request.user, pupil=pupil, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "处分已登记。")
+    else:
+        for field in form:
+            for error in field.errors:
+                messages.error(request, f"{field.label}：{error}")
+    return redirect("pupil_detail", pupil.pk)

@@ -1,0 +1,72 @@
+"""Template context shared by every page: the user's current role and the navigation for it."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from xueji.accounts.models import Role
+from xueji.accounts.scoping import can_read_audit_log, current_membership, memberships_of
+from xueji.approvals.scoping import steps_waiting_for
+
+# The navigation's groups, in the order they show: a registrar has some twenty entries, which read
+# more easily as a few runs of related ones (a thin line between runs) than in the order the apps
+# happened to register them.
+NAV_GROUPS = ("常用", "新生", "变动", "档案", "学年", "文书统计", "管理")
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[str] | None = None  # None: every role
+    group: str = "变动"  # one of NAV_GROUPS
+
+    def visible_for(self, roles: set[str]) -> bool:
+        return self.roles is None or bool(self.roles & roles)
+
+
+PUPIL_ROLES = frozenset(set(Role.values) - {Role.SYSTEM_ADMIN})
+
+# Apps append their entries in AppConfig.ready() (xueji imports no app).
+DECIDING_ROLES = frozenset({Role.HEADMASTER, Role.CENTRAL_REGISTRAR, Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER})
+REQUEST_ROLES = PUPIL_ROLES - {Role.HEAD_TEACHER}
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("首页", "home", group="常用"),
+    NavItem("待我审批", "inbox", DECIDING_ROLES, group="常用"),
+    NavItem("学生", "pupil_list", PUPIL_ROLES, group="常用"),
+    NavItem("变动申请", "request_list", REQUEST_ROLES, group="常用"),
+    NavItem("打印学籍卡", "cards_home", PUPIL_ROLES, group="文书统计"),
+    NavItem("文书核验", "document_verify", PUPIL_ROLES, group="文书统计"),
+]
+
+
+def register_nav_item(item: NavItem) -> None:
+    NAV_ITEMS.append(item)
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    memberships = memberships_of(user)
+    roles = {m.role for m in memberships}
+    visible = sorted((item for item in NAV_ITEMS if item.visible_for(roles)), key=lambda item: NAV_GROUPS.index(item.group))
+    entries = [(item.label, reverse(item.url_name), item.group) for item in visible]
+    if can_read_audit_log(user):
+        entries.append(("审计日志", reverse("audit_list"), "管理"))
+    if Role.SYSTEM_ADMIN in roles:
+        entries.append(("系统管理", reverse("admin:index"), "管理"))
+    # What waits for the user's decision, on every page (one indexed count).
+    waiting = steps_waiting_for(user).count() if roles & DECIDING_ROLES else 0
+    inbox = reverse("inbox")
+    # (label, url, badge, whether a new group starts here: the template draws the line)
+    items = [(label, url, waiting if url == inbox and waiting else "", index > 0 and group != entries[index - 1][2])
+             for index, (label, url, group) in enumerate(entries)]
+    current = current_membership(request)
+    return {
+        "nav_items": items,
+        "current_membership": current,
+        "memberships": memberships,
+        "current_path": request.path,
+    }
