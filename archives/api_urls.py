@@ -2,8 +2,8 @@
 
 from rest_framework.routers import SimpleRouter
 
-from archives.paper_api import ArchiveChecklistViewSet
-from archives.rollcall_api import RollCallEntryViewSet, RollCallViewSet
+from archives.paper.api import ArchiveChecklistViewSet
+from archives.rollcall.api import RollCallEntryViewSet, RollCallViewSet
 
 router = SimpleRouter()
 router.register("archive-checklists", ArchiveChecklistViewSet, basename="api-archive-checklist")

@@ -4,9 +4,10 @@ the days overdue), the paper archive's completeness, and the semester audit (学
 from django.urls import reverse
 from django.utils import timezone
 
-from archives import paper, rollcall
-from archives.models import RollCall
-from archives.selectors import handovers_visible_to
+from archives.handover.selectors import handovers_visible_to
+from archives.paper import services as paper
+from archives.rollcall import services as rollcall
+from archives.rollcall.models import RollCall
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, User
 from xueji.web.home import HomeItem, HomePanel, register_home_panel
 

@@ -210,8 +210,8 @@ def filled_template(rows: list[dict]) -> bytes:
     """The year's template as the school downloads it, filled in from row 2 with openpyxl."""
     from openpyxl import load_workbook
 
-    from enrollment.columns import COLUMNS
-    from enrollment.xlsx_template import DATA_SHEET, FIRST_DATA_ROW, build_template
+    from enrollment.intake.columns import COLUMNS
+    from enrollment.intake.xlsx_template import DATA_SHEET, FIRST_DATA_ROW, build_template
 
     workbook = load_workbook(io.BytesIO(build_template(INTAKE_YEAR)))
     sheet = workbook[DATA_SHEET]
@@ -226,7 +226,7 @@ def filled_template(rows: list[dict]) -> bytes:
 
 def admit(school, registrar, rows: list[dict]) -> None:
     """The bureau's admission list of the school: exactly the file's children."""
-    from enrollment.models import AdmissionEntry
+    from enrollment.admission.models import AdmissionEntry
 
     AdmissionEntry.objects.filter(school=school, intake_year=INTAKE_YEAR).delete()
     AdmissionEntry.objects.bulk_create(
@@ -244,7 +244,7 @@ def clear_entries(school) -> None:
     it is append-only."""
     from django.db import connection
 
-    from enrollment.models import EnrolmentEntry, EnrolmentImport
+    from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 
     EnrolmentEntry.objects.filter(school=school).delete()
     EnrolmentImport.objects.filter(school=school).delete()
@@ -253,7 +253,7 @@ def clear_entries(school) -> None:
 
 
 def clear_all(school) -> None:
-    from enrollment.models import AdmissionEntry
+    from enrollment.admission.models import AdmissionEntry
 
     clear_entries(school)
     AdmissionEntry.objects.filter(school=school, intake_year=INTAKE_YEAR).delete()
@@ -264,7 +264,7 @@ def clear_all(school) -> None:
 def read_with_openpyxl(content: bytes) -> int:
     from openpyxl import load_workbook
 
-    from enrollment.xlsx_template import DATA_SHEET
+    from enrollment.intake.xlsx_template import DATA_SHEET
 
     workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     count = sum(1 for _ in workbook[DATA_SHEET].iter_rows(values_only=True))
@@ -275,7 +275,7 @@ def read_with_openpyxl(content: bytes) -> int:
 def read_with_calamine(content: bytes) -> int:
     import python_calamine
 
-    from enrollment.xlsx_template import DATA_SHEET
+    from enrollment.intake.xlsx_template import DATA_SHEET
 
     workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
     return len(workbook.get_sheet_by_name(DATA_SHEET).to_python(skip_empty_area=False))
@@ -289,8 +289,8 @@ def entry_copy_rows(content: bytes, school, registrar) -> list[tuple]:
     """The file's rows as the entries table takes them, converted but not checked (not timed)."""
     from django.utils import timezone
 
-    from enrollment.columns import row_to_new_pupil_data
-    from enrollment.xlsx_read import read_enrolment_file
+    from enrollment.intake.columns import row_to_new_pupil_data
+    from enrollment.intake.xlsx_read import read_enrolment_file
 
     now = timezone.now()
     rows = []
@@ -306,7 +306,7 @@ def entry_copy_rows(content: bytes, school, registrar) -> list[tuple]:
 def copy_entries(rows: list[tuple]) -> int:
     from django.db import connection, transaction
 
-    from enrollment.models import EnrolmentEntry
+    from enrollment.intake.models import EnrolmentEntry
 
     table = EnrolmentEntry._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
@@ -326,8 +326,8 @@ def timed_copies(content: bytes, school, registrar, runs: int) -> "Timings":
 
 def new_upload(content: bytes, school, registrar, rows: int):
     """A fresh upload, as import_start leaves it for the worker."""
-    from enrollment.models import EnrolmentImport
-    from enrollment.services import file_digest
+    from enrollment.intake.models import EnrolmentImport
+    from enrollment.intake.services import file_digest
 
     return EnrolmentImport.objects.create(
         school=school, intake_year=INTAKE_YEAR, grade=GRADE, file_name="新生信息.xlsx", file_sha256=file_digest(content),
@@ -336,7 +336,7 @@ def new_upload(content: bytes, school, registrar, rows: int):
 
 
 def check_imported(upload_id: int, rows: int) -> None:
-    from enrollment.models import EnrolmentEntry, EnrolmentImport
+    from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 
     upload = EnrolmentImport.objects.get(pk=upload_id)
     if upload.status != EnrolmentImport.Status.DONE or upload.created_count != rows:
@@ -350,7 +350,7 @@ def timed_imports(content: bytes, school, registrar, rows: int, runs: int) -> "T
     """(c): import_run end to end on a fresh upload, the previous run's entries deleted first.
     Each run starts without the pinyin of the file's names in memory, as for a file of new
     children (name_pinyin remembers the names it has seen)."""
-    from enrollment.services import import_run
+    from enrollment.intake.services import import_run
     from xueji.pupils.identity import name_pinyin
 
     times = Timings()
@@ -366,7 +366,7 @@ def timed_imports(content: bytes, school, registrar, rows: int, runs: int) -> "T
 
 
 def profile_import(content: bytes, school, registrar, rows: int) -> None:
-    from enrollment.services import import_run
+    from enrollment.intake.services import import_run
 
     clear_entries(school)
     upload = new_upload(content, school, registrar, rows)
@@ -385,8 +385,8 @@ def entry_resource(school, registrar):
     each save; django-import-export's defaults otherwise (a row at a time, diffs, one transaction)."""
     from import_export import fields, resources, widgets
 
-    from enrollment.columns import COLUMNS
-    from enrollment.models import EnrolmentEntry
+    from enrollment.intake.columns import COLUMNS
+    from enrollment.intake.models import EnrolmentEntry
 
     headers = {column.key: column.display_header for column in COLUMNS}
 
@@ -544,7 +544,7 @@ def measure_series(args) -> int:
     list made of the file's children, and everything written deleted again afterwards (the big
     database is shared with pupil_search and approvals)."""
     url = prepare_database(args.database, args.pupils, rebuild=False)
-    from enrollment.xlsx_read import read_enrolment_file
+    from enrollment.intake.xlsx_read import read_enrolment_file
 
     content = Path(args.file).read_bytes()
     school, registrar = target_school()
@@ -577,7 +577,7 @@ def _count_pupils() -> int:
 
 
 def _print_header(args, url, school, area, content: bytes, seconds: float) -> None:
-    from enrollment.columns import COLUMNS
+    from enrollment.intake.columns import COLUMNS
     from xueji.pupils.models import Pupil
 
     facts = _setup.server_facts()

@@ -30,9 +30,9 @@ import python_calamine  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
 
-from enrollment.columns import BOOL, CODE, COLUMNS, DATE, DIVISION, MONTH, row_to_new_pupil_data  # noqa: E402
-from enrollment.xlsx_read import read_enrolment_file  # noqa: E402
-from enrollment.xlsx_template import DATA_SHEET, build_template  # noqa: E402
+from enrollment.intake.columns import BOOL, CODE, COLUMNS, DATE, DIVISION, MONTH, row_to_new_pupil_data  # noqa: E402
+from enrollment.intake.xlsx_read import read_enrolment_file  # noqa: E402
+from enrollment.intake.xlsx_template import DATA_SHEET, build_template  # noqa: E402
 
 YEAR = 2026
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"

@@ -7,11 +7,9 @@ class ChangesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from changes import demo
         from changes.kinds import ALL_KINDS
         from changes.views import pupil_actions
         from xueji.approvals.kinds import register_kind
-        from xueji.demo import register_demo_loader
         from xueji.pupils.actions import register_pupil_actions
         from xueji.web.navigation import NavItem, register_nav_item
 
@@ -20,4 +18,3 @@ class ChangesConfig(AppConfig):
         for kind in ALL_KINDS:
             register_kind(kind())
         register_pupil_actions(pupil_actions)
-        register_demo_loader(demo.load)

@@ -7,14 +7,11 @@ class DropoutsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dropouts import demo
         from dropouts.views import pupil_actions
-        from xueji.demo import register_demo_loader
         from xueji.pupils.actions import register_pupil_actions
         from xueji.web.navigation import NavItem, register_nav_item
 
         register_pupil_actions(pupil_actions)
-        register_demo_loader(demo.load)
         register_nav_item(NavItem("控辍保学", "dropout_list", frozenset({"registrar", "headmaster"})))
         register_nav_item(NavItem("控辍保学", "dropout_bureau", frozenset({
             "central_registrar", "county_officer", "city_officer", "province_officer",

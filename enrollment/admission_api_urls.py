@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from enrollment import admission_api as api
+from enrollment.admission import api
 
 urlpatterns = [
     path("enrollment/admissions/", api.AdmissionListView.as_view(), name="api-admission-list"),

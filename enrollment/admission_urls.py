@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from enrollment import admission_views as views
+from enrollment.admission import views
 
 urlpatterns = [
     path("admissions/import/", views.admission_upload, name="admission_upload"),

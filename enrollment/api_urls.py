@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from enrollment import api
+from enrollment.intake import api
 
 router = SimpleRouter()
 router.register("enrollment/imports", api.ImportViewSet, basename="api-enrolment-import")

@@ -7,17 +7,13 @@ class EnrollmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from enrollment.kinds import EnrolmentKind
-        from enrollment.late import LateEnrolmentKind
+        from enrollment.intake.kinds import EnrolmentKind
+        from enrollment.intake.late import LateEnrolmentKind
         from xueji.approvals.kinds import register_kind
         from xueji.web.navigation import NavItem, register_nav_item
 
         register_kind(EnrolmentKind())
         register_kind(LateEnrolmentKind())
-        from enrollment import demo
-        from xueji.demo import register_demo_loader
-
-        register_demo_loader(demo.load)
         from xueji.accounts.models.audit import AUDIT_ACTIONS
 
         AUDIT_ACTIONS.update({

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from enrollment import national_api
+from enrollment.national import api as national_api
 
 urlpatterns = [
     path("enrollment/readiness/", national_api.ReadinessView.as_view(), name="api-national-readiness"),

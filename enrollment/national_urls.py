@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from enrollment import national_views
+from enrollment.national import views as national_views
 
 urlpatterns = [
     path("national/readiness/", national_views.national_readiness, name="national_readiness"),

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from enrollment import services
+from enrollment.intake import services
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import views
+from enrollment.intake import views
 
 urlpatterns = [
     path("enrolment/", views.enrolment_home, name="enrolment_home"),

@@ -7,16 +7,14 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from reports import demo, home  # noqa: F401  (home panels)
+        from reports import home  # noqa: F401  (home panels)
         from reports.selectors import REPORT_ROLES
-        from xueji.demo import register_demo_loader
         from xueji.documents.printing import register_document_kind
         from xueji.web.navigation import NavItem, register_nav_item
 
         roles = frozenset(str(role) for role in REPORT_ROLES)
         register_nav_item(NavItem("统计", "statistics", roles, group="文书统计"))
         register_nav_item(NavItem("月报", "monthly_report_list", roles, group="文书统计"))
-        register_demo_loader(demo.load)
         register_document_kind("monthly_report", "学籍变动月报")
         register_document_kind("monthly_report_xlsx", "学籍变动月报（Excel）")
         register_document_kind("statistics_xlsx", "在籍学生统计（Excel）")

@@ -27,7 +27,7 @@ from xueji.pupils.models import Pupil, StatusChange
 from xueji.pupils.models.pupils import PupilEvent
 
 # On the roll (在籍): the school keeps the record (学籍保留 for dropouts, suspended and deferred
-# pupils and pupils studying abroad), as archives.cancellation's CANCELLABLE.
+# pupils and pupils studying abroad), as cancellation.services's CANCELLABLE.
 ROLL_STATUSES = [
     PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.DROPPED_OUT, PupilStatus.ABROAD, PupilStatus.DEFERRED,
 ]

@@ -72,7 +72,7 @@ def monthly_report_pdf(report: MonthlyReport, *, user: User, full_numbers: bool,
     """The report printed by ``user``: recorded under its verification code and audited."""
     tables = report_tables(report, full_numbers=full_numbers)
     return print_pdf(
-        user=user, kind="monthly_report", title=report_title(report), template="documents/monthly_report.html",
+        user=user, kind="monthly_report", title=report_title(report), template="reports/monthly_report.html",
         context=tables, unit=report.unit, subject=f"{report.month_label}（第{report.version}版）",
         pupils=printed_pupils(tables), audit_action=audit_action, audit_obj=report.unit,
     )

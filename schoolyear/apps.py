@@ -7,11 +7,10 @@ class SchoolyearConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from schoolyear import demo, home  # noqa: F401  (home panels)
+        from schoolyear import home  # noqa: F401  (home panels)
         from schoolyear.kinds import ALL_KINDS
         from schoolyear.views import pupil_actions
         from xueji.approvals.kinds import register_kind
-        from xueji.demo import register_demo_loader
         from xueji.pupils.actions import register_pupil_actions
         from xueji.web.navigation import NavItem, register_nav_item
 
@@ -23,7 +22,6 @@ class SchoolyearConfig(AppConfig):
         for kind in ALL_KINDS:
             register_kind(kind())
         register_pupil_actions(pupil_actions)
-        register_demo_loader(demo.load)
         # A change approved before the school's promotion cannot be reversed after it.
         from schoolyear.selectors import promoted_since
         from xueji.approvals.reversal import register_moved_on_check

@@ -124,7 +124,7 @@ def education_proof_pdf(change: ChangeRequest, user: User) -> PrintedPdf:
         "confirmation": bureau_confirmation(change),
         "proof_number": f"{graduated_on.year}-{change.pk:06d}",
     }
-    return print_pdf(user=user, kind="education_proof", title="学历证明书", template="documents/education_proof.html",
+    return print_pdf(user=user, kind="education_proof", title="学历证明书", template="schoolyear/education_proof.html",
                      context=context, unit=change.started_unit, request=change,
                      pupils=[printed_pupil(pupil, full=full)], subject=change.started_unit.name)
 
@@ -174,6 +174,6 @@ def graduate_list_pdf(state, *, user: User, start_year: int) -> PrintedPdf:
         "graduated_on": state.graduations[-1].graduated_on if state.graduations else None,
     }
     title = f"{start_year}—{start_year + 1}学年毕业生名册" + ("（核对稿）" if draft else "")
-    return print_pdf(user=user, kind="graduate_list", title=title, template="documents/graduate_list.html",
+    return print_pdf(user=user, kind="graduate_list", title=title, template="schoolyear/graduate_list.html",
                      context=context, unit=school, subject=school.name, audit_obj=school,
                      pupils=[printed_pupil(pupil, full=full) for pupil in pupils])

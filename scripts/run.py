@@ -188,18 +188,18 @@ def answers_http(port: int) -> bool:
         connection.close()
 
 
-# Asked in a separate Python so that xueji.demo may use Django models or not, as it likes.
+# Asked in a separate Python so that demo.world may use Django models or not, as it likes.
 DEMO_ACCOUNTS_PROGRAM = """
 import json, os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xueji.settings")
 django.setup()
-from xueji.demo import ACCOUNTS, DEMO_PASSWORD
+from demo.world import ACCOUNTS, DEMO_PASSWORD
 print(json.dumps({"accounts": [list(account) for account in ACCOUNTS], "password": DEMO_PASSWORD}))
 """
 
 
 def demo_accounts(env: dict[str, str]) -> dict | None:
-    """{"accounts": [[username, role], ...], "password": ...} from xueji/demo.py, or None."""
+    """{"accounts": [[username, role], ...], "password": ...} from demo/world.py, or None."""
     result = subprocess.run(
         [str(VENV_BIN / "python"), "-c", DEMO_ACCOUNTS_PROGRAM],
         env=env,

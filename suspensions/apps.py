@@ -7,11 +7,9 @@ class SuspensionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from suspensions import demo
         from suspensions.kinds import ALL_KINDS
         from suspensions.views import pupil_actions
         from xueji.approvals.kinds import register_kind
-        from xueji.demo import register_demo_loader
         from xueji.pupils.actions import register_pupil_actions
         from xueji.web.navigation import NavItem, register_nav_item
 
@@ -22,4 +20,3 @@ class SuspensionsConfig(AppConfig):
             "registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer",
         })))
         register_nav_item(NavItem("在籍异常", "suspension_limbo", frozenset({"county_officer", "city_officer", "province_officer"})))
-        register_demo_loader(demo.load)

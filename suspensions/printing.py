@@ -55,7 +55,7 @@ def form_response(change: ChangeRequest, user: User) -> HttpResponse:
     if change.kind not in SUSPENSION_KINDS:
         raise Http404("没有这种申请表。")
     title, extra = FORMS[change.kind](change)
-    template = f"documents/{change.kind}_form.html"
+    template = f"suspensions/{change.kind}_form.html"
     return application_form_response(change, user, template=template, title=title, extra=extra)
 
 

@@ -13,11 +13,7 @@ class TransfersConfig(AppConfig):
 
         for kind in (kinds.TransferKind(), kinds.StudyAbroadKind(), kinds.AbroadReturnKind(), kinds.TransferOutKind()):
             register_kind(kind)
-        from transfers import demo
         from transfers.views import pupil_actions
-        from xueji.demo import register_demo_loader
-
-        register_demo_loader(demo.load)
         from xueji.pupils.actions import register_pupil_actions
 
         register_pupil_actions(pupil_actions)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from archives.services import handover_open
+from archives.handover.services import handover_open
 from xueji.accounts.models import BUREAU_ROLES, Unit, User
 from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, province_of, school_steps
 from xueji.approvals.models import ApprovalStep, ChangeRequest

@@ -69,9 +69,11 @@ INSTALLED_APPS = [
     "suspensions",
     "dropouts",
     "archives",
+    "cancellation",
     "changes",
     "schoolyear",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -224,8 +226,8 @@ SPECTACULAR_SETTINGS = {
         "RequestStatusEnum": "xueji.approvals.models.RequestStatus",
         "StepStatusEnum": "xueji.approvals.models.StepStatus",
         "GradeEnum": "xueji.codes.GRADE_CHOICES",
-        "IntakeGradeEnum": "enrollment.api.INTAKE_GRADES",
-        "NationalProblemKindEnum": "enrollment.readiness.ProblemKind",
+        "IntakeGradeEnum": "enrollment.intake.api.INTAKE_GRADES",
+        "NationalProblemKindEnum": "enrollment.national.readiness.ProblemKind",
         "PromotionRunStatusEnum": "schoolyear.models.PromotionRun.Status",
     },
 }

@@ -7,7 +7,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from archives.cancellation import CancellationApplication, cancellation_start
+from cancellation.services import CancellationApplication, cancellation_start
 from xueji.approvals.services import request_decide
 from xueji.files.proof import check_uploads
 

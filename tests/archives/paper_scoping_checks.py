@@ -8,7 +8,7 @@ reopening or marking gets the rule's answer, everyone else the scope's (404) or 
 
 from datetime import date
 
-from archives import rollcall
+from archives.rollcall import services as rollcall
 from tests.scoping import api_client as _api
 from tests.scoping import page_status as _status
 from xueji.pupils.models import Semester

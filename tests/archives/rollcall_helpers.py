@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
-from archives import rollcall
+from archives.rollcall import services as rollcall
 from xueji.approvals.models import Attachment, ChangeRequest
 from xueji.pupils.models import Semester
 

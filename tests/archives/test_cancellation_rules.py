@@ -7,13 +7,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from archives.cancellation import (
-    GROUNDS,
-    REFUSED_GROUNDS,
-    CancellationApplication,
-    cancellation_start,
-    death_report_due,
-)
+from cancellation.kinds import GROUNDS, REFUSED_GROUNDS, death_report_due
+from cancellation.services import CancellationApplication, cancellation_start
 from tests.archives.conftest import DIED, DUE, cancel, decide, proofs
 from tests.factories import MembershipFactory, UserFactory
 from xueji.accounts.models import Role

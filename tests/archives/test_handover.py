@@ -1,4 +1,4 @@
-"""The paper file's hand-over after a transfer (archives/services.py, views.py, home.py): due one month
+"""The paper file's hand-over after a transfer (archives/handover/services.py, views.py, home.py): due one month
 after the last approval; overdue from the day after, with the days overdue, on both schools' and
 both bureaus' home pages and lists; the sending school marks it sent, the receiving school
 confirms receipt, each once and no one else."""
@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from archives.services import handover_confirm_received, handover_mark_sent
+from archives.handover.services import handover_confirm_received, handover_mark_sent
 from tests.archives.rollcall_helpers import frozen
 from tests.transfers.test_transitions import approved
 

@@ -1,4 +1,4 @@
-"""纸质学籍档案 (archives/paper.py): the checklist each pupil's file must hold, derived from the
+"""纸质学籍档案 (archives/paper/services.py): the checklist each pupil's file must hold, derived from the
 pupil's approved changes and their proof's labels; the registrar's marks and boxes, one file or a
 class at once; a school's completeness by class and the list of what is missing; the bureau's
 table of its schools; who may mark and who may read (pages and API)."""
@@ -6,8 +6,8 @@ table of its schools; who may mark and who may read (pages and API)."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from archives import paper
-from archives.models import PaperFile, PaperMark
+from archives.paper import services as paper
+from archives.paper.models import PaperFile, PaperMark
 from tests.archives.rollcall_helpers import approved_change
 from tests.factories import make_pupil
 from xueji.accounts.models import AuditEntry

@@ -1,5 +1,5 @@
 """The demo data of the paper archive, the semester audit and an overdue hand-over
-(archives/paper_demo.py): every state on the pages, and loading again adds nothing."""
+(demo/archives.py): every state on the pages, and loading again adds nothing."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -8,8 +8,11 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from archives import paper, rollcall
-from archives.models import ArchiveHandover, PaperFile, PaperMark, RollCall, RollCallEntry
+from archives.handover.models import ArchiveHandover
+from archives.paper import services as paper
+from archives.paper.models import PaperFile, PaperMark
+from archives.rollcall import services as rollcall
+from archives.rollcall.models import RollCall, RollCallEntry
 from xueji.accounts.models import Unit
 
 LOADED = datetime(2026, 12, 4, 10, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -1,4 +1,4 @@
-"""学籍核查 (archives/rollcall.py): the window (the semester's first month), who calls a class's roll,
+"""学籍核查 (archives/rollcall/services.py): the window (the semester's first month), who calls a class's roll,
 the list (the class's pupils in school and its visiting pupils), submission, and the work it makes —
 late registration, suspected dropouts fed to the dropouts app, transfers to chase, visiting pupils
 for their home school to confirm — and who sees the progress."""
@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from archives import rollcall
-from archives.models import RollCall, RollCallEntry
+from archives.rollcall import services as rollcall
+from archives.rollcall.models import RollCall, RollCallEntry
 from dropouts.models import Absence
-from enrollment.visiting import visit_start
+from enrollment.intake.visiting import visit_start
 from tests.archives.rollcall_helpers import AFTER, IN_WINDOW, LAST_DAY, START, mark_all, open_call, semester
 from tests.factories import make_pupil
 from xueji.accounts.models import AuditEntry

@@ -1,7 +1,7 @@
 """学籍核查 through /api/v1/rollcalls/ and /api/v1/rollcall-entries/: the same rules and scope as the
 pages; and every endpoint of the paper archive and the audit in the schema without warnings."""
 
-from archives.models import RollCall, RollCallEntry
+from archives.rollcall.models import RollCall, RollCallEntry
 from tests.archives.rollcall_helpers import AFTER, IN_WINDOW, frozen, semester
 from tests.archives.test_rollcall import finished_with_every_outcome
 

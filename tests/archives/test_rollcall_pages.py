@@ -5,8 +5,8 @@ read back with pdftotext."""
 
 import pytest
 
-from archives import rollcall
-from archives.models import RollCall, RollCallEntry
+from archives.rollcall import services as rollcall
+from archives.rollcall.models import RollCall, RollCallEntry
 from tests.archives.rollcall_helpers import AFTER, IN_WINDOW, frozen, mark_all, open_call, semester
 from tests.archives.test_rollcall import finished_with_every_outcome
 from tests.factories import make_pupil

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from enrollment.columns import COLUMNS
-from enrollment.services import current_intake_year
+from enrollment.intake.columns import COLUMNS
+from enrollment.intake.services import current_intake_year
 from tests.enrollment.conftest import admit, new_pupil_row, row_cells
 from xueji.accounts.models import BureauSettings
 from xueji.codes import Gender

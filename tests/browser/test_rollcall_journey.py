@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from archives.models import RollCall
+from archives.rollcall.models import RollCall
 from tests.factories import make_pupil
 from xueji.pupils.models import Semester
 

@@ -1,4 +1,4 @@
-"""The demo's dropout cases (dropouts/demo.py): every point of the return procedure in county A, a
+"""The demo's dropout cases (demo/dropouts.py): every point of the return procedure in county A, a
 stalled case the bureau's page marks, pupils on a suspected list; loading again adds nothing."""
 
 from datetime import datetime
@@ -53,7 +53,7 @@ def test_demo_dropout_cases(settings, tmp_path, client):
     for row in rows:
         last = row["last_step"].day
         assert row["stalled"] == (workdays.working_days_between(last, today) >= selectors.STALLED_AFTER_WORKING_DAYS)
-    from xueji.demo import DEMO_PASSWORD
+    from demo.world import DEMO_PASSWORD
 
     client.post("/login/", {"username": "officer_a", "password": DEMO_PASSWORD})
     body = client.get("/dropouts/bureau/").content.decode()

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 import time_machine
 
-from enrollment.models import AdmissionEntry
-from enrollment.validation import Intake, IntakeRow
+from enrollment.admission.models import AdmissionEntry
+from enrollment.intake.validation import Intake, IntakeRow
 from tests.factories import guardian_data, id_number
-from xueji.codes import Gender, IdType, GuardianRelation
+from xueji.codes import Gender, GuardianRelation, IdType
 
 COLLECTING = "2026-09-10 10:00 +0800"
 SUBMITTING = "2026-09-20 10:00 +0800"
@@ -53,7 +53,7 @@ def intake(world):
 
 def row_cells(row: IntakeRow) -> dict[str, str]:
     """An IntakeRow as a registrar types it into the template: every cell as text."""
-    from enrollment.columns import GUARDIAN_KEYS
+    from enrollment.intake.columns import GUARDIAN_KEYS
 
     def text(value):
         if isinstance(value, bool):
@@ -72,8 +72,8 @@ def filled_template(rows: list[IntakeRow], year: int = 2026) -> bytes:
 
     from openpyxl import load_workbook
 
-    from enrollment.columns import COLUMNS
-    from enrollment.xlsx_template import build_template
+    from enrollment.intake.columns import COLUMNS
+    from enrollment.intake.xlsx_template import build_template
 
     workbook = load_workbook(BytesIO(build_template(year)))
     sheet = workbook["学生信息"]

@@ -7,7 +7,8 @@ refused."""
 
 from datetime import date
 
-from enrollment.models import AdmissionEntry, EnrolmentEntry, EnrolmentImport
+from enrollment.admission.models import AdmissionEntry
+from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 from tests.scoping import api_client as _api
 from tests.scoping import expected as _expect
 from tests.scoping import page_status as _status
@@ -40,7 +41,7 @@ def add_enrolment(world) -> None:
         school=school, intake_year=2026, grade=1, data={"name": "新生乙"}, guardians=[], name="新生乙", gender="2",
         birth_date=date(2020, 4, 1), id_type="1", id_number="", created_by=registrar, status="submitted",
     )
-    from enrollment.models import VisitingPupil
+    from enrollment.intake.models import VisitingPupil
 
     world.visit = VisitingPupil.objects.create(
         home_pupil=world.pupils["b1"], host_school=school, school_class=world.classes["a1_3_1"],

@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from enrollment.admission import (
+from enrollment.admission.consistency import behind_for_school, three_way
+from enrollment.admission.models import AdmissionEntry
+from enrollment.admission.services import (
     COLUMN_ORDER,
     AdmissionImportInvalid,
     admission_for_school,
@@ -19,8 +21,7 @@ from enrollment.admission import (
     admission_mark_arrived,
     admission_template_xlsx,
 )
-from enrollment.consistency import behind_for_school, three_way
-from enrollment.models import AdmissionEntry, EnrolmentEntry, EntryStatus
+from enrollment.intake.models import EnrolmentEntry, EntryStatus
 from tests.factories import id_number
 from xueji.accounts.models import AuditEntry, BureauSettings, Unit
 from xueji.codes import Gender, IdType

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from enrollment.models import EnrolmentEntry
+from enrollment.intake.models import EnrolmentEntry
 from tests.enrollment.conftest import SUBMITTING, admit, filled_template, new_pupil_row
 from xueji.pupils.models import Pupil
 

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from enrollment import services
-from enrollment.models import EnrolmentEntry, EntryStatus
-from enrollment.validation import IntakeInvalid
+from enrollment.intake import services
+from enrollment.intake.models import EnrolmentEntry, EntryStatus
+from enrollment.intake.validation import IntakeInvalid
 from tests.enrollment.conftest import COLLECTING, SUBMITTING, admit, new_pupil_row
 from tests.factories import guardian_data
 from xueji.accounts.models import BureauSettings
@@ -170,7 +170,7 @@ def test_identity_confirmation_gives_g_and_j_numbers_and_keeps_the_l(world, inta
 
 
 def test_junior_intake_continues_the_primary_record_with_the_same_number(world):
-    from enrollment.validation import Intake
+    from enrollment.intake.validation import Intake
     from tests.factories import make_pupil
     from xueji.pupils.services import pupil_set_status
 

@@ -6,8 +6,8 @@ import time
 import time_machine
 from celery.contrib.testing.worker import start_worker
 
-from enrollment import services
-from enrollment.models import EnrolmentEntry, EnrolmentImport
+from enrollment.intake import services
+from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 from tests.conftest import transactional
 from tests.enrollment.conftest import COLLECTING, admit, filled_template, new_pupil_row
 from xueji.celery import app

@@ -1,4 +1,4 @@
-"""The rules every new pupil's row passes (enrollment.validation), each with its error: age,
+"""The rules every new pupil's row passes (enrollment.intake.validation), each with its error: age,
 the pupil's own ID number, the no-ID path, guardians, the admission list, duplicates in the file,
 among open entries and against existing records."""
 
@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from enrollment.models import EnrolmentEntry, EntryStatus
-from enrollment.validation import IntakeInvalid, validate_intake
+from enrollment.intake.models import EnrolmentEntry, EntryStatus
+from enrollment.intake.validation import IntakeInvalid, validate_intake
 from tests.enrollment.conftest import admit, new_pupil_row
 from tests.factories import guardian_data, make_pupil
 from xueji.accounts.models import BureauSettings
@@ -165,7 +165,7 @@ def test_the_bureau_sees_which_school_holds_the_duplicate_the_school_does_not(wo
     import time_machine
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from enrollment.models import EnrolmentImport
+    from enrollment.intake.models import EnrolmentImport
     from tests.enrollment.conftest import COLLECTING, filled_template
 
     existing = make_pupil(world.units["b1"], grade=1, birth_date=date(2020, 1, 5))

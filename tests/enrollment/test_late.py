@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from enrollment.late import late_start
-from enrollment.models import EnrolmentEntry
+from enrollment.intake.late import late_start
+from enrollment.intake.models import EnrolmentEntry
 from tests.enrollment.conftest import new_pupil_row, row_cells
 from xueji.approvals.services import request_decide
 from xueji.pupils.models import Pupil

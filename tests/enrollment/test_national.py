@@ -10,8 +10,8 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 from stdnum.cn import ric
 
-from enrollment.national import export_national_xlsx, import_g_numbers
-from enrollment.readiness import ProblemKind, _IdChecker, readiness_problems
+from enrollment.national.readiness import ProblemKind, _IdChecker, readiness_problems
+from enrollment.national.services import export_national_xlsx, import_g_numbers
 from tests.factories import PASSWORD, id_number, make_pupil
 from xueji.accounts.models import AuditEntry
 from xueji.codes import Gender, IdType, NumberKind, PupilStatus

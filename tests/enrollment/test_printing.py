@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from openpyxl import load_workbook
 
-from enrollment import services
+from enrollment.intake import services
 from tests.enrollment.conftest import COLLECTING, admit, new_pupil_row
 
 

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 import time_machine
 
-from enrollment import services
-from enrollment.models import AdmissionEntry
-from enrollment.pull import preschool_pull
-from enrollment.validation import IntakeInvalid
+from enrollment.admission.models import AdmissionEntry
+from enrollment.admission.pull import preschool_pull
+from enrollment.intake import services
+from enrollment.intake.validation import IntakeInvalid
 from tests.enrollment.conftest import COLLECTING, SUBMITTING, admit, new_pupil_row
 from tests.factories import make_pupil
 from xueji.approvals.services import request_decide
@@ -68,7 +68,7 @@ def test_locked_field_error_names_the_reason(world, deferred, intake):
     admit(intake.school, [row], by=world.user("officer_a"))
     preschool_pull(actor=world.user("registrar_a1"), school=intake.school, intake_year=2026)
     renamed = new_pupil_row(2, birth=deferred.birth_date, id_number=deferred.id_number, name="改名字", gender=deferred.gender)
-    from enrollment.validation import validate_intake
+    from enrollment.intake.validation import validate_intake
 
     with pytest.raises(IntakeInvalid) as caught:
         validate_intake(intake, [renamed])

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from enrollment.models import EnrolmentEntry, EnrolmentImport
+from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 from tests.enrollment.conftest import admit, filled_template, new_pupil_row
 
 pytestmark = pytest.mark.usefixtures("collecting")
@@ -102,7 +102,7 @@ def test_other_schools_see_nothing(world, login):
 
 
 def test_an_unexpected_fault_fails_the_upload_instead_of_leaving_it_running(world):
-    from enrollment import services
+    from enrollment.intake import services
 
     upload = EnrolmentImport.objects.create(
         school=world.units["a1"], intake_year=2026, file_name="x.xlsx", file_sha256="1" * 64,

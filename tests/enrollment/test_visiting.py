@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from enrollment.models import VisitingPupil
-from enrollment.visiting import visit_end, visit_start
+from enrollment.intake.models import VisitingPupil
+from enrollment.intake.visiting import visit_end, visit_start
 from xueji.accounts.models import BureauSettings
 from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus

@@ -14,15 +14,10 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from enrollment.columns import (
-    COLUMNS,
-    COLUMNS_BY_KEY,
-    ERROR_COLUMN_HEADER,
-    row_to_new_pupil_data,
-)
-from enrollment.xlsx_errors import annotate_errors
-from enrollment.xlsx_read import ExcelRefused, SheetRow, read_enrolment_file
-from enrollment.xlsx_template import CODES_SHEET, DATA_SHEET, RULES_SHEET, YEAR_NAME, build_template
+from enrollment.intake.columns import COLUMNS, COLUMNS_BY_KEY, ERROR_COLUMN_HEADER, row_to_new_pupil_data
+from enrollment.intake.xlsx_errors import annotate_errors
+from enrollment.intake.xlsx_read import ExcelRefused, SheetRow, read_enrolment_file
+from enrollment.intake.xlsx_template import CODES_SHEET, DATA_SHEET, RULES_SHEET, YEAR_NAME, build_template
 from tests.enrollment.corpus.make_corpus import EXPECTED, SAMPLE_ROW, filled_template, part, rezip
 from xueji.codes import Ethnicity, IdType
 

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from demo.world import DEMO_PASSWORD
 from reports.models import MonthlyReport
 from reports.monthly import previous_month
-from xueji.demo import DEMO_PASSWORD
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ import time_machine
 from django.core.management import call_command
 from django.test import Client
 
+from demo.world import DEMO_PASSWORD, SCHOOL_YEAR
 from reports.services import monthly_reports_generate
 from schoolyear import selectors, services
 from schoolyear.models import Graduate, PromotionRun
@@ -19,7 +20,6 @@ from xueji.accounts.models import Membership, Unit
 from xueji.approvals.models import StepStatus
 from xueji.approvals.services import request_decide, request_withdraw
 from xueji.codes import PupilStatus
-from xueji.demo import DEMO_PASSWORD, SCHOOL_YEAR
 from xueji.pupils.models import Pupil, SchoolClass
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

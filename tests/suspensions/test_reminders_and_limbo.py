@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
-from suspensions import demo
+from demo import suspensions as demo
 from suspensions.models import SuspensionReminder
 from suspensions.reminders import limbo_rows, suspension_reminders_sweep
 from tests.factories import make_pupil

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from archives.models import ArchiveHandover
+from archives.handover.models import ArchiveHandover
 from tests.factories import MembershipFactory, UnitFactory, UserFactory
 from tests.transfers.conftest import PDF, start
 from xueji.accounts.models import Role, UnitKind

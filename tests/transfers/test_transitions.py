@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from archives.services import handover_confirm_received, handover_mark_sent
+from archives.handover.services import handover_confirm_received, handover_mark_sent
 from tests.transfers.conftest import start
 from transfers.services import abroad_return_start, resubmission_source, study_abroad_start, transfer_confirm_arrival
 from xueji.approvals.services import request_decide, request_follow_up

@@ -8,7 +8,7 @@ import time_machine
 from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
-from archives.models import ArchiveHandover
+from archives.handover.models import ArchiveHandover
 from tests.conftest import build_world, transactional
 from tests.transfers.conftest import start
 from xueji.approvals.models import ApprovalStep, Notice

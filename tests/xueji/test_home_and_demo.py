@@ -7,12 +7,12 @@ from django.core.management import call_command
 from django.test import Client
 from PIL import Image
 
+from demo.world import ACCOUNTS, DEMO_PASSWORD
 from tests.factories import make_pupil
 from tests.pdfs import image_pages, page_count
 from xueji.accounts.models import Membership, Role, Unit, UnitKind, User
 from xueji.approvals.models import ApprovalStep, ChangeRequest
 from xueji.codes import NumberKind
-from xueji.demo import ACCOUNTS, DEMO_PASSWORD
 from xueji.documents.cards import IN_SCHOOL
 from xueji.photos.images import PHOTO_SIZE
 from xueji.photos.services import photo_warnings
@@ -76,7 +76,7 @@ def test_demo_data_accounts_and_idempotence(settings, tmp_path):
     # Six transfers at every stage, one enrolment batch waiting for officer_b, five suspensions, a
     # resumption and a deferral, three cancellations, three information changes. Overdue at a bureau:
     # one of each kind but the enrolment batch and the resumption (the deferral was filed before
-    # 1 September). One more transfer, approved seven weeks ago, is archives/paper_demo.py's: its
+    # 1 September). One more transfer, approved seven weeks ago, is demo/archives.py's: its
     # paper file's hand-over is overdue.
     kinds = Counter(ChangeRequest.objects.values_list("kind", flat=True))
     assert kinds == {"enrolment": 1, "transfer": 6, "study_abroad": 1, "suspension": 5, "resumption": 1,
@@ -96,7 +96,8 @@ def test_demo_data_accounts_and_idempotence(settings, tmp_path):
     assert reported_late.pupil.status == "deceased"
     batch = ChangeRequest.objects.get(kind="enrolment")
     assert batch.steps.get(status="pending").unit.name == "榆树市教育局"
-    from enrollment.models import AdmissionEntry, EnrolmentEntry
+    from enrollment.admission.models import AdmissionEntry
+    from enrollment.intake.models import EnrolmentEntry
 
     assert AdmissionEntry.objects.count() == 46 and EnrolmentEntry.objects.filter(status="draft").count() == 8
     usable = {user.username for user in User.objects.all() if user.has_usable_password()}

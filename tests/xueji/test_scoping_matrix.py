@@ -468,7 +468,7 @@ def photos(world, settings, tmp_path):
 
 def add_requests(world):
     """R1: a1 into B1 (with a proof); R2: a3 into A1; an archive hand-over from A2 to B1."""
-    from archives.services import handover_open
+    from archives.handover.services import handover_open
     from tests.transfers.conftest import proof, start
     from xueji.approvals.models import ChangeRequest
     from xueji.files.proof import check_uploads

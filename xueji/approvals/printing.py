@@ -3,8 +3,8 @@ one opinion box per step of the request's chain (school, central school, bureau)
 to sign and to stamp.
 
 The kinds' apps say which template and title a request prints with (suspensions/printing.py,
-archives/cancellation_printing.py); what every form shares is here and in
-``templates/documents/application_form.html``: the pupil's identity, the guardians, the kind's
+cancellation/printing.py); what every form shares is here and in
+``xueji/approvals/templates/approvals/application_form.html``: the pupil's identity, the guardians, the kind's
 ``details_for()`` rows, the proof attached, the boxes; the footer naming who printed it, when and
 under which verification code is every document's (xueji/documents/printing.py).
 

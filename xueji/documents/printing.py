@@ -2,7 +2,7 @@
 
 Every printed document carries in its footer a verification code (核验码: 8 characters of
 Crockford's base32, no I, L, O or U to misread; printed as "7KQ4-M2XD"), who printed it and when
-(``templates/documents/base.html`` draws the footer from the ``stamp`` it is given). Printing
+(``xueji/documents/templates/documents/base.html`` draws the footer from the ``stamp`` it is given). Printing
 writes a ``PrintedDocument`` under that code — kind, title, who, when, the unit, the pupils as the
 paper names them, the request, the page count and the SHA-256 of the bytes — and an audit entry,
 in one transaction after the render. The verification page (xueji/documents/views.py) looks a
@@ -22,7 +22,7 @@ prints numbers as that user may see them; the summary of pupils is given as prin
 Switching a print from ``xueji.documents.pdf.render_pdf`` to this service::
 
     printed = print_pdf(user=request.user, kind="monthly_report", title="2026年11月学籍变动月报",
-                        template="documents/monthly_report.html", context=context, unit=school)
+                        template="reports/monthly_report.html", context=context, unit=school)
     return pdf_response(printed, "学籍变动月报-农安县实验小学-2026-11.pdf")
 
 The template extends ``documents/base.html`` (it then gets the footer) and must not print its own

@@ -16,11 +16,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 from xueji.accounts.audit import audit_record, audit_record_many
-from xueji.accounts.models import Unit, User
+from xueji.accounts.models import Membership, Role, Unit, User
 from xueji.codes import GB11643_ID_TYPES, NumberKind, PupilStatus
 from xueji.pupils import numbers
 from xueji.pupils.dedupe import Duplicate, DuplicatePupilError, find_duplicates, find_duplicates_many
-from xueji.pupils.models import Guardian, ProblemRecord, Pupil, SchoolClass, StatusChange, StudentNumber
+from xueji.pupils.models import Guardian, ProblemRecord, Pupil, Sanction, SchoolClass, StatusChange, StudentNumber
 from xueji.pupils.rules import clean_guardians, clean_pupil_identity
 from xueji.pupils.selectors import class_cap
 
@@ -449,11 +449,8 @@ def pupil_mark_deleted(*, actor: User | None, pupil: Pupil, reason: str) -> Pupi
 @transaction.atomic
 def sanction_record(
     *, actor: User, pupil: Pupil, kind: str, start_date: date, end_date: date | None, reason: str
-) -> "Sanction":
+) -> Sanction:
     """Record a disciplinary sanction (纪律处分) by the pupil's own school."""
-    from xueji.accounts.models import Membership, Role
-    from xueji.pupils.models import Sanction
-
     if not Membership.objects.filter(user=actor, unit_id=pupil.school_id, role__in=[Role.REGISTRAR, Role.HEADMASTER]).exists():
         raise ValidationError("只有本校学籍管理员或校长可以登记处分。")
     if kind not in Sanction.Kind.values:

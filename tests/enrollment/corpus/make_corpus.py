@@ -23,8 +23,8 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
-from enrollment.columns import COLUMNS  # noqa: E402
-from enrollment.xlsx_template import DATA_SHEET, build_template  # noqa: E402
+from enrollment.intake.columns import COLUMNS  # noqa: E402
+from enrollment.intake.xlsx_template import DATA_SHEET, build_template  # noqa: E402
 
 YEAR = 2026
 SHEET_PART = "xl/worksheets/sheet1.xml"

@@ -1,0 +1,168 @@
+"""The API of working beside the national system (under /api/v1/enrollment/): the readiness check,
+the export in the national template's layout, the import of assigned G numbers. Same scopes and
+roles as the pages (enrollment.national.views): 403 for a role that may not, 404 for a school
+outside the caller's area."""
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from enrollment.national.readiness import ProblemKind, national_records, readiness_problems
+from enrollment.national.services import MAX_FILE_BYTES, import_g_numbers, national_file_export
+from enrollment.national.views import (
+    EXPORT_ROLES,
+    IMPORT_ROLES,
+    READ_ROLES,
+    XLSX,
+    acting_membership,
+    national_scope,
+    xlsx_response,
+)
+from xueji.accounts.scoping import MAX_ID
+from xueji.pupils.identity import mask_student_number
+
+
+class XlsxRenderer(BaseRenderer):
+    """Lets a client ask for the export with ``Accept: application/vnd…sheet``; the view answers
+    with the file itself, errors stay JSON."""
+
+    media_type = XLSX
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data) if not isinstance(data, bytes) else data
+
+
+class NationalSchoolQuerySerializer(serializers.Serializer):
+    school = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID,
+                                      help_text="学校（教育局用户按学校筛选；学校用户只能是本校）")
+
+
+def school_parameter(request, roles: set[str]) -> int | None:
+    """The ``school`` query parameter, validated after the role: a role that may not gets its
+    403 whatever it asks for."""
+    acting_membership(request, roles)
+    query = NationalSchoolQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data.get("school")
+
+
+class NationalProblemSerializer(serializers.Serializer):
+    pupil_id = serializers.IntegerField()
+    student_number = serializers.CharField(help_text="学籍号（无权查看完整身份证件号的用户看到的是打码后的号码）")
+    name = serializers.CharField()
+    school_name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ProblemKind.choices)
+    kind_label = serializers.CharField()
+    message = serializers.CharField()
+
+
+class NationalReadinessSerializer(serializers.Serializer):
+    checked = serializers.IntegerField(help_text="检查的学籍数")
+    count = serializers.IntegerField(help_text="问题数")
+    problems = NationalProblemSerializer(many=True)
+
+
+class NationalNumbersUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="国家学籍系统导出的学籍号文件（.xlsx），至少含“身份证件号”“学籍号”两列")
+
+    def validate_file(self, upload):
+        if upload.size > MAX_FILE_BYTES:
+            raise serializers.ValidationError("文件太大，最大 10 MB；请按学校分批导入。")
+        return upload
+
+
+ImportRefusedSerializer = inline_serializer("NationalImportRefused", {
+    "detail": serializers.CharField(),
+    "errors": inline_serializer("NationalImportRowError", {
+        "row": serializers.IntegerField(help_text="Excel 中的行号（0 表示整个文件）"),
+        "column": serializers.CharField(help_text="出错的列"),
+        "message": serializers.CharField(),
+    }, many=True),
+})
+
+
+class ReadinessView(APIView):
+    """The problems a national upload would hit, for the caller's school or area."""
+
+    @extend_schema(
+        parameters=[NationalSchoolQuerySerializer],
+        responses={200: NationalReadinessSerializer},
+        summary="上报国家学籍系统前检查",
+    )
+    def get(self, request):
+        school_id = school_parameter(request, READ_ROLES)
+        scope = national_scope(request, READ_ROLES, school_id)
+        problems = readiness_problems(
+            scope.pupils, compare_within=scope.compare_within, name_other_records=scope.others_visible
+        )
+        rows = [
+            {
+                "pupil_id": p.pupil_id,
+                "student_number": p.student_number if scope.full_record else mask_student_number(p.student_number),
+                "name": p.name, "school_name": p.school_name, "kind": p.kind, "kind_label": p.kind_label,
+                "message": p.message,
+            }
+            for p in problems
+        ]
+        data = {"checked": national_records(scope.pupils).count(), "count": len(rows), "problems": rows}
+        return Response(NationalReadinessSerializer(data).data)
+
+
+class NationalExportView(APIView):
+    """The caller's records in the national template's layout (.xlsx, every cell text)."""
+
+    renderer_classes = [JSONRenderer, XlsxRenderer]
+
+    @extend_schema(
+        parameters=[NationalSchoolQuerySerializer],
+        responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="国家学籍系统格式的 Excel 文件")},
+        summary="导出国家学籍系统格式文件",
+    )
+    def get(self, request):
+        school_id = school_parameter(request, EXPORT_ROLES)
+        scope = national_scope(request, EXPORT_ROLES, school_id)
+        content = national_file_export(
+            actor=request.user, pupils=scope.pupils, unit=scope.unit, description=scope.label
+        )
+        return xlsx_response(content, f"国家学籍系统导出_{scope.label}_{timezone.localdate():%Y%m%d}.xlsx")
+
+
+class NationalNumbersView(APIView):
+    """Import the G numbers the national system assigned; all or nothing."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": NationalNumbersUploadSerializer},
+        responses={
+            200: inline_serializer(
+                "NationalImportDone", {"assigned": serializers.IntegerField(help_text="获得 G 字头学籍号的学生数")}
+            ),
+            400: ImportRefusedSerializer,
+        },
+        summary="导入国家学籍系统分配的 G 字头学籍号",
+    )
+    def post(self, request):
+        scope = national_scope(request, IMPORT_ROLES)
+        upload = NationalNumbersUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            result = import_g_numbers(
+                actor=request.user, file_bytes=upload.validated_data["file"].read(), scope_queryset=scope.pupils
+            )
+        except ValidationError as error:
+            return Response({"detail": " ".join(error.messages), "errors": []}, status=status.HTTP_400_BAD_REQUEST)
+        if not result.ok:
+            errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]
+            return Response({"detail": f"{len(errors)} 处错误，整个文件未导入。", "errors": errors},
+                            status=status.HTTP_400_BAD_REQUEST)
+        return Response({"assigned": result.assigned})

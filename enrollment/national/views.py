@@ -1,0 +1,194 @@
+"""Pages of working beside the national system: the readiness check before an upload, the export
+in the national template's layout, and the import of the G numbers the national system assigned.
+
+Who may do what (the acting role: the one chosen in the role switcher if it may, else the user's
+first role that may):
+- read the readiness check: registrar and headmaster (their school), bureau officers (their area,
+  with a school filter);
+- export: the roles that see ID numbers in full (registrar, headmaster, county officer) — the file
+  carries them; city and province officers see them masked and get 403;
+- import G numbers: registrar (their school) and county officer (their county);
+- anyone else: 403. A school outside the user's area in the filter: 404.
+"""
+
+from dataclasses import dataclass, replace
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods
+
+from enrollment.national.readiness import ProblemKind, national_records, readiness_problems
+from enrollment.national.services import MAX_FILE_BYTES, import_g_numbers, national_file_export
+from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit
+from xueji.accounts.scoping import (
+    FULL_RECORD_ROLES,
+    current_membership,
+    get_school_for_user,
+    memberships_of,
+    schools_visible_to,
+)
+from xueji.pupils.identity import mask_student_number
+from xueji.pupils.models import Pupil
+from xueji.pupils.scoping import pupils_visible_to
+
+SCHOOL_READ_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
+READ_ROLES = SCHOOL_READ_ROLES | BUREAU_ROLES
+EXPORT_ROLES = {Role.REGISTRAR, Role.HEADMASTER, Role.COUNTY_OFFICER}
+IMPORT_ROLES = {Role.REGISTRAR, Role.COUNTY_OFFICER}
+# A county's page shows this many problems of each kind; the rest by filtering a school.
+PROBLEMS_SHOWN_PER_KIND = 300
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class NationalScope:
+    """What the acting role works on: its unit (a school or a bureau), the school chosen in the
+    filter, the records it reads, and where duplicates are looked for (the county)."""
+
+    membership: Membership
+    unit: Unit
+    school: Unit | None
+    pupils: QuerySet[Pupil]
+    compare_within: QuerySet[Pupil]
+    others_visible: bool
+
+    @property
+    def is_school(self) -> bool:
+        return self.membership.role in SCHOOL_READ_ROLES
+
+    @property
+    def full_record(self) -> bool:
+        return self.membership.role in FULL_RECORD_ROLES
+
+    @property
+    def label(self) -> str:
+        return self.school.name if self.school else self.unit.name
+
+    def schools(self, user) -> list[Unit]:
+        """The schools a bureau officer may filter by."""
+        if self.is_school:
+            return []
+        return list(schools_visible_to(user).filter(path__startswith=self.unit.path).order_by("path"))
+
+
+def acting_membership(request, roles: set[str]) -> Membership:
+    allowed = [m for m in memberships_of(request.user) if m.role in roles]
+    if not allowed:
+        raise PermissionDenied("您的身份不能办理国家学籍系统的上报工作。")
+    current = current_membership(request)
+    return current if current in allowed else allowed[0]
+
+
+def national_scope(request, roles: set[str], school_id=None) -> NationalScope:
+    """The scope of the acting role among ``roles``; 403 without one, 404 for a school outside it.
+
+    The records come from pupils_visible_to, narrowed to the acting role's unit. Duplicates are
+    looked for in the whole county, as the national system's 查重 sees it; a school's registrar is
+    not shown the other schools' records in the messages (``others_visible``)."""
+    membership = acting_membership(request, roles)
+    unit = membership.unit
+    visible = pupils_visible_to(request.user)
+    if membership.role in SCHOOL_READ_ROLES:
+        if school_id not in (None, "") and str(school_id) != str(unit.pk):
+            raise Http404("没有找到这所学校，或您无权查看。")
+        county = unit.county_bureau or unit.supervising_bureau or unit
+        # The county's records are only compared with, never shown: the messages do not name them.
+        county_records = Pupil.objects.filter(school__path__startswith=county.path)
+        return NationalScope(membership, unit, unit, visible.filter(school_id=unit.pk), county_records, False)
+    area = visible.filter(school__path__startswith=unit.path)
+    school = None
+    if school_id not in (None, ""):
+        school = get_school_for_user(request.user, school_id)
+        if not school.path.startswith(unit.path):
+            raise Http404("没有找到这所学校，或您无权查看。")
+    pupils = area.filter(school_id=school.pk) if school else area
+    return NationalScope(membership, unit, school, pupils, area, True)
+
+
+@login_required
+@require_GET
+def national_readiness(request):
+    scope = national_scope(request, READ_ROLES, request.GET.get("school"))
+    problems = readiness_problems(
+        scope.pupils, compare_within=scope.compare_within, name_other_records=scope.others_visible
+    )
+    if not scope.full_record:
+        # G numbers are "G" + the ID number: masked like the ID number for these roles.
+        problems = [_masked(problem) for problem in problems]
+    groups = []
+    for kind, label in ProblemKind.choices:
+        of_kind = [problem for problem in problems if problem.kind == kind]
+        if of_kind:
+            groups.append(
+                {"kind": kind, "label": label, "total": len(of_kind), "problems": of_kind[:PROBLEMS_SHOWN_PER_KIND]}
+            )
+    role = scope.membership.role
+    context = {
+        "scope": scope,
+        "schools": scope.schools(request.user),
+        "groups": groups,
+        "problem_count": len(problems),
+        "pupils_with_problems": len({problem.pupil_id for problem in problems}),
+        "checked": national_records(scope.pupils).count(),
+        "shown_per_kind": PROBLEMS_SHOWN_PER_KIND,
+        "can_export": role in EXPORT_ROLES,
+        "can_import": role in IMPORT_ROLES,
+    }
+    return render(request, "enrollment/national_readiness.html", context)
+
+
+def _masked(problem):
+    return replace(problem, student_number=mask_student_number(problem.student_number))
+
+
+@login_required
+@require_GET
+def national_export(request):
+    scope = national_scope(request, EXPORT_ROLES, request.GET.get("school"))
+    content = national_file_export(actor=request.user, pupils=scope.pupils, unit=scope.unit, description=scope.label)
+    return xlsx_response(content, f"国家学籍系统导出_{scope.label}_{timezone.localdate():%Y%m%d}.xlsx")
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class NumbersUploadForm(forms.Form):
+    file = forms.FileField(label="国家学籍系统导出的学籍号文件（.xlsx）")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise ValidationError("文件太大，最大 10 MB；请按学校分批导入。")
+        return upload
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def national_numbers_import(request):
+    scope = national_scope(request, IMPORT_ROLES)
+    form = NumbersUploadForm(request.POST, request.FILES) if request.method == "POST" else NumbersUploadForm()
+    result = None
+    if form.is_bound and form.is_valid():
+        try:
+            result = import_g_numbers(
+                actor=request.user, file_bytes=form.cleaned_data["file"].read(), scope_queryset=scope.pupils
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error("file", message)
+        else:
+            if result.ok:
+                messages.success(request, f"已导入 {result.assigned} 名学生的 G 字头学籍号，原学籍号保留在学籍号历史中。")
+                return redirect("national_numbers_import")
+    return render(request, "enrollment/national_numbers.html", {"scope": scope, "form": form, "result": result})
