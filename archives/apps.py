@@ -14,9 +14,9 @@ class ArchivesConfig(AppConfig):
         from xueji.web.navigation import NavItem, register_nav_item
 
         everyone = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})
-        register_nav_item(NavItem("档案移交", "handover_list", everyone, group="档案"))
+        register_nav_item(NavItem("档案移交", "archives:handover_list", everyone, group="档案"))
         # The paper archive and the semester audit (学籍核查): pages and the pupil page's link.
-        register_nav_item(NavItem("纸质档案", "paper_overview", everyone, group="档案"))
-        register_nav_item(NavItem("学籍核查", "rollcall_overview", everyone | {"head_teacher"}, group="档案"))
+        register_nav_item(NavItem("纸质档案", "archives:paper_overview", everyone, group="档案"))
+        register_nav_item(NavItem("学籍核查", "archives:rollcall_overview", everyone | {"head_teacher"}, group="档案"))
         register_pupil_actions(paper_pupil_actions)
         register_document_kind("rollcall_report", "学籍核查报告")

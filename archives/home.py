@@ -25,7 +25,7 @@ def handover_panel(user: User, membership: Membership | None) -> list[HomePanel]
     today = timezone.localdate()
     overdue = open_.filter(due_date__lt=today)
     count = overdue.count()
-    url = reverse("handover_list")
+    url = reverse("archives:handover_list")
     items = [HomeItem("未办结的档案移交", total, url)]
     if count:
         items.append(HomeItem("超过一个月未移交", count, f"{url}?show=overdue", warn=True))
@@ -43,7 +43,7 @@ def paper_panel(user: User, membership: Membership | None) -> list[HomePanel]:
     bureau or a central school. (A city's or province's is one click away, not on every home page.)"""
     if membership is None or membership.unit is None:
         return []
-    url = reverse("paper_overview")
+    url = reverse("archives:paper_overview")
     if membership.role in (Role.REGISTRAR, Role.HEADMASTER):
         total, _classes, _lacking = paper.school_completeness(membership.unit)
     elif membership.role in (Role.COUNTY_OFFICER, Role.CENTRAL_REGISTRAR):
@@ -84,12 +84,12 @@ def rollcall_panel(user: User, membership: Membership | None) -> list[HomePanel]
         for school_class in classes:
             call = calls.get(school_class.pk)
             label = call.get_status_display() if call else "未开始"
-            url = reverse("rollcall_class", args=[school_class.pk])
+            url = reverse("archives:rollcall_class", args=[school_class.pk])
             items.append(HomeItem(f"{school_class.name}学籍核查", label, url, warn=window_open and (call is None or call.status != "done")))
         return [HomePanel("学籍核查", items, note=note, order=7)] if items else []
     if membership.role in (Role.REGISTRAR, Role.HEADMASTER):
         [row] = rollcall.progress([membership.unit], semester)
-        url = reverse("rollcall_school", args=[membership.unit_id])
+        url = reverse("archives:rollcall_school", args=[membership.unit_id])
         late = not window_open and today > last
         items = [HomeItem("已完成核查的班级", f"{row.done} / {len(row.classes)}", url, warn=row.not_done > 0 and (window_open or late))]
         labels = {"late_registration": "在校无学籍，待补建", "dropout": "无故缺席，疑似辍学", "transfer": "已迁走未办转学"}
@@ -106,7 +106,7 @@ def rollcall_panel(user: User, membership: Membership | None) -> list[HomePanel]
         classes = sum(len(r.classes) for r in rows)
         done = sum(r.done for r in rows)
         behind = sum(1 for r in rows if r.not_done)
-        url = reverse("rollcall_overview")
+        url = reverse("archives:rollcall_overview")
         items = [HomeItem("已完成核查的班级", f"{done} / {classes}", url),
                  HomeItem("尚有班级未完成的学校", behind, url, warn=behind > 0 and today >= first)]
         return [HomePanel("学籍核查", items, note=note, order=25)]

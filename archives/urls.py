@@ -5,6 +5,7 @@ from archives.paper import views as paper_views
 from archives.rollcall import printing as rollcall_printing
 from archives.rollcall import views as rollcall_views
 
+app_name = "archives"
 urlpatterns = [
     path("archives/handovers/", handover_views.handover_list, name="handover_list"),
     path("archives/handovers/<int:handover_id>/<slug:action>/", handover_views.handover_action, name="handover_action"),

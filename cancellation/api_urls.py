@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from cancellation.api import CancellationViewSet
 
+app_name = "cancellation_api"
 router = SimpleRouter()
 router.register("cancellations", CancellationViewSet, basename="api-cancellation")
 # The form is a file named like one (…/form.pdf, no trailing slash), which the router would not

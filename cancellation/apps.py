@@ -14,7 +14,7 @@ class CancellationConfig(AppConfig):
         from xueji.web.navigation import NavItem, register_nav_item
 
         everyone = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})
-        register_nav_item(NavItem("注销学籍", "cancellation_list", everyone))
+        register_nav_item(NavItem("注销学籍", "cancellation:cancellation_list", everyone))
         for kind in ALL_KINDS:
             register_kind(kind())
         register_pupil_actions(pupil_actions)

@@ -116,12 +116,12 @@ class CancellationKind(RequestKind):
         return rows
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
-        return reverse("cancellation_pupil_start", args=[request.pupil_id]) + f"?resubmit={request.pk}"
+        return reverse("cancellation:cancellation_pupil_start", args=[request.pupil_id]) + f"?resubmit={request.pk}"
 
     def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
         """打印申请表: for the guardian, the headmaster and the bureau to sign and stamp, at any
         stage (whoever sees the request's page may print it: cancellation/printing.py)."""
-        return [("打印申请表", reverse("cancellation_request_form", args=[request.pk]))]
+        return [("打印申请表", reverse("cancellation:cancellation_request_form", args=[request.pk]))]
 
 
 ALL_KINDS = (CancellationKind,)

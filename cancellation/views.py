@@ -54,7 +54,7 @@ def cancellation_pupil_start(request, pupil_id: int):
         old = services.resubmission_source(actor=request.user, request_id=resubmit, pupil=pupil)
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
-        return redirect("pupil_detail", pupil.pk)
+        return redirect("pupils:pupil_detail", pupil.pk)
     # A rejected request's answers come back to be corrected (the files are chosen again).
     initial = {k: old.payload.get(k) for k in ("grounds", "date_of_death", "release_date", "country", "note")} if old else {}
     form = CancellationForm(request.POST or None, request.FILES or None, initial=initial)
@@ -74,7 +74,7 @@ def cancellation_pupil_start(request, pupil_id: int):
         else:
             late = "（已超过死亡之日起 10 个工作日的报告时限，标记为逾期报告）" if change.payload.get("late") else ""
             messages.success(request, f"注销学籍申请已提交{late}，等待{change.steps.get(position=0).label}。")
-            return redirect("request_detail", change.pk)
+            return redirect("approvals:request_detail", change.pk)
     return render(request, "cancellation/start.html", {"form": form, "pupil": pupil, "old": old})
 
 
@@ -89,4 +89,4 @@ def pupil_actions(user, pupil) -> list[tuple[str, str]]:
     """申请注销学籍, for the registrar of the pupil's school, while the pupil is on its roll."""
     if not services.may_start(user, pupil):
         return []
-    return [("申请注销学籍", reverse("cancellation_pupil_start", args=[pupil.pk]))]
+    return [("申请注销学籍", reverse("cancellation:cancellation_pupil_start", args=[pupil.pk]))]

@@ -14,7 +14,7 @@ class ChangesConfig(AppConfig):
         from xueji.web.navigation import NavItem, register_nav_item
 
         everyone = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})
-        register_nav_item(NavItem("信息变更", "info_change_list", everyone))
+        register_nav_item(NavItem("信息变更", "changes:info_change_list", everyone))
         for kind in ALL_KINDS:
             register_kind(kind())
         register_pupil_actions(pupil_actions)

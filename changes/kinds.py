@@ -61,7 +61,7 @@ class InfoChangeKind(RequestKind):
         return rows
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
-        return reverse("info_change_start", args=[request.pupil_id]) + f"?resubmit={request.pk}"
+        return reverse("changes:info_change_start", args=[request.pupil_id]) + f"?resubmit={request.pk}"
 
 
 ALL_KINDS = (InfoChangeKind,)

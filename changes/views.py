@@ -30,7 +30,7 @@ def info_change_start(request, pupil_id: int):
         old = services.resubmission_source(actor=request.user, request_id=_int(request.GET.get("resubmit")), pupil=pupil)
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
-        return redirect("pupil_detail", pupil.pk)
+        return redirect("pupils:pupil_detail", pupil.pk)
     # A rejected request's answers come back to be corrected (the files are chosen again).
     asked = {**old.payload["changes"], "reason": old.payload.get("reason", "")} if old else {}
     form = InfoChangeForm(request.POST or None, request.FILES or None, pupil=pupil, asked=asked)
@@ -45,7 +45,7 @@ def info_change_start(request, pupil_id: int):
             show_errors(form, error, file_field="proof_files")
         else:
             messages.success(request, f"信息变更申请已提交，等待{change.steps.get(position=0).label}。")
-            return redirect("request_detail", change.pk)
+            return redirect("approvals:request_detail", change.pk)
     return render(request, "changes/info_change_start.html", {"form": form, "pupil": pupil, "old": old})
 
 
@@ -63,7 +63,7 @@ def pupil_correct(request, pupil_id: int):
             show_errors(form, error)
         else:
             messages.success(request, "已更正：" + "、".join(changed) + "。更正已记入信息变更记录。")
-            return redirect("pupil_detail", pupil.pk)
+            return redirect("pupils:pupil_detail", pupil.pk)
     return render(request, "changes/correct.html", {"form": form, "pupil": pupil})
 
 
@@ -78,7 +78,7 @@ def pupil_actions(user, pupil) -> list[tuple[str, str]]:
     """更正学籍信息 for the school's registrar and headmaster; 申请变更关键信息 for its registrar."""
     actions = []
     if services.may_correct(user, pupil):
-        actions.append(("更正学籍信息", reverse("pupil_correct", args=[pupil.pk])))
+        actions.append(("更正学籍信息", reverse("changes:pupil_correct", args=[pupil.pk])))
     if services.may_request(user, pupil):
-        actions.append(("申请变更关键信息", reverse("info_change_start", args=[pupil.pk])))
+        actions.append(("申请变更关键信息", reverse("changes:info_change_start", args=[pupil.pk])))
     return actions

@@ -12,7 +12,7 @@ class DropoutsConfig(AppConfig):
         from xueji.web.navigation import NavItem, register_nav_item
 
         register_pupil_actions(pupil_actions)
-        register_nav_item(NavItem("控辍保学", "dropout_list", frozenset({"registrar", "headmaster"})))
-        register_nav_item(NavItem("控辍保学", "dropout_bureau", frozenset({
+        register_nav_item(NavItem("控辍保学", "dropouts:dropout_list", frozenset({"registrar", "headmaster"})))
+        register_nav_item(NavItem("控辍保学", "dropouts:dropout_bureau", frozenset({
             "central_registrar", "county_officer", "city_officer", "province_officer",
         })))

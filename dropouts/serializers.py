@@ -58,7 +58,7 @@ class DropoutPhotoSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "content_type", "size", "uploaded_at", "url"]
 
     def get_url(self, photo) -> str:
-        return reverse("dropout_photo", args=[photo.pk])
+        return reverse("dropouts:dropout_photo", args=[photo.pk])
 
 
 class DropoutStepSerializer(serializers.ModelSerializer):
@@ -81,7 +81,7 @@ class DropoutStepSerializer(serializers.ModelSerializer):
     def get_notice_pdf(self, step) -> str | None:
         if step.kind != CaseStep.Kind.NOTICE:
             return None
-        return f"{reverse('dropout_notice_pdf', args=[step.case_id])}?step={step.pk}"
+        return f"{reverse('dropouts:dropout_notice_pdf', args=[step.case_id])}?step={step.pk}"
 
 
 class DropoutCaseSerializer(serializers.ModelSerializer):

@@ -2,6 +2,7 @@ from django.urls import path
 
 from dropouts import views
 
+app_name = "dropouts"
 urlpatterns = [
     path("dropouts/", views.dropout_list, name="dropout_list"),
     path("dropouts/bureau/", views.dropout_bureau, name="dropout_bureau"),

@@ -61,7 +61,7 @@ def dropout_absence_add(request, pupil_id: int):
             show_errors(form, error)
         else:
             messages.success(request, "已记录缺课。")
-            return redirect("dropout_absence_add", pupil.pk)
+            return redirect("dropouts:dropout_absence_add", pupil.pk)
     absences = Absence.objects.filter(pupil=pupil).order_by("-day")[:RECENT_ABSENCES]
     return render(request, "dropouts/absence_form.html", {"pupil": pupil, "form": form, "absences": absences})
 
@@ -79,7 +79,7 @@ def dropout_confirm(request, pupil_id: int):
             show_errors(form, error)
         else:
             messages.success(request, "已确认辍学，并已报告教育局。请开展劝返复学工作。")
-            return redirect("dropout_case", case.pk)
+            return redirect("dropouts:dropout_case", case.pk)
     return render(request, "dropouts/confirm_form.html", {"pupil": pupil, "form": form})
 
 
@@ -122,7 +122,7 @@ def dropout_step_add(request, case_id: int):
             show_errors(form, error)
         else:
             messages.success(request, "已记录劝返步骤。")
-            return redirect("dropout_case", case.pk)
+            return redirect("dropouts:dropout_case", case.pk)
     return _case_page(request, case, step_form=form)
 
 
@@ -138,7 +138,7 @@ def dropout_notice_pdf(request, case_id: int):
         context = services.return_notice_context(case, step)
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
-        return redirect("dropout_case", case.pk)
+        return redirect("dropouts:dropout_case", case.pk)
     # Printed with the verification footer, recorded under its code and audited (xueji.documents.printing);
     # the 学籍号 as the printing user sees it.
     pupil = case.pupil
@@ -183,7 +183,7 @@ def dropout_return(request, case_id: int):
             show_errors(form, error)
         else:
             messages.success(request, f"{case.pupil.name}已复学。")
-            return redirect("dropout_case", case.pk)
+            return redirect("dropouts:dropout_case", case.pk)
     return _case_page(request, case, return_form=form)
 
 
@@ -199,7 +199,7 @@ def dropout_aged_out(request, case_id: int):
         messages.error(request, "；".join(error.messages))
     else:
         messages.success(request, "学生已满16周岁，劝返程序已结案，学籍保留。")
-    return redirect("dropout_case", case.pk)
+    return redirect("dropouts:dropout_case", case.pk)
 
 
 @login_required
@@ -220,11 +220,11 @@ def pupil_actions(user, pupil) -> list[tuple[str, str]]:
     actions = []
     if pupil.status == PupilStatus.ENROLLED:
         if selectors.may_record_absence(user, pupil):
-            actions.append(("记录缺课", reverse("dropout_absence_add", args=[pupil.pk])))
+            actions.append(("记录缺课", reverse("dropouts:dropout_absence_add", args=[pupil.pk])))
         if selectors.may_confirm(user, pupil):
-            actions.append(("确认辍学", reverse("dropout_confirm", args=[pupil.pk])))
+            actions.append(("确认辍学", reverse("dropouts:dropout_confirm", args=[pupil.pk])))
     elif pupil.status == PupilStatus.DROPPED_OUT:
         case = selectors.cases_visible_to(user).filter(pupil=pupil, status=DropoutCase.Status.OPEN).first()
         if case is not None:
-            actions.append(("辍学劝返", reverse("dropout_case", args=[case.pk])))
+            actions.append(("辍学劝返", reverse("dropouts:dropout_case", args=[case.pk])))
     return actions

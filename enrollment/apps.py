@@ -24,9 +24,9 @@ class EnrollmentConfig(AppConfig):
             "enrolment.visit": "登记借读", "enrolment.visit_end": "结束借读", "admission.import": "导入录取名单", "admission.arrived": "登记新生报到",
             "national.export": "导出国家系统上报文件", "national.numbers": "导入国家系统学籍号", "pupil.number": "变更学籍号",
         })
-        register_nav_item(NavItem("新生建籍", "enrolment_home", frozenset({"registrar", "headmaster"}), group="新生"))
+        register_nav_item(NavItem("新生建籍", "enrollment:enrolment_home", frozenset({"registrar", "headmaster"}), group="新生"))
         bureaus = frozenset({"county_officer", "city_officer", "province_officer"})
-        register_nav_item(NavItem("新生建籍", "enrolment_bureau", bureaus, group="新生"))
-        register_nav_item(NavItem("录取名单", "admission_consistency", bureaus, group="新生"))
-        register_nav_item(NavItem("录取名单", "admission_school", frozenset({"registrar"}), group="新生"))
-        register_nav_item(NavItem("上报检查", "national_readiness", frozenset({"registrar", "headmaster"}) | bureaus, group="新生"))
+        register_nav_item(NavItem("新生建籍", "enrollment:enrolment_bureau", bureaus, group="新生"))
+        register_nav_item(NavItem("录取名单", "enrollment:admission_consistency", bureaus, group="新生"))
+        register_nav_item(NavItem("录取名单", "enrollment:admission_school", frozenset({"registrar"}), group="新生"))
+        register_nav_item(NavItem("上报检查", "enrollment:national_readiness", frozenset({"registrar", "headmaster"}) | bureaus, group="新生"))

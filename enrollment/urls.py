@@ -1,7 +1,10 @@
 from django.urls import path
 
+from enrollment.admission import views as admission_views
 from enrollment.intake import views
+from enrollment.national import views as national_views
 
+app_name = "enrollment"
 urlpatterns = [
     path("enrolment/", views.enrolment_home, name="enrolment_home"),
     path("enrolment/template/", views.enrolment_template, name="enrolment_template"),
@@ -22,4 +25,14 @@ urlpatterns = [
     path("enrolment/visiting/<int:visit_id>/end/", views.enrolment_visit_end, name="enrolment_visit_end"),
     path("enrolment/bureau/", views.enrolment_bureau, name="enrolment_bureau"),
     path("enrolment/bureau/confirm/", views.enrolment_identity_confirm, name="enrolment_identity_confirm"),
+    # The admission list (录取名单) and three-way consistency.
+    path("admissions/import/", admission_views.admission_upload, name="admission_upload"),
+    path("admissions/template/", admission_views.admission_template, name="admission_template"),
+    path("admissions/consistency/", admission_views.admission_consistency, name="admission_consistency"),
+    path("admissions/consistency/<int:school_id>/", admission_views.admission_behind, name="admission_behind"),
+    path("admissions/school/", admission_views.admission_school, name="admission_school"),
+    # Working beside the national system.
+    path("national/readiness/", national_views.national_readiness, name="national_readiness"),
+    path("national/export/", national_views.national_export, name="national_export"),
+    path("national/numbers/", national_views.national_numbers_import, name="national_numbers_import"),
 ]

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from reports.api import MonthlyReportViewSet, StatisticsView, StatisticsXlsxView
 
+app_name = "reports_api"
 router = SimpleRouter()
 router.register("monthly-reports", MonthlyReportViewSet, basename="api-monthly-report")
 # The files are named like files (…/report.pdf, no trailing slash), which the router would not give.

@@ -13,8 +13,8 @@ class ReportsConfig(AppConfig):
         from xueji.web.navigation import NavItem, register_nav_item
 
         roles = frozenset(str(role) for role in REPORT_ROLES)
-        register_nav_item(NavItem("统计", "statistics", roles, group="文书统计"))
-        register_nav_item(NavItem("月报", "monthly_report_list", roles, group="文书统计"))
+        register_nav_item(NavItem("统计", "reports:statistics", roles, group="文书统计"))
+        register_nav_item(NavItem("月报", "reports:monthly_report_list", roles, group="文书统计"))
         register_document_kind("monthly_report", "学籍变动月报")
         register_document_kind("monthly_report_xlsx", "学籍变动月报（Excel）")
         register_document_kind("statistics_xlsx", "在籍学生统计（Excel）")

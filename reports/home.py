@@ -18,12 +18,12 @@ def monthly_report_panel(user: User, membership: Membership | None) -> list[Home
     if latest_month is None:
         return []
     label = f"{latest_month.year}年{latest_month.month}月"
-    list_url = f"{reverse('monthly_report_list')}?month={latest_month:%Y-%m}"
+    list_url = f"{reverse('reports:monthly_report_list')}?month={latest_month:%Y-%m}"
     items = []
     own = (MonthlyReport.objects.filter(unit=membership.unit, month=latest_month).order_by("-version").first())
     if own is not None:
         check = own.figures["check"]
-        url = reverse("monthly_report_detail", args=[own.pk])
+        url = reverse("reports:monthly_report_detail", args=[own.pk])
         items.append(HomeItem(f"{label}：月初在籍", check["start"], url))
         items.append(HomeItem("本月增加 / 减少", f"{check['in']} / {check['out']}", url))
         items.append(HomeItem("月末在籍", check["end"], url))

@@ -2,6 +2,7 @@ from django.urls import path
 
 from reports import views
 
+app_name = "reports"
 urlpatterns = [
     path("statistics/", views.statistics_page, name="statistics"),
     path("statistics/export.xlsx", views.statistics_xlsx_view, name="statistics_xlsx"),

@@ -168,9 +168,9 @@ def monthly_report_regenerate(request):
     selectors.require_report_role(request.user)
     unit = selectors.get_report_unit_for_user(request.user, request.POST.get("unit"))
     month = parse_month(request.POST.get("month"))
-    back = request.POST.get("back") or reverse("monthly_report_list")
+    back = request.POST.get("back") or reverse("reports:monthly_report_list")
     if not back.startswith("/") or back.startswith("//"):
-        back = reverse("monthly_report_list")
+        back = reverse("reports:monthly_report_list")
     if month is None:
         messages.error(request, "请选择月份。")
         return redirect(back)
@@ -185,6 +185,6 @@ def monthly_report_regenerate(request):
     own = next((r for r in reports if r.unit_id == unit.pk), None)
     messages.success(request, f"已重新生成{month.year}年{month.month}月学籍变动月报：{len(reports)} 个单位各增加一个新版本，原有版本保留。")
     if own is not None:
-        return redirect("monthly_report_detail", own.pk)
-    return redirect(f"{reverse('monthly_report_list')}?month={month:%Y-%m}")
+        return redirect("reports:monthly_report_detail", own.pk)
+    return redirect(f"{reverse('reports:monthly_report_list')}?month={month:%Y-%m}")
 

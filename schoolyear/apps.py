@@ -16,9 +16,9 @@ class SchoolyearConfig(AppConfig):
 
         followers = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer",
                                "province_officer"})
-        register_nav_item(NavItem("毕业", "graduation_overview", followers, group="学年"))
-        register_nav_item(NavItem("升级", "promotion_overview", followers, group="学年"))
-        register_nav_item(NavItem("证书", "certificate_overview", followers, group="学年"))
+        register_nav_item(NavItem("毕业", "schoolyear:graduation_overview", followers, group="学年"))
+        register_nav_item(NavItem("升级", "schoolyear:promotion_overview", followers, group="学年"))
+        register_nav_item(NavItem("证书", "schoolyear:certificate_overview", followers, group="学年"))
         for kind in ALL_KINDS:
             register_kind(kind())
         register_pupil_actions(pupil_actions)

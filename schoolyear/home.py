@@ -20,7 +20,7 @@ def summer_panel(user: User, membership: Membership | None) -> list[HomePanel]:
     rows = graduation_rows(user, today, school_year_start(today))
     if not rows:
         return []
-    url = reverse("graduation_overview")
+    url = reverse("schoolyear:graduation_overview")
     pending = sum(len(r.pending) for r in rows)
     clear_by = min(r.summer.clear_by for r in rows)
     items = [
@@ -28,6 +28,6 @@ def summer_panel(user: User, membership: Membership | None) -> list[HomePanel]:
         HomeItem(f"待办业务清理截止（{clear_by:%m-%d}）", f"还剩 {(clear_by - today).days} 天" if clear_by >= today else "已过", url,
                  warn=pending > 0 and (clear_by - today).days <= 7),
         HomeItem("待办理毕业的学校", sum(1 for r in rows if r.to_graduate and not r.done), url),
-        HomeItem("升级日期", f"{min(r.summer.promotion_on for r in rows):%Y-%m-%d}", reverse("promotion_overview")),
+        HomeItem("升级日期", f"{min(r.summer.promotion_on for r in rows):%Y-%m-%d}", reverse("schoolyear:promotion_overview")),
     ]
     return [HomePanel("毕业和升级", items, order=20)]

@@ -45,10 +45,10 @@ class EducationProofKind(RequestKind):
         ]
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
-        return reverse("education_proof_start", args=[request.pupil_id]) + f"?resubmit={request.pk}"
+        return reverse("schoolyear:education_proof_start", args=[request.pupil_id]) + f"?resubmit={request.pk}"
 
     def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
-        return [("打印学历证明书", reverse("education_proof_pdf", args=[request.pk]))]
+        return [("打印学历证明书", reverse("schoolyear:education_proof_pdf", args=[request.pk]))]
 
 
 ALL_KINDS = (EducationProofKind,)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from schoolyear import views
 
+app_name = "schoolyear"
 urlpatterns = [
     path("schoolyear/graduation/", views.graduation_overview, name="graduation_overview"),
     path("schoolyear/graduation/<int:school_id>/", views.graduation_school, name="graduation_school"),

@@ -103,9 +103,9 @@ def graduation_confirm(request, school_id: int):
                 )
             except ValidationError as error:
                 _errors(request, error)
-                return redirect("graduation_school", school.pk)
+                return redirect("schoolyear:graduation_school", school.pk)
             messages.success(request, f"已为 {graduation.count} 名学生办理毕业。")
-            return redirect("graduation_school", school.pk)
+            return redirect("schoolyear:graduation_school", school.pk)
     return render(request, "schoolyear/graduation_confirm.html", {
         "school": school, "state": state, "form": form, "level": level_label(state.grade), "full": True,
         "grade_label": GRADE_LABELS[state.grade],
@@ -177,7 +177,7 @@ def promotion_plan(request, school_id: int):
                 raise ValidationError("未知的操作。")
         except ValidationError as error:
             _errors(request, error)
-        return redirect("promotion_plan", school.pk)
+        return redirect("schoolyear:promotion_plan", school.pk)
     return render(request, "schoolyear/promotion_plan.html", {
         "school": school, "plan": plan, "may_edit": may_edit and plan.done is None, "add_form": add_form,
         "start_year": start_year, "summer": summer_of(school, start_year),
@@ -208,9 +208,9 @@ def promotion_run_start(request):
         run = services.promotion_run_request(actor=request.user, bureau=bureau)
     except ValidationError as error:
         _errors(request, error)
-        return redirect("promotion_overview")
+        return redirect("schoolyear:promotion_overview")
     messages.success(request, "升级已开始，由后台逐校执行；本页显示各校进度。")
-    return redirect("promotion_run_detail", run.pk)
+    return redirect("schoolyear:promotion_run_detail", run.pk)
 
 
 @login_required
@@ -259,7 +259,7 @@ def certificate_school(request, school_id: int, year: int):
                 show_errors(form, error)
             else:
                 messages.success(request, f"已编号 {batch.count} 本：{batch.first_number} 至 {batch.last_number}。")
-                return redirect("certificate_school", school.pk, year)
+                return redirect("schoolyear:certificate_school", school.pk, year)
     elif may_issue:
         prefix = request.GET.get("prefix", "")
         form = CertificateAssignForm(initial={
@@ -311,7 +311,7 @@ def education_proof_start(request, pupil_id: int):
             show_errors(form, error)
         else:
             messages.success(request, f"学历证明书已提交，等待{change.steps.get(position=0).label}。")
-            return redirect("request_detail", change.pk)
+            return redirect("approvals:request_detail", change.pk)
     graduate = services.latest_graduation_of(pupil)
     return render(request, "schoolyear/education_proof_start.html", {
         "pupil": pupil, "form": form, "graduate": graduate,
@@ -335,4 +335,4 @@ def pupil_actions(user, pupil) -> list[tuple[str, str]]:
         return []
     if not Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
         return []
-    return [("出具学历证明书", reverse("education_proof_start", args=[pupil.pk]))]
+    return [("出具学历证明书", reverse("schoolyear:education_proof_start", args=[pupil.pk]))]

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from suspensions.api import DeferralViewSet, ResumptionViewSet, SuspensionViewSet
 
+app_name = "suspensions_api"
 router = SimpleRouter()
 router.register("suspensions", SuspensionViewSet, basename="api-suspension")
 router.register("resumptions", ResumptionViewSet, basename="api-resumption")

@@ -16,7 +16,7 @@ class SuspensionsConfig(AppConfig):
         for kind in ALL_KINDS:
             register_kind(kind())
         register_pupil_actions(pupil_actions)
-        register_nav_item(NavItem("休学复学", "suspension_list", frozenset({
+        register_nav_item(NavItem("休学复学", "suspensions:suspension_list", frozenset({
             "registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer",
         })))
-        register_nav_item(NavItem("在籍异常", "suspension_limbo", frozenset({"county_officer", "city_officer", "province_officer"})))
+        register_nav_item(NavItem("在籍异常", "suspensions:suspension_limbo", frozenset({"county_officer", "city_officer", "province_officer"})))

@@ -70,7 +70,7 @@ class OwnSchoolKind(RequestKind):
         return own_school_chain(request)
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
-        return reverse("suspension_pupil_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"
+        return reverse("suspensions:suspension_pupil_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"
 
     def follow_up(self, request: ChangeRequest) -> None:
         notify(request, key=f"{self.code}:{request.pk}", unit=request.started_unit,
@@ -82,7 +82,7 @@ class OwnSchoolKind(RequestKind):
     def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
         """打印申请表: for the guardian, the headmaster and the bureau to sign and stamp, at any
         stage (whoever sees the request's page may print it: suspensions/printing.py)."""
-        return [("打印申请表", reverse("suspension_request_form", args=[request.pk]))]
+        return [("打印申请表", reverse("suspensions:suspension_request_form", args=[request.pk]))]
 
 
 class SuspensionKind(OwnSchoolKind):

@@ -20,7 +20,7 @@ DEFERRAL_PROOF = "县级以上医院出具的医务证明书；家长书面缓�
 
 
 def form_url(change: ChangeRequest) -> str:
-    return reverse("suspension_request_form", args=[change.pk])
+    return reverse("suspensions:suspension_request_form", args=[change.pk])
 
 
 def _suspension(change: ChangeRequest) -> tuple[str, dict]:

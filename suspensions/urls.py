@@ -2,6 +2,7 @@ from django.urls import path
 
 from suspensions import printing, views
 
+app_name = "suspensions"
 urlpatterns = [
     path("suspensions/", views.suspension_list, name="suspension_list"),
     path("suspensions/limbo/", views.suspension_limbo, name="suspension_limbo"),

@@ -45,7 +45,7 @@ def suspension_pupil_start(request, pupil_id: int, kind: str):
         old = services.resubmission_source(actor=request.user, request_id=_int(request.GET.get("resubmit")), pupil=pupil, kind=kind)
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
-        return redirect("pupil_detail", pupil.pk)
+        return redirect("pupils:pupil_detail", pupil.pk)
     data, files = request.POST or None, request.FILES or None
     initial = _resubmitted_values(kind, old) if old else {}
     if kind == "suspension":
@@ -63,7 +63,7 @@ def suspension_pupil_start(request, pupil_id: int, kind: str):
             # "休学申请已提交", not "申请休学申请已提交": the title without its verb.
             what = _title(kind, pupil).removeprefix("申请")
             messages.success(request, f"{what}申请已提交，等待{change.steps.get(position=0).label}。")
-            return redirect("request_detail", change.pk)
+            return redirect("approvals:request_detail", change.pk)
     return render(request, "suspensions/pupil_start.html", {"form": form, "pupil": pupil, "title": _title(kind, pupil), "old": old})
 
 
@@ -133,8 +133,8 @@ def pupil_actions(user, pupil) -> list[tuple[str, str]]:
 
     actions = []
     if Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
-        actions = [(_title(kind, pupil), reverse("suspension_pupil_start", args=[pupil.pk, kind]))
+        actions = [(_title(kind, pupil), reverse("suspensions:suspension_pupil_start", args=[pupil.pk, kind]))
                    for kind in services.kinds_startable_for(pupil)]
     if pupil.status == PupilStatus.SUSPENDED or SuspensionReminder.objects.filter(pupil=pupil).exists():
-        actions.append(("休学期满提醒", reverse("suspension_pupil_reminders", args=[pupil.pk])))
+        actions.append(("休学期满提醒", reverse("suspensions:suspension_pupil_reminders", args=[pupil.pk])))
     return actions

@@ -17,4 +17,4 @@ class TransfersConfig(AppConfig):
         from xueji.pupils.actions import register_pupil_actions
 
         register_pupil_actions(pupil_actions)
-        register_nav_item(NavItem("转学", "transfer_list", frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})))
+        register_nav_item(NavItem("转学", "transfers:transfer_list", frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})))

@@ -158,7 +158,7 @@ class TransferKind(RequestKind):
         return []
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
-        return reverse("transfer_start") + f"?resubmit={request.pk}"
+        return reverse("transfers:transfer_start") + f"?resubmit={request.pk}"
 
     def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
         from xueji.accounts.models import Membership, Role
@@ -166,7 +166,7 @@ class TransferKind(RequestKind):
         if request.status != "approved" or request.payload.get("arrived_on"):
             return []
         if Membership.objects.filter(user=user, unit_id=request.payload["to_school"], role=Role.REGISTRAR).exists():
-            return [("确认学生报到", reverse("transfer_arrive", args=[request.pk]))]
+            return [("确认学生报到", reverse("transfers:transfer_arrive", args=[request.pk]))]
         return []
 
 
@@ -199,7 +199,7 @@ class StudyAbroadKind(RequestKind):
                 ("说明", payload.get("note") or "—")]
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
-        return reverse("pupil_request_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"
+        return reverse("transfers:pupil_request_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"
 
 
 class AbroadReturnKind(RequestKind):
@@ -232,7 +232,7 @@ class AbroadReturnKind(RequestKind):
         return [("回国日期", request.payload.get("return_date", "")), ("编入班级", target.name if target else "—")]
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
-        return reverse("pupil_request_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"
+        return reverse("transfers:pupil_request_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"
 
 
 class TransferOutKind(RequestKind):
@@ -260,4 +260,4 @@ class TransferOutKind(RequestKind):
         return [("转往", request.payload.get("destination", "")), ("原因", request.payload.get("reason") or "—")]
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
-        return reverse("pupil_request_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"
+        return reverse("transfers:pupil_request_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"

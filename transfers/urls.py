@@ -2,6 +2,7 @@ from django.urls import path
 
 from transfers import views
 
+app_name = "transfers"
 urlpatterns = [
     path("transfers/", views.transfer_list, name="transfer_list"),
     path("transfers/new/", views.transfer_start, name="transfer_start"),

@@ -38,7 +38,7 @@ def registrar_school(request):
 @login_required
 def transfer_list(request):
     is_registrar = any(m.role == Role.REGISTRAR for m in memberships_of(request.user))
-    extra = {"title": "转学与出境", "start_url": reverse("transfer_start") if is_registrar else "", "start_label": "发起转入申请"}
+    extra = {"title": "转学与出境", "start_url": reverse("transfers:transfer_start") if is_registrar else "", "start_label": "发起转入申请"}
     return request_list(request, kinds=TRANSFER_KINDS, extra=extra)
 
 
@@ -50,7 +50,7 @@ def transfer_start(request):
         old = services.resubmission_source(actor=request.user, request_id=_int(request.GET.get("resubmit")))
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
-        return redirect("transfer_list")
+        return redirect("transfers:transfer_list")
     initial = {}
     if old is not None:
         initial = {"number": old.pupil.student_number, "name": old.pupil.name, "grounds": old.payload.get("grounds"),
@@ -71,7 +71,7 @@ def transfer_start(request):
             show_errors(form, error, file_field="files")
         else:
             messages.success(request, f"转学申请已提交，等待{change.steps.get(position=0).label}。")
-            return redirect("request_detail", change.pk)
+            return redirect("approvals:request_detail", change.pk)
     context = {"form": form, "school": school, "old": old, "working_days": bureau_settings_for(school).approval_working_days}
     return render(request, "transfers/transfer_start.html", context)
 
@@ -104,7 +104,7 @@ def pupil_request_start(request, pupil_id: int, kind: str):
             show_errors(form, error, file_field="files")
         else:
             messages.success(request, "申请已提交。")
-            return redirect("request_detail", change.pk)
+            return redirect("approvals:request_detail", change.pk)
     return render(request, "transfers/pupil_request_start.html", {"form": form, "pupil": pupil, "title": kind_label(kind)})
 
 
@@ -123,7 +123,7 @@ def transfer_arrive(request, request_id: int):
             show_errors(form, error)
         else:
             messages.success(request, f"{change.pupil.name}已报到。")
-            return redirect("request_detail", change.pk)
+            return redirect("approvals:request_detail", change.pk)
     return render(request, "transfers/arrive.html", {"form": form, "change": change})
 
 
@@ -141,4 +141,4 @@ def pupil_actions(user, pupil) -> list[tuple[str, str]]:
 
     if not Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
         return []
-    return [(kind_label(kind), reverse("pupil_request_start", args=[pupil.pk, kind])) for kind in services.kinds_startable_for(pupil)]
+    return [(kind_label(kind), reverse("transfers:pupil_request_start", args=[pupil.pk, kind])) for kind in services.kinds_startable_for(pupil)]

@@ -141,9 +141,9 @@ if XUEJI_ENV == "test":
     # Hashing with PBKDF2 takes ~0.3 s a password: too slow for hundreds of test logins.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
 # Lockout: 5 failures lock the username for 15 minutes (xueji/accounts/login.py).
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCKOUT_MINUTES = 15

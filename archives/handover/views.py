@@ -48,4 +48,4 @@ def handover_action(request, handover_id: int, action: str):
             messages.success(request, f"已确认收到{handover.pupil.name}的档案。")
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
-    return redirect("handover_list")
+    return redirect("archives:handover_list")

@@ -39,9 +39,9 @@ def paper_overview(request):
     schools = _schools_or_403(request.user)
     membership = current_membership(request)
     if membership is not None and membership.role in ("registrar", "headmaster"):
-        return redirect("paper_school", membership.unit_id)
+        return redirect("archives:paper_school", membership.unit_id)
     if len(schools) == 1:
-        return redirect("paper_school", schools[0].pk)
+        return redirect("archives:paper_school", schools[0].pk)
     rows = paper.schools_completeness(request.user)
     total = paper.Completeness(label="合计")
     for row in rows:
@@ -95,7 +95,7 @@ def paper_class(request, class_id: int):
             else:
                 messages.success(request, f"已将 {count} 名学生的档案标记为“{paper.BULK_ACTIONS[data['action']]}”"
                                           + (f"：{data['box_number'].strip()}" if data["action"] == "box" else "") + "。")
-                return redirect("paper_class", school_class.pk)
+                return redirect("archives:paper_class", school_class.pk)
     checklists = paper.checklists_for(pupils)
     summary = paper.Completeness(label=school_class.name)
     for checklist in checklists:
@@ -126,11 +126,11 @@ def paper_pupil(request, pupil_id: int):
             errors = error.messages
         else:
             messages.success(request, f"已保存{pupil.name}的纸质档案核对结果。")
-            return redirect("paper_pupil", pupil.pk)
+            return redirect("archives:paper_pupil", pupil.pk)
     [checklist] = paper.checklists_for([pupil])
     return render(request, "archives/paper_pupil.html", {
         "pupil": pupil, "checklist": checklist, "may_mark": may_mark, "errors": errors,
-        "class_url": reverse("paper_class", args=[pupil.school_class_id]) if pupil.school_class_id else "",
+        "class_url": reverse("archives:paper_class", args=[pupil.school_class_id]) if pupil.school_class_id else "",
     }, status=400 if errors else 200)
 
 
@@ -138,4 +138,4 @@ def pupil_actions(user, pupil) -> list[tuple[str, str]]:
     """纸质档案, on the pupil's page, for those who keep or oversee the school's paper files."""
     if pupil.status not in paper.ON_ROLL or not paper.paper_schools_visible_to(user).filter(pk=pupil.school_id).exists():
         return []
-    return [("纸质档案", reverse("paper_pupil", args=[pupil.pk]))]
+    return [("纸质档案", reverse("archives:paper_pupil", args=[pupil.pk]))]

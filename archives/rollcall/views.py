@@ -48,7 +48,7 @@ def rollcall_overview(request):
     membership = current_membership(request)
     school = rollcall.school_of_membership(membership)
     if school is not None:
-        return redirect(reverse("rollcall_school", args=[school.pk]) + (f"?{request.GET.urlencode()}" if request.GET else ""))
+        return redirect(reverse("archives:rollcall_school", args=[school.pk]) + (f"?{request.GET.urlencode()}" if request.GET else ""))
     semester = _semester(request)
     context = _window_context(semester)
     own_classes = list(rollcall.classes_called_by(request.user))
@@ -198,7 +198,7 @@ def rollcall_reopen(request, roll_call_id: int):
         messages.error(request, "；".join(error.messages))
     else:
         messages.success(request, f"已退回{roll_call.school_class.name}的学籍核查，班主任可重新点名后提交。")
-    return redirect(reverse("rollcall_class", args=[roll_call.school_class_id]) + f"?semester={roll_call.semester_id}")
+    return redirect(reverse("archives:rollcall_class", args=[roll_call.school_class_id]) + f"?semester={roll_call.semester_id}")
 
 
 @login_required
@@ -213,5 +213,5 @@ def rollcall_entry_handle(request, entry_id: int):
         messages.success(request, f"已记录{entry.name}的处理情况。")
     if entry.outcome == RollCallEntry.Outcome.VISITING and rollcall.may_follow_up(request.user, entry.home_school_id):
         # The home school confirmed: back to its own page, where its pupils visiting elsewhere are.
-        return redirect("rollcall_school", entry.home_school_id)
-    return redirect(reverse("rollcall_school", args=[entry.roll_call.school_id]) + f"?semester={entry.roll_call.semester_id}")
+        return redirect("archives:rollcall_school", entry.home_school_id)
+    return redirect(reverse("archives:rollcall_school", args=[entry.roll_call.school_id]) + f"?semester={entry.roll_call.semester_id}")

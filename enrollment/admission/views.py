@@ -136,7 +136,7 @@ def admission_upload(request):
                 form.add_error("file", message)
         else:
             messages.success(request, f"已导入 {count} 名学生的{year}年新生录取名单。")
-            return redirect(f"{reverse('admission_upload')}?year={year}")
+            return redirect(f"{reverse('enrollment:admission_upload')}?year={year}")
     imported = AdmissionEntry.objects.filter(
         intake_year=year, school__in=units_visible_to(request.user).filter(path__startswith=bureau.path)
     ).count()
@@ -190,7 +190,7 @@ def admission_school(request):
     year, today = _year(request), timezone.localdate()
     if request.method == "POST":
         _mark_arrivals(request, school)
-        return redirect(f"{reverse('admission_school')}?year={year}")
+        return redirect(f"{reverse('enrollment:admission_school')}?year={year}")
     [line] = three_way(Unit.objects.filter(pk=school.pk), year, today)
     behind_ids = {entry.pk for entry in behind_for_school(school, year, today)}
     entries = _label_entries(request.user, school, list(admission_for_school(school, year)))

@@ -111,7 +111,7 @@ class EnrolmentKind(RequestKind):
         return rows
 
     def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
-        return [("查看新生名单", reverse("enrolment_batch", args=[request.pk]))]
+        return [("查看新生名单", reverse("enrollment:enrolment_batch", args=[request.pk]))]
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
-        return reverse("enrolment_home")
+        return reverse("enrollment:enrolment_home")

@@ -82,7 +82,7 @@ class LateEnrolmentKind(EnrolmentKind):
     def resubmit_url(self, request) -> str | None:
         from django.urls import reverse
 
-        return reverse("enrolment_late")
+        return reverse("enrollment:enrolment_late")
 
     def check_decision(self, request, step, actor, approve, details) -> None:
         """One pupil: the decision's comment is the reason; no list of pupils to name."""

@@ -51,7 +51,7 @@ def _intake(request, school) -> Intake:
 
 
 def _home_url(intake: Intake) -> str:
-    return f"{reverse('enrolment_home')}?grade={intake.grade}"
+    return f"{reverse('enrollment:enrolment_home')}?grade={intake.grade}"
 
 
 def _attachment(content: bytes, name: str, content_type: str = XLSX) -> HttpResponse:
@@ -117,7 +117,7 @@ def enrolment_upload(request):
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return redirect(_home_url(intake))
-    return redirect("enrolment_import", imported.pk)
+    return redirect("enrollment:enrolment_import", imported.pk)
 
 
 def _get_import(request, import_id) -> EnrolmentImport:
@@ -143,7 +143,7 @@ def enrolment_import(request, import_id: int):
     if request.method == "POST" and upload.status == EnrolmentImport.Status.QUEUED and not upload.seen_by_bureau:
         # The worker has not taken it (the broker was away): check it here and now.
         services.import_run(upload.pk)
-        return redirect("enrolment_import", upload.pk)
+        return redirect("enrollment:enrolment_import", upload.pk)
     errors = upload.errors
     rows = sorted({e["row"] for e in errors if e["row"]})
     return render(request, "enrollment/import.html", {
@@ -208,7 +208,7 @@ def enrolment_entry_edit(request, entry_id: int | None = None):
         else:
             messages.success(request, f"已保存新生 {saved.name}。")
             if "another" in request.POST:
-                return redirect(f"{reverse('enrolment_entry_new')}?grade={intake.grade}")
+                return redirect(f"{reverse('enrollment:enrolment_entry_new')}?grade={intake.grade}")
             return redirect(_home_url(intake))
     pupil_fields = [form[key] for key in form.fields if not form.fields[key].guardian]
     guardian_fields = {position: [form[key] for key in form.fields if form.fields[key].guardian == position] for position in (1, 2)}
@@ -231,7 +231,7 @@ def enrolment_entry_delete(request, entry_id: int):
         messages.error(request, "；".join(error.messages))
     else:
         messages.success(request, f"已删除新生 {entry.name}。")
-    return redirect(f"{reverse('enrolment_home')}?grade={entry.grade}")
+    return redirect(f"{reverse('enrollment:enrolment_home')}?grade={entry.grade}")
 
 
 @login_required
@@ -283,7 +283,7 @@ def enrolment_submit(request):
         messages.error(request, "；".join(error.messages))
         return redirect(_home_url(intake))
     messages.success(request, f"已上报{batch.subject}，等待{batch.steps.get(position=0).label}。")
-    return redirect("request_detail", batch.pk)
+    return redirect("approvals:request_detail", batch.pk)
 
 
 @login_required
@@ -311,7 +311,7 @@ def enrolment_batch(request, request_id: int):
         else:
             messages.success(request, "已同意，学籍已建立。" if approve and current.position == change.steps.count() - 1
                              else ("已同意。" if approve else "已退回学校修改。"))
-            return redirect("request_detail", change.pk)
+            return redirect("approvals:request_detail", change.pk)
     return render(request, "enrollment/batch.html", {
         "change": change, "entries": entries, "can_decide": can_decide, "current": current, "errors": errors,
         "posted": request.POST if request.method == "POST" else {},
@@ -336,14 +336,14 @@ def enrolment_identity_confirm(request):
     ids = [int(v) for v in request.POST.getlist("pupil") if v.isdigit() and len(v) < 19]
     if not ids:
         messages.error(request, "请先勾选学生。")
-        return redirect("enrolment_bureau")
+        return redirect("enrollment:enrolment_bureau")
     try:
         done = services.identity_confirm(actor=request.user, pupil_ids=ids)
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
     else:
         messages.success(request, f"已确认 {done} 名学生的身份，赋予正式学籍号（G/J）。")
-    return redirect("enrolment_bureau")
+    return redirect("enrollment:enrolment_bureau")
 
 
 def pupils_of_entries(entries) -> list[Pupil]:
@@ -388,7 +388,7 @@ def enrolment_late(request):
                 row_errors.extend(error.messages)
         else:
             messages.success(request, f"补建学籍申请已提交，等待{change.steps.get(position=0).label}。")
-            return redirect("request_detail", change.pk)
+            return redirect("approvals:request_detail", change.pk)
     try:
         check_late_window(timezone.localdate())
         window_open = True
@@ -417,7 +417,7 @@ def enrolment_pull(request):
             messages.error(request, "；".join(error.messages))
         else:
             messages.success(request, f"学前调档完成：匹配 {summary.matched} 人，待确认 {summary.to_confirm} 人，未找到 {summary.not_found} 人。")
-        return redirect("enrolment_pull")
+        return redirect("enrollment:enrolment_pull")
     admissions = (AdmissionEntry.objects.filter(school=school, intake_year=year)
                   .select_related("pulled_pupil").order_by("pull_result", "name"))
     return render(request, "enrollment/pull.html", {
@@ -482,7 +482,7 @@ def enrolment_visiting(request):
                 show_errors(form, error)
             else:
                 messages.success(request, f"已登记 {visit.home_pupil.name} 在本校借读，已通知其学籍所在学校。")
-                return redirect("enrolment_visiting")
+                return redirect("enrollment:enrolment_visiting")
     visits = (VisitingPupil.objects.filter(host_school=school).select_related("home_pupil__school", "school_class")
               .order_by("ended_on", "-start_date")[:200])
     return render(request, "enrollment/visiting.html", {"form": form, "visits": visits, "school": school,
@@ -505,4 +505,4 @@ def enrolment_visit_end(request, visit_id: int):
         messages.error(request, "；".join(error.messages))
     else:
         messages.success(request, "借读已结束，已通知学籍所在学校。")
-    return redirect("enrolment_visiting")
+    return redirect("enrollment:enrolment_visiting")

@@ -190,5 +190,5 @@ def national_numbers_import(request):
         else:
             if result.ok:
                 messages.success(request, f"已导入 {result.assigned} 名学生的 G 字头学籍号，原学籍号保留在学籍号历史中。")
-                return redirect("national_numbers_import")
+                return redirect("enrollment:national_numbers_import")
     return render(request, "enrollment/national_numbers.html", {"scope": scope, "form": form, "result": result})

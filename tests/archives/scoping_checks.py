@@ -91,12 +91,12 @@ def check_api_cancellation_form(m):
 
 
 CANCELLATION_ENDPOINTS = {
-    "cancellation_list": check_cancellation_list,
-    "cancellation_pupil_start": check_cancellation_pupil_start,
-    "api-cancellation-list": check_api_cancellation_list,
-    "api-cancellation-detail": check_api_cancellation_detail,
-    "cancellation_request_form": check_cancellation_request_form,
-    "api-cancellation-form-pdf": check_api_cancellation_form,
+    "cancellation:cancellation_list": check_cancellation_list,
+    "cancellation:cancellation_pupil_start": check_cancellation_pupil_start,
+    "cancellation_api:api-cancellation-list": check_api_cancellation_list,
+    "cancellation_api:api-cancellation-detail": check_api_cancellation_detail,
+    "cancellation:cancellation_request_form": check_cancellation_request_form,
+    "cancellation_api:api-cancellation-form-pdf": check_api_cancellation_form,
 }
 
 

@@ -94,10 +94,10 @@ def check_api_correction(m):
 
 
 CHANGE_ENDPOINTS = {
-    "info_change_list": check_info_change_list,
-    "info_change_start": check_info_change_start,
-    "pupil_correct": check_pupil_correct,
-    "api-info-change-list": check_api_info_change_list,
-    "api-info-change-detail": check_api_info_change_detail,
-    "api-correction": check_api_correction,
+    "changes:info_change_list": check_info_change_list,
+    "changes:info_change_start": check_info_change_start,
+    "changes:pupil_correct": check_pupil_correct,
+    "changes_api:api-info-change-list": check_api_info_change_list,
+    "changes_api:api-info-change-detail": check_api_info_change_detail,
+    "changes_api:api-correction": check_api_correction,
 }

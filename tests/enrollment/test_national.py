@@ -425,8 +425,8 @@ def b1_problem(world):
 def test_registrar_sees_the_own_schools_problems_with_links(world, login):
     pupil = a1_problem(world)
     b1_problem(world)
-    body = login(world.user("registrar_a1")).get(reverse("national_readiness")).content.decode()
-    assert "必填项缺失" in body and reverse("pupil_detail", args=[pupil.pk]) in body
+    body = login(world.user("registrar_a1")).get(reverse("enrollment:national_readiness")).content.decode()
+    assert "必填项缺失" in body and reverse("pupils:pupil_detail", args=[pupil.pk]) in body
     assert world.pupils["b1"].name not in body
 
 
@@ -435,42 +435,42 @@ def test_officer_filters_by_school_and_sees_only_the_own_county(world, login):
     a2 = set_fields(world.pupils["a2"], ethnicity="")
     b1 = b1_problem(world)
     client = login(world.user("officer_a"))
-    body = client.get(reverse("national_readiness")).content.decode()
+    body = client.get(reverse("enrollment:national_readiness")).content.decode()
     assert a1.name in body and a2.name in body and b1.name not in body
-    body = client.get(reverse("national_readiness"), {"school": world.units["a2"].pk}).content.decode()
+    body = client.get(reverse("enrollment:national_readiness"), {"school": world.units["a2"].pk}).content.decode()
     assert a2.name in body and a1.name not in body
-    assert client.get(reverse("national_readiness"), {"school": world.units["b1"].pk}).status_code == 404
+    assert client.get(reverse("enrollment:national_readiness"), {"school": world.units["b1"].pk}).status_code == 404
 
 
 def test_registrar_cannot_pick_another_school(world, login):
     client = login(world.user("registrar_b1"))
-    assert client.get(reverse("national_readiness"), {"school": world.units["a1"].pk}).status_code == 404
-    assert client.get(reverse("national_export"), {"school": world.units["a1"].pk}).status_code == 404
+    assert client.get(reverse("enrollment:national_readiness"), {"school": world.units["a1"].pk}).status_code == 404
+    assert client.get(reverse("enrollment:national_export"), {"school": world.units["a1"].pk}).status_code == 404
 
 
 @pytest.mark.parametrize("username", ["teacher_a1", "central_a3", "admin"])
 def test_other_roles_get_403(world, login, username):
     client = login(world.user(username))
-    for name in ("national_readiness", "national_export", "national_numbers_import"):
+    for name in ("enrollment:national_readiness", "enrollment:national_export", "enrollment:national_numbers_import"):
         assert client.get(reverse(name)).status_code == 403, name
 
 
 def test_anonymous_is_sent_to_login(client):
-    for name in ("national_readiness", "national_export", "national_numbers_import"):
+    for name in ("enrollment:national_readiness", "enrollment:national_export", "enrollment:national_numbers_import"):
         assert client.get(reverse(name))["Location"].startswith("/login/")
 
 
 def test_city_officer_reads_masked_numbers_and_may_not_export(world, login):
     pupil = a1_problem(world)
     client = login(world.user("city_officer"))
-    body = client.get(reverse("national_readiness")).content.decode()
+    body = client.get(reverse("enrollment:national_readiness")).content.decode()
     assert pupil.name in body and pupil.student_number not in body
-    assert client.get(reverse("national_export")).status_code == 403
-    assert client.get(reverse("national_numbers_import")).status_code == 403
+    assert client.get(reverse("enrollment:national_export")).status_code == 403
+    assert client.get(reverse("enrollment:national_numbers_import")).status_code == 403
 
 
 def test_export_download_is_logged(world, login):
-    response = login(world.user("officer_a")).get(reverse("national_export"), {"school": world.units["a1"].pk})
+    response = login(world.user("officer_a")).get(reverse("enrollment:national_export"), {"school": world.units["a1"].pk})
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     _, headers, rows = exported_sheet(response.content)
     assert {r[headers.index("*姓名")].value for r in rows} == {world.pupils["a1"].name, world.pupils["a1_other"].name}
@@ -483,7 +483,7 @@ def test_upload_page_assigns_numbers(world, login):
     client = login(world.user("registrar_a1"))
     upload = io.BytesIO(numbers_file([(pupil.name, pupil.id_number, f"G{pupil.id_number}")]))
     upload.name = "学籍号.xlsx"
-    response = client.post(reverse("national_numbers_import"), {"file": upload})
+    response = client.post(reverse("enrollment:national_numbers_import"), {"file": upload})
     assert response.status_code == 302
     pupil.refresh_from_db()
     assert pupil.student_number == f"G{pupil.id_number}"
@@ -494,12 +494,12 @@ def test_upload_page_lists_row_errors(world, login):
     client = login(world.user("registrar_a1"))
     upload = io.BytesIO(numbers_file([(pupil.name, pupil.id_number, "G123")]))
     upload.name = "学籍号.xlsx"
-    body = client.post(reverse("national_numbers_import"), {"file": upload}).content.decode()
+    body = client.post(reverse("enrollment:national_numbers_import"), {"file": upload}).content.decode()
     assert "第 4 行" in body and "整个文件未导入" in body
 
 
 def test_upload_page_without_a_file_says_so(world, login):
-    body = login(world.user("registrar_a1")).post(reverse("national_numbers_import"), {}).content.decode()
+    body = login(world.user("registrar_a1")).post(reverse("enrollment:national_numbers_import"), {}).content.decode()
     assert "文件没有导入" in body
 
 
@@ -508,7 +508,7 @@ def test_registrar_of_another_school_cannot_import_numbers_for_these_pupils(worl
     client = login(world.user("registrar_b1"))
     upload = io.BytesIO(numbers_file([(pupil.name, pupil.id_number, f"G{pupil.id_number}")]))
     upload.name = "学籍号.xlsx"
-    body = client.post(reverse("national_numbers_import"), {"file": upload}).content.decode()
+    body = client.post(reverse("enrollment:national_numbers_import"), {"file": upload}).content.decode()
     assert "没有使用该身份证件号" in body
     pupil.refresh_from_db()
     assert pupil.student_number.startswith("L")
@@ -516,9 +516,9 @@ def test_registrar_of_another_school_cannot_import_numbers_for_these_pupils(worl
 
 def test_headmaster_reads_but_does_not_import(world, login):
     client = login(world.user("headmaster_a1"))
-    assert client.get(reverse("national_readiness")).status_code == 200
-    assert client.get(reverse("national_export")).status_code == 200
-    assert client.get(reverse("national_numbers_import")).status_code == 403
+    assert client.get(reverse("enrollment:national_readiness")).status_code == 200
+    assert client.get(reverse("enrollment:national_export")).status_code == 200
+    assert client.get(reverse("enrollment:national_numbers_import")).status_code == 403
 
 
 # API ---------------------------------------------------------------------------------------------

@@ -177,21 +177,21 @@ def check_api_monthly_report_regenerate(m):
 
 
 REPORT_ENDPOINTS = {
-    "statistics": check_statistics,
-    "statistics_xlsx": check_statistics_xlsx,
-    "api-statistics": check_api_statistics,
-    "api-statistics-xlsx": check_api_statistics_xlsx,
-    "monthly_report_list": check_monthly_report_list,
-    "monthly_report_detail": check_monthly_report_detail,
-    "monthly_report_pdf": check_monthly_report_pdf,
-    "monthly_report_xlsx": check_monthly_report_xlsx,
-    "api-monthly-report-list": check_api_monthly_report_list,
-    "api-monthly-report-detail": check_api_monthly_report_detail,
-    "api-monthly-report-pdf": check_api_monthly_report_pdf,
-    "api-monthly-report-xlsx": check_api_monthly_report_xlsx,
+    "reports:statistics": check_statistics,
+    "reports:statistics_xlsx": check_statistics_xlsx,
+    "reports_api:api-statistics": check_api_statistics,
+    "reports_api:api-statistics-xlsx": check_api_statistics_xlsx,
+    "reports:monthly_report_list": check_monthly_report_list,
+    "reports:monthly_report_detail": check_monthly_report_detail,
+    "reports:monthly_report_pdf": check_monthly_report_pdf,
+    "reports:monthly_report_xlsx": check_monthly_report_xlsx,
+    "reports_api:api-monthly-report-list": check_api_monthly_report_list,
+    "reports_api:api-monthly-report-detail": check_api_monthly_report_detail,
+    "reports_api:api-monthly-report-pdf": check_api_monthly_report_pdf,
+    "reports_api:api-monthly-report-xlsx": check_api_monthly_report_xlsx,
 }
 # These write a new version of A1's report (the page's regeneration first: the count checks it).
 REPORT_LAST = {
-    "monthly_report_regenerate": check_monthly_report_regenerate,
-    "api-monthly-report-regenerate": check_api_monthly_report_regenerate,
+    "reports:monthly_report_regenerate": check_monthly_report_regenerate,
+    "reports_api:api-monthly-report-regenerate": check_api_monthly_report_regenerate,
 }

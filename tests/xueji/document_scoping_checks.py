@@ -159,20 +159,20 @@ def check_document_verify(m):
 
 
 DOCUMENT_ENDPOINTS = {
-    "pupil_card": check_pupil_card,
-    "api-pupil-card": check_api_pupil_card,
-    "class_cards": check_class_cards,
-    "api-class-cards": check_api_class_cards,
-    "cards_home": check_cards_home,
-    "school_cards": check_school_cards,
-    "card_job_status": check_card_job_status,
-    "card_job_download": check_card_job_download,
-    "api-card-job": check_api_card_job,
-    "api-card-job-file": check_api_card_job_file,
-    "document_verify": check_document_verify,
+    "documents:pupil_card": check_pupil_card,
+    "documents_api:api-pupil-card": check_api_pupil_card,
+    "documents:class_cards": check_class_cards,
+    "documents_api:api-class-cards": check_api_class_cards,
+    "documents:cards_home": check_cards_home,
+    "documents:school_cards": check_school_cards,
+    "documents:card_job_status": check_card_job_status,
+    "documents:card_job_download": check_card_job_download,
+    "documents_api:api-card-job": check_api_card_job,
+    "documents_api:api-card-job-file": check_api_card_job_file,
+    "documents:document_verify": check_document_verify,
 }
 # They start jobs (rows only: the task is queued on commit, which the matrix never reaches).
 DOCUMENT_LAST = {
-    "card_job_start": check_card_job_start,
-    "api-card-job-start": check_api_card_job_start,
+    "documents:card_job_start": check_card_job_start,
+    "documents_api:api-card-job-start": check_api_card_job_start,
 }

@@ -146,14 +146,14 @@ def check_photo_remove(m):
 
 
 PHOTO_ENDPOINTS = {
-    "pupil_photo_upload": check_photo_upload,
-    "school_photo_import": check_school_photo_import,
-    "api-pupil-photo": check_api_pupil_photo,
-    "api-school-photo-import": check_api_school_photo_import,
+    "photos:pupil_photo_upload": check_photo_upload,
+    "photos:school_photo_import": check_school_photo_import,
+    "photos_api:api-pupil-photo": check_api_pupil_photo,
+    "photos_api:api-school-photo-import": check_api_school_photo_import,
 }
 PHOTO_LAST = {
     "school_photo_import (zip)": check_school_photo_import_zip,
     "api-school-photo-import (zip)": check_api_school_photo_import_zip,
     "api-pupil-photo (DELETE)": check_api_pupil_photo_delete,
-    "pupil_photo_remove": check_photo_remove,
+    "photos:pupil_photo_remove": check_photo_remove,
 }

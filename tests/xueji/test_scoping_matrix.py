@@ -377,42 +377,42 @@ def check_api_transfer_withdraw(m):
 
 
 ENDPOINTS = {
-    "home": check_home,
-    "login": check_login,
-    "logout": check_logout,
-    "switch_role": check_switch_role,
-    "password_change": check_password_change,
-    "password_change_done": check_password_change_done,
-    "pupil_list": check_pupil_list,
-    "pupil_detail": check_pupil_detail,
-    "pupil_photo": check_pupil_photo,
-    "audit_list": check_audit_list,
+    "web:home": check_home,
+    "accounts:login": check_login,
+    "accounts:logout": check_logout,
+    "accounts:switch_role": check_switch_role,
+    "accounts:password_change": check_password_change,
+    "accounts:password_change_done": check_password_change_done,
+    "pupils:pupil_list": check_pupil_list,
+    "pupils:pupil_detail": check_pupil_detail,
+    "photos:pupil_photo": check_pupil_photo,
+    "accounts:audit_list": check_audit_list,
     "admin": check_admin,
     "admin/login/": check_admin_login,
-    "api-token": check_api_token,
-    "api-pupil-list": check_api_pupil_list,
-    "api-pupil-detail": check_api_pupil_detail,
+    "accounts_api:api-token": check_api_token,
+    "pupils_api:api-pupil-list": check_api_pupil_list,
+    "pupils_api:api-pupil-detail": check_api_pupil_detail,
     "api-schema": check_api_schema,
     "api-docs": check_api_docs,
-    "inbox": check_inbox,
-    "request_list": check_request_list,
-    "request_detail": check_request_detail,
-    "attachment_download": check_attachment,
-    "transfer_list": check_transfer_list,
-    "transfer_start": check_transfer_start,
-    "transfer_arrive": check_transfer_arrive,
-    "pupil_request_start": check_pupil_request_start,
-    "handover_list": check_handover_list,
-    "handover_action": check_handover_action,
-    "api-inbox": check_api_inbox,
-    "api-request-list": check_api_request_list,
-    "api-request-detail": check_api_request_detail,
-    "api-request-decide": check_api_request_decide,
-    "request_reverse": check_request_reverse,
-    "api-request-reverse": check_api_request_reverse,
-    "api-transfer-list": check_api_transfer_list,
-    "api-transfer-detail": check_api_transfer_detail,
-    "api-transfer-withdraw": check_api_transfer_withdraw,
+    "approvals:inbox": check_inbox,
+    "approvals:request_list": check_request_list,
+    "approvals:request_detail": check_request_detail,
+    "approvals:attachment_download": check_attachment,
+    "transfers:transfer_list": check_transfer_list,
+    "transfers:transfer_start": check_transfer_start,
+    "transfers:transfer_arrive": check_transfer_arrive,
+    "transfers:pupil_request_start": check_pupil_request_start,
+    "archives:handover_list": check_handover_list,
+    "archives:handover_action": check_handover_action,
+    "approvals_api:api-inbox": check_api_inbox,
+    "approvals_api:api-request-list": check_api_request_list,
+    "approvals_api:api-request-detail": check_api_request_detail,
+    "approvals_api:api-request-decide": check_api_request_decide,
+    "approvals:request_reverse": check_request_reverse,
+    "approvals_api:api-request-reverse": check_api_request_reverse,
+    "transfers_api:api-transfer-list": check_api_transfer_list,
+    "transfers_api:api-transfer-detail": check_api_transfer_detail,
+    "transfers_api:api-transfer-withdraw": check_api_transfer_withdraw,
     **ENROLMENT_ENDPOINTS,
     **SUSPENSION_ENDPOINTS,
     **DROPOUT_ENDPOINTS,
@@ -424,10 +424,10 @@ ENDPOINTS = {
     **PHOTO_ENDPOINTS,
     **DOCUMENT_ENDPOINTS,
     # These change state; they come last.
-    "inbox_sign": check_inbox_sign,
-    "pupil_sanction_add": check_sanction_add,
-    "request_decide": check_request_decide,
-    "request_withdraw": check_request_withdraw,
+    "approvals:inbox_sign": check_inbox_sign,
+    "pupils:pupil_sanction_add": check_sanction_add,
+    "approvals:request_decide": check_request_decide,
+    "approvals:request_withdraw": check_request_withdraw,
     **ENROLMENT_LAST,
     **REPORT_LAST,
     **SCHOOLYEAR_LAST,
@@ -437,16 +437,17 @@ ENDPOINTS = {
 
 
 def url_names(resolver=None, namespace=None) -> set[str]:
-    """Every URL of the site by name (the admin counts as one)."""
+    """Every URL of the site by its namespaced name (the admin counts as one)."""
     names = set()
     for pattern in (resolver or get_resolver()).url_patterns:
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":
                 names.add("admin")
             else:
-                names |= url_names(pattern, pattern.namespace)
+                names |= url_names(pattern, pattern.namespace or namespace)
         elif isinstance(pattern, URLPattern):
-            names.add(pattern.name or str(pattern.pattern))
+            name = pattern.name or str(pattern.pattern)
+            names.add(f"{namespace}:{name}" if namespace and pattern.name else name)
     return names
 
 

@@ -27,7 +27,7 @@ PAGE_SIZE = 50
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     if request.user.is_authenticated and request.method == "GET":
-        return redirect("home")
+        return redirect("web:home")
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         next_url = ""
@@ -42,13 +42,13 @@ def login_view(request):
         )
         if result.user is not None:
             login(request, result.user)  # rotates the session key
-            return HttpResponseRedirect(next_url or reverse("home"))
+            return HttpResponseRedirect(next_url or reverse("web:home"))
         error = result.error
     return render(request, "registration/login.html", {"form": form, "error": error, "next": next_url})
 
 
 def admin_login_redirect(request):
-    return redirect(reverse("login") + "?" + urlencode({"next": request.GET.get("next", "/admin/")}))
+    return redirect(reverse("accounts:login") + "?" + urlencode({"next": request.GET.get("next", "/admin/")}))
 
 
 @require_POST
@@ -56,7 +56,7 @@ def logout_view(request):
     if request.user.is_authenticated:
         audit_record(action="logout")
     logout(request)  # deletes the session row: the session ends on the server
-    return redirect("login")
+    return redirect("accounts:login")
 
 
 @login_required
@@ -71,7 +71,7 @@ def switch_role(request):
         messages.error(request, "无法切换到该身份。")
     else:
         request.session["membership_id"] = chosen
-    return redirect("home")
+    return redirect("web:home")
 
 
 @login_required

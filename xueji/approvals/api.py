@@ -72,7 +72,7 @@ class RequestSerializer(serializers.ModelSerializer):
     def get_attachments(self, change) -> list[dict]:
         return [
             {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size,
-             "url": reverse("attachment_download", args=[a.pk])}
+             "url": reverse("approvals:attachment_download", args=[a.pk])}
             for a in change.attachments.all()
         ]
 
@@ -161,7 +161,7 @@ class InboxStepSerializer(serializers.ModelSerializer):
             "pupil_school": (change.pupil.school if change.pupil_id else change.started_unit).name, "summary": get_kind(change.kind).summary(change),
             "progress": f"{sum(s.status == 'approved' for s in steps)}/{len(steps)}",
             "attachments": [
-                {"id": a.pk, "name": a.original_name, "url": reverse("attachment_download", args=[a.pk])}
+                {"id": a.pk, "name": a.original_name, "url": reverse("approvals:attachment_download", args=[a.pk])}
                 for a in change.attachments.all()
             ],
         }

@@ -71,7 +71,7 @@ def inbox_sign(request):
     ids = request.POST.getlist("request")
     if not ids:
         messages.error(request, "请先勾选要同意的申请。")
-        return redirect("inbox")
+        return redirect("approvals:inbox")
     comment = request.POST.get("comment", "")
     done, refused = 0, []
     for raw in ids[:200]:
@@ -87,7 +87,7 @@ def inbox_sign(request):
         messages.success(request, f"已同意 {done} 项申请。")
     for line in refused:
         messages.error(request, line)
-    return redirect("inbox")
+    return redirect("approvals:inbox")
 
 
 @login_required
@@ -183,7 +183,7 @@ def request_decide_view(request, request_id: int):
         change.refresh_from_db()
         return render(request, "approvals/request_detail.html", _detail_context(request, change, posted, error.messages))
     messages.success(request, "已同意。" if decision == "approve" else "已退回。")
-    return redirect("request_detail", change.pk)
+    return redirect("approvals:request_detail", change.pk)
 
 
 @login_required
@@ -197,9 +197,9 @@ def request_reverse_view(request, request_id: int):
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-        return redirect("request_detail", change.pk)
+        return redirect("approvals:request_detail", change.pk)
     messages.success(request, f"撤销申请已发起，等待{started.steps.get(position=0).label}。")
-    return redirect("request_detail", started.pk)
+    return redirect("approvals:request_detail", started.pk)
 
 
 @login_required
@@ -213,7 +213,7 @@ def request_withdraw_view(request, request_id: int):
             messages.error(request, message)
     else:
         messages.success(request, "申请已撤回。")
-    return redirect("request_detail", change.pk)
+    return redirect("approvals:request_detail", change.pk)
 
 
 @login_required

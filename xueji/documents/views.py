@@ -46,7 +46,7 @@ JOBS_SHOWN = 8
 
 def pupil_actions(user, pupil) -> list[tuple[str, str]]:
     """打印学籍卡 on the pupil's page, for whoever sees the pupil (xueji.pupils.actions)."""
-    return [("打印学籍卡", reverse("pupil_card", args=[pupil.pk]))]
+    return [("打印学籍卡", reverse("documents:pupil_card", args=[pupil.pk]))]
 
 
 def pupil_card_response(user, pupil_id):
@@ -95,7 +95,7 @@ def cards_home(request):
     query = request.GET.get("q", "").strip()[:50]
     own = [s for s in schools[:2]]
     if len(own) == 1 and not query:
-        return redirect("school_cards", own[0].pk)
+        return redirect("documents:school_cards", own[0].pk)
     if query:
         schools = schools.filter(name__contains=query)
     return render(request, "documents/cards_home.html", {"schools": schools[:200], "query": query,
@@ -163,7 +163,7 @@ def card_job_start(request, school_id: int):
         if job not in jobs:
             jobs.insert(0, job)
         return HttpResponse("".join(render_to_string("documents/_card_job.html", {"job": j}, request) for j in jobs))
-    return redirect(f"{reverse('school_cards', args=[school.pk])}#job-{job.pk}")
+    return redirect(f"{reverse('documents:school_cards', args=[school.pk])}#job-{job.pk}")
 
 
 def get_card_job_for_user(user, job_id) -> CardJob:

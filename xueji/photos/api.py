@@ -98,7 +98,7 @@ class PupilPhotoView(APIView):
         saved = pupil_photo_set(actor=request.user, pupil=pupil, upload=data.validated_data["photo"])
         return Response(PupilPhotoSavedSerializer({
             "pupil": saved.pupil.pk, "replaced": saved.replaced, "width": PHOTO_SIZE[0], "height": PHOTO_SIZE[1],
-            "warnings": list(saved.warnings), "url": reverse("pupil_photo", args=[saved.pupil.pk]),
+            "warnings": list(saved.warnings), "url": reverse("photos:pupil_photo", args=[saved.pupil.pk]),
         }).data)
 
     @extend_schema(request={"multipart/form-data": PupilPhotoUploadSerializer},

@@ -45,7 +45,7 @@ def pupil_photo_upload(request, pupil_id: int):
     if not form.is_valid():
         for error in form.errors.get("__all__", []) + [e for f in ("photo", "camera") for e in form.errors.get(f, [])]:
             messages.error(request, error)
-        return redirect("pupil_detail", pupil.pk)
+        return redirect("pupils:pupil_detail", pupil.pk)
     try:
         saved = pupil_photo_set(
             actor=request.user, pupil=pupil, upload=form.cleaned_data["file"], source=form.cleaned_data["source"]
@@ -57,7 +57,7 @@ def pupil_photo_upload(request, pupil_id: int):
         messages.success(request, "照片已更换。" if saved.replaced else "照片已保存。")
         for warning in saved.warnings:
             messages.warning(request, warning)
-    return redirect("pupil_detail", pupil.pk)
+    return redirect("pupils:pupil_detail", pupil.pk)
 
 
 @login_required
@@ -73,7 +73,7 @@ def pupil_photo_remove_view(request, pupil_id: int):
             messages.error(request, message)
     else:
         messages.success(request, "照片已删除。")
-    return redirect("pupil_detail", pupil.pk)
+    return redirect("pupils:pupil_detail", pupil.pk)
 
 
 @login_required
@@ -111,7 +111,7 @@ def photo_home_panel(user: User, membership: Membership | None) -> list[HomePane
     counts = pupils_visible_to(user).filter(school_id=membership.unit_id, status=PupilStatus.ENROLLED).aggregate(
         total=Count("id"), without=Count("id", filter=Q(photo="")),
     )
-    url = reverse("school_photo_import", args=[membership.unit_id])
+    url = reverse("photos:school_photo_import", args=[membership.unit_id])
     return [HomePanel(
         "学生照片",
         [HomeItem("没有照片的在校学生", counts["without"], url, warn=counts["without"] > 0),

@@ -109,4 +109,4 @@ def pupil_sanction_add(request, pupil_id: int):
         for field in form:
             for error in field.errors:
                 messages.error(request, f"{field.label}：{error}")
-    return redirect("pupil_detail", pupil.pk)
+    return redirect("pupils:pupil_detail", pupil.pk)

@@ -55,7 +55,7 @@ def _pupils_url(**params) -> str:
     from urllib.parse import urlencode
 
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse("pupil_list") + (f"?{query}" if query else "")
+    return reverse("pupils:pupil_list") + (f"?{query}" if query else "")
 
 
 @register_home_panel
@@ -145,7 +145,7 @@ def admin_panel(user: User, membership: Membership | None) -> list[HomePanel]:
             [
                 HomeItem("行政区划、单位、用户与任职", "进入", reverse("admin:index")),
                 HomeItem("被锁定的账号", locked, reverse("admin:xueji_loginthrottle_changelist"), warn=locked > 0),
-                HomeItem("审计日志", "查看", reverse("audit_list")),
+                HomeItem("审计日志", "查看", reverse("accounts:audit_list")),
             ],
             order=2,
         )
@@ -164,7 +164,7 @@ def inbox_panel(user: User, membership: Membership | None) -> list[HomePanel]:
     counts = steps.aggregate(total=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
     panels = []
     if counts["total"]:
-        url = reverse("inbox")
+        url = reverse("approvals:inbox")
         items = [HomeItem("待我审批", counts["total"], url, warn=counts["overdue"] > 0)]
         if counts["overdue"]:
             items.append(HomeItem("已超期", counts["overdue"], url, warn=True))
@@ -172,7 +172,7 @@ def inbox_panel(user: User, membership: Membership | None) -> list[HomePanel]:
     notices = list(notices_for(user)[:5])
     if notices:
         items = [
-            HomeItem(n.message, "", reverse("request_detail", args=[n.request_id]) if n.request_id else "", warn=n.kind in ("overdue", "escalation"))
+            HomeItem(n.message, "", reverse("approvals:request_detail", args=[n.request_id]) if n.request_id else "", warn=n.kind in ("overdue", "escalation"))
             for n in notices
         ]
         panels.append(HomePanel("最新通知", items, order=4))
@@ -193,7 +193,7 @@ def started_requests_panel(user: User, membership: Membership | None) -> list[Ho
     )
     if not counts["pending"] and not counts["rejected"]:
         return []
-    url = reverse("request_list")
+    url = reverse("approvals:request_list")
     items = [HomeItem("本校发起、审批中的申请", counts["pending"], f"{url}?status=pending")]
     if counts["rejected"]:
         items.append(HomeItem("被退回、待修改重新提交", counts["rejected"], f"{url}?status=rejected", warn=True))

@@ -32,12 +32,12 @@ DECIDING_ROLES = frozenset({Role.HEADMASTER, Role.CENTRAL_REGISTRAR, Role.COUNTY
 REQUEST_ROLES = PUPIL_ROLES - {Role.HEAD_TEACHER}
 
 NAV_ITEMS: list[NavItem] = [
-    NavItem("首页", "home", group="常用"),
-    NavItem("待我审批", "inbox", DECIDING_ROLES, group="常用"),
-    NavItem("学生", "pupil_list", PUPIL_ROLES, group="常用"),
-    NavItem("变动申请", "request_list", REQUEST_ROLES, group="常用"),
-    NavItem("打印学籍卡", "cards_home", PUPIL_ROLES, group="文书统计"),
-    NavItem("文书核验", "document_verify", PUPIL_ROLES, group="文书统计"),
+    NavItem("首页", "web:home", group="常用"),
+    NavItem("待我审批", "approvals:inbox", DECIDING_ROLES, group="常用"),
+    NavItem("学生", "pupils:pupil_list", PUPIL_ROLES, group="常用"),
+    NavItem("变动申请", "approvals:request_list", REQUEST_ROLES, group="常用"),
+    NavItem("打印学籍卡", "documents:cards_home", PUPIL_ROLES, group="文书统计"),
+    NavItem("文书核验", "documents:document_verify", PUPIL_ROLES, group="文书统计"),
 ]
 
 
@@ -54,12 +54,12 @@ def navigation(request):
     visible = sorted((item for item in NAV_ITEMS if item.visible_for(roles)), key=lambda item: NAV_GROUPS.index(item.group))
     entries = [(item.label, reverse(item.url_name), item.group) for item in visible]
     if can_read_audit_log(user):
-        entries.append(("审计日志", reverse("audit_list"), "管理"))
+        entries.append(("审计日志", reverse("accounts:audit_list"), "管理"))
     if Role.SYSTEM_ADMIN in roles:
         entries.append(("系统管理", reverse("admin:index"), "管理"))
     # What waits for the user's decision, on every page (one indexed count).
     waiting = steps_waiting_for(user).count() if roles & DECIDING_ROLES else 0
-    inbox = reverse("inbox")
+    inbox = reverse("approvals:inbox")
     # (label, url, badge, whether a new group starts here: the template draws the line)
     items = [(label, url, waiting if url == inbox and waiting else "", index > 0 and group != entries[index - 1][2])
              for index, (label, url, group) in enumerate(entries)]

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from xueji.accounts import api
+
+app_name = "accounts_api"
+urlpatterns = [
+    path("auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
+]
