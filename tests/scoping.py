@@ -1,4 +1,4 @@
-"""What every scoping-matrix check uses (tests/xueji/test_scoping_matrix.py and the apps'
+"""What every scoping-matrix check uses (tests/test_scoping_matrix.py and the apps'
 tests/*/scoping_checks.py): a page's status as the matrix's user sees it, an API client signed in
 as that user, and the expected answer for a set of users allowed."""
 

@@ -18,7 +18,7 @@ import pytest
 import time_machine
 from playwright.sync_api import Page, expect
 
-from tests.archives.conftest import DIED, DUE, FILED, cancel, decide
+from tests.cancellation.conftest import DIED, DUE, FILED, cancel, decide
 from tests.transfers.conftest import PDF
 from xueji.codes import PupilStatus
 from xueji.pupils.models import Pupil

@@ -1,5 +1,5 @@
 """The pages and endpoints of information changes in the scoping matrix
-(tests/xueji/test_scoping_matrix.py): merge CHANGE_ENDPOINTS into ENDPOINTS.
+(tests/test_scoping_matrix.py): merge CHANGE_ENDPOINTS into ENDPOINTS.
 
 The data: one name change of a pupil of its own at A1 (变更甲, in A1-3(2)) waiting for
 headmaster_a1, made on first use. Its school's people and the bureaus

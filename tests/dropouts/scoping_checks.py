@@ -1,4 +1,4 @@
-"""The pages and API endpoints of dropouts/ in the scoping matrix (tests/xueji/test_scoping_matrix.py).
+"""The pages and API endpoints of dropouts/ in the scoping matrix (tests/test_scoping_matrix.py).
 
 The data (add_dropout): at school A1 a pupil 辍学甲 (class A1-3(1)) confirmed as a dropout
 (left for abroad without applying), with a home visit (one photo) and a written return notice
@@ -62,7 +62,7 @@ def _case_expect(m, allowed: set, ok=200):
 
 
 def _pupil_expect(m, key: str, allowed: set):
-    from tests.xueji.test_scoping_matrix import VISIBLE
+    from tests.test_scoping_matrix import VISIBLE
 
     if m.user is None:
         return "login"
@@ -150,7 +150,7 @@ def _api_expect(m, allowed: set, ok: int, sees: set = SEES_CASE):
 
 
 def check_api_dropout_list(m):
-    from tests.xueji.test_scoping_matrix import VISIBLE
+    from tests.test_scoping_matrix import VISIBLE
 
     case = add_dropout(m.world)
     response = _api(m).get("/api/v1/dropouts/")
@@ -170,7 +170,7 @@ def check_api_dropout_list(m):
 
 
 def check_api_dropout_detail(m):
-    from tests.xueji.test_scoping_matrix import FULL_RECORD
+    from tests.test_scoping_matrix import FULL_RECORD
 
     case = add_dropout(m.world)
     response = _api(m).get(f"/api/v1/dropouts/{case.pk}/")

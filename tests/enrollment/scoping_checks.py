@@ -1,4 +1,4 @@
-"""The enrolment pages and endpoints in the scoping matrix (tests/xueji/test_scoping_matrix.py).
+"""The enrolment pages and endpoints in the scoping matrix (tests/test_scoping_matrix.py).
 
 The fixture (add_enrolment): at school A1 one new pupil (draft), one failed upload with an
 error, and one submitted batch waiting for headmaster_a1. School people reach only their own
@@ -117,7 +117,7 @@ def check_enrolment_info_sheets(m):
 
 
 def check_class_roster(m):
-    from tests.xueji.test_scoping_matrix import visible
+    from tests.test_scoping_matrix import visible
 
     sees = {"registrar_a1", "headmaster_a1", "teacher_a1", "officer_a", "city_officer"}
     for fmt in ("pdf", "xlsx"):

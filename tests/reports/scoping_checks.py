@@ -1,4 +1,4 @@
-"""The pages and API endpoints of reports/ in the scoping matrix (tests/xueji/test_scoping_matrix.py):
+"""The pages and API endpoints of reports/ in the scoping matrix (tests/test_scoping_matrix.py):
 merge REPORT_ENDPOINTS into ENDPOINTS and REPORT_LAST at its end.
 
 The data (add_reports): last month's monthly reports of every school, central school and county,
@@ -13,7 +13,9 @@ from django.utils import timezone
 from reports.models import MonthlyReport
 from reports.monthly import previous_month
 from reports.services import monthly_reports_generate
-from tests.scoping import api_client as _api, page_status as _status, post_json as _post
+from tests.scoping import api_client as _api
+from tests.scoping import page_status as _status
+from tests.scoping import post_json as _post
 
 REPORT_USERS = {"registrar_a1", "headmaster_a1", "registrar_a2", "headmaster_a2", "central_a3", "officer_a", "officer_b",
                 "registrar_b1", "headmaster_b1", "city_officer"}

@@ -1,4 +1,4 @@
-"""The pages and endpoints of schoolyear/ in the scoping matrix (tests/xueji/test_scoping_matrix.py):
+"""The pages and endpoints of schoolyear/ in the scoping matrix (tests/test_scoping_matrix.py):
 merge SCHOOLYEAR_ENDPOINTS into ENDPOINTS and SCHOOLYEAR_LAST at its end.
 
 The data, made once per world, of pupils of its own in a sixth grade at A1 (the world's pupils

@@ -1,4 +1,4 @@
-"""The pages and endpoints of suspensions/ in the scoping matrix (tests/xueji/test_scoping_matrix.py).
+"""The pages and endpoints of suspensions/ in the scoping matrix (tests/test_scoping_matrix.py).
 
 The data: one 休学 of a1_other at school A1, waiting for headmaster_a1, made on first use (a1 has
 the matrix's open transfer r1). Its school's people and the bureaus above see it; no one else.
@@ -128,7 +128,7 @@ def check_suspension_limbo(m):
 
 
 def check_suspension_pupil_reminders(m):
-    from tests.xueji.test_scoping_matrix import VISIBLE
+    from tests.test_scoping_matrix import VISIBLE
 
     for key in ("a1", "a1_other", "a2", "a3", "b1"):
         expected = "login" if m.user is None else (200 if key in VISIBLE[m.user] else 404)

@@ -1,9 +1,7 @@
 """Helpers for transfer tests: proof files and starting a transfer as the receiving registrar."""
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.factories import PASSWORD
 from transfers.services import TransferApplication, transfer_start
 from xueji.files.proof import check_uploads
 

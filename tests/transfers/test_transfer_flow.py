@@ -4,6 +4,7 @@ the follow-ups."""
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from archives.handover.models import ArchiveHandover
@@ -139,7 +140,7 @@ def test_rejected_request_can_be_resubmitted_once_linking_the_old(world):
     assert again.resubmission_of_id == request.pk
     from transfers.services import resubmission_source
 
-    with pytest.raises(Exception, match="已经重新提交过"):
+    with pytest.raises(ValidationError, match="已经重新提交过"):
         resubmission_source(actor=world.user("registrar_b1"), request_id=request.pk)
 
 

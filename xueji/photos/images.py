@@ -135,7 +135,7 @@ def _decode_upright(data: bytes, kind: str, name: str) -> Image.Image:
         if getattr(image, "_ended", False):
             # WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process, so a cut
             # JPEG decodes without an error, grey at the bottom; Pillow then marks the image
-            # with _ended (it supplied the missing end marker itself). tests/xueji/test_photos.py
+            # with _ended (it supplied the missing end marker itself). tests/xueji/photos/test_photos.py
             # checks that a cut JPEG is still refused.
             raise ValidationError(DAMAGED.format(name=name), code="damaged")
         # exif_transpose copies the image even when there is nothing to turn: only call it

@@ -1,4 +1,4 @@
-"""Generates the hostile-file corpus the enrolment reader must refuse (tests/enrollment/test_xlsx.py).
+"""Generates the hostile-file corpus the enrolment reader must refuse (tests/enrollment/intake/test_xlsx.py).
 
 Run from the project root after changing the template or the rules:
 

@@ -1,0 +1,94 @@
+"""The demo data: its accounts, loading it twice, and a photo class's cards."""
+
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from PIL import Image
+
+from demo.world import ACCOUNTS, DEMO_PASSWORD
+from tests.pdfs import image_pages, page_count
+from xueji.accounts.models import Membership, Unit, UnitKind, User
+from xueji.approvals.models import ApprovalStep, ChangeRequest
+from xueji.documents.cards import IN_SCHOOL
+from xueji.photos.images import PHOTO_SIZE
+from xueji.photos.services import photo_warnings
+from xueji.pupils.models import Pupil, SchoolClass
+
+
+@pytest.mark.django_db
+def test_demo_data_accounts_and_idempotence(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the demo's photos are files
+    call_command("load_demo")
+    counts = (Pupil.objects.count(), User.objects.count(), Membership.objects.count(), ChangeRequest.objects.count())
+    photos = set(Pupil.objects.exclude(photo="").values_list("pk", "photo"))
+    assert 1200 <= counts[0] <= 1800 and photos
+    call_command("load_demo")
+    assert (Pupil.objects.count(), User.objects.count(), Membership.objects.count(), ChangeRequest.objects.count()) == counts
+    assert set(Pupil.objects.exclude(photo="").values_list("pk", "photo")) == photos  # the same files, none added
+    # Six transfers at every stage, one enrolment batch waiting for officer_b, five suspensions, a
+    # resumption and a deferral, three cancellations, three information changes. Overdue at a bureau:
+    # one of each kind but the enrolment batch and the resumption (the deferral was filed before
+    # 1 September). One more transfer, approved seven weeks ago, is demo/archives.py's: its
+    # paper file's hand-over is overdue.
+    kinds = Counter(ChangeRequest.objects.values_list("kind", flat=True))
+    assert kinds == {"enrolment": 1, "transfer": 6, "study_abroad": 1, "suspension": 5, "resumption": 1,
+                     "deferral": 1, "cancellation": 3, "info_change": 3}
+    assert sum(kinds.values()) == counts[3]
+    overdue = Counter(ApprovalStep.objects.filter(status="pending", overdue_at__isnull=False)
+                      .values_list("request__kind", flat=True))
+    assert overdue == {"transfer": 1, "suspension": 1, "deferral": 1, "cancellation": 1, "info_change": 1}
+    assert _waiting("resumption") == [("农安县实验小学", "校长审核", False)]
+    assert _waiting("deferral") == [("农安县教育局", "农安县教育局审批", True)]
+    assert _waiting("cancellation") == [("农安县实验小学", "学校核实：校长审核", False), ("农安县教育局", "农安县教育局确认", True)]
+    assert _waiting("info_change") == [("农安县实验小学", "学校核实：校长审核", False), ("农安县教育局", "农安县教育局审批", True)]
+    renamed = ChangeRequest.objects.get(kind="info_change", status="approved")
+    assert renamed.pupil.name == renamed.payload["changes"]["name"] and renamed.pupil.former_name == renamed.payload["before"]["name"]
+    reported_late = ChangeRequest.objects.get(kind="cancellation", status="approved")
+    assert reported_late.payload["grounds"] == "death" and reported_late.payload["late"]
+    assert reported_late.pupil.status == "deceased"
+    batch = ChangeRequest.objects.get(kind="enrolment")
+    assert batch.steps.get(status="pending").unit.name == "榆树市教育局"
+    from enrollment.admission.models import AdmissionEntry
+    from enrollment.intake.models import EnrolmentEntry
+
+    assert AdmissionEntry.objects.count() == 46 and EnrolmentEntry.objects.filter(status="draft").count() == 8
+    usable = {user.username for user in User.objects.all() if user.has_usable_password()}
+    assert usable == {name for name, _ in ACCOUNTS}
+    for username, _ in ACCOUNTS:
+        client = Client()
+        response = client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, username
+        assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_prints_a_class_s_cards_with_photos(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("load_demo")
+    # Every demo school has a whole class with photos.
+    for school in Unit.objects.filter(kind=UnitKind.SCHOOL):
+        in_school = Pupil.objects.filter(school=school, status__in=IN_SCHOOL, deleted_at__isnull=True)
+        classes = SchoolClass.objects.filter(school=school)
+        assert any(in_school.filter(school_class=c).exists() and not in_school.filter(school_class=c, photo="").exists()
+                   for c in classes), school.name
+    # teacher_a1 prints the cards of the class: a page and a photo for every pupil.
+    client = Client()
+    client.post("/login/", {"username": "teacher_a1", "password": DEMO_PASSWORD})
+    school_class = SchoolClass.objects.get(head_teacher__username="teacher_a1")
+    pupils = list(Pupil.objects.filter(school_class=school_class, status__in=IN_SCHOOL, deleted_at__isnull=True))
+    assert len(pupils) >= 20 and all(pupil.photo for pupil in pupils)
+    # Stored as an upload is: 2 inches, a blue background the pupil's page says nothing about.
+    assert all(photo_warnings(pupil) == [] for pupil in pupils)
+    with pupils[0].photo.open("rb") as handle, Image.open(handle) as image:
+        assert (image.format, image.size) == ("JPEG", PHOTO_SIZE)
+    response = client.get(f"/classes/{school_class.pk}/cards.pdf")
+    assert response.status_code == 200 and page_count(response.content) == len(pupils)
+    assert image_pages(response.content) == list(range(1, len(pupils) + 1))
+
+
+def _waiting(kind: str) -> list[tuple[str, str, bool]]:
+    """Where each pending request of the kind waits: (unit, step, overdue)."""
+    steps = ApprovalStep.objects.filter(request__kind=kind, status="pending").select_related("unit")
+    return sorted(((step.unit.name, step.label, step.overdue_at is not None) for step in steps), key=lambda w: w[2])

@@ -1,0 +1,178 @@
+"""The approval engine: who decides, in which state, withdrawal, rejection, inbox, timeline."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tests.factories import MembershipFactory
+from tests.transfers.conftest import start
+from xueji.accounts.models import Role
+from xueji.approvals.models import ChangeRequest, Notice
+from xueji.approvals.services import request_decide, request_withdraw
+
+
+def codes(error: ValidationError) -> set:
+    if hasattr(error, "error_dict"):
+        return {e.code for errors in error.error_dict.values() for e in errors}
+    return {e.code for e in error.error_list}
+
+
+def decide(world, name, request, approve=True, comment="", **details):
+    return request_decide(actor=world.user(name), request_id=request.pk, approve=approve, comment=comment, details=details)
+
+
+@pytest.mark.parametrize("name", ["registrar_b1", "headmaster_a1", "officer_b", "officer_a", "teacher_a1", "admin"])
+def test_only_the_steps_role_at_the_steps_unit_decides(world, name):
+    request = start(world)  # first step: headmaster of B1
+    with pytest.raises(ValidationError) as error:
+        decide(world, name, request)
+    assert codes(error.value) & {"not_decider", "own_request"}
+
+
+def test_the_starter_never_decides_even_holding_the_role(world):
+    MembershipFactory(user=world.user("registrar_b1"), unit=world.units["b1"], role=Role.HEADMASTER)
+    request = start(world)
+    with pytest.raises(ValidationError) as error:
+        decide(world, "registrar_b1", request)
+    assert codes(error.value) == {"own_request"}
+
+
+def test_one_decision_per_step_and_the_chain_moves_on(world):
+    request = start(world)
+    decide(world, "headmaster_b1", request)
+    with pytest.raises(ValidationError):
+        decide(world, "headmaster_b1", request)  # its step is decided; the next is officer_b's
+    request.refresh_from_db()
+    assert request.current_position == 1
+    assert list(request.steps.values_list("status", flat=True)) == ["approved", "pending", "waiting", "waiting"]
+
+
+def test_reject_needs_a_reason(world):
+    request = start(world)
+    with pytest.raises(ValidationError) as error:
+        decide(world, "headmaster_b1", request, approve=False, comment="  ")
+    assert codes(error.value) == {"reason_required"}
+
+
+def test_rejection_ends_the_request_and_tells_the_starting_school(world):
+    request = start(world)
+    decide(world, "headmaster_b1", request)
+    decide(world, "officer_b", request, approve=False, comment="缺少房产证明")
+    request.refresh_from_db()
+    assert request.status == "rejected"
+    assert list(request.steps.values_list("status", flat=True)) == ["approved", "rejected", "cancelled", "cancelled"]
+    notice = Notice.objects.get(request=request)
+    assert notice.unit == world.units["b1"] and "缺少房产证明" in notice.message
+
+
+@pytest.mark.parametrize("end", ["approved", "rejected", "withdrawn"])
+def test_no_decision_after_the_request_ended(world, end):
+    request = start(world)
+    if end == "withdrawn":
+        request_withdraw(actor=world.user("registrar_b1"), request_id=request.pk)
+    elif end == "rejected":
+        decide(world, "headmaster_b1", request, approve=False, comment="不同意")
+    else:
+        for name in ("headmaster_b1", "officer_b", "headmaster_a1", "officer_a"):
+            decide(world, name, request)
+    with pytest.raises(ValidationError) as error:
+        decide(world, "headmaster_b1", request)
+    assert codes(error.value) == {"not_pending"}
+
+
+def test_starter_withdraws_before_the_first_decision_only(world):
+    request = start(world)
+    with pytest.raises(ValidationError) as error:
+        request_withdraw(actor=world.user("headmaster_b1"), request_id=request.pk)
+    assert codes(error.value) == {"not_starter"}
+    decide(world, "headmaster_b1", request)
+    with pytest.raises(ValidationError) as error:
+        request_withdraw(actor=world.user("registrar_b1"), request_id=request.pk)
+    assert codes(error.value) == {"already_decided"}
+
+
+def test_withdrawn_request_frees_the_pupil_for_a_new_one(world):
+    request = start(world)
+    request_withdraw(actor=world.user("registrar_b1"), request_id=request.pk)
+    assert ChangeRequest.objects.get(pk=request.pk).status == "withdrawn"
+    assert start(world).pk != request.pk
+
+
+def test_inbox_lists_overdue_first_then_by_working_days_left(world, login):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first = start(world)
+    second = start(world, "a1_other")
+    # Make the second one overdue and the first due later.
+    second.steps.filter(position=0).update(due_at=timezone.now() - timedelta(days=1))
+    first.steps.filter(position=0).update(due_at=timezone.now() + timedelta(days=9))
+    body = login(world.user("headmaster_b1")).get("/inbox/").content.decode()
+    assert body.index("李晓燕") < body.index("张小明")
+    assert "超期" in body
+    assert "户口簿.pdf" in body  # the proof, linked from each row
+
+
+def test_headmaster_signs_several_at_once(world, login):
+    first, second = start(world), start(world, "a1_other")
+    client = login(world.user("headmaster_b1"))
+    response = client.post("/inbox/sign/", {"request": [first.pk, second.pk]})
+    assert response.status_code == 302
+    for request in (first, second):
+        request.refresh_from_db()
+        assert request.current_position == 1
+    body = client.get("/inbox/").content.decode()
+    assert "已同意 2 项申请" in body
+
+
+def test_signing_reports_what_could_not_be_signed(world, login):
+    request = start(world)
+    body = login(world.user("officer_b")).post("/inbox/sign/", {"request": [request.pk]}, follow=True).content.decode()
+    assert "不是" in body and "审批人" in body
+
+
+def test_request_page_shows_the_timeline(world, login):
+    request = start(world)
+    decide(world, "headmaster_b1", request, comment="同意接收")
+    body = login(world.user("registrar_b1")).get(f"/requests/{request.pk}/").content.decode()
+    assert "转入学校校长审核" in body and "在期限内" in body and "同意接收" in body
+    assert "榆树市教育局审批" in body and "剩余" in body
+
+
+def test_decide_and_withdraw_pages(world, login):
+    request = start(world)
+    client = login(world.user("headmaster_b1"))
+    body = client.post(f"/requests/{request.pk}/decide/", {"decision": "reject", "comment": ""}, follow=True).content.decode()
+    assert "退回申请时必须填写理由" in body
+    client.post(f"/requests/{request.pk}/decide/", {"decision": "approve"})
+    request.refresh_from_db()
+    assert request.current_position == 1
+    body = login(world.user("registrar_b1")).post(f"/requests/{request.pk}/withdraw/", follow=True).content.decode()
+    assert "已有审批意见的申请不能撤回" in body
+
+
+def test_counterpart_school_sees_the_request_not_the_whole_record(world, login):
+    request = start(world)
+    client = login(world.user("registrar_b1"))
+    body = client.get(f"/requests/{request.pk}/").content.decode()
+    pupil = world.pupils["a1"]
+    assert pupil.name in body and pupil.id_number not in body
+    assert client.get(f"/pupils/{pupil.pk}/").status_code == 404
+
+
+def test_refused_decision_keeps_what_was_typed(world, login):
+    from tests.factories import SchoolClassFactory, make_pupil
+
+    world.classes["a1_6_1"] = SchoolClassFactory(school=world.units["a1"], grade=6, number=1)
+    world.classes["b1_6_1"] = SchoolClassFactory(school=world.units["b1"], grade=6, number=1)
+    world.pupils["a1_6"] = make_pupil(world.units["a1"], world.classes["a1_6_1"], name="毕业生")
+    request = start(world, "a1_6", to_class="b1_6_1")
+    decide(world, "headmaster_b1", request)
+    response = login(world.user("officer_b")).post(
+        f"/requests/{request.pk}/decide/", {"decision": "approve", "comment": "同意转入，请尽快办理"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "特批理由" in body and "同意转入，请尽快办理</textarea>" in body
+    request.refresh_from_db()
+    assert request.current_position == 1
