@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "xueji.accounts.middleware.AuditContextMiddleware",
+    "xueji.accounts.permissions.NotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "xueji.urls"

@@ -9,6 +9,7 @@ AUDIT_ACTIONS = {
     "login.locked": "锁定期间尝试登录",
     "login.unlock": "解除登录锁定",
     "logout": "退出登录",
+    "permission.denied": "拒绝越权操作",
     "pupil.view": "查看学籍",
     "pupil.create": "建立学籍",
     "pupil.update": "修改学籍信息",
