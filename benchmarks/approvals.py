@@ -266,7 +266,7 @@ def build_requests(total: int) -> None:
     from transfers.kinds import TransferKind
     from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit, UnitKind, User
     from xueji.accounts.selectors import bureau_settings_for
-    from xueji.approvals.kinds import DECIDING_ROLE
+    from xueji.approvals.chains import DECIDING_ROLE
     from xueji.approvals.services import due_at_for
     from xueji.calendar import workdays
     from xueji.pupils.models import SchoolClass

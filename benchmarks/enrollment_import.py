@@ -351,7 +351,7 @@ def timed_imports(content: bytes, school, registrar, rows: int, runs: int) -> "T
     Each run starts without the pinyin of the file's names in memory, as for a file of new
     children (name_pinyin remembers the names it has seen)."""
     from enrollment.intake.services import import_run
-    from xueji.pupils.identity import name_pinyin
+    from xueji.identity import name_pinyin
 
     times = Timings()
     for _ in range(runs):

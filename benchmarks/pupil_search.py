@@ -245,7 +245,7 @@ def build_dataset(total_pupils: int) -> None:
     from stdnum.cn import ric
 
     from xueji.accounts.models import Division, Unit, UnitKind
-    from xueji.pupils.identity import name_pinyin
+    from xueji.identity import name_pinyin
     from xueji.pupils.models import SchoolYear, Semester
     from xueji.pupils.numbers import g_number, j_number
 
@@ -692,12 +692,13 @@ def explain(users, kind: str) -> None:
     ``kind`` per user."""
     from django.db import connection
 
-    from xueji.pupils.selectors import PupilFilters, pupil_list
+    from xueji.pupils.selectors import pupil_list, pupil_search
 
     rng = random.Random(SEED + 2)
     for user, label in users:
         query = rng.choice(query_pools(user, rng, size=200)[kind])
-        queryset = pupil_list(user, PupilFilters(query=query))
+        # What the list's filter (xueji.pupils.filters) does with a search alone.
+        queryset = pupil_search(pupil_list(user), query)
         count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
         page_sql, page_params = queryset[:50].query.sql_with_params()
         for title, statement, params in (

@@ -1,5 +1,6 @@
 """How fast an uploaded enrolment file is read: openpyxl's read-only mode against python-calamine,
-on a 5,000-row template with every column filled, and the whole safe reader on top of calamine.
+on a 5,000-row template with every column filled, the safe reader of every upload on top of calamine
+(xueji.files.spreadsheets), and the enrolment template's reader on top of that.
 
     DJANGO_SETTINGS_MODULE=xueji.settings XUEJI_ENV=test .venv/bin/python benchmarks/xlsx_read.py
 
@@ -31,8 +32,9 @@ from openpyxl import load_workbook  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
 
 from enrollment.intake.columns import BOOL, CODE, COLUMNS, DATE, DIVISION, MONTH, row_to_new_pupil_data  # noqa: E402
-from enrollment.intake.xlsx_read import read_enrolment_file  # noqa: E402
+from enrollment.intake.xlsx_read import ENROLMENT_SHEET, read_enrolment_file  # noqa: E402
 from enrollment.intake.xlsx_template import DATA_SHEET, build_template  # noqa: E402
+from xueji.files.spreadsheets import read_spreadsheet  # noqa: E402
 
 YEAR = 2026
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -101,6 +103,10 @@ def read_calamine(data: bytes) -> int:
     return len(workbook.get_sheet_by_name(DATA_SHEET).to_python(skip_empty_area=False))
 
 
+def read_checked(data: bytes) -> int:
+    return len(read_spreadsheet(data, ENROLMENT_SHEET).rows())
+
+
 def read_safely(data: bytes) -> int:
     return len(read_enrolment_file(data, intake_year=YEAR))
 
@@ -139,7 +145,8 @@ def main() -> None:
     for label, function in [
         ("openpyxl read-only, values only", read_openpyxl),
         ("python-calamine, to_python", read_calamine),
-        ("read_enrolment_file (checks + calamine)", read_safely),
+        ("read_spreadsheet (checks + calamine)", read_checked),
+        ("read_enrolment_file (+ template, rows)", read_safely),
         ("read_enrolment_file + row_to_new_pupil_data", read_and_convert),
     ]:
         wall, cpu, rows = medians_ms(function, data, options.runs)

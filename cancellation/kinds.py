@@ -24,7 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xueji.accounts.models import User
-from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.approvals.chains import StepSpec, school_then_bureau
+from xueji.approvals.kinds import RequestKind
 from xueji.approvals.models import ChangeRequest
 from xueji.approvals.services import notify
 from xueji.calendar import workdays
@@ -75,9 +76,7 @@ class CancellationKind(RequestKind):
     label = "注销学籍"
 
     def chain(self, request: ChangeRequest) -> list[StepSpec]:
-        school = request.pupil.school
-        bureau = bureau_of(school)
-        return [*school_steps(school, "学校核实："), StepSpec(bureau, f"{bureau.name}确认")]
+        return school_then_bureau(request.pupil.school, school_label="学校核实：", bureau_label="确认")
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         """死亡 from the date of death; 注销 from the day the bureau confirms."""

@@ -1,6 +1,6 @@
 """注销学籍申请表: one A4 page with the guardian's signature and the school's, central school's and
-bureau's boxes (the common part is xueji/approvals/printing.py), and the page that serves it beside
-the request."""
+bureau's boxes (the common part is xueji/documents/application_forms.py), and the page that serves
+it beside the request."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -8,8 +8,8 @@ from django.http import Http404, HttpResponse
 from cancellation.kinds import GROUNDS, GROUNDS_PROOF, KIND
 from xueji.accounts.models import User
 from xueji.approvals.models import ChangeRequest
-from xueji.approvals.printing import application_form_response
 from xueji.approvals.scoping import get_request_for_user
+from xueji.documents.application_forms import application_form_response
 
 TITLE = "注销学籍申请表"
 

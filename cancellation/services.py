@@ -17,10 +17,11 @@ from cancellation.kinds import (
     REFUSED_GROUNDS,
     death_report_due,
 )
-from xueji.accounts.models import Membership, Role, User
+from xueji.accounts.models import Role, User
+from xueji.accounts.permissions import holds, require_registrar
 from xueji.approvals.attachments import attachments_store
-from xueji.approvals.models import ChangeRequest, RequestStatus
-from xueji.approvals.services import check_resubmission, request_start
+from xueji.approvals.models import ChangeRequest
+from xueji.approvals.services import check_no_open_request, request_start
 from xueji.calendar import workdays
 from xueji.codes import PupilStatus
 from xueji.files.proof import CheckedFile
@@ -64,7 +65,7 @@ def may_start(user: User, pupil: Pupil) -> bool:
     """Whether the pupil's page offers the registrar of the pupil's school a cancellation."""
     return (
         pupil.status in CANCELLABLE and not pupil.deleted_at
-        and Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists()
+        and holds(user, Role.REGISTRAR, pupil.school_id)
     )
 
 
@@ -86,8 +87,7 @@ def cancellation_start(
     or the proof; a date of death in the future; an imprisonment ending before the pupil is 16.
     A death reported after its 10 working days is accepted and marked late."""
     today = today or timezone.localdate()
-    if not Membership.objects.filter(user=actor, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
-        raise ValidationError("只有本校学籍管理员可以发起注销学籍申请。", code="not_registrar")
+    require_registrar(actor, pupil.school_id, message="只有本校学籍管理员可以发起注销学籍申请。")
     if pupil.deleted_at:
         raise ValidationError("该学籍已删除。", code="deleted")
     grounds = check_grounds(application.grounds)
@@ -95,8 +95,7 @@ def cancellation_start(
         raise ValidationError(
             f"该学生目前为“{PupilStatus(pupil.status).label}”状态，不能申请注销学籍。", code="status"
         )
-    if ChangeRequest.objects.filter(pupil=pupil, status=RequestStatus.PENDING).exists():
-        raise ValidationError("该学生已有正在办理的变动申请，办结或撤回后才能发起新的申请。", code="open_request")
+    check_no_open_request(pupil)
 
     payload = {"grounds": grounds, "note": application.note.strip()[:500], "reported_on": today.isoformat()}
     if grounds == "death":
@@ -149,13 +148,3 @@ def _imprisonment(pupil: Pupil, release_date: date | None) -> dict:
             code="under_sixteen",
         )})
     return {"release_date": release_date.isoformat(), "age_at_release": _age_on(pupil.birth_date, release_date)}
-
-
-def resubmission_source(*, actor: User, request_id: int | None, pupil: Pupil) -> ChangeRequest | None:
-    if not request_id:
-        return None
-    old = ChangeRequest.objects.filter(pk=request_id, pupil=pupil, kind=KIND).first()
-    if old is None:
-        raise ValidationError("要重新提交的申请不存在。")
-    check_resubmission(actor=actor, old=old)
-    return old

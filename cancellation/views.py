@@ -2,19 +2,14 @@
 page (the registrar of the pupil's school). Deciding is on the engine's pages."""
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from cancellation import kinds, services
-from xueji.accounts.models import Membership, Role
+from xueji.approvals.kind_views import RequestStartView
 from xueji.approvals.views import request_list
 from xueji.files.proof import check_uploads
-from xueji.pupils.scoping import get_pupil_for_user
-from xueji.web.forms import AttachmentsField, DateInput, show_errors
+from xueji.forms import AttachmentsField, DateInput
 
 PROOF_HELP = "PDF、JPG 或 PNG；PDF 不超过 5 MB，图片不超过 2 MB；可多选。"
 DATE = DateInput()  # ISO values whatever the language (the picker drops 2026/09/01)
@@ -43,46 +38,32 @@ def cancellation_list(request):
     return request_list(request, kinds=(kinds.KIND,), extra={"title": "注销学籍"})
 
 
-@login_required
-def cancellation_pupil_start(request, pupil_id: int):
-    pupil = get_pupil_for_user(request.user, pupil_id)
-    registrar = Membership.objects.filter(user=request.user, unit_id=pupil.school_id, role=Role.REGISTRAR)
-    if not registrar.exists():
-        raise Http404("只有本校学籍管理员可以发起注销学籍申请。")
-    try:
-        resubmit = _int(request.GET.get("resubmit"))
-        old = services.resubmission_source(actor=request.user, request_id=resubmit, pupil=pupil)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-        return redirect("pupils:pupil_detail", pupil.pk)
-    # A rejected request's answers come back to be corrected (the files are chosen again).
-    initial = {k: old.payload.get(k) for k in ("grounds", "date_of_death", "release_date", "country", "note")} if old else {}
-    form = CancellationForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            change = services.cancellation_start(
-                actor=request.user, pupil=pupil, resubmission_of=old,
-                application=services.CancellationApplication(
-                    grounds=data["grounds"], note=data["note"], date_of_death=data.get("date_of_death"),
-                    release_date=data.get("release_date"), country=data["country"],
-                ),
-                guardian_files=check_uploads(data["guardian_files"]), proof_files=check_uploads(data["proof_files"]),
-            )
-        except ValidationError as error:
-            show_errors(form, error, file_field="proof_files")
-        else:
-            late = "（已超过死亡之日起 10 个工作日的报告时限，标记为逾期报告）" if change.payload.get("late") else ""
-            messages.success(request, f"注销学籍申请已提交{late}，等待{change.steps.get(position=0).label}。")
-            return redirect("approvals:request_detail", change.pk)
-    return render(request, "cancellation/start.html", {"form": form, "pupil": pupil, "old": old})
+class CancellationStart(RequestStartView):
+    """申请注销学籍, from the pupil's page (the registrar of the pupil's school)."""
+
+    kind, form_class, title = kinds.KIND, CancellationForm, "注销学籍"
+    template_name = "cancellation/start.html"
+    file_field = "proof_files"
+
+    def initial_from(self, old):
+        return {k: old.payload.get(k) for k in ("grounds", "date_of_death", "release_date", "country", "note")}
+
+    def start(self, pupil, school, data, resubmission_of):
+        return services.cancellation_start(
+            actor=self.request.user, pupil=pupil, resubmission_of=resubmission_of,
+            application=services.CancellationApplication(
+                grounds=data["grounds"], note=data["note"], date_of_death=data.get("date_of_death"),
+                release_date=data.get("release_date"), country=data["country"],
+            ),
+            guardian_files=check_uploads(data["guardian_files"]), proof_files=check_uploads(data["proof_files"]),
+        )
+
+    def success_message(self, change):
+        late = "（已超过死亡之日起 10 个工作日的报告时限，标记为逾期报告）" if change.payload.get("late") else ""
+        return f"注销学籍申请已提交{late}，等待{change.steps.get(position=0).label}。"
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+cancellation_pupil_start = CancellationStart.as_view()
 
 
 def pupil_actions(user, pupil) -> list[tuple[str, str]]:

@@ -1,12 +1,12 @@
 """The API of information changes: /api/v1/changes/ (the guardian's request for identity fields:
-start with the proof, list, detail; decided through /api/v1/requests/{id}/decide/) and
-/api/v1/corrections/ (the school corrects the other fields itself)."""
+start with the proof, list, detail, withdraw — the engine's RequestKindViewSet; decided through
+/api/v1/requests/{id}/decide/) and /api/v1/corrections/ (the school corrects the other fields
+itself)."""
 
 from django import forms
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,7 +14,7 @@ from changes import services
 from changes.fields import CORRECTABLE_FIELDS, GUARDIAN_FIELD_ORDER, IDENTITY_FIELDS, form_field
 from xueji.accounts.scoping import MAX_ID
 from xueji.approvals.api import RequestSerializer
-from xueji.approvals.scoping import get_request_for_user, requests_visible_to
+from xueji.approvals.kind_views import PupilRequestStartSerializer, RequestKindViewSet, files_field
 from xueji.files.proof import check_uploads
 from xueji.pupils.models import Guardian
 from xueji.pupils.scoping import get_pupil_for_user
@@ -33,49 +33,35 @@ def _serializer_field(name: str, model=None):
     return serializers.CharField(allow_blank=True, max_length=field.max_length, **common)
 
 
-class InfoChangeStartSerializer(serializers.Serializer):
+class InfoChangeStartSerializer(PupilRequestStartSerializer):
     """The identity fields to change (only those given are compared with the record)."""
 
-    pupil = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     reason = serializers.CharField(max_length=300, help_text="变更原因")
-    guardian_files = serializers.ListField(child=serializers.FileField(), allow_empty=False, help_text="监护人书面申请")
-    proof_files = serializers.ListField(child=serializers.FileField(), allow_empty=False, help_text="户口簿（或其他身份证件）的相关页")
+    guardian_files = files_field("监护人书面申请")
+    proof_files = files_field("户口簿（或其他身份证件）的相关页")
 
     def get_fields(self):
         return {**{name: _serializer_field(name) for name in IDENTITY_FIELDS}, **super().get_fields()}
 
 
-class InfoChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(
+    create=extend_schema(request=InfoChangeStartSerializer, responses={201: RequestSerializer},
+                         summary="学校发起学籍信息（关键信息）变更"),
+    withdraw=extend_schema(request=None, responses=RequestSerializer, summary="发起人撤回申请（首个审批前）"),
+)
+class InfoChangeViewSet(RequestKindViewSet):
     """The information changes the caller may see, and starting one for a pupil of the caller's
     school (a pupil the caller cannot see is 404, as everywhere)."""
 
-    serializer_class = RequestSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    kinds = (services.KIND,)
+    start_serializer = InfoChangeStartSerializer
 
-    def get_queryset(self):
-        queryset = requests_visible_to(self.request.user).filter(kind=services.KIND)
-        return (queryset.select_related("pupil__school", "started_unit")
-                .prefetch_related("steps__unit", "attachments").order_by("-started_at", "-id"))
-
-    def get_object(self):
-        change = get_request_for_user(self.request.user, self.kwargs["pk"])
-        if change.kind != services.KIND:
-            raise Http404
-        return change
-
-    @extend_schema(request=InfoChangeStartSerializer, responses={201: RequestSerializer}, summary="学校发起学籍信息（关键信息）变更")
-    def create(self, request):
-        data = InfoChangeStartSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        pupil = get_pupil_for_user(request.user, values["pupil"])
-        change = services.info_change_start(
-            actor=request.user, pupil=pupil, reason=values["reason"],
+    def start(self, pupil, school, values, resubmission_of):
+        return services.info_change_start(
+            actor=self.request.user, pupil=pupil, reason=values["reason"], resubmission_of=resubmission_of,
             typed={name: values[name] for name in IDENTITY_FIELDS if name in values},
             guardian_files=check_uploads(values["guardian_files"]), proof_files=check_uploads(values["proof_files"]),
         )
-        body = RequestSerializer(get_request_for_user(request.user, change.pk), context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class CorrectionGuardianSerializer(serializers.Serializer):

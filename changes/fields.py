@@ -14,9 +14,9 @@ from typing import Any
 from django import forms
 
 from xueji.codes import nationality_choices
+from xueji.forms import DateInput
 from xueji.pupils.models import Pupil
 from xueji.pupils.services import GUARDIAN_DATA_FIELDS, PUPIL_DATA_FIELDS
-from xueji.web.forms import DateInput
 
 IDENTITY_FIELDS = (
     "name", "former_name", "gender", "birth_date", "id_type", "id_number", "ethnicity", "nationality",

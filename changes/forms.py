@@ -5,8 +5,8 @@ current values; only what differs is sent on."""
 from django import forms
 
 from changes.fields import CORRECTABLE_FIELDS, GUARDIAN_FIELD_ORDER, GUARDIAN_POSITIONS, IDENTITY_FIELDS, form_field
+from xueji.forms import AttachmentsField
 from xueji.pupils.models import Guardian, Pupil
-from xueji.web.forms import AttachmentsField
 
 PROOF_HELP = "PDF、JPG 或 PNG；PDF 不超过 5 MB，图片不超过 2 MB；可多选。"
 
@@ -25,8 +25,9 @@ class InfoChangeForm(forms.Form):
     proof_files = AttachmentsField(label="户口簿（或其他身份证件）的相关页", help_text=PROOF_HELP,
                                    error_messages={"required": "请上传户口簿（或其他身份证件）的相关页。"})
 
-    def __init__(self, *args, pupil: Pupil, asked: dict | None = None, **kwargs):
-        super().__init__(*args, initial={**_initial(pupil, IDENTITY_FIELDS), **(asked or {})}, **kwargs)
+    def __init__(self, *args, pupil: Pupil, initial: dict | None = None, **kwargs):
+        # The record's values, and over them what a rejected request asked for (to be corrected).
+        super().__init__(*args, initial={**_initial(pupil, IDENTITY_FIELDS), **(initial or {})}, **kwargs)
         for name in reversed(IDENTITY_FIELDS):
             self.fields = {name: form_field(name, required=name in ("name", "gender", "birth_date", "id_type")), **self.fields}
 

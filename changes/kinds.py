@@ -7,10 +7,11 @@ from django.urls import reverse
 from changes.fields import display, from_json, label
 from changes.services import KIND
 from xueji.accounts.models import User
-from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.approvals.chains import StepSpec, school_then_bureau
+from xueji.approvals.kinds import RequestKind
 from xueji.approvals.models import ChangeRequest
 from xueji.approvals.services import notify
-from xueji.pupils.identity import mask_id_number
+from xueji.identity import mask_id_number
 from xueji.pupils.scoping import sees_full_record
 from xueji.pupils.services import pupil_update
 
@@ -22,9 +23,7 @@ class InfoChangeKind(RequestKind):
     label = "学籍信息变更"
 
     def chain(self, request: ChangeRequest) -> list[StepSpec]:
-        school = request.pupil.school
-        bureau = bureau_of(school)
-        return [*school_steps(school, "学校核实："), StepSpec(bureau, f"{bureau.name}审批")]
+        return school_then_bureau(request.pupil.school, school_label="学校核实：")
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         """The rules and dedupe run again on the record as it is now; a failure refuses the

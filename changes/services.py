@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from changes.fields import CORRECTABLE_FIELDS, GUARDIAN_FIELD_ORDER, IDENTITY_FIELDS, differences, label, to_json
-from xueji.accounts.models import Membership, Role, User
+from xueji.accounts.models import Role, User
+from xueji.accounts.permissions import holds, require, require_registrar
 from xueji.approvals.attachments import attachments_store
-from xueji.approvals.models import ChangeRequest, RequestStatus
-from xueji.approvals.services import check_resubmission, request_start
+from xueji.approvals.models import ChangeRequest
+from xueji.approvals.services import check_no_open_request, request_start
 from xueji.codes import GB11643_ID_TYPES, PupilStatus
 from xueji.files.proof import CheckedFile
 from xueji.pupils.dedupe import DuplicatePupilError, find_duplicates
@@ -31,16 +32,17 @@ ON_ROLL = {
 }
 
 
-def _is_member(user: User, pupil: Pupil, roles) -> bool:
-    return Membership.objects.filter(user=user, unit_id=pupil.school_id, role__in=roles).exists()
+# Who may: the school's registrar asks for an identity change; its registrar or headmaster corrects.
+REQUESTERS = (Role.REGISTRAR,)
+CORRECTORS = (Role.REGISTRAR, Role.HEADMASTER)
 
 
 def may_request(user: User, pupil: Pupil) -> bool:
-    return pupil.status in ON_ROLL and not pupil.deleted_at and _is_member(user, pupil, [Role.REGISTRAR])
+    return pupil.status in ON_ROLL and not pupil.deleted_at and holds(user, REQUESTERS, pupil.school_id)
 
 
 def may_correct(user: User, pupil: Pupil) -> bool:
-    return pupil.status in ON_ROLL and not pupil.deleted_at and _is_member(user, pupil, [Role.REGISTRAR, Role.HEADMASTER])
+    return pupil.status in ON_ROLL and not pupil.deleted_at and holds(user, CORRECTORS, pupil.school_id)
 
 
 def _check_on_roll(pupil: Pupil) -> None:
@@ -94,8 +96,7 @@ def info_change_start(
     """学籍信息变更, asked by the registrar of the pupil's school on the guardian's written request,
     with the household register as proof. Checked now by the same rules and dedupe as on approval,
     so the bureau is not asked to approve what cannot be applied."""
-    if not _is_member(actor, pupil, [Role.REGISTRAR]):
-        raise ValidationError("只有本校学籍管理员可以发起信息变更申请。", code="not_registrar")
+    require_registrar(actor, pupil.school_id, message="只有本校学籍管理员可以发起信息变更申请。")
     _check_on_roll(pupil)
     reason = (reason or "").strip()
     if not reason:
@@ -106,8 +107,7 @@ def info_change_start(
     if not proof_files:
         raise ValidationError({"proof_files": ValidationError(
             "请上传户口簿（或其他身份证件）的相关页作为证明。", code="proof_required")})
-    if ChangeRequest.objects.filter(pupil=pupil, status=RequestStatus.PENDING).exists():
-        raise ValidationError("该学生已有正在办理的变动申请，办结或撤回后才能发起新的申请。", code="open_request")
+    check_no_open_request(pupil)
     payload = {
         "changes": {f: to_json(v) for f, v in changed.items()},
         "before": {f: to_json(getattr(pupil, f)) for f in changed},
@@ -118,16 +118,6 @@ def info_change_start(
     attachments_store(request=change, files=list(guardian_files), actor=actor, label=GUARDIAN_REQUEST_LABEL)
     attachments_store(request=change, files=list(proof_files), actor=actor, label=REGISTER_PROOF_LABEL)
     return change
-
-
-def resubmission_source(*, actor: User, request_id: int | None, pupil: Pupil) -> ChangeRequest | None:
-    if not request_id:
-        return None
-    old = ChangeRequest.objects.filter(pk=request_id, pupil=pupil, kind=KIND).first()
-    if old is None:
-        raise ValidationError("要重新提交的申请不存在。")
-    check_resubmission(actor=actor, old=old)
-    return old
 
 
 # The school's own correction -------------------------------------------------------------------
@@ -143,8 +133,7 @@ def pupil_correct(
 ) -> list[str]:
     """The school corrects fields that are not identity fields (and the guardians), logged in the
     field history and the audit log with the note. Returns the labels of what changed."""
-    if not _is_member(actor, pupil, [Role.REGISTRAR, Role.HEADMASTER]):
-        raise ValidationError("只有本校学籍管理员或校长可以更正学籍信息。", code="not_school")
+    require(actor, CORRECTORS, pupil.school_id, message="只有本校学籍管理员或校长可以更正学籍信息。", code="not_school")
     _check_on_roll(pupil)
     identity = set(typed) & set(IDENTITY_FIELDS)
     if identity:

@@ -4,8 +4,8 @@ from django import forms
 
 from dropouts.models import CaseStep, DropoutCase
 from xueji.codes import nationality_choices
+from xueji.forms import AttachmentsField, DateInput, MultipleFileInput
 from xueji.pupils.models import SchoolClass
-from xueji.web.forms import AttachmentsField, DateInput, MultipleFileInput
 
 DATE = DateInput()
 

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from dropouts.models import CaseStep, DropoutCase, VisitPhoto
 from xueji.accounts.models import BUREAU_ROLES, Role, Unit, UnitKind, User
+from xueji.accounts.permissions import holds, holds_anywhere
 from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
 from xueji.calendar import workdays
 from xueji.pupils.models import Pupil
@@ -22,31 +23,27 @@ SCHOOL_CASE_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
 STALLED_AFTER_WORKING_DAYS = 10
 
 
-def holds_role(user: User, school_id: int, *roles: str) -> bool:
-    return any(m.role in roles and m.unit_id == school_id for m in memberships_of(user))
-
-
 def may_record_absence(user: User, pupil: Pupil) -> bool:
     """The school's registrar, or the head teacher of the pupil's class."""
-    if holds_role(user, pupil.school_id, Role.REGISTRAR):
+    if holds(user, Role.REGISTRAR, pupil.school_id):
         return True
     return (
-        holds_role(user, pupil.school_id, Role.HEAD_TEACHER)
+        holds(user, Role.HEAD_TEACHER, pupil.school_id)
         and pupil.school_class is not None
         and pupil.school_class.head_teacher_id == user.pk
     )
 
 
 def may_confirm(user: User, pupil: Pupil) -> bool:
-    return holds_role(user, pupil.school_id, Role.REGISTRAR)
+    return holds(user, Role.REGISTRAR, pupil.school_id)
 
 
 def may_log_steps(user: User, case: DropoutCase) -> bool:
-    return holds_role(user, case.school_id, *SCHOOL_CASE_ROLES)
+    return holds(user, SCHOOL_CASE_ROLES, case.school_id)
 
 
 def may_close(user: User, case: DropoutCase) -> bool:
-    return holds_role(user, case.school_id, Role.REGISTRAR)
+    return holds(user, Role.REGISTRAR, case.school_id)
 
 
 def dropout_schools_of(user: User) -> list[Unit]:
@@ -60,7 +57,7 @@ def dropout_schools_of(user: User) -> list[Unit]:
 
 def is_overseer(user: User) -> bool:
     """Bureau officers and central-school registrars: they follow the cases of their area."""
-    return any(m.role in UNIT_ROLES_SEEING_SUBTREE for m in memberships_of(user))
+    return holds_anywhere(user, UNIT_ROLES_SEEING_SUBTREE)
 
 
 def _school_scope(user: User, prefix: str) -> Q | None:
@@ -119,7 +116,7 @@ def get_case_for_user(user: User, case_id) -> DropoutCase:
 def bureau_rows(user: User, today: date) -> list[dict]:
     """The open cases of the user's area for the 控辍保学 page, by township and school: days
     open, the last step and whether the case has gone 10 working days without one."""
-    if not any(m.role in BUREAU_ROLES or m.role == Role.CENTRAL_REGISTRAR for m in memberships_of(user)):
+    if not holds_anywhere(user, {*BUREAU_ROLES, Role.CENTRAL_REGISTRAR}):
         return []
     cases = list(
         cases_visible_to(user).filter(status=DropoutCase.Status.OPEN).select_related("pupil", "school")

@@ -13,7 +13,7 @@ from dropouts import services
 from dropouts.models import CaseStep, DropoutCase, VisitPhoto
 from xueji.accounts.scoping import MAX_ID
 from xueji.codes import GRADE_LABELS, nationality_label
-from xueji.pupils.identity import mask_student_number
+from xueji.identity import mask_student_number
 from xueji.pupils.scoping import sees_full_record
 
 _ID = {"min_value": 1, "max_value": MAX_ID}

@@ -16,12 +16,14 @@ from dropouts import selectors, services
 from dropouts.forms import AbsenceForm, ConfirmForm, ReturnForm, StepForm
 from dropouts.models import Absence, CaseStep, DropoutCase
 from dropouts.photos import check_photos
+from xueji.accounts.models import Role
+from xueji.accounts.permissions import holds
 from xueji.accounts.scoping import current_membership, object_id
 from xueji.codes import PupilStatus, nationality_label
 from xueji.documents.printing import pdf_response, print_pdf, printed_pupil
-from xueji.pupils.identity import mask_student_number
+from xueji.forms import show_errors
+from xueji.identity import mask_student_number
 from xueji.pupils.scoping import get_pupil_for_user, sees_full_record
-from xueji.web.forms import show_errors
 
 RECENT_ABSENCES = 30
 
@@ -44,7 +46,7 @@ def dropout_list(request):
         "school": school, "today": today,
         "suspects": services.suspected_dropouts(school=school, today=today),
         "open_cases": [c for c in cases if c.is_open], "closed_cases": [c for c in cases if not c.is_open],
-        "is_registrar": selectors.holds_role(request.user, school.pk, "registrar"),
+        "is_registrar": holds(request.user, Role.REGISTRAR, school.pk),
     })
 
 

@@ -16,7 +16,7 @@ from reports.models import MonthlyReport
 from reports.statistics import unit_statistics
 from reports.views import parse_month, report_file, statistics_export
 from xueji.accounts.scoping import MAX_ID, current_membership
-from xueji.pupils.identity import mask_student_number
+from xueji.identity import mask_student_number
 
 _ID = {"min_value": 1, "max_value": MAX_ID}
 XLSX_RESPONSES = {

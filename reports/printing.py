@@ -7,7 +7,7 @@ from reports.models import MonthlyReport
 from reports.monthly import grade_label
 from xueji.accounts.models import User
 from xueji.documents.printing import PrintedPdf, PrintedPupil, print_pdf
-from xueji.pupils.identity import mask_student_number
+from xueji.identity import mask_student_number
 
 
 def report_tables(report: MonthlyReport, *, full_numbers: bool) -> dict:

@@ -9,66 +9,25 @@ cells that Excel never evaluates (formula injection).
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment, Font
 
 from reports.monthly import grade_label
-from xueji.documents.xlsx import put, safe_text
-from xueji.pupils.identity import mask_student_number
+from xueji.documents.xlsx import TEXT_FORMAT, Table, safe_text, title_stamp, write_title
+from xueji.identity import mask_student_number
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="E0E0E0")
+_TITLE_FONT = Font(size=13, bold=True)
+_HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def stamp_text(stamp) -> str:
-    if stamp is None:
-        return ""
-    return f"　核验码：{stamp.display_code}　导出：{stamp.printed_by} {stamp.printed_at:%Y-%m-%d %H:%M}"
-
-
-class SheetWriter:
-    """One table per sheet: a title line (with the stamp), a bold header row (frozen), rows with
-    thin borders."""
-
-    def __init__(self, workbook: Workbook, name: str, title: str, headers: list[str], widths: list[int] | None = None,
-                 *, stamp=None):
-        self.sheet = workbook.create_sheet(safe_text(name)[:31])
-        self.row = 1
-        put(self.sheet, 1, 1, title + stamp_text(stamp)).font = Font(size=13, bold=True)
-        if len(headers) > 1:
-            self.sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-        self.sheet.row_dimensions[1].height = 24
-        self.row = 2
-        self.columns = len(headers)
-        for column, header in enumerate(headers, start=1):
-            cell = put(self.sheet, self.row, column, header)
-            cell.font = Font(bold=True)
-            cell.fill = _HEADER_FILL
-            cell.border = _BORDER
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        self.sheet.freeze_panes = "A3"
-        for column, width in enumerate(widths or [], start=1):
-            self.sheet.column_dimensions[get_column_letter(column)].width = width
-        self.sheet.page_setup.orientation = "landscape"
-        self.sheet.page_setup.paperSize = self.sheet.PAPERSIZE_A4
-        self.sheet.page_setup.fitToWidth = 1
-        self.sheet.page_setup.fitToHeight = 0
-        self.sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        self.sheet.print_title_rows = "2:2"
-
-    def add(self, values: list, *, bold: bool = False) -> None:
-        self.row += 1
-        for column, value in enumerate(values, start=1):
-            cell = put(self.sheet, self.row, column, value)
-            cell.border = _BORDER
-            if bold:
-                cell.font = Font(bold=True)
-
-    def note(self, text: str) -> None:
-        self.row += 2
-        put(self.sheet, self.row, 1, text)
+def _table_sheet(workbook: Workbook, name: str, title: str, headers: list[str], widths: list[int] | None = None,
+                 *, stamp=None, formats: dict[str, str] | None = None) -> Table:
+    """A sheet of its own for one table (xueji.documents.xlsx.Table): a title line with the stamp,
+    the header row frozen, rows with thin borders; printed landscape."""
+    sheet = workbook.create_sheet(safe_text(name)[:31])
+    write_title(sheet, title + title_stamp(stamp), columns=len(headers), font=_TITLE_FONT, alignment=None, height=24)
+    return Table(sheet, headers, row=2, widths=widths or [], formats=formats, header_alignment=_HEADER_ALIGNMENT,
+                 landscape=True)
 
 
 def _new_workbook() -> Workbook:
@@ -91,21 +50,21 @@ def statistics_xlsx(stats: dict, stamp=None) -> bytes:
     unit, as_of = stats["unit"]["name"], stats["as_of"]
     headers = [header for _key, header in stats["columns"]]
     first = {"class": "班级", "school": "学校", "child": "单位"}[stats["level"]]
-    sheet = SheetWriter(workbook, stats["breakdown_title"], f"{unit} 在籍学生统计（{stats['breakdown_title']}，{as_of}）",
-                        [first, *headers], [28, *[10] * len(headers)], stamp=stamp)
+    sheet = _table_sheet(workbook, stats["breakdown_title"], f"{unit} 在籍学生统计（{stats['breakdown_title']}，{as_of}）",
+                         [first, *headers], [28, *[10] * len(headers)], stamp=stamp)
     for line in stats["breakdown"]:
         sheet.add([line.label, *line.values()])
     sheet.add([stats["total"].label, *stats["total"].values()], bold=True)
 
-    sheet = SheetWriter(workbook, "按年级", f"{unit} 在籍学生统计（按年级，{as_of}）", ["年级", *headers],
-                        [12, *[10] * len(headers)], stamp=stamp)
+    sheet = _table_sheet(workbook, "按年级", f"{unit} 在籍学生统计（按年级，{as_of}）", ["年级", *headers],
+                         [12, *[10] * len(headers)], stamp=stamp)
     for line in stats["by_grade"]:
         sheet.add([line.label, *line.values()])
     sheet.add([stats["total"].label, *stats["total"].values()], bold=True)
 
     for dimension in stats["dimensions"]:
-        sheet = SheetWriter(workbook, dimension["title"][:31], f"{unit} 在籍学生统计（{dimension['title']}，{as_of}）",
-                            [dimension["title"], "人数", "占比"], [24, 10, 10], stamp=stamp)
+        sheet = _table_sheet(workbook, dimension["title"][:31], f"{unit} 在籍学生统计（{dimension['title']}，{as_of}）",
+                             [dimension["title"], "人数", "占比"], [24, 10, 10], stamp=stamp)
         whole = sum(item["count"] for item in dimension["items"])
         for item in dimension["items"]:
             share = f"{item['count'] * 100 / whole:.1f}%" if whole else "—"
@@ -127,8 +86,8 @@ def monthly_report_xlsx(report, *, full_numbers: bool, stamp=None) -> bytes:
     grades = [str(g) for g in figures["grades"]]
     grade_headers = [grade_label(g) for g in grades]
 
-    sheet = SheetWriter(workbook, "月初月末人数", f"{title}：月初、月末在籍人数",
-                        ["时点", "学籍状态", *grade_headers, "合计"], [10, 14, *[10] * len(grades), 10], stamp=stamp)
+    sheet = _table_sheet(workbook, "月初月末人数", f"{title}：月初、月末在籍人数",
+                         ["时点", "学籍状态", *grade_headers, "合计"], [10, 14, *[10] * len(grades), 10], stamp=stamp)
     for side, label in (("start", f"月初（{figures['period']['start']}）"), ("end", f"月末（{figures['period']['end']}）")):
         data = figures[side]
         for status in figures["statuses"]:
@@ -137,8 +96,8 @@ def monthly_report_xlsx(report, *, full_numbers: bool, stamp=None) -> bytes:
         sheet.add([label, "在籍合计", *[data["by_grade"].get(g, 0) for g in grades], data["total"]], bold=True)
         sheet.add([label, "借读（不计入在籍）", *[data.get("visiting_by_grade", {}).get(g, 0) for g in grades], data["visiting"]])
 
-    sheet = SheetWriter(workbook, "本月变动", f"{title}：本月学籍变动（按类别和年级）",
-                        ["变动类别", *grade_headers, "合计", "增加在籍", "减少在籍"], [22, *[10] * len(grades), 10, 10, 10], stamp=stamp)
+    sheet = _table_sheet(workbook, "本月变动", f"{title}：本月学籍变动（按类别和年级）",
+                         ["变动类别", *grade_headers, "合计", "增加在籍", "减少在籍"], [22, *[10] * len(grades), 10, 10, 10], stamp=stamp)
     for change in figures["changes"]:
         sheet.add([change["label"], *[change["by_grade"].get(g, 0) for g in grades], change["count"], change["in"],
                    change["out"]])
@@ -150,23 +109,22 @@ def monthly_report_xlsx(report, *, full_numbers: bool, stamp=None) -> bytes:
                f"月末 {check['end']}；{'一致' if check['ok'] else '不一致，相差 ' + str(check['difference'])}")
 
     if figures.get("by_unit"):
-        sheet = SheetWriter(workbook, "分单位", f"{title}：分单位", ["单位", "月初", "增加", "减少", "月末", "核对"],
-                            [28, 10, 10, 10, 10, 10], stamp=stamp)
+        sheet = _table_sheet(workbook, "分单位", f"{title}：分单位", ["单位", "月初", "增加", "减少", "月末", "核对"],
+                             [28, 10, 10, 10, 10, 10], stamp=stamp)
         for line in figures["by_unit"]:
             sheet.add([line["name"], line["start"], line["in"], line["out"], line["end"], "一致" if line["ok"] else "不一致"])
 
-    sheet = SheetWriter(workbook, "审批事项", f"{title}：本月审批通过的申请", ["申请类型", "件数"], [24, 10], stamp=stamp)
+    sheet = _table_sheet(workbook, "审批事项", f"{title}：本月审批通过的申请", ["申请类型", "件数"], [24, 10], stamp=stamp)
     for item in figures["requests"]:
         sheet.add([item["label"], item["count"]])
 
     if "details" in figures:
-        sheet = SheetWriter(workbook, "变动明细", f"{title}：变动明细",
-                            ["日期", "姓名", "学籍号", "年级", "变动类别", "增减", "转出/转入学校", "说明"],
-                            [12, 10, 24, 10, 16, 8, 24, 40], stamp=stamp)
+        sheet = _table_sheet(workbook, "变动明细", f"{title}：变动明细",
+                             ["日期", "姓名", "学籍号", "年级", "变动类别", "增减", "转出/转入学校", "说明"],
+                             [12, 10, 24, 10, 16, 8, 24, 40], stamp=stamp, formats={"学籍号": TEXT_FORMAT})
         for detail in figures["details"]:
             number = detail["student_number"] if full_numbers else mask_student_number(detail["student_number"])
             delta = {1: "增加", -1: "减少"}.get(detail["delta"], "")
             sheet.add([detail["date"], detail["name"], number, grade_label(detail["grade"]), detail["label"], delta,
                        detail["other_school"], detail["reason"]])
-            sheet.sheet.cell(row=sheet.row, column=3).number_format = "@"
     return _bytes(workbook)

@@ -32,6 +32,7 @@ from schoolyear.serializers import (
     PromotionRunSerializer,
     PromotionRunStartSerializer,
 )
+from xueji.accounts.permissions import require_registrar
 from xueji.accounts.scoping import object_id
 
 
@@ -42,8 +43,7 @@ def _require_follower(user) -> None:
 
 def _registrar_school(request, pk):
     school = selectors.get_followed_school(request.user, pk)
-    if not selectors.is_registrar(request.user, school):
-        raise PermissionDenied("只有本校学籍管理员可以办理。")
+    require_registrar(request.user, school, message="只有本校学籍管理员可以办理。")
     return school
 
 

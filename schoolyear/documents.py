@@ -8,16 +8,15 @@ from io import BytesIO
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment
 
 from schoolyear.dates import level_label
 from xueji.accounts.models import BUREAU_ROLES, Unit, UnitKind, User
 from xueji.approvals.models import ChangeRequest, RequestStatus, StepStatus
 from xueji.codes import GRADE_LABELS
 from xueji.documents.printing import DocumentStamp, PrintedPdf, export_xlsx, print_pdf, printed_pupil
-from xueji.documents.xlsx import put, put_row
-from xueji.pupils.identity import mask_id_number, mask_student_number
+from xueji.documents.xlsx import DATE_FORMAT, TEXT_FORMAT, Table, title_stamp, write_title
+from xueji.identity import mask_id_number, mask_student_number
 from xueji.pupils.scoping import sees_full_record
 
 CERTIFICATE_COLUMNS = ["序号", "学籍号", "姓名", "性别", "出生日期", "班级", "毕业日期", "证书编号"]
@@ -43,39 +42,19 @@ def certificates_workbook(graduates: list, *, school: Unit, start_year: int, use
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "证书编号"
-    title = f"{school.name} {start_year}—{start_year + 1}学年毕业生义务教育证书编号"
-    if stamp is not None:
-        title += f"　核验码：{stamp.display_code}　导出：{stamp.printed_by} {stamp.printed_at:%Y-%m-%d %H:%M}"
-    put(sheet, 1, 1, title)
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(CERTIFICATE_COLUMNS))
-    sheet["A1"].font = Font(size=14, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    put_row(sheet, CERTIFICATE_COLUMNS)
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E0E0E0")
-        cell.border = border
+    title = f"{school.name} {start_year}—{start_year + 1}学年毕业生义务教育证书编号" + title_stamp(stamp)
+    write_title(sheet, title, columns=len(CERTIFICATE_COLUMNS), alignment=Alignment(horizontal="center"))
+    table = Table(sheet, CERTIFICATE_COLUMNS, row=2, widths=[6, 22, 10, 6, 12, 14, 12, 22], header_alignment=None,
+                  formats={**dict.fromkeys(TEXT_COLUMNS, TEXT_FORMAT), "出生日期": DATE_FORMAT, "毕业日期": DATE_FORMAT})
     for index, graduate in enumerate(graduates, start=1):
         pupil = graduate.pupil
         number = pupil.student_number if sees_full_record(user, pupil) else mask_student_number(pupil.student_number)
         certificate = getattr(graduate, "certificate", None)
-        written = put_row(sheet, [
+        table.add([
             index, number, pupil.name, pupil.get_gender_display(), pupil.birth_date,
             pupil.school_class.name if pupil.school_class_id else "", graduate.graduation.graduated_on,
             certificate.number if certificate else "",
         ])
-        for header, cell in zip(CERTIFICATE_COLUMNS, written):
-            cell.border = border
-            if header in TEXT_COLUMNS:
-                cell.number_format = "@"
-            elif header in ("出生日期", "毕业日期"):
-                cell.number_format = "yyyy-mm-dd"
-    for column, width in enumerate([6, 22, 10, 6, 12, 14, 12, 22], start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = "A3"
-    sheet.print_title_rows = "2:2"
     output = BytesIO()
     workbook.save(output)
     return output.getvalue()

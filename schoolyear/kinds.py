@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from schoolyear.services import EDUCATION_PROOF
 from xueji.accounts.models import User
-from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.approvals.chains import StepSpec, school_then_bureau
+from xueji.approvals.kinds import RequestKind
 from xueji.approvals.models import ChangeRequest
 from xueji.approvals.services import notify
 from xueji.codes import GRADE_LABELS
@@ -23,9 +24,7 @@ class EducationProofKind(RequestKind):
     label = "学历证明书"
 
     def chain(self, request: ChangeRequest) -> list[StepSpec]:
-        school = request.started_unit
-        bureau = bureau_of(school)
-        return [*school_steps(school, "学校出具："), StepSpec(bureau, f"{bureau.name}核准")]
+        return school_then_bureau(request.started_unit, school_label="学校出具：", bureau_label="核准")
 
     def follow_up(self, request: ChangeRequest) -> None:
         notify(request, key=f"{EDUCATION_PROOF}:{request.pk}", unit=request.started_unit,

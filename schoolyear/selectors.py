@@ -25,9 +25,16 @@ from schoolyear.dates import (
 )
 from schoolyear.models import ClassMapping, Graduate, Graduation, PromotionRun, PromotionSchool
 from xueji.accounts.models import BUREAU_KINDS, BUREAU_ROLES, BureauSettings, Role, Unit, UnitKind, User
-from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, get_school_for_user, memberships_of, object_id
+from xueji.accounts.permissions import holds
+from xueji.accounts.scoping import (
+    UNIT_ROLES_SEEING_SUBTREE,
+    get_school_for_user,
+    memberships_of,
+    object_id,
+    scope_union,
+)
 from xueji.accounts.selectors import bureau_settings_by_unit, bureau_settings_for
-from xueji.approvals.kinds import DECIDING_ROLE
+from xueji.approvals.chains import DECIDING_ROLE
 from xueji.approvals.models import ChangeRequest, RequestStatus
 from xueji.codes import PupilStatus
 from xueji.pupils.models import Pupil, SchoolClass
@@ -39,23 +46,12 @@ SCHOOL_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
 ON_ROLL = [PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.DROPPED_OUT, PupilStatus.ABROAD, PupilStatus.VISITING]
 
 
-def _union(scopes: list[Q]) -> Q | None:
-    combined = None
-    for scope in scopes:
-        combined = scope if combined is None else combined | scope
-    return combined
-
-
-def holds_role(user: User, unit_id: int, *roles: str) -> bool:
-    return any(m.unit_id == unit_id and m.role in roles for m in memberships_of(user))
-
-
 def schools_followed_by(user: User) -> QuerySet[Unit]:
     """The schools whose graduation, promotion and certificates the user sees: their own as its
     registrar or headmaster, every school under the bureau or central school they work at."""
     scopes = [Q(pk=m.unit_id) for m in memberships_of(user) if m.role in SCHOOL_ROLES]
     scopes += [Q(path__startswith=m.unit.path) for m in memberships_of(user) if m.role in UNIT_ROLES_SEEING_SUBTREE]
-    scope = _union(scopes)
+    scope = scope_union(scopes)
     if scope is None:
         return Unit.objects.none()
     return Unit.objects.filter(scope, kind=UnitKind.SCHOOL)
@@ -75,7 +71,7 @@ def get_followed_school(user: User, school_id) -> Unit:
 
 
 def is_registrar(user: User, school: Unit) -> bool:
-    return holds_role(user, school.pk, Role.REGISTRAR)
+    return holds(user, Role.REGISTRAR, school.pk)
 
 
 def bureau_memberships(user: User) -> list:
@@ -84,14 +80,14 @@ def bureau_memberships(user: User) -> list:
 
 def may_run_promotion(user: User, bureau: Unit) -> bool:
     """The bureau's own officers (the deciding role of its level)."""
-    return bureau.kind in BUREAU_KINDS and holds_role(user, bureau.pk, DECIDING_ROLE[UnitKind(bureau.kind)])
+    return bureau.kind in BUREAU_KINDS and holds(user, DECIDING_ROLE[UnitKind(bureau.kind)], bureau.pk)
 
 
 def may_issue_certificates(user: User, school: Unit) -> bool:
     """The officers of the bureau supervising the school (the county's, or the city's for the
     schools it runs directly)."""
     bureau = school.supervising_bureau
-    return bureau is not None and holds_role(user, bureau.pk, DECIDING_ROLE[UnitKind(bureau.kind)])
+    return bureau is not None and holds(user, DECIDING_ROLE[UnitKind(bureau.kind)], bureau.pk)
 
 
 # Which bureau supervises which school ----------------------------------------------------------
@@ -139,7 +135,7 @@ def _graduating_grade_q(prefix: str = "") -> Q:
     by_grade: dict[int, list[str]] = defaultdict(list)
     for school_type, grade in GRADUATING_GRADE.items():
         by_grade[grade].append(school_type)
-    return _union([
+    return scope_union([
         Q(**{f"{prefix}grade": grade, f"{prefix}school__school_type__in": types}) for grade, types in by_grade.items()
     ])
 
@@ -395,7 +391,7 @@ def runs_visible_to(user: User) -> QuerySet[PromotionRun]:
             bureau = m.unit.supervising_bureau
             if bureau is not None:
                 scopes.append(Q(bureau_id=bureau.pk))
-    scope = _union(scopes)
+    scope = scope_union(scopes)
     return PromotionRun.objects.filter(scope) if scope is not None else PromotionRun.objects.none()
 
 

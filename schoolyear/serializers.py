@@ -4,7 +4,7 @@
 from rest_framework import serializers
 
 from schoolyear.models import PromotionRun, PromotionSchool
-from xueji.pupils.identity import mask_student_number
+from xueji.identity import mask_student_number
 from xueji.pupils.scoping import sees_full_record
 
 

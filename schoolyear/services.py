@@ -46,11 +46,13 @@ from schoolyear.selectors import (
     supervision_map,
 )
 from xueji.accounts.audit import audit_record
-from xueji.accounts.models import BUREAU_KINDS, Membership, Role, Unit, User
+from xueji.accounts.models import BUREAU_KINDS, Unit, User
+from xueji.accounts.permissions import require_registrar
 from xueji.accounts.selectors import bureau_settings_by_unit
-from xueji.approvals.kinds import bureau_of
+from xueji.approvals.chains import bureau_of
 from xueji.approvals.models import ChangeRequest
-from xueji.approvals.services import check_resubmission, request_start
+from xueji.approvals.services import request_start
+from xueji.celery import enqueue_on_commit
 from xueji.codes import GRADE_LABELS, PupilStatus
 from xueji.pupils.models import Pupil, SchoolClass, SchoolYear
 from xueji.pupils.services import pupil_set_status
@@ -59,8 +61,7 @@ logger = logging.getLogger(__name__)
 
 
 def _require_registrar(actor: User, school: Unit, what: str) -> None:
-    if not Membership.objects.filter(user=actor, unit_id=school.pk, role=Role.REGISTRAR).exists():
-        raise ValidationError(f"只有本校学籍管理员可以{what}。", code="not_registrar")
+    require_registrar(actor, school, message=f"只有本校学籍管理员可以{what}。")
 
 
 # Graduation ----------------------------------------------------------------------------------
@@ -275,17 +276,11 @@ def promotion_run_request(
     audit_record(action="promotion.request", obj=bureau, user=actor, unit=bureau,
                  detail=f"{'执行' if created else '继续执行'}{run}")
     if queue:
-        transaction.on_commit(lambda: _queue_run(run.pk))
+        from schoolyear.tasks import promotion_run_task
+
+        # The broker away: the daily job resumes unfinished runs.
+        enqueue_on_commit(promotion_run_task, run.pk)
     return run
-
-
-def _queue_run(run_id: int) -> None:
-    from schoolyear.tasks import promotion_run_task
-
-    try:
-        promotion_run_task.delay(run_id)
-    except Exception:  # noqa: BLE001 — the broker away: the daily job resumes unfinished runs
-        logger.warning("promotion run %s not queued; the daily job resumes it", run_id)
 
 
 def promotion_due_runs(*, today: date | None = None) -> list[PromotionRun]:
@@ -566,8 +561,6 @@ def education_proof_start(
     (农安县办法 第三十一条). A request of the engine: the school's headmaster signs, the bureau
     confirms; the printed proof shows the confirmation."""
     _require_registrar(actor, pupil.school, "出具学历证明书")
-    if resubmission_of is not None:
-        check_resubmission(actor=actor, old=resubmission_of)
     graduate = latest_graduation_of(pupil)
     if pupil.status != PupilStatus.GRADUATED or graduate is None:
         raise ValidationError("只能为在本校办理了毕业的学生出具学历证明书。", code="not_graduate")

@@ -20,15 +20,15 @@ from schoolyear.dates import graduating_grade, level_label, promotable_grades, s
 from schoolyear.documents import certificates_xlsx, education_proof_pdf, graduate_list_pdf
 from schoolyear.forms import CertificateAssignForm, EducationProofForm, GraduationConfirmForm, NextClassForm
 from schoolyear.models import PromotionRun
-from xueji.accounts.models import Membership, Role
+from xueji.accounts.models import Role
+from xueji.accounts.permissions import holds, require_registrar
 from xueji.accounts.scoping import object_id
-from xueji.approvals.models import ChangeRequest
+from xueji.approvals.kind_views import RequestStartView
 from xueji.approvals.scoping import get_request_for_user
 from xueji.approvals.views import request_list
 from xueji.codes import GRADE_LABELS, PupilStatus
 from xueji.documents.printing import content_disposition, pdf_response
-from xueji.pupils.scoping import get_pupil_for_user
-from xueji.web.forms import show_errors
+from xueji.forms import show_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,8 +90,7 @@ def graduation_confirm(request, school_id: int):
     """The confirm step: the list once more, the registrar ticks that it is checked, then the
     pupils graduate (one transaction)."""
     school = selectors.get_followed_school(request.user, school_id)
-    if not selectors.is_registrar(request.user, school):
-        raise PermissionDenied("只有本校学籍管理员可以办理毕业。")
+    require_registrar(request.user, school, message="只有本校学籍管理员可以办理毕业。")
     today, start_year = _today_and_year()
     state = selectors.graduation_state(school, today, start_year)
     form = GraduationConfirmForm(request.POST or None, initial={"expected": len(state.enrolled)})
@@ -293,30 +292,28 @@ def education_proof_list(request):
     return request_list(request, kinds=(services.EDUCATION_PROOF,), extra={"title": "学历证明书"})
 
 
-@login_required
-def education_proof_start(request, pupil_id: int):
-    pupil = get_pupil_for_user(request.user, pupil_id)
-    if not selectors.is_registrar(request.user, pupil.school):
-        raise Http404("只有本校学籍管理员可以出具学历证明书。")
-    old = None
-    resubmit = request.GET.get("resubmit")
-    if resubmit:
-        old = ChangeRequest.objects.filter(pk=object_id(resubmit), pupil=pupil, kind=services.EDUCATION_PROOF).first()
-    form = EducationProofForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            change = services.education_proof_start(actor=request.user, pupil=pupil, note=form.cleaned_data["note"],
-                                                    resubmission_of=old)
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            messages.success(request, f"学历证明书已提交，等待{change.steps.get(position=0).label}。")
-            return redirect("approvals:request_detail", change.pk)
-    graduate = services.latest_graduation_of(pupil)
-    return render(request, "schoolyear/education_proof_start.html", {
-        "pupil": pupil, "form": form, "graduate": graduate,
-        "certificate": getattr(graduate, "certificate", None) if graduate else None,
-    })
+class EducationProofStart(RequestStartView):
+    """出具学历证明书 for a graduate whose certificate is lost (the registrar of the school)."""
+
+    kind, form_class, title = services.EDUCATION_PROOF, EducationProofForm, "学历证明书"
+    template_name = "schoolyear/education_proof_start.html"
+
+    def initial_from(self, old):
+        return {"note": old.payload.get("note", "")}
+
+    def start(self, pupil, school, data, resubmission_of):
+        return services.education_proof_start(actor=self.request.user, pupil=pupil, note=data["note"],
+                                              resubmission_of=resubmission_of)
+
+    def success_message(self, change):
+        return f"学历证明书已提交，等待{change.steps.get(position=0).label}。"
+
+    def context(self, pupil, school):
+        graduate = services.latest_graduation_of(pupil)
+        return {"graduate": graduate, "certificate": getattr(graduate, "certificate", None) if graduate else None}
+
+
+education_proof_start = EducationProofStart.as_view()
 
 
 @login_required
@@ -333,6 +330,6 @@ def pupil_actions(user, pupil) -> list[tuple[str, str]]:
     """出具学历证明书, for the registrar of a graduate's school."""
     if pupil.status != PupilStatus.GRADUATED:
         return []
-    if not Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
+    if not holds(user, Role.REGISTRAR, pupil.school_id):
         return []
     return [("出具学历证明书", reverse("schoolyear:education_proof_start", args=[pupil.pk]))]

@@ -5,8 +5,8 @@ from django import forms
 
 from suspensions.kinds import GROUNDS, GROUNDS_PROOF
 from suspensions.services import resumption_grades
+from xueji.forms import AttachmentsField, DateInput
 from xueji.pupils.models import Pupil, SchoolClass
-from xueji.web.forms import AttachmentsField, DateInput
 
 PROOF_HELP = "PDF、JPG 或 PNG；PDF 不超过 5 MB，图片不超过 2 MB；可多选。"
 DATE = DateInput()

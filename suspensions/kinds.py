@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from suspensions.quota import cap_percent, pupil_over_cap
 from xueji.accounts.models import BUREAU_ROLES, User
-from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.approvals.chains import StepSpec, school_then_bureau
+from xueji.approvals.kinds import RequestKind
 from xueji.approvals.models import ApprovalStep, ChangeRequest
 from xueji.approvals.services import notify
 from xueji.codes import GRADE_LABELS, PupilStatus
@@ -49,12 +50,6 @@ def _exception(flag: str, percent: int) -> tuple[str, str, str]:
     return field, label.format(percent=percent), refusal.format(percent=percent)
 
 
-def own_school_chain(request: ChangeRequest) -> list[StepSpec]:
-    school = request.pupil.school
-    bureau = bureau_of(school)
-    return [*school_steps(school, ""), StepSpec(bureau, f"{bureau.name}审批")]
-
-
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -67,7 +62,7 @@ class OwnSchoolKind(RequestKind):
     """A request about a pupil, asked at the pupil's school and decided by its bureau."""
 
     def chain(self, request: ChangeRequest) -> list[StepSpec]:
-        return own_school_chain(request)
+        return school_then_bureau(request.pupil.school)
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
         return reverse("suspensions:suspension_pupil_start", args=[request.pupil_id, self.code]) + f"?resubmit={request.pk}"
@@ -89,28 +84,46 @@ class SuspensionKind(OwnSchoolKind):
     code = "suspension"
     label = "休学"
 
-    def check_decision(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict) -> None:
+    def check_decision(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict):
         """At the bureau's step: a graduating pupil, or a grade over the cap (counted again now,
         as others may have been suspended since the start), needs the bureau's reason."""
         if not approve or step.role not in BUREAU_ROLES:
-            return
-        payload = request.payload
-        if not payload.get("renewal_of"):
-            payload["over_cap"], payload["grade_count"] = pupil_over_cap(request.pupil)
-        percent = payload.get("grade_count", {}).get("cap_percent") or cap_percent(request.pupil)
-        granted = payload.setdefault("exceptions", {})
+            return None
+        asked, percent = self._asked(request)
         missing = {}
-        for flag in EXCEPTIONS:
+        for flag in asked:
             field, _label, refusal = _exception(flag, percent)
-            if not payload.get(flag) or flag in granted:
-                continue
-            reason = (details.get(field) or "").strip()
-            if not reason:
+            if not (details.get(field) or "").strip():
                 missing[field] = ValidationError(refusal, code="exception_required")
-            else:
-                granted[flag] = {"reason": reason[:300], "by": actor.pk, "unit": step.unit.name}
-        if missing:
-            raise ValidationError(missing)
+        return missing or None
+
+    def decision_record(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict) -> dict:
+        """The grade counted again, and each exception the bureau granted with its reason."""
+        if not approve or step.role not in BUREAU_ROLES:
+            return {}
+        payload = request.payload
+        record = {}
+        if not payload.get("renewal_of"):
+            record["over_cap"], record["grade_count"] = pupil_over_cap(request.pupil)
+        asked, percent = self._asked(request)
+        granted = dict(payload.get("exceptions", {}))
+        for flag in asked:
+            field = _exception(flag, percent)[0]
+            granted[flag] = {"reason": details[field].strip()[:300], "by": actor.pk, "unit": step.unit.name}
+        return {**record, "exceptions": granted}
+
+    @staticmethod
+    def _asked(request) -> tuple[list[str], int]:
+        """The exceptions this request still needs from the bureau (the grade counted again,
+        unless it renews), and the cap's percent."""
+        payload = request.payload
+        over_cap, count = (payload.get("over_cap"), payload.get("grade_count", {}))
+        if not payload.get("renewal_of"):
+            over_cap, count = pupil_over_cap(request.pupil)
+        percent = count.get("cap_percent") or cap_percent(request.pupil)
+        flags = {"graduating": bool(payload.get("graduating")), "over_cap": bool(over_cap)}
+        granted = payload.get("exceptions", {})
+        return [flag for flag in EXCEPTIONS if flags[flag] and flag not in granted], percent
 
     def decision_fields(self, request: ChangeRequest, step: ApprovalStep) -> list[tuple[str, str]]:
         if step.role not in BUREAU_ROLES:
@@ -174,15 +187,16 @@ class ResumptionKind(OwnSchoolKind):
     code = "resumption"
     label = "复学"
 
-    def check_decision(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict) -> None:
+    def check_decision(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict):
         """The last approval seats the pupil: the class must still have room then."""
         if not approve or step.role not in BUREAU_ROLES:
-            return
+            return None
         target = _class(request.payload["to_class"])
         seated = target.pupils.filter(status=PupilStatus.ENROLLED, deleted_at__isnull=True).count()
         if seated >= class_cap(target):
-            raise ValidationError(f"{target.name}已满（班额上限 {class_cap(target)} 人），请退回由学校另选班级。",
-                                  code="class_full")
+            return {"__all__": ValidationError(
+                f"{target.name}已满（班额上限 {class_cap(target)} 人），请退回由学校另选班级。", code="class_full")}
+        return None
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         payload = request.payload

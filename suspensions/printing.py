@@ -1,6 +1,6 @@
 """The application forms of suspensions/: 休学申请表 (续办休学申请表 for a renewal), 复学申请表 and
 缓学申请表, one A4 page each with the signature and stamp boxes (the common part is
-xueji/approvals/printing.py), and the page that serves them beside the request."""
+xueji/documents/application_forms.py), and the page that serves them beside the request."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -9,9 +9,9 @@ from django.urls import reverse
 from suspensions.kinds import GROUNDS, GROUNDS_PROOF, SUSPENSION_KINDS
 from xueji.accounts.models import User
 from xueji.approvals.models import ChangeRequest
-from xueji.approvals.printing import application_form_response
 from xueji.approvals.scoping import get_request_for_user
 from xueji.codes import GRADE_LABELS
+from xueji.documents.application_forms import application_form_response
 from xueji.pupils.models import SchoolClass
 
 PRINT_LABEL = "打印申请表"

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from suspensions.models import SuspensionReminder
 from xueji.accounts.models import BUREAU_ROLES, User
+from xueji.accounts.permissions import holds_anywhere
 from xueji.accounts.scoping import memberships_of
 from xueji.approvals.models import ChangeRequest, Notice, RequestStatus
 from xueji.codes import PupilStatus
@@ -105,7 +106,7 @@ def suspension_reminders_sweep(today: date | None = None) -> ReminderReport:
 # 在籍异常: the bureau's list -------------------------------------------------------------------
 
 def is_bureau(user: User) -> bool:
-    return any(m.role in BUREAU_ROLES for m in memberships_of(user))
+    return holds_anywhere(user, BUREAU_ROLES)
 
 
 @dataclass

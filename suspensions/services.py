@@ -14,10 +14,11 @@ from django.utils import timezone
 from suspensions.kinds import GROUNDS, GROUNDS_PROOF, MAX_CONSECUTIVE_YEARS
 from suspensions.periods import add_months, deferral_deadline, filing_deadline, period_end
 from suspensions.quota import pupil_over_cap
-from xueji.accounts.models import Membership, Role, User
+from xueji.accounts.models import User
+from xueji.accounts.permissions import require_registrar
 from xueji.approvals.attachments import attachments_store
 from xueji.approvals.models import ChangeRequest, RequestStatus
-from xueji.approvals.services import check_resubmission, request_start
+from xueji.approvals.services import check_no_open_request, request_start
 from xueji.codes import GRADE_LABELS, PupilStatus
 from xueji.files.proof import CheckedFile
 from xueji.pupils.models import Pupil, SchoolClass
@@ -29,12 +30,10 @@ ENTRY_GRADES = {"primary": {1}, "junior": {7}, "nine_year": {1, 7}, "special": {
 
 
 def _own_pupil(actor: User, pupil: Pupil) -> None:
-    if not Membership.objects.filter(user=actor, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
-        raise ValidationError("只有本校学籍管理员可以发起申请。", code="not_registrar")
+    require_registrar(actor, pupil.school_id)
     if pupil.deleted_at:
         raise ValidationError("该学籍已删除。", code="deleted")
-    if ChangeRequest.objects.filter(pupil=pupil, status=RequestStatus.PENDING).exists():
-        raise ValidationError("该学生已有正在办理的变动申请，办结或撤回后才能发起新的申请。", code="open_request")
+    check_no_open_request(pupil)
 
 
 def _status_refusal(pupil: Pupil, what: str) -> ValidationError:
@@ -261,13 +260,3 @@ def kinds_startable_for(pupil: Pupil, today: date | None = None) -> list[str]:
         # On the end date: resume, or renew; in the month before it: renew.
         return (["resumption"] if today == ends else []) + (["suspension"] if add_months(ends, -1) <= today <= ends else [])
     return []
-
-
-def resubmission_source(*, actor: User, request_id: int | None, pupil: Pupil, kind: str) -> ChangeRequest | None:
-    if not request_id:
-        return None
-    old = ChangeRequest.objects.filter(pk=request_id, pupil=pupil, kind=kind).first()
-    if old is None:
-        raise ValidationError("要重新提交的申请不存在。")
-    check_resubmission(actor=actor, old=old)
-    return old

@@ -1,11 +1,11 @@
 """Pages of suspensions/: the list of the school's (or the bureau's) 休学/复学/缓学 requests and
 starting one from a pupil's page. Deciding is on the engine's pages."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from suspensions import services
@@ -13,12 +13,13 @@ from suspensions.forms import DeferralForm, ResumptionForm, SuspensionForm
 from suspensions.kinds import SUSPENSION_KINDS
 from suspensions.models import SuspensionReminder
 from suspensions.reminders import is_bureau, limbo_rows
-from xueji.accounts.models import Membership, Role
+from xueji.accounts.models import Role
+from xueji.accounts.permissions import holds
+from xueji.approvals.kind_views import RequestStartView
 from xueji.approvals.views import request_list
 from xueji.codes import PupilStatus
 from xueji.files.proof import check_uploads
 from xueji.pupils.scoping import get_pupil_for_user
-from xueji.web.forms import show_errors
 
 ACTION_LABELS = {"suspension": "申请休学", "resumption": "申请复学", "deferral": "申请缓学"}
 
@@ -34,77 +35,82 @@ def suspension_list(request):
     return request_list(request, kinds=SUSPENSION_KINDS, extra={"title": "休学、复学、缓学"})
 
 
-@login_required
-def suspension_pupil_start(request, pupil_id: int, kind: str):
-    if kind not in SUSPENSION_KINDS:
-        raise Http404("没有这种申请。")
-    pupil = get_pupil_for_user(request.user, pupil_id)
-    if not Membership.objects.filter(user=request.user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
-        raise Http404("只有本校学籍管理员可以发起申请。")
-    try:
-        old = services.resubmission_source(actor=request.user, request_id=_int(request.GET.get("resubmit")), pupil=pupil, kind=kind)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-        return redirect("pupils:pupil_detail", pupil.pk)
-    data, files = request.POST or None, request.FILES or None
-    initial = _resubmitted_values(kind, old) if old else {}
-    if kind == "suspension":
-        form = SuspensionForm(data, files, renewal=pupil.status == PupilStatus.SUSPENDED, initial=initial)
-    elif kind == "resumption":
-        form = ResumptionForm(data, files, pupil=pupil, initial=initial)
-    else:
-        form = DeferralForm(data, files, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            change = _start(request.user, pupil, kind, form.cleaned_data, old)
-        except ValidationError as error:
-            show_errors(form, error, file_field="files")
-        else:
-            # "休学申请已提交", not "申请休学申请已提交": the title without its verb.
-            what = _title(kind, pupil).removeprefix("申请")
-            messages.success(request, f"{what}申请已提交，等待{change.steps.get(position=0).label}。")
-            return redirect("approvals:request_detail", change.pk)
-    return render(request, "suspensions/pupil_start.html", {"form": form, "pupil": pupil, "title": _title(kind, pupil), "old": old})
+class PupilStart(RequestStartView):
+    """A 休学, 复学 or 缓学 asked at the pupil's school."""
+
+    template_name = "suspensions/pupil_start.html"
+
+    def success_message(self, change):
+        # "休学申请已提交", not "申请休学申请已提交": the title without its verb.
+        return f"{self.title.removeprefix('申请')}申请已提交，等待{change.steps.get(position=0).label}。"
 
 
-def _resubmitted_values(kind: str, old) -> dict:
-    """A rejected request's answers, so that the registrar corrects them rather than types them
-    all again (the files are chosen again: a browser cannot be handed files)."""
-    payload = old.payload
-    if kind == "suspension":
+class SuspensionStart(PupilStart):
+    kind, form_class = "suspension", SuspensionForm
+
+    def get_pupil(self):
+        pupil = super().get_pupil()
+        # 续办休学 for a pupil suspended already: the same request, continuing the period.
+        self.title = _title(self.kind, pupil)
+        return pupil
+
+    def form_kwargs(self, pupil, school):
+        return {"renewal": pupil.status == PupilStatus.SUSPENDED}
+
+    def initial_from(self, old):
+        payload = old.payload
         return {"grounds": payload.get("grounds"), "grounds_note": payload.get("grounds_note", ""),
                 "first_absence": payload.get("period_start"), "hospital": payload.get("hospital", ""),
                 "hospital_county_level": bool(payload.get("hospital"))}
-    if kind == "resumption":
-        return {"target_class": payload.get("to_class")}
-    return {"hospital": payload.get("hospital", ""), "hospital_county_level": bool(payload.get("hospital")),
-            "note": payload.get("note", "")}
 
-
-def _start(user, pupil, kind: str, data: dict, old):
-    if kind == "suspension":
+    def start(self, pupil, school, data, resubmission_of):
         return services.suspension_start(
-            actor=user, pupil=pupil, files=check_uploads(data["files"]), resubmission_of=old,
+            actor=self.request.user, pupil=pupil, files=check_uploads(data["files"]), resubmission_of=resubmission_of,
             application=services.SuspensionApplication(
                 grounds=data["grounds"], grounds_note=data["grounds_note"], first_absence=data.get("first_absence"),
                 hospital=data["hospital"], hospital_county_level=data["hospital_county_level"],
             ),
         )
-    if kind == "resumption":
-        return services.resumption_start(actor=user, pupil=pupil, target_class=data["target_class"],
-                                         files=check_uploads(data["files"]), resubmission_of=old)
-    return services.deferral_start(
-        actor=user, pupil=pupil, hospital=data["hospital"], hospital_county_level=data["hospital_county_level"],
-        note=data["note"], medical_files=check_uploads(data["medical_files"]),
-        guardian_files=check_uploads(data["guardian_files"]), resubmission_of=old,
-    )
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+class ResumptionStart(PupilStart):
+    kind, form_class, title = "resumption", ResumptionForm, ACTION_LABELS["resumption"]
+
+    def form_kwargs(self, pupil, school):
+        return {"pupil": pupil}
+
+    def initial_from(self, old):
+        return {"target_class": old.payload.get("to_class")}
+
+    def start(self, pupil, school, data, resubmission_of):
+        return services.resumption_start(actor=self.request.user, pupil=pupil, target_class=data["target_class"],
+                                         files=check_uploads(data["files"]), resubmission_of=resubmission_of)
+
+
+class DeferralStart(PupilStart):
+    kind, form_class, title = "deferral", DeferralForm, ACTION_LABELS["deferral"]
+
+    def initial_from(self, old):
+        payload = old.payload
+        return {"hospital": payload.get("hospital", ""), "hospital_county_level": bool(payload.get("hospital")),
+                "note": payload.get("note", "")}
+
+    def start(self, pupil, school, data, resubmission_of):
+        return services.deferral_start(
+            actor=self.request.user, pupil=pupil, hospital=data["hospital"],
+            hospital_county_level=data["hospital_county_level"], note=data["note"],
+            medical_files=check_uploads(data["medical_files"]), guardian_files=check_uploads(data["guardian_files"]),
+            resubmission_of=resubmission_of,
+        )
+
+
+START_PAGES = {page.kind: page.as_view() for page in (SuspensionStart, ResumptionStart, DeferralStart)}
+
+
+def suspension_pupil_start(request, pupil_id: int, kind: str):
+    if kind not in START_PAGES:
+        raise Http404("没有这种申请。")
+    return START_PAGES[kind](request, pupil_id=pupil_id)
 
 
 @login_required
@@ -129,10 +135,8 @@ def suspension_pupil_reminders(request, pupil_id: int):
 def pupil_actions(user, pupil) -> list[tuple[str, str]]:
     """The requests of this app the pupil's own school's registrar may start today; the record of
     suspension reminders for whoever sees a pupil who is (or was) suspended."""
-    from django.urls import reverse
-
     actions = []
-    if Membership.objects.filter(user=user, unit_id=pupil.school_id, role=Role.REGISTRAR).exists():
+    if holds(user, Role.REGISTRAR, pupil.school_id):
         actions = [(_title(kind, pupil), reverse("suspensions:suspension_pupil_start", args=[pupil.pk, kind]))
                    for kind in services.kinds_startable_for(pupil)]
     if pupil.status == PupilStatus.SUSPENDED or SuspensionReminder.objects.filter(pupil=pupil).exists():

@@ -377,6 +377,14 @@ def check_api_transfer_withdraw(m):
     m.check("api-transfer-withdraw", key, expected, response.status_code)
 
 
+def check_api_request_withdraw(m):
+    # The engine's withdrawal, for every kind: as the transfers' own (above).
+    key = "r2" if m.user == "registrar_b1" else "r1"
+    response = api_client(m).post(f"/api/v1/requests/{m.world.requests[key].pk}/withdraw/")
+    expected = 401 if m.user is None else (400 if m.user in SEES_REQUEST[key] else 404)
+    m.check("api-request-withdraw", key, expected, response.status_code)
+
+
 ENDPOINTS = {
     "web:home": check_home,
     "accounts:login": check_login,
@@ -414,6 +422,7 @@ ENDPOINTS = {
     "transfers_api:api-transfer-list": check_api_transfer_list,
     "transfers_api:api-transfer-detail": check_api_transfer_detail,
     "transfers_api:api-transfer-withdraw": check_api_transfer_withdraw,
+    "approvals_api:api-request-withdraw": check_api_request_withdraw,
     **ENROLMENT_ENDPOINTS,
     **SUSPENSION_ENDPOINTS,
     **DROPOUT_ENDPOINTS,

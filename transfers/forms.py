@@ -7,8 +7,8 @@ from django.utils import timezone
 from transfers.kinds import GROUNDS
 from xueji.accounts.models import Unit
 from xueji.codes import nationality_choices
+from xueji.forms import AttachmentsField, DateInput
 from xueji.pupils.models import SchoolClass
-from xueji.web.forms import AttachmentsField, DateInput
 
 PROOF_HELP = "PDF、JPG 或 PNG；PDF 不超过 5 MB，图片不超过 2 MB；可多选。"
 

@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from archives.handover.services import handover_open
-from xueji.accounts.models import BUREAU_ROLES, Unit, User
-from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, province_of, school_steps
+from xueji.accounts.models import BUREAU_ROLES, Role, Unit, User
+from xueji.accounts.permissions import holds
+from xueji.approvals.chains import StepSpec, receiving_then_sending, school_then_bureau
+from xueji.approvals.kinds import RequestKind
 from xueji.approvals.models import ApprovalStep, ChangeRequest
 from xueji.approvals.services import notify
 from xueji.codes import PupilStatus, nationality_label
@@ -28,12 +29,18 @@ GROUNDS = {
     "migrant": "进城务工人员随迁子女",
     "other": "其他特殊情况",
 }
+# The kinds of this app: a transfer between schools, studying abroad, coming back, leaving the system.
+TRANSFER_KINDS = ("transfer", "study_abroad", "abroad_return", "transfer_out")
 # Grounds that may transfer in the middle of a semester.
 MID_SEMESTER_GROUNDS = {"residence", "job"}
 
 
 def _unit(pk: int) -> Unit:
     return Unit.objects.select_related("parent").get(pk=pk)
+
+
+def _exception_reason(details: dict) -> str:
+    return (details.get("exception_reason") or "").strip()
 
 
 def _class(pk: int | None) -> SchoolClass | None:
@@ -60,41 +67,29 @@ class TransferKind(RequestKind):
     label = "转学"
 
     def chain(self, request: ChangeRequest) -> list[StepSpec]:
-        to_school, from_school = _unit(request.payload["to_school"]), _unit(request.payload["from_school"])
-        to_bureau, from_bureau = bureau_of(to_school), bureau_of(from_school)
-        if to_bureau.pk == from_bureau.pk:
-            return [
-                *school_steps(to_school, "转入学校"),
-                *school_steps(from_school, "转出学校"),
-                StepSpec(to_bureau, f"{to_bureau.name}审批"),
-            ]
-        steps = [*school_steps(to_school, "转入学校"), StepSpec(to_bureau, f"转入地{to_bureau.name}审批")]
-        to_province, from_province = province_of(to_school), province_of(from_school)
-        cross_province = to_province is not None and from_province is not None and to_province.pk != from_province.pk
-        if cross_province:
-            steps.append(StepSpec(to_province, f"转入地{to_province.name}审批"))
-        steps += [*school_steps(from_school, "转出学校"), StepSpec(from_bureau, f"转出地{from_bureau.name}审批")]
-        if cross_province:
-            steps.append(StepSpec(from_province, f"转出地{from_province.name}审批"))
-        return steps
+        return receiving_then_sending(_unit(request.payload["to_school"]), _unit(request.payload["from_school"]))
 
     def involved_units(self, request: ChangeRequest) -> list[Unit]:
         return [_unit(request.payload["to_school"]), _unit(request.payload["from_school"])]
 
-    def check_decision(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict) -> None:
+    def check_decision(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict):
         """A pupil in a graduating grade transfers only by a bureau's exception, with a reason,
         given at its step (the first bureau that approves grants it for the rest of the chain)."""
-        payload = request.payload
-        if not approve or not payload.get("needs_exception") or payload.get("exception"):
-            return
-        if step.role not in BUREAU_ROLES:
-            return
-        reason = (details.get("exception_reason") or "").strip()
-        if not reason:
-            raise ValidationError({"exception_reason": ValidationError(
+        if self._exception_asked(request, step, approve) and not _exception_reason(details):
+            return {"exception_reason": ValidationError(
                 "该生在毕业年级，原则上不准转学；如确需特批，请填写特批理由后再同意。", code="exception_required"
-            )})
-        payload["exception"] = {"reason": reason[:300], "by": actor.pk, "unit": step.unit.name}
+            )}
+        return None
+
+    def decision_record(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict) -> dict:
+        if not self._exception_asked(request, step, approve):
+            return {}
+        return {"exception": {"reason": _exception_reason(details)[:300], "by": actor.pk, "unit": step.unit.name}}
+
+    @staticmethod
+    def _exception_asked(request, step: ApprovalStep, approve: bool) -> bool:
+        payload = request.payload
+        return approve and payload.get("needs_exception") and not payload.get("exception") and step.role in BUREAU_ROLES
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         """The pupil moves: school and class (if the class still has room), same grade, same
@@ -113,17 +108,11 @@ class TransferKind(RequestKind):
         )
 
     def follow_up(self, request: ChangeRequest) -> None:
-        payload = request.payload
-        to_school, from_school = _unit(payload["to_school"]), _unit(payload["from_school"])
-        seat = "（原定班级已满，请另行安排班级）" if payload.get("class_full_on_arrival") else ""
-        notify(request, key=f"seat:{request.pk}", unit=to_school,
+        """The receiving school is told to seat the pupil. (The sending school's paper archive
+        follows the pupil: the archives app opens the hand-over when a pupil changes school.)"""
+        seat = "（原定班级已满，请另行安排班级）" if request.payload.get("class_full_on_arrival") else ""
+        notify(request, key=f"seat:{request.pk}", unit=_unit(request.payload["to_school"]),
                message=f"{request.pupil.name}的转学已审批完成，请通知学生报到并在系统中确认{seat}。")
-        handover = handover_open(
-            pupil=request.pupil, from_school=from_school, to_school=to_school, change_request=request,
-            start=timezone.localdate(request.finished_at),
-        )
-        notify(request, key=f"handover:{request.pk}", unit=from_school,
-               message=f"{request.pupil.name}已转入{to_school.name}，请在 {handover.due_date:%Y-%m-%d} 前移交纸质学籍档案。")
 
     def prepare_summaries(self, requests: list[ChangeRequest]) -> None:
         _prepare_target_classes(requests)
@@ -161,11 +150,9 @@ class TransferKind(RequestKind):
         return reverse("transfers:transfer_start") + f"?resubmit={request.pk}"
 
     def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
-        from xueji.accounts.models import Membership, Role
-
         if request.status != "approved" or request.payload.get("arrived_on"):
             return []
-        if Membership.objects.filter(user=user, unit_id=request.payload["to_school"], role=Role.REGISTRAR).exists():
+        if holds(user, Role.REGISTRAR, request.payload["to_school"]):
             return [("确认学生报到", reverse("transfers:transfer_arrive", args=[request.pk]))]
         return []
 
@@ -177,8 +164,7 @@ class StudyAbroadKind(RequestKind):
     label = "出境学习"
 
     def chain(self, request: ChangeRequest) -> list[StepSpec]:
-        school = request.pupil.school
-        return [*school_steps(school, ""), StepSpec(bureau_of(school), f"{bureau_of(school).name}审批")]
+        return school_then_bureau(request.pupil.school)
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         payload = request.payload
@@ -209,8 +195,7 @@ class AbroadReturnKind(RequestKind):
     label = "出境学习回国复学"
 
     def chain(self, request: ChangeRequest) -> list[StepSpec]:
-        school = request.pupil.school
-        return [*school_steps(school, ""), StepSpec(bureau_of(school), f"{bureau_of(school).name}审批")]
+        return school_then_bureau(request.pupil.school)
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         target = _class(request.payload["to_class"])
@@ -242,8 +227,7 @@ class TransferOutKind(RequestKind):
     label = "转出（系统外）"
 
     def chain(self, request: ChangeRequest) -> list[StepSpec]:
-        school = request.pupil.school
-        return [*school_steps(school, ""), StepSpec(bureau_of(school), f"{bureau_of(school).name}审批")]
+        return school_then_bureau(request.pupil.school)
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         payload = request.payload

@@ -10,10 +10,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from transfers.kinds import GROUNDS, MID_SEMESTER_GROUNDS
-from xueji.accounts.models import Membership, Role, Unit, User
+from xueji.accounts.models import Unit, User
+from xueji.accounts.permissions import require_registrar
 from xueji.accounts.selectors import bureau_settings_for
 from xueji.approvals.models import ChangeRequest, RequestStatus
-from xueji.approvals.services import check_resubmission, request_start
+from xueji.approvals.services import check_no_open_request, request_start
 from xueji.codes import GRADE_LABELS, PupilStatus, nationality_choices
 from xueji.files.proof import CheckedFile
 from xueji.pupils.models import Pupil, Sanction, SchoolClass, Semester
@@ -24,12 +25,6 @@ from xueji.pupils.services import pupil_move
 # “其他离校”“退学”等状态的学生直接办理转学).
 TRANSFERABLE_STATUSES = {PupilStatus.ENROLLED, PupilStatus.ABROAD, PupilStatus.OTHER_LEFT, PupilStatus.WITHDRAWN}
 GRADUATING_GRADE = {"primary": 6, "junior": 9, "nine_year": 9, "special": 9}
-
-
-def _registrar_school(actor: User, school: Unit) -> Unit:
-    if not Membership.objects.filter(user=actor, unit=school, role=Role.REGISTRAR).exists():
-        raise ValidationError("只有本校学籍管理员可以发起申请。", code="not_registrar")
-    return school
 
 
 def transfer_window_refusal(*, school: Unit, grounds: str, today: date) -> str | None:
@@ -96,7 +91,7 @@ def transfer_start(
     """The receiving school's registrar starts a transfer. Every refusal is one ValidationError
     with its reason."""
     today = today or timezone.localdate()
-    _registrar_school(actor, school)
+    require_registrar(actor, school)
     pupil = find_pupil(number=application.number, name=application.name)
     target = application.target_class
     if application.grounds not in GROUNDS:
@@ -120,8 +115,7 @@ def transfer_start(
     if sanction:
         until = f"，至 {sanction.end_date:%Y-%m-%d}" if sanction.end_date else ""
         raise ValidationError(f"该学生正在处分期内（{sanction.get_kind_display()}{until}），不能转学。", code="sanction")
-    if ChangeRequest.objects.filter(pupil=pupil, status=RequestStatus.PENDING).exists():
-        raise ValidationError("该学生已有正在办理的变动申请，办结或撤回后才能发起新的申请。", code="open_request")
+    check_no_open_request(pupil)
     if seats_left(target) <= 0:
         raise ValidationError({"target_class": ValidationError(
             f"{target.name}已满（班额上限 {class_cap(target)} 人），请选择其他班级。", code="class_full"
@@ -147,14 +141,15 @@ def transfer_start(
 
 
 def _own_pupil(actor: User, pupil: Pupil) -> None:
-    _registrar_school(actor, pupil.school)
+    require_registrar(actor, pupil.school_id)
     if pupil.deleted_at:
         raise ValidationError("该学籍已删除。")
 
 
 @transaction.atomic
 def study_abroad_start(
-    *, actor: User, pupil: Pupil, country: str, departure_date: date, note: str, files: list[CheckedFile]
+    *, actor: User, pupil: Pupil, country: str, departure_date: date, note: str, files: list[CheckedFile],
+    resubmission_of: ChangeRequest | None = None,
 ) -> ChangeRequest:
     """出境学习: asked at the pupil's school; decided by the bureau."""
     _own_pupil(actor, pupil)
@@ -165,12 +160,14 @@ def study_abroad_start(
     if not files:
         raise ValidationError({"files": "请上传护照、签证或境外学校录取通知等证明。"})
     payload = {"country": country, "departure_date": departure_date.isoformat(), "note": note.strip()[:500]}
-    return request_start(kind="study_abroad", actor=actor, unit=pupil.school, pupil=pupil, payload=payload, files=files)
+    return request_start(kind="study_abroad", actor=actor, unit=pupil.school, pupil=pupil, payload=payload, files=files,
+                         resubmission_of=resubmission_of)
 
 
 @transaction.atomic
 def abroad_return_start(
-    *, actor: User, pupil: Pupil, return_date: date, target_class: SchoolClass, files: list[CheckedFile]
+    *, actor: User, pupil: Pupil, return_date: date, target_class: SchoolClass, files: list[CheckedFile],
+    resubmission_of: ChangeRequest | None = None,
 ) -> ChangeRequest:
     """A pupil back from abroad continues the same record at the school."""
     _own_pupil(actor, pupil)
@@ -181,11 +178,15 @@ def abroad_return_start(
     if seats_left(target_class) <= 0:
         raise ValidationError({"target_class": f"{target_class.name}已满，请选择其他班级。"})
     payload = {"return_date": return_date.isoformat(), "to_class": target_class.pk}
-    return request_start(kind="abroad_return", actor=actor, unit=pupil.school, pupil=pupil, payload=payload, files=files)
+    return request_start(kind="abroad_return", actor=actor, unit=pupil.school, pupil=pupil, payload=payload, files=files,
+                         resubmission_of=resubmission_of)
 
 
 @transaction.atomic
-def transfer_out_start(*, actor: User, pupil: Pupil, destination: str, reason: str, files: list[CheckedFile]) -> ChangeRequest:
+def transfer_out_start(
+    *, actor: User, pupil: Pupil, destination: str, reason: str, files: list[CheckedFile],
+    resubmission_of: ChangeRequest | None = None,
+) -> ChangeRequest:
     """转出: the pupil leaves for a place outside the system; the destination is recorded."""
     _own_pupil(actor, pupil)
     if pupil.status not in TRANSFERABLE_STATUSES:
@@ -194,7 +195,8 @@ def transfer_out_start(*, actor: User, pupil: Pupil, destination: str, reason: s
     if len(destination) < 2:
         raise ValidationError({"destination": "请填写转往的省份和学校。"})
     payload = {"destination": destination[:200], "reason": reason.strip()[:500]}
-    return request_start(kind="transfer_out", actor=actor, unit=pupil.school, pupil=pupil, payload=payload, files=files)
+    return request_start(kind="transfer_out", actor=actor, unit=pupil.school, pupil=pupil, payload=payload, files=files,
+                         resubmission_of=resubmission_of)
 
 
 @transaction.atomic
@@ -207,7 +209,7 @@ def transfer_confirm_arrival(*, actor: User, request: ChangeRequest, school_clas
     if request.payload.get("arrived_on"):
         raise ValidationError("已经确认过报到。")
     school = Unit.objects.get(pk=request.payload["to_school"])
-    _registrar_school(actor, school)
+    require_registrar(actor, school, message="只有转入学校的学籍管理员可以确认报到。")
     pupil = Pupil.objects.get(pk=request.pupil_id)
     new_class = school_class or pupil.school_class
     if new_class is None:
@@ -234,14 +236,3 @@ def kinds_startable_for(pupil: Pupil) -> list[str]:
     if pupil.status in TRANSFERABLE_STATUSES:
         return ["transfer_out"]
     return []
-
-
-def resubmission_source(*, actor: User, request_id: int | None) -> ChangeRequest | None:
-    if not request_id:
-        return None
-    old = ChangeRequest.objects.filter(pk=request_id).first()
-    if old is None:
-        raise ValidationError("要重新提交的申请不存在。")
-    check_resubmission(actor=actor, old=old)
-    return old
-

@@ -11,6 +11,7 @@ class XuejiConfig(AppConfig):
         from xueji.accounts import signals  # noqa: F401  (audit of permission changes)
         from xueji.approvals.kinds import register_kind
         from xueji.approvals.reversal import ALL_KINDS as REVERSAL_KINDS
+        from xueji.pupils import signals as pupil_signals  # noqa: F401  (the rules' division cache)
 
         for kind in REVERSAL_KINDS:
             register_kind(kind())

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_filters",  # FilterSets (xueji/pupils/filters.py); its templates draw the browsable API's filter form
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -207,7 +208,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "xueji.web.paginators.CappedPageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "xueji.paginators.CappedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "xueji.web.api.exception_handler",

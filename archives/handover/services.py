@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from archives.handover.models import ArchiveHandover
 from xueji.accounts.audit import audit_record
-from xueji.accounts.models import Membership, Role, Unit, User
+from xueji.accounts.models import Role, Unit, User
+from xueji.accounts.permissions import holds
 from xueji.approvals.models import ChangeRequest
 from xueji.pupils.models import Pupil
 
@@ -25,7 +26,8 @@ def handover_open(*, pupil: Pupil, from_school: Unit, to_school: Unit, change_re
 
 
 def _registrar_of(actor: User, school_id: int) -> bool:
-    return Membership.objects.filter(user=actor, unit_id=school_id, role__in=[Role.REGISTRAR, Role.HEADMASTER]).exists()
+    """The school's registrar or headmaster: they hand the paper file over and receive it."""
+    return holds(actor, (Role.REGISTRAR, Role.HEADMASTER), school_id)
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from archives.handover import services
 from archives.handover.selectors import handovers_visible_to
 from xueji.accounts.scoping import object_id
-from xueji.web.paginators import CappedPaginator
+from xueji.paginators import CappedPaginator
 
 
 @login_required

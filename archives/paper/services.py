@@ -24,6 +24,7 @@ from django.utils import timezone
 from archives.paper.models import PaperFile, PaperMark
 from xueji.accounts.audit import audit_record, audit_record_many
 from xueji.accounts.models import Role, Unit, UnitKind, User
+from xueji.accounts.permissions import holds
 from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
 from xueji.approvals.kinds import kind_label
 from xueji.approvals.models import Attachment, ChangeRequest, RequestStatus
@@ -211,7 +212,7 @@ def pupils_on_roll(*schools: Unit) -> QuerySet[Pupil]:
 
 
 def may_mark(user: User, school_id: int) -> bool:
-    return any(m.role == Role.REGISTRAR and m.unit_id == school_id for m in memberships_of(user))
+    return holds(user, Role.REGISTRAR, school_id)
 
 
 # Completeness ------------------------------------------------------------------------------

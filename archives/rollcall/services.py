@@ -26,8 +26,10 @@ from django.utils import timezone
 
 from archives.paper.services import paper_schools_visible_to
 from archives.rollcall.models import RollCall, RollCallEntry
+from enrollment.intake.visiting import host_schools_of_visiting, pupils_visiting_class
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Membership, Role, Unit, User
+from xueji.accounts.permissions import NotAllowed, holds, require_registrar
 from xueji.accounts.scoping import memberships_of, object_id
 from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
@@ -38,6 +40,7 @@ from xueji.pupils.scoping import classes_visible_to
 WINDOW_MONTHS = 1
 Kind, Reason, Outcome = RollCallEntry.Kind, RollCallEntry.Reason, RollCallEntry.Outcome
 NAME_MAX, NOTE_MAX = 50, 200
+CALLER_ONLY = "只有本班班主任可以点名核查。"
 # The outcomes the school's registrar works on; a visiting pupil's is the home school's.
 SCHOOL_WORK = (Outcome.LATE_REGISTRATION, Outcome.DROPOUT, Outcome.TRANSFER)
 
@@ -87,20 +90,22 @@ def check_window(semester: Semester, today: date) -> None:
 
 # Who ---------------------------------------------------------------------------------------
 
-def _holds(user: User, school_id: int, role: str) -> bool:
-    return any(m.role == role and m.unit_id == school_id for m in memberships_of(user))
-
-
 def may_call_roll(user: User, school_class: SchoolClass) -> bool:
     """The class's head teacher; for a class without one, the school's registrar."""
     if school_class.head_teacher_id is None:
-        return _holds(user, school_class.school_id, Role.REGISTRAR)
-    return school_class.head_teacher_id == user.pk and _holds(user, school_class.school_id, Role.HEAD_TEACHER)
+        return holds(user, Role.REGISTRAR, school_class.school_id)
+    return school_class.head_teacher_id == user.pk and holds(user, Role.HEAD_TEACHER, school_class.school_id)
+
+
+def require_caller(user: User, school_class: SchoolClass) -> None:
+    """Refuse (NotAllowed, 403) anyone but whoever calls this class's roll."""
+    if not may_call_roll(user, school_class):
+        raise NotAllowed(CALLER_ONLY, code="not_caller")
 
 
 def may_follow_up(user: User, school_id: int) -> bool:
     """The school's registrar: reopens a roll-call and marks its work done."""
-    return _holds(user, school_id, Role.REGISTRAR)
+    return holds(user, Role.REGISTRAR, school_id)
 
 
 def may_handle(user: User, entry: RollCallEntry) -> bool:
@@ -156,47 +161,76 @@ def get_rollcall_school_for_user(user: User, school_id) -> Unit:
 
 # The list of a class -----------------------------------------------------------------------
 
-def _visits_in(school_class: SchoolClass):
-    # The visiting pupils seated in the class, read from enrollment's table: enrollment has no
-    # selector for a class's visitors, and this is a read only (借读 is written by its services).
-    from enrollment.intake.models import VisitingPupil
+@dataclass(frozen=True)
+class ListChanges:
+    """How the class differs from an open roll-call's list: the lines a refresh adds (pupils who
+    came into the class or sat down in it as visitors since, unsaved) and those it removes (pupils
+    who have left: moved, suspended). Empty (false) when the list is the class's."""
 
-    return VisitingPupil.objects.filter(school_class=school_class, ended_on__isnull=True).select_related("home_pupil__school")
+    joined: tuple[RollCallEntry, ...] = ()
+    left: tuple[RollCallEntry, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.joined or self.left)
+
+    @property
+    def joined_names(self) -> str:
+        return "、".join(e.name for e in self.joined)
+
+    @property
+    def left_names(self) -> str:
+        return "、".join(e.name for e in self.left)
+
+    def summary(self) -> str:
+        """新增 1 人（李晓燕），移出 1 人（陈二）: for the messages and the audit log."""
+        parts = [f"新增 {len(self.joined)} 人（{self.joined_names}）" if self.joined else "",
+                 f"移出 {len(self.left)} 人（{self.left_names}）" if self.left else ""]
+        return "，".join(p for p in parts if p)
 
 
-def _visiting_elsewhere(pupil_ids: list[int]) -> dict[int, str]:
-    from enrollment.intake.models import VisitingPupil
-
-    visits = VisitingPupil.objects.filter(home_pupil_id__in=pupil_ids, ended_on__isnull=True).select_related("host_school")
-    return {visit.home_pupil_id: visit.host_school.name for visit in visits}
-
-
-def _sync(roll_call: RollCall) -> None:
-    """Bring an open roll-call's list in line with the records: every pupil in school of the class
-    and every visiting pupil seated in it once; a pupil who has left the class (moved, suspended)
-    leaves the list. A pupil visiting another school is pre-marked absent for that reason."""
+def _list_changes(roll_call: RollCall) -> ListChanges:
+    """The list the class makes now, against the stored one: every pupil in school of the class
+    and every visiting pupil seated in it once. A pupil visiting another school gets a line
+    pre-marked absent for that reason. Reads only."""
     school_class = roll_call.school_class
     pupils = {p.pk: p for p in Pupil.objects.filter(school_class=school_class, status=PupilStatus.ENROLLED, deleted_at__isnull=True)}
-    visits = {v.home_pupil_id: v for v in _visits_in(school_class)}
+    visitors = {p.pk: p for p in pupils_visiting_class(school_class)}
     entries = list(roll_call.entries.exclude(kind=Kind.UNLISTED))
-    gone = [e.pk for e in entries if (e.pupil_id not in pupils if e.kind == Kind.RECORD else e.pupil_id not in visits)]
-    RollCallEntry.objects.filter(pk__in=gone).delete()
+    left = [e for e in entries if (e.pupil_id not in pupils if e.kind == Kind.RECORD else e.pupil_id not in visitors)]
+    gone = {e.pk for e in left}
     listed = {e.pupil_id for e in entries if e.pk not in gone}
-    elsewhere = _visiting_elsewhere([pk for pk in pupils if pk not in listed])
-    new = []
+    elsewhere = host_schools_of_visiting([pk for pk in pupils if pk not in listed])
+    joined = []
     for pk, pupil in pupils.items():
         if pk in listed:
             continue
         entry = RollCallEntry(roll_call=roll_call, kind=Kind.RECORD, pupil=pupil, name=pupil.name)
         if pk in elsewhere:
             entry.present, entry.reason, entry.note = False, Reason.VISITING_ELSEWHERE, f"在{elsewhere[pk]}借读"
-        new.append(entry)
-    for pk, visit in visits.items():
+        joined.append(entry)
+    for pk, pupil in visitors.items():
         if pk not in listed:
-            new.append(RollCallEntry(roll_call=roll_call, kind=Kind.VISITING, pupil=visit.home_pupil,
-                                     home_school_id=visit.home_pupil.school_id, name=visit.home_pupil.name))
+            joined.append(RollCallEntry(roll_call=roll_call, kind=Kind.VISITING, pupil=pupil, name=pupil.name,
+                                        home_school_id=pupil.school_id))
+    return ListChanges(joined=tuple(joined), left=tuple(left))
+
+
+def list_changes(roll_call: RollCall) -> ListChanges:
+    """What a refresh would change in the roll-call's list, without changing it: the class page
+    shows it (a GET writes nothing) and offers the refresh. Nothing for a submitted roll-call,
+    whose list is what was submitted."""
+    if roll_call.status != RollCall.Status.OPEN:
+        return ListChanges()
+    return _list_changes(roll_call)
+
+
+def _sync(roll_call: RollCall) -> ListChanges:
+    """Bring an open roll-call's list in line with the records (see _list_changes)."""
+    changes = _list_changes(roll_call)
+    RollCallEntry.objects.filter(pk__in=[e.pk for e in changes.left]).delete()
     # Two syncs at once: the unique (roll_call, pupil) index keeps one row per pupil.
-    RollCallEntry.objects.bulk_create(new, ignore_conflicts=True)
+    RollCallEntry.objects.bulk_create(changes.joined, ignore_conflicts=True)
+    return changes
 
 
 def _locked(roll_call: RollCall) -> RollCall:
@@ -208,8 +242,7 @@ def _locked(roll_call: RollCall) -> RollCall:
 
 def _editable(actor: User, roll_call: RollCall, today: date) -> RollCall:
     roll_call = _locked(roll_call)
-    if not may_call_roll(actor, roll_call.school_class):
-        raise PermissionDenied("只有本班班主任可以点名核查。")
+    require_caller(actor, roll_call.school_class)
     if roll_call.status != RollCall.Status.OPEN:
         raise ValidationError("本班的学籍核查已提交；如需修改，请学籍管理员退回重新核查。", code="done")
     check_window(roll_call.semester, today)
@@ -223,8 +256,7 @@ def rollcall_open(*, actor: User, school_class: SchoolClass, today: date | None 
     """The class's roll-call of the semester under way, opened on first use, its list brought up
     to date. Only in the semester's first month, only by whoever calls this class's roll."""
     today = today or timezone.localdate()
-    if not may_call_roll(actor, school_class):
-        raise PermissionDenied("只有本班班主任可以点名核查。")
+    require_caller(actor, school_class)
     semester = semester_of_class(school_class, today)
     if semester is None:
         raise ValidationError(f"{school_class.school_year}尚未设置学期，无法开展学籍核查。")
@@ -242,6 +274,20 @@ def rollcall_open(*, actor: User, school_class: SchoolClass, today: date | None 
     if roll_call.status == RollCall.Status.OPEN:
         _sync(roll_call)
     return roll_call
+
+
+@transaction.atomic
+def rollcall_refresh(*, actor: User, roll_call: RollCall, today: date | None = None) -> ListChanges:
+    """更新名单: an open roll-call's list brought in line with the class as it is now (a pupil who
+    came in gets a line, the line of one who left goes), as opening does. The head teacher asks for
+    it on the page, and every action that marks the roll-call runs it first. Returns what changed."""
+    today = today or timezone.localdate()
+    roll_call = _editable(actor, roll_call, today)
+    changes = _sync(roll_call)
+    if changes:
+        audit_record(action="archive.rollcall_refresh", obj=roll_call.school_class, user=actor,
+                     detail=f"更新{roll_call.semester}学籍核查名单：{changes.summary()}")
+    return changes
 
 
 @dataclass(frozen=True)
@@ -402,8 +448,7 @@ def rollcall_reopen(*, actor: User, roll_call: RollCall, today: date | None = No
     Its work stays listed until it is submitted again."""
     today = today or timezone.localdate()
     roll_call = _locked(roll_call)
-    if not may_follow_up(actor, roll_call.school_id):
-        raise PermissionDenied("只有本校学籍管理员可以退回学籍核查。")
+    require_registrar(actor, roll_call.school_id, message="只有本校学籍管理员可以退回学籍核查。")
     if roll_call.status != RollCall.Status.DONE:
         raise ValidationError("这次学籍核查尚未提交。", code="open")
     check_window(roll_call.semester, today)
@@ -419,7 +464,7 @@ def rollcall_entry_handle(*, actor: User, entry: RollCallEntry, note: str) -> Ro
     reached, the transfer under way); for a visiting pupil, the home school confirms."""
     entry = RollCallEntry.objects.select_for_update().select_related("roll_call").get(pk=entry.pk)
     if not may_handle(actor, entry):
-        raise PermissionDenied("只有负责处理的学校的学籍管理员可以办理。")
+        raise NotAllowed("只有负责处理的学校的学籍管理员可以办理。", code="not_registrar")
     if entry.roll_call.status != RollCall.Status.DONE or not entry.outcome:
         raise ValidationError("这条点名记录没有需要处理的事项。")
     if entry.handled_at:

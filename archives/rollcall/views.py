@@ -2,21 +2,26 @@
 progress and the work its roll-calls made (registrar, headmaster, and the bureaus above); the
 county's progress school by school; the printed report (rollcall_printing.py).
 
+The class page only reads (a prefetching browser or a link checker changes nothing); each thing
+done to a roll-call is a POST of its own URL, and one refused goes back to the page with the
+reason and what was typed (400).
+
 Outside the user's scope: 404. A role that has no part in it: 403."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from archives.rollcall import services as rollcall
 from archives.rollcall.models import RollCall, RollCallEntry
 from xueji.accounts.models import Role
-from xueji.accounts.scoping import current_membership, memberships_of, object_id
+from xueji.accounts.permissions import holds
+from xueji.accounts.scoping import current_membership
 from xueji.pupils.models import Semester
 from xueji.pupils.scoping import get_class_for_user
 
@@ -89,7 +94,7 @@ def rollcall_school(request, school_id: int):
         "transfers": [e for e in work if e.outcome == RollCallEntry.Outcome.TRANSFER],
         "visiting": [e for e in work if e.outcome == RollCallEntry.Outcome.VISITING],
         "to_confirm": list(rollcall.visiting_to_confirm(school)),
-        "sees_records": any(m.role in (Role.REGISTRAR, Role.HEADMASTER) and m.unit_id == school.pk for m in memberships_of(request.user)),
+        "sees_records": holds(request.user, (Role.REGISTRAR, Role.HEADMASTER), school),
     })
 
 
@@ -119,73 +124,187 @@ def _marks(roll_call: RollCall, post, rest_present: bool) -> list[rollcall.Entry
     return marks
 
 
-@login_required
-def rollcall_class(request, class_id: int):
-    """The class's roll-call: start it, mark each line (or the rest present at once), add or remove
-    a child on no list, submit."""
-    school_class = get_class_for_user(request.user, class_id)
+def _class_page(request, school_class, semester: Semester, *, post=None, status: int = 200):
+    """The class's roll-call as stored, with the forms of what the user may do to it. ``post``:
+    an action was refused, and what was typed is shown again."""
     today = timezone.localdate()
-    current = rollcall.semester_of_class(school_class, today)
-    semester = _semester(request) if request.GET.get("semester") else current
-    if semester is None:
-        raise Http404("尚未设置学期。")
     may_call = rollcall.may_call_roll(request.user, school_class)
     roll_call = RollCall.objects.filter(semester=semester, school_class=school_class).first()
-    post, status = None, 200
-    if request.method == "POST":
-        if not may_call:
-            raise PermissionDenied("只有本班班主任可以点名核查。")
-        action = request.POST.get("action", "")
-        try:
-            if semester != current:
-                raise ValidationError("只能核查本学期：请回到本学期的点名页面。")
-            if roll_call is None:
-                # Whatever was asked, a class without a roll-call starts one first.
-                roll_call = rollcall.rollcall_open(actor=request.user, school_class=school_class, today=today)
-                messages.success(request, "已开始点名。请逐一核对名单上的学生。")
-            elif action == "start":
-                pass  # started already (a second tab, a double click): the list as it is
-            elif request.POST.get("remove"):
-                entry = roll_call.entries.filter(pk=object_id(request.POST["remove"])).first()
-                if entry is None:
-                    raise Http404("没有这条点名记录。")
-                rollcall.rollcall_unlisted_remove(actor=request.user, entry=entry, today=today)
-                messages.success(request, f"已删除名单外学生{entry.name}。")
-            elif action == "add":
-                entry = rollcall.rollcall_unlisted_add(actor=request.user, roll_call=roll_call, name=request.POST.get("name", ""),
-                                                       note=request.POST.get("note", ""), today=today)
-                messages.success(request, f"已添加名单外学生{entry.name}，提交后转学籍管理员补建学籍。")
-            elif action in ("save", "rest_present", "finish"):
-                # Called even with nothing to mark: a submitted roll-call or a closed window is said so.
-                marks = _marks(roll_call, request.POST, rest_present=action == "rest_present")
-                rollcall.rollcall_entries_mark(actor=request.user, roll_call=roll_call, marks=marks, today=today)
-                if action == "finish":
-                    rollcall.rollcall_finish(actor=request.user, roll_call=roll_call, today=today)
-                    messages.success(request, "学籍核查结果已提交，学籍管理员将处理名单外、无故缺席等情况。")
-                else:
-                    messages.success(request, "点名结果已保存。")
-            else:
-                raise Http404("没有这个操作。")
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
-            post, status = request.POST, 400
-        else:
-            return redirect(request.get_full_path())
-    elif roll_call is not None and roll_call.status == RollCall.Status.OPEN and may_call and rollcall.window_is_open(semester, today):
-        # The class may have changed since the list was made (a pupil moved in or out).
-        roll_call = rollcall.rollcall_open(actor=request.user, school_class=school_class, today=today)
     entries = list(roll_call.entries.select_related("pupil", "home_school")) if roll_call else []
     editable = bool(roll_call and roll_call.status == RollCall.Status.OPEN and may_call and rollcall.window_is_open(semester, today))
     context = _window_context(semester)
     return render(request, "archives/rollcall_class.html", {
         **context, "school_class": school_class, "roll_call": roll_call, "rows": _rows(entries, post),
         "may_call": may_call, "editable": editable, "reasons": RollCallEntry.Reason.choices,
+        # The class may have changed since the list was made: said here, refreshed by a POST.
+        "changes": rollcall.list_changes(roll_call) if editable else None,
         "may_start": may_call and roll_call is None and context.get("window_state") == "open",
         "may_reopen": bool(roll_call and roll_call.status == RollCall.Status.DONE and rollcall.may_follow_up(request.user, school_class.school_id)
                            and rollcall.window_is_open(semester, today)),
         "unmarked": sum(1 for e in entries if e.present is None),
         "same_year": school_class.school_year_id == semester.school_year_id,
+        "unlisted_typed": {"name": post.get("name", ""), "note": post.get("note", "")} if post is not None else {},
     }, status=status)
+
+
+@login_required
+@require_safe
+def rollcall_class(request, class_id: int):
+    """The class's roll-call: who is on the list and how each was marked. The actions (start,
+    refresh, save, the rest present, submit, add or remove a child on no list) post to their own
+    URLs below."""
+    school_class = get_class_for_user(request.user, class_id)
+    current = rollcall.semester_of_class(school_class, timezone.localdate())
+    semester = _semester(request) if request.GET.get("semester") else current
+    if semester is None:
+        raise Http404("尚未设置学期。")
+    return _class_page(request, school_class, semester)
+
+
+def _back_to_class(class_id: int) -> HttpResponseRedirect:
+    return redirect("archives:rollcall_class", class_id)
+
+
+def _refused(request, roll_call: RollCall, error: ValidationError) -> HttpResponse:
+    """The class page again with the reason and what was typed."""
+    messages.error(request, "；".join(error.messages))
+    return _class_page(request, roll_call.school_class, roll_call.semester, post=request.POST, status=400)
+
+
+def _roll_call_to_mark(request, roll_call_id: int) -> RollCall:
+    """The roll-call an action posts to: one the user sees (else 404), of a class whose roll the
+    user calls (else 403)."""
+    roll_call = rollcall.get_rollcall_for_user(request.user, roll_call_id)
+    rollcall.require_caller(request.user, roll_call.school_class)
+    return roll_call
+
+
+def _refresh_first(request, roll_call: RollCall, today) -> None:
+    """Before an action marks the roll-call: this semester's only, and its list brought up to
+    date (as opening does). When the refresh changed the list the action is not done: the page
+    shows the new list, so that nobody marks a list that is not the class's without noticing."""
+    current = rollcall.semester_of_class(roll_call.school_class, today)
+    if current is None or roll_call.semester_id != current.pk:
+        raise ValidationError("只能核查本学期：请回到本学期的点名页面。")
+    changes = rollcall.rollcall_refresh(actor=request.user, roll_call=roll_call, today=today)
+    if changes:
+        raise ValidationError(f"本班学生有变动，名单已更新：{changes.summary()}。本次操作未执行，请核对名单后重新操作。",
+                              code="list_changed")
+
+
+def _save_marks(request, roll_call: RollCall, today, *, rest_present: bool) -> None:
+    # Called even with nothing to mark: a submitted roll-call or a closed window is said so.
+    rollcall.rollcall_entries_mark(actor=request.user, roll_call=roll_call, today=today,
+                                   marks=_marks(roll_call, request.POST, rest_present=rest_present))
+
+
+@login_required
+@require_POST
+def rollcall_start(request, class_id: int):
+    """开始点名: the class's roll-call of this semester, its list made from the records. Started
+    already (a second tab, a double click): the list as it is."""
+    school_class = get_class_for_user(request.user, class_id)
+    today = timezone.localdate()
+    semester = rollcall.semester_of_class(school_class, today)
+    if semester is None:
+        raise Http404("尚未设置学期。")
+    rollcall.require_caller(request.user, school_class)
+    if RollCall.objects.filter(semester=semester, school_class=school_class).exists():
+        return _back_to_class(school_class.pk)
+    try:
+        rollcall.rollcall_open(actor=request.user, school_class=school_class, today=today)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return _class_page(request, school_class, semester, post=request.POST, status=400)
+    messages.success(request, "已开始点名。请逐一核对名单上的学生。")
+    return _back_to_class(school_class.pk)
+
+
+@login_required
+@require_POST
+def rollcall_refresh(request, roll_call_id: int):
+    """更新名单: the class has changed since the list was made (the page says so)."""
+    roll_call = _roll_call_to_mark(request, roll_call_id)
+    try:
+        changes = rollcall.rollcall_refresh(actor=request.user, roll_call=roll_call, today=timezone.localdate())
+    except ValidationError as error:
+        return _refused(request, roll_call, error)
+    messages.success(request, f"名单已更新：{changes.summary()}。" if changes else "名单与本班学生一致，无需更新。")
+    return _back_to_class(roll_call.school_class_id)
+
+
+@login_required
+@require_POST
+def rollcall_save(request, roll_call_id: int):
+    """保存: the lines marked so far."""
+    roll_call, today = _roll_call_to_mark(request, roll_call_id), timezone.localdate()
+    try:
+        _refresh_first(request, roll_call, today)
+        _save_marks(request, roll_call, today, rest_present=False)
+    except ValidationError as error:
+        return _refused(request, roll_call, error)
+    messages.success(request, "点名结果已保存。")
+    return _back_to_class(roll_call.school_class_id)
+
+
+@login_required
+@require_POST
+def rollcall_rest_present(request, roll_call_id: int):
+    """The lines marked, and every line not yet marked present."""
+    roll_call, today = _roll_call_to_mark(request, roll_call_id), timezone.localdate()
+    try:
+        _refresh_first(request, roll_call, today)
+        _save_marks(request, roll_call, today, rest_present=True)
+    except ValidationError as error:
+        return _refused(request, roll_call, error)
+    messages.success(request, "点名结果已保存。")
+    return _back_to_class(roll_call.school_class_id)
+
+
+@login_required
+@require_POST
+def rollcall_finish(request, roll_call_id: int):
+    """提交核查结果: the lines marked, then the roll-call submitted (every line must be marked)."""
+    roll_call, today = _roll_call_to_mark(request, roll_call_id), timezone.localdate()
+    try:
+        _refresh_first(request, roll_call, today)
+        _save_marks(request, roll_call, today, rest_present=False)
+        rollcall.rollcall_finish(actor=request.user, roll_call=roll_call, today=today)
+    except ValidationError as error:
+        return _refused(request, roll_call, error)
+    messages.success(request, "学籍核查结果已提交，学籍管理员将处理名单外、无故缺席等情况。")
+    return _back_to_class(roll_call.school_class_id)
+
+
+@login_required
+@require_POST
+def rollcall_unlisted_add(request, roll_call_id: int):
+    """A child in the class on no list (名单外), for the registrar to register once submitted."""
+    roll_call, today = _roll_call_to_mark(request, roll_call_id), timezone.localdate()
+    try:
+        _refresh_first(request, roll_call, today)
+        entry = rollcall.rollcall_unlisted_add(actor=request.user, roll_call=roll_call, today=today,
+                                               name=request.POST.get("name", ""), note=request.POST.get("note", ""))
+    except ValidationError as error:
+        return _refused(request, roll_call, error)
+    messages.success(request, f"已添加名单外学生{entry.name}，提交后转学籍管理员补建学籍。")
+    return _back_to_class(roll_call.school_class_id)
+
+
+@login_required
+@require_POST
+def rollcall_unlisted_remove(request, entry_id: int):
+    """A child on no list added by mistake."""
+    entry, today = rollcall.get_entry_for_user(request.user, entry_id), timezone.localdate()
+    roll_call = entry.roll_call
+    rollcall.require_caller(request.user, roll_call.school_class)
+    try:
+        _refresh_first(request, roll_call, today)
+        rollcall.rollcall_unlisted_remove(actor=request.user, entry=entry, today=today)
+    except ValidationError as error:
+        return _refused(request, roll_call, error)
+    messages.success(request, f"已删除名单外学生{entry.name}。")
+    return _back_to_class(roll_call.school_class_id)
 
 
 @login_required

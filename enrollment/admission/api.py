@@ -24,7 +24,8 @@ from enrollment.admission.services import (
 from enrollment.intake.services import current_intake_year
 from xueji.accounts.models import BUREAU_ROLES
 from xueji.accounts.scoping import MAX_ID, memberships_of
-from xueji.pupils.identity import mask_id_number
+from xueji.files.spreadsheets import ExcelRefused
+from xueji.identity import mask_id_number
 from xueji.pupils.scoping import sees_full_record
 
 
@@ -112,6 +113,9 @@ class AdmissionImportView(APIView):
             400: OpenApiResponse(
                 inline_serializer("AdmissionImportRefused", {
                     "detail": serializers.CharField(), "errors": AdmissionRowErrorSerializer(many=True),
+                    "code": serializers.CharField(
+                        required=False, help_text="文件本身被拒绝时的原因代码（如 zip_bomb、macros、formulas）"
+                    ),
                 }),
                 description="文件无法读取，或有错误的行（errors 列出每一处，整个文件未导入）",
             ),
@@ -138,6 +142,9 @@ class AdmissionImportView(APIView):
                 {"detail": error.message, "errors": [error._asdict() for error in error.row_errors]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        except ExcelRefused as error:
+            return Response({"detail": " ".join(error.messages), "code": error.code, "errors": []},
+                            status=status.HTTP_400_BAD_REQUEST)
         return Response({"created": count, "intake_year": values["intake_year"]}, status=status.HTTP_201_CREATED)
 
 

@@ -5,41 +5,49 @@ The bureau's file has one row per child: 学校代码, 姓名, 性别, 出生日
 Every row is checked by the rules of every pupil's identity (xueji.pupils.rules, the same ID and
 name rules as the forms and the enrolment import) and the entry age of enrolment
 (enrollment.intake.rules); the file is written whole or not at all, and a refused file comes back with
-every error (row, column, value, reason).
+every error (row, column, value, reason). The file itself is read by the safe reader of every
+upload (xueji.files.spreadsheets): a hostile file is refused with its reason before a cell is read.
 """
 
 import re
-import zipfile
 from datetime import date, datetime
 from io import BytesIO
 from typing import Any, NamedTuple
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
-from python_calamine import CalamineError, CalamineWorkbook
 
 from enrollment.admission.models import AdmissionEntry
 from enrollment.intake.models import EnrolmentEntry
 from enrollment.intake.rules import age_error, age_limits, identity_key
 from xueji.accounts.audit import audit_record
-from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit, UnitKind, User
+from xueji.accounts.models import BUREAU_ROLES, Role, Unit, UnitKind, User
 from xueji.accounts.models.units import BUREAU_KINDS
+from xueji.accounts.permissions import NotAllowed, holds, require_registrar
 from xueji.accounts.scoping import memberships_of
 from xueji.accounts.selectors import bureau_settings_by_unit
 from xueji.codes import GB11643_ID_TYPES, Gender, IdType, OverseasStatus
+from xueji.documents.xlsx import set_widths, write_header
+from xueji.files.spreadsheets import SheetRules, read_spreadsheet
 from xueji.pupils.rules import clean_pupil_identity
 
 MAX_ROWS = 10_000
-# A full list of 10,000 rows is well under 1 MB; the caps keep a hostile file (or a zip bomb
-# dressed as .xlsx) from filling the memory of a web process.
+# A full list of 10,000 rows is well under 1 MB; the cap keeps an upload from filling the memory
+# of a web process. A zip bomb dressed as .xlsx, and every other hostile file, is the safe
+# reader's to refuse (xueji.files.spreadsheets).
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 EARLIEST_INTAKE_YEAR = 2000
+# The list is the first sheet, one child a row below the header; formulas are refused like in
+# every upload (a formula's value is whatever the sender's Excel last computed).
+ADMISSION_SHEET = SheetRules(
+    max_rows=MAX_ROWS, expected="本系统的录取名单模板",
+    advice="请下载本系统的录取名单模板，把数据粘贴为数值后另存为 .xlsx 再上传。",
+)
 
 # The file's columns, in the template's order, and the fields they fill.
 COLUMNS = {
@@ -97,7 +105,9 @@ def admission_import(*, actor: User, bureau: Unit, intake_year: int, file_bytes:
     Only an officer of ``bureau`` may import (PermissionDenied), and only for schools the bureau
     runs: under it and not under a lower bureau, which keeps its own list. Every row is checked
     first; with any error nothing is written and AdmissionImportInvalid lists every error. A file
-    that cannot be read at all (not .xlsx, too big, wrong headers) is a plain ValidationError."""
+    the safe reader refuses (not an honest .xlsx: a zip bomb, macros, formulas, too many rows …)
+    raises its ExcelRefused, a ValidationError with the reason's code; one that cannot be read
+    otherwise (empty, too big, wrong headers) a plain ValidationError."""
     _require_officer(actor, bureau)
     intake_year = check_intake_year(intake_year)
     rows = _read_rows(file_bytes)
@@ -123,10 +133,8 @@ def admission_import(*, actor: User, bureau: Unit, intake_year: int, file_bytes:
 
 
 def _require_officer(actor: User, bureau: Unit) -> None:
-    if bureau.kind not in BUREAU_KINDS or not Membership.objects.filter(
-        user=actor, unit=bureau, role__in=BUREAU_ROLES
-    ).exists():
-        raise PermissionDenied("只有教育局学籍管理员可以导入本局的新生录取名单。")
+    if bureau.kind not in BUREAU_KINDS or not holds(actor, BUREAU_ROLES, bureau):
+        raise NotAllowed("只有教育局学籍管理员可以导入本局的新生录取名单。", code="not_bureau")
 
 
 class _Row(NamedTuple):
@@ -135,25 +143,15 @@ class _Row(NamedTuple):
 
 
 def _read_rows(file_bytes: bytes) -> list[_Row]:
-    """The data rows of the first sheet, by column header. Refuses what is not a readable
-    .xlsx with the six headers in row 1, or holds more than MAX_ROWS rows."""
+    """The data rows of the first sheet, by column header. Refuses what the safe reader refuses
+    (ExcelRefused: not an honest .xlsx, more than MAX_ROWS rows below the header …), and a
+    sheet without the six headers in row 1."""
     if not file_bytes:
         raise ValidationError("上传的文件是空的。", code="file_empty")
     if len(file_bytes) > MAX_FILE_BYTES:
         raise ValidationError(f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB，请确认上传的是录取名单。", code="file_size")
-    _require_xlsx(file_bytes)
-    try:
-        sheet = CalamineWorkbook.from_filelike(BytesIO(file_bytes)).get_sheet_by_index(0)
-        # The sheet's range starts at its first filled cell; MAX_ROWS is counted from row 2.
-        last_row = sheet.end[0] if sheet.end else -1
-        if last_row > MAX_ROWS:
-            raise ValidationError(
-                f"文件有 {last_row} 行数据，超过一次最多导入的 {MAX_ROWS} 行，请分成几个文件上传。", code="file_rows"
-            )
-        # From A1 whatever the first filled cell, so that row and column numbers are Excel's.
-        grid = sheet.to_python(skip_empty_area=False)
-    except CalamineError:
-        raise ValidationError("文件无法读取，可能已损坏。请用 Excel 或 WPS 另存为 .xlsx 后重新上传。", code="file_unreadable") from None
+    # From A1 whatever the first filled cell, so that row and column numbers are Excel's.
+    grid = read_spreadsheet(file_bytes, ADMISSION_SHEET).rows()
     if not grid:
         raise ValidationError("文件中没有内容。", code="file_empty")
     positions = _header_positions(grid[0])
@@ -166,23 +164,6 @@ def _read_rows(file_bytes: bytes) -> list[_Row]:
     if not rows:
         raise ValidationError("文件中没有学生：请从第 2 行起每行填写一名学生。", code="file_no_rows")
     return rows
-
-
-def _require_xlsx(file_bytes: bytes) -> None:
-    """An .xlsx is a zip holding xl/workbook.xml. calamine would also read .xls and .ods, which
-    lose or reformat long numbers differently; the template is .xlsx and so must be the upload."""
-    try:
-        with zipfile.ZipFile(BytesIO(file_bytes)) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        names, unpacked = set(), 0
-    if "xl/workbook.xml" not in names:
-        raise ValidationError(
-            "请上传 Excel 2007 及以后版本的 .xlsx 文件（.xls、.csv、.et 等格式请先另存为 .xlsx）。", code="file_type"
-        )
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ValidationError("文件内容过大，请确认上传的是录取名单。", code="file_size")
 
 
 def _header_positions(header: list) -> dict[str, int]:
@@ -430,20 +411,18 @@ def _entry_key(entry: AdmissionEntry) -> tuple:
 
 # The template --------------------------------------------------------------------------------
 
+# The template's header row: bold on light blue.
+TEMPLATE_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
 def admission_template_xlsx() -> bytes:
     """The empty admission list: the header row, drop-down lists for 性别 and 身份证件类型, and
     the ID and school-code columns formatted as text so that Excel keeps every digit."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "录取名单"
-    sheet.append(COLUMN_ORDER)
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-    widths = {"A": 16, "B": 14, "C": 8, "D": 14, "E": 24, "F": 24}
-    for letter, width in widths.items():
-        sheet.column_dimensions[letter].width = width
+    write_header(sheet, 1, COLUMN_ORDER, fill=TEMPLATE_HEADER_FILL, border=None, alignment=None)
+    set_widths(sheet, [16, 14, 8, 14, 24, 24])
     last = MAX_ROWS + 1
     # Column styles apply to the cells people type into; the first rows also carry the format
     # themselves, because some spreadsheet programs ignore the column's style on paste.
@@ -490,8 +469,7 @@ def admission_mark_arrived(*, actor: User, school: Unit, entries_ids: list[int],
     """The school's registrar records that these children of the school's admission list came
     to school on ``day``; returns how many. A date already recorded is replaced (a correction).
     Refused whole when a child is not on this school's list or the date is impossible."""
-    if not Membership.objects.filter(user=actor, unit=school, role=Role.REGISTRAR).exists():
-        raise PermissionDenied("只有本校学籍管理员可以登记新生报到。")
+    require_registrar(actor, school, message="只有本校学籍管理员可以登记新生报到。")
     ids = set(entries_ids)
     if not ids:
         raise ValidationError("请勾选已报到的学生。", code="arrival_none")

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,11 +32,12 @@ from enrollment.admission.services import (
 )
 from enrollment.intake.models import EntryStatus
 from enrollment.intake.services import current_intake_year
-from xueji.accounts.models import BUREAU_ROLES, Role, Unit
-from xueji.accounts.scoping import MAX_ID, current_membership, get_school_for_user, memberships_of, units_visible_to
-from xueji.pupils.identity import mask_id_number
+from xueji.accounts.models import BUREAU_ROLES, Unit
+from xueji.accounts.permissions import NotAllowed, acting_membership, acting_school
+from xueji.accounts.scoping import MAX_ID, get_school_for_user, units_visible_to
+from xueji.forms import DateInput
+from xueji.identity import mask_id_number
 from xueji.pupils.scoping import sees_full_record
-from xueji.web.forms import DateInput
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ENTRY_STATUS_LABELS = dict(EntryStatus.choices)
@@ -56,24 +57,15 @@ def _label_entries(user, school: Unit, entries: list[AdmissionEntry]) -> list[Ad
 def officer_bureau(request) -> Unit:
     """The bureau the user acts for: the current role's if it is an officer's, else the first
     bureau the user is an officer of. 403 for everyone else."""
-    current = current_membership(request)
-    if current is not None and current.role in BUREAU_ROLES:
-        return current.unit
-    bureau = next((m.unit for m in memberships_of(request.user) if m.role in BUREAU_ROLES), None)
-    if bureau is None:
-        raise PermissionDenied("只有教育局学籍管理员可以使用此页面。")
-    return bureau
+    membership = acting_membership(request, BUREAU_ROLES)
+    if membership is None:
+        raise NotAllowed("只有教育局学籍管理员可以使用此页面。")
+    return membership.unit
 
 
 def registrar_school(request) -> Unit:
     """The school the user is registrar of (the current role's, else the first). 403 otherwise."""
-    current = current_membership(request)
-    if current is not None and current.role == Role.REGISTRAR:
-        return current.unit
-    school = next((m.unit for m in memberships_of(request.user) if m.role == Role.REGISTRAR), None)
-    if school is None:
-        raise PermissionDenied("只有学校学籍管理员可以使用此页面。")
-    return school
+    return acting_school(request, message="只有学校学籍管理员可以使用此页面。")
 
 
 def _year(request) -> int:
@@ -132,8 +124,7 @@ def admission_upload(request):
         except AdmissionImportInvalid as error:
             row_errors, summary = error.row_errors, error.message
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error("file", message)
+            form.add_error("file", error)  # each message with its code (ExcelRefused's reason)
         else:
             messages.success(request, f"已导入 {count} 名学生的{year}年新生录取名单。")
             return redirect(f"{reverse('enrollment:admission_upload')}?year={year}")

@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 
 from enrollment.intake import services
 from enrollment.intake.models import EnrolmentEntry, EnrolmentImport, EntryStatus
-from xueji.accounts.models import Membership, Role
+from xueji.accounts.models import Role, Unit
+from xueji.accounts.permissions import acting_membership, acting_school
 from xueji.accounts.scoping import MAX_ID
 from xueji.approvals.api import RequestSerializer
 from xueji.approvals.scoping import get_request_for_user
@@ -25,19 +26,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INTAKE_GRADES = [(1, "一年级"), (7, "七年级")]
 
 
-def registrar_school(user):
-    membership = Membership.objects.filter(user=user, role=Role.REGISTRAR).select_related("unit").first()
-    if membership is None:
-        raise ValidationError("只有学校学籍管理员可以办理新生建籍。")
-    return membership.unit
+def registrar_school(request) -> Unit:
+    """The school the caller registers for now (as on the pages)."""
+    return acting_school(request, message="只有学校学籍管理员可以办理新生建籍。")
 
 
-def school_people_unit(user):
-    membership = (Membership.objects.filter(user=user, role__in=[Role.REGISTRAR, Role.HEADMASTER])
-                  .select_related("unit").first())
-    if membership is None:
-        raise Http404
-    return membership.unit
+def school_people_unit(request) -> Unit | None:
+    """The school the caller works at as its registrar or headmaster now, or None."""
+    membership = acting_membership(request, (Role.REGISTRAR, Role.HEADMASTER))
+    return membership.unit if membership is not None else None
 
 
 def _grade(value, school) -> int:
@@ -78,7 +75,8 @@ class TemplateView(APIView):
     def get(self, request):
         from enrollment.intake.xlsx_template import build_template
 
-        school_people_unit(request.user)
+        if school_people_unit(request) is None:
+            raise Http404
         year = services.current_intake_year()
         response = HttpResponse(build_template(year), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="enrolment-template-{year}.xlsx"'
@@ -94,9 +92,8 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator
             return EnrolmentImport.objects.none()
-        try:
-            school = school_people_unit(self.request.user)
-        except Http404:
+        school = school_people_unit(self.request)
+        if school is None:
             return EnrolmentImport.objects.none()
         return EnrolmentImport.objects.filter(school=school).defer("content").order_by("-uploaded_at", "-id")
 
@@ -105,7 +102,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request):
         data = ImportStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        school = registrar_school(request.user)
+        school = registrar_school(request)
         upload = data.validated_data["file"]
         if upload.size > 20 * 1024 * 1024:
             raise ValidationError({"file": "文件超过 20 MB。"})
@@ -130,9 +127,8 @@ class EntryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return EnrolmentEntry.objects.none()
-        try:
-            school = school_people_unit(self.request.user)
-        except Http404:
+        school = school_people_unit(self.request)
+        if school is None:
             return EnrolmentEntry.objects.none()
         queryset = EnrolmentEntry.objects.filter(school=school, intake_year=services.current_intake_year())
         if self.request.query_params.get("grade") in ("1", "7"):
@@ -161,7 +157,7 @@ class ClassesView(APIView):
         data = ClassActionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        school = registrar_school(request.user)
+        school = registrar_school(request)
         grade, year = _grade(values.get("grade"), school), services.current_intake_year()
         if values["action"] == "create":
             if not values.get("count"):
@@ -181,7 +177,7 @@ class SubmitView(APIView):
     @extend_schema(request=inline_serializer("EnrolmentSubmit", {"grade": serializers.ChoiceField(choices=INTAKE_GRADES, required=False)}),
                    responses={201: RequestSerializer}, summary="上报本年度待上报的新生（校长审核、教育局审批）")
     def post(self, request):
-        school = registrar_school(request.user)
+        school = registrar_school(request)
         batch = services.batch_submit(actor=request.user, school=school, intake_year=services.current_intake_year(),
                                       grade=_grade(request.data.get("grade"), school))
         return Response(RequestSerializer(get_request_for_user(request.user, batch.pk), context={"request": request}).data,

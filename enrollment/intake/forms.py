@@ -8,7 +8,7 @@ from django import forms
 
 from enrollment.intake.columns import BOOL, CODE, COLUMNS
 from xueji.accounts.scoping import MAX_ID
-from xueji.web.forms import DateInput
+from xueji.forms import DateInput
 
 
 def _field(column) -> forms.Field:

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from enrollment.intake.models import EnrolmentEntry, EntryStatus
 from xueji.accounts.models import BUREAU_ROLES, Unit, User
-from xueji.approvals.kinds import RequestKind, StepSpec, bureau_of, school_steps
+from xueji.approvals.chains import StepSpec, school_then_bureau
+from xueji.approvals.kinds import RequestKind
 from xueji.approvals.models import ApprovalStep, ChangeRequest
 from xueji.approvals.services import notify
 from xueji.codes import GRADE_LABELS, NumberKind, PupilStatus
@@ -28,6 +29,13 @@ def _entries(request: ChangeRequest):
     return EnrolmentEntry.objects.filter(pk__in=request.payload.get("entries", [])).order_by("school_class__number", "pk")
 
 
+def _returns(request: ChangeRequest, details: dict) -> dict[str, str]:
+    """The pupils a return names, each with its reason (only the batch's own entries)."""
+    wanted = {str(pk) for pk in request.payload.get("entries", [])}
+    return {str(k): (v or "").strip()[:300] for k, v in (details.get("returns") or {}).items()
+            if str(k) in wanted and (v or "").strip()}
+
+
 def entry_as_new_pupil(entry: EnrolmentEntry) -> NewPupil:
     data = {k: (date.fromisoformat(v) if k in DATE_FIELDS and v else v) for k, v in entry.data.items()}
     arrived = entry.admission.arrived_on if entry.admission_id and entry.admission.arrived_on else None
@@ -41,23 +49,37 @@ def entry_as_new_pupil(entry: EnrolmentEntry) -> NewPupil:
 class EnrolmentKind(RequestKind):
     code = "enrolment"
     label = "新生建籍"
+    # The decision form lists the batch's pupils, each with a field for its reason to return it.
+    decision_template = "enrollment/_batch_decision.html"
 
     def chain(self, request: ChangeRequest) -> list[StepSpec]:
-        school = _school(request)
-        bureau = bureau_of(school)
-        return [*school_steps(school, "新生学籍"), StepSpec(bureau, f"{bureau.name}审批")]
+        return school_then_bureau(_school(request), school_label="新生学籍")
 
-    def check_decision(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict) -> None:
+    def check_decision(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict):
         """A return names the pupils to correct, each with its reason (the comment is the
         whole batch's); at the bureau's step it must name at least one."""
-        if approve:
-            return
-        wanted = {str(pk) for pk in request.payload.get("entries", [])}
-        returns = {str(k): (v or "").strip()[:300] for k, v in (details.get("returns") or {}).items()
-                   if str(k) in wanted and (v or "").strip()}
-        if not returns and step.role in BUREAU_ROLES:
-            raise ValidationError({"returns": "退回时请至少为一名学生填写退回原因。"})
-        request.payload["returns"] = returns
+        if not approve and step.role in BUREAU_ROLES and not _returns(request, details):
+            return {"returns": ValidationError("退回时请至少为一名学生填写退回原因。", code="returns_required")}
+        return None
+
+    def decision_record(self, request, step: ApprovalStep, actor: User, approve: bool, details: dict) -> dict:
+        return {} if approve else {"returns": _returns(request, details)}
+
+    def decision_context(self, request: ChangeRequest, step: ApprovalStep | None, posted: dict) -> dict:
+        entries = list(_entries(request).select_related("school_class", "pupil"))
+        for entry in entries:
+            entry.posted_reason = posted.get(f"return_{entry.pk}", "")
+        return {"batch_entries": entries}
+
+    def decision_details(self, posted: dict[str, str]) -> dict:
+        """The decision form's return_<entry> fields, as the returns check_decision reads."""
+        returns = {key.removeprefix("return_"): value for key, value in posted.items() if key.startswith("return_")}
+        return {**posted, "returns": returns}
+
+    def decision_message(self, request: ChangeRequest, approve: bool) -> str:
+        if not approve:
+            return "已退回学校修改。"
+        return "已同意，学籍已建立。" if request.status == "approved" else "已同意。"
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         school = _school(request)

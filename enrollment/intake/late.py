@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from enrollment.intake.kinds import EnrolmentKind
 from enrollment.intake.models import EntryStatus
-from enrollment.intake.services import current_intake_year, require_registrar
+from enrollment.intake.services import REGISTRAR_ONLY, current_intake_year
 from enrollment.intake.validation import Intake, IntakeRow, validate_intake
 from xueji.accounts.models import Unit, User
+from xueji.accounts.permissions import require_registrar
 from xueji.approvals.services import request_start
 from xueji.codes import GRADE_LABELS
 from xueji.pupils.models import SchoolClass
@@ -41,7 +42,7 @@ def late_start(*, actor: User, school: Unit, row: IntakeRow, school_class: Schoo
     """Check the pupil by every rule of a new pupil (but the admission list) and open the
     request: headmaster → (central school) → county bureau."""
     today = today or timezone.localdate()
-    require_registrar(actor, school)
+    require_registrar(actor, school, message=REGISTRAR_ONLY)
     check_late_window(today)
     if grounds not in GROUNDS:
         raise ValidationError({"grounds": "请选择补建原因。"})

@@ -17,9 +17,11 @@ from django.utils import timezone
 from enrollment.intake.models import EnrolmentEntry, EnrolmentImport, EntryStatus
 from enrollment.intake.validation import Intake, IntakeInvalid, IntakeRow, RowError, validate_intake
 from xueji.accounts.audit import audit_record, audit_record_many
-from xueji.accounts.models import Membership, Role, Unit, User
+from xueji.accounts.models import Unit, User
+from xueji.accounts.permissions import NotAllowed, holds_anywhere, require_registrar
 from xueji.accounts.selectors import bureau_settings_for
-from xueji.approvals.services import request_start
+from xueji.approvals.services import request_start, resubmittable
+from xueji.celery import enqueue_on_commit
 from xueji.codes import PupilStatus
 from xueji.documents.memory import cycle_collector_paused
 from xueji.pupils.models import SchoolClass, SchoolYear
@@ -34,9 +36,8 @@ ENROLMENT_KIND = "enrolment"
 
 # Who may, and when ---------------------------------------------------------------------------
 
-def require_registrar(actor: User, school: Unit) -> None:
-    if not Membership.objects.filter(user=actor, unit=school, role=Role.REGISTRAR).exists():
-        raise ValidationError("只有本校学籍管理员可以办理新生建籍。", code="not_registrar")
+# Only the school's own registrar enters and submits its new pupils (xueji.accounts.permissions).
+REGISTRAR_ONLY = "只有本校学籍管理员可以办理新生建籍。"
 
 
 def current_intake_year(today: date | None = None) -> int:
@@ -90,7 +91,7 @@ def import_start(*, actor: User, school: Unit, intake_year: int, grade: int, fil
     (hostile, wrong layout); check small files now and queue big ones for a worker."""
     from enrollment.intake.xlsx_read import read_enrolment_file
 
-    require_registrar(actor, school)
+    require_registrar(actor, school, message=REGISTRAR_ONLY)
     check_entry_window(school, intake_year)
     if grade not in school.grades or grade not in (1, 7):
         raise ValidationError("新生只能登记在一年级（小学）或七年级（初中）。")
@@ -115,15 +116,9 @@ def import_start(*, actor: User, school: Unit, intake_year: int, grade: int, fil
     else:
         from enrollment.tasks import run_import
 
-        transaction.on_commit(lambda: _queue(run_import, upload.pk))
+        # The broker away: the upload stays queued and its page offers to run it again.
+        enqueue_on_commit(run_import, upload.pk)
     return upload
-
-
-def _queue(task, *args) -> None:
-    try:
-        task.delay(*args)
-    except Exception:  # noqa: BLE001 — the broker away: the page offers to run it again
-        pass
 
 
 def import_run(import_id: int) -> bool:
@@ -206,7 +201,7 @@ def _fail(upload: EnrolmentImport, errors: list[dict]) -> None:
 def entry_save(*, actor: User, school: Unit, intake: Intake, row: IntakeRow, entry: EnrolmentEntry | None = None) -> EnrolmentEntry:
     """Add one new pupil from the form, or correct one (draft or returned): the same rules as a
     file, the same errors (IntakeInvalid)."""
-    require_registrar(actor, school)
+    require_registrar(actor, school, message=REGISTRAR_ONLY)
     check_entry_window(school, intake.intake_year)
     if entry is not None:
         entry = EnrolmentEntry.objects.select_for_update().get(pk=entry.pk, school=school)
@@ -233,7 +228,7 @@ def entry_save(*, actor: User, school: Unit, intake: Intake, row: IntakeRow, ent
 
 @transaction.atomic
 def entry_delete(*, actor: User, entry: EnrolmentEntry) -> None:
-    require_registrar(actor, entry.school)
+    require_registrar(actor, entry.school, message=REGISTRAR_ONLY)
     entry = EnrolmentEntry.objects.select_for_update().get(pk=entry.pk)
     if not entry.editable:
         raise ValidationError("该学生已上报或已建籍，不能删除。")
@@ -253,7 +248,7 @@ def school_year_for(intake_year: int) -> SchoolYear:
 @transaction.atomic
 def classes_create(*, actor: User, school: Unit, intake_year: int, grade: int, count: int) -> list[SchoolClass]:
     """Create ``count`` classes of the intake's grade, numbered after the ones that exist."""
-    require_registrar(actor, school)
+    require_registrar(actor, school, message=REGISTRAR_ONLY)
     if grade not in school.grades:
         raise ValidationError("该学校没有这个年级。")
     if not 1 <= count <= 30:
@@ -292,7 +287,7 @@ def class_loads(classes) -> dict[int, int]:
 @transaction.atomic
 def entries_assign(*, actor: User, school: Unit, entry_ids: list[int], school_class: SchoolClass) -> int:
     """Put new pupils into a class, within its cap."""
-    require_registrar(actor, school)
+    require_registrar(actor, school, message=REGISTRAR_ONLY)
     school_class = SchoolClass.objects.select_for_update().get(pk=school_class.pk)
     if school_class.school_id != school.pk:
         raise ValidationError("班级不属于本校。")
@@ -317,7 +312,7 @@ def entries_balance(*, actor: User, school: Unit, intake_year: int, grade: int) 
     """Deal every not-yet-submitted new pupil of the intake into the grade's classes in one
     click, balanced: boys and girls alternate, and within each, birth dates spread, so every
     class gets a like mix. Classes keep the pupils already established in them; caps hold."""
-    require_registrar(actor, school)
+    require_registrar(actor, school, message=REGISTRAR_ONLY)
     classes = list(intake_classes(school, intake_year, grade).select_for_update())
     if not classes:
         raise ValidationError("请先建立班级。")
@@ -358,7 +353,7 @@ def open_entries(school: Unit, intake_year: int, grade: int):
 def batch_submit(*, actor: User, school: Unit, intake_year: int, grade: int):
     """The registrar submits the intake's new pupils (all not yet submitted, each in a class)
     as one request: headmaster → (central school) → county bureau."""
-    require_registrar(actor, school)
+    require_registrar(actor, school, message=REGISTRAR_ONLY)
     check_submit_window(school, intake_year)
     entries = list(open_entries(school, intake_year, grade).select_for_update())
     if not entries:
@@ -366,13 +361,10 @@ def batch_submit(*, actor: User, school: Unit, intake_year: int, grade: int):
     unplaced = [e.name for e in entries if e.school_class_id is None]
     if unplaced:
         raise ValidationError(f"还有 {len(unplaced)} 名新生没有分班（{'、'.join(unplaced[:5])}{'等' if len(unplaced) > 5 else ''}），请先分班。")
+    # Entries returned with their batch are submitted again: the new batch resubmits that one.
     previous = (EnrolmentEntry.objects.filter(pk__in=[e.pk for e in entries], batch__isnull=False)
                 .values_list("batch", flat=True).first())
-    from xueji.approvals.models import ChangeRequest, RequestStatus
-
-    old = ChangeRequest.objects.filter(pk=previous, status=RequestStatus.REJECTED).first() if previous else None
-    if old is not None and old.resubmissions.exists():
-        old = None
+    old = resubmittable(kind=ENROLMENT_KIND, unit=school, request_id=previous)
     request = request_start(
         kind=ENROLMENT_KIND, actor=actor, unit=school, pupil=None, resubmission_of=old,
         payload={
@@ -402,8 +394,8 @@ def identity_confirm(*, actor: User, pupil_ids: list[int]) -> int:
     from xueji.pupils.numbers import pupil_assign_number
     from xueji.pupils.scoping import pupils_visible_to
 
-    if not Membership.objects.filter(user=actor, role__in=BUREAU_ROLES).exists():
-        raise ValidationError("只有教育局可以确认学生身份。")
+    if not holds_anywhere(actor, BUREAU_ROLES):
+        raise NotAllowed("只有教育局可以确认学生身份。", code="not_bureau")
     pupils = list(pupils_visible_to(actor).select_for_update(of=("self",)).filter(
         pk__in=pupil_ids, student_number__startswith="L", deleted_at__isnull=True
     ))

@@ -5,21 +5,22 @@ submission), the upload's progress and errors, the batch's list of pupils, and t
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from enrollment.intake import services
 from enrollment.intake.forms import AssignForm, ClassesForm, EntryForm, UploadForm, entry_initial
 from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 from enrollment.intake.validation import Intake, IntakeInvalid, IntakeRow
 from xueji.accounts.models import BUREAU_ROLES, Role
-from xueji.accounts.scoping import current_membership, memberships_of, object_id
+from xueji.accounts.permissions import NotAllowed, acting_membership
+from xueji.accounts.scoping import object_id
 from xueji.approvals.models import ChangeRequest
 from xueji.approvals.scoping import get_request_for_user, requests_visible_to
+from xueji.approvals.services import may_decide
 from xueji.codes import GRADE_LABELS
 from xueji.pupils.models import Pupil
 from xueji.pupils.scoping import pupils_visible_to
@@ -30,12 +31,10 @@ SCHOOL_ROLES_HERE = (Role.REGISTRAR, Role.HEADMASTER)
 
 
 def _membership(request, roles):
-    current = current_membership(request)
-    if current is not None and current.role in roles:
-        return current
-    found = next((m for m in memberships_of(request.user) if m.role in roles), None)
+    """The acting role among ``roles`` (xueji.accounts.permissions), or 403."""
+    found = acting_membership(request, roles)
     if found is None:
-        raise PermissionDenied("您没有办理新生建籍的权限。")
+        raise NotAllowed("您没有办理新生建籍的权限。")
     return found
 
 
@@ -287,34 +286,18 @@ def enrolment_submit(request):
 
 
 @login_required
+@require_GET
 def enrolment_batch(request, request_id: int):
-    """The pupils of a submitted batch; at the bureau's step, approve or return with a reason
-    per pupil."""
-    from xueji.approvals.services import may_decide, request_decide
-
+    """The pupils of a submitted batch. Whoever decides its step decides here too, through the
+    engine's decision (approvals:request_decide), with a reason for each pupil to return."""
     change = get_request_for_user(request.user, request_id)
     if change.kind != services.ENROLMENT_KIND:
         raise Http404("这不是新生建籍申请。")
     entries = list(services.entries_of_batch(change).select_related("school_class", "pupil").order_by("school_class__number", "pk"))
     current = change.steps.select_related("unit").filter(status="pending").first()
     can_decide = current is not None and may_decide(request.user, current)
-    errors = []
-    if request.method == "POST" and can_decide:
-        approve = request.POST.get("decision") == "approve"
-        returns = {str(e.pk): request.POST.get(f"return_{e.pk}", "") for e in entries}
-        try:
-            with transaction.atomic():
-                request_decide(actor=request.user, request_id=change.pk, approve=approve,
-                               comment=request.POST.get("comment", ""), details={"returns": returns})
-        except ValidationError as error:
-            errors = error.messages
-        else:
-            messages.success(request, "已同意，学籍已建立。" if approve and current.position == change.steps.count() - 1
-                             else ("已同意。" if approve else "已退回学校修改。"))
-            return redirect("approvals:request_detail", change.pk)
     return render(request, "enrollment/batch.html", {
-        "change": change, "entries": entries, "can_decide": can_decide, "current": current, "errors": errors,
-        "posted": request.POST if request.method == "POST" else {},
+        "change": change, "entries": entries, "can_decide": can_decide, "current": current, "batch_entries": entries,
     })
 
 
@@ -461,8 +444,8 @@ def enrolment_visiting(request):
     from enrollment.intake.forms import VisitForm
     from enrollment.intake.models import VisitingPupil
     from enrollment.intake.visiting import visit_start
+    from xueji.forms import show_errors
     from xueji.pupils.models import SchoolClass
-    from xueji.web.forms import show_errors
 
     membership = _membership(request, SCHOOL_ROLES_HERE)
     school = membership.unit

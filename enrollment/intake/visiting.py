@@ -9,12 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from enrollment.intake.models import VisitingPupil
-from enrollment.intake.services import require_registrar
+from enrollment.intake.services import REGISTRAR_ONLY
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Unit, User
+from xueji.accounts.permissions import require_registrar
 from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
-from xueji.pupils.models import SchoolClass
+from xueji.pupils.models import Pupil, SchoolClass
 from xueji.pupils.selectors import class_cap, find_pupil
 
 LONGEST_VISIT_DAYS = 366
@@ -28,7 +29,7 @@ def seats_taken(school_class: SchoolClass) -> int:
 @transaction.atomic
 def visit_start(*, actor: User, host: Unit, number: str, name: str, school_class: SchoolClass, start_date: date,
                 planned_end: date, reason: str) -> VisitingPupil:
-    require_registrar(actor, host)
+    require_registrar(actor, host, message=REGISTRAR_ONLY)
     pupil = find_pupil(number=number, name=name)
     if pupil.school_id == host.pk:
         raise ValidationError("该生就是本校学生，无需登记借读。")
@@ -65,7 +66,7 @@ def visit_start(*, actor: User, host: Unit, number: str, name: str, school_class
 @transaction.atomic
 def visit_end(*, actor: User, visit: VisitingPupil, day: date | None = None) -> VisitingPupil:
     visit = VisitingPupil.objects.select_for_update().select_related("home_pupil", "host_school").get(pk=visit.pk)
-    require_registrar(actor, visit.host_school)
+    require_registrar(actor, visit.host_school, message=REGISTRAR_ONLY)
     if visit.ended_on is not None:
         raise ValidationError("这次借读已经结束。")
     visit.ended_on = day or timezone.localdate()
@@ -78,3 +79,20 @@ def visit_end(*, actor: User, visit: VisitingPupil, day: date | None = None) -> 
     )
     audit_record(action="enrolment.visit_end", obj=visit.home_pupil, user=actor, unit=visit.host_school, detail="借读结束")
     return visit
+
+
+# Reads for the other apps (学籍核查 lists a class's visiting pupils): they ask here rather than
+# read VisitingPupil, so that a visit's shape stays this app's business.
+
+def pupils_visiting_class(school_class: SchoolClass) -> list[Pupil]:
+    """The visiting pupils seated in the class now (visits not ended): their records, which
+    their home schools keep (``school_id`` is the home school)."""
+    visits = VisitingPupil.objects.filter(school_class=school_class, ended_on__isnull=True).select_related("home_pupil")
+    return [visit.home_pupil for visit in visits]
+
+
+def host_schools_of_visiting(pupil_ids) -> dict[int, str]:
+    """Of these pupils, those visiting another school now: pupil id → the host school's name."""
+    visits = (VisitingPupil.objects.filter(home_pupil_id__in=pupil_ids, ended_on__isnull=True)
+              .select_related("host_school"))
+    return {visit.home_pupil_id: visit.host_school.name for visit in visits}

@@ -25,7 +25,8 @@ from enrollment.national.views import (
     xlsx_response,
 )
 from xueji.accounts.scoping import MAX_ID
-from xueji.pupils.identity import mask_student_number
+from xueji.files.spreadsheets import ExcelRefused
+from xueji.identity import mask_student_number
 
 
 class XlsxRenderer(BaseRenderer):
@@ -82,6 +83,7 @@ class NationalNumbersUploadSerializer(serializers.Serializer):
 
 ImportRefusedSerializer = inline_serializer("NationalImportRefused", {
     "detail": serializers.CharField(),
+    "code": serializers.CharField(required=False, help_text="文件本身被拒绝时的原因代码（如 zip_bomb、macros、formulas）"),
     "errors": inline_serializer("NationalImportRowError", {
         "row": serializers.IntegerField(help_text="Excel 中的行号（0 表示整个文件）"),
         "column": serializers.CharField(help_text="出错的列"),
@@ -160,7 +162,9 @@ class NationalNumbersView(APIView):
                 actor=request.user, file_bytes=upload.validated_data["file"].read(), scope_queryset=scope.pupils
             )
         except ValidationError as error:
-            return Response({"detail": " ".join(error.messages), "errors": []}, status=status.HTTP_400_BAD_REQUEST)
+            refused = {"code": error.code} if isinstance(error, ExcelRefused) else {}
+            return Response({"detail": " ".join(error.messages), **refused, "errors": []},
+                            status=status.HTTP_400_BAD_REQUEST)
         if not result.ok:
             errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]
             return Response({"detail": f"{len(errors)} 处错误，整个文件未导入。", "errors": errors},

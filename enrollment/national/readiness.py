@@ -27,7 +27,7 @@ from stdnum.cn import ric
 
 from enrollment.intake.columns import COLUMNS
 from xueji.codes import GB11643_ID_TYPES, Gender, IdType, OverseasStatus, PupilStatus
-from xueji.pupils.identity import IdNumberInfo, check_gb11643, check_id_matches, name_pinyin
+from xueji.identity import IdNumberInfo, check_gb11643, check_id_matches, name_pinyin
 from xueji.pupils.models import Guardian, ProblemRecord, Pupil
 from xueji.pupils.rules import GUARDIAN_FIELDS
 
@@ -317,7 +317,7 @@ def _homophone_problems(by_id: dict, others: QuerySet[Pupil], describe: _Describ
     """Names of the same gender and birth date that sound the same but are written differently.
 
     The database groups records by the toneless pinyin kept with every record (search_pinyin,
-    made with pypinyin by xueji.pupils.identity.name_pinyin) with gender and birth date, and returns the
+    made with pypinyin by xueji.identity.name_pinyin) with gender and birth date, and returns the
     groups holding more than one way of writing the name (MIN(name) < MAX(name) over the group).
     Python groups the members again by the pinyin of their names and their number of characters,
     so that names that only run together into the same letters (西安 / 先) are not homophones."""

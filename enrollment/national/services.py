@@ -7,11 +7,11 @@
   as the national system's 12-digit area codes (the county's 6 digits + "000000").
 - ``import_g_numbers``: the national system's file of the G numbers it assigned, matched to the
   caller's records by ID number. All or nothing, like every import of the product: a file with
-  one wrong row is refused whole, every wrong row listed.
+  one wrong row is refused whole, every wrong row listed. The file itself is read by the safe
+  reader of every upload (xueji.files.spreadsheets): a hostile file is refused with its reason
+  before a cell is read.
 """
 
-import io
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +21,6 @@ import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from python_calamine import CalamineError, CalamineWorkbook
 
 from enrollment.intake.columns import BOOL, COLUMNS, DATE, DIVISION, MONTH, Column, normalize_header
 from enrollment.national.readiness import national_records
@@ -29,8 +28,9 @@ from enrollment.national.xlsx import text_sheet_xlsx
 from xueji.accounts.audit import audit_record, audit_record_many
 from xueji.accounts.models import Unit, User
 from xueji.codes import GB11643_ID_TYPES, NumberKind
+from xueji.files.spreadsheets import SheetRules, read_spreadsheet
+from xueji.identity import normalize_id_number
 from xueji.pupils import numbers
-from xueji.pupils.identity import normalize_id_number
 from xueji.pupils.models import Guardian, Pupil, StudentNumber
 
 SHEET_TITLE = "学生信息"
@@ -114,12 +114,19 @@ def _value(column: Column, value: Any) -> str:
 # Import of G numbers ----------------------------------------------------------------------------
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 10_000
 HEADER_SEARCH_ROWS = 20
+# The national system's file: its first sheet, read with the limits of every upload. Rows are
+# counted below the first, the title lines above the header included: a file of more than 10,000
+# pupils goes in parts, school by school.
+NUMBERS_SHEET = SheetRules(
+    max_rows=MAX_ROWS, expected="国家学籍系统导出的学籍号文件",
+    advice="请从国家学籍系统重新导出学籍号文件（.xlsx）后再上传。",
+)
 ID_HEADERS = {"身份证件号", "身份证件号码", "身份证号", "身份证号码"}
 NUMBER_HEADERS = {"学籍号", "全国学籍号", "学籍号码"}
 NAME_HEADERS = {"姓名", "学生姓名"}
 ID_COLUMN, NUMBER_COLUMN, NAME_COLUMN = "身份证件号", "学籍号", "姓名"
-NOT_XLSX = "只能导入 .xlsx 格式的 Excel 文件；如果是 .xls 文件，请先用 Excel 打开并另存为 .xlsx。"
 IMPORT_REASON = "国家学籍系统分配 G 字头学籍号"
 
 
@@ -163,7 +170,9 @@ def import_g_numbers(*, actor: User, file_bytes: bytes, scope_queryset: QuerySet
     its G number is not "G" + its ID number, when its ID number matches no record of the scope,
     when the record already has that number, when the number belongs to another record, or when
     the name differs. Any wrong row refuses the whole file: nothing is written, and the result
-    lists every wrong row. A file that is not an .xlsx raises ValidationError."""
+    lists every wrong row. A file the safe reader refuses (not an honest .xlsx: a zip bomb,
+    macros, formulas, too many rows …) raises its ExcelRefused, a ValidationError with the
+    reason's code, before anything is written or logged; a file too big, a ValidationError."""
     table = _read_table(file_bytes)
     if isinstance(table, RowError):
         return _refused(actor, [table])
@@ -185,40 +194,17 @@ def _refused(actor: User, errors: list[RowError]) -> ImportResult:
 
 
 def _read_table(file_bytes: bytes) -> tuple[int, list[list], dict[str, int]] | RowError:
-    """(the header's row number, the rows below it, column → index) of the first sheet with the
-    headers; a RowError when no sheet has them. ValidationError when the file is no .xlsx."""
+    """(the header's row number, the rows below it, column → index) of the first sheet; a
+    RowError when it has no header. ExcelRefused when the safe reader refuses the file."""
     if len(file_bytes) > MAX_FILE_BYTES:
         raise ValidationError(f"文件太大（{len(file_bytes) / 1048576:.1f} MB），最大 10 MB；请按学校分批导入。")
-    if not _is_xlsx(file_bytes):
-        raise ValidationError(NOT_XLSX)
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(file_bytes))
-        sheet_count = len(workbook.sheet_names)
-    except (CalamineError, ValueError, OSError):
-        raise ValidationError("文件已损坏或加了密码，无法读取；请从国家学籍系统重新导出。") from None
-    for sheet_index in range(sheet_count):
-        try:
-            # Empty rows above the data are kept, so that row numbers are the ones Excel shows.
-            rows = workbook.get_sheet_by_index(sheet_index).to_python(skip_empty_area=False)
-        except (CalamineError, ValueError):
-            raise ValidationError("文件已损坏，无法读取；请从国家学籍系统重新导出。") from None
-        for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-            columns = _header_columns(row)
-            if ID_COLUMN in columns and NUMBER_COLUMN in columns:
-                return index + 1, rows[index + 1:], columns
-    return RowError(0, "", "没有找到表头：文件中须有“身份证件号”和“学籍号”两列（在前 20 行内）。")
-
-
-def _is_xlsx(file_bytes: bytes) -> bool:
-    """An .xlsx is a zip holding the workbook under xl/ (an .ods or a .docx is a zip too)."""
-    if not file_bytes.startswith(b"PK\x03\x04"):
-        return False
-    try:
-        with zipfile.ZipFile(io.BytesIO(file_bytes)) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile:
-        return False
-    return "[Content_Types].xml" in names and any(name.startswith("xl/") for name in names)
+    # Empty rows above the data are kept, so that row numbers are the ones Excel shows.
+    rows = read_spreadsheet(file_bytes, NUMBERS_SHEET).rows()
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns = _header_columns(row)
+        if ID_COLUMN in columns and NUMBER_COLUMN in columns:
+            return index + 1, rows[index + 1:], columns
+    return RowError(0, "", "没有找到表头：第一个工作表的前 20 行内须有“身份证件号”和“学籍号”两列。")
 
 
 def _header_columns(row: list) -> dict[str, int]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,14 +27,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from enrollment.national.readiness import ProblemKind, national_records, readiness_problems
 from enrollment.national.services import MAX_FILE_BYTES, import_g_numbers, national_file_export
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit
+from xueji.accounts.permissions import NotAllowed
+from xueji.accounts.permissions import acting_membership as acting_role
 from xueji.accounts.scoping import (
     FULL_RECORD_ROLES,
-    current_membership,
     get_school_for_user,
-    memberships_of,
     schools_visible_to,
 )
-from xueji.pupils.identity import mask_student_number
+from xueji.identity import mask_student_number
 from xueji.pupils.models import Pupil
 from xueji.pupils.scoping import pupils_visible_to
 
@@ -79,11 +79,11 @@ class NationalScope:
 
 
 def acting_membership(request, roles: set[str]) -> Membership:
-    allowed = [m for m in memberships_of(request.user) if m.role in roles]
-    if not allowed:
-        raise PermissionDenied("您的身份不能办理国家学籍系统的上报工作。")
-    current = current_membership(request)
-    return current if current in allowed else allowed[0]
+    """The acting role among ``roles`` (the core's acting_membership), or 403."""
+    membership = acting_role(request, roles)
+    if membership is None:
+        raise NotAllowed("您的身份不能办理国家学籍系统的上报工作。")
+    return membership
 
 
 def national_scope(request, roles: set[str], school_id=None) -> NationalScope:
@@ -185,8 +185,7 @@ def national_numbers_import(request):
                 actor=request.user, file_bytes=form.cleaned_data["file"].read(), scope_queryset=scope.pupils
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error("file", message)
+            form.add_error("file", error)  # each message with its code (ExcelRefused's reason)
         else:
             if result.ok:
                 messages.success(request, f"已导入 {result.assigned} 名学生的 G 字头学籍号，原学籍号保留在学籍号历史中。")

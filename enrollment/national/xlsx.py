@@ -18,10 +18,10 @@ import zipfile
 from collections.abc import Iterable
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-TEXT_FORMAT = "@"
+from xueji.documents.xlsx import TEXT_FORMAT, set_widths, write_header
+
 SHEET_PATH = "xl/worksheets/sheet1.xml"
 _PLACEHOLDER_ROW = re.compile(r"<row r=\"2\"[^>]*>.*?</row>|<row r=\"2\"[^>]*/>", re.S)
 _DIMENSION = re.compile(r"<dimension ref=\"[^\"]*\"\s*/>")
@@ -69,13 +69,9 @@ def _skeleton(title: str, headers: list[str], widths: list[int]) -> tuple[bytes,
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title
-    for position, (header, width) in enumerate(zip(headers, widths), start=1):
-        cell = sheet.cell(row=1, column=position, value=header)
-        cell.font = Font(bold=True)
+    for cell in write_header(sheet, 1, headers, fill=None, border=None, alignment=None):
         cell.number_format = TEXT_FORMAT
-        dimension = sheet.column_dimensions[get_column_letter(position)]
-        dimension.width = width
-        dimension.number_format = TEXT_FORMAT
+    set_widths(sheet, widths, number_format=TEXT_FORMAT)
     sheet.freeze_panes = "C2"
     placeholder = sheet.cell(row=2, column=1, value=0)  # a number: no shared string left behind
     placeholder.number_format = TEXT_FORMAT

@@ -175,11 +175,56 @@ def check_rollcall_class(m):
     add_rollcall(m.world)
     url = f"/archives/rollcalls/classes/{m.world.classes['a1_3_1'].pk}/"
     m.check("rollcall_class", "A1 3(1)", _page(m, SEES_A1_ROLLCALL), _status(m, url))
-    # Saving a submitted roll-call: refused for its head teacher (400), 403 for those who only read.
+    # The page only reads: its actions post to their own URLs.
+    m.check("rollcall_class", "POST is refused", 405 if m.user else "login",
+            _status(m, url, "post", {"action": "save"}))
+
+
+def _rollcall_action(m, name: str, url: str, data: dict | None = None, *, caller=400):
+    """An action of the class's head teacher on the submitted roll-call: refused for the head
+    teacher (``caller``: 400, it is submitted), 403 for those who only read it, 404 elsewhere; a
+    GET is refused (405); nothing changes."""
+    roll_call = add_rollcall(m.world)
+    lines = roll_call.entries.count()
     expected = _page(m, SEES_A1_ROLLCALL)
     if expected == 200:
-        expected = 400 if m.user == "teacher_a1" else 403
-    m.check("rollcall_class", "save", expected, _status(m, url, "post", {"action": "save"}))
+        expected = caller if m.user == "teacher_a1" else 403
+    m.check(name, "A1 3(1), submitted", expected, _status(m, url, "post", data))
+    m.check(name, "GET is refused", 405 if m.user else "login", _status(m, url))
+    roll_call.refresh_from_db()
+    m.check(name, "still submitted", ("done", lines), (roll_call.status, roll_call.entries.count()))
+
+
+def check_rollcall_start(m):
+    # Started already: its head teacher is sent back to the page as it is.
+    url = f"/archives/rollcalls/classes/{m.world.classes['a1_3_1'].pk}/start/"
+    _rollcall_action(m, "rollcall_start", url, caller=302)
+
+
+def check_rollcall_refresh(m):
+    _rollcall_action(m, "rollcall_refresh", f"/archives/rollcalls/{add_rollcall(m.world).pk}/refresh/")
+
+
+def check_rollcall_save(m):
+    _rollcall_action(m, "rollcall_save", f"/archives/rollcalls/{add_rollcall(m.world).pk}/save/")
+
+
+def check_rollcall_rest_present(m):
+    _rollcall_action(m, "rollcall_rest_present", f"/archives/rollcalls/{add_rollcall(m.world).pk}/rest-present/")
+
+
+def check_rollcall_finish(m):
+    _rollcall_action(m, "rollcall_finish", f"/archives/rollcalls/{add_rollcall(m.world).pk}/finish/")
+
+
+def check_rollcall_unlisted_add(m):
+    url = f"/archives/rollcalls/{add_rollcall(m.world).pk}/unlisted/"
+    _rollcall_action(m, "rollcall_unlisted_add", url, {"name": "名单外丙"})
+
+
+def check_rollcall_unlisted_remove(m):
+    add_rollcall(m.world)
+    _rollcall_action(m, "rollcall_unlisted_remove", f"/archives/rollcalls/entries/{m.world.rollcall_entry.pk}/remove/")
 
 
 def check_rollcall_reopen(m):
@@ -298,6 +343,13 @@ ROLLCALL_ENDPOINTS = {
     "archives:rollcall_school": check_rollcall_school,
     "archives:rollcall_report": check_rollcall_report,
     "archives:rollcall_class": check_rollcall_class,
+    "archives:rollcall_start": check_rollcall_start,
+    "archives:rollcall_refresh": check_rollcall_refresh,
+    "archives:rollcall_save": check_rollcall_save,
+    "archives:rollcall_rest_present": check_rollcall_rest_present,
+    "archives:rollcall_finish": check_rollcall_finish,
+    "archives:rollcall_unlisted_add": check_rollcall_unlisted_add,
+    "archives:rollcall_unlisted_remove": check_rollcall_unlisted_remove,
     "archives:rollcall_reopen": check_rollcall_reopen,
     "archives:rollcall_entry_handle": check_rollcall_entry_handle,
     "archives_api:api-rollcall-list": check_api_rollcall_list,

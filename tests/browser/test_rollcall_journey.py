@@ -62,3 +62,39 @@ def test_head_teacher_calls_the_roll_and_the_registrar_sees_the_result(page: Pag
     unlisted.get_by_role("button", name="已处理").click()
     expect(registrar.locator(".messages")).to_contain_text("已记录王小虎的处理情况")
     expect(registrar.locator("section", has_text="在校无学籍")).to_contain_text("已处理：已于本月申请补建学籍")
+
+
+def test_the_page_says_when_the_class_changed_and_each_button_does_its_own_thing(page: Page, browser_world, login):
+    """The page as stored: a pupil moved into the class is announced, not listed, until 更新名单;
+    Enter in a note saves (it does not remove a child on no list); 删除 removes that child only."""
+    from archives.rollcall import services as rollcall
+    from xueji.pupils.services import pupil_move
+
+    world = browser_world
+    today = timezone.localdate()
+    Semester.objects.create(school_year=world.classes["a1_3_1"].school_year, term=Semester.Term.FIRST,
+                            start_date=today - timedelta(days=3), end_date=today + timedelta(days=120))
+    teacher, school_class = world.user("teacher_a1"), world.classes["a1_3_1"]
+    roll_call = rollcall.rollcall_open(actor=teacher, school_class=school_class, today=today)
+    rollcall.rollcall_unlisted_add(actor=teacher, roll_call=roll_call, name="王小虎", today=today)
+    pupil_move(actor=None, pupil=world.pupils["a1_other"], school=world.units["a1"], school_class=school_class,
+               effective_date=today, reason="调班")
+
+    login("teacher_a1")
+    page.goto(f"/archives/rollcalls/classes/{school_class.pk}/")
+    expect(page.locator("#list-changed")).to_contain_text("李晓燕在本班，但不在名单上")
+    expect(page.locator("table")).not_to_contain_text("李晓燕")
+    page.get_by_role("button", name="更新名单").click()
+    expect(page.locator(".messages")).to_contain_text("名单已更新：新增 1 人（李晓燕）")
+    expect(page.locator("table")).to_contain_text("李晓燕")
+
+    page.locator("tr", has_text="张小明").get_by_role("radio", name="在校").check()
+    page.get_by_label("张小明的说明").fill("按时到校")
+    page.get_by_label("张小明的说明").press("Enter")
+    expect(page.locator(".messages")).to_contain_text("点名结果已保存")
+    assert roll_call.entries.filter(name="王小虎").exists()
+    assert roll_call.entries.get(name="张小明").note == "按时到校"
+
+    page.locator("tr", has_text="王小虎").get_by_role("button", name="删除").click()
+    expect(page.locator(".messages")).to_contain_text("已删除名单外学生王小虎")
+    assert sorted(e.name for e in roll_call.entries.all()) == ["张小明", "李晓燕"]

@@ -7,6 +7,7 @@ people and the bureaus above see it; no one else. Nothing here changes state bey
 the API's starts checked here are refused before anything is written."""
 
 from tests.scoping import api_client as _api
+from tests.scoping import check_withdraw
 from tests.scoping import page_status as _status
 from xueji.approvals.services import request_start
 
@@ -90,7 +91,13 @@ def check_api_cancellation_form(m):
         m.check("api-cancellation-form-pdf", "content type", "application/pdf", response["Content-Type"])
 
 
+def check_api_cancellation_withdraw(m):
+    cancellation = add_cancellation(m.world)
+    check_withdraw(m, "api-cancellation-withdraw", f"/api/v1/cancellations/{cancellation.pk}/withdraw/", SEES_CANCELLATION,
+                   "registrar_a1")
+
 CANCELLATION_ENDPOINTS = {
+    "cancellation_api:api-cancellation-withdraw": check_api_cancellation_withdraw,
     "cancellation:cancellation_list": check_cancellation_list,
     "cancellation:cancellation_pupil_start": check_cancellation_pupil_start,
     "cancellation_api:api-cancellation-list": check_api_cancellation_list,

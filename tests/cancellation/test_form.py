@@ -12,7 +12,7 @@ import time_machine
 from tests.cancellation.conftest import cancel, decide
 from tests.pdfs import page_count, pdf_words, squeezed
 from xueji.accounts.models import AuditEntry
-from xueji.pupils.identity import mask_id_number, mask_student_number
+from xueji.identity import mask_id_number, mask_student_number
 
 PRINTED = datetime(2026, 12, 4, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 BOX_LABELS = ["监护人签字", "学校意见", "班主任签字", "校长签字", "学校盖章", "县教育局意见", "负责人签字", "教育局盖章"]

@@ -141,7 +141,7 @@ def test_api_refuses_another_schools_registrar(world, api_as, filing_day):
 
 def test_api_refuses_the_headmaster_starting(world, api_as, filing_day):
     response = api_start(api_as("headmaster_a1"), world.pupils["a1"])
-    assert response.status_code == 400 and "只有本校学籍管理员" in response.content.decode()
+    assert response.status_code == 403 and "只有本校学籍管理员" in response.content.decode()
 
 
 def test_api_needs_the_guardians_request(world, api_as, filing_day):

@@ -6,8 +6,8 @@ headmaster_a1, made on first use. Its school's people and the bureaus
 above see it. The posts checked here are refused before anything is written."""
 
 from tests.scoping import api_client as _api
+from tests.scoping import check_withdraw, post_json
 from tests.scoping import page_status as _status
-from tests.scoping import post_json
 from xueji.approvals.services import request_start
 
 SEES_CHANGE = {"registrar_a1", "headmaster_a1", "officer_a", "city_officer"}
@@ -76,9 +76,10 @@ def check_api_info_change_detail(m):
     m.check("api-info-change-detail", "A1's change", expected, status)
 
 
-# Who may see (not change) each pupil: a 400 (refused) for them, a 404 for everyone else.
+# Who may see each pupil, and who corrects its record (the school's registrar and headmaster).
 SEES_PUPIL = {"a1": {"registrar_a1", "headmaster_a1", "teacher_a1", "officer_a", "city_officer"},
               "b1": {"registrar_b1", "headmaster_b1", "officer_b", "city_officer"}}
+CORRECTORS = {"a1": {"registrar_a1", "headmaster_a1"}, "b1": {"registrar_b1", "headmaster_b1"}}
 
 
 def check_api_correction(m):
@@ -86,14 +87,21 @@ def check_api_correction(m):
         # No note: the serializer refuses before any pupil is looked up.
         response = post_json(m, "/api/v1/corrections/", {"pupil": m.pupil(key).pk, "note": "", "address": "某地"})
         m.check("api-correction", f"{key} without a note", 401 if m.user is None else 400, response.status_code)
-        # Nothing to correct (identity fields are not correctable here): refused for those who see
-        # the pupil, whoever they are; the pupil does not exist for the others.
+        # Nothing to correct (identity fields are not correctable here): refused (400) for the
+        # school's registrar and headmaster; refused as not theirs to correct (403) for the others
+        # who see the pupil; the pupil does not exist for the rest.
         response = post_json(m, "/api/v1/corrections/", {"pupil": m.pupil(key).pk, "note": "核对", "name": "王新名"})
-        expected = 401 if m.user is None else (400 if m.user in SEES_PUPIL[key] else 404)
+        corrects = m.user in CORRECTORS[key]
+        expected = 401 if m.user is None else (400 if corrects else 403 if m.user in SEES_PUPIL[key] else 404)
         m.check("api-correction", f"{key} identity field", expected, response.status_code)
 
 
+def check_api_info_change_withdraw(m):
+    change = add_change(m.world)
+    check_withdraw(m, "api-info-change-withdraw", f"/api/v1/changes/{change.pk}/withdraw/", SEES_CHANGE, "registrar_a1")
+
 CHANGE_ENDPOINTS = {
+    "changes_api:api-info-change-withdraw": check_api_info_change_withdraw,
     "changes:info_change_list": check_info_change_list,
     "changes:info_change_start": check_info_change_start,
     "changes:pupil_correct": check_pupil_correct,

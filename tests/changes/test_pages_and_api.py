@@ -116,7 +116,7 @@ def test_api_correction(world):
     client.force_authenticate(world.user("registrar_b1"))
     assert client.post("/api/v1/corrections/", {"pupil": pupil.pk, "note": "x", "address": "y"}, format="json").status_code == 404
     client.force_authenticate(world.user("officer_a"))
-    assert client.post("/api/v1/corrections/", {"pupil": pupil.pk, "note": "x", "address": "y"}, format="json").status_code == 400
+    assert client.post("/api/v1/corrections/", {"pupil": pupil.pk, "note": "x", "address": "y"}, format="json").status_code == 403
 
 
 def test_an_approved_change_shows_in_the_field_history_with_the_request(world, client):

@@ -202,22 +202,25 @@ def check_api_entry_list(m):
 
 
 def check_api_classes(m):
-    # An assignment to a class of no school of the caller's: refused, never applied.
+    # An assignment to a class of no school of the caller's: refused (400) for a registrar, and not
+    # theirs to do (403) for everyone else; never applied.
     response = _post_json(m, "/api/v1/enrollment/classes/",
                           {"action": "assign", "school_class": 999999, "entries": [m.world.entry.pk]})
-    m.check("api-enrolment-classes", "foreign class", 401 if m.user is None else 400, response.status_code)
+    expected = 401 if m.user is None else (400 if m.user in REGISTRARS else 403)
+    m.check("api-enrolment-classes", "foreign class", expected, response.status_code)
 
 
 def check_api_submit(m):
     response = _post_json(m, "/api/v1/enrollment/submit/", {})
-    m.check("api-enrolment-submit", "nothing made", 401 if m.user is None else 400, response.status_code)
+    expected = 401 if m.user is None else (400 if m.user in REGISTRARS else 403)
+    m.check("api-enrolment-submit", "nothing made", expected, response.status_code)
 
 
 def check_api_identity(m):
     pupil = m.pupil("b1")
     number = pupil.student_number
     response = _post_json(m, "/api/v1/enrollment/identity/", {"pupils": [pupil.pk]})
-    expected = 401 if m.user is None else (200 if m.user in BUREAU_PEOPLE else 400)
+    expected = 401 if m.user is None else (200 if m.user in BUREAU_PEOPLE else 403)
     m.check("api-enrolment-identity", "post", expected, response.status_code)
     pupil.refresh_from_db()
     m.check("api-enrolment-identity", "G number untouched", number, pupil.student_number)

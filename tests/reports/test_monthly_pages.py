@@ -15,7 +15,7 @@ from tests.pdfs import page_count, pdf_words
 from tests.reports.conftest import AFTER_OCTOBER, OCTOBER
 from xueji.accounts.models import AuditEntry
 from xueji.documents.models import PrintedDocument
-from xueji.pupils.identity import mask_student_number
+from xueji.identity import mask_student_number
 from xueji.pupils.models import Pupil, StatusChange
 
 

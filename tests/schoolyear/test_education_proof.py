@@ -11,6 +11,7 @@ from schoolyear import services
 from tests.pdfs import page_count, pdf_words
 from tests.schoolyear.conftest import at
 from xueji.accounts.models import AuditEntry
+from xueji.accounts.permissions import NotAllowed
 from xueji.approvals.services import request_decide
 from xueji.documents.models import PrintedDocument
 
@@ -74,7 +75,7 @@ def test_only_for_the_schools_own_graduates(graduated, login, client):
     world = graduated
     with pytest.raises(ValidationError, match="已毕业|办理了毕业"):
         services.education_proof_start(actor=world.user("registrar_a1"), pupil=world.pupils["a1"])
-    with pytest.raises(ValidationError, match="只有本校学籍管理员"):
+    with pytest.raises(NotAllowed, match="只有本校学籍管理员"):
         proof(world, username="headmaster_a1")
     login(world.user("registrar_b1"))
     assert client.get(f"/pupils/{world.graduate.pk}/education-proof/new/").status_code == 404

@@ -13,6 +13,7 @@ from tests.factories import SchoolClassFactory, make_pupil
 from tests.pdfs import pdf_words
 from tests.schoolyear.conftest import at, pending_suspension
 from xueji.accounts.models import AuditEntry, BureauSettings
+from xueji.accounts.permissions import NotAllowed
 from xueji.approvals.services import request_decide, request_withdraw
 from xueji.codes import PupilStatus
 from xueji.documents.models import PrintedDocument
@@ -174,7 +175,7 @@ def test_a_junior_school_graduates_its_ninth_grade(world):
 def test_only_the_schools_registrar_graduates(sixth_grade, client, login):
     world = sixth_grade
     for username in ("headmaster_a1", "officer_a", "registrar_b1"):
-        with pytest.raises(ValidationError, match="只有本校学籍管理员"):
+        with pytest.raises(NotAllowed, match="只有本校学籍管理员"):
             graduate(world, username=username)
     school = world.units["a1"].pk
     expected = {"headmaster_a1": 403, "officer_a": 403, "teacher_a1": 403, "registrar_a2": 404, "registrar_b1": 404,

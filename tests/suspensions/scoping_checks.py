@@ -10,6 +10,7 @@ from datetime import date
 from django.utils import timezone
 
 from tests.scoping import api_client as _api
+from tests.scoping import check_withdraw, check_withdraw_of_another_kind
 from tests.scoping import page_status as _status
 from xueji.approvals.services import request_start
 
@@ -170,7 +171,23 @@ def check_api_deferral_form(m):
     _check_api_form(m, "api-deferral-form-pdf", "/api/v1/deferrals/", False)
 
 
+def check_api_suspension_withdraw(m):
+    suspension = add_suspension(m.world)
+    check_withdraw(m, "api-suspension-withdraw", f"/api/v1/suspensions/{suspension.pk}/withdraw/", SEES_SUSPENSION,
+                   "registrar_a1")
+
+
+def check_api_resumption_withdraw(m):
+    check_withdraw_of_another_kind(m, "api-resumption-withdraw", f"/api/v1/resumptions/{add_suspension(m.world).pk}/withdraw/")
+
+
+def check_api_deferral_withdraw(m):
+    check_withdraw_of_another_kind(m, "api-deferral-withdraw", f"/api/v1/deferrals/{add_suspension(m.world).pk}/withdraw/")
+
 SUSPENSION_ENDPOINTS = {
+    "suspensions_api:api-suspension-withdraw": check_api_suspension_withdraw,
+    "suspensions_api:api-resumption-withdraw": check_api_resumption_withdraw,
+    "suspensions_api:api-deferral-withdraw": check_api_deferral_withdraw,
     "suspensions:suspension_limbo": check_suspension_limbo,
     "suspensions:suspension_pupil_reminders": check_suspension_pupil_reminders,
     "suspensions:suspension_list": check_suspension_list,

@@ -17,7 +17,7 @@ from tests.suspensions.conftest import decide, suspend
 from tests.suspensions.test_resumption_and_deferral import defer, newcomer, resume, suspended  # noqa: F401 (fixtures)
 from xueji.accounts.models import AuditEntry, Role
 from xueji.approvals.services import request_decide
-from xueji.pupils.identity import mask_id_number, mask_student_number
+from xueji.identity import mask_id_number, mask_student_number
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PRINTED = datetime(2026, 12, 4, 10, 30, tzinfo=SHANGHAI)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from tests.transfers.conftest import proof
 from transfers.services import abroad_return_start, study_abroad_start, transfer_out_start
+from xueji.accounts.permissions import NotAllowed
 from xueji.approvals.services import request_decide
 from xueji.codes import PupilStatus
 from xueji.files.proof import check_uploads
@@ -62,7 +63,7 @@ def test_transfer_out_of_the_system_keeps_the_destination(world):
 
 
 def test_only_the_pupils_own_registrar_starts_these(world):
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAllowed):
         transfer_out_start(actor=world.user("registrar_b1"), pupil=world.pupils["a1"], destination="某地", reason="", files=[])
 
 

@@ -138,10 +138,10 @@ def test_rejected_request_can_be_resubmitted_once_linking_the_old(world):
     request_decide(actor=world.user("headmaster_b1"), request_id=request.pk, approve=False, comment="证明不全")
     again = start(world, resubmission_of=ChangeRequest.objects.get(pk=request.pk))
     assert again.resubmission_of_id == request.pk
-    from transfers.services import resubmission_source
+    from xueji.approvals.services import resubmission_source
 
     with pytest.raises(ValidationError, match="已经重新提交过"):
-        resubmission_source(actor=world.user("registrar_b1"), request_id=request.pk)
+        resubmission_source(actor=world.user("registrar_b1"), kind="transfer", unit=world.units["b1"], request_id=request.pk)
 
 
 def test_registrar_home_shows_own_requests_under_way_and_sent_back(world, login):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from tests.factories import SchoolClassFactory, SchoolYearFactory
 from tests.transfers.conftest import start
 from xueji.accounts.models import BureauSettings
+from xueji.accounts.permissions import NotAllowed
 from xueji.approvals.services import request_decide
 from xueji.codes import PupilStatus
 from xueji.pupils.models import Sanction, Semester
@@ -146,7 +147,7 @@ def test_only_the_receiving_registrar_starts(world):
     from transfers.services import TransferApplication, transfer_start
 
     pupil = world.pupils["a1"]
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(NotAllowed) as error:
         transfer_start(actor=world.user("headmaster_b1"), school=world.units["b1"], files=[],
                        application=TransferApplication(pupil.student_number, pupil.name, "job", "", world.classes["b1_3_1"]))
     assert error.value.code == "not_registrar"

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from archives.handover.services import handover_confirm_received, handover_mark_sent
 from tests.transfers.conftest import start
-from transfers.services import abroad_return_start, resubmission_source, study_abroad_start, transfer_confirm_arrival
-from xueji.approvals.services import request_decide, request_follow_up
+from transfers.services import abroad_return_start, study_abroad_start, transfer_confirm_arrival
+from xueji.accounts.permissions import NotAllowed
+from xueji.approvals.services import request_decide, request_follow_up, resubmission_source
 from xueji.codes import PupilStatus
 from xueji.pupils.services import pupil_set_status
 
@@ -26,11 +27,11 @@ def approved(world):
 def test_resubmission_only_of_a_rejected_request_by_its_school(world):
     request = start(world)
     with pytest.raises(ValidationError, match="只有被退回的申请"):
-        resubmission_source(actor=world.user("registrar_b1"), request_id=request.pk)
+        resubmission_source(actor=world.user("registrar_b1"), kind="transfer", unit=world.units["b1"], request_id=request.pk)
     request_decide(actor=world.user("headmaster_b1"), request_id=request.pk, approve=False, comment="材料不全")
     with pytest.raises(ValidationError, match="只有发起单位"):
-        resubmission_source(actor=world.user("registrar_a1"), request_id=request.pk)
-    assert resubmission_source(actor=world.user("registrar_b1"), request_id=request.pk).pk == request.pk
+        resubmission_source(actor=world.user("registrar_a1"), kind="transfer", unit=world.units["b1"], request_id=request.pk)
+    assert resubmission_source(actor=world.user("registrar_b1"), kind="transfer", unit=world.units["b1"], request_id=request.pk).pk == request.pk
 
 
 def test_arrival_only_after_approval_by_the_receiving_registrar_once(world):
@@ -39,7 +40,7 @@ def test_arrival_only_after_approval_by_the_receiving_registrar_once(world):
         transfer_confirm_arrival(actor=world.user("registrar_b1"), request=pending, school_class=None)
     request_decide(actor=world.user("headmaster_b1"), request_id=pending.pk, approve=False, comment="撤销")
     request = approved(world)
-    with pytest.raises(ValidationError, match="学籍管理员"):
+    with pytest.raises(NotAllowed, match="学籍管理员"):
         transfer_confirm_arrival(actor=world.user("registrar_a1"), request=request, school_class=None)
     transfer_confirm_arrival(actor=world.user("registrar_b1"), request=request, school_class=None)
     with pytest.raises(ValidationError, match="已经确认过"):

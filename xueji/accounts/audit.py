@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from xueji.accounts.models import AuditEntry, Membership, Unit, User
-from xueji.pupils.identity import mask_id_number
+from xueji.identity import mask_id_number
 
 
 @dataclass(frozen=True)

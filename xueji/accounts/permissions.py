@@ -48,16 +48,21 @@ def _unit_id(unit: Unit | int | None) -> int | None:
     return unit.pk if isinstance(unit, Unit) else unit
 
 
+def _active(user: User) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
 def holds(user: User, roles: str | Iterable[str], unit: Unit | int | None) -> bool:
-    """Whether the user holds one of the roles at the unit (an active user only)."""
-    wanted, unit_id = _roles(roles), _unit_id(unit)
-    return any(m.role in wanted and m.unit_id == unit_id for m in memberships_of(user))
+    """Whether the user holds one of the roles at the unit (an active user only). Asked of the
+    database each time: services are called with user objects that live longer than a request."""
+    if not _active(user):
+        return False
+    return Membership.objects.filter(user=user, role__in=_roles(roles), unit_id=_unit_id(unit)).exists()
 
 
 def holds_anywhere(user: User, roles: str | Iterable[str]) -> bool:
     """Whether the user holds one of the roles at any unit."""
-    wanted = _roles(roles)
-    return any(m.role in wanted for m in memberships_of(user))
+    return _active(user) and Membership.objects.filter(user=user, role__in=_roles(roles)).exists()
 
 
 def require(

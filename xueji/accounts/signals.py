@@ -6,8 +6,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from xueji.accounts.audit import audit_record
-from xueji.accounts.models import Division, Membership, User
-from xueji.pupils.rules import known_division_codes
+from xueji.accounts.models import Membership, User
 
 PERMISSION_FLAGS = ("is_active", "is_staff", "is_superuser")
 
@@ -46,9 +45,3 @@ def user_flags_changed(sender, instance: User, **kwargs) -> None:
             obj=instance,
             detail="；".join(f"{flag}: {before[flag]} → {getattr(instance, flag)}" for flag in changed),
         )
-
-
-@receiver(post_save, sender=Division)
-@receiver(post_delete, sender=Division)
-def division_changed(sender, **kwargs) -> None:
-    known_division_codes.cache_clear()

@@ -18,7 +18,7 @@ from xueji.accounts.forms import LoginForm
 from xueji.accounts.login import login_attempt
 from xueji.accounts.models import AUDIT_ACTIONS
 from xueji.accounts.scoping import audit_entries_visible_to, can_read_audit_log, memberships_of
-from xueji.web.paginators import query_without_page
+from xueji.paginators import query_without_page
 
 PAGE_SIZE = 50
 

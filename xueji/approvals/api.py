@@ -13,8 +13,8 @@ from xueji.approvals.kinds import get_kind, prepare_summaries
 from xueji.approvals.models import ApprovalStep, ChangeRequest
 from xueji.approvals.reversal import reversal_start
 from xueji.approvals.scoping import get_request_for_user, requests_visible_to
-from xueji.approvals.services import request_decide, working_days_left
-from xueji.pupils.identity import mask_student_number
+from xueji.approvals.services import request_decide, request_withdraw, working_days_left
+from xueji.identity import mask_student_number
 from xueji.pupils.scoping import sees_full_record
 
 
@@ -124,6 +124,13 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             actor=request.user, request_id=change.pk, approve=data["decision"] == "approve",
             comment=data.get("comment", ""), details=details,
         )
+        return Response(RequestSerializer(get_request_for_user(request.user, change.pk), context={"request": request}).data)
+
+    @extend_schema(request=None, responses=RequestSerializer, summary="发起人撤回申请（首个审批前，任何类型的申请）")
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        change = self.get_object()
+        request_withdraw(actor=request.user, request_id=change.pk)
         return Response(RequestSerializer(get_request_for_user(request.user, change.pk), context={"request": request}).data)
 
     @extend_schema(request=ReversalSerializer, responses={201: RequestSerializer},

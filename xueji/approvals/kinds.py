@@ -1,37 +1,25 @@
-"""Kinds of change request: one declaration per kind says which chain of steps it takes (which
-may depend on the request: same county or not, same province or not), what must hold when a
-step decides, what the last approval does to the record, and what follows after.
+"""Kinds of change request: one declaration per kind says which chain of steps it takes
+(composed from xueji/approvals/chains.py), what must hold when a step decides (pure checks that
+return refusals), what a decision grants (recorded by the engine), what the last approval does to
+the record, and what follows after.
 
 Apps declare their kinds and register them from their AppConfig.ready(); the engine
-(xueji/approvals/services.py) knows nothing of them beyond this interface.
+(xueji/approvals/services.py) knows nothing of them beyond this interface. Everything around a
+kind that is the same for every kind — one open request per pupil, who decides, withdrawing,
+resubmitting a rejected request, the pages and the API — is the engine's.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
-from xueji.accounts.models import Role, Unit, UnitKind, User
+from django.core.exceptions import ValidationError
+
+from xueji.accounts.models import Unit, User
+from xueji.approvals.chains import StepSpec
 from xueji.approvals.models import ApprovalStep, ChangeRequest
 
-# The role that decides for each kind of unit.
-DECIDING_ROLE = {
-    UnitKind.SCHOOL: Role.HEADMASTER,
-    UnitKind.CENTRAL_SCHOOL: Role.CENTRAL_REGISTRAR,
-    UnitKind.COUNTY_BUREAU: Role.COUNTY_OFFICER,
-    UnitKind.CITY_BUREAU: Role.CITY_OFFICER,
-    UnitKind.PROVINCE_BUREAU: Role.PROVINCE_OFFICER,
-}
-
-
-@dataclass(frozen=True)
-class StepSpec:
-    """A step of a chain: the unit whose people decide, and what the step is called."""
-
-    unit: Unit
-    label: str
-
-    @property
-    def role(self) -> str:
-        return DECIDING_ROLE[UnitKind(self.unit.kind)]
+# What check_decision returns: nothing (the decision may be taken), or the refusals, keyed by the
+# decision form's field where there is one ("__all__" otherwise).
+Refusals = dict[str, ValidationError | str] | None
 
 
 class RequestKind:
@@ -43,6 +31,11 @@ class RequestKind:
     # Whether the person who started a request may decide one of its steps. Never, except where
     # a unit asks for something it then confirms itself (a bureau's reversal of its own approval).
     starter_may_decide: bool = False
+    # A template included in the decision form for the fields this kind asks for besides its
+    # decision_fields (the enrolment batch: a reason per pupil); its context is decision_context().
+    decision_template: str = ""
+
+    # The chain and who sees the request ------------------------------------------------------
 
     def chain(self, request: ChangeRequest) -> list[StepSpec]:
         """The ordered steps for this request (it is saved, its payload filled)."""
@@ -53,11 +46,40 @@ class RequestKind:
         the deciding units (e.g. a transfer's target school)."""
         return []
 
+    # Deciding ---------------------------------------------------------------------------------
+
     def check_decision(
         self, request: ChangeRequest, step: ApprovalStep, actor: User, approve: bool, details: dict[str, Any]
-    ) -> None:
-        """Raise ValidationError when this decision may not be taken as given; may record what
-        the decision grants in ``request.payload`` (the engine saves it)."""
+    ) -> Refusals:
+        """Why this decision may not be taken as given (field → refusal), or None. Pure: it reads,
+        it never changes the request."""
+        return None
+
+    def decision_record(
+        self, request: ChangeRequest, step: ApprovalStep, actor: User, approve: bool, details: dict[str, Any]
+    ) -> dict[str, Any]:
+        """What this decision grants or says, as keys of the request's payload (a bureau's
+        exception with its reason, the pupils returned with theirs). Pure: the engine records it
+        once check_decision has passed."""
+        return {}
+
+    def decision_fields(self, request: ChangeRequest, step: ApprovalStep) -> list[tuple[str, str]]:
+        """Extra text fields (name, label) the decision form asks for at this step."""
+        return []
+
+    def decision_context(self, request: ChangeRequest, step: ApprovalStep | None, posted: dict) -> dict:
+        """The context of decision_template (what was typed comes back in ``posted``)."""
+        return {}
+
+    def decision_details(self, posted: dict[str, str]) -> dict[str, Any]:
+        """The details check_decision and decision_record read, from the decision form's fields."""
+        return dict(posted)
+
+    def decision_message(self, request: ChangeRequest, approve: bool) -> str:
+        """What the decider is told after deciding."""
+        return "已同意。" if approve else "已退回。"
+
+    # Effect and follow-up ---------------------------------------------------------------------
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         """The effect of the last approval, in the same transaction."""
@@ -68,6 +90,8 @@ class RequestKind:
     def follow_up(self, request: ChangeRequest) -> None:
         """Work after an approval has committed (notices, tasks). Must be idempotent: the deadline
         sweep runs it again for any approved request it has not finished."""
+
+    # How it shows -----------------------------------------------------------------------------
 
     def summary(self, request: ChangeRequest) -> str:
         """One line for inboxes and lists."""
@@ -86,12 +110,9 @@ class RequestKind:
         who see records masked); by default the same for everyone."""
         return self.details(request)
 
-    def decision_fields(self, request: ChangeRequest, step: ApprovalStep) -> list[tuple[str, str]]:
-        """Extra text fields (name, label) the decision form asks for at this step."""
-        return []
-
     def resubmit_url(self, request: ChangeRequest) -> str | None:
-        """Where the starting school corrects and resubmits a rejected request."""
+        """The page where the starting school corrects and resubmits a rejected request (it
+        takes ``?resubmit=<id>``: see xueji/approvals/kind_views.py)."""
         return None
 
     def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
@@ -129,38 +150,3 @@ def prepare_summaries(requests) -> None:
 
 def kind_choices() -> list[tuple[str, str]]:
     return sorted(((code, kind.label) for code, kind in _KINDS.items()), key=lambda item: item[1])
-
-
-# Building chains ------------------------------------------------------------------------------
-
-def school_steps(school: Unit, label: str) -> list[StepSpec]:
-    """The school's headmaster signs; a rural school's township central school then approves
-    for it."""
-    steps = [StepSpec(school, f"{label}校长审核")]
-    if school.parent_id and school.parent.kind == UnitKind.CENTRAL_SCHOOL:
-        steps.append(StepSpec(school.parent, f"{label}中心校审核"))
-    return steps
-
-
-def bureau_of(unit: Unit) -> Unit:
-    """The bureau that approves for a school: its county's, or the city's or province's for the
-    schools they run directly."""
-    bureau = unit.supervising_bureau
-    if bureau is None:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError(f"{unit.name}没有上级教育行政部门，无法审批。")
-    return bureau
-
-
-def province_of(unit: Unit) -> Unit | None:
-    return unit.nearest(UnitKind.PROVINCE_BUREAU)
-
-
-def next_level_up(unit: Unit) -> Unit | None:
-    """Who is told when a unit lets a step run over: the county for a school or central school,
-    the city for a county, the province for a city."""
-    if unit.kind in (UnitKind.SCHOOL, UnitKind.CENTRAL_SCHOOL):
-        return unit.supervising_bureau
-    parent = unit.parent
-    return parent if parent is not None and parent.is_bureau else None

@@ -25,8 +25,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from xueji.accounts.models import Membership, User
-from xueji.approvals.kinds import RequestKind, StepSpec, get_kind, kind_label
+from xueji.accounts.models import User
+from xueji.accounts.permissions import holds
+from xueji.approvals.chains import StepSpec
+from xueji.approvals.kinds import RequestKind, get_kind, kind_label
 from xueji.approvals.models import ChangeRequest, RequestStatus
 from xueji.approvals.services import notify, request_start
 from xueji.calendar import workdays
@@ -66,10 +68,14 @@ class ReversalKind(RequestKind):
         original = _original(request)
         return [StepSpec(step.unit, f"撤销：{step.label}") for step in original.steps.select_related("unit").order_by("position")]
 
-    def check_decision(self, request, step, actor: User, approve: bool, details: dict) -> None:
+    def check_decision(self, request, step, actor: User, approve: bool, details: dict):
         """The record must not have moved on since the reversal was asked for."""
         if approve:
-            _check_unchanged(_original(request))
+            try:
+                _check_unchanged(_original(request))
+            except ValidationError as error:
+                return {"__all__": error}
+        return None
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         original = _original(request)
@@ -143,9 +149,7 @@ def reversal_refusal(*, user: User, original: ChangeRequest, today: date | None 
     if original.payload.get("reversed_by"):
         return "该申请已经撤销。"
     last = original.steps.select_related("unit").order_by("-position").first()
-    if last is None or not last.unit.is_bureau or not Membership.objects.filter(
-        user=user, unit_id=last.unit_id, role=last.role
-    ).exists():
+    if last is None or not last.unit.is_bureau or not holds(user, last.role, last.unit_id):
         return "只有批准该申请的教育局可以撤销。"
     changes = _status_changes(original)
     if not changes or any(not change.from_status for change in changes):

@@ -13,17 +13,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from xueji.accounts.audit import audit_record
-from xueji.accounts.models import Membership, Role, Unit, User
+from xueji.accounts.models import Role, Unit, User
+from xueji.accounts.permissions import holds
 from xueji.accounts.selectors import bureau_settings_by_unit, bureau_settings_for
 from xueji.approvals.attachments import attachments_store
-from xueji.approvals.kinds import get_kind, kind_choices, next_level_up
+from xueji.approvals.chains import next_level_up
+from xueji.approvals.kinds import get_kind, kind_choices
 from xueji.approvals.models import ApprovalStep, ChangeRequest, Notice, RequestParty, RequestStatus, StepStatus
+from xueji.approvals.signals import request_approved
 from xueji.calendar import workdays
+from xueji.celery import enqueue_on_commit
 from xueji.files.proof import CheckedFile
 from xueji.pupils.models import Pupil
 
@@ -48,6 +52,16 @@ def working_days_left(step: ApprovalStep, today: date | None = None) -> int | No
 
 # Starting -------------------------------------------------------------------------------------
 
+OPEN_REQUEST = "该学生已有正在办理的变动申请，办结或撤回后才能发起新的申请。"
+
+
+def check_no_open_request(pupil: Pupil | None) -> None:
+    """One open request per pupil. Said here before anything is written; the partial unique
+    index request_one_open_per_pupil settles two starts racing (request_start)."""
+    if pupil is not None and ChangeRequest.objects.filter(pupil=pupil, status=RequestStatus.PENDING).exists():
+        raise ValidationError(OPEN_REQUEST, code="open_request")
+
+
 @transaction.atomic
 def request_start(
     *,
@@ -61,8 +75,12 @@ def request_start(
 ) -> ChangeRequest:
     """Open a request of ``kind`` for ``pupil`` (None for a batch about many), started by
     ``actor`` for ``unit``, with its chain of steps (the first one starts now) and its
-    attachments. The kind's own checks come before (the kinds' start services call this)."""
+    attachments; ``resubmission_of`` links the rejected request it corrects. The kind's own
+    checks come before (the kinds' start services call this)."""
     declaration = get_kind(kind)
+    check_no_open_request(pupil)
+    if resubmission_of is not None:
+        resubmission_of = _lock_for_resubmission(actor=actor, old=resubmission_of, kind=kind, unit=unit, pupil=pupil)
     request = ChangeRequest(
         kind=kind, pupil=pupil, payload=payload, started_by=actor, started_unit=unit, resubmission_of=resubmission_of
     )
@@ -71,7 +89,7 @@ def request_start(
             request.save()
     except IntegrityError as error:
         if "request_one_open_per_pupil" in str(error):
-            raise ValidationError("该学生已有正在办理的变动申请，办结或撤回后才能发起新的申请。") from None
+            raise ValidationError(OPEN_REQUEST, code="open_request") from None
         raise
     chain = declaration.chain(request)
     if not chain:
@@ -104,12 +122,19 @@ def _activate(step: ApprovalStep, now: datetime) -> None:
 
 # Deciding -------------------------------------------------------------------------------------
 
+def decider_refusal(user: User, step: ApprovalStep) -> ValidationError | None:
+    """Why ``user`` may not decide ``step``, or None: one decides a step by holding its role at
+    its unit, and never a request one started (unless the kind lets the starter confirm it)."""
+    request = step.request
+    if request.started_by_id == user.pk and not get_kind(request.kind).starter_may_decide:
+        return ValidationError("发起人不能审批自己发起的申请。", code="own_request")
+    if not holds(user, step.role, step.unit_id):
+        return ValidationError(f"您不是“{step.label}”的审批人。", code="not_decider")
+    return None
+
+
 def may_decide(user: User, step: ApprovalStep) -> bool:
-    """Whether the user holds the step's role at the step's unit (and did not start the request,
-    unless the kind lets the starter decide)."""
-    if step.request.started_by_id == user.pk and not get_kind(step.request.kind).starter_may_decide:
-        return False
-    return Membership.objects.filter(user=user, unit_id=step.unit_id, role=step.role).exists()
+    return decider_refusal(user, step) is None
 
 
 @transaction.atomic
@@ -131,17 +156,22 @@ def request_decide(
     step = request.steps.select_related("unit").get(position=request.current_position)
     if step.status != StepStatus.PENDING:
         raise ValidationError("此步骤已经处理。", code="step_decided")
+    step.request = request
+    refusal = decider_refusal(actor, step)
+    if refusal is not None:
+        raise refusal
     declaration = get_kind(request.kind)
-    if request.started_by_id == actor.pk and not declaration.starter_may_decide:
-        raise ValidationError("发起人不能审批自己发起的申请。", code="own_request")
-    if not Membership.objects.filter(user=actor, unit_id=step.unit_id, role=step.role).exists():
-        raise ValidationError(f"您不是“{step.label}”的审批人。", code="not_decider")
     comment = (comment or "").strip()
     if not approve and not comment:
         raise ValidationError({"comment": ValidationError("退回申请时必须填写理由。", code="reason_required")})
     if len(comment) > 1000:
         raise ValidationError({"comment": "意见最多 1000 字。"})
-    declaration.check_decision(request, step, actor, approve, details or {})
+    details = details or {}
+    refusals = declaration.check_decision(request, step, actor, approve, details)
+    if refusals:
+        # Refusals of no field are the request's own, as a service's would be.
+        raise ValidationError(refusals[NON_FIELD_ERRORS] if set(refusals) == {NON_FIELD_ERRORS} else refusals)
+    request.payload.update(declaration.decision_record(request, step, actor, approve, details))
 
     now = timezone.now()
     step.status = StepStatus.APPROVED if approve else StepStatus.REJECTED
@@ -163,7 +193,7 @@ def request_decide(
             request.state_before = pupil_state(request.pupil_id)
         _finish(request, RequestStatus.APPROVED, now)
         declaration.apply(request, actor)
-        transaction.on_commit(lambda: _queue_follow_up(request.pk))
+        _queue_follow_up(request.pk)
     audit_record(
         action="request.approve" if approve else "request.reject", obj=request, user=actor,
         detail=f"{step.label}：{'同意' if approve else '退回'}{'，' + comment if comment else ''}",
@@ -185,13 +215,11 @@ def pupil_state(pupil_id: int) -> dict[str, Any]:
 
 
 def _queue_follow_up(request_id: int) -> None:
-    """Hand the follow-up to a worker; if the broker is down the sweep does it later."""
-    from xueji.approvals.tasks import request_follow_up
+    """Hand the follow-up to a worker once the decision commits; if the broker is away, the
+    sweep does it later (followed_up_at stays empty)."""
+    from xueji.approvals.tasks import request_follow_up  # the tasks module imports this one
 
-    try:
-        request_follow_up.delay(request_id)
-    except Exception:  # noqa: BLE001 — the broker being away must not fail the decision
-        pass
+    enqueue_on_commit(request_follow_up, request_id)
 
 
 def request_follow_up(request_id: int) -> bool:
@@ -203,6 +231,7 @@ def request_follow_up(request_id: int) -> bool:
         if request is None:
             return False
         get_kind(request.kind).follow_up(request)
+        request_approved.send(sender=ChangeRequest, request=request)
         request.followed_up_at = timezone.now()
         request.save(update_fields=["followed_up_at"])
     return True
@@ -228,13 +257,53 @@ def request_withdraw(*, actor: User, request_id: int) -> ChangeRequest:
 
 
 def check_resubmission(*, actor: User, old: ChangeRequest) -> None:
-    """A rejected request can be corrected and resubmitted once, as a new request linking it."""
+    """A rejected request can be corrected and resubmitted once, as a new request linking it, by
+    a registrar of the unit that started it."""
     if old.status != RequestStatus.REJECTED:
-        raise ValidationError("只有被退回的申请可以修改后重新提交。")
+        raise ValidationError("只有被退回的申请可以修改后重新提交。", code="resubmission")
     if old.resubmissions.exists():
-        raise ValidationError("该申请已经重新提交过。")
-    if not Membership.objects.filter(user=actor, unit=old.started_unit, role=Role.REGISTRAR).exists():
-        raise ValidationError("只有发起单位的学籍管理员可以重新提交。")
+        raise ValidationError("该申请已经重新提交过。", code="resubmission")
+    if not holds(actor, Role.REGISTRAR, old.started_unit_id):
+        raise ValidationError("只有发起单位的学籍管理员可以重新提交。", code="resubmission")
+
+
+def resubmission_source(
+    *, actor: User, kind: str, unit: Unit, request_id: int | None, pupil: Pupil | None = None
+) -> ChangeRequest | None:
+    """The rejected request that a new request of ``kind`` at ``unit`` (for ``pupil``, when it is
+    known already) corrects and resubmits: the ``?resubmit=<id>`` of a start page, which fills
+    the form with its answers. None without an id; refused when it is not such a request."""
+    if not request_id:
+        return None
+    candidates = ChangeRequest.objects.filter(pk=request_id, kind=kind, started_unit=unit)
+    if pupil is not None:
+        candidates = candidates.filter(pupil=pupil)
+    old = candidates.select_related("pupil__school").first()
+    if old is None:
+        raise ValidationError("要重新提交的申请不存在。", code="resubmission")
+    check_resubmission(actor=actor, old=old)
+    return old
+
+
+def resubmittable(*, kind: str, unit: Unit, request_id: int | None) -> ChangeRequest | None:
+    """The rejected request with this id of ``kind`` started by ``unit``, if it has not been
+    resubmitted yet (an enrolment batch's entries remember their last batch: submitting them
+    again resubmits it)."""
+    if not request_id:
+        return None
+    return ChangeRequest.objects.filter(
+        pk=request_id, kind=kind, started_unit=unit, status=RequestStatus.REJECTED, resubmissions__isnull=True
+    ).first()
+
+
+def _lock_for_resubmission(*, actor: User, old: ChangeRequest, kind: str, unit: Unit, pupil: Pupil | None) -> ChangeRequest:
+    """The request a new one resubmits, locked (two resubmissions of one request cannot both
+    link it) and checked: same kind, same pupil, same starting unit, rejected, not resubmitted."""
+    old = ChangeRequest.objects.select_for_update(of=("self",)).get(pk=old.pk)
+    if old.kind != kind or old.started_unit_id != unit.pk or old.pupil_id != (pupil.pk if pupil else None):
+        raise ValidationError("要重新提交的申请与本申请不是同一类型、同一学生、同一学校的申请。", code="resubmission")
+    check_resubmission(actor=actor, old=old)
+    return old
 
 
 # The deadline sweep --------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from xueji.approvals.scoping import (
     steps_waiting_for,
 )
 from xueji.approvals.services import check_resubmission, may_decide, request_decide, request_withdraw, working_days_left
+from xueji.paginators import CappedPaginator
 from xueji.pupils.scoping import pupils_visible_to, sees_full_record
-from xueji.web.paginators import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -135,6 +135,8 @@ def _detail_context(request, change: ChangeRequest, posted: dict | None = None, 
         "can_decide": can_decide,
         "decision_fields": [(name, label, posted.get(name, "")) for name, label in declaration.decision_fields(change, current)]
         if can_decide else [],
+        "decision_template": declaration.decision_template if can_decide else "",
+        **(declaration.decision_context(change, current, posted) if can_decide and declaration.decision_template else {}),
         "posted_comment": posted.get("comment", ""),
         "decision_errors": errors,
         "can_withdraw": change.status == RequestStatus.PENDING and change.started_by_id == request.user.pk
@@ -175,14 +177,15 @@ def request_decide_view(request, request_id: int):
     posted = {key: value for key, value in request.POST.items() if key not in ("decision", "csrfmiddlewaretoken")}
     if decision not in ("approve", "reject"):
         return render(request, "approvals/request_detail.html", _detail_context(request, change, posted, ["请选择同意或退回。"]))
-    details = {key: value for key, value in posted.items() if key != "comment"}
+    declaration = get_kind(change.kind)
+    details = declaration.decision_details({key: value for key, value in posted.items() if key != "comment"})
     try:
-        request_decide(actor=request.user, request_id=change.pk, approve=decision == "approve",
-                       comment=posted.get("comment", ""), details=details)
+        change = request_decide(actor=request.user, request_id=change.pk, approve=decision == "approve",
+                                comment=posted.get("comment", ""), details=details)
     except ValidationError as error:
-        change.refresh_from_db()
+        change = get_request_for_user(request.user, change.pk)
         return render(request, "approvals/request_detail.html", _detail_context(request, change, posted, error.messages))
-    messages.success(request, "已同意。" if decision == "approve" else "已退回。")
+    messages.success(request, declaration.decision_message(change, decision == "approve"))
     return redirect("approvals:request_detail", change.pk)
 
 

@@ -34,10 +34,11 @@ from xueji.accounts.audit import audit_record
 from xueji.accounts.models import BUREAU_ROLES, Role, Unit, User
 from xueji.accounts.scoping import memberships_of
 from xueji.approvals.models import ChangeRequest, RequestStatus
+from xueji.celery import enqueue_on_commit
 from xueji.codes import GRADE_LABELS, NumberKind, PupilStatus
 from xueji.documents.models import CardJob
 from xueji.documents.printing import PrintedPdf, print_pdf, printed_pupil
-from xueji.pupils.identity import mask_id_number, mask_student_number
+from xueji.identity import mask_id_number, mask_student_number
 from xueji.pupils.models import Guardian, Pupil, SchoolClass, StatusChange, StudentNumber
 from xueji.pupils.models.pupils import GuardianEvent, PupilEvent
 from xueji.pupils.scoping import pupils_visible_to, sees_full_record
@@ -425,15 +426,9 @@ def _card_job_for(user: User, school: Unit, grade: int | None) -> tuple[CardJob,
                                  fingerprint=fingerprint, pupil_count=pupils.count())
     from xueji.documents.tasks import print_card_job
 
-    transaction.on_commit(lambda: _queue(print_card_job, job.pk))
+    # The broker away: the job stays queued, and its page offers a retry once it is stale.
+    enqueue_on_commit(print_card_job, job.pk)
     return job, True
-
-
-def _queue(task, *args) -> None:
-    try:
-        task.delay(*args)
-    except Exception:  # noqa: BLE001 — the broker away: the job stays queued, the page offers a retry
-        logger.warning("card job %s could not be queued", args, exc_info=True)
 
 
 # A job waiting this long was never delivered, one running this long lost its worker.

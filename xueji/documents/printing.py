@@ -48,7 +48,7 @@ from xueji.approvals.models import ChangeRequest
 from xueji.documents.memory import cycle_collector_paused
 from xueji.documents.models import PrintedDocument
 from xueji.documents.pdf import layout_html, write_pages
-from xueji.pupils.identity import mask_student_number
+from xueji.identity import mask_student_number
 from xueji.pupils.models import Pupil, SchoolClass
 
 PRINT_ACTION = "document.print"

@@ -18,12 +18,11 @@ from io import BytesIO
 
 from django.db.models import Prefetch, QuerySet
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment, Font
 
 from xueji.codes import PupilStatus
 from xueji.documents.printing import PrintedPdf, export_xlsx, print_pdf, printed_pupil
-from xueji.documents.xlsx import put_row
+from xueji.documents.xlsx import DATE_FORMAT, TEXT_FORMAT, Table, write_title
 from xueji.pupils.models import Guardian
 
 PENDING_NUMBER = "待建籍"
@@ -132,13 +131,8 @@ def class_roster_workbook(pupils: list, *, school, school_class, school_year_lab
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
-    title = f"{school.name} {school_class.name} 花名册（{school_year_label}）"
-    sheet.append([title])
     title_columns = len(ROSTER_COLUMNS) - (STAMP_COLUMNS if stamp else 0)
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=title_columns)
-    sheet["A1"].font = Font(size=14, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 30
+    write_title(sheet, f"{school.name} {school_class.name} 花名册（{school_year_label}）", columns=title_columns, height=30)
     if stamp:
         footer = f"核验码：{stamp.display_code}　打印：{stamp.printed_by} {stamp.printed_at:%Y-%m-%d %H:%M}"
         cell = sheet.cell(row=1, column=title_columns + 1, value=f"核验码：{stamp.display_code}\n"
@@ -152,36 +146,11 @@ def class_roster_workbook(pupils: list, *, school, school_class, school_year_lab
         sheet.oddFooter.right.text = "第 &P 页 共 &N 页"
         sheet.oddFooter.right.size = 8
 
-    sheet.append(ROSTER_COLUMNS)
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E0E0E0")
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        cell.border = border
-
-    for row in roster_rows(pupils):
-        cells = zip(ROSTER_COLUMNS, astuple(row))
-        written = put_row(sheet, [str(value) if header in ROSTER_TEXT_COLUMNS else value for header, value in cells])
-        for header, cell in zip(ROSTER_COLUMNS, written):
-            cell.border = border
-            if header in ROSTER_TEXT_COLUMNS:
-                cell.number_format = "@"
-            elif header == "出生日期":
-                cell.number_format = "yyyy-mm-dd"
-
-    widths = [6, 22, 10, 6, 12, 10, 22, 24, 18, 14, 12]
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = "A3"
     # Printed from Excel: landscape, one page wide, the header row on every page.
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "2:2"
+    table = Table(sheet, ROSTER_COLUMNS, row=2, widths=[6, 22, 10, 6, 12, 10, 22, 24, 18, 14, 12],
+                  formats={**dict.fromkeys(ROSTER_TEXT_COLUMNS, TEXT_FORMAT), "出生日期": DATE_FORMAT}, landscape=True)
+    for row in roster_rows(pupils):
+        table.add(astuple(row))
 
     output = BytesIO()
     workbook.save(output)

@@ -30,7 +30,7 @@ from xueji.documents.cards import (
 )
 from xueji.documents.models import CardJob, PrintedDocument
 from xueji.documents.printing import content_disposition, document_kind_label, normalize_code, pdf_response
-from xueji.pupils.identity import mask_student_number
+from xueji.identity import mask_student_number
 from xueji.pupils.scoping import (
     classes_visible_to,
     get_class_for_user,
@@ -261,7 +261,7 @@ def class_roster(request, class_id: int, fmt: str):
     printed as the user may see them: in full, or masked for a head teacher or a city officer."""
     from xueji.documents.printing import content_disposition, pdf_response
     from xueji.documents.rosters import class_roster_pdf, class_roster_xlsx, pupils_for_print
-    from xueji.pupils.identity import mask_id_number, mask_student_number
+    from xueji.identity import mask_id_number, mask_student_number
 
     if fmt not in ("pdf", "xlsx"):
         raise Http404("只能导出 PDF 或 Excel。")

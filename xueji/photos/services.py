@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from xueji.accounts.audit import audit_record, audit_record_many
 from xueji.accounts.models import AuditEntry, Role, Unit, User
-from xueji.accounts.scoping import memberships_of
+from xueji.accounts.permissions import holds
 from xueji.photos.images import MAX_PHOTO_BYTES, PreparedPhoto, photo_prepare, stored_photo_warnings, too_large
 from xueji.photos.zip import PhotoZipRefused, ZipEntry, read_photo_zip
 from xueji.pupils.models import Pupil, StudentNumber
@@ -41,11 +41,11 @@ IMPORT_BATCH = 8
 
 def may_change_photo(user: User, pupil: Pupil) -> bool:
     """The registrar or the headmaster of the pupil's school."""
-    return any(m.role in PHOTO_ROLES and m.unit_id == pupil.school_id for m in memberships_of(user))
+    return holds(user, PHOTO_ROLES, pupil.school_id)
 
 
 def may_import_photos(user: User, school: Unit) -> bool:
-    return any(m.role == Role.REGISTRAR and m.unit_id == school.pk for m in memberships_of(user))
+    return holds(user, Role.REGISTRAR, school)
 
 
 def photo_warnings(pupil: Pupil) -> list[str]:

@@ -28,7 +28,7 @@ from xueji.codes import (
     OverseasStatus,
     nationality_choices,
 )
-from xueji.pupils.identity import (
+from xueji.identity import (
     certainly_past,
     check_id_document,
     check_id_matches,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from xueji.accounts.models import User
 from xueji.accounts.selectors import bureau_settings_for
 from xueji.codes import GRADE_LABELS, PupilStatus
-from xueji.pupils.identity import normalize_id_number, normalize_name
+from xueji.identity import normalize_id_number, normalize_name
 from xueji.pupils.models import Guardian, Pupil, SchoolClass, StudentNumber
 from xueji.pupils.models.pupils import UNTRACKED_PUPIL_FIELDS, GuardianEvent, name_bigrams
 from xueji.pupils.scoping import pupils_visible_to
@@ -22,16 +22,6 @@ from xueji.pupils.scoping import pupils_visible_to
 _STUDENT_NUMBER = re.compile(r"^[LGJ]\d{5,17}[\dX]?$")
 _ID_NUMBER = re.compile(r"^\d{6,17}[\dX]?$")
 _LATIN = re.compile(r"^[a-z]+$")
-
-
-@dataclass(frozen=True)
-class PupilFilters:
-    query: str = ""
-    school_id: int | None = None
-    grade: int | None = None
-    class_id: int | None = None
-    status: str = ""
-    number_kind: str = ""  # L, G or J: the kind of the current 学籍号
 
 
 def search_kind(query: str) -> str:
@@ -90,21 +80,13 @@ def pupil_search(queryset: QuerySet[Pupil], query: str) -> QuerySet[Pupil]:
     return queryset.filter(name__contains=name)
 
 
-def pupil_list(user: User, filters: PupilFilters) -> QuerySet[Pupil]:
-    """The pupils the user may see, searched and filtered, in school / grade / class / name order."""
-    queryset = pupils_visible_to(user)
-    queryset = pupil_search(queryset, filters.query)
-    if filters.school_id:
-        queryset = queryset.filter(school_id=filters.school_id)
-    if filters.grade:
-        queryset = queryset.filter(grade=filters.grade)
-    if filters.class_id:
-        queryset = queryset.filter(school_class_id=filters.class_id)
-    if filters.status:
-        queryset = queryset.filter(status=filters.status)
-    if filters.number_kind:
-        queryset = queryset.filter(student_number__startswith=filters.number_kind)
-    return queryset.select_related("school", "school_class").order_by("school_id", "grade", "school_class_id", "name", "id")
+def pupil_list(user: User) -> QuerySet[Pupil]:
+    """The pupils the user may see, in school / grade / class / name order: the list that the page
+    and the API search and narrow with xueji.pupils.filters.PupilFilterSet (the search is
+    ``pupil_search``)."""
+    return pupils_visible_to(user).select_related("school", "school_class").order_by(
+        "school_id", "grade", "school_class_id", "name", "id"
+    )
 
 
 def class_cap(school_class: SchoolClass) -> int:

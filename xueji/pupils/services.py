@@ -16,7 +16,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from xueji.accounts.audit import audit_record, audit_record_many
-from xueji.accounts.models import Membership, Role, Unit, User
+from xueji.accounts.models import Role, Unit, User
+from xueji.accounts.permissions import require
 from xueji.codes import GB11643_ID_TYPES, NumberKind, PupilStatus
 from xueji.pupils import numbers
 from xueji.pupils.dedupe import Duplicate, DuplicatePupilError, find_duplicates, find_duplicates_many
@@ -446,13 +447,16 @@ def pupil_mark_deleted(*, actor: User | None, pupil: Pupil, reason: str) -> Pupi
 
 
 
+# Who records a pupil's sanction: the school's registrar or headmaster.
+SANCTION_ROLES = (Role.REGISTRAR, Role.HEADMASTER)
+
+
 @transaction.atomic
 def sanction_record(
     *, actor: User, pupil: Pupil, kind: str, start_date: date, end_date: date | None, reason: str
 ) -> Sanction:
     """Record a disciplinary sanction (纪律处分) by the pupil's own school."""
-    if not Membership.objects.filter(user=actor, unit_id=pupil.school_id, role__in=[Role.REGISTRAR, Role.HEADMASTER]).exists():
-        raise ValidationError("只有本校学籍管理员或校长可以登记处分。")
+    require(actor, SANCTION_ROLES, pupil.school_id, message="只有本校学籍管理员或校长可以登记处分。", code="not_school")
     if kind not in Sanction.Kind.values:
         raise ValidationError({"kind": "请选择处分类型。"})
     if end_date is not None and end_date < start_date:

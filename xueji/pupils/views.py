@@ -10,15 +10,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from xueji.accounts.audit import audit_record
-from xueji.accounts.models import Membership, Role, User
+from xueji.accounts.models import User
+from xueji.accounts.permissions import holds
 from xueji.accounts.scoping import schools_visible_to
-from xueji.approvals.scoping import requests_visible_to
+from xueji.paginators import CappedPaginator, query_without_page
 from xueji.pupils.actions import pupil_actions
-from xueji.pupils.forms import PupilFilterForm, SanctionForm
+from xueji.pupils.filters import PupilFilterSet
+from xueji.pupils.forms import SanctionForm
 from xueji.pupils.scoping import get_pupil_for_user, sees_full_record
-from xueji.pupils.selectors import PupilFilters, guardians_as_of, pupil_as_of, pupil_field_history, pupil_list
-from xueji.pupils.services import sanction_record
-from xueji.web.paginators import CappedPaginator, query_without_page
+from xueji.pupils.selectors import guardians_as_of, pupil_as_of, pupil_field_history, pupil_list
+from xueji.pupils.services import SANCTION_ROLES, sanction_record
 
 PAGE_SIZE = 50
 # Fields shown masked to roles that do not see the full record (see xueji.pupils.scoping).
@@ -28,18 +29,12 @@ MASKED_FIELDS = {"id_number", "health", "hukou_division", "hukou_type", "hukou_a
 @login_required
 def pupil_list_view(request):
     schools = list(schools_visible_to(request.user).order_by("path"))
-    form = PupilFilterForm(request.GET or None, user=request.user, schools=schools)
-    filters = PupilFilters()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = PupilFilters(
-            query=data["q"], school_id=data["school"], grade=data["grade"],
-            class_id=data["school_class"], status=data["status"], number_kind=data["number_kind"],
-        )
-    page = CappedPaginator(pupil_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = PupilFilterSet(request.GET, pupil_list(request.user), request=request)
+    filters.offer_choices(schools)
+    page = CappedPaginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for pupil in page.object_list:
         pupil.full_record = sees_full_record(request.user, pupil)
-    context = {"form": form, "page": page, "several_schools": len(schools) > 1, "query_string": query_without_page(request)}
+    context = {"form": filters.form, "page": page, "several_schools": len(schools) > 1, "query_string": query_without_page(request)}
     template = "pupils/_pupil_rows.html" if request.htmx and request.htmx.target == "pupil-results" else "pupils/pupil_list.html"
     return render(request, template, context)
 
@@ -81,12 +76,9 @@ def pupil_detail(request, pupil_id: int):
                 for change in reversed(history)
             ],
             "problems": pupil.problems.filter(resolution=""),
-            "requests": requests_visible_to(request.user).filter(pupil=pupil).order_by("-started_at")[:20],
             "actions": pupil_actions(request.user, pupil),
             "sanctions": pupil.sanctions.all(),
-            "may_record_sanction": Membership.objects.filter(
-                user=request.user, unit_id=pupil.school_id, role__in=[Role.REGISTRAR, Role.HEADMASTER]
-            ).exists(),
+            "may_record_sanction": holds(request.user, SANCTION_ROLES, pupil.school_id),
             "sanction_form": SanctionForm(),
         },
     )

@@ -1,7 +1,7 @@
 from django import template
 
 from xueji.codes import nationality_label
-from xueji.pupils.identity import mask_id_number, mask_student_number
+from xueji.identity import mask_id_number, mask_student_number
 
 register = template.Library()
 

@@ -19,6 +19,15 @@ def class_url(world, key="a1_3_1") -> str:
     return f"/archives/rollcalls/classes/{world.classes[key].pk}/"
 
 
+def start_url(world, key="a1_3_1") -> str:
+    return f"/archives/rollcalls/classes/{world.classes[key].pk}/start/"
+
+
+def action_url(roll_call, action: str) -> str:
+    """save, rest-present, finish, unlisted (add a child on no list)."""
+    return f"/archives/rollcalls/{roll_call.pk}/{action}/"
+
+
 def test_head_teacher_calls_the_roll_on_the_page_and_submits(world, login):
     semester(world)
     second = make_pupil(world.units["a1"], world.classes["a1_3_1"], name="陈二")
@@ -27,21 +36,21 @@ def test_head_teacher_calls_the_roll_on_the_page_and_submits(world, login):
         client = login(world.user("teacher_a1"))
         page = client.get(class_url(world)).content.decode()
         assert "开始点名" in page
-        assert client.post(class_url(world), {"action": "start"}).status_code == 302
+        assert client.post(start_url(world)).status_code == 302
         roll_call = RollCall.objects.get()
         entries = {e.name: e for e in roll_call.entries.all()}
         # Saving with an absence but no reason: refused, what was typed stays on the page.
-        response = client.post(class_url(world), {"action": "save", f"present-{entries['陈二'].pk}": "0",
-                                                  f"note-{entries['陈二'].pk}": "电话打不通"})
+        response = client.post(action_url(roll_call, "save"), {f"present-{entries['陈二'].pk}": "0",
+                                                               f"note-{entries['陈二'].pk}": "电话打不通"})
         assert response.status_code == 400 and "陈二：请选择缺席原因" in response.content.decode()
         assert "电话打不通" in response.content.decode()
-        client.post(class_url(world), {"action": "save", f"present-{entries['陈二'].pk}": "0",
-                                       f"reason-{entries['陈二'].pk}": "unknown", f"note-{entries['陈二'].pk}": "电话打不通"})
-        client.post(class_url(world), {"action": "add", "name": "王小虎", "note": "9月从外省来"})
+        client.post(action_url(roll_call, "save"), {f"present-{entries['陈二'].pk}": "0", f"reason-{entries['陈二'].pk}": "unknown",
+                                                    f"note-{entries['陈二'].pk}": "电话打不通"})
+        client.post(action_url(roll_call, "unlisted"), {"name": "王小虎", "note": "9月从外省来"})
         # The rest present at once, then submitted.
-        response = client.post(class_url(world), {"action": "rest_present"})
+        response = client.post(action_url(roll_call, "rest-present"))
         assert response.status_code == 302
-        response = client.post(class_url(world), {"action": "finish"})
+        response = client.post(action_url(roll_call, "finish"))
         assert response.status_code == 302
         page = client.get(class_url(world)).content.decode()
     roll_call.refresh_from_db()
@@ -56,12 +65,12 @@ def test_head_teacher_cannot_see_or_call_another_class(world, login):
     with frozen(IN_WINDOW):
         client = login(world.user("teacher_a1"))
         assert client.get(class_url(world, "a1_3_2")).status_code == 404
-        assert client.post(class_url(world, "a1_3_2"), {"action": "start"}).status_code == 404
+        assert client.post(start_url(world, "a1_3_2")).status_code == 404
         assert client.get(f"/archives/rollcalls/schools/{world.units['a1'].pk}/").status_code == 404
         # The registrar reads a class with a head teacher but does not call its roll.
         client = login(world.user("registrar_a1"))
         assert client.get(class_url(world)).status_code == 200
-        assert client.post(class_url(world), {"action": "start"}).status_code == 403
+        assert client.post(start_url(world)).status_code == 403
     assert not RollCall.objects.exists()
 
 

@@ -12,6 +12,7 @@ from enrollment.intake import services
 from enrollment.intake.validation import IntakeInvalid
 from tests.enrollment.conftest import COLLECTING, SUBMITTING, admit, new_pupil_row
 from tests.factories import make_pupil
+from xueji.accounts.permissions import NotAllowed
 from xueji.approvals.services import request_decide
 from xueji.codes import PupilStatus
 from xueji.pupils.models import Pupil
@@ -76,9 +77,7 @@ def test_locked_field_error_names_the_reason(world, deferred, intake):
 
 
 def test_only_the_schools_registrar_runs_the_pull(world, intake, login):
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAllowed):
         preschool_pull(actor=world.user("registrar_b1"), school=intake.school, intake_year=2026)
     assert login(world.user("registrar_a1")).post("/enrolment/pull/").status_code == 302
     assert login(world.user("officer_a")).get("/enrolment/pull/").status_code == 403

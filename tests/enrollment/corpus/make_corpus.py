@@ -1,4 +1,6 @@
-"""Generates the hostile-file corpus the enrolment reader must refuse (tests/enrollment/intake/test_xlsx.py).
+"""Generates the hostile-file corpus the enrolment reader must refuse (tests/enrollment/intake/test_xlsx.py),
+and with it every upload path and the safe reader itself (HOSTILE_FILES: tests/xueji/files/test_spreadsheets.py,
+tests/enrollment/admission/test_hostile_files.py, tests/enrollment/national/test_hostile_files.py).
 
 Run from the project root after changing the template or the rules:
 
@@ -53,6 +55,19 @@ EXPECTED: dict[str, tuple[str, str] | None] = {
     "earlier_year.xlsx": ("wrong_year", "这是2025年的模板，请下载2026年的模板"),
     "numeric_id.xlsx": None,  # read; the ID cell is refused by row_to_new_pupil_data
 }
+# The refusals about our enrolment template (its sheet's name, headers and year). Every other one
+# is about the file itself: every upload path must give it, whatever the file was meant to be.
+TEMPLATE_CODES = {"wrong_layout", "wrong_year"}
+HOSTILE_FILES = [name for name, expected in EXPECTED.items() if expected and expected[0] not in TEMPLATE_CODES]
+# The formula's message names its column by the template's header only in the enrolment reader;
+# elsewhere it says where by the column's letter.
+ANY_FORMULA = "是公式，请粘贴为数值"
+
+
+def expected_refusal(name: str) -> tuple[str, str]:
+    """(code, a piece of the message) that every upload path gives for the hostile file ``name``."""
+    code, message = EXPECTED[name]
+    return code, ANY_FORMULA if code == "formulas" else message
 
 # A pupil row that passes every rule (the ID number's check digit is right).
 SAMPLE_ROW = {

@@ -53,12 +53,12 @@ def test_identity_confirmation_through_the_api_is_scoped(world, api_as):
     pupil = world.pupils["b1"]
     number = pupil.student_number
     assert api_as("officer_a").post("/api/v1/enrollment/identity/", {"pupils": [pupil.pk]}, format="json").json() == {"confirmed": 0}
-    assert api_as("registrar_a1").post("/api/v1/enrollment/identity/", {"pupils": [pupil.pk]}, format="json").status_code == 400
+    assert api_as("registrar_a1").post("/api/v1/enrollment/identity/", {"pupils": [pupil.pk]}, format="json").status_code == 403
     assert api_as("officer_a").post("/api/v1/enrollment/identity/", {"pupils": "x"}, format="json").status_code == 400
     assert Pupil.objects.get(pk=pupil.pk).student_number == number
 
 
 def test_only_registrars_upload(world, api_as):
     response = api_as("officer_a").post("/api/v1/enrollment/imports/", {"file": SimpleUploadedFile("x.xlsx", b"x")}, format="multipart")
-    assert response.status_code == 400 and "学籍管理员" in response.content.decode()
+    assert response.status_code == 403 and "学籍管理员" in response.content.decode()
     assert not EnrolmentEntry.objects.exists()

@@ -14,6 +14,7 @@ from enrollment.intake.validation import IntakeInvalid
 from tests.enrollment.conftest import COLLECTING, SUBMITTING, admit, new_pupil_row
 from tests.factories import guardian_data
 from xueji.accounts.models import BureauSettings
+from xueji.accounts.permissions import NotAllowed
 from xueji.approvals.services import request_decide, request_withdraw
 from xueji.codes import Gender, IdType, PupilStatus
 from xueji.pupils.models import Pupil, StudentNumber
@@ -47,7 +48,7 @@ def test_entering_is_refused_outside_the_windows(world, intake):
 def test_only_the_schools_registrar_enters_pupils(world, intake):
     row = new_pupil_row()
     admit(intake.school, [row], by=world.user("officer_a"))
-    with time_machine.travel(COLLECTING, tick=False), pytest.raises(ValidationError, match="学籍管理员"):
+    with time_machine.travel(COLLECTING, tick=False), pytest.raises(NotAllowed, match="学籍管理员"):
         services.entry_save(actor=world.user("registrar_b1"), school=intake.school, intake=intake, row=row)
 
 
@@ -165,7 +166,7 @@ def test_identity_confirmation_gives_g_and_j_numbers_and_keeps_the_l(world, inta
     assert g.student_number == "G" + g.id_number
     assert j.student_number.startswith("J")
     assert StudentNumber.objects.filter(pupil=g, number__startswith="L", retired_at__isnull=False).exists()
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAllowed):
         services.identity_confirm(actor=world.user("registrar_a1"), pupil_ids=ids)
 
 

@@ -40,7 +40,7 @@ def test_class_roster_pdf_and_xlsx(world, login, tmp_path, user, full):
     pupil = world.pupils["a1"]
     client = login(world.user(user))
     text = pdf_text(client.get(f"/classes/{school_class.pk}/roster.pdf").content, tmp_path)
-    from xueji.pupils.identity import mask_student_number
+    from xueji.identity import mask_student_number
 
     assert "花名册" in text and pupil.name in text
     assert (pupil.student_number if full else mask_student_number(pupil.student_number)) in text

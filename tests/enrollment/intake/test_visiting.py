@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from enrollment.intake.models import VisitingPupil
-from enrollment.intake.visiting import visit_end, visit_start
+from enrollment.intake.visiting import host_schools_of_visiting, pupils_visiting_class, visit_end, visit_start
 from xueji.accounts.models import BureauSettings
+from xueji.accounts.permissions import NotAllowed
 from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
 
@@ -55,13 +56,25 @@ def test_visitors_take_seats_within_the_cap(world):
         start(world)
 
 
+def test_what_other_apps_ask_of_visits_now(world):
+    """学籍核查 asks who sits in a class as a visitor and where a class's own pupils visit; an
+    ended visit answers neither."""
+    visit = start(world)
+    pupil = world.pupils["b1"]
+    assert pupils_visiting_class(world.classes["a1_3_1"]) == [pupil]
+    assert pupils_visiting_class(world.classes["a1_3_1"])[0].school_id == world.units["b1"].pk
+    assert host_schools_of_visiting([pupil.pk, world.pupils["a1"].pk]) == {pupil.pk: "农安县实验小学"}
+    visit_end(actor=world.user("registrar_a1"), visit=visit, day=date(2026, 12, 1))
+    assert pupils_visiting_class(world.classes["a1_3_1"]) == [] and host_schools_of_visiting([pupil.pk]) == {}
+
+
 def test_only_the_host_registrar(world):
     pupil = world.pupils["b1"]
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAllowed):
         visit_start(actor=world.user("registrar_a2"), host=world.units["a1"], number=pupil.student_number, name=pupil.name,
                     school_class=world.classes["a1_3_1"], start_date=date(2026, 9, 1), planned_end=date(2027, 1, 1), reason="x")
     visit = start(world)
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAllowed):
         visit_end(actor=world.user("registrar_b1"), visit=visit)
 
 

@@ -15,7 +15,7 @@ from enrollment.national.services import export_national_xlsx, import_g_numbers
 from tests.factories import PASSWORD, id_number, make_pupil
 from xueji.accounts.models import AuditEntry
 from xueji.codes import Gender, IdType, NumberKind, PupilStatus
-from xueji.pupils.identity import check_gb11643
+from xueji.identity import check_gb11643
 from xueji.pupils.models import Guardian, Pupil, StudentNumber
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

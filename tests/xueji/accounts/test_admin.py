@@ -46,6 +46,6 @@ def test_date_pickers_get_iso_dates_whatever_the_language():
     # zh-hans renders 2026/09/01, which <input type="date"> drops: a default date would be lost.
     from datetime import date
 
-    from xueji.web.forms import DateInput
+    from xueji.forms import DateInput
 
     assert 'value="2026-09-01"' in DateInput().render("day", date(2026, 9, 1))

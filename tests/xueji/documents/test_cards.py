@@ -24,7 +24,7 @@ from xueji.celery import app
 from xueji.codes import NumberKind, PupilStatus
 from xueji.documents.cards import card_job_run, cards_fingerprint, pupils_for_cards, school_pupils
 from xueji.documents.models import CardJob, PrintedDocument
-from xueji.pupils.identity import mask_id_number, mask_student_number
+from xueji.identity import mask_id_number, mask_student_number
 from xueji.pupils.models import Guardian, Pupil, StudentNumber
 from xueji.pupils.numbers import pupil_assign_number
 from xueji.pupils.services import pupil_set_status

@@ -98,7 +98,7 @@ def test_verification_shows_what_was_printed_and_whom_only_to_those_who_see_them
     assert "有效" in other and "花名册" in other and "张小明" not in other
     assert named.pupils["a1"].student_number not in other and "另有 1 名学生不在您的权限范围内" in other
     # A city officer sees the pupil, the number masked.
-    from xueji.pupils.identity import mask_student_number
+    from xueji.identity import mask_student_number
 
     city = login(named.user("city_officer")).get(f"/documents/verify/?code={code}").content.decode()
     assert "张小明" in city and mask_student_number(named.pupils["a1"].student_number) in city

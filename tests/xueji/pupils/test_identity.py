@@ -1,4 +1,4 @@
-"""ID numbers, names and pinyin (xueji.pupils.identity, xueji.pupils.rules)."""
+"""ID numbers, names and pinyin (xueji.identity, xueji.pupils.rules)."""
 
 from datetime import date
 
@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from tests.factories import guardian_data, id_number, pupil_data
 from xueji.codes import Gender, IdType
-from xueji.pupils.identity import check_gb11643, check_pupil_name, mask_id_number, name_pinyin
+from xueji.identity import check_gb11643, check_pupil_name, mask_id_number, name_pinyin
 from xueji.pupils.rules import clean_guardians, clean_pupil_identity
 
 VALID = id_number("220122", date(2018, 3, 14), Gender.FEMALE)
@@ -187,7 +187,7 @@ def test_pupil_area_code_must_have_existed_in_the_birth_year():
 def test_odd_digits_get_a_message_never_a_crash(typed):
     from django.core.exceptions import ValidationError
 
-    from xueji.pupils.identity import check_gb11643
+    from xueji.identity import check_gb11643
 
     with pytest.raises(ValidationError):
         check_gb11643(typed)
@@ -195,7 +195,7 @@ def test_odd_digits_get_a_message_never_a_crash(typed):
 
 def test_full_width_digits_are_read_as_ascii():
     from tests.factories import id_number
-    from xueji.pupils.identity import check_gb11643
+    from xueji.identity import check_gb11643
 
     number = id_number("220122", date(2018, 1, 1))
     full_width = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in number)

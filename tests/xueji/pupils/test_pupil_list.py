@@ -166,8 +166,8 @@ def test_filter_by_kind_of_number(login, world):
 
 
 def test_count_stops_at_the_cap(world, settings):
+    from xueji.paginators import CappedPaginator
     from xueji.pupils.models import Pupil
-    from xueji.web.paginators import CappedPaginator
 
     paginator = CappedPaginator(Pupil.objects.order_by("pk"), 2)
     paginator.cap = 3

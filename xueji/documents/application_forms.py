@@ -3,9 +3,8 @@ one opinion box per step of the request's chain (school, central school, bureau)
 to sign and to stamp.
 
 The kinds' apps say which template and title a request prints with (suspensions/printing.py,
-cancellation/printing.py); what every form shares is here and in
-``xueji/approvals/templates/approvals/application_form.html``: the pupil's identity, the guardians, the kind's
-``details_for()`` rows, the proof attached, the boxes; the footer naming who printed it, when and
+cancellation/printing.py); what every form shares is here and in the template
+``documents/application_form.html``: the pupil's identity, the guardians, the kind's ``details_for()`` rows, the proof attached, the boxes; the footer naming who printed it, when and
 under which verification code is every document's (xueji/documents/printing.py).
 
 The caller loads the request through ``get_request_for_user`` (404 outside the user's scope); the
@@ -23,7 +22,7 @@ from xueji.accounts.models import UnitKind, User
 from xueji.approvals.kinds import get_kind
 from xueji.approvals.models import ApprovalStep, ChangeRequest, StepStatus
 from xueji.documents.printing import PRINT_ACTION, PrintedPdf, pdf_response, print_pdf, printed_pupil
-from xueji.pupils.identity import mask_id_number, mask_student_number
+from xueji.identity import mask_id_number, mask_student_number
 from xueji.pupils.scoping import sees_full_record
 
 # Text longer than its cell holds in two lines at the normal size is set smaller ("long" 7.5 pt,

@@ -1,0 +1,122 @@
+"""The pupil list's search and filters, written once for the page (/pupils/) and the API
+(/api/v1/pupils/): a django-filter FilterSet.
+
+Its form checks what people type and says what is wrong in Chinese: the page shows the messages
+above the whole list, the API answers 400 with them (DjangoFilterBackend). Its filters only ever
+narrow the queryset they are given, which is always the user's scope in list order
+(``xueji.pupils.selectors.pupil_list``); the search is ``pupil_search``, whose queries were chosen
+for the indexes (benchmarks/pupil_search.py).
+"""
+
+import django_filters
+from django import forms
+
+from xueji.accounts.scoping import MAX_ID
+from xueji.codes import GRADE_CHOICES, NumberKind, PupilStatus
+from xueji.pupils.models import Pupil
+from xueji.pupils.scoping import classes_visible_to
+from xueji.pupils.selectors import pupil_search
+
+# The page's search box is named q (its addresses, bookmarks and HTMX history say q=…); the API
+# documents search. Both fill the one filter; search wins if both are given.
+PAGE_SEARCH_PARAMETER = "q"
+INVALID_CHOICE = {"invalid_choice": "“%(value)s”不是可选的值，请重新选择。"}
+NO_SUCH_CLASS = "没有这个班级，或您无权查看。"
+
+
+def _bad_id(what: str) -> dict:
+    message = f"{what}编号无效。"
+    return {"invalid": message, "min_value": message, "max_value": message}
+
+
+class IdFilter(django_filters.Filter):
+    """The id of a row the list is narrowed to (a school, a class): a whole number the database
+    can hold. The page shows it as a drop-down whose options it sets itself; the API schema
+    types it from the model's foreign key (an integer)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *, what: str, **kwargs):
+        kwargs.setdefault("widget", forms.Select)
+        super().__init__(min_value=1, max_value=MAX_ID, error_messages=_bad_id(what), **kwargs)
+
+
+class PupilFilterForm(forms.Form):
+    """The form django-filter builds from the filters below, plus the check of a class number
+    against the user's scope (set by PupilFilterSet): any class of the scope is accepted, from a
+    link, even if the page's drop-down does not list it."""
+
+    user = None
+
+    def clean_school_class(self) -> int | None:
+        value = self.cleaned_data.get("school_class")
+        if value is not None and not classes_visible_to(self.user).filter(pk=value).exists():
+            raise forms.ValidationError(NO_SUCH_CLASS, code="no_such_class")
+        return value
+
+
+class PupilFilterSet(django_filters.FilterSet):
+    """The search box and filters of the pupil list. ``request`` is required: the class is
+    checked against its user's scope.
+
+    A school outside the scope is not refused, it simply narrows the scope to nothing (the API
+    has always answered so); a class outside it is refused with a message."""
+
+    search = django_filters.CharFilter(
+        label="搜索", method="filter_search", max_length=50, help_text="姓名、拼音、学籍号或身份证件号",
+    )
+    school = IdFilter(field_name="school", label="学校", what="学校", help_text="学校（编号）")
+    grade = django_filters.ChoiceFilter(
+        label="年级", choices=GRADE_CHOICES, empty_label="全部年级", error_messages=INVALID_CHOICE, help_text="年级（1–9）",
+    )
+    school_class = IdFilter(field_name="school_class", label="班级", what="班级", help_text="班级（编号）")
+    status = django_filters.ChoiceFilter(
+        label="学籍状态", choices=PupilStatus.choices, empty_label="全部状态", error_messages=INVALID_CHOICE,
+        help_text="学籍状态",
+    )
+    number_kind = django_filters.ChoiceFilter(
+        field_name="student_number", lookup_expr="startswith", label="学籍号类型", empty_label="全部学籍号",
+        choices=[(kind.value, f"{kind.value} 字头") for kind in NumberKind], error_messages=INVALID_CHOICE,
+        help_text="当前学籍号的类型：L 临时学籍号，G 正式学籍号（身份证号），J 正式学籍号（无身份证号）",
+    )
+
+    class Meta:
+        model = Pupil
+        fields = []
+        form = PupilFilterForm
+
+    def __init__(self, data=None, queryset=None, *, request, prefix=None):
+        if data is not None and PAGE_SEARCH_PARAMETER in data and "search" not in data:
+            data = data.copy()
+            data["search"] = data[PAGE_SEARCH_PARAMETER]
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.form.user = request.user
+
+    def filter_search(self, queryset, name, value: str):
+        return pupil_search(queryset, value)
+
+    def filter_queryset(self, queryset):
+        """With any bad value nothing is narrowed: the page shows the messages over the whole
+        list (the API never gets here, it answers 400)."""
+        if self.form.errors:
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def offer_choices(self, schools: list) -> None:
+        """The page's drop-downs: the user's ``schools``, and the classes of one school only (the
+        chosen one, or the user's only school). A county holds over a thousand classes, too many
+        for one drop-down and for a slow line."""
+        fields = self.form.fields
+        fields["school"].widget.choices = [("", "全部学校"), *[(school.pk, school.name) for school in schools]]
+        school_id = self._chosen_school(schools)
+        classes = (
+            classes_visible_to(self.request.user).filter(school_id=school_id).order_by("grade", "number")
+            if school_id else []
+        )
+        fields["school_class"].widget.choices = [("", "全部班级"), *[(c.pk, c.name) for c in classes]]
+
+    def _chosen_school(self, schools: list) -> int | None:
+        if len(schools) == 1:
+            return schools[0].pk
+        raw = self.data.get("school")
+        return int(raw) if raw and str(raw).isdigit() and any(s.pk == int(raw) for s in schools) else None
