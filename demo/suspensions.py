@@ -18,7 +18,6 @@ from django.utils import timezone
 from suspensions.periods import add_months, deferral_deadline
 from suspensions.reminders import suspension_reminders_sweep
 from suspensions.services import (
-    GRADUATING_GRADE,
     SuspensionApplication,
     current_period_end,
     deferral_start,
@@ -47,7 +46,7 @@ def _pupils(count: int) -> list[Pupil]:
                   .exclude(requests__status="pending").select_related("school").order_by("grade", "id"))
     chosen, grades = [], set()
     for pupil in candidates:
-        if pupil.grade in grades or pupil.grade == GRADUATING_GRADE.get(pupil.school.school_type):
+        if pupil.grade in grades or pupil.grade == pupil.school.graduating_grade:
             continue
         grades.add(pupil.grade)
         chosen.append(pupil)

@@ -21,9 +21,6 @@ from xueji.accounts.models import BureauSettings, Unit
 from xueji.accounts.selectors import bureau_settings_for
 from xueji.pupils.models import SchoolYear
 
-# The last grade of each kind of school: its pupils graduate, the others move up. A nine-year
-# school's sixth grade moves up into its seventh (as transfers/ and suspensions/ count it).
-GRADUATING_GRADE = {"primary": 6, "junior": 9, "nine_year": 9, "special": 9}
 LEVEL = {6: "小学", 9: "初中"}
 
 
@@ -47,7 +44,8 @@ def school_year_get(start_year: int) -> SchoolYear:
 
 
 def graduating_grade(school: Unit) -> int:
-    return GRADUATING_GRADE.get(school.school_type, 9)
+    """The school's graduating grade (xueji.codes.GRADUATING_GRADE)."""
+    return school.graduating_grade
 
 
 def level_label(grade: int) -> str:

@@ -16,7 +16,6 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from schoolyear.dates import (
-    GRADUATING_GRADE,
     Summer,
     graduating_grade,
     month_day,
@@ -36,7 +35,7 @@ from xueji.accounts.scoping import (
 from xueji.accounts.selectors import bureau_settings_by_unit, bureau_settings_for
 from xueji.approvals.chains import DECIDING_ROLE
 from xueji.approvals.models import ChangeRequest, RequestStatus
-from xueji.codes import PupilStatus
+from xueji.codes import GRADUATING_GRADE, PupilStatus
 from xueji.pupils.models import Pupil, SchoolClass
 from xueji.pupils.scoping import sees_full_record
 

@@ -19,7 +19,7 @@ from xueji.approvals.models import ApprovalStep, ChangeRequest
 from xueji.approvals.services import notify
 from xueji.codes import GRADE_LABELS, PupilStatus
 from xueji.pupils.models import SchoolClass
-from xueji.pupils.selectors import class_cap
+from xueji.pupils.selectors import class_cap, class_seats_left
 from xueji.pupils.services import pupil_move, pupil_set_status
 
 GROUNDS = {
@@ -192,8 +192,7 @@ class ResumptionKind(OwnSchoolKind):
         if not approve or step.role not in BUREAU_ROLES:
             return None
         target = _class(request.payload["to_class"])
-        seated = target.pupils.filter(status=PupilStatus.ENROLLED, deleted_at__isnull=True).count()
-        if seated >= class_cap(target):
+        if class_seats_left(target) <= 0:
             return {"__all__": ValidationError(
                 f"{target.name}已满（班额上限 {class_cap(target)} 人），请退回由学校另选班级。", code="class_full")}
         return None

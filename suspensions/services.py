@@ -22,9 +22,8 @@ from xueji.approvals.services import check_no_open_request, request_start
 from xueji.codes import GRADE_LABELS, PupilStatus
 from xueji.files.proof import CheckedFile
 from xueji.pupils.models import Pupil, SchoolClass
-from xueji.pupils.selectors import class_cap
+from xueji.pupils.selectors import class_cap, class_seats_left
 
-GRADUATING_GRADE = {"primary": 6, "junior": 9, "nine_year": 9, "special": 9}
 # The grades a pupil enters school in, by school type: only these may defer entry.
 ENTRY_GRADES = {"primary": {1}, "junior": {7}, "nine_year": {1, 7}, "special": {1}}
 
@@ -141,7 +140,7 @@ def suspension_start(
         "renewal_of": renewal_of.pk if renewal_of else None,
         "consecutive_years": consecutive,
         "grade": pupil.grade,
-        "graduating": pupil.grade == GRADUATING_GRADE.get(pupil.school.school_type),
+        "graduating": pupil.grade == pupil.school.graduating_grade,
         "over_cap": False,
     }
     if renewal_of is None:
@@ -151,11 +150,6 @@ def suspension_start(
 
 
 # 复学 ----------------------------------------------------------------------------------------
-
-def seats_left(school_class: SchoolClass) -> int:
-    seated = school_class.pupils.filter(status=PupilStatus.ENROLLED, deleted_at__isnull=True).count()
-    return class_cap(school_class) - seated
-
 
 def resumption_grades(pupil: Pupil) -> list[int]:
     """The original grade, or the next lower one (农安县办法 第二十四条)."""
@@ -193,7 +187,7 @@ def resumption_start(
         raise ValidationError({"target_class": ValidationError(
             f"复学只能回原年级（{GRADE_LABELS[pupil.grade]}）或下一年级就读。", code="grade"
         )})
-    if seats_left(target_class) <= 0:
+    if class_seats_left(target_class) <= 0:
         raise ValidationError({"target_class": ValidationError(
             f"{target_class.name}已满（班额上限 {class_cap(target_class)} 人），请选择其他班级。", code="class_full"
         )})

@@ -20,7 +20,7 @@ from xueji.approvals.models import ApprovalStep, ChangeRequest
 from xueji.approvals.services import notify
 from xueji.codes import PupilStatus, nationality_label
 from xueji.pupils.models import SchoolClass
-from xueji.pupils.selectors import class_cap
+from xueji.pupils.selectors import class_seats_left
 from xueji.pupils.services import pupil_move, pupil_set_status
 
 GROUNDS = {
@@ -98,7 +98,7 @@ class TransferKind(RequestKind):
         payload = request.payload
         to_school = _unit(payload["to_school"])
         target = _class(payload.get("to_class"))
-        if target is not None and target.pupils.filter(status=PupilStatus.ENROLLED, deleted_at__isnull=True).count() >= class_cap(target):
+        if target is not None and class_seats_left(target) <= 0:
             target = None  # full by now: the receiving school seats the pupil in another class
             payload["class_full_on_arrival"] = True
         pupil_move(

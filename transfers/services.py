@@ -18,13 +18,12 @@ from xueji.approvals.services import check_no_open_request, request_start
 from xueji.codes import GRADE_LABELS, PupilStatus, nationality_choices
 from xueji.files.proof import CheckedFile
 from xueji.pupils.models import Pupil, Sanction, SchoolClass, Semester
-from xueji.pupils.selectors import class_cap, find_pupil
+from xueji.pupils.selectors import class_cap, class_seats_left, find_pupil
 from xueji.pupils.services import pupil_move
 
 # Statuses from which a pupil may be transferred in (学籍管理相关问题处理办法: 允许处于“出国”
 # “其他离校”“退学”等状态的学生直接办理转学).
 TRANSFERABLE_STATUSES = {PupilStatus.ENROLLED, PupilStatus.ABROAD, PupilStatus.OTHER_LEFT, PupilStatus.WITHDRAWN}
-GRADUATING_GRADE = {"primary": 6, "junior": 9, "nine_year": 9, "special": 9}
 
 
 def transfer_window_refusal(*, school: Unit, grounds: str, today: date) -> str | None:
@@ -62,11 +61,6 @@ def _local_limit_refusal(from_school: Unit, to_school: Unit) -> str | None:
     if settings.forbid_transfers_within_township and same_county and from_school.township and from_school.township == to_school.township:
         return f"本县规定同一乡镇（{to_school.township}）内的学校之间不办理转学。"
     return None
-
-
-def seats_left(school_class: SchoolClass) -> int:
-    seated = school_class.pupils.filter(status=PupilStatus.ENROLLED, deleted_at__isnull=True).count()
-    return class_cap(school_class) - seated
 
 
 @dataclass(frozen=True)
@@ -116,14 +110,14 @@ def transfer_start(
         until = f"，至 {sanction.end_date:%Y-%m-%d}" if sanction.end_date else ""
         raise ValidationError(f"该学生正在处分期内（{sanction.get_kind_display()}{until}），不能转学。", code="sanction")
     check_no_open_request(pupil)
-    if seats_left(target) <= 0:
+    if class_seats_left(target) <= 0:
         raise ValidationError({"target_class": ValidationError(
             f"{target.name}已满（班额上限 {class_cap(target)} 人），请选择其他班级。", code="class_full"
         )})
     refusal = _local_limit_refusal(pupil.school, school)
     if refusal:
         raise ValidationError(refusal, code="local_limit")
-    graduating = pupil.grade == GRADUATING_GRADE.get(pupil.school.school_type)
+    graduating = pupil.grade == pupil.school.graduating_grade
     payload = {
         "from_school": pupil.school_id,
         "from_school_name": pupil.school.name,
@@ -175,7 +169,7 @@ def abroad_return_start(
         raise ValidationError("只有“出国”状态的学生可以办理回国复学。")
     if target_class.school_id != pupil.school_id:
         raise ValidationError({"target_class": "班级不属于本校。"})
-    if seats_left(target_class) <= 0:
+    if class_seats_left(target_class) <= 0:
         raise ValidationError({"target_class": f"{target_class.name}已满，请选择其他班级。"})
     payload = {"return_date": return_date.isoformat(), "to_class": target_class.pk}
     return request_start(kind="abroad_return", actor=actor, unit=pupil.school, pupil=pupil, payload=payload, files=files,
@@ -216,7 +210,7 @@ def transfer_confirm_arrival(*, actor: User, request: ChangeRequest, school_clas
         raise ValidationError({"school_class": "请为学生选择班级。"})
     if new_class.school_id != school.pk or new_class.grade != pupil.grade:
         raise ValidationError({"school_class": "请选择本校同年级的班级。"})
-    if new_class.pk != pupil.school_class_id and seats_left(new_class) <= 0:
+    if new_class.pk != pupil.school_class_id and class_seats_left(new_class) <= 0:
         raise ValidationError({"school_class": f"{new_class.name}已满，请选择其他班级。"})
     pupil_move(
         actor=actor, pupil=pupil, school=school, school_class=new_class, status=PupilStatus.ENROLLED,

@@ -267,6 +267,10 @@ GRADES_BY_SCHOOL_TYPE = {
     SchoolType.NINE_YEAR: list(range(1, 10)),
     SchoolType.SPECIAL: list(range(1, 10)),
 }
+# The last grade of each kind of school: its pupils graduate (transfers and suspensions in it need
+# a bureau's exception), the others move up. A nine-year school's sixth grade moves up into its
+# seventh.
+GRADUATING_GRADE = {SchoolType.PRIMARY: 6, SchoolType.JUNIOR: 9, SchoolType.NINE_YEAR: 9, SchoolType.SPECIAL: 9}
 
 
 @lru_cache(maxsize=1)

@@ -233,32 +233,29 @@ def rollcall_refresh(request, roll_call_id: int):
     return _back_to_class(roll_call.school_class_id)
 
 
-@login_required
-@require_POST
-def rollcall_save(request, roll_call_id: int):
-    """保存: the lines marked so far."""
+def _mark(request, roll_call_id: int, *, rest_present: bool):
     roll_call, today = _roll_call_to_mark(request, roll_call_id), timezone.localdate()
     try:
         _refresh_first(request, roll_call, today)
-        _save_marks(request, roll_call, today, rest_present=False)
+        _save_marks(request, roll_call, today, rest_present=rest_present)
     except ValidationError as error:
         return _refused(request, roll_call, error)
     messages.success(request, "点名结果已保存。")
     return _back_to_class(roll_call.school_class_id)
+
+
+@login_required
+@require_POST
+def rollcall_save(request, roll_call_id: int):
+    """保存: the lines marked so far."""
+    return _mark(request, roll_call_id, rest_present=False)
 
 
 @login_required
 @require_POST
 def rollcall_rest_present(request, roll_call_id: int):
     """The lines marked, and every line not yet marked present."""
-    roll_call, today = _roll_call_to_mark(request, roll_call_id), timezone.localdate()
-    try:
-        _refresh_first(request, roll_call, today)
-        _save_marks(request, roll_call, today, rest_present=True)
-    except ValidationError as error:
-        return _refused(request, roll_call, error)
-    messages.success(request, "点名结果已保存。")
-    return _back_to_class(roll_call.school_class_id)
+    return _mark(request, roll_call_id, rest_present=True)
 
 
 @login_required

@@ -62,7 +62,7 @@ def test_resumption_into_the_next_lower_grade_but_not_two_lower(world, suspended
 
 
 def test_resumption_into_a_full_class_is_refused(world, suspended, monkeypatch):
-    monkeypatch.setattr("suspensions.services.class_cap", lambda school_class: 1)  # a1_3_2 holds a1_other
+    monkeypatch.setattr("xueji.pupils.selectors.class_cap", lambda school_class: 1)  # a1_3_2 holds a1_other
     assert refused(resume, world, suspended, target="a1_3_2") == {"class_full"}
 
 

@@ -95,6 +95,12 @@ def class_cap(school_class: SchoolClass) -> int:
     return settings.class_cap_junior if school_class.grade >= 7 else settings.class_cap_primary
 
 
+def class_seats_left(school_class: SchoolClass) -> int:
+    """How many more pupils in school (在籍在校) the class may seat."""
+    seated = school_class.pupils.filter(status=PupilStatus.ENROLLED, deleted_at__isnull=True).count()
+    return class_cap(school_class) - seated
+
+
 # Field history -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

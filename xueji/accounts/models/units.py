@@ -10,7 +10,7 @@ from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from xueji.codes import GRADES_BY_SCHOOL_TYPE, SchoolType
+from xueji.codes import GRADES_BY_SCHOOL_TYPE, GRADUATING_GRADE, SchoolType
 
 
 class UnitKind(models.TextChoices):
@@ -130,6 +130,11 @@ class Unit(models.Model):
     @property
     def is_bureau(self) -> bool:
         return self.kind in BUREAU_KINDS
+
+    @property
+    def graduating_grade(self) -> int:
+        """The grade whose pupils graduate from this school (its last)."""
+        return GRADUATING_GRADE.get(self.school_type, 9)
 
     @property
     def grades(self) -> list[int]:
