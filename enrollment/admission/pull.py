@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import Q
 
 from enrollment.admission.models import AdmissionEntry, PullResult
-from enrollment.intake.services import REGISTRAR_ONLY
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Unit, User
 from xueji.accounts.permissions import require_registrar
@@ -43,7 +42,7 @@ def _same_person(admission: AdmissionEntry, pupil: Pupil) -> bool:
 @transaction.atomic
 def preschool_pull(*, actor: User, school: Unit, intake_year: int) -> PullSummary:
     """Match every admitted child of the school's list against the records, in two queries."""
-    require_registrar(actor, school, message=REGISTRAR_ONLY)
+    require_registrar(actor, school, message="只有本校学籍管理员可以办理学前调档。")
     admissions = list(AdmissionEntry.objects.select_for_update().filter(school=school, intake_year=intake_year))
     live = Pupil.objects.filter(deleted_at__isnull=True).select_related("school")
     by_id, by_identity = {}, {}
