@@ -4,7 +4,7 @@ home visit with its photos, the written notice, the referral), the return into a
 school's suspected list. The pages' services and selectors: outside the caller's scope 404, in
 scope without the role 403, refused by a rule 400 with the reason in Chinese."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -25,6 +25,7 @@ from dropouts.serializers import (
     DropoutSuspectQuerySerializer,
     DropoutSuspectSerializer,
 )
+from xueji.accounts.permissions import NotAllowed
 from xueji.pupils.models import SchoolClass
 from xueji.pupils.scoping import get_pupil_for_user
 
@@ -82,7 +83,7 @@ class DropoutCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         case = self.get_object()
         # The role first: someone who may not log steps learns that, not what a step needs.
         if not selectors.may_log_steps(request.user, case):
-            raise PermissionDenied("只有本校学籍管理员或校长可以记录劝返步骤。")
+            raise NotAllowed("只有本校学籍管理员或校长可以记录劝返步骤。")
         data = DropoutStepAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -96,7 +97,7 @@ class DropoutCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def return_to_school(self, request, pk=None):
         case = self.get_object()
         if not selectors.may_close(request.user, case):
-            raise PermissionDenied("只有本校学籍管理员可以办理复学。")
+            raise NotAllowed("只有本校学籍管理员可以办理复学。")
         data = DropoutReturnSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         school_class = SchoolClass.objects.filter(

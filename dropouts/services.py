@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from dropouts.models import Absence, CaseStep, DropoutCase
 from dropouts.photos import photos_refusal, photos_store
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Role, Unit, User
+from xueji.accounts.permissions import NotAllowed
 from xueji.approvals.models import Notice
 from xueji.calendar import workdays
 from xueji.codes import PupilStatus, nationality_choices
@@ -43,7 +44,7 @@ def record_absence(*, actor: User, pupil: Pupil, day: date, explained: bool = Fa
     """Record (or correct) one day's absence of a pupil in school. Only working days are school
     days; a day recorded again replaces the earlier entry."""
     if not selectors.may_record_absence(actor, pupil):
-        raise PermissionDenied("只有本班班主任或本校学籍管理员可以记录缺课。")
+        raise NotAllowed("只有本班班主任或本校学籍管理员可以记录缺课。")
     if pupil.status != PupilStatus.ENROLLED:
         raise ValidationError("只能为在籍在校的学生记录缺课。")
     if day > timezone.localdate():
@@ -110,7 +111,7 @@ def confirm_dropout(
     A pupil who left for abroad without applying (Ground.ABROAD) is a dropout too; the country
     and the day of leaving are recorded when the school knows them."""
     if not selectors.may_confirm(actor, pupil):
-        raise PermissionDenied("只有本校学籍管理员可以确认辍学。")
+        raise NotAllowed("只有本校学籍管理员可以确认辍学。")
     today = today or timezone.localdate()
     # Lock the pupil first: two confirmations at once wait here, the second then sees 辍学.
     pupil = Pupil.objects.select_for_update().select_related("school").get(pk=pupil.pk)
@@ -192,7 +193,7 @@ def add_step(
     ``dropouts.photos.check_photos``), the written notice with its deadline, or the referral to
     the township government or street office."""
     if not selectors.may_log_steps(actor, case):
-        raise PermissionDenied("只有本校学籍管理员或校长可以记录劝返步骤。")
+        raise NotAllowed("只有本校学籍管理员或校长可以记录劝返步骤。")
     case = _open_case_locked(case)
     if kind not in MANUAL_STEPS:
         raise ValidationError({"kind": "请选择家访、劝返复学通知书或报乡镇政府（街道办）。"})
@@ -255,7 +256,7 @@ def close_returned(*, actor: User, case: DropoutCase, school_class: SchoolClass,
     """复学: the pupil is back in school, in a class of the school (never a lower grade: no
     repeating in compulsory education), 在籍在校 again; the case closes."""
     if not selectors.may_close(actor, case):
-        raise PermissionDenied("只有本校学籍管理员可以办理复学。")
+        raise NotAllowed("只有本校学籍管理员可以办理复学。")
     case = _open_case_locked(case)
     day = day or timezone.localdate()
     if school_class.school_id != case.school_id:
@@ -281,7 +282,7 @@ def close_aged_out(*, actor: User | None, case: DropoutCase, day: date | None = 
     """The pupil turned 16 outside school: the procedure ends; the record stays 辍学 (it is
     kept, not cancelled). ``actor`` None is the daily sweep."""
     if actor is not None and not selectors.may_close(actor, case):
-        raise PermissionDenied("只有本校学籍管理员可以结案。")
+        raise NotAllowed("只有本校学籍管理员可以结案。")
     case = _open_case_locked(case)
     day = day or timezone.localdate()
     if day < sixteenth_birthday(case.pupil):

@@ -5,7 +5,7 @@ user does not hold are 403."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from dropouts.forms import AbsenceForm, ConfirmForm, ReturnForm, StepForm
 from dropouts.models import Absence, CaseStep, DropoutCase
 from dropouts.photos import check_photos
 from xueji.accounts.models import Role
-from xueji.accounts.permissions import holds
+from xueji.accounts.permissions import NotAllowed, holds
 from xueji.accounts.scoping import current_membership, object_id
 from xueji.codes import PupilStatus, nationality_label
 from xueji.documents.printing import pdf_response, print_pdf, printed_pupil
@@ -32,7 +32,7 @@ def _school_for_list(request):
     """The school whose list is shown: the current role's if it keeps one, else the first."""
     schools = selectors.dropout_schools_of(request.user)
     if not schools:
-        raise PermissionDenied("只有学校学籍管理员和校长可以查看本校辍学名单。")
+        raise NotAllowed("只有学校学籍管理员和校长可以查看本校辍学名单。")
     current = current_membership(request)
     return next((s for s in schools if current is not None and s.pk == current.unit_id), schools[0])
 
@@ -54,7 +54,7 @@ def dropout_list(request):
 def dropout_absence_add(request, pupil_id: int):
     pupil = get_pupil_for_user(request.user, pupil_id)
     if not selectors.may_record_absence(request.user, pupil):
-        raise PermissionDenied("只有本班班主任或本校学籍管理员可以记录缺课。")
+        raise NotAllowed("只有本班班主任或本校学籍管理员可以记录缺课。")
     form = AbsenceForm(request.POST or None, initial={"day": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,7 +72,7 @@ def dropout_absence_add(request, pupil_id: int):
 def dropout_confirm(request, pupil_id: int):
     pupil = get_pupil_for_user(request.user, pupil_id)
     if not selectors.may_confirm(request.user, pupil):
-        raise PermissionDenied("只有本校学籍管理员可以确认辍学。")
+        raise NotAllowed("只有本校学籍管理员可以确认辍学。")
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -113,7 +113,7 @@ def dropout_case(request, case_id: int):
 def dropout_step_add(request, case_id: int):
     case = selectors.get_case_for_user(request.user, case_id)
     if not selectors.may_log_steps(request.user, case):
-        raise PermissionDenied("只有本校学籍管理员或校长可以记录劝返步骤。")
+        raise NotAllowed("只有本校学籍管理员或校长可以记录劝返步骤。")
     form = StepForm(request.POST, request.FILES)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -176,7 +176,7 @@ def dropout_photo(request, photo_id: int):
 def dropout_return(request, case_id: int):
     case = selectors.get_case_for_user(request.user, case_id)
     if not selectors.may_close(request.user, case):
-        raise PermissionDenied("只有本校学籍管理员可以办理复学。")
+        raise NotAllowed("只有本校学籍管理员可以办理复学。")
     form = ReturnForm(request.POST, school=case.school)
     if form.is_valid():
         try:
@@ -194,7 +194,7 @@ def dropout_return(request, case_id: int):
 def dropout_aged_out(request, case_id: int):
     case = selectors.get_case_for_user(request.user, case_id)
     if not selectors.may_close(request.user, case):
-        raise PermissionDenied("只有本校学籍管理员可以结案。")
+        raise NotAllowed("只有本校学籍管理员可以结案。")
     try:
         services.close_aged_out(actor=request.user, case=case)
     except ValidationError as error:
@@ -207,7 +207,7 @@ def dropout_aged_out(request, case_id: int):
 @login_required
 def dropout_bureau(request):
     if not selectors.is_overseer(request.user):
-        raise PermissionDenied("只有教育局和中心校的学籍管理员可以查看控辍保学情况。")
+        raise NotAllowed("只有教育局和中心校的学籍管理员可以查看控辍保学情况。")
     today = timezone.localdate()
     rows = selectors.bureau_rows(request.user, today)
     return render(request, "dropouts/bureau.html", {

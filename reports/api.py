@@ -3,7 +3,7 @@
 and spreadsheet, a bureau's regeneration). Scoped as the pages: a unit or a report outside the
 caller's area 404, a caller without a reporting role 403; prints and exports are audited."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -15,6 +15,7 @@ from reports import selectors, services
 from reports.models import MonthlyReport
 from reports.statistics import unit_statistics
 from reports.views import parse_month, report_file, statistics_export
+from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import MAX_ID, current_membership
 from xueji.identity import mask_student_number
 
@@ -190,7 +191,7 @@ class MonthlyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         data.is_valid(raise_exception=True)
         unit = selectors.get_report_unit_for_user(request.user, data.validated_data["unit"])
         if not selectors.may_regenerate(request.user, unit):
-            raise PermissionDenied("只有上级教育局可以重新生成月报。")
+            raise NotAllowed("只有上级教育局可以重新生成月报。")
         month = parse_month(data.validated_data["month"])
         if month is None:
             raise ValidationError({"month": "月份格式应为 2026-10。"})

@@ -7,12 +7,12 @@ classes are on their home page) and the system administrator (no pupil data) hav
 A unit or a report outside the user's area is a 404, as everywhere.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from reports.models import MonthlyReport
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit, User
+from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import FULL_RECORD_ROLES, UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
 
 REPORT_ROLES = frozenset({Role.REGISTRAR, Role.HEADMASTER, Role.CENTRAL_REGISTRAR, *BUREAU_ROLES})
@@ -28,7 +28,7 @@ def may_see_reports(user: User) -> bool:
 
 def require_report_role(user: User) -> None:
     if not may_see_reports(user):
-        raise PermissionDenied("只有学校学籍管理员、校长、中心校和教育局的学籍管理员可以查看统计和月报。")
+        raise NotAllowed("只有学校学籍管理员、校长、中心校和教育局的学籍管理员可以查看统计和月报。")
 
 
 def report_units_visible_to(user: User) -> QuerySet[Unit]:

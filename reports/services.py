@@ -12,7 +12,7 @@ constraint stays the last word.
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -22,6 +22,7 @@ from reports.monthly import REPORTING_KINDS, compute, month_bounds, previous_mon
 from reports.selectors import may_regenerate
 from xueji.accounts.audit import audit_record, audit_record_many
 from xueji.accounts.models import Unit, User
+from xueji.accounts.permissions import NotAllowed
 
 LOCK_NAMESPACE = 7_240_001  # pg_advisory_xact_lock(namespace, yyyymm): one lock per month
 
@@ -84,7 +85,7 @@ def monthly_report_regenerate(*, actor: User, unit: Unit, month: date, note: str
     versions stay. Also makes the first version of a month the scheduler has not reported (a
     month before the system ran, say). Returns the new reports, the unit's own first if it has one."""
     if not may_regenerate(actor, unit):
-        raise PermissionDenied("只有上级教育局可以重新生成月报。")
+        raise NotAllowed("只有上级教育局可以重新生成月报。")
     first = month.replace(day=1)
     _check_month_over(first, today or timezone.localdate())
     note = (note or "").strip()[:200]

@@ -7,7 +7,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +22,7 @@ from reports.monthly import month_bounds, previous_month
 from reports.printing import monthly_report_pdf, printed_pupils, report_tables, report_title
 from reports.statistics import unit_statistics
 from reports.xlsx import XLSX_CONTENT_TYPE, monthly_report_xlsx, statistics_xlsx
+from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import current_membership
 from xueji.documents.printing import content_disposition, export_xlsx, pdf_response
 
@@ -175,7 +176,7 @@ def monthly_report_regenerate(request):
         messages.error(request, "请选择月份。")
         return redirect(back)
     if not selectors.may_regenerate(request.user, unit):
-        raise PermissionDenied("只有上级教育局可以重新生成月报。")
+        raise NotAllowed("只有上级教育局可以重新生成月报。")
     try:
         reports = services.monthly_report_regenerate(actor=request.user, unit=unit, month=month,
                                                      note=request.POST.get("note", ""))

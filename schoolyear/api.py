@@ -6,7 +6,6 @@ The pages' selectors and services: a school outside the caller's scope 404, in s
 role 403 (head teachers; a headmaster or an officer asking to do the registrar's part), refused
 by a rule 400 with the reason in Chinese."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -32,13 +31,13 @@ from schoolyear.serializers import (
     PromotionRunSerializer,
     PromotionRunStartSerializer,
 )
-from xueji.accounts.permissions import require_registrar
+from xueji.accounts.permissions import NotAllowed, require_registrar
 from xueji.accounts.scoping import object_id
 
 
 def _require_follower(user) -> None:
     if not selectors.follows_any_school(user):
-        raise PermissionDenied("您的角色不办理毕业、升级和证书。")
+        raise NotAllowed("您的角色不办理毕业、升级和证书。")
 
 
 def _registrar_school(request, pk):
@@ -144,7 +143,7 @@ class PromotionRunViewSet(viewsets.ViewSet):
     def create(self, request):
         bureaus = {b.pk: b for b in selectors.promotion_bureaus_of(request.user)}
         if not bureaus:
-            raise PermissionDenied("只有教育局可以执行升级。")
+            raise NotAllowed("只有教育局可以执行升级。")
         data = PromotionRunStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         bureau = bureaus.get(data.validated_data.get("bureau") or next(iter(bureaus)))
@@ -177,7 +176,7 @@ class CertificateViewSet(viewsets.ViewSet):
         values = data.validated_data
         school = selectors.get_followed_school(request.user, object_id(values["school"]))
         if not selectors.may_issue_certificates(request.user, school):
-            raise PermissionDenied("只有学校所属教育局可以编号义务教育证书。")
+            raise NotAllowed("只有学校所属教育局可以编号义务教育证书。")
         batch = services.certificates_assign(
             actor=request.user, school=school, start_year=values["year"],
             plan=services.NumberPlan(values["prefix"], values["first_sequence"], values["width"]),

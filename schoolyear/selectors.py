@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
@@ -24,7 +23,7 @@ from schoolyear.dates import (
 )
 from schoolyear.models import ClassMapping, Graduate, Graduation, PromotionRun, PromotionSchool
 from xueji.accounts.models import BUREAU_KINDS, BUREAU_ROLES, BureauSettings, Role, Unit, UnitKind, User
-from xueji.accounts.permissions import holds
+from xueji.accounts.permissions import NotAllowed, holds
 from xueji.accounts.scoping import (
     UNIT_ROLES_SEEING_SUBTREE,
     get_school_for_user,
@@ -65,7 +64,7 @@ def get_followed_school(user: User, school_id) -> Unit:
     role that follows the school's year (a head teacher)."""
     school = get_school_for_user(user, school_id)
     if not schools_followed_by(user).filter(pk=school.pk).exists():
-        raise PermissionDenied("您的角色不办理毕业、升级和证书。")
+        raise NotAllowed("您的角色不办理毕业、升级和证书。")
     return school
 
 

@@ -8,7 +8,7 @@ engine's get_request_for_user."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from schoolyear.documents import certificates_xlsx, education_proof_pdf, graduat
 from schoolyear.forms import CertificateAssignForm, EducationProofForm, GraduationConfirmForm, NextClassForm
 from schoolyear.models import PromotionRun
 from xueji.accounts.models import Role
-from xueji.accounts.permissions import holds, require_registrar
+from xueji.accounts.permissions import NotAllowed, holds, require_registrar
 from xueji.accounts.scoping import object_id
 from xueji.approvals.kind_views import RequestStartView
 from xueji.approvals.scoping import get_request_for_user
@@ -35,7 +35,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _require_follower(user) -> None:
     if not selectors.follows_any_school(user):
-        raise PermissionDenied("您的角色不办理毕业、升级和证书。")
+        raise NotAllowed("您的角色不办理毕业、升级和证书。")
 
 
 def _today_and_year():
@@ -153,7 +153,7 @@ def promotion_plan(request, school_id: int):
     add_form = NextClassForm(grades=[g + 1 for g in promotable_grades(school)])
     if request.method == "POST":
         if not may_edit:
-            raise PermissionDenied("只有本校学籍管理员可以修改升级班级对应。")
+            raise NotAllowed("只有本校学籍管理员可以修改升级班级对应。")
         action = request.POST.get("action")
         try:
             if action == "prepare":
@@ -199,7 +199,7 @@ def promotion_run_start(request):
     """升级 on demand, by an officer of the bureau (from its promotion date to the end of August)."""
     bureaus = {b.pk: b for b in selectors.promotion_bureaus_of(request.user)}
     if not bureaus:
-        raise PermissionDenied("只有教育局可以执行升级。")
+        raise NotAllowed("只有教育局可以执行升级。")
     bureau = bureaus.get(object_id(request.POST.get("bureau") or next(iter(bureaus))))
     if bureau is None:
         raise Http404("没有找到这个教育局，或您无权为它执行升级。")
@@ -246,7 +246,7 @@ def certificate_school(request, school_id: int, year: int):
     form = CertificateAssignForm(request.POST or None)
     if request.method == "POST":
         if not may_issue:
-            raise PermissionDenied("只有学校所属教育局可以编号义务教育证书。")
+            raise NotAllowed("只有学校所属教育局可以编号义务教育证书。")
         if form.is_valid():
             data = form.cleaned_data
             try:

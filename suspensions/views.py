@@ -2,7 +2,6 @@
 starting one from a pupil's page. Deciding is on the engine's pages."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from suspensions.kinds import SUSPENSION_KINDS
 from suspensions.models import SuspensionReminder
 from suspensions.reminders import is_bureau, limbo_rows
 from xueji.accounts.models import Role
-from xueji.accounts.permissions import holds
+from xueji.accounts.permissions import NotAllowed, holds
 from xueji.approvals.kind_views import RequestStartView
 from xueji.approvals.views import request_list
 from xueji.codes import PupilStatus
@@ -117,7 +116,7 @@ def suspension_pupil_start(request, pupil_id: int, kind: str):
 def suspension_limbo(request):
     """在籍异常: the bureau's suspensions that ended without a resumption or a renewal."""
     if not is_bureau(request.user):
-        raise PermissionDenied("只有教育局可以查看在籍异常名单。")
+        raise NotAllowed("只有教育局可以查看在籍异常名单。")
     today = timezone.localdate()
     return render(request, "suspensions/limbo.html", {"rows": limbo_rows(request.user, today), "today": today})
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -24,7 +24,7 @@ from django.utils import timezone
 from archives.paper.models import PaperFile, PaperMark
 from xueji.accounts.audit import audit_record, audit_record_many
 from xueji.accounts.models import Role, Unit, UnitKind, User
-from xueji.accounts.permissions import holds
+from xueji.accounts.permissions import NotAllowed, holds
 from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
 from xueji.approvals.kinds import kind_label
 from xueji.approvals.models import Attachment, ChangeRequest, RequestStatus
@@ -276,7 +276,7 @@ def schools_completeness(user: User) -> list[Completeness]:
 
 def _require_registrar(actor: User, school_id: int) -> None:
     if not may_mark(actor, school_id):
-        raise PermissionDenied("只有本校学籍管理员可以核对纸质档案。")
+        raise NotAllowed("只有本校学籍管理员可以核对纸质档案。")
 
 
 def _clean_box(box_number: str) -> str:

@@ -7,12 +7,13 @@ Outside the user's scope: 404. A head teacher, who keeps no paper files: 403."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from archives.paper import services as paper
+from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import current_membership
 from xueji.pupils.scoping import get_class_for_user
 
@@ -28,7 +29,7 @@ class BulkForm(forms.Form):
 def _schools_or_403(user):
     schools = list(paper.paper_schools_visible_to(user).order_by("path"))
     if not schools:
-        raise PermissionDenied("纸质学籍档案由学校学籍管理员管理，您的身份无权查看。")
+        raise NotAllowed("纸质学籍档案由学校学籍管理员管理，您的身份无权查看。")
     return schools
 
 
@@ -76,7 +77,7 @@ def paper_class(request, class_id: int):
     form = BulkForm(request.POST or None)
     if request.method == "POST":
         if not may_mark:
-            raise PermissionDenied("只有本校学籍管理员可以核对纸质档案。")
+            raise NotAllowed("只有本校学籍管理员可以核对纸质档案。")
         if form.is_valid():
             data = form.cleaned_data
             if data["scope"] == "class":
@@ -113,7 +114,7 @@ def paper_pupil(request, pupil_id: int):
     errors = []
     if request.method == "POST":
         if not may_mark:
-            raise PermissionDenied("只有本校学籍管理员可以核对纸质档案。")
+            raise NotAllowed("只有本校学籍管理员可以核对纸质档案。")
         marks = {}
         for index, key in enumerate(request.POST.getlist("key")):
             state = request.POST.get(f"state-{index}", "")

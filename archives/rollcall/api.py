@@ -6,7 +6,7 @@ caller's scope 404, in scope without the part 403, refused by a rule 400 with th
 
 Choice values go out as strings with their Chinese label beside them, as the other APIs do."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from archives.rollcall import services as rollcall
 from archives.rollcall.models import RollCall, RollCallEntry
+from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import MAX_ID
 from xueji.pupils.scoping import get_class_for_user
 
@@ -252,7 +253,7 @@ class RollCallEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         entry = self.get_object()
         # The part first: someone who may not handle the line learns that, not what a note needs.
         if not rollcall.may_handle(request.user, entry):
-            raise PermissionDenied("只有负责处理的学校的学籍管理员可以办理。")
+            raise NotAllowed("只有负责处理的学校的学籍管理员可以办理。")
         data = RollCallHandleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         entry = rollcall.rollcall_entry_handle(actor=request.user, entry=entry, note=data.validated_data["note"])

@@ -10,7 +10,7 @@ Outside the user's scope: 404. A role that has no part in it: 403."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from archives.rollcall import services as rollcall
 from archives.rollcall.models import RollCall, RollCallEntry
 from xueji.accounts.models import Role
-from xueji.accounts.permissions import holds
+from xueji.accounts.permissions import NotAllowed, holds
 from xueji.accounts.scoping import current_membership
 from xueji.pupils.models import Semester
 from xueji.pupils.scoping import get_class_for_user
@@ -59,7 +59,7 @@ def rollcall_overview(request):
     own_classes = list(rollcall.classes_called_by(request.user))
     schools = list(rollcall.rollcall_schools_visible_to(request.user).order_by("path"))
     if not own_classes and not schools:
-        raise PermissionDenied("学籍核查由班主任点名、学校学籍管理员汇总；您的身份无权查看。")
+        raise NotAllowed("学籍核查由班主任点名、学校学籍管理员汇总；您的身份无权查看。")
     calls = {}
     if semester is not None:
         calls = {r.school_class_id: r for r in RollCall.objects.filter(semester=semester, school_class__in=own_classes)}

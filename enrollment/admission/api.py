@@ -3,7 +3,6 @@ the three-way table. Scoping as on the pages: a school's people see its list, a 
 and a bureau the lists under them; ID numbers are masked for roles that see them masked on
 pupils (city and province officers)."""
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -23,6 +22,7 @@ from enrollment.admission.services import (
 )
 from enrollment.intake.services import current_intake_year
 from xueji.accounts.models import BUREAU_ROLES
+from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import MAX_ID, memberships_of
 from xueji.files.spreadsheets import ExcelRefused
 from xueji.identity import mask_id_number
@@ -131,7 +131,7 @@ class AdmissionImportView(APIView):
         if "bureau" in values:
             bureaus = [unit for unit in bureaus if unit.pk == values["bureau"]]
         if not bureaus:
-            raise PermissionDenied("只有教育局学籍管理员可以导入新生录取名单。")
+            raise NotAllowed("只有教育局学籍管理员可以导入新生录取名单。")
         try:
             count = admission_import(
                 actor=request.user, bureau=bureaus[0], intake_year=values["intake_year"],

@@ -4,7 +4,7 @@ submission), the upload's progress and errors, the batch's list of pupils, and t
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -454,7 +454,7 @@ def enrolment_visiting(request):
     form = VisitForm(request.POST or None, classes=classes, initial={"start_date": timezone.localdate()})
     if request.method == "POST":
         if membership.role != Role.REGISTRAR:
-            raise PermissionDenied("只有学籍管理员可以登记借读。")
+            raise NotAllowed("只有学籍管理员可以登记借读。")
         if form.is_valid():
             data = form.cleaned_data
             try:

@@ -3,7 +3,6 @@ and /api/v1/schools/{id}/photos/ (POST a zip of the school's photos). The pages'
 scoping: outside the caller's scope 404, in scope without the role 403, a file that is refused
 400 with the reason in Chinese."""
 
-from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -11,6 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import get_school_for_user
 from xueji.photos.images import PHOTO_SIZE
 from xueji.photos.services import (
@@ -85,7 +85,7 @@ class PupilPhotoView(APIView):
         # The scope first (404), then the role (403), and only then the file.
         pupil = get_pupil_for_user(request.user, pupil_id)
         if not may_change_photo(request.user, pupil):
-            raise PermissionDenied(NOT_ALLOWED)
+            raise NotAllowed(NOT_ALLOWED)
         return pupil
 
     @extend_schema(request={"multipart/form-data": PupilPhotoUploadSerializer},
@@ -126,7 +126,7 @@ class SchoolPhotoImportView(APIView):
     def post(self, request, school_id: int):
         school = get_school_for_user(request.user, school_id)
         if not may_import_photos(request.user, school):
-            raise PermissionDenied(IMPORT_NOT_ALLOWED)
+            raise NotAllowed(IMPORT_NOT_ALLOWED)
         data = PhotoZipUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = photos_import_zip(actor=request.user, school=school, upload=data.validated_data["file"])

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 
 import pghistory
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from xueji.accounts.audit import audit_record, audit_record_many
 from xueji.accounts.models import AuditEntry, Role, Unit, User
-from xueji.accounts.permissions import holds
+from xueji.accounts.permissions import NotAllowed, holds
 from xueji.photos.images import MAX_PHOTO_BYTES, PreparedPhoto, photo_prepare, stored_photo_warnings, too_large
 from xueji.photos.zip import PhotoZipRefused, ZipEntry, read_photo_zip
 from xueji.pupils.models import Pupil, StudentNumber
@@ -85,7 +85,7 @@ def pupil_photo_set(*, actor: User, pupil: Pupil, upload, source: str = "upload"
     ValidationError in Chinese for a file that is no usable photo; PermissionDenied for anyone
     but the registrar or headmaster of the pupil's school."""
     if not may_change_photo(actor, pupil):
-        raise PermissionDenied(NOT_ALLOWED)
+        raise NotAllowed(NOT_ALLOWED)
     name = (getattr(upload, "name", "") or "照片").replace("\\", "/").rsplit("/", 1)[-1][:100]
     size = getattr(upload, "size", None) or 0
     if size > MAX_PHOTO_BYTES:  # not even read
@@ -94,7 +94,7 @@ def pupil_photo_set(*, actor: User, pupil: Pupil, upload, source: str = "upload"
     # The image work is done before the row is locked: the lock is held for the write only.
     locked = Pupil.objects.select_for_update(of=("self",)).select_related("school").get(pk=pupil.pk)
     if not may_change_photo(actor, locked):  # moved to another school meanwhile
-        raise PermissionDenied(NOT_ALLOWED)
+        raise NotAllowed(NOT_ALLOWED)
     old_name = locked.photo.name
     how = "拍摄" if source == "camera" else "上传"
     try:
@@ -122,10 +122,10 @@ def _store(pupil: Pupil, prepared: PreparedPhoto) -> None:
 def pupil_photo_remove(*, actor: User, pupil: Pupil) -> Pupil:
     """Remove the pupil's photo (the file is deleted once the change has committed)."""
     if not may_change_photo(actor, pupil):
-        raise PermissionDenied(NOT_ALLOWED)
+        raise NotAllowed(NOT_ALLOWED)
     locked = Pupil.objects.select_for_update(of=("self",)).select_related("school").get(pk=pupil.pk)
     if not may_change_photo(actor, locked):
-        raise PermissionDenied(NOT_ALLOWED)
+        raise NotAllowed(NOT_ALLOWED)
     if not locked.photo:
         raise ValidationError("该学生没有照片，无需删除。", code="no_photo")
     old_name = locked.photo.name
@@ -238,7 +238,7 @@ def photos_import_zip(*, actor: User, school: Unit, upload) -> PhotoImport:
     (a ValidationError) refuses the zip whole; PermissionDenied for anyone but the school's
     registrar."""
     if not may_import_photos(actor, school):
-        raise PermissionDenied(IMPORT_NOT_ALLOWED)
+        raise NotAllowed(IMPORT_NOT_ALLOWED)
     pupils = {p.pk: p for p in pupils_visible_to(actor).filter(school=school).select_related("school_class")}
     keys = _school_keys(list(pupils.values()))
     result = PhotoImport(school=school)

@@ -4,7 +4,7 @@ without the role, 403. The work is in xueji/photos/services.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xueji.accounts.models import Membership, Role, User
+from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import get_school_for_user
 from xueji.codes import PupilStatus
 from xueji.photos.forms import PhotoZipForm, PupilPhotoForm
@@ -40,7 +41,7 @@ RULES = {
 def pupil_photo_upload(request, pupil_id: int):
     pupil = get_pupil_for_user(request.user, pupil_id)
     if not may_change_photo(request.user, pupil):
-        raise PermissionDenied(NOT_ALLOWED)
+        raise NotAllowed(NOT_ALLOWED)
     form = PupilPhotoForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("__all__", []) + [e for f in ("photo", "camera") for e in form.errors.get(f, [])]:
@@ -65,7 +66,7 @@ def pupil_photo_upload(request, pupil_id: int):
 def pupil_photo_remove_view(request, pupil_id: int):
     pupil = get_pupil_for_user(request.user, pupil_id)
     if not may_change_photo(request.user, pupil):
-        raise PermissionDenied(NOT_ALLOWED)
+        raise NotAllowed(NOT_ALLOWED)
     try:
         pupil_photo_remove(actor=request.user, pupil=pupil)
     except ValidationError as error:
@@ -82,7 +83,7 @@ def school_photo_import(request, school_id: int):
     """The registrar's zip of the school's photos; the result is shown on the same page."""
     school = get_school_for_user(request.user, school_id)
     if not may_import_photos(request.user, school):
-        raise PermissionDenied(IMPORT_NOT_ALLOWED)
+        raise NotAllowed(IMPORT_NOT_ALLOWED)
     form = PhotoZipForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
