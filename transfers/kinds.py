@@ -89,7 +89,7 @@ class TransferKind(RequestKind):
     @staticmethod
     def _exception_asked(request, step: ApprovalStep, approve: bool) -> bool:
         payload = request.payload
-        return approve and payload.get("needs_exception") and not payload.get("exception") and step.role in BUREAU_ROLES
+        return bool(approve and payload.get("needs_exception") and not payload.get("exception") and step.role in BUREAU_ROLES)
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         """The pupil moves: school and class (if the class still has room), same grade, same
