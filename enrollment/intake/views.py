@@ -38,6 +38,13 @@ def _membership(request, roles):
     return found
 
 
+def _field_groups(form) -> tuple[list, dict[int, list]]:
+    """The template form's fields of the pupil, and of each guardian (1 and 2), for the page."""
+    pupil_fields = [form[key] for key in form.fields if not form.fields[key].guardian]
+    guardian_fields = {position: [form[key] for key in form.fields if form.fields[key].guardian == position] for position in (1, 2)}
+    return pupil_fields, guardian_fields
+
+
 def _intake(request, school) -> Intake:
     """The intake the page works on: this autumn's, grade 1 (primary) or 7 (junior); a
     nine-year school chooses with ?grade=7."""
@@ -209,8 +216,7 @@ def enrolment_entry_edit(request, entry_id: int | None = None):
             if "another" in request.POST:
                 return redirect(f"{reverse('enrollment:enrolment_entry_new')}?grade={intake.grade}")
             return redirect(_home_url(intake))
-    pupil_fields = [form[key] for key in form.fields if not form.fields[key].guardian]
-    guardian_fields = {position: [form[key] for key in form.fields if form.fields[key].guardian == position] for position in (1, 2)}
+    pupil_fields, guardian_fields = _field_groups(form)
     return render(request, "enrollment/entry_form.html", {
         "form": form, "entry": entry, "intake": intake, "school": school, "row_errors": row_errors,
         "pupil_fields": pupil_fields, "guardian_fields": guardian_fields,
@@ -377,8 +383,7 @@ def enrolment_late(request):
         window_open = True
     except ValidationError:
         window_open = False
-    pupil_fields = [form[key] for key in form.fields if not form.fields[key].guardian]
-    guardian_fields = {position: [form[key] for key in form.fields if form.fields[key].guardian == position] for position in (1, 2)}
+    pupil_fields, guardian_fields = _field_groups(form)
     return render(request, "enrollment/late.html", {
         "form": form, "late_form": late_form, "school": school, "row_errors": row_errors, "window_open": window_open,
         "pupil_fields": pupil_fields, "guardian_fields": guardian_fields,

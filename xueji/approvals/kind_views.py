@@ -138,6 +138,7 @@ class RequestKindViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     ``start``) for a pupil of the caller's school (a pupil the caller cannot see is 404, as
     everywhere); withdrawing one the caller started, until its first decision."""
 
+    # The kinds listed; a start starts the first (transfers/ lists its other kinds beside it).
     kinds: tuple[str, ...] = ()
     start_serializer = PupilRequestStartSerializer
     serializer_class = RequestSerializer
