@@ -12,6 +12,7 @@ from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Role, Unit, User
 from xueji.accounts.permissions import holds
 from xueji.approvals.models import ChangeRequest
+from xueji.approvals.services import notify
 from xueji.pupils.models import Pupil
 
 
@@ -22,6 +23,24 @@ def handover_open(*, pupil: Pupil, from_school: Unit, to_school: Unit, change_re
         change_request=change_request,
         defaults={"pupil": pupil, "from_school": from_school, "to_school": to_school, "due_date": start + relativedelta(months=1)},
     )
+    return handover
+
+
+def handover_open_after_approval(request: ChangeRequest) -> ArchiveHandover | None:
+    """The paper archive follows the pupil: when an approval moved a pupil to another school (a
+    transfer), the sending school hands the file over, due a month after the approval, and is told
+    so. Idempotent (one hand-over per request, one notice per key): the sweep may ask again."""
+    before = request.state_before or {}
+    if request.pupil_id is None or not before.get("school") or before["school"] == request.pupil.school_id:
+        return None
+    from_school = Unit.objects.get(pk=before["school"])
+    to_school = request.pupil.school
+    handover = handover_open(
+        pupil=request.pupil, from_school=from_school, to_school=to_school, change_request=request,
+        start=timezone.localdate(request.finished_at),
+    )
+    notify(request, key=f"handover:{request.pk}", unit=from_school,
+           message=f"{request.pupil.name}已转入{to_school.name}，请在 {handover.due_date:%Y-%m-%d} 前移交纸质学籍档案。")
     return handover
 
 

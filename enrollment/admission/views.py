@@ -33,7 +33,7 @@ from enrollment.admission.services import (
 from enrollment.intake.models import EntryStatus
 from enrollment.intake.services import current_intake_year
 from xueji.accounts.models import BUREAU_ROLES, Unit
-from xueji.accounts.permissions import NotAllowed, acting_membership, acting_school
+from xueji.accounts.permissions import acting_school
 from xueji.accounts.scoping import MAX_ID, get_school_for_user, units_visible_to
 from xueji.forms import DateInput
 from xueji.identity import mask_id_number
@@ -57,10 +57,7 @@ def _label_entries(user, school: Unit, entries: list[AdmissionEntry]) -> list[Ad
 def officer_bureau(request) -> Unit:
     """The bureau the user acts for: the current role's if it is an officer's, else the first
     bureau the user is an officer of. 403 for everyone else."""
-    membership = acting_membership(request, BUREAU_ROLES)
-    if membership is None:
-        raise NotAllowed("只有教育局学籍管理员可以使用此页面。")
-    return membership.unit
+    return acting_school(request, BUREAU_ROLES, message="只有教育局学籍管理员可以使用此页面。")
 
 
 def registrar_school(request) -> Unit:

@@ -16,7 +16,7 @@ from enrollment.intake.forms import AssignForm, ClassesForm, EntryForm, UploadFo
 from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 from enrollment.intake.validation import Intake, IntakeInvalid, IntakeRow
 from xueji.accounts.models import BUREAU_ROLES, Role
-from xueji.accounts.permissions import NotAllowed, acting_membership
+from xueji.accounts.permissions import NotAllowed, require_acting_membership
 from xueji.accounts.scoping import object_id
 from xueji.approvals.models import ChangeRequest
 from xueji.approvals.scoping import get_request_for_user, requests_visible_to
@@ -32,10 +32,7 @@ SCHOOL_ROLES_HERE = (Role.REGISTRAR, Role.HEADMASTER)
 
 def _membership(request, roles):
     """The acting role among ``roles`` (xueji.accounts.permissions), or 403."""
-    found = acting_membership(request, roles)
-    if found is None:
-        raise NotAllowed("您没有办理新生建籍的权限。")
-    return found
+    return require_acting_membership(request, roles, message="您没有办理新生建籍的权限。")
 
 
 def _field_groups(form) -> tuple[list, dict[int, list]]:

@@ -27,8 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from enrollment.national.readiness import ProblemKind, national_records, readiness_problems
 from enrollment.national.services import MAX_FILE_BYTES, import_g_numbers, national_file_export
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit
-from xueji.accounts.permissions import NotAllowed
-from xueji.accounts.permissions import acting_membership as acting_role
+from xueji.accounts.permissions import require_acting_membership
 from xueji.accounts.scoping import (
     FULL_RECORD_ROLES,
     get_school_for_user,
@@ -79,11 +78,8 @@ class NationalScope:
 
 
 def acting_membership(request, roles: set[str]) -> Membership:
-    """The acting role among ``roles`` (the core's acting_membership), or 403."""
-    membership = acting_role(request, roles)
-    if membership is None:
-        raise NotAllowed("您的身份不能办理国家学籍系统的上报工作。")
-    return membership
+    """The acting role among ``roles`` (xueji.accounts.permissions), or 403."""
+    return require_acting_membership(request, roles, message="您的身份不能办理国家学籍系统的上报工作。")
 
 
 def national_scope(request, roles: set[str], school_id=None) -> NationalScope:

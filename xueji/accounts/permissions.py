@@ -89,14 +89,21 @@ def acting_membership(request, roles: str | Iterable[str]) -> Membership | None:
     return next((m for m in memberships_of(request.user) if m.role in wanted), None)
 
 
+def require_acting_membership(request, roles: str | Iterable[str], *, message: str, code: str = "not_allowed",
+                              hide: bool = False) -> Membership:
+    """The membership the user acts in for these roles (acting_membership), or NotAllowed."""
+    membership = acting_membership(request, roles)
+    if membership is None or membership.unit is None:
+        raise NotAllowed(message, code=code, hide=hide)
+    return membership
+
+
 def acting_school(request, role: str | Iterable[str] = Role.REGISTRAR, *, message: str = REGISTRAR_ONLY,
                   hide: bool = False) -> Unit:
     """The school the user acts for in one of these roles (the registrar's, by default), or
     NotAllowed."""
-    membership = acting_membership(request, role)
-    if membership is None or membership.unit is None:
-        raise NotAllowed(message, code="not_registrar" if role == Role.REGISTRAR else "not_allowed", hide=hide)
-    return membership.unit
+    code = "not_registrar" if role == Role.REGISTRAR else "not_allowed"
+    return require_acting_membership(request, role, message=message, code=code, hide=hide).unit
 
 
 def audit_refusal(refusal: NotAllowed, request=None) -> None:
