@@ -41,6 +41,7 @@ class CancellationViewSet(RequestKindViewSet):
 
     kinds = (KIND,)
     start_serializer = CancellationStartSerializer
+    throttle_scopes = {"form_pdf": "download"}  # xueji/web/throttles.py
 
     def start(self, pupil, school, values, resubmission_of):
         return services.cancellation_start(

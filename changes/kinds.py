@@ -11,11 +11,8 @@ from xueji.approvals.chains import StepSpec, school_then_bureau
 from xueji.approvals.kinds import RequestKind
 from xueji.approvals.models import ChangeRequest
 from xueji.approvals.services import notify
-from xueji.identity import mask_id_number
-from xueji.pupils.scoping import sees_full_record
 from xueji.pupils.services import pupil_update
-
-MASKED_FIELDS = {"id_number"}
+from xueji.pupils.visibility import SEES_LEAST, Visibility, visibility_for
 
 
 class InfoChangeKind(RequestKind):
@@ -43,19 +40,24 @@ class InfoChangeKind(RequestKind):
         return "变更" + "、".join(label(f) for f in request.payload.get("changes", {}))
 
     def details(self, request: ChangeRequest) -> list[tuple[str, str]]:
-        return self._rows(request, masked=True)
+        return self._rows(request, SEES_LEAST)
 
     def details_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
-        return self._rows(request, masked=not sees_full_record(user, request.pupil))
+        return self._rows(request, visibility_for(user, request.pupil))
 
-    def _rows(self, request: ChangeRequest, *, masked: bool) -> list[tuple[str, str]]:
+    def _rows(self, request: ChangeRequest, visibility: Visibility) -> list[tuple[str, str]]:
+        """Each field's old and new value as ``visibility`` shows the field (xueji.pupils.visibility):
+        the ID number masked, a field the user does not see "***"."""
         payload = request.payload
         rows = []
+
+        def shown(field: str, value) -> str:
+            masked = visibility.history_value(field, value)
+            return display(field, value) if masked is value else str(masked)
+
         for field, new in payload.get("changes", {}).items():
             old = payload.get("before", {}).get(field)
-            if masked and field in MASKED_FIELDS:
-                old, new = mask_id_number(old or ""), mask_id_number(new or "")
-            rows.append((label(field), f"{display(field, old)} → {display(field, new)}"))
+            rows.append((label(field), f"{shown(field, old)} → {shown(field, new)}"))
         rows.append(("变更原因", payload.get("reason", "")))
         return rows
 

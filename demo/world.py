@@ -24,6 +24,7 @@ from stdnum.cn import ric
 
 from demo.photos import load_class_photos
 from xueji.accounts.models import BureauSettings, Membership, Role, Unit, UnitKind, User
+from xueji.accounts.two_factor import device_with_secret
 from xueji.codes import (
     Boarding,
     Ethnicity,
@@ -52,8 +53,13 @@ ACCOUNTS = [
     ("registrar_b1", "榆树市实验小学 学籍管理员"),
     ("headmaster_b1", "榆树市实验小学 校长"),
     ("teacher_a1", "农安县实验小学 三年级（1）班 班主任"),
-    ("admin", "系统管理员"),
+    ("sysadmin", "长春市教育局 系统管理员（单位、用户、日历、设置；不看学生、不看审计日志）"),
+    ("secadmin", "长春市教育局 安全管理员（解锁、解封、重置动态验证码和密码、授予角色）"),
+    ("auditor", "长春市教育局 审计管理员（只看、只导出审计日志）"),
 ]
+# Every demo account that can log in has a TOTP device with this secret (base32), listed in the
+# README beside the password: add it to an authenticator app, or run `manage.py demo_otp`.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
 SCHOOL_YEAR = 2026
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
@@ -106,7 +112,9 @@ def world_load(say, rng: random.Random) -> dict:
             for plan in plans:
                 schools[plan.key] = (_school(plan, parent), plan)
 
-        _account("admin", "周明远", None, Role.SYSTEM_ADMIN, staff=True)
+        _account("sysadmin", "周明远", city, Role.SYSTEM_ADMIN)
+        _account("secadmin", "钱海燕", city, Role.SECURITY_ADMIN)
+        _account("auditor", "邵文博", city, Role.AUDIT_ADMIN)
         _account("officer_a", "刘建华", county_a, Role.COUNTY_OFFICER)
         _account("officer_b", "孙丽娟", county_b, Role.COUNTY_OFFICER)
         _account("city_officer", "何志强", city, Role.CITY_OFFICER, can_login=False)
@@ -166,15 +174,17 @@ def _school(plan: SchoolPlan, parent: Unit) -> Unit:
     return school
 
 
-def _account(username: str, full_name: str, unit: Unit | None, role: str, *, can_login: bool = True, staff: bool = False) -> User:
+def _account(username: str, full_name: str, unit: Unit, role: str, *, can_login: bool = True) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
-        user = User(username=username, full_name=full_name, is_staff=staff, is_superuser=staff)
+        user = User(username=username, full_name=full_name)
         if can_login:
             user.set_password(DEMO_PASSWORD)
         else:
             user.set_unusable_password()
         user.save()
+        if can_login:
+            device_with_secret(user, DEMO_TOTP_SECRET)
     Membership.objects.get_or_create(user=user, unit=unit, role=role)
     return user
 

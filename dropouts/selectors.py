@@ -9,12 +9,11 @@ headmaster may log steps too (home visits are often the headmaster's)."""
 from datetime import date
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from dropouts.models import CaseStep, DropoutCase, VisitPhoto
 from xueji.accounts.models import BUREAU_ROLES, Role, Unit, UnitKind, User
 from xueji.accounts.permissions import holds, holds_anywhere
-from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
+from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, NotInScope, memberships_of, object_id
 from xueji.calendar import workdays
 from xueji.pupils.models import Pupil
 
@@ -91,7 +90,7 @@ def get_school_for_suspects(user: User, school_id) -> Unit:
         school = Unit.objects.filter(scope, kind=UnitKind.SCHOOL, pk=object_id(school_id)).first()
         if school is not None:
             return school
-    raise Http404("没有找到这所学校，或您无权查看。")
+    raise NotInScope("没有找到这所学校，或您无权查看。", what="unit", object_id=school_id)
 
 
 def get_photo_for_user(user: User, photo_id) -> VisitPhoto:
@@ -101,7 +100,7 @@ def get_photo_for_user(user: User, photo_id) -> VisitPhoto:
             pk=object_id(photo_id), step__case__in=cases_visible_to(user)
         )
     except VisitPhoto.DoesNotExist:
-        raise Http404("没有找到这张照片，或您无权查看。") from None
+        raise NotInScope("没有找到这张照片，或您无权查看。", what="visitphoto", object_id=photo_id) from None
 
 
 def get_case_for_user(user: User, case_id) -> DropoutCase:
@@ -110,7 +109,7 @@ def get_case_for_user(user: User, case_id) -> DropoutCase:
             pk=object_id(case_id)
         )
     except DropoutCase.DoesNotExist:
-        raise Http404("没有找到这个辍学劝返记录，或您无权查看。") from None
+        raise NotInScope("没有找到这个辍学劝返记录，或您无权查看。", what="dropoutcase", object_id=case_id) from None
 
 
 def bureau_rows(user: User, today: date) -> list[dict]:

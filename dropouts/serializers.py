@@ -13,8 +13,7 @@ from dropouts import services
 from dropouts.models import CaseStep, DropoutCase, VisitPhoto
 from xueji.accounts.scoping import MAX_ID
 from xueji.codes import GRADE_LABELS, nationality_label
-from xueji.identity import mask_student_number
-from xueji.pupils.scoping import sees_full_record
+from xueji.pupils.visibility import visibility_for
 
 _ID = {"min_value": 1, "max_value": MAX_ID}
 MANUAL_STEP_CHOICES = [(kind.value, kind.label) for kind in CaseStep.Kind if kind in services.MANUAL_STEPS]
@@ -26,7 +25,8 @@ def _choices_help(choices) -> str:
 
 class DropoutCasePupilSerializer(serializers.Serializer):
     """The pupil of a case: who it is, not the whole record (that is /api/v1/pupils/{id}/). The
-    学籍号 is masked for those who do not see the ID number (a G number is "G" + the ID number)."""
+    学籍号 is masked for those who see the ID number masked (a G number is "G" + the ID number;
+    xueji.pupils.visibility)."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -44,9 +44,7 @@ class DropoutCasePupilSerializer(serializers.Serializer):
         return pupil.school_class.name if pupil.school_class_id else ""
 
     def get_student_number(self, pupil) -> str:
-        if sees_full_record(self.context["request"].user, pupil):
-            return pupil.student_number
-        return mask_student_number(pupil.student_number)
+        return visibility_for(self.context["request"].user, pupil).student_number(pupil.student_number)
 
 
 class DropoutPhotoSerializer(serializers.ModelSerializer):

@@ -16,14 +16,15 @@ from dropouts import selectors, services
 from dropouts.forms import AbsenceForm, ConfirmForm, ReturnForm, StepForm
 from dropouts.models import Absence, CaseStep, DropoutCase
 from dropouts.photos import check_photos
+from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Role
 from xueji.accounts.permissions import NotAllowed, holds
 from xueji.accounts.scoping import current_membership, object_id
 from xueji.codes import PupilStatus, nationality_label
 from xueji.documents.printing import pdf_response, print_pdf, printed_pupil
 from xueji.forms import show_errors
-from xueji.identity import mask_student_number
-from xueji.pupils.scoping import get_pupil_for_user, sees_full_record
+from xueji.pupils.scoping import get_pupil_for_user
+from xueji.pupils.visibility import visibility_for
 
 RECENT_ABSENCES = 30
 
@@ -144,12 +145,11 @@ def dropout_notice_pdf(request, case_id: int):
     # Printed with the verification footer, recorded under its code and audited (xueji.documents.printing);
     # the 学籍号 as the printing user sees it.
     pupil = case.pupil
-    full = sees_full_record(request.user, pupil)
-    if not full:
-        context["student_number"] = mask_student_number(pupil.student_number)
+    visibility = visibility_for(request.user, pupil)
+    context["student_number"] = visibility.student_number(pupil.student_number)
     printed = print_pdf(
         user=request.user, kind="return_notice", title="劝返复学通知书", template=services.RETURN_NOTICE_TEMPLATE,
-        context=context, unit=case.school, pupils=[printed_pupil(pupil, full=full)],
+        context=context, unit=case.school, pupils=[printed_pupil(pupil, visibility=visibility)],
         audit_action="dropout.print_notice", audit_obj=pupil,
     )
     return pdf_response(printed, f"劝返复学通知书-{pupil.name}-{case.pk}.pdf")
@@ -163,6 +163,7 @@ def dropout_photo(request, photo_id: int):
         handle = photo.file.open("rb")
     except FileNotFoundError:
         raise Http404("照片文件不存在。") from None
+    audit_record(action="dropout.photo_view", obj=photo, detail=f"查看辍学劝返记录 {photo.step.case_id} 的家访照片")
     # Inline (FileResponse's default), for the case page's thumbnails; never kept by a cache:
     # it shows a family's home.
     response = FileResponse(handle, content_type=photo.content_type, filename=photo.original_name)

@@ -83,6 +83,8 @@ class StatisticsView(APIView):
 
 
 class StatisticsXlsxView(APIView):
+    throttle_scope = "export"
+
     @extend_schema(parameters=[UnitQuerySerializer], responses=XLSX_RESPONSES, summary="导出单位的在籍学生统计（Excel）")
     def get(self, request):
         return statistics_export(request.user, _unit(request))
@@ -140,6 +142,8 @@ class RegenerateSerializer(serializers.Serializer):
 
 class MonthlyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """学籍变动月报 of the units the caller may see, newest month first."""
+
+    throttle_scopes = {"pdf": "download", "xlsx": "export"}  # xueji/web/throttles.py
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the types

@@ -13,7 +13,8 @@ from django.http import Http404
 from reports.models import MonthlyReport
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit, User
 from xueji.accounts.permissions import NotAllowed
-from xueji.accounts.scoping import FULL_RECORD_ROLES, UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
+from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
+from xueji.pupils.visibility import numbers_in_full
 
 REPORT_ROLES = frozenset({Role.REGISTRAR, Role.HEADMASTER, Role.CENTRAL_REGISTRAR, *BUREAU_ROLES})
 
@@ -88,13 +89,6 @@ def may_regenerate(user: User, unit: Unit) -> bool:
 
 
 def sees_full_numbers(user: User, unit: Unit) -> bool:
-    """Whether 学籍号 in a report of ``unit`` are shown in full (G numbers hold the ID number):
-    for the roles that see records in full (xueji.accounts.scoping), at the unit or above it."""
-    for membership in memberships_of(user):
-        if membership.role not in FULL_RECORD_ROLES or membership.unit is None:
-            continue
-        if membership.unit.pk == unit.pk or (
-            membership.role in UNIT_ROLES_SEEING_SUBTREE and unit.path.startswith(membership.unit.path)
-        ):
-            return True
-    return False
+    """Whether 学籍号 in a report of ``unit`` are shown in full (G numbers hold the ID number): for
+    the roles that see the ID numbers of the unit's pupils in full (xueji.pupils.visibility)."""
+    return numbers_in_full(user, unit)

@@ -17,7 +17,7 @@ from xueji.codes import GRADE_LABELS
 from xueji.documents.printing import DocumentStamp, PrintedPdf, export_xlsx, print_pdf, printed_pupil
 from xueji.documents.xlsx import DATE_FORMAT, TEXT_FORMAT, Table, title_stamp, write_title
 from xueji.identity import mask_id_number, mask_student_number
-from xueji.pupils.scoping import sees_full_record
+from xueji.pupils.visibility import sees_full_record
 
 CERTIFICATE_COLUMNS = ["序号", "学籍号", "姓名", "性别", "出生日期", "班级", "毕业日期", "证书编号"]
 TEXT_COLUMNS = {"学籍号", "证书编号"}

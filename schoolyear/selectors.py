@@ -36,7 +36,7 @@ from xueji.approvals.chains import DECIDING_ROLE
 from xueji.approvals.models import ChangeRequest, RequestStatus
 from xueji.codes import GRADUATING_GRADE, PupilStatus
 from xueji.pupils.models import Pupil, SchoolClass
-from xueji.pupils.scoping import sees_full_record
+from xueji.pupils.visibility import sees_full_record
 
 SCHOOL_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
 # The pupils of the graduating grade on the school's roll: those enrolled graduate; the others

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from schoolyear.models import PromotionRun, PromotionSchool
 from xueji.identity import mask_student_number
-from xueji.pupils.scoping import sees_full_record
+from xueji.pupils.visibility import sees_full_record
 
 
 def student_number_for(user, pupil) -> str:

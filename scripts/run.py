@@ -136,18 +136,19 @@ def run_step(command: list[str], env: dict[str, str], stop_requested: threading.
     say(f"manage.py {name}: done in {time.monotonic() - started:.1f} s")
 
 
-def start_app(port: int, env: dict[str, str]) -> list[Child]:
-    web = [
+def web_command(port: int) -> list[str]:
+    """gunicorn as `make run` starts it: gunicorn.conf.py (the access log on stdout with the
+    query strings' values hidden, timeouts), listening on 127.0.0.1:port with two workers."""
+    return [
         str(VENV_BIN / "gunicorn"), "xueji.wsgi",
+        "--config", str(REPO_DIR / "gunicorn.conf.py"),
         "--bind", f"127.0.0.1:{port}",
         "--workers", "2",
-        "--timeout", "120",  # PDF batches take a while
-        "--graceful-timeout", "10",
-        "--access-logfile", "-",
-        # gunicorn's control socket would go to ~/.gunicorn/gunicorn.ctl, shared by every
-        # gunicorn of the user; nothing here uses it.
-        "--no-control-socket",
     ]  # fmt: skip
+
+
+def start_app(port: int, env: dict[str, str]) -> list[Child]:
+    web = web_command(port)
     worker = [str(VENV_BIN / "celery"), "-A", "xueji", "worker", "--loglevel", "INFO", "--concurrency", "2"]
     beat = [
         str(VENV_BIN / "celery"), "-A", "xueji", "beat", "--loglevel", "INFO",

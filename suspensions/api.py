@@ -65,6 +65,8 @@ def _schema(start_serializer, start_summary: str, form_summary: str, operation_i
 
 
 class _SuspensionKindViewSet(RequestKindViewSet):
+    throttle_scopes = {"form_pdf": "download"}  # xueji/web/throttles.py
+
     def form_pdf(self, request, pk=None):
         """GET …/{id}/form.pdf (api_urls.py): the request's 申请表, as on its page."""
         return printing.form_response(self.get_object(), request.user)

@@ -24,7 +24,11 @@ from tests.factories import (
 from xueji.accounts.models import Role, Unit, UnitKind, User
 from xueji.calendar import workdays
 from xueji.codes import Gender, SchoolType
+from tests.otp import totp_code
 from xueji.pupils.models import Pupil, SchoolClass
+
+# The cache (Redis: the API's throttle counts there) starts empty for every test.
+pytest_plugins = ["tests.fixtures_cache"]
 
 # For tests with real transactions (threads, a Celery worker). The flush after such a test empties
 # every table; the divisions come back through post_migrate (xueji.apps.ensure_divisions).
@@ -89,9 +93,15 @@ def build_world() -> World:
         user = UserFactory(username=username)
         MembershipFactory(user=user, unit=u[unit_key], role=role)
         world.users[username] = user
-    admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
-    MembershipFactory(user=admin, unit=None, role=Role.SYSTEM_ADMIN)
-    world.users["admin"] = admin
+    # The three admins (三员分立) at the city, and one of county A.
+    for username, unit_key, role in (
+        ("sysadmin", "city", Role.SYSTEM_ADMIN), ("secadmin", "city", Role.SECURITY_ADMIN),
+        ("auditor", "city", Role.AUDIT_ADMIN), ("secadmin_a", "county_a", Role.SECURITY_ADMIN),
+    ):
+        user = UserFactory(username=username)
+        MembershipFactory(user=user, unit=u[unit_key], role=role)
+        world.users[username] = user
+    world.users["admin"] = world.users["sysadmin"]
 
     c = world.classes
     c["a1_3_1"] = SchoolClassFactory(school=u["a1"], grade=3, number=1, head_teacher=world.users["teacher_a1"])
@@ -114,16 +124,39 @@ def world(db) -> World:
     return build_world()
 
 
+def login_with_code(client, user: User):
+    """Log a client in as users do: the password on the login page, then (for users who need
+    one) the code of their authenticator, computed by pyotp."""
+    response = client.post("/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+    if response["Location"].startswith("/login/otp/"):
+        response = client.post("/login/otp/", {"code": totp_code(user)})
+        assert response.status_code == 302 and not response["Location"].startswith("/login"), (
+            response.content.decode()[:500]
+        )
+    return client
+
+
 @pytest.fixture
 def login(client):
-    """Log the test client in as a named user (through the real login page)."""
+    """Log the test client in as a named user (through the real login pages)."""
 
     def _login(user: User):
-        response = client.post("/login/", {"username": user.username, "password": PASSWORD})
-        assert response.status_code == 302, response.content.decode()[:500]
-        return client
+        return login_with_code(client, user)
 
     return _login
+
+
+def api_token(username: str) -> str:
+    """A token from the token endpoint, with the user's current code."""
+    from rest_framework.test import APIClient
+
+    user = User.objects.get(username=username)
+    answer = APIClient().post(
+        "/api/v1/auth/token/", {"username": username, "password": PASSWORD, "otp": totp_code(user)}, format="json"
+    )
+    assert answer.status_code == 200, answer.content.decode()[:500]
+    return answer.json()["token"]
 
 
 @pytest.fixture
@@ -133,8 +166,7 @@ def api_as(world):
 
     def _as(username: str) -> APIClient:
         client = APIClient()
-        token = client.post("/api/v1/auth/token/", {"username": username, "password": PASSWORD}, format="json").json()["token"]
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(username)}")
         return client
 
     return _as

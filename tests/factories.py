@@ -9,11 +9,14 @@ import factory
 from stdnum.cn import ric
 
 from xueji.accounts.models import Membership, Role, Unit, UnitKind, User
+from xueji.accounts.two_factor import device_with_secret
 from xueji.codes import Gender, GuardianRelation, IdType, NumberKind, SchoolType
 from xueji.pupils.models import SchoolClass, SchoolYear
 from xueji.pupils.services import pupil_create
 
 PASSWORD = "Xueji#2026demo"
+# The demo's shared TOTP secret (base32): tests compute codes from it as an authenticator app would.
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 _rng = random.Random(7)
 _sequence = itertools.count(1)
 
@@ -83,6 +86,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         user.set_password(extracted or PASSWORD)
         if create:
             user.save(update_fields=["password"])
+
+    @factory.post_generation
+    def totp(user, create, extracted, **kwargs):
+        """Every test user has an authenticator with the shared test secret (``totp=False`` for
+        one without, who is led through enrolment)."""
+        if create and extracted is not False:
+            device_with_secret(user, TOTP_SECRET)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

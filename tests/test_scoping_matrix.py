@@ -1,6 +1,13 @@
 """The scoping matrix: named users of two counties × every page and API endpoint × objects of the
 own school, another school and another county. Every cell is asserted.
 
+And the fields: what each user sees of a pupil's record (tests/scoping.py, FIELD_RULES, the policy of
+xueji/pupils/visibility.py). a1 and a1_other carry private details found nowhere else; the pupil's
+page, API answer, card, roster and application form show each group as the policy says (in full,
+masked or not at all), and no response of any check (page, API answer, PDF, workbook) holds an ID
+number, an address, a household registration or a phone its user may not see
+(check_fields_everywhere).
+
 A new URL must join ENDPOINTS: test_every_url_is_in_the_matrix fails until it does.
 """
 
@@ -8,6 +15,7 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db.models import Max
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
@@ -20,10 +28,22 @@ from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST,
 from tests.factories import PASSWORD
 from tests.reports.scoping_checks import REPORT_ENDPOINTS, REPORT_LAST
 from tests.schoolyear.scoping_checks import SCHOOLYEAR_ENDPOINTS, SCHOOLYEAR_LAST
-from tests.scoping import api_client, page_status
+from tests.scoping import (
+    PRIVATE_PUPILS,
+    ResponseLog,
+    api_client,
+    api_field_states,
+    check_field_states,
+    check_fields_everywhere,
+    make_private,
+    page_status,
+    text_field_states,
+    text_of,
+)
 from tests.suspensions.scoping_checks import SUSPENSION_ENDPOINTS, add_suspension
 from tests.xueji.documents.scoping_checks import DOCUMENT_ENDPOINTS, DOCUMENT_LAST
 from tests.xueji.photos.scoping_checks import PHOTO_ENDPOINTS, PHOTO_LAST
+from xueji.accounts.models import AuditEntry
 
 PUPILS = ["a1", "a1_other", "a2", "a3", "b1"]
 ALL = set(PUPILS)
@@ -61,16 +81,41 @@ SEES_HANDOVER = {"registrar_a2", "headmaster_a2", "registrar_b1", "headmaster_b1
 USERS = list(VISIBLE)
 
 
+# Refusals recorded in the audit log: a scoped lookup refused (NotInScope) and a hidden NotAllowed.
+REFUSALS = ("lookup.denied", "permission.denied")
+# The 404 cells that are not a scoped lookup refused, so not audited: the object asked for does not
+# exist for anyone (another kind's request on a kind's endpoint). Everything else answered 404 is
+# a refusal and must be in the audit log.
+UNAUDITED_404 = {
+    ("api-transfer-withdraw", "another kind's request"),
+}
+
+
+def last_audit_id() -> int:
+    return AuditEntry.objects.aggregate(last=Max("id"))["last"] or 0
+
+
 class Matrix:
     def __init__(self, client: Client, world, user: str | None):
         self.client, self.world, self.user = client, world, user
         self.failures: list[str] = []
         self.cells = 0
+        self.audit_mark = last_audit_id()
 
     def check(self, endpoint: str, cell: str, expected, actual) -> None:
+        """One cell. A 404 expected and given is a refusal: it must have been audited (as denied,
+        for this user) since the previous cell."""
         self.cells += 1
         if expected != actual:
             self.failures.append(f"{self.user} · {endpoint} · {cell}: expected {expected!r}, got {actual!r}")
+        elif expected == 404 and (endpoint, cell) not in UNAUDITED_404 and not self.refusal_audited():
+            self.failures.append(f"{self.user} · {endpoint} · {cell}: a 404 not in the audit log")
+        self.audit_mark = last_audit_id()
+
+    def refusal_audited(self) -> bool:
+        return AuditEntry.objects.filter(
+            pk__gt=self.audit_mark, action__in=REFUSALS, result=AuditEntry.Result.DENIED, username=self.user or "",
+        ).exists()
 
     def pupil(self, key: str):
         return self.world.pupils[key]
@@ -115,6 +160,9 @@ def check_pupil_list(m):
     body = response.content.decode()
     for key in PUPILS:
         m.check("pupil_list", f"lists {key}", key in VISIBLE[m.user], m.pupil(key).name in body)
+    if "a1" in VISIBLE[m.user]:
+        text = text_of(response.content, response["Content-Type"])
+        check_field_states(m, "pupil_list", "a1", text_field_states(text, m.pupil("a1")), shows={"id_number"})
     # Filtering by another school's id shows nothing of that school.
     other = m.world.units["b1"].pk
     body = m.client.get(f"/pupils/?school={other}").content.decode()
@@ -131,6 +179,9 @@ def check_pupil_detail(m):
         if actual == 200:
             full = m.user in FULL_RECORD
             m.check("pupil_detail", f"{key} ID number in full", full, pupil.id_number in response.content.decode())
+            if key in PRIVATE_PUPILS:
+                text = text_of(response.content, response["Content-Type"])
+                check_field_states(m, "pupil_detail", key, text_field_states(text, pupil))
 
 
 def check_pupil_photo(m):
@@ -172,6 +223,9 @@ def check_api_pupil_list(m):
     ids = {row["id"] for row in response.json()["results"]}
     for key in PUPILS:
         m.check("api-pupil-list", f"lists {key}", key in VISIBLE[m.user], m.pupil(key).pk in ids)
+    if "a1" in VISIBLE[m.user]:
+        text = text_of(response.content, response["Content-Type"])
+        check_field_states(m, "api-pupil-list", "a1", text_field_states(text, m.pupil("a1")), shows={"id_number"})
     response = client.get(f"/api/v1/pupils/?school={m.world.units['b1'].pk}")
     names = {row["name"] for row in response.json()["results"]}
     m.check("api-pupil-list", "filter by foreign school", "b1" in VISIBLE[m.user], m.pupil("b1").name in names)
@@ -187,6 +241,8 @@ def check_api_pupil_detail(m):
         if response.status_code == 200:
             m.check("api-pupil-detail", f"{key} ID number in full", m.user in FULL_RECORD,
                     response.json()["id_number"] == pupil.id_number)
+            if key in PRIVATE_PUPILS:
+                check_field_states(m, "api-pupil-detail", key, api_field_states(response.json(), pupil))
 
 
 def check_api_schema(m):
@@ -473,6 +529,8 @@ def photos(world, settings, tmp_path):
     Image.new("RGB", (35, 49), (40, 90, 200)).save(buffer, "PNG")
     for pupil in world.pupils.values():
         pupil.photo.save("photo.png", ContentFile(buffer.getvalue()), save=True)
+    for key in PRIVATE_PUPILS:
+        make_private(world, key)
     add_requests(world)
     return world
 
@@ -502,12 +560,14 @@ def add_requests(world):
 
 
 @pytest.mark.parametrize("user", USERS, ids=[u or "anonymous" for u in USERS])
-def test_scoping_matrix(user, photos, client):
+def test_scoping_matrix(user, photos, client, monkeypatch):
     world = photos
+    log = ResponseLog().install(monkeypatch)
     if user:
         assert client.post("/login/", {"username": user, "password": PASSWORD}).status_code == 302
     matrix = Matrix(client, world, user)
     for check in ENDPOINTS.values():
         check(matrix)
+    check_fields_everywhere(matrix, log)
     assert matrix.cells >= 50
     assert not matrix.failures, "\n".join(matrix.failures)

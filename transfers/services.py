@@ -17,8 +17,9 @@ from xueji.approvals.models import ChangeRequest, RequestStatus
 from xueji.approvals.services import check_no_open_request, request_start
 from xueji.codes import GRADE_LABELS, PupilStatus, nationality_choices
 from xueji.files.proof import CheckedFile
+from xueji.pupils.lookup import find_pupil_for, refusals_as_not_found
 from xueji.pupils.models import Pupil, Sanction, SchoolClass, Semester
-from xueji.pupils.selectors import class_cap, class_seats_left, find_pupil
+from xueji.pupils.selectors import class_cap, class_seats_left
 from xueji.pupils.services import pupil_move
 
 # Statuses from which a pupil may be transferred in (学籍管理相关问题处理办法: 允许处于“出国”
@@ -72,7 +73,6 @@ class TransferApplication:
     target_class: SchoolClass
 
 
-@transaction.atomic
 def transfer_start(
     *,
     actor: User,
@@ -83,10 +83,13 @@ def transfer_start(
     today: date | None = None,
 ) -> ChangeRequest:
     """The receiving school's registrar starts a transfer. Every refusal is one ValidationError
-    with its reason."""
+    with its reason. The application's own rules (grounds, proof, the class, the window, the
+    class's room) come first; then the pupil is found by number and name, and a refusal about a
+    pupil the registrar may not see (status, grade, sanction, open request, local limit) is
+    answered as "not found" and audited (xueji.pupils.lookup): a receiving school learns of
+    another school's pupil what the request shows, and nothing when it is refused."""
     today = today or timezone.localdate()
     require_registrar(actor, school)
-    pupil = find_pupil(number=application.number, name=application.name)
     target = application.target_class
     if application.grounds not in GROUNDS:
         raise ValidationError({"grounds": "请选择转学理由。"})
@@ -94,6 +97,27 @@ def transfer_start(
         raise ValidationError({"files": "请上传转学证明材料（户口簿、居住证、房产证明或工作调动证明等）。"})
     if target.school_id != school.pk:
         raise ValidationError({"target_class": "目标班级不属于本校。"})
+    refusal = transfer_window_refusal(school=school, grounds=application.grounds, today=today)
+    if refusal:
+        raise ValidationError(refusal, code="window")
+    if class_seats_left(target) <= 0:
+        raise ValidationError({"target_class": ValidationError(
+            f"{target.name}已满（班额上限 {class_cap(target)} 人），请选择其他班级。", code="class_full"
+        )})
+    pupil = find_pupil_for(actor, number=application.number, name=application.name, errand="发起转学",
+                           unit=school)
+    with refusals_as_not_found(actor, pupil, number=application.number, errand="发起转学", unit=school):
+        return _transfer_start_for(actor=actor, school=school, pupil=pupil, application=application, files=files,
+                                   resubmission_of=resubmission_of, today=today)
+
+
+@transaction.atomic
+def _transfer_start_for(
+    *, actor: User, school: Unit, pupil: Pupil, application: TransferApplication, files: list[CheckedFile],
+    resubmission_of: ChangeRequest | None, today: date,
+) -> ChangeRequest:
+    """The rules about the pupil, and the request."""
+    target = application.target_class
     if pupil.school_id == school.pk:
         raise ValidationError("该学生已在本校，无需转学。", code="same_school")
     if pupil.status not in TRANSFERABLE_STATUSES:
@@ -102,18 +126,11 @@ def transfer_start(
         raise ValidationError({"target_class": ValidationError(
             f"转学不改变年级：学生在{GRADE_LABELS[pupil.grade]}，所选班级是{target.name}。", code="grade"
         )})
-    refusal = transfer_window_refusal(school=school, grounds=application.grounds, today=today)
-    if refusal:
-        raise ValidationError(refusal, code="window")
     sanction = _active_sanction(pupil, today)
     if sanction:
         until = f"，至 {sanction.end_date:%Y-%m-%d}" if sanction.end_date else ""
         raise ValidationError(f"该学生正在处分期内（{sanction.get_kind_display()}{until}），不能转学。", code="sanction")
     check_no_open_request(pupil)
-    if class_seats_left(target) <= 0:
-        raise ValidationError({"target_class": ValidationError(
-            f"{target.name}已满（班额上限 {class_cap(target)} 人），请选择其他班级。", code="class_full"
-        )})
     refusal = _local_limit_refusal(pupil.school, school)
     if refusal:
         raise ValidationError(refusal, code="local_limit")

@@ -7,6 +7,7 @@ XUEJI_ENV chooses the mode:
 
 Other variables: DJANGO_SECRET_KEY, DJANGO_DEBUG, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS,
 XUEJI_DATA_DIR (uploads and other private files, outside the web root), CSRF_TRUSTED_ORIGINS.
+XUEJI_THROTTLE_LOGIN, _SEARCH, _DETAIL, _DOWNLOAD, _EXPORT, _DEFAULT: the API's rates ("120/min").
 """
 
 import os
@@ -48,7 +49,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,local
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "xueji.accounts.admin_site.XuejiAdminConfig",  # django.contrib.admin with the three admins' site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,7 +57,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: hashed, expiring, revocable (xueji/accounts/tokens.py)
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # the second factor (xueji/accounts/two_factor.py)
+    "django_otp.plugins.otp_static",  # recovery codes
     "django_filters",  # FilterSets (xueji/pupils/filters.py); its templates draw the browsable API's filter form
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -85,6 +89,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Half-logged-in sessions (second factor, forced password change, enrolment) reach only those
+    # pages; sessions past their absolute lifetime end (xueji/accounts/gate.py).
+    "xueji.accounts.gate.AccountGateMiddleware",
+    # The three admins (and the superuser) reach the admin area only: no pupil's page
+    # (xueji/accounts/admin_area.py; the API's side is NotForAdmins below).
+    "xueji.accounts.admin_area.AdminAreaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -137,6 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "xueji.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "xueji.accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
 
 if XUEJI_ENV == "test":
@@ -146,14 +158,37 @@ if XUEJI_ENV == "test":
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Lockout: 5 failures lock the username for 15 minutes (xueji/accounts/login.py).
-LOGIN_FAILURE_LIMIT = 5
-LOGIN_LOCKOUT_MINUTES = 15
+# Accounts (issue 12; xueji/accounts/). Lockout: 5 failures lock the username for 15 minutes, and
+# 20 failures from one client address within 15 minutes lock the address for every username.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("XUEJI_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("XUEJI_LOGIN_LOCKOUT_MINUTES", "15"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("XUEJI_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+# The client address is read from X-Forwarded-For only when the request comes from one of these
+# proxies (the deployment's reverse proxy); otherwise it is REMOTE_ADDR.
+TRUSTED_PROXIES = env_list("XUEJI_TRUSTED_PROXIES", "")
+# API tokens expire after a working day (8 hours) and are revoked with the password, the account,
+# a lockout, sealing and a 2FA reset.
+API_TOKEN_HOURS = float(os.environ.get("XUEJI_API_TOKEN_HOURS", "8"))
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": None,  # each token's expiry is set when it is made (xueji/accounts/tokens.py)
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": None,
+}
+# Accounts unused this long are sealed by the nightly task (2025 办法 第二十四条: six months).
+ACCOUNT_SEAL_AFTER_DAYS = int(os.environ.get("XUEJI_ACCOUNT_SEAL_AFTER_DAYS", "180"))
+# Sessions end after this long, however busy (the idle timeout is SESSION_COOKIE_AGE below).
+SESSION_ABSOLUTE_HOURS = float(os.environ.get("XUEJI_SESSION_ABSOLUTE_HOURS", "12"))
+# The second factor: TOTP codes (RFC 6238) named after the system in the authenticator app. The
+# lockout above counts wrong codes: django-otp's own per-device back-off is not used besides it.
+OTP_TOTP_ISSUER = "学籍管理系统"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # Sessions live in the database: logout deletes the row, so the session ends on the server.
 # SESSION_SAVE_EVERY_REQUEST renews the 30 minutes at each request: an idle timeout.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = 30 * 60
+SESSION_COOKIE_AGE = int(float(os.environ.get("XUEJI_SESSION_IDLE_MINUTES", "30")) * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -204,10 +239,13 @@ if PRODUCTION:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "xueji.accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "xueji.accounts.admin_area.NotForAdmins",  # the three admins' tokens reach no data
+    ],
     "DEFAULT_PAGINATION_CLASS": "xueji.paginators.CappedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -248,6 +286,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic tasks; django-celery-beat copies them into its tables, where the admin can see them.
 CELERY_BEAT_SCHEDULE = {
     "prune-login-throttles": {"task": "xueji.accounts.tasks.prune_login_throttles", "schedule": 3600.0},
+    # Accounts unused for 180 days are sealed, nightly at 03:00; expired API tokens are deleted.
+    "seal-idle-accounts": {"task": "xueji.accounts.tasks.seal_idle_accounts", "schedule": crontab(minute=0, hour=3)},
     # Approval deadlines: reminders, overdue steps, escalations, lost follow-ups.
     "approval-deadline-sweep": {"task": "xueji.approvals.tasks.deadline_sweep", "schedule": 600.0},
     # Return cases of dropouts end when the pupil turns 16 (hourly: cheap, and idempotent).
@@ -262,7 +302,41 @@ CELERY_BEAT_SCHEDULE = {
     "promotion-daily": {"task": "schoolyear.tasks.promotion_daily", "schedule": crontab(minute=30, hour=1)},
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache is Redis, shared by every web process: the API's throttle counts there. Celery's queue
+# shares the database, so never cache.clear() (FLUSHDB): delete the keys under the prefix.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "xueji",
+        # Redis away: fail within a second (the throttle then lets the request through).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate "N/s|sec|second|m|min|minute|h|hour|d|day" from the environment (xueji/web/throttles.py)."""
+    value = os.environ.get(name, "").strip() or default
+    number, _, period = value.partition("/")
+    if not (number.isascii() and number.isdigit() and int(number) > 0
+            and period in {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 120/min, not {value!r}.")
+    return value
+
+
+# API throttling (xueji/web/throttles.py): requests per user (per client address for the token
+# endpoint) in each scope; a 429 with Retry-After beyond. A registrar's real work stays well below
+# these; a scraper reading 200 records in 6 s does not.
+API_THROTTLE_RATES = {
+    "login": env_rate("XUEJI_THROTTLE_LOGIN", "30/min"),  # POST /api/v1/auth/token/, per client address
+    "search": env_rate("XUEJI_THROTTLE_SEARCH", "60/min"),  # lists with search or filter parameters
+    "detail": env_rate("XUEJI_THROTTLE_DETAIL", "120/min"),  # one record (retrieve)
+    "download": env_rate("XUEJI_THROTTLE_DOWNLOAD", "30/min"),  # PDFs and files
+    "export": env_rate("XUEJI_THROTTLE_EXPORT", "10/min"),  # spreadsheet exports
+    "default": env_rate("XUEJI_THROTTLE_DEFAULT", "300/min"),  # everything else (writes, plain lists, progress)
+}
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["xueji.web.throttles.ScopedThrottle"]
 
 LOGGING = {
     "version": 1,
@@ -273,3 +347,90 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
+
+# ---- Issue 12: HTTP hardening (Content-Security-Policy, Permissions-Policy, no-store, request
+# size caps, no query strings in the logs). One block; it adds to MIDDLEWARE and LOGGING above.
+from csp import constants as csp_constants
+
+# Every response: Permissions-Policy and Cache-Control: no-store except static files
+# (xueji/web/headers.py); first, so that it sees every answer, the 413 and the static files too.
+# Then the body caps (xueji/web/request_size.py), before the session is read.
+MIDDLEWARE.insert(0, "xueji.web.headers.ResponseHeadersMiddleware")
+MIDDLEWARE.insert(1, "xueji.web.request_size.RequestSizeMiddleware")
+# The Content-Security-Policy header, on every response after the security middleware.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+# Whoever is not signed in gets the small cap on every page (CSRF checking reads a form first).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "xueji.web.request_size.AnonymousRequestSizeMiddleware")
+
+# No inline script or style anywhere: the pages' behaviour is static/js/app.js (data- attributes),
+# htmx is told not to add a <style> of its own (templates/base.html). Swagger UI's page allows
+# its inline <style> on /api/docs/ only (xueji/urls.py, with django-csp's csp_update), DRF's
+# browsable API its inline styles on its HTML pages only (below).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],  # the pages' empty favicon (data:,), Swagger UI's icons
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],  # htmx and the import's progress
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.NONE],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    },
+}
+
+# DRF's browsable API draws itself with inline styles: its HTML pages alone allow them.
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+    "rest_framework.renderers.JSONRenderer",
+    "xueji.web.browsable_api.InlineStyledBrowsableAPIRenderer",
+]
+
+# Browser features no page uses, switched off for the site and anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "bluetooth", "camera", "display-capture", "geolocation", "gyroscope", "hid",
+        "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock", "serial",
+        "usb", "xr-spatial-tracking",
+    )
+}  # fmt: skip
+
+# Request bodies, in bytes: over the cap of its address a request is answered 413 before anything
+# of its body is read (xueji/web/request_size.py). The caps cover the uploads' own limits
+# (tests/xueji/web/test_request_size.py checks that they still do):
+# - everywhere: two fields of 10 proof PDFs of 5 MB (xueji/files/proof.py: a cancellation, an
+#   information change), spreadsheets of 20 MB (xueji/files/spreadsheets.py), a photo of 10 MB;
+# - a school's zip of photos: 200 MB (xueji/photos/zip.py);
+# - the unauthenticated login page and token endpoint: a user name and a password.
+REQUEST_BODY_LIMIT = 110 * 1024 * 1024  # 100 MB of proof and a margin
+REQUEST_BODY_LIMITS = {  # by URL name
+    "photos:school_photo_import": 210 * 1024 * 1024,
+    "photos_api:api-school-photo-import": 210 * 1024 * 1024,
+    "accounts:login": 8 * 1024,
+    "accounts_api:api-token": 8 * 1024,
+}
+# Whoever is not signed in, on any page (an API call with a token is DRF's to check first).
+REQUEST_BODY_LIMIT_ANONYMOUS = 8 * 1024
+# The upload parser counts what it reads against the same cap, whatever Content-Length said.
+FILE_UPLOAD_HANDLERS = [
+    "xueji.web.request_size.BodyLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# No query strings' values in Django's logs: searches carry names and ID numbers
+# (xueji/web/redaction.py; gunicorn's access log: gunicorn.conf.py).
+LOGGING.setdefault("filters", {})["redact_query_strings"] = {"()": "xueji.web.redaction.RedactQueryStrings"}
+LOGGING["handlers"]["console"].setdefault("filters", []).append("redact_query_strings")
+# django.server (runserver, the tests' live server) as Django configures it, plus the filter.
+LOGGING.setdefault("formatters", {})["django.server"] = {
+    "()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+LOGGING["handlers"]["django.server"] = {"class": "logging.StreamHandler", "formatter": "django.server",
+                                        "filters": ["redact_query_strings"]}
+LOGGING["loggers"]["django.server"] = {"handlers": ["django.server"], "level": "INFO", "propagate": False,
+                                       "filters": ["redact_query_strings"]}
+LOGGING["loggers"]["django.request"] = {"filters": ["redact_query_strings"]}
+# ---- end of issue 12

@@ -25,8 +25,7 @@ from xueji.accounts.models import BUREAU_ROLES
 from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import MAX_ID, memberships_of
 from xueji.files.spreadsheets import ExcelRefused
-from xueji.identity import mask_id_number
-from xueji.pupils.scoping import sees_full_record
+from xueji.pupils.visibility import visibility_for
 
 
 class AdmissionQuerySerializer(serializers.Serializer):
@@ -53,9 +52,9 @@ class AdmissionSerializer(serializers.ModelSerializer):
 
     def to_representation(self, entry):
         data = super().to_representation(entry)
-        # The same rule as a pupil's record: the entry has a school like a pupil has.
-        if not sees_full_record(self.context["request"].user, entry):
-            data["id_number"] = mask_id_number(data["id_number"])
+        # The same rule as a pupil's record (xueji.pupils.visibility): the entry has a school like a
+        # pupil has.
+        data["id_number"] = visibility_for(self.context["request"].user, entry).id_number(data["id_number"])
         return data
 
 

@@ -65,7 +65,8 @@ def preschool_pull(*, actor: User, school: Unit, intake_year: int) -> PullSummar
             admission.pull_note = "已有学籍的信息与录取名单不完全一致，请核对户口簿后联系县教育局。"
         elif pupil.status not in CONTINUABLE:
             admission.pull_result = PullResult.TO_CONFIRM
-            admission.pull_note = f"该生现为“{pupil.get_status_display()}”，学籍在其他学校，应办理转学而非新生建籍。"
+            # Not the status: the record is another school's (xueji.pupils.lookup).
+            admission.pull_note = "该生已有学籍且不能直接沿用（如仍在其他学校就读），应办理转学而非新生建籍；请联系县教育局核对。"
         else:
             admission.pull_result, admission.pulled_pupil = PullResult.MATCHED, pupil
             admission.pull_note = f"沿用已有学籍号 {pupil.student_number}"

@@ -6,8 +6,6 @@ arrival marking (报到) and its own three-way line. Everyone else gets 403; a s
 officer's area is a 404, like every object outside one's scope.
 """
 
-from types import SimpleNamespace
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,8 +34,7 @@ from xueji.accounts.models import BUREAU_ROLES, Unit
 from xueji.accounts.permissions import acting_school
 from xueji.accounts.scoping import MAX_ID, get_school_for_user, units_visible_to
 from xueji.forms import DateInput
-from xueji.identity import mask_id_number
-from xueji.pupils.scoping import sees_full_record
+from xueji.pupils.visibility import visibility_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ENTRY_STATUS_LABELS = dict(EntryStatus.choices)
@@ -46,10 +43,10 @@ ENTRY_STATUS_LABELS = dict(EntryStatus.choices)
 def _label_entries(user, school: Unit, entries: list[AdmissionEntry]) -> list[AdmissionEntry]:
     """What the lists show of each child: the ID number, masked for the roles that see pupils'
     numbers masked (city and province officers, as on the pupil pages), and the entry's status."""
-    # The pupils' rule asks for something with a school; every child here is of ``school``.
-    full = sees_full_record(user, SimpleNamespace(school_id=school.pk, school=school))
+    # The pupils' rule (xueji.pupils.visibility); every child here is of ``school``.
+    visibility = visibility_for(user, school)
     for entry in entries:
-        entry.shown_id_number = entry.id_number if full else mask_id_number(entry.id_number)
+        entry.shown_id_number = visibility.id_number(entry.id_number)
         entry.entry_status_label = ENTRY_STATUS_LABELS.get(entry.entry_status, "学校未登记")
     return entries
 

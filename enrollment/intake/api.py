@@ -71,6 +71,8 @@ class EntrySerializer(serializers.ModelSerializer):
 
 
 class TemplateView(APIView):
+    throttle_scope = "download"
+
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY}, summary="下载本年度新生信息模板（xlsx）")
     def get(self, request):
         from enrollment.intake.xlsx_template import build_template

@@ -25,6 +25,7 @@ from xueji.codes import GRADE_LABELS
 from xueji.pupils.models import Pupil
 from xueji.pupils.scoping import pupils_visible_to
 from xueji.pupils.selectors import class_cap
+from xueji.pupils.visibility import visibility_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SCHOOL_ROLES_HERE = (Role.REGISTRAR, Role.HEADMASTER)
@@ -86,6 +87,7 @@ def enrolment_home(request):
         "grades": [(g, GRADE_LABELS[g]) for g in (1, 7) if g in school.grades],
         "is_registrar": membership.role == Role.REGISTRAR,
         "entries": entries, "summary": services.entries_summary(school, intake.intake_year, intake.grade),
+        "vis": visibility_for(request.user, school),
         "classes": classes, "windows": windows, "today": timezone.localdate(),
         "imports": EnrolmentImport.objects.filter(school=school, intake_year=intake.intake_year).defer("content")[:5],
         "upload_form": UploadForm(), "classes_form": ClassesForm(),
@@ -296,7 +298,13 @@ def enrolment_batch(request, request_id: int):
     change = get_request_for_user(request.user, request_id)
     if change.kind != services.ENROLMENT_KIND:
         raise Http404("这不是新生建籍申请。")
-    entries = list(services.entries_of_batch(change).select_related("school_class", "pupil").order_by("school_class__number", "pk"))
+    entries = list(services.entries_of_batch(change).select_related("school", "school_class", "pupil")
+                   .order_by("school_class__number", "pk"))
+    # ID numbers and 学籍号 as the user sees the school's records (a city officer: masked).
+    for entry in entries:
+        vis = visibility_for(request.user, entry)
+        entry.shown_id_number = vis.id_number(entry.id_number)
+        entry.shown_number = vis.student_number(entry.pupil.student_number) if entry.pupil_id else ""
     current = change.steps.select_related("unit").filter(status="pending").first()
     can_decide = current is not None and may_decide(request.user, current)
     return render(request, "enrollment/batch.html", {
@@ -310,8 +318,13 @@ def enrolment_bureau(request):
     membership = _membership(request, BUREAU_ROLES)
     batches = (requests_visible_to(request.user).filter(kind=services.ENROLMENT_KIND, status="pending")
                .select_related("started_unit").order_by("started_at")[:100])
-    to_confirm = (pupils_visible_to(request.user).filter(student_number__startswith="L", enrolment__isnull=False)
-                  .select_related("school", "school_class").order_by("school__name", "name")[:500])
+    to_confirm = list(pupils_visible_to(request.user).filter(student_number__startswith="L", enrolment__isnull=False)
+                      .select_related("school", "school_class").order_by("school__name", "name")[:500])
+    # ID numbers as the user sees the schools' records (a city or province officer: masked).
+    for pupil in to_confirm:
+        vis = visibility_for(request.user, pupil)
+        pupil.shown_id_number = vis.id_number(pupil.id_number)
+        pupil.shown_number = vis.student_number(pupil.student_number)
     return render(request, "enrollment/bureau.html", {"batches": batches, "to_confirm": to_confirm, "unit": membership.unit})
 
 
@@ -407,6 +420,7 @@ def enrolment_pull(request):
                   .select_related("pulled_pupil").order_by("pull_result", "name"))
     return render(request, "enrollment/pull.html", {
         "school": school, "year": year, "admissions": admissions, "results": PullResult,
+        "vis": visibility_for(request.user, school),
         "is_registrar": membership.role == Role.REGISTRAR,
     })
 

@@ -15,8 +15,9 @@ from xueji.accounts.models import Unit, User
 from xueji.accounts.permissions import require_registrar
 from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
+from xueji.pupils.lookup import find_pupil_for, refusals_as_not_found
 from xueji.pupils.models import Pupil, SchoolClass
-from xueji.pupils.selectors import class_cap, find_pupil
+from xueji.pupils.selectors import class_cap
 
 LONGEST_VISIT_DAYS = 366
 
@@ -26,27 +27,41 @@ def seats_taken(school_class: SchoolClass) -> int:
     return pupils + VisitingPupil.objects.filter(school_class=school_class, ended_on__isnull=True).count()
 
 
-@transaction.atomic
 def visit_start(*, actor: User, host: Unit, number: str, name: str, school_class: SchoolClass, start_date: date,
                 planned_end: date, reason: str) -> VisitingPupil:
+    """The host's registrar registers a visit. The host's own choices are checked first; then the
+    pupil is found by number and name, and a refusal about a pupil the host may not see (status,
+    grade, a visit elsewhere) is answered as "not found" and audited (xueji.pupils.lookup)."""
     require_registrar(actor, host, message=REGISTRAR_ONLY)
-    pupil = find_pupil(number=number, name=name)
-    if pupil.school_id == host.pk:
-        raise ValidationError("该生就是本校学生，无需登记借读。")
-    if pupil.status != PupilStatus.ENROLLED:
-        raise ValidationError(f"该生学籍状态为“{pupil.get_status_display()}”，只有在籍在校的学生可以借读。")
     if school_class.school_id != host.pk:
         raise ValidationError({"school_class": "请选择本校的班级。"})
-    if school_class.grade != pupil.grade:
-        raise ValidationError({"school_class": "借读班级应与学生所在年级一致。"})
     if not start_date <= planned_end or (planned_end - start_date).days > LONGEST_VISIT_DAYS:
         raise ValidationError({"planned_end": "预计结束日期应在开始日期之后，且借读一次不超过一年。"})
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写借读原因。"})
+    pupil = find_pupil_for(actor, number=number, name=name, errand="登记借读", unit=host)
+    with refusals_as_not_found(actor, pupil, number=number, errand="登记借读", unit=host,
+                               own_codes=frozenset({"class_full", "visiting_here"})):
+        return _visit_start_for(actor=actor, host=host, pupil=pupil, school_class=school_class, start_date=start_date,
+                                planned_end=planned_end, reason=reason)
+
+
+@transaction.atomic
+def _visit_start_for(*, actor: User, host: Unit, pupil: Pupil, school_class: SchoolClass, start_date: date,
+                     planned_end: date, reason: str) -> VisitingPupil:
+    if pupil.school_id == host.pk:
+        raise ValidationError("该生就是本校学生，无需登记借读。")
+    if pupil.status != PupilStatus.ENROLLED:
+        raise ValidationError(f"该生学籍状态为“{pupil.get_status_display()}”，只有在籍在校的学生可以借读。")
+    if school_class.grade != pupil.grade:
+        raise ValidationError({"school_class": "借读班级应与学生所在年级一致。"})
     school_class = SchoolClass.objects.select_for_update().get(pk=school_class.pk)
     if seats_taken(school_class) >= class_cap(school_class):
-        raise ValidationError({"school_class": f"{school_class.name}已满（班额上限 {class_cap(school_class)} 人）。"})
+        raise ValidationError({"school_class": ValidationError(
+            f"{school_class.name}已满（班额上限 {class_cap(school_class)} 人）。", code="class_full")})
+    if VisitingPupil.objects.filter(home_pupil=pupil, host_school=host, ended_on__isnull=True).exists():
+        raise ValidationError("该生已在本校借读。", code="visiting_here")
     try:
         with transaction.atomic():
             visit = VisitingPupil.objects.create(

@@ -26,7 +26,6 @@ from enrollment.national.views import (
 )
 from xueji.accounts.scoping import MAX_ID
 from xueji.files.spreadsheets import ExcelRefused
-from xueji.identity import mask_student_number
 
 
 class XlsxRenderer(BaseRenderer):
@@ -109,7 +108,7 @@ class ReadinessView(APIView):
         rows = [
             {
                 "pupil_id": p.pupil_id,
-                "student_number": p.student_number if scope.full_record else mask_student_number(p.student_number),
+                "student_number": scope.visibility.student_number(p.student_number),
                 "name": p.name, "school_name": p.school_name, "kind": p.kind, "kind_label": p.kind_label,
                 "message": p.message,
             }
@@ -123,6 +122,7 @@ class NationalExportView(APIView):
     """The caller's records in the national template's layout (.xlsx, every cell text)."""
 
     renderer_classes = [JSONRenderer, XlsxRenderer]
+    throttle_scope = "export"
 
     @extend_schema(
         parameters=[NationalSchoolQuerySerializer],

@@ -29,13 +29,12 @@ from enrollment.national.services import MAX_FILE_BYTES, import_g_numbers, natio
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit
 from xueji.accounts.permissions import require_acting_membership
 from xueji.accounts.scoping import (
-    FULL_RECORD_ROLES,
     get_school_for_user,
     schools_visible_to,
 )
-from xueji.identity import mask_student_number
 from xueji.pupils.models import Pupil
 from xueji.pupils.scoping import pupils_visible_to
+from xueji.pupils.visibility import Show, Visibility, visibility_of_role
 
 SCHOOL_READ_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
 READ_ROLES = SCHOOL_READ_ROLES | BUREAU_ROLES
@@ -63,8 +62,14 @@ class NationalScope:
         return self.membership.role in SCHOOL_READ_ROLES
 
     @property
+    def visibility(self) -> Visibility:
+        """What the acting role sees of the records (xueji.pupils.visibility)."""
+        return visibility_of_role(self.membership.role)
+
+    @property
     def full_record(self) -> bool:
-        return self.membership.role in FULL_RECORD_ROLES
+        """Whether the acting role sees the ID numbers (and so the G numbers) in full."""
+        return self.visibility.show("id_number") == Show.FULL
 
     @property
     def label(self) -> str:
@@ -115,9 +120,8 @@ def national_readiness(request):
     problems = readiness_problems(
         scope.pupils, compare_within=scope.compare_within, name_other_records=scope.others_visible
     )
-    if not scope.full_record:
-        # G numbers are "G" + the ID number: masked like the ID number for these roles.
-        problems = [_masked(problem) for problem in problems]
+    # G numbers are "G" + the ID number: masked like the ID number for the roles that see it so.
+    problems = [_masked(problem, scope.visibility) for problem in problems]
     groups = []
     for kind, label in ProblemKind.choices:
         of_kind = [problem for problem in problems if problem.kind == kind]
@@ -140,8 +144,8 @@ def national_readiness(request):
     return render(request, "enrollment/national_readiness.html", context)
 
 
-def _masked(problem):
-    return replace(problem, student_number=mask_student_number(problem.student_number))
+def _masked(problem, visibility: Visibility):
+    return replace(problem, student_number=visibility.student_number(problem.student_number))
 
 
 @login_required

@@ -152,6 +152,19 @@ def test_others_get_404_for_the_photo(world, photo, login, user):
     assert login(world.user(user)).get(f"/dropouts/photos/{photo.pk}/").status_code == 404
 
 
+def test_viewing_a_home_visit_photo_is_audited_and_a_refused_one_too(world, photo, login):
+    from xueji.accounts.models import AuditEntry
+
+    assert login(world.user("officer_a")).get(f"/dropouts/photos/{photo.pk}/").status_code == 200
+    [entry] = AuditEntry.objects.filter(action="dropout.photo_view")
+    assert (entry.username, entry.object_type, entry.object_id) == ("officer_a", "visitphoto", str(photo.pk))
+    assert str(photo.step.case_id) in entry.detail
+    assert login(world.user("officer_b")).get(f"/dropouts/photos/{photo.pk}/").status_code == 404
+    assert AuditEntry.objects.filter(action="dropout.photo_view").count() == 1
+    [refused] = AuditEntry.objects.filter(action="lookup.denied")
+    assert (refused.username, refused.object_type, refused.object_id) == ("officer_b", "visitphoto", str(photo.pk))
+
+
 def test_photo_needs_a_login(world, photo, client):
     response = client.get(f"/dropouts/photos/{photo.pk}/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")

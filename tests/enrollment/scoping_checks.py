@@ -10,6 +10,7 @@ from datetime import date
 from enrollment.admission.models import AdmissionEntry
 from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 from tests.scoping import api_client as _api
+from tests.scoping import check_field_states, text_field_states, text_of
 from tests.scoping import expected as _expect
 from tests.scoping import page_status as _status
 from tests.scoping import post_json as _post_json
@@ -122,6 +123,11 @@ def check_class_roster(m):
     sees = {"registrar_a1", "headmaster_a1", "teacher_a1", "officer_a", "city_officer"}
     for fmt in ("pdf", "xlsx"):
         m.check("class_roster", fmt, visible(m, sees), _status(m, f"/classes/{m.world.classes['a1_3_1'].pk}/roster.{fmt}"))
+        if m.user in sees:
+            # The roster shows a1's numbers, household registration and first guardian's phone.
+            response = m.client.get(f"/classes/{m.world.classes['a1_3_1'].pk}/roster.{fmt}")
+            states = text_field_states(text_of(response.content, response["Content-Type"]), m.pupil("a1"))
+            check_field_states(m, f"class_roster {fmt}", "a1", states, shows={"id_number", "hukou", "guardian_phone"})
 
 
 def check_enrolment_visiting(m):

@@ -10,7 +10,7 @@ from datetime import date
 from django.utils import timezone
 
 from tests.scoping import api_client as _api
-from tests.scoping import check_withdraw, check_withdraw_of_another_kind
+from tests.scoping import check_field_states, check_withdraw, check_withdraw_of_another_kind, text_field_states, text_of
 from tests.scoping import page_status as _status
 from xueji.approvals.services import request_start
 
@@ -144,6 +144,12 @@ def check_suspension_request_form(m):
     expected = "login" if m.user is None else (200 if m.user in SEES_SUSPENSION else 404)
     m.check("suspension_request_form", "A1's suspension", expected,
             _status(m, f"/suspensions/requests/{suspension.pk}/form.pdf"))
+    if m.user in SEES_SUSPENSION:
+        # The 申请表 shows a1_other's numbers, address and guardians' phones as the user sees them.
+        response = m.client.get(f"/suspensions/requests/{suspension.pk}/form.pdf")
+        states = text_field_states(text_of(response.content, response["Content-Type"]), m.pupil("a1_other"))
+        check_field_states(m, "suspension_request_form", "a1_other", states,
+                           shows={"id_number", "address", "guardian_phone"})
     # Another kind's request (the matrix's transfer r1, seen by A1's people) is not a suspension's form.
     expected = "login" if m.user is None else 404
     m.check("suspension_request_form", "r1 (a transfer)", expected,

@@ -8,11 +8,12 @@ from django.core.exceptions import ValidationError
 
 from tests.factories import SchoolClassFactory, SchoolYearFactory
 from tests.transfers.conftest import start
-from xueji.accounts.models import BureauSettings
+from xueji.accounts.models import AuditEntry, BureauSettings
 from xueji.accounts.permissions import NotAllowed
 from xueji.approvals.services import request_decide
 from xueji.codes import PupilStatus
 from xueji.pupils.models import Sanction, Semester
+from xueji.pupils.selectors import PUPIL_NOT_FOUND
 from xueji.pupils.services import pupil_set_status
 
 
@@ -34,6 +35,19 @@ def refused(code: str, *args, **kwargs) -> ValidationError:
     return error.value
 
 
+def refused_unseen(reason: str, world, pupil_key: str = "a1", **kwargs) -> AuditEntry:
+    """A refusal about a pupil the receiving registrar may not see (here every other school's):
+    answered exactly as a number and name that match no one, and its reason audited for the
+    pupil's school alone. Returns that entry."""
+    pupil = world.pupils[pupil_key]
+    error = refused("pupil_not_found", world, pupil_key, **kwargs)
+    assert error.messages == [PUPIL_NOT_FOUND]
+    entry = AuditEntry.objects.filter(action="pupil.lookup", object_type="pupil", object_id=str(pupil.pk)).latest("id")
+    assert (entry.result, entry.unit_id) == (AuditEntry.Result.DENIED, pupil.school_id)
+    assert reason in entry.detail, entry.detail
+    return entry
+
+
 def test_unknown_pupil_or_wrong_name_says_nothing_of_the_record(world):
     error = refused("pupil_not_found", world, name="错名字")
     assert world.units["a1"].name not in error.messages[0]
@@ -46,8 +60,7 @@ def test_pupil_found_by_id_number_too(world):
 
 def test_target_class_in_another_grade_is_refused(world):
     world.classes["b1_4_1"] = SchoolClassFactory(school=world.units["b1"], grade=4, number=1)
-    error = refused("grade", world, to_class="b1_4_1")
-    assert "转学不改变年级" in error.messages[0]
+    refused_unseen("转学不改变年级", world, to_class="b1_4_1")
 
 
 def test_mid_semester_only_for_job_or_residence(semesters):
@@ -80,8 +93,7 @@ def test_pupil_under_sanction_cannot_transfer(world):
     Sanction.objects.create(pupil=world.pupils["a1"], kind="demerit", start_date=date(2026, 10, 1),
                             end_date=date(2027, 6, 30), reason="打架", recorded_by=world.user("registrar_a1"))
     with time_machine.travel("2026-11-23 10:00 +0800"):
-        error = refused("sanction", world)
-    assert "处分期内" in error.messages[0]
+        refused_unseen("处分期内", world)
 
 
 def test_ended_sanction_does_not_block(world):
@@ -93,8 +105,7 @@ def test_ended_sanction_does_not_block(world):
 
 def test_pupil_already_in_an_open_request_is_refused(world):
     start(world)
-    error = refused("open_request", world)
-    assert "正在办理" in error.messages[0]
+    refused_unseen("正在办理", world)
 
 
 def test_full_target_class_is_refused(world):
@@ -107,15 +118,14 @@ def test_no_transfers_between_county_town_schools_when_the_bureau_says_so(world)
     world.units["a3"].is_county_town = True
     world.units["a3"].save()
     BureauSettings.objects.create(bureau=world.units["county_a"], forbid_transfers_between_county_town_schools=True)
-    error = refused("local_limit", world, "a3", to="a1", to_class="a1_3_2")
-    assert "县城学校之间" in error.messages[0]
+    refused_unseen("县城学校之间", world, "a3", to="a1", to_class="a1_3_2")
 
 
 def test_no_transfers_within_one_township_when_the_bureau_says_so(world):
     world.units["a3"].township = world.units["a1"].township
     world.units["a3"].save()
     settings = BureauSettings.objects.create(bureau=world.units["county_a"], forbid_transfers_within_township=True)
-    refused("local_limit", world, "a3", to="a1", to_class="a1_3_2")
+    refused_unseen("同一乡镇", world, "a3", to="a1", to_class="a1_3_2")
     settings.forbid_transfers_within_township = False
     settings.save()
     assert start(world, "a3", to="a1", to_class="a1_3_2").pk
@@ -124,7 +134,7 @@ def test_no_transfers_within_one_township_when_the_bureau_says_so(world):
 @pytest.mark.parametrize("status", [PupilStatus.SUSPENDED, PupilStatus.DROPPED_OUT, PupilStatus.GRADUATED, PupilStatus.DECEASED])
 def test_pupils_in_these_statuses_cannot_transfer(world, status):
     pupil_set_status(actor=None, pupil=world.pupils["a1"], status=status, effective_date=date(2026, 9, 1), reason="测试")
-    refused("status", world)
+    refused_unseen(f"目前为“{status.label}”", world)
 
 
 @pytest.mark.parametrize("status", [PupilStatus.ABROAD, PupilStatus.OTHER_LEFT, PupilStatus.WITHDRAWN])

@@ -7,9 +7,11 @@ passwords: ``scrub`` masks anything that looks like one before it is stored.
 """
 
 import contextvars
+import ipaddress
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
 
 from xueji.accounts.models import AuditEntry, Membership, Unit, User
@@ -27,8 +29,9 @@ class Actor:
 # authenticates its token inside the view, after the middleware has run.
 _current_request: contextvars.ContextVar = contextvars.ContextVar("xueji_audit_request", default=None)
 
-# 15- or 18-character ID numbers, passports and the like inside free text.
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15}|[A-Za-z]?\d{8,16})(?![0-9A-Za-z])")
+# 15- or 18-character ID numbers, passports and the like inside free text; a 学籍号 too (a G number
+# is "G" + the ID number; L and J numbers are as long).
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])([A-Za-z]?\d{17}[\dXx]|\d{15}|[A-Za-z]?\d{8,16})(?![0-9A-Za-z])")
 _SECRET = re.compile(r"(?i)(password|passwd|密码|token)\s*[:=：]\s*\S+")
 
 
@@ -47,7 +50,23 @@ def reset_current_request(token: contextvars.Token) -> None:
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, unless the request came through one of the deployment's
+    own proxies (settings.TRUSTED_PROXIES), which name the client in X-Forwarded-For. The header
+    is read from the right, skipping the trusted proxies: what a client wrote into it itself is
+    on the left and never believed."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    trusted = set(settings.TRUSTED_PROXIES)
+    if remote is None or remote not in trusted:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if hop in trusted:
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            return remote
+    return remote
 
 
 def current_actor() -> Actor | None:
@@ -65,7 +84,8 @@ def current_actor() -> Actor | None:
 
 def audit_record(*, action: str, obj: models.Model | None = None, **details) -> AuditEntry:
     """Append one entry. ``details`` are the keyword arguments of ``_entry`` (result, detail,
-    user, membership, unit, ip, username); explicit ones win over the request's actor."""
+    user, membership, unit, ip, username, and object_type/object_id for an object that is not
+    loaded, such as one refused); explicit ones win over the request's actor."""
     entry = _entry(action=action, obj=obj, **details)
     entry.save()
     return entry
@@ -87,6 +107,8 @@ def _entry(
     unit: Unit | None = None,
     ip: str | None = None,
     username: str = "",
+    object_type: str = "",
+    object_id: str = "",
 ) -> AuditEntry:
     """An unsaved entry: who acted (explicit, else the request's actor), on what, with what result."""
     actor = current_actor()
@@ -107,8 +129,8 @@ def _entry(
         unit_path=unit.path if unit is not None else "",
         ip=ip,
         action=action,
-        object_type=obj._meta.model_name if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        object_type=obj._meta.model_name if obj is not None else object_type[:40],
+        object_id=str(obj.pk) if obj is not None else scrub(str(object_id))[:40],
         object_repr=scrub(str(obj))[:200] if obj is not None else "",
         result=result,
         detail=scrub(detail),

@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from xueji.accounts.models import Membership, Role, Unit, User
-from xueji.accounts.scoping import current_membership, memberships_of
+from xueji.accounts.scoping import NotInScope, current_membership, memberships_of
 
 REGISTRAR_ONLY = "只有本校学籍管理员可以发起申请。"
 
@@ -116,9 +116,24 @@ def audit_refusal(refusal: NotAllowed, request=None) -> None:
                  detail=f"{refusal.message}（{refusal.code}）{path}"[:500])
 
 
+def audit_lookup_denied(refusal: NotInScope, request=None) -> None:
+    """A scoped lookup refused (no such object, or one outside the user's scope): recorded once,
+    with what was asked for and where, never with anything of the object itself."""
+    if refusal.audited:
+        return
+    refusal.audited = True
+    from xueji.accounts.audit import audit_record
+    from xueji.accounts.models import AuditEntry
+
+    path = getattr(request, "path", "") if request is not None else ""
+    audit_record(action="lookup.denied", result=AuditEntry.Result.DENIED, object_type=refusal.what,
+                 object_id=refusal.object_id, detail=f"{refusal.message}{path}"[:500])
+
+
 class NotAllowedMiddleware:
     """A page's NotAllowed becomes the 403 page with its reason, or the 404 page when hidden;
-    either way the refusal is audited."""
+    either way the refusal is audited. A refused scoped lookup (NotInScope) is audited too, and
+    answered by Django's 404 page like any other."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -127,6 +142,9 @@ class NotAllowedMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, NotInScope):
+            audit_lookup_denied(exception, request)
+            return None
         if not isinstance(exception, NotAllowed):
             return None
         audit_refusal(exception, request)

@@ -11,13 +11,14 @@ A user's scope is the union of the scopes of their memberships:
 - central-school registrar: the pupils of the schools under the central school;
 - county, city, province officer: the pupils of every school under the bureau, including
   records deleted as problem records (删除 keeps them visible to the bureau);
-- system administrator: no pupil records (they manage divisions, units, users and the calendar).
+- the three admins (system, security, audit): no pupil records; they see the units of their
+  bureau's subtree (to manage them, their accounts, or their audit log).
 """
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from xueji.accounts.models import BUREAU_ROLES, AuditEntry, Membership, Role, Unit, UnitKind, User
+from xueji.accounts.models import ADMIN_ROLES, BUREAU_ROLES, AuditEntry, Membership, Role, Unit, UnitKind, User
 
 # Roles that see ID numbers, health and household registration in full; the others see them
 # masked (head teachers, and city and province officers who work with statistics).
@@ -54,6 +55,20 @@ def is_system_admin(user: User) -> bool:
 MAX_ID = 2**63 - 1  # bigint: a larger number typed into a URL must be a 404, not a database error
 
 
+class NotInScope(Http404):
+    """The refusal of a scoped lookup (the ``get_*_for_user`` helpers): no such object, or one
+    outside the user's scope, which is the same thing to the user. Answered as any 404 is (the
+    page, or the API's {"detail"}), and recorded once in the audit log ("lookup.denied", with
+    ``what`` and the number asked for) by NotAllowedMiddleware and the API's handler. An ordinary
+    404 (an unknown address, a malformed number) stays a plain Http404 and is not recorded."""
+
+    def __init__(self, message: str, *, what: str = "", object_id=None):
+        super().__init__(message)
+        self.message, self.what = message, what
+        self.object_id = "" if object_id is None else str(object_id)
+        self.audited = False
+
+
 def object_id(value) -> int:
     """A primary key from a URL or a query string, or Http404."""
     try:
@@ -80,12 +95,10 @@ def units_visible_to(user: User) -> QuerySet[Unit]:
     for membership in memberships_of(user):
         if membership.unit is None:
             continue
-        if membership.role in UNIT_ROLES_SEEING_SUBTREE:
+        if membership.role in UNIT_ROLES_SEEING_SUBTREE or membership.role in ADMIN_ROLES:
             scopes.append(Q(path__startswith=membership.unit.path))
         else:
             scopes.append(Q(pk=membership.unit.pk))
-    if is_system_admin(user):
-        return Unit.objects.all()
     scope = scope_union(scopes)
     return Unit.objects.filter(scope) if scope is not None else Unit.objects.none()
 
@@ -98,20 +111,30 @@ def get_school_for_user(user: User, school_id) -> Unit:
     try:
         return schools_visible_to(user).get(pk=object_id(school_id))
     except Unit.DoesNotExist:
-        raise Http404("没有找到这所学校，或您无权查看。") from None
+        raise NotInScope("没有找到这所学校，或您无权查看。", what="unit", object_id=school_id) from None
 
 
 def can_read_audit_log(user: User) -> bool:
-    return any(m.role in BUREAU_ROLES or m.role == Role.SYSTEM_ADMIN for m in memberships_of(user))
+    """The audit log is the audit admin's alone (三员分立): not the bureaus', not the other admins'."""
+    return any(m.role == Role.AUDIT_ADMIN and m.unit is not None for m in memberships_of(user))
+
+
+def audit_scope(user: User) -> Q | None:
+    """The entries an audit admin reads: those filed under its bureau's subtree; the audit admin
+    of a bureau at the top of the tree (no parent) also reads the entries filed under no unit
+    (attempts on unknown usernames, the break-glass superuser's work on global tables)."""
+    scopes = []
+    for m in memberships_of(user):
+        if m.role == Role.AUDIT_ADMIN and m.unit is not None:
+            scopes.append(Q(unit_path__startswith=m.unit.path))
+            if m.unit.parent_id is None:
+                scopes.append(Q(unit_path=""))
+    return scope_union(scopes)
 
 
 def audit_entries_visible_to(user: User) -> QuerySet[AuditEntry]:
-    """A bureau officer reads the log of its jurisdiction; the system administrator all of it."""
-    if is_system_admin(user):
-        return AuditEntry.objects.all()
-    scope = scope_union(
-        [Q(unit_path__startswith=m.unit.path) for m in memberships_of(user) if m.role in BUREAU_ROLES]
-    )
+    """The audit admin's entries (``audit_scope``); nothing for anyone else."""
+    scope = audit_scope(user)
     return AuditEntry.objects.filter(scope) if scope is not None else AuditEntry.objects.none()
 
 

@@ -14,8 +14,7 @@ from xueji.approvals.models import ApprovalStep, ChangeRequest
 from xueji.approvals.reversal import reversal_start
 from xueji.approvals.scoping import get_request_for_user, requests_visible_to
 from xueji.approvals.services import request_decide, request_withdraw, working_days_left
-from xueji.identity import mask_student_number
-from xueji.pupils.scoping import sees_full_record
+from xueji.pupils.visibility import visibility_for
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -58,7 +57,7 @@ class RequestSerializer(serializers.ModelSerializer):
         pupil = change.pupil
         if pupil is None:  # a batch about many pupils: its details list them
             return None
-        number = pupil.student_number if sees_full_record(self.context["request"].user, pupil) else mask_student_number(pupil.student_number)
+        number = visibility_for(self.context["request"].user, pupil).student_number(pupil.student_number)
         return {"id": pupil.pk, "name": pupil.name, "gender": pupil.get_gender_display(), "birth_date": pupil.birth_date,
                 "grade": pupil.grade, "school": pupil.school.name, "status": pupil.get_status_display(), "student_number": number}
 

@@ -2,10 +2,9 @@
 xueji.accounts.scoping for the whole picture)."""
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from xueji.accounts.models import Membership, Role, User
-from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id, scope_union
+from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, NotInScope, memberships_of, object_id, scope_union
 from xueji.approvals.models import ApprovalStep, Attachment, ChangeRequest, Notice, RequestParty, StepStatus
 
 # Change requests ------------------------------------------------------------------------------
@@ -38,7 +37,7 @@ def get_request_for_user(user: User, request_id) -> ChangeRequest:
             pk=object_id(request_id)
         )
     except ChangeRequest.DoesNotExist:
-        raise Http404("没有找到这项申请，或您无权查看。") from None
+        raise NotInScope("没有找到这项申请，或您无权查看。", what="changerequest", object_id=request_id) from None
 
 
 def get_attachment_for_user(user: User, attachment_id) -> Attachment:
@@ -47,7 +46,7 @@ def get_attachment_for_user(user: User, attachment_id) -> Attachment:
             pk=object_id(attachment_id), request__in=requests_visible_to(user)
         )
     except Attachment.DoesNotExist:
-        raise Http404("没有找到这个附件，或您无权查看。") from None
+        raise NotInScope("没有找到这个附件，或您无权查看。", what="attachment", object_id=attachment_id) from None
 
 
 def steps_waiting_for(user: User) -> QuerySet[ApprovalStep]:

@@ -23,7 +23,8 @@ from xueji.approvals.scoping import (
 )
 from xueji.approvals.services import check_resubmission, may_decide, request_decide, request_withdraw, working_days_left
 from xueji.paginators import CappedPaginator
-from xueji.pupils.scoping import pupils_visible_to, sees_full_record
+from xueji.pupils.scoping import pupils_visible_to
+from xueji.pupils.visibility import visibility_for
 
 PAGE_SIZE = 50
 
@@ -146,7 +147,8 @@ def _detail_context(request, change: ChangeRequest, posted: dict | None = None, 
         "links": declaration.links_for(change, request.user),
         "attachments": change.attachments.all(),
         "pupil_link": pupil is not None and pupils_visible_to(request.user).filter(pk=pupil.pk).exists(),
-        "full": pupil is not None and sees_full_record(request.user, pupil),
+        # What of the pupil the user sees (xueji.pupils.visibility): a counterpart school the least.
+        "pupil_number": visibility_for(request.user, pupil).student_number(pupil.student_number) if pupil else "",
         "summary": declaration.summary(change),
         "reversal_deadline": _reversal_deadline(request.user, change),
     }
@@ -228,7 +230,9 @@ def attachment_download(request, attachment_id: int):
     except FileNotFoundError:
         raise Http404("附件文件不存在。") from None
     audit_record(action="attachment.view", obj=attachment.request, detail=attachment.original_name)
-    response = FileResponse(handle, content_type=attachment.content_type, filename=attachment.original_name)
+    # Downloaded, never shown inline in the site's origin (issue 12): it is what someone uploaded.
+    response = FileResponse(handle, content_type=attachment.content_type, filename=attachment.original_name,
+                            as_attachment=True)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

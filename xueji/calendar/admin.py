@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from xueji.accounts.admin_roles import RoleAdminMixin
 from xueji.calendar import workdays
 from xueji.calendar.models import CalendarDay, CalendarYear
 
@@ -86,7 +87,10 @@ class CalendarDayForm(forms.ModelForm):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(RoleAdminMixin, admin.ModelAdmin):
+    """The system admins' (global: every system admin, the superuser), each change audited."""
+
+    scope = None
     form = CalendarYearForm
     list_display = ["year", "official", "source", "flagged", "note"]
     list_filter = ["official"]
@@ -120,7 +124,8 @@ class CalendarDayYearFilter(admin.SimpleListFilter):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(RoleAdminMixin, admin.ModelAdmin):
+    scope = None
     form = CalendarDayForm
     list_display = ["date", "weekday", "kind", "name", "in_effect"]
     list_filter = ["kind", CalendarDayYearFilter]

@@ -26,6 +26,8 @@ class PupilCardView(APIView):
     """GET /api/v1/pupils/{id}/card.pdf: the pupil's 学籍卡 (one A4 page), numbers as the caller
     sees them; recorded under the verification code its footer carries."""
 
+    throttle_scope = "download"
+
     @extend_schema(responses=PDF, summary="学生的学籍卡（PDF）")
     def get(self, request, pk: int):
         return pupil_card_response(request.user, pk)
@@ -34,6 +36,8 @@ class PupilCardView(APIView):
 class ClassCardsView(APIView):
     """GET /api/v1/classes/{id}/cards.pdf: the 学籍卡 of every pupil of the class in school, one
     PDF with a page each."""
+
+    throttle_scope = "download"
 
     @extend_schema(responses=PDF, summary="班级全体学生的学籍卡（PDF）")
     def get(self, request, pk: int):
@@ -94,6 +98,8 @@ class CardJobView(APIView):
 
 class CardJobFileView(APIView):
     """GET /api/v1/card-jobs/{id}/cards.pdf: the job's PDF once done."""
+
+    throttle_scope = "download"
 
     @extend_schema(responses=PDF, summary="下载已生成的学籍卡（PDF）")
     def get(self, request, pk: int):

@@ -8,8 +8,9 @@ cancellation/printing.py); what every form shares is here and in the template
 under which verification code is every document's (xueji/documents/printing.py).
 
 The caller loads the request through ``get_request_for_user`` (404 outside the user's scope); the
-numbers are printed as that user sees them on the request's page (masked unless
-``sees_full_record``). Every print is recorded under its code and written to the audit log.
+pupil is printed as that user sees the record (xueji.pupils.visibility): the ID number and a G
+number masked, the address and the guardians' phones "***" for those who do not see them.
+Every print is recorded under its code and written to the audit log.
 """
 
 from dataclasses import dataclass
@@ -22,8 +23,7 @@ from xueji.accounts.models import UnitKind, User
 from xueji.approvals.kinds import get_kind
 from xueji.approvals.models import ApprovalStep, ChangeRequest, StepStatus
 from xueji.documents.printing import PRINT_ACTION, PrintedPdf, pdf_response, print_pdf, printed_pupil
-from xueji.identity import mask_id_number, mask_student_number
-from xueji.pupils.scoping import sees_full_record
+from xueji.pupils.visibility import visibility_for
 
 # Text longer than its cell holds in two lines at the normal size is set smaller ("long" 7.5 pt,
 # "longer" 6.5 pt, "longest" 5.5 pt in print.css), so that the form stays one page whatever the
@@ -149,8 +149,11 @@ def _proof(change: ChangeRequest) -> tuple[str, str]:
 def form_context(change: ChangeRequest, user: User) -> dict:
     """What application_form.html prints for this request and this printing user."""
     pupil = change.pupil
-    full = sees_full_record(user, pupil)
+    vis = visibility_for(user, pupil)
     guardians = list(pupil.guardians.order_by("position"))
+    for guardian in guardians:
+        guardian.shown_phone = vis.printed("phone", guardian.phone, guardian=True)
+    address = vis.printed("address", pupil.address)
     steps = list(change.steps.select_related("unit", "decided_by").order_by("position"))
     proof, proof_size = _proof(change)
     return {
@@ -159,9 +162,10 @@ def form_context(change: ChangeRequest, user: User) -> dict:
         "school": pupil.school,
         "class_name": pupil.school_class.name if pupil.school_class_id else "",
         # As the request's page shows them: a G number is "G" + the ID number, so it is masked too.
-        "student_number": pupil.student_number if full else mask_student_number(pupil.student_number),
-        "id_number": pupil.id_number if full else mask_id_number(pupil.id_number),
-        "address_size": text_size(pupil.address, FULL_ROW_LIMITS),
+        "student_number": vis.student_number(pupil.student_number),
+        "id_number": vis.id_number(pupil.id_number),
+        "address": address,
+        "address_size": text_size(address, FULL_ROW_LIMITS),
         "guardians": guardians,
         "details": detail_rows(get_kind(change.kind).details_for(change, user)),
         "proof": proof,
@@ -179,7 +183,7 @@ def application_form_pdf(
     pupil = change.pupil
     return print_pdf(
         user=user, kind="application_form", title=title, template=template, context=context,
-        unit=pupil.school, request=change, pupils=[printed_pupil(pupil, full=sees_full_record(user, pupil))],
+        unit=pupil.school, request=change, pupils=[printed_pupil(pupil, visibility=visibility_for(user, pupil))],
         audit_action=PRINT_ACTION, audit_obj=change,
     )
 

@@ -10,8 +10,9 @@ registrar's and the headmaster's signatures and the school's stamp.
   (``cards_fingerprint``).
 
 Pupils are loaded in a constant number of queries whatever their number (``pupils_for_cards``).
-Numbers and the household, address and health details are printed as the printing user sees
-them on the pupil's page: masked for those who see records masked (``sees_full_record``).
+Numbers, the household, address, health and circumstances and the guardians' ID numbers and
+phones are printed as the printing user sees them on the pupil's page (xueji.pupils.visibility):
+the ID number masked, a box the user may not see printed "***".
 The caller scopes: it loads the pupils, the class or the school through the ``*_for_user``
 helpers (404 outside the user's scope).
 """
@@ -38,15 +39,15 @@ from xueji.celery import enqueue_on_commit
 from xueji.codes import GRADE_LABELS, NumberKind, PupilStatus
 from xueji.documents.models import CardJob
 from xueji.documents.printing import PrintedPdf, print_pdf, printed_pupil
-from xueji.identity import mask_id_number, mask_student_number
 from xueji.pupils.models import Guardian, Pupil, SchoolClass, StatusChange, StudentNumber
 from xueji.pupils.models.pupils import GuardianEvent, PupilEvent
-from xueji.pupils.scoping import pupils_visible_to, sees_full_record
+from xueji.pupils.scoping import pupils_visible_to
+from xueji.pupils.visibility import MASK, Visibility, visibility_for
 
 logger = logging.getLogger(__name__)
 
 CARD_TEMPLATE = "documents/registration_card.html"
-MASKED = "***"
+MASKED = MASK
 # On the card's page in school: what the roster prints (xueji.web.views.class_roster).
 IN_SCHOOL = [PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.VISITING]
 # What fits on the page below the rest (the newest are printed; the rest: "其余见系统").
@@ -145,14 +146,14 @@ class HistoryRow:
 @dataclass
 class Card:
     pupil: Pupil
-    full: bool
+    visibility: Visibility
     class_name: str
     pinyin: str
     student_number: str
     id_number: str
     birthplace: str
     native_place: str
-    hukou: str  # 户口所在地 and 户口性质, or MASKED
+    hukou: str  # 户口所在地 and 户口性质, or MASKED (xueji.pupils.visibility)
     former_numbers: str
     guardians: list  # dicts, None for an empty row to fill in by hand
     guardians_more: int
@@ -180,8 +181,8 @@ def _cut(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
-def _number_line(number: StudentNumber, full: bool) -> str:
-    shown = number.number if full else mask_student_number(number.number)
+def _number_line(number: StudentNumber, visibility: Visibility) -> str:
+    shown = visibility.student_number(number.number)
     kind = "临时" if number.kind == NumberKind.TEMPORARY else "正式"
     period = f"{timezone.localtime(number.assigned_at):%Y-%m-%d}—"
     period += f"{timezone.localtime(number.retired_at):%Y-%m-%d}" if number.retired_at else ""
@@ -223,21 +224,24 @@ def _history(pupil: Pupil) -> list[HistoryRow]:
     return rows
 
 
-def card_for(pupil: Pupil, *, full: bool) -> Card:
-    """What the card of one pupil prints, for a user who sees the record in full or masked."""
+def card_for(pupil: Pupil, *, visibility: Visibility) -> Card:
+    """What the card of one pupil prints, for a user who sees the record as ``visibility`` says
+    (xueji.pupils.visibility): a box the user may not see is printed "***"."""
+    v = visibility
     former = [n for n in getattr(pupil, "numbers_list", []) if n.retired_at is not None]
-    former_text = "；".join(_number_line(n, full) for n in former[-FORMER_NUMBERS_PRINTED:])
+    former_text = "；".join(_number_line(n, v) for n in former[-FORMER_NUMBERS_PRINTED:])
     if len(former) > FORMER_NUMBERS_PRINTED:
         former_text += f"；另有 {len(former) - FORMER_NUMBERS_PRINTED} 个，其余见系统"
     guardians = []
     for guardian in list(pupil.guardians_list)[:GUARDIAN_ROWS_MAX]:
         name = f"{_cut(guardian.name, GUARDIAN_NAME_CHARS)}（{guardian.get_relation_display()}）"
         workplace = _cut(guardian.workplace, WORKPLACE_CHARS)
-        division = _division(guardian.hukou_division) if full else MASKED
+        division = v.printed("hukou_division", _division(guardian.hukou_division), guardian=True)
+        id_number = v.guardian_value("id_number", guardian.id_number)
         guardians.append({
             "name": name,
-            "id": f"{guardian.get_id_type_display()} {guardian.id_number if full else mask_id_number(guardian.id_number)}",
-            "phone": guardian.phone,
+            "id": f"{guardian.get_id_type_display()} {id_number}" if v.sees["guardian_id"] else MASKED,
+            "phone": v.printed("phone", guardian.phone, guardian=True),
             "workplace": workplace,
             "division": division,
             "size": {
@@ -253,21 +257,19 @@ def card_for(pupil: Pupil, *, full: bool) -> Card:
     if pupil.disability_placement:
         disability += f"（{pupil.get_disability_placement_display()}）"
     private = {
-        "hukou_address": pupil.hukou_address,
-        "address": pupil.address,
-        "health": pupil.get_health_display(),
-        "disability": disability,
-        "left_behind": pupil.get_left_behind_display(),
-        "migrant_child": "是" if pupil.migrant_child else "否",
-        "only_child": "是" if pupil.only_child else "否",
-        "orphan": "是" if pupil.orphan else "否",
+        "hukou_address": v.printed("hukou_address", pupil.hukou_address),
+        "address": v.printed("address", pupil.address),
+        "health": v.printed("health", pupil.get_health_display()),
+        "disability": v.printed("disability", disability),
+        "left_behind": v.printed("left_behind", pupil.get_left_behind_display()),
+        "migrant_child": v.printed("migrant_child", "是" if pupil.migrant_child else "否"),
+        "only_child": v.printed("only_child", "是" if pupil.only_child else "否"),
+        "orphan": v.printed("orphan", "是" if pupil.orphan else "否"),
     }
     hukou = _division(pupil.hukou_division)
     if pupil.hukou_type:
         hukou += f"（{pupil.get_hukou_type_display()}）"
-    if not full:
-        private = dict.fromkeys(private, MASKED)
-        hukou = MASKED
+    hukou = v.printed("hukou_division", hukou)
     birthplace, native_place = _division(pupil.birthplace), _division(pupil.native_place)
     pinyin = _cut(pupil.pinyin, PINYIN_CHARS)
     size = {
@@ -282,11 +284,11 @@ def card_for(pupil: Pupil, *, full: bool) -> Card:
     }
     return Card(
         pupil=pupil,
-        full=full,
+        visibility=v,
         class_name=pupil.school_class.name if pupil.school_class_id else "",
         pinyin=pinyin,
-        student_number=pupil.student_number if full else mask_student_number(pupil.student_number),
-        id_number=pupil.id_number if full else mask_id_number(pupil.id_number),
+        student_number=v.student_number(pupil.student_number),
+        id_number=v.id_number(pupil.id_number),
         birthplace=birthplace,
         native_place=native_place,
         hukou=hukou,
@@ -301,7 +303,7 @@ def card_for(pupil: Pupil, *, full: bool) -> Card:
 
 
 def cards_for(pupils: list[Pupil], user: User) -> list[Card]:
-    return [card_for(pupil, full=sees_full_record(user, pupil)) for pupil in pupils]
+    return [card_for(pupil, visibility=visibility_for(user, pupil)) for pupil in pupils]
 
 
 # Printing -------------------------------------------------------------------------------------
@@ -325,7 +327,7 @@ def cards_pdf(
         options = {"context": {**base, "cards": cards}}
     return print_pdf(
         user=user, kind="registration_card", title=title, template=CARD_TEMPLATE, unit=unit, subject=subject,
-        school_class=school_class, pupils=[printed_pupil(card.pupil, full=card.full) for card in cards],
+        school_class=school_class, pupils=[printed_pupil(card.pupil, visibility=card.visibility) for card in cards],
         audit_obj=pupils[0] if len(pupils) == 1 else (school_class or unit), audit_unit=None,
         progress=progress, **options,
     )
@@ -448,8 +450,7 @@ def _file_exists(job: CardJob) -> bool:
 
 
 def _sees_school_in_full(user: User, school: Unit) -> bool:
-    probe = Pupil(school=school, school_id=school.pk)
-    return sees_full_record(user, probe)
+    return visibility_for(user, school).full_record
 
 
 def _drop_superseded_files(job: CardJob) -> None:

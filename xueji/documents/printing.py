@@ -124,8 +124,11 @@ class _Subject:
     pupils: list[PrintedPupil] = field(default_factory=list)
 
 
-def printed_pupil(pupil: Pupil, *, full: bool = True) -> PrintedPupil:
-    """The summary of a pupil as printed for a user who sees numbers in full or masked."""
+def printed_pupil(pupil: Pupil, *, full: bool = True, visibility=None) -> PrintedPupil:
+    """The summary of a pupil as printed for a user who sees numbers in full or masked: as
+    ``visibility`` (xueji.pupils.visibility.Visibility) says when given, else as ``full`` says."""
+    if visibility is not None:
+        return PrintedPupil(pupil.pk, pupil.name, visibility.student_number(pupil.student_number) or PENDING_NUMBER)
     number = pupil.student_number or PENDING_NUMBER
     return PrintedPupil(pupil.pk, pupil.name, number if full or not pupil.student_number else mask_student_number(number))
 

@@ -6,8 +6,11 @@ them). They read only the fields of ``xueji.models.Pupil`` and, for guardians, t
 ``guardians_list`` the caller sets on each pupil (a list of ``Guardian`` or objects like it;
 ``pupils_for_print`` loads a queryset that way), and never touch related managers.
 
-The caller checks who may print: these functions print every number as they are given (the
-caller masks them for a user who sees them masked). Printing goes through xueji.documents.printing: each
+The caller checks who may print (the pupils, the class, the school through the scoped
+``*_for_user`` helpers). What of each pupil is printed is xueji.pupils.visibility's, for the
+printing user at the document's school: the ID number masked, a box the user may not see (the
+household registration, the address, a guardian's ID number or phone …) printed "***".
+Printing goes through xueji.documents.printing: each
 document is recorded under the verification code its footer (or, in the spreadsheet, its title
 row) carries, and written to the audit log.
 """
@@ -24,6 +27,7 @@ from xueji.codes import PupilStatus
 from xueji.documents.printing import PrintedPdf, export_xlsx, print_pdf, printed_pupil
 from xueji.documents.xlsx import DATE_FORMAT, TEXT_FORMAT, Table, write_title
 from xueji.pupils.models import Guardian
+from xueji.pupils.visibility import Visibility, visibility_for
 
 PENDING_NUMBER = "待建籍"
 # The sheet has room for two guardians; with fewer, the empty rows are filled in by hand.
@@ -52,8 +56,10 @@ def pupils_for_print(pupils: QuerySet) -> list:
     )
 
 
-def student_info_sheets_context(pupils: list, *, school, school_class=None, title_year: int) -> dict:
-    """What student_info_sheet.html prints (it reads no database: entries print as they are)."""
+def student_info_sheets_context(pupils: list, *, school, school_class=None, title_year: int,
+                                visibility: Visibility) -> dict:
+    """What student_info_sheet.html prints (it reads no database: entries print as they are), as
+    ``visibility`` (the printing user's at the school) says."""
     sheets = [
         {
             "pupil": pupil,
@@ -66,7 +72,7 @@ def student_info_sheets_context(pupils: list, *, school, school_class=None, titl
         }
         for pupil in pupils
     ]
-    return {"sheets": sheets, "school": school, "title_year": title_year}
+    return {"sheets": sheets, "school": school, "title_year": title_year, "vis": visibility}
 
 
 def student_info_sheets_pdf(pupils: list, *, user, school, school_class=None, title_year: int) -> PrintedPdf:
@@ -74,17 +80,20 @@ def student_info_sheets_pdf(pupils: list, *, user, school, school_class=None, ti
     to check and sign, printed by ``user`` (recorded under its verification code, audited).
     ``school_class`` names the class on every sheet; without it each pupil's own
     ``school_class`` (if any) is printed."""
+    visibility = visibility_for(user, school)
     return print_pdf(
         user=user, kind="info_sheet", title=f"{title_year}年学生基本信息表", template="documents/student_info_sheet.html",
-        context=student_info_sheets_context(pupils, school=school, school_class=school_class, title_year=title_year),
+        context=student_info_sheets_context(pupils, school=school, school_class=school_class, title_year=title_year,
+                                            visibility=visibility),
         unit=school, school_class=school_class, subject=school_class.name if school_class else "",
-        pupils=[printed_pupil(pupil) for pupil in pupils],
+        pupils=[printed_pupil(pupil, visibility=visibility) for pupil in pupils],
     )
 
 
-def class_roster_context(pupils: list, *, school, school_class, school_year_label: str) -> dict:
+def class_roster_context(pupils: list, *, school, school_class, school_year_label: str,
+                         visibility: Visibility) -> dict:
     return {
-        "rows": roster_rows(pupils),
+        "rows": roster_rows(pupils, visibility),
         "columns": ROSTER_COLUMNS,
         "school": school,
         "school_class": school_class,
@@ -96,15 +105,16 @@ def class_roster_pdf(pupils: list, *, user, school, school_class, school_year_la
                      audit_action: str = "class.roster") -> PrintedPdf:
     """花名册 of a class: landscape A4, one row per pupil, the header row repeated on every page,
     and the boxes for the maker, the headmaster's signature and the school's stamp at the end.
-    The pupils' numbers are printed as they are given (the caller masks them for users who see
-    them masked)."""
+    What of each pupil is printed is the printing user's at the school (xueji.pupils.visibility)."""
+    visibility = visibility_for(user, school)
     return print_pdf(
         user=user, kind="class_roster", title=f"{school_class.name}花名册（{school_year_label}）",
         template="documents/class_roster.html",
         context=class_roster_context(pupils, school=school, school_class=school_class,
-                                     school_year_label=school_year_label),
+                                     school_year_label=school_year_label, visibility=visibility),
         unit=school, school_class=school_class, subject=school_class.name,
-        pupils=[printed_pupil(pupil) for pupil in pupils], audit_action=audit_action, audit_obj=school_class,
+        pupils=[printed_pupil(pupil, visibility=visibility) for pupil in pupils], audit_action=audit_action,
+        audit_obj=school_class,
     )
 
 
@@ -112,13 +122,17 @@ def class_roster_xlsx(pupils: list, *, user, school, school_class, school_year_l
                       audit_action: str = "class.roster") -> PrintedPdf:
     """花名册 as an Excel workbook: a title row (with the verification code, who exported it and
     when, in its last cells and in the printed page's footer), the header row frozen, the same
-    columns as the PDF. ID numbers, 学籍号 and phone numbers are strings in text cells ("@")."""
+    columns as the PDF. ID numbers, 学籍号 and phone numbers are strings in text cells ("@"). What of
+    each pupil is written is the exporting user's at the school (xueji.pupils.visibility)."""
+    visibility = visibility_for(user, school)
     return export_xlsx(
         user=user, kind="class_roster_xlsx", title=f"{school_class.name}花名册（{school_year_label}）",
         build=lambda stamp: class_roster_workbook(pupils, school=school, school_class=school_class,
-                                                  school_year_label=school_year_label, stamp=stamp),
+                                                  school_year_label=school_year_label, stamp=stamp,
+                                                  visibility=visibility),
         unit=school, school_class=school_class, subject=school_class.name,
-        pupils=[printed_pupil(pupil) for pupil in pupils], audit_action=audit_action, audit_obj=school_class,
+        pupils=[printed_pupil(pupil, visibility=visibility) for pupil in pupils], audit_action=audit_action,
+        audit_obj=school_class,
     )
 
 
@@ -126,7 +140,8 @@ def class_roster_xlsx(pupils: list, *, user, school, school_class, school_year_l
 STAMP_COLUMNS = 3
 
 
-def class_roster_workbook(pupils: list, *, school, school_class, school_year_label: str, stamp=None) -> bytes:
+def class_roster_workbook(pupils: list, *, school, school_class, school_year_label: str, visibility: Visibility,
+                          stamp=None) -> bytes:
     """The roster's workbook (class_roster_xlsx records and audits it)."""
     workbook = Workbook()
     sheet = workbook.active
@@ -149,7 +164,7 @@ def class_roster_workbook(pupils: list, *, school, school_class, school_year_lab
     # Printed from Excel: landscape, one page wide, the header row on every page.
     table = Table(sheet, ROSTER_COLUMNS, row=2, widths=[6, 22, 10, 6, 12, 10, 22, 24, 18, 14, 12],
                   formats={**dict.fromkeys(ROSTER_TEXT_COLUMNS, TEXT_FORMAT), "出生日期": DATE_FORMAT}, landscape=True)
-    for row in roster_rows(pupils):
+    for row in roster_rows(pupils, visibility):
         table.add(astuple(row))
 
     output = BytesIO()
@@ -174,9 +189,11 @@ class RosterRow:
     remark: str
 
 
-def roster_rows(pupils: list) -> list[RosterRow]:
-    """The roster's rows, shared by the PDF and the spreadsheet so that both say the same thing.
-    The guardian is the first of ``guardians_list`` (the main contact)."""
+def roster_rows(pupils: list, visibility: Visibility) -> list[RosterRow]:
+    """The roster's rows, shared by the PDF and the spreadsheet so that both say the same thing,
+    as ``visibility`` says (a box not shown is "***"). The guardian is the first of
+    ``guardians_list`` (the main contact)."""
+    v = visibility
     rows = []
     for index, pupil in enumerate(pupils, start=1):
         guardians = list(pupil.guardians_list)
@@ -184,15 +201,15 @@ def roster_rows(pupils: list) -> list[RosterRow]:
         rows.append(
             RosterRow(
                 index=index,
-                student_number=pupil.student_number or PENDING_NUMBER,
+                student_number=v.student_number(pupil.student_number) or PENDING_NUMBER,
                 name=pupil.name,
                 gender=pupil.get_gender_display(),
                 birth_date=pupil.birth_date,
                 ethnicity=pupil.get_ethnicity_display(),
-                id_number=pupil.id_number,
-                hukou=_division_name(pupil.hukou_division),
+                id_number=v.id_number(pupil.id_number),
+                hukou=v.printed("hukou_division", _division_name(pupil.hukou_division)),
                 guardian=f"{first.name}（{first.get_relation_display()}）" if first else "",
-                phone=first.phone if first else "",
+                phone=v.printed("phone", first.phone, guardian=True) if first else "",
                 # Only what differs from the usual: a pupil on the roll who is not at school.
                 remark="" if pupil.status in ("", PupilStatus.ENROLLED) else pupil.get_status_display(),
             )

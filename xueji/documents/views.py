@@ -30,14 +30,13 @@ from xueji.documents.cards import (
 )
 from xueji.documents.models import CardJob, PrintedDocument
 from xueji.documents.printing import content_disposition, document_kind_label, normalize_code, pdf_response
-from xueji.identity import mask_student_number
 from xueji.pupils.scoping import (
     classes_visible_to,
     get_class_for_user,
     get_pupil_for_user,
     pupils_visible_to,
-    sees_full_record,
 )
+from xueji.pupils.visibility import visibility_for
 
 JOBS_SHOWN = 8
 
@@ -243,9 +242,7 @@ def _verification(user, document: PrintedDocument) -> dict:
     for row in document.pupils:
         pupil = visible.get(row.get("id"))
         if pupil is not None:
-            number = row.get("number", "")
-            if not sees_full_record(user, pupil):
-                number = mask_student_number(number)
+            number = visibility_for(user, pupil).student_number(row.get("number", ""))
             shown.append({"name": row.get("name", ""), "number": number, "pupil": pupil})
         elif row.get("id") is None and sees_entries:
             shown.append({"name": row.get("name", ""), "number": row.get("number", ""), "pupil": None})
@@ -257,11 +254,12 @@ def _verification(user, document: PrintedDocument) -> dict:
 
 @login_required
 def class_roster(request, class_id: int, fmt: str):
-    """花名册 of a class as PDF or xlsx: its pupils in school (在籍在校, 休学, 借读). Numbers are
-    printed as the user may see them: in full, or masked for a head teacher or a city officer."""
+    """花名册 of a class as PDF or xlsx: its pupils in school (在籍在校, 休学, 借读), printed as the
+    user may see them (xueji.pupils.visibility, applied by the roster itself): the ID number
+    masked and no household registration for a head teacher or a city officer, no guardian's
+    phone for a city officer."""
     from xueji.documents.printing import content_disposition, pdf_response
     from xueji.documents.rosters import class_roster_pdf, class_roster_xlsx, pupils_for_print
-    from xueji.identity import mask_id_number, mask_student_number
 
     if fmt not in ("pdf", "xlsx"):
         raise Http404("只能导出 PDF 或 Excel。")
@@ -271,12 +269,6 @@ def class_roster(request, class_id: int, fmt: str):
         pupils_visible_to(request.user).filter(school_class=school_class, status__in=in_school, deleted_at__isnull=True)
         .order_by("name")
     )
-    for pupil in pupils:
-        if not sees_full_record(request.user, pupil):
-            pupil.id_number = mask_id_number(pupil.id_number)
-            pupil.student_number = mask_student_number(pupil.student_number)  # a G number holds the ID number
-            for guardian in pupil.guardians_list:
-                guardian.id_number = mask_id_number(guardian.id_number)
     label = str(school_class.school_year)
     name = f"花名册-{school_class.school.name}-{school_class.name}.{fmt}"
     # Recorded under a verification code (in the PDF's footer, the workbook's title row) and

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Membership, Role, User
 from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import get_school_for_user
@@ -133,6 +134,8 @@ def pupil_photo(request, pupil_id: int):
     except FileNotFoundError:
         raise Http404("照片文件不存在。") from None
     content_type = "image/png" if pupil.photo.name.lower().endswith(".png") else "image/jpeg"
+    audit_record(action="photo.view", obj=pupil, detail="查看学生照片")
+    # Inline: pages show it as an <img>. Never kept by a cache: a child's face (issue 12).
     response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=600"
+    response["Cache-Control"] = "private, no-store"
     return response

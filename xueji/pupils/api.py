@@ -1,7 +1,12 @@
 """The pupils' API under /api/v1/pupils/, with the pages' scoping.
 
 Every queryset comes from the scoped selectors (xueji.pupils.scoping); an object outside the caller's
-scope is a 404. Fields the caller may not see in full are masked as on the pages.
+scope is a 404. What of each pupil the caller sees is xueji.pupils.visibility's, as on the pages:
+the fields the caller may not see are left out of the answer (a head teacher's has no address,
+household registration, health, disability, circumstances or guardians' ID numbers; a city
+officer's no guardians' phones either), and the ID number and a G number come masked to those who
+see them masked. The schema lists every field: a client reads a field that is absent as not
+shown to it.
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
@@ -10,14 +15,12 @@ from rest_framework.response import Response
 
 from xueji.accounts.audit import audit_record
 from xueji.codes import GRADE_LABELS
-from xueji.identity import mask_id_number, mask_student_number
 from xueji.pupils.filters import PupilFilterSet
+from xueji.pupils.lookup import audit_number_search
 from xueji.pupils.models import Guardian, Pupil
-from xueji.pupils.scoping import get_pupil_for_user, sees_full_record
+from xueji.pupils.scoping import get_pupil_for_user
 from xueji.pupils.selectors import pupil_list
-
-MASK = "***"
-
+from xueji.pupils.visibility import VisibleFieldsMixin
 
 # Pupils -------------------------------------------------------------------------------------
 
@@ -29,7 +32,7 @@ class GuardianSerializer(serializers.ModelSerializer):
         fields = ["position", "relation", "relation_label", "name", "id_type", "id_number", "phone", "workplace", "hukou_division"]
 
 
-class PupilListSerializer(serializers.ModelSerializer):
+class PupilListSerializer(VisibleFieldsMixin, serializers.ModelSerializer):
     school_name = serializers.CharField(source="school.name", read_only=True)
     class_name = serializers.SerializerMethodField()
     grade_label = serializers.SerializerMethodField()
@@ -43,25 +46,11 @@ class PupilListSerializer(serializers.ModelSerializer):
             "grade", "grade_label", "school_class", "class_name", "status", "status_label",
         ]
 
-    def full_record(self, pupil) -> bool:
-        """Whether the caller sees this pupil's ID number (and so its G number) in full."""
-        return sees_full_record(self.context["request"].user, pupil)
-
-    def to_representation(self, pupil):
-        data = super().to_representation(pupil)
-        if not self.full_record(pupil):
-            data["student_number"] = mask_student_number(data["student_number"])
-        return data
-
     def get_class_name(self, pupil) -> str:
         return pupil.school_class.name if pupil.school_class_id else ""
 
     def get_grade_label(self, pupil) -> str:
         return GRADE_LABELS.get(pupil.grade, "")
-
-
-# Fields masked for roles that do not need them (as on the pupil page).
-SENSITIVE_FIELDS = ["health", "hukou_division", "hukou_type", "hukou_address"]
 
 
 class PupilDetailSerializer(PupilListSerializer):
@@ -82,18 +71,6 @@ class PupilDetailSerializer(PupilListSerializer):
             for n in pupil.numbers.all()
         ]
 
-    def to_representation(self, pupil):
-        data = super().to_representation(pupil)
-        if not self.full_record(pupil):
-            data["id_number"] = mask_id_number(data["id_number"])
-            for field in SENSITIVE_FIELDS:
-                data[field] = MASK if data[field] not in (None, "") else data[field]
-            data["numbers"] = [{**n, "number": mask_student_number(n["number"])} for n in data["numbers"]]
-            for guardian in data["guardians"]:
-                guardian["id_number"] = mask_id_number(guardian["id_number"])
-                guardian["hukou_division"] = MASK
-        return data
-
 
 class PupilViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Pupils the caller may see. ``search`` takes a name, pinyin, 学籍号 or ID number."""
@@ -108,6 +85,16 @@ class PupilViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_serializer_class(self):
         return PupilDetailSerializer if self.action == "retrieve" else PupilListSerializer
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        # A search by ID number or 学籍号 is recorded with how many it found (as on the page).
+        params = request.query_params
+        query = params.get("search", "") if "search" in params else params.get("q", "")
+        paginator = self.paginator.page.paginator if getattr(self.paginator, "page", None) else None
+        audit_number_search(query, found=paginator.count if paginator else len(response.data),
+                            capped=paginator.capped if paginator else False, via="通过 API ")
+        return response
 
     def retrieve(self, request, pk=None):
         pupil = get_pupil_for_user(request.user, pk)

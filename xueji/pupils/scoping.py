@@ -1,12 +1,13 @@
-"""Which pupils and classes a user sees (see xueji.accounts.scoping for the whole picture), and
-whether a record is shown in full or masked."""
+"""Which pupils and classes a user sees (see xueji.accounts.scoping for the whole picture). What
+of a pupil's record they see (in full, masked, not at all) is xueji.pupils.visibility's, the one
+masking policy; ``sees_full_record`` is re-exported from there for the callers that ask here."""
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, User
-from xueji.accounts.scoping import FULL_RECORD_ROLES, UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id, scope_union
+from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, NotInScope, memberships_of, object_id, scope_union
 from xueji.pupils.models import Pupil, SchoolClass
+from xueji.pupils.visibility import sees_full_record  # noqa: F401 (re-exported: the one policy)
 
 
 def _pupil_scope(membership: Membership, user: User) -> Q | None:
@@ -33,20 +34,7 @@ def get_pupil_for_user(user: User, pupil_id) -> Pupil:
     try:
         return pupils_visible_to(user).select_related("school", "school_class").get(pk=object_id(pupil_id))
     except Pupil.DoesNotExist:
-        raise Http404("没有找到这名学生，或您无权查看。") from None
-
-
-def sees_full_record(user: User, pupil: Pupil) -> bool:
-    """Whether the user sees the pupil's ID number, health and household registration unmasked."""
-    for membership in memberships_of(user):
-        if membership.role not in FULL_RECORD_ROLES:
-            continue
-        unit = membership.unit
-        if unit.pk == pupil.school_id or (
-            membership.role in UNIT_ROLES_SEEING_SUBTREE and pupil.school.path.startswith(unit.path)
-        ):
-            return True
-    return False
+        raise NotInScope("没有找到这名学生，或您无权查看。", what="pupil", object_id=pupil_id) from None
 
 
 def classes_visible_to(user: User) -> QuerySet[SchoolClass]:
@@ -66,4 +54,4 @@ def get_class_for_user(user: User, class_id) -> SchoolClass:
     try:
         return classes_visible_to(user).select_related("school", "school_year").get(pk=object_id(class_id))
     except SchoolClass.DoesNotExist:
-        raise Http404("没有找到这个班级，或您无权查看。") from None
+        raise NotInScope("没有找到这个班级，或您无权查看。", what="schoolclass", object_id=class_id) from None

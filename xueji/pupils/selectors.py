@@ -205,9 +205,19 @@ def status_counts(queryset: QuerySet[Pupil]) -> dict[str, int]:
     return {label: counts.get(value, 0) for value, label in PupilStatus.choices if counts.get(value)}
 
 
+# The one answer to a number and name that find no one, and to a refusal about a pupil found
+# whom the user may not see (xueji.pupils.lookup): the two must not be told apart.
+PUPIL_NOT_FOUND = "没有找到学籍号（或身份证件号）与姓名都相符、可以办理的学生。请核对；核对无误的，请与学生原就读学校联系。"
+
+
+def pupil_not_found() -> ValidationError:
+    return ValidationError(PUPIL_NOT_FOUND, code="pupil_not_found")
+
+
 def find_pupil(*, number: str, name: str) -> Pupil:
     """The pupil with this 学籍号 (current or former) or ID number AND this name. A mismatch says
-    nothing about what exists: the receiving school may not learn of records it cannot see."""
+    nothing about what exists: the receiving school may not learn of records it cannot see (and
+    what it is refused about one it found is answered the same way: xueji.pupils.lookup)."""
     number = normalize_id_number(number)
     name = normalize_name(name)
     if not number or not name:
@@ -219,5 +229,5 @@ def find_pupil(*, number: str, name: str) -> Pupil:
         .first()
     )
     if pupil is None:
-        raise ValidationError("没有找到学籍号（或身份证件号）与姓名都相符的学生，请核对。", code="pupil_not_found")
+        raise pupil_not_found()
     return pupil

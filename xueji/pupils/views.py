@@ -17,13 +17,13 @@ from xueji.paginators import CappedPaginator, query_without_page
 from xueji.pupils.actions import pupil_actions
 from xueji.pupils.filters import PupilFilterSet
 from xueji.pupils.forms import SanctionForm
-from xueji.pupils.scoping import get_pupil_for_user, sees_full_record
+from xueji.pupils.lookup import audit_number_search
+from xueji.pupils.scoping import get_pupil_for_user
 from xueji.pupils.selectors import guardians_as_of, pupil_as_of, pupil_field_history, pupil_list
 from xueji.pupils.services import SANCTION_ROLES, sanction_record
+from xueji.pupils.visibility import visibility_for
 
 PAGE_SIZE = 50
-# Fields shown masked to roles that do not see the full record (see xueji.pupils.scoping).
-MASKED_FIELDS = {"id_number", "health", "hukou_division", "hukou_type", "hukou_address", "address"}
 
 
 @login_required
@@ -32,8 +32,11 @@ def pupil_list_view(request):
     filters = PupilFilterSet(request.GET, pupil_list(request.user), request=request)
     filters.offer_choices(schools)
     page = CappedPaginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    if filters.form.is_valid():
+        audit_number_search(filters.form.cleaned_data.get("search") or "", found=page.paginator.count,
+                            capped=page.paginator.capped)
     for pupil in page.object_list:
-        pupil.full_record = sees_full_record(request.user, pupil)
+        pupil.shown_number = visibility_for(request.user, pupil).student_number(pupil.student_number)
     context = {"form": filters.form, "page": page, "several_schools": len(schools) > 1, "query_string": query_without_page(request)}
     template = "pupils/_pupil_rows.html" if request.htmx and request.htmx.target == "pupil-results" else "pupils/pupil_list.html"
     return render(request, template, context)
@@ -55,7 +58,8 @@ def pupil_detail(request, pupil_id: int):
             if shown is None:
                 as_of_error = f"{as_of.year}年{as_of.month}月{as_of.day}日时该学生尚未建立学籍。"
                 shown = pupil
-    full = sees_full_record(request.user, pupil)
+    # What of the record the user sees: in full, masked or not at all (xueji.pupils.visibility).
+    vis = visibility_for(request.user, pupil)
     history = pupil_field_history(pupil)
     names = dict(User.objects.filter(pk__in={c.user_id for c in history if c.user_id}).values_list("pk", "full_name"))
     audit_record(action="pupil.view", obj=pupil, detail=f"查看学籍{'（' + as_of_text + '）' if as_of else ''}")
@@ -68,11 +72,12 @@ def pupil_detail(request, pupil_id: int):
             "guardians": guardians,
             "as_of": as_of,
             "as_of_error": as_of_error,
-            "full": full,
+            "vis": vis,
             "numbers": pupil.numbers.all(),
             "status_changes": pupil.status_changes.select_related("changed_by", "school"),
             "history": [
-                (change, names.get(change.user_id, ""), not full and change.field in MASKED_FIELDS)
+                (change, names.get(change.user_id, ""), vis.history_value(change.field, change.old),
+                 vis.history_value(change.field, change.new))
                 for change in reversed(history)
             ],
             "problems": pupil.problems.filter(resolution=""),

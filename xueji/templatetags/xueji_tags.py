@@ -2,10 +2,38 @@ from django import template
 
 from xueji.codes import nationality_label
 from xueji.identity import mask_id_number, mask_student_number
+from xueji.pupils.visibility import HIDDEN
 
 register = template.Library()
 
 
+@register.simple_tag
+def shown(visibility, field: str, value, default: str = ""):
+    """A field of a pupil as the user may see it (xueji.pupils.visibility): in full, masked, or
+    nothing. ``field`` names the pupil's field ("id_number", "student_number", "address") or a
+    guardian's ("guardian.id_number", "guardian.phone"); ``default`` stands for an empty value.
+    {% shown vis "id_number" pupil.id_number "—" %}"""
+    if field.startswith("guardian."):
+        value = visibility.guardian_value(field.removeprefix("guardian."), value)
+    else:
+        value = visibility.pupil_value(field, value)
+    if value is HIDDEN:
+        return ""
+    return default if value in (None, "") else value
+
+
+@register.simple_tag
+def printed(visibility, field: str, value, default: str = ""):
+    """As ``shown``, for a box a printed form always has: "***" where the user may not see it."""
+    if field.startswith("guardian."):
+        value = visibility.printed(field.removeprefix("guardian."), value, guardian=True)
+    else:
+        value = visibility.printed(field, value)
+    return default if value in (None, "") else value
+
+
+# Unconditional masks (a value the caller already decided to mask); whether to mask is
+# xueji.pupils.visibility's (the ``shown`` tag above).
 @register.filter
 def mask_id(number: str) -> str:
     return mask_id_number(number or "")

@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from xueji.accounts.models import BUREAU_ROLES, LoginThrottle, Membership, Role, User
+from xueji.accounts.models import ADMIN_ROLES, BUREAU_ROLES, Membership, Role, User
 from xueji.accounts.scoping import schools_visible_to
 from xueji.calendar import workdays
 from xueji.codes import NumberKind, PupilStatus
@@ -62,7 +62,7 @@ def _pupils_url(**params) -> str:
 def to_do_panel(user: User, membership: Membership | None) -> list[HomePanel]:
     """Work the records themselves ask for: problem records, pupils without a class, temporary
     numbers, classes over their cap."""
-    if membership is None or membership.role == Role.SYSTEM_ADMIN:
+    if membership is None or membership.role in ADMIN_ROLES:
         return []
     pupils = pupils_visible_to(user)
     enrolled = pupils.filter(status=PupilStatus.ENROLLED, deleted_at__isnull=True)
@@ -136,20 +136,47 @@ def calendar_panel(user: User, membership: Membership | None) -> list[HomePanel]
 
 @register_home_panel
 def admin_panel(user: User, membership: Membership | None) -> list[HomePanel]:
-    if membership is None or membership.role != Role.SYSTEM_ADMIN:
+    """The three admins' (三员分立) work, each its own; the break-glass superuser the admin site."""
+    if membership is None:
+        if user.is_superuser:
+            return [HomePanel("系统管理", [HomeItem("管理后台（应急使用，全部操作记入审计日志）", "进入", reverse("admin:index"))],
+                              order=2)]
         return []
-    locked = LoginThrottle.objects.filter(locked_until__gt=timezone.now()).count()
-    return [
-        HomePanel(
-            "系统管理",
-            [
-                HomeItem("行政区划、单位、用户与任职", "进入", reverse("admin:index")),
-                HomeItem("被锁定的账号", locked, reverse("admin:xueji_loginthrottle_changelist"), warn=locked > 0),
-                HomeItem("审计日志", "查看", reverse("accounts:audit_list")),
-            ],
-            order=2,
-        )
-    ]
+    if membership.role == Role.SYSTEM_ADMIN:
+        items = [
+            HomeItem("单位与学校", "进入", reverse("admin:xueji_unit_changelist")),
+            HomeItem("用户与任职", "进入", reverse("admin:xueji_user_changelist")),
+            HomeItem("教育局设置", "进入", reverse("admin:xueji_bureausettings_changelist")),
+            HomeItem("节假日与调休", "进入", reverse("admin:xueji_calendarday_changelist")),
+            HomeItem("学年与学期", "进入", reverse("admin:xueji_schoolyear_changelist")),
+        ]
+        return [HomePanel("系统管理", items, note="管理员不查看学生信息；账号的锁定、封存、密码由安全管理员处理。", order=2)]
+    if membership.role == Role.SECURITY_ADMIN:
+        from xueji.accounts.security import security_counts
+
+        counts = security_counts(user)
+        url = reverse("accounts:security_accounts")
+        items = [
+            HomeItem("登录被锁定的账号", counts.locked, f"{url}?state=locked", warn=counts.locked > 0),
+            HomeItem("已封存的账号", counts.sealed, f"{url}?state=sealed", warn=counts.sealed > 0),
+            HomeItem("未绑定身份验证器的账号", counts.without_otp, f"{url}?state=no_otp"),
+            HomeItem("暂停登录的地址", counts.addresses, reverse("accounts:security_addresses"), warn=counts.addresses > 0),
+            HomeItem("授予和收回角色", "进入", url),
+        ]
+        return [HomePanel("账号安全", items, order=2)]
+    if membership.role == Role.AUDIT_ADMIN:
+        from xueji.accounts.scoping import audit_entries_visible_to
+
+        today = audit_entries_visible_to(user).filter(at__date=timezone.localdate())
+        denied = today.filter(result="denied").count()
+        url = reverse("accounts:audit_list")
+        items = [
+            HomeItem("今天的审计记录", today.count(), f"{url}?since={timezone.localdate():%Y-%m-%d}"),
+            HomeItem("今天被拒绝的操作", denied, f"{url}?result=denied&since={timezone.localdate():%Y-%m-%d}", warn=denied > 0),
+            HomeItem("查看和导出审计日志", "进入", url),
+        ]
+        return [HomePanel("审计日志", items, order=2)]
+    return []
 
 
 @register_home_panel
@@ -157,7 +184,7 @@ def inbox_panel(user: User, membership: Membership | None) -> list[HomePanel]:
     """What waits for the user's decision, and the notices of the user's units."""
     from xueji.approvals.scoping import notices_for, steps_waiting_for
 
-    if membership is None or membership.unit is None:
+    if membership is None or membership.unit is None or membership.role in ADMIN_ROLES:
         return []
     steps = steps_waiting_for(user)
     now = timezone.now()

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from xueji.accounts.models import Role
-from xueji.accounts.scoping import can_read_audit_log, current_membership, memberships_of
+from xueji.accounts.models import ADMIN_ROLES, Role
+from xueji.accounts.scoping import current_membership, memberships_of
 from xueji.approvals.scoping import steps_waiting_for
 
 # The navigation's groups, in the order they show: a registrar has some twenty entries, which read
@@ -25,7 +25,8 @@ class NavItem:
         return self.roles is None or bool(self.roles & roles)
 
 
-PUPIL_ROLES = frozenset(set(Role.values) - {Role.SYSTEM_ADMIN})
+# The three admins (三员分立) see no pupil and no request: none of these entries is theirs.
+PUPIL_ROLES = frozenset(set(Role.values) - ADMIN_ROLES)
 
 # Apps append their entries in AppConfig.ready() (xueji imports no app).
 DECIDING_ROLES = frozenset({Role.HEADMASTER, Role.CENTRAL_REGISTRAR, Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER})
@@ -38,6 +39,11 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("变动申请", "approvals:request_list", REQUEST_ROLES, group="常用"),
     NavItem("打印学籍卡", "documents:cards_home", PUPIL_ROLES, group="文书统计"),
     NavItem("文书核验", "documents:document_verify", PUPIL_ROLES, group="文书统计"),
+    # Each admin its own pages, and the admin site (which shows each only its own models).
+    NavItem("账号安全", "accounts:security_accounts", frozenset({Role.SECURITY_ADMIN}), group="管理"),
+    NavItem("登录暂停的地址", "accounts:security_addresses", frozenset({Role.SECURITY_ADMIN}), group="管理"),
+    NavItem("审计日志", "accounts:audit_list", frozenset({Role.AUDIT_ADMIN}), group="管理"),
+    NavItem("系统管理", "admin:index", frozenset(ADMIN_ROLES), group="管理"),
 ]
 
 
@@ -53,9 +59,7 @@ def navigation(request):
     roles = {m.role for m in memberships}
     visible = sorted((item for item in NAV_ITEMS if item.visible_for(roles)), key=lambda item: NAV_GROUPS.index(item.group))
     entries = [(item.label, reverse(item.url_name), item.group) for item in visible]
-    if can_read_audit_log(user):
-        entries.append(("审计日志", reverse("accounts:audit_list"), "管理"))
-    if Role.SYSTEM_ADMIN in roles:
+    if user.is_superuser and not roles & ADMIN_ROLES:  # break-glass: the admin site only
         entries.append(("系统管理", reverse("admin:index"), "管理"))
     # What waits for the user's decision, on every page (one indexed count).
     waiting = steps_waiting_for(user).count() if roles & DECIDING_ROLES else 0

@@ -41,7 +41,8 @@ def test_pull_sorts_the_admission_list(world, deferred, intake):
     assert (summary.matched, summary.to_confirm, summary.not_found) == (1, 1, 1)
     matched = AdmissionEntry.objects.get(pull_result="matched")
     assert matched.pulled_pupil_id == deferred.pk and deferred.student_number in matched.pull_note
-    assert "转学" in AdmissionEntry.objects.get(pull_result="to_confirm").pull_note
+    note = AdmissionEntry.objects.get(pull_result="to_confirm").pull_note
+    assert "转学" in note and PupilStatus.ENROLLED.label not in note  # another school's record: not its status
 
 
 def test_matched_child_keeps_the_record_and_number_and_the_five_fields_are_locked(world, deferred, intake):

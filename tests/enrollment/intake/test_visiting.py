@@ -9,10 +9,12 @@ from django.core.exceptions import ValidationError
 
 from enrollment.intake.models import VisitingPupil
 from enrollment.intake.visiting import host_schools_of_visiting, pupils_visiting_class, visit_end, visit_start
-from xueji.accounts.models import BureauSettings
+from xueji.accounts.models import AuditEntry, BureauSettings
 from xueji.accounts.permissions import NotAllowed
 from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
+from xueji.pupils.selectors import PUPIL_NOT_FOUND
+from xueji.pupils.services import pupil_set_status
 
 
 def start(world, pupil_key="b1", host="a1", school_class="a1_3_1", **overrides):
@@ -37,17 +39,64 @@ def test_host_registers_a_visit_and_the_home_school_is_told(world):
 
 def test_one_visit_at_a_time_and_not_at_the_own_school(world):
     start(world)
-    with pytest.raises(ValidationError, match="已在其他学校借读"):
+    with pytest.raises(ValidationError, match="已在本校借读"):
         start(world, host="a1", school_class="a1_3_2")
     with pytest.raises(ValidationError, match="本校学生"):
         start(world, pupil_key="a1", host="a1", school_class="a1_3_2")
+    # A visit at another school is that school's business: the host hears "not found".
+    start(world, pupil_key="a3")
+    with pytest.raises(ValidationError) as error:
+        start(world, pupil_key="a3", host="b1", school_class="b1_3_1")
+    assert error.value.messages == [PUPIL_NOT_FOUND]
+    told = AuditEntry.objects.get(action="pupil.lookup", object_type="pupil", object_id=str(world.pupils["a3"].pk))
+    assert "已在其他学校借读" in told.detail and told.unit_id == world.units["a3"].pk
 
 
 def test_wrong_name_finds_nothing_and_grade_must_match(world):
     with pytest.raises(ValidationError, match="没有找到"):
         start(world, name="不是他")
-    with pytest.raises(ValidationError, match="年级"):
+    # The grade is checked, and told only as "not found": a2 is another school's pupil.
+    with pytest.raises(ValidationError) as error:
         start(world, pupil_key="a2", school_class="a1_3_1")
+    assert error.value.messages == [PUPIL_NOT_FOUND]
+    told = AuditEntry.objects.get(action="pupil.lookup", object_type="pupil")
+    assert "年级" in told.detail and told.unit_id == world.units["a2"].pk
+
+
+def test_a_refusal_about_another_schools_pupil_is_answered_as_not_found_and_audited(world):
+    """A host that types another school's number and name learns nothing of the pupil's status."""
+    pupil = world.pupils["b1"]
+    pupil_set_status(actor=None, pupil=pupil, status=PupilStatus.SUSPENDED, effective_date=date(2026, 9, 1), reason="测试")
+    with pytest.raises(ValidationError) as refused:
+        start(world)
+    with pytest.raises(ValidationError) as missed:
+        start(world, name="不是他")
+    assert refused.value.messages == missed.value.messages == [PUPIL_NOT_FOUND]
+    assert {e.code for e in refused.value.error_list} == {e.code for e in missed.value.error_list} == {"pupil_not_found"}
+    asking = AuditEntry.objects.filter(action="pupil.lookup", unit=world.units["a1"], result="denied")
+    assert asking.count() == 2 and len({e.detail for e in asking}) == 1 and not asking.exclude(object_id="").exists()
+    told = AuditEntry.objects.get(action="pupil.lookup", object_id=str(pupil.pk))
+    assert "休学" in told.detail and told.unit_id == world.units["b1"].pk
+    texts = " ".join(e.detail + e.object_repr for e in AuditEntry.objects.all())
+    assert pupil.id_number not in texts and pupil.student_number not in texts
+
+
+def test_the_page_answers_a_refusal_as_not_found(world, login):
+    pupil = world.pupils["b1"]
+    pupil_set_status(actor=None, pupil=pupil, status=PupilStatus.SUSPENDED, effective_date=date(2026, 9, 1), reason="测试")
+    client = login(world.user("registrar_a1"))
+
+    def post(name):
+        return client.post("/enrolment/visiting/", {
+            "number": pupil.student_number, "name": name, "school_class": world.classes["a1_3_1"].pk,
+            "start_date": "2026-09-01", "planned_end": "2027-01-20", "reason": "务工",
+        })
+
+    refused, missed = post(pupil.name), post("不是他")
+    assert refused.status_code == missed.status_code == 200
+    assert refused.context["form"].errors == missed.context["form"].errors
+    assert PUPIL_NOT_FOUND in refused.content.decode() and "“休学”" not in refused.content.decode()
+    assert not VisitingPupil.objects.exists()
 
 
 def test_visitors_take_seats_within_the_cap(world):

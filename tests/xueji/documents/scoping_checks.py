@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 
 from tests.pdfs import pdf_words
 from tests.scoping import api_client as _api
+from tests.scoping import check_field_states, text_field_states
 from tests.scoping import page_status as _status
 from xueji.documents.models import CardJob, PrintedDocument
 
@@ -71,6 +72,8 @@ def check_pupil_card(m):
         if actual == 200 and key == "a1":
             words = pdf_words(response.content)
             m.check("pupil_card", "a1 ID number in full", m.user in _matrix().FULL_RECORD, pupil.id_number in words)
+            # The card prints every group: as the user sees it, "***" where the user may not.
+            check_field_states(m, "pupil_card", "a1", text_field_states(words, pupil))
 
 
 def check_api_pupil_card(m):

@@ -224,10 +224,11 @@ def test_pupils_are_loaded_for_cards_in_a_constant_number_of_queries(named, chen
         all_of_them = pupils_for_cards(pupils)
     assert len(one) == 1 and len(all_of_them) == 6
     from xueji.documents.cards import card_for
+    from xueji.pupils.visibility import SEES_ALL
 
     with django_assert_num_queries(0):  # building what the cards print reads nothing more
         for pupil in all_of_them:
-            card_for(pupil, full=True)
+            card_for(pupil, visibility=SEES_ALL)
 
 
 @pytest.mark.parametrize("username", ["registrar_b1", "officer_b", "registrar_a2", "headmaster_b1"])

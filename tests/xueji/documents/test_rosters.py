@@ -30,6 +30,7 @@ from xueji.documents.rosters import (
     student_info_sheets_pdf,
 )
 from xueji.pupils.models import Guardian, Pupil
+from xueji.pupils.visibility import SEES_ALL
 
 SCHOOL_YEAR = "2026—2027学年"
 
@@ -141,9 +142,11 @@ def test_a_class_loaded_for_print_prints_in_two_queries(world, class_a1, django_
     with django_assert_num_queries(2):  # the pupils with divisions and class, then the guardians
         pupils = pupils_for_print(Pupil.objects.filter(school_class=school_class).order_by("name"))
         pdf = render_pdf("documents/student_info_sheet.html",
-                         student_info_sheets_context(pupils, school=world.units["a1"], title_year=2026))
+                         student_info_sheets_context(pupils, school=world.units["a1"], title_year=2026,
+                                                     visibility=SEES_ALL))
         render_pdf("documents/class_roster.html", class_roster_context(
-            pupils, school=world.units["a1"], school_class=school_class, school_year_label=SCHOOL_YEAR))
+            pupils, school=world.units["a1"], school_class=school_class, school_year_label=SCHOOL_YEAR,
+            visibility=SEES_ALL))
 
     assert page_count(pdf) == 3
     text = page_text(pdf, [p.name for p in pupils].index("欧阳子轩") + 1)
@@ -172,7 +175,7 @@ def test_info_sheet_of_an_unsaved_enrolment_entry_says_pending_and_reads_no_data
 
     with django_assert_num_queries(0):
         context = student_info_sheets_context([entry], school=world.units["a1"], school_class=world.classes["a1_3_1"],
-                                              title_year=2026)
+                                              title_year=2026, visibility=SEES_ALL)
         pdf = render_pdf("documents/student_info_sheet.html", context)
 
     text = page_text(pdf, 1)

@@ -589,3 +589,17 @@ def test_home_panel_leads_the_registrar_to_the_zip_page(world, login):
 ])
 def test_zip_page_wrong_users(world, login, username, expected):
     assert login(world.user(username)).get(f"/schools/{world.units['a1'].pk}/photos/").status_code == expected
+
+
+def test_viewing_a_photo_is_audited_and_a_refused_one_too(world, login):
+    """Every read of a pupil's photo is in the audit log; a photo outside one's scope is a 404,
+    recorded as a refused lookup."""
+    pupil = world.pupils["a1"]
+    pupil_photo_set(actor=world.user("registrar_a1"), pupil=pupil, upload=upload("a.jpg", BLUE_JPG))
+    assert login(world.user("teacher_a1")).get(f"/pupils/{pupil.pk}/photo/").status_code == 200
+    [entry] = AuditEntry.objects.filter(action="photo.view")
+    assert (entry.username, entry.object_type, entry.object_id) == ("teacher_a1", "pupil", str(pupil.pk))
+    assert login(world.user("registrar_b1")).get(f"/pupils/{pupil.pk}/photo/").status_code == 404
+    assert AuditEntry.objects.filter(action="photo.view").count() == 1
+    [refused] = AuditEntry.objects.filter(action="lookup.denied")
+    assert (refused.username, refused.object_id, refused.result) == ("registrar_b1", str(pupil.pk), "denied")

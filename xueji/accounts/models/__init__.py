@@ -6,16 +6,20 @@ from xueji.accounts.models.bureau_settings import BureauSettings
 from xueji.accounts.models.divisions import Division
 from xueji.accounts.models.units import BUREAU_KINDS, Bureau, CentralSchool, School, Unit, UnitKind
 from xueji.accounts.models.users import (
+    ADMIN_ROLES,
     BUREAU_ROLES,
-    ROLE_UNIT_KIND,
+    ROLE_UNIT_KINDS,
     SCHOOL_ROLES,
+    AddressThrottle,
     LoginThrottle,
     Membership,
+    PasswordHistory,
     Role,
     User,
 )
 
 __all__ = [
     "AUDIT_ACTIONS", "AuditEntry", "BureauSettings", "Division", "BUREAU_KINDS", "Bureau", "CentralSchool", "School",
-    "Unit", "UnitKind", "BUREAU_ROLES", "ROLE_UNIT_KIND", "SCHOOL_ROLES", "LoginThrottle", "Membership", "Role", "User",
+    "Unit", "UnitKind", "ADMIN_ROLES", "BUREAU_ROLES", "ROLE_UNIT_KINDS", "SCHOOL_ROLES", "AddressThrottle", "LoginThrottle",
+    "Membership", "PasswordHistory", "Role", "User",
 ]

@@ -50,6 +50,12 @@ class BureauSettings(models.Model):
         "同年级休学人数上限（%）", default=3, validators=[MaxValueValidator(100)],
         help_text="一所学校某年级的休学人数超过该年级人数的这一比例时，须由教育局填写理由特批。",
     )
+    # Accounts. 2025 办法 第二十四条: passwords are changed regularly. Head teachers see masked
+    # records and approve nothing: a second factor for them is the bureau's choice.
+    password_max_age_days = models.PositiveSmallIntegerField(
+        "密码有效期（天）", default=90, help_text="到期后登录时须修改密码。"
+    )
+    head_teacher_two_factor = models.BooleanField("班主任须使用动态验证码登录", default=False)
 
     class Meta:
         verbose_name = "教育局设置"
