@@ -2,9 +2,21 @@
 
 from celery import shared_task
 
+from xueji.accounts.credentials import idle_accounts_seal
 from xueji.accounts.login import login_throttles_prune
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def prune_login_throttles() -> int:
     return login_throttles_prune()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def seal_idle_accounts() -> int:
+    """Nightly: seal the accounts unused for 180 days (2025 办法 第二十四条); also forget expired
+    API tokens."""
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
+    return idle_accounts_seal()

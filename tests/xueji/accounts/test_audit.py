@@ -6,18 +6,25 @@ import re
 import pytest
 from django.db import ProgrammingError, connection, transaction
 
+from tests.conftest import api_token
+from tests.factories import PASSWORD
+from tests.otp import totp_code
 from xueji.accounts.audit import audit_record, scrub
 from xueji.accounts.models import AuditEntry, Membership, Role
 from xueji.accounts.scoping import audit_entries_visible_to
 
 
 def test_login_success_and_failure_are_logged_with_ip(client, world):
+    registrar = world.user("registrar_a1")
     client.post("/login/", {"username": "registrar_a1", "password": "wrong-password-1"}, REMOTE_ADDR="10.1.2.3")
-    client.post("/login/", {"username": "registrar_a1", "password": "Xueji#2026demo"}, REMOTE_ADDR="10.1.2.3")
+    client.post("/login/", {"username": "registrar_a1", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3")
+    client.post("/login/otp/", {"code": totp_code(registrar)}, REMOTE_ADDR="10.1.2.3")
     failed = AuditEntry.objects.get(action="login.failed")
     ok = AuditEntry.objects.get(action="login")
+    code = AuditEntry.objects.get(action="login.otp")
     assert (failed.result, failed.username, failed.ip) == ("failed", "registrar_a1", "10.1.2.3")
-    assert (ok.result, ok.user, ok.role, ok.unit) == ("ok", world.user("registrar_a1"), Role.REGISTRAR, world.units["a1"])
+    assert (ok.result, ok.user, ok.role, ok.unit) == ("ok", registrar, Role.REGISTRAR, world.units["a1"])
+    assert (code.result, code.user, code.ip) == ("ok", registrar, "10.1.2.3")
 
 
 def test_viewing_a_pupil_is_logged(login, world):
@@ -30,7 +37,7 @@ def test_viewing_a_pupil_is_logged(login, world):
 
 
 def test_api_view_of_a_pupil_is_logged_with_the_token_user(client, world):
-    token = client.post("/api/v1/auth/token/", {"username": "registrar_a1", "password": "Xueji#2026demo"}).json()["token"]
+    token = api_token("registrar_a1")
     pupil = world.pupils["a1"]
     client.get(f"/api/v1/pupils/{pupil.pk}/", HTTP_AUTHORIZATION=f"Token {token}")
     entry = AuditEntry.objects.filter(action="pupil.view").latest("id")

@@ -1,4 +1,5 @@
-"""Login: password rules, the lockout, sessions."""
+"""Login: password rules, the lockout, sessions. (The second factor: test_two_factor.py; tokens:
+test_tokens.py; the address lockout and the drills: test_lockout_drills.py.)"""
 
 import threading
 from datetime import timedelta
@@ -12,8 +13,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import build_world, transactional
+from tests.conftest import build_world, login_with_code, transactional
 from tests.factories import PASSWORD
+from tests.otp import totp_code
+from xueji.accounts.models import User
 from xueji.accounts.models import LoginThrottle
 
 WRONG = "Wrong#password1"
@@ -60,7 +63,8 @@ def test_lock_runs_out_after_fifteen_minutes(client, world):
         clock.shift(timedelta(minutes=14))
         assert client.post("/login/", {"username": "registrar_a1", "password": PASSWORD}).status_code == 200
         clock.shift(timedelta(minutes=2))
-        assert client.post("/login/", {"username": "registrar_a1", "password": PASSWORD}).status_code == 302
+        response = client.post("/login/", {"username": "registrar_a1", "password": PASSWORD})
+        assert response.status_code == 302 and response["Location"] == "/login/otp/"
 
 
 def test_lockout_is_per_username(client, world):
@@ -72,7 +76,8 @@ def test_lockout_is_per_username(client, world):
 def test_api_token_login_is_locked_too(client, world):
     for _ in range(5):
         client.post("/api/v1/auth/token/", {"username": "officer_a", "password": WRONG})
-    response = client.post("/api/v1/auth/token/", {"username": "officer_a", "password": PASSWORD})
+    code = totp_code(world.user("officer_a"))
+    response = client.post("/api/v1/auth/token/", {"username": "officer_a", "password": PASSWORD, "otp": code})
     assert response.status_code == 400
     assert "锁定" in response.json()["detail"]
 
@@ -114,7 +119,7 @@ def test_session_key_changes_at_login(client, world):
 
 def test_idle_session_ends_after_thirty_minutes(client, world):
     with time_machine.travel(timezone.now(), tick=False) as clock:
-        client.post("/login/", {"username": "registrar_a1", "password": PASSWORD})
+        login_with_code(client, world.user("registrar_a1"))
         clock.shift(timedelta(minutes=29))
         assert client.get("/pupils/").status_code == 200  # activity renews the 30 minutes
         clock.shift(timedelta(minutes=29))
@@ -125,7 +130,7 @@ def test_idle_session_ends_after_thirty_minutes(client, world):
 
 
 def test_logout_ends_the_session_on_the_server(client, world):
-    client.post("/login/", {"username": "registrar_a1", "password": PASSWORD})
+    login_with_code(client, world.user("registrar_a1"))
     key = client.session.session_key
     stolen = Client()
     stolen.cookies["sessionid"] = key
@@ -136,16 +141,86 @@ def test_logout_ends_the_session_on_the_server(client, world):
 
 
 def test_logout_needs_post(client, world):
-    client.post("/login/", {"username": "registrar_a1", "password": PASSWORD})
+    login_with_code(client, world.user("registrar_a1"))
     assert client.get("/logout/").status_code == 405
     assert client.get("/pupils/").status_code == 200
 
 
 def test_login_redirects_only_to_this_site(client, world):
-    response = client.post("/login/?next=https://evil.example/", {"username": "registrar_a1", "password": PASSWORD})
+    client.post("/login/?next=https://evil.example/", {"username": "registrar_a1", "password": PASSWORD})
+    response = client.post("/login/otp/", {"code": totp_code(world.user("registrar_a1"))})
     assert response["Location"] == "/"
+
+
+def test_login_goes_on_to_the_page_asked_for_after_the_code(client, world):
+    client.post("/login/?next=/pupils/", {"username": "registrar_a1", "password": PASSWORD, "next": "/pupils/"})
+    response = client.post("/login/otp/", {"code": totp_code(world.user("registrar_a1"))})
+    assert response["Location"] == "/pupils/"
 
 
 def test_admin_login_goes_through_the_login_page(client, world):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+# Sessions: absolute lifetime, and what ends them on the server ---------------------------------
+
+def test_session_ends_after_twelve_hours_however_busy(client, world):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        login_with_code(client, world.user("registrar_a1"))
+        requests = 0
+        for requests in range(1, 30):  # a request every 29 minutes: never idle
+            clock.shift(timedelta(minutes=29))
+            response = client.get("/pupils/")
+            if response.status_code != 200:
+                break
+    elapsed_hours = 29 * requests / 60
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert 11.5 < elapsed_hours <= 12.5
+
+
+@pytest.mark.parametrize("change", ["disable", "password", "reset_2fa"])
+def test_disabling_a_password_change_or_a_2fa_reset_ends_every_session(change, world):
+    from xueji.accounts.two_factor import devices_reset
+
+    user = world.user("registrar_a1")
+    first = login_with_code(Client(), user)
+    second = login_with_code(Client(), user)
+    assert first.get("/pupils/").status_code == 200 and second.get("/pupils/").status_code == 200
+    user = User.objects.get(pk=user.pk)
+    if change == "disable":
+        user.is_active = False
+        user.save()
+    elif change == "password":
+        user.set_password("Another#pass2026")
+        user.save()
+    else:
+        devices_reset(user, actor=world.user("secadmin"))
+    for client in (first, second):
+        response = client.get("/pupils/")
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_re_enabling_a_user_brings_no_old_session_back(world):
+    user = world.user("registrar_a1")
+    client = login_with_code(Client(), user)
+    key = client.session.session_key
+    user.is_active = False
+    user.save()
+    user.is_active = True
+    user.save()
+    stolen = Client()
+    stolen.cookies["sessionid"] = key
+    response = stolen.get("/pupils/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert client.get("/pupils/").status_code == 302
+
+
+def test_own_password_change_keeps_this_session_and_ends_the_others(world):
+    user = world.user("registrar_a1")
+    this, other = login_with_code(Client(), user), login_with_code(Client(), user)
+    response = this.post("/password/", {"old_password": PASSWORD, "new_password1": "Fresh#harvest2027",
+                                        "new_password2": "Fresh#harvest2027"})
+    assert response.status_code == 302, response.content.decode()[:800]
+    assert this.get("/pupils/").status_code == 200
+    assert other.get("/pupils/").status_code == 302

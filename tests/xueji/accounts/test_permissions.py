@@ -7,7 +7,8 @@ import pytest
 import time_machine
 from django.test import RequestFactory
 
-from tests.factories import PASSWORD, MembershipFactory
+from tests.conftest import login_with_code
+from tests.factories import MembershipFactory
 from tests.transfers.conftest import proof
 from xueji.accounts.models import AuditEntry, Role
 from xueji.accounts.permissions import NotAllowed, acting_school, holds, holds_anywhere, require_registrar
@@ -56,7 +57,7 @@ def test_the_transfer_api_starts_at_the_school_chosen_on_the_pages(two_schools, 
     """The API took the user's first registrar membership; the pages the one chosen."""
     world = two_schools
     user = world.user("registrar_b1")
-    assert client.post("/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+    login_with_code(client, user)
     assert client.post("/role/", {"membership": user.memberships.get(unit=world.units["a1"]).pk}).status_code == 302
     pupil = world.pupils["b1"]
     with time_machine.travel(date(2026, 11, 10), tick=False):
