@@ -194,8 +194,9 @@ DEMO_ACCOUNTS_PROGRAM = """
 import json, os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xueji.settings")
 django.setup()
-from demo.world import ACCOUNTS, DEMO_PASSWORD
-print(json.dumps({"accounts": [list(account) for account in ACCOUNTS], "password": DEMO_PASSWORD}))
+from demo.world import ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
+print(json.dumps({"accounts": [list(account) for account in ACCOUNTS], "password": DEMO_PASSWORD,
+                  "totp_secret": DEMO_TOTP_SECRET}))
 """
 
 
@@ -221,6 +222,9 @@ def print_banner(port: int, demo: dict | None) -> None:
         lines.append(f"Demo accounts, password {demo['password']}:")
         width = max((len(username) for username, _ in demo["accounts"]), default=0)
         lines += [f"  {username.ljust(width)}  {role}" for username, role in demo["accounts"]]
+        if demo.get("totp_secret"):
+            lines.append(f"Second factor: add the TOTP secret {demo['totp_secret']} to an authenticator app,")
+            lines.append("or run `.venv/bin/python manage.py demo_otp` for the current code.")
     lines.append("Ctrl-C stops all of it.")
     rule = "=" * 64
     say("\n".join(["", rule, *lines, rule, ""]))

@@ -6,7 +6,7 @@ import json
 
 from django.test import Client
 
-from tests.factories import PASSWORD
+from tests.conftest import api_token
 
 
 def page_status(matrix, url: str, method: str = "get", data=None) -> int | str:
@@ -18,10 +18,13 @@ def page_status(matrix, url: str, method: str = "get", data=None) -> int | str:
 
 
 def api_client(matrix) -> Client:
+    """A client with the matrix user's token: one token per matrix (each costs a code, and a code
+    is accepted once)."""
     client = Client()
     if matrix.user:
-        token = client.post("/api/v1/auth/token/", {"username": matrix.user, "password": PASSWORD}).json()["token"]
-        client.defaults["HTTP_AUTHORIZATION"] = f"Token {token}"
+        if getattr(matrix, "api_token", None) is None:
+            matrix.api_token = api_token(matrix.user)
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {matrix.api_token}"
     return client
 
 

@@ -23,9 +23,11 @@ from PIL import Image
 from tests.archives.scoping_checks import ARCHIVE_ENDPOINTS
 from tests.cancellation.scoping_checks import CANCELLATION_ENDPOINTS, add_cancellation
 from tests.changes.scoping_checks import CHANGE_ENDPOINTS, add_change
+from tests.conftest import login_with_code
 from tests.dropouts.scoping_checks import DROPOUT_ENDPOINTS, add_dropout
 from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST, add_enrolment
 from tests.factories import PASSWORD
+from tests.otp import totp_code
 from tests.reports.scoping_checks import REPORT_ENDPOINTS, REPORT_LAST
 from tests.schoolyear.scoping_checks import SCHOOLYEAR_ENDPOINTS, SCHOOLYEAR_LAST
 from tests.scoping import (
@@ -210,7 +212,8 @@ def check_admin_login(m):
 
 def check_api_token(m):
     username = m.user or "registrar_a1"
-    response = Client().post("/api/v1/auth/token/", {"username": username, "password": PASSWORD})
+    credentials = {"username": username, "password": PASSWORD, "otp": totp_code(m.world.user(username))}
+    response = Client().post("/api/v1/auth/token/", credentials)
     m.check("api-token", "issues a token", 200, response.status_code)
 
 
@@ -564,7 +567,7 @@ def test_scoping_matrix(user, photos, client, monkeypatch):
     world = photos
     log = ResponseLog().install(monkeypatch)
     if user:
-        assert client.post("/login/", {"username": user, "password": PASSWORD}).status_code == 302
+        login_with_code(client, world.user(user))
     matrix = Matrix(client, world, user)
     for check in ENDPOINTS.values():
         check(matrix)

@@ -6,6 +6,7 @@ The live server answers in another thread, so each test builds the world with re
 it, and post_migrate puts the divisions back (xueji.apps.ensure_divisions).
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from playwright.sync_api import Page
 
 from tests.conftest import World, build_world
 from tests.factories import PASSWORD
+from tests.otp import totp_code
+from xueji.accounts.models import User
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -74,17 +77,33 @@ def browser_world(live_server, transactional_db) -> World:
 
 @pytest.fixture
 def login(page: Page):
-    """Sign in through the login page as a named user; returns the page (the form submitted)."""
+    """Sign in through the login pages as a named user: the password, then (on /login/otp/, for
+    those asked) the code their authenticator shows (tests/otp.py). Returns the page once the last
+    form's answer has loaded; a wrong password leaves it on the login page."""
 
     def _login(username: str, password: str = PASSWORD, target: Page | None = None) -> Page:
         target = target or page
         target.goto("/login/")
         target.get_by_label("用户名").fill(username)
         target.get_by_label("密码").fill(password)
-        target.get_by_role("button", name="登录").click()
+        with target.expect_navigation():
+            target.get_by_role("button", name="登录").click()
+        if OTP_PAGE.search(target.url):
+            enter_code(target, username)
         return target
 
     return _login
+
+
+OTP_PAGE = re.compile(r"/login/otp/$")
+
+
+def enter_code(page: Page, username: str) -> Page:
+    """On the second factor's page: type the user's current code and submit it."""
+    page.get_by_label("动态验证码").fill(totp_code(User.objects.get(username=username)))
+    with page.expect_navigation():
+        page.get_by_role("button", name="验证", exact=True).click()
+    return page
 
 
 @pytest.fixture

@@ -5,13 +5,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from tests.changes.test_info_change import PDF, approve, start
-from tests.factories import PASSWORD, id_number
+from tests.conftest import login_with_code
+from tests.factories import id_number
+from xueji.accounts.models import User
 from xueji.approvals.models import ChangeRequest
 
 
 def login(client, user):
-    assert client.post("/login/", {"username": user, "password": PASSWORD}).status_code == 302
-    return client
+    return login_with_code(client, User.objects.get(username=user))
 
 
 def pdf(name):

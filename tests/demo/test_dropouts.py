@@ -53,10 +53,9 @@ def test_demo_dropout_cases(settings, tmp_path, client):
     for row in rows:
         last = row["last_step"].day
         assert row["stalled"] == (workdays.working_days_between(last, today) >= selectors.STALLED_AFTER_WORKING_DAYS)
-    from demo.world import DEMO_PASSWORD
+    from tests.demo.signin import demo_login
 
-    client.post("/login/", {"username": "officer_a", "password": DEMO_PASSWORD})
-    body = client.get("/dropouts/bureau/").content.decode()
+    body = demo_login("officer_a", client).get("/dropouts/bureau/").content.decode()
     assert "stalled" in body and "超过10个工作日" in body
 
     # Two pupils of A1 on its suspected list.

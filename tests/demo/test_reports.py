@@ -6,12 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
-from demo.world import DEMO_PASSWORD
 from reports.models import MonthlyReport
 from reports.monthly import previous_month
+from tests.demo.signin import demo_login
 
 
 @pytest.mark.django_db
@@ -28,8 +27,7 @@ def test_demo_has_last_months_reports(settings, tmp_path):
     assert county["start"]["total"] > 500
     call_command("load_demo")
     assert MonthlyReport.objects.count() == 8
-    client = Client()
-    client.post("/login/", {"username": "officer_a", "password": DEMO_PASSWORD})
+    client = demo_login("officer_a")
     body = client.get("/reports/monthly/").content.decode()
     assert "农安县实验小学" in body and "合隆镇中心校" in body
     assert "学籍变动月报" in client.get("/").content.decode()

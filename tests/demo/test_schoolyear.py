@@ -12,10 +12,11 @@ import time_machine
 from django.core.management import call_command
 from django.test import Client
 
-from demo.world import DEMO_PASSWORD, SCHOOL_YEAR
+from demo.world import SCHOOL_YEAR
 from reports.services import monthly_reports_generate
 from schoolyear import selectors, services
 from schoolyear.models import Graduate, PromotionRun
+from tests.demo.signin import demo_login
 from xueji.accounts.models import Membership, Unit
 from xueji.approvals.models import StepStatus
 from xueji.approvals.services import request_decide, request_withdraw
@@ -41,9 +42,7 @@ def finish(request) -> None:
 
 
 def signed_in(username: str) -> Client:
-    client = Client()
-    assert client.post("/login/", {"username": username, "password": DEMO_PASSWORD}).status_code == 302
-    return client
+    return demo_login(username)
 
 
 @pytest.mark.django_db

@@ -5,11 +5,15 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
-from demo.world import ACCOUNTS, DEMO_PASSWORD
+from demo.world import ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.demo.signin import demo_login
+from tests.otp import totp_code
 from tests.pdfs import image_pages, page_count
 from xueji.accounts.models import Membership, Unit, UnitKind, User
+from xueji.accounts.two_factor import needs_second_factor
 from xueji.approvals.models import ApprovalStep, ChangeRequest
 from xueji.documents.cards import IN_SCHOOL
 from xueji.photos.images import PHOTO_SIZE
@@ -56,10 +60,16 @@ def test_demo_data_accounts_and_idempotence(settings, tmp_path):
     assert AdmissionEntry.objects.count() == 46 and EnrolmentEntry.objects.filter(status="draft").count() == 8
     usable = {user.username for user in User.objects.all() if user.has_usable_password()}
     assert usable == {name for name, _ in ACCOUNTS}
+    # Every account logs in with the password and the code of the shared secret, and lands at home.
+    assert TOTPDevice.objects.filter(confirmed=True).count() == len(ACCOUNTS)
     for username, _ in ACCOUNTS:
         client = Client()
         response = client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
-        assert response.status_code == 302, username
+        user = User.objects.get(username=username)
+        if needs_second_factor(user):
+            assert (response.status_code, response["Location"]) == (302, "/login/otp/"), username
+            response = client.post("/login/otp/", {"code": totp_code(user, secret=DEMO_TOTP_SECRET)})
+        assert (response.status_code, response["Location"]) == (302, "/"), username
         assert client.get("/").status_code == 200
 
 
@@ -74,8 +84,7 @@ def test_demo_prints_a_class_s_cards_with_photos(settings, tmp_path):
         assert any(in_school.filter(school_class=c).exists() and not in_school.filter(school_class=c, photo="").exists()
                    for c in classes), school.name
     # teacher_a1 prints the cards of the class: a page and a photo for every pupil.
-    client = Client()
-    client.post("/login/", {"username": "teacher_a1", "password": DEMO_PASSWORD})
+    client = demo_login("teacher_a1")
     school_class = SchoolClass.objects.get(head_teacher__username="teacher_a1")
     pupils = list(Pupil.objects.filter(school_class=school_class, status__in=IN_SCHOOL, deleted_at__isnull=True))
     assert len(pupils) >= 20 and all(pupil.photo for pupil in pupils)

@@ -287,6 +287,8 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
         return account_refusal(request.user, obj, Role.SYSTEM_ADMIN)
 
     def audit_unit(self, obj):
+        if not isinstance(obj, User):
+            return super().audit_unit(obj)  # an inline's membership
         membership = Membership.objects.filter(user=obj).select_related("unit").first() if obj.pk else None
         return membership.unit if membership else None
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from xueji.accounts.models import ADMIN_ROLES, Role
+from xueji.accounts.gate import GATE_PASSED
 from xueji.accounts.scoping import current_membership, memberships_of
 from xueji.approvals.scoping import steps_waiting_for
 
@@ -55,6 +56,9 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if not request.session.get(GATE_PASSED):
+        # Half logged in (the code, a forced password change, enrolment): only "退出" is offered.
+        return {"nav_items": [], "memberships": [], "current_path": request.path}
     memberships = memberships_of(user)
     roles = {m.role for m in memberships}
     visible = sorted((item for item in NAV_ITEMS if item.visible_for(roles)), key=lambda item: NAV_GROUPS.index(item.group))

@@ -20,14 +20,22 @@ ADMINS = ["sysadmin", "secadmin", "auditor", "secadmin_a", "root"]
 SAMPLES = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "00000000-0000-0000-0000-000000000001"}
 
 
+def sample(route: str) -> str | None:
+    """A path for a pattern: converters (and the API routers' regular expressions) filled with samples."""
+    if route.startswith("^") or "(?P" in route:
+        if "format" in route:
+            return None  # the routers' .json suffixes: the same views again
+        route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route.lstrip("^").rstrip("$")).replace("\\.", ".")
+        return None if re.search(r"[()\[\]*+?\\]", route) else route
+    return re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), route)
+
+
 def every_url(resolver=None, prefix="/", namespace=""):
-    """(url, namespace) of every URL pattern of the site, its converters filled with samples; the
-    admin site (in the area) and regular-expression patterns left out."""
+    """(url, namespace, name) of every URL pattern of the site; the admin site (in the area) left out."""
     for pattern in (resolver or get_resolver()).url_patterns:
-        route = str(pattern.pattern)
-        if "^" in route or "(?P" in route:
+        filled = sample(str(pattern.pattern))
+        if filled is None:
             continue
-        filled = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), route)
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":
                 continue

@@ -16,10 +16,11 @@ from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from suspensions.services import SuspensionApplication, suspension_start
-from tests.factories import PASSWORD
+from tests.conftest import login_with_code
 from tests.suspensions.conftest import proofs, suspend
 from tests.transfers.conftest import proof, start
 from transfers.services import study_abroad_start, transfer_out_start
+from xueji.accounts.models import User
 from xueji.approvals import services as engine
 from xueji.approvals.kinds import get_kind
 from xueji.approvals.models import ChangeRequest, RequestStatus
@@ -51,8 +52,7 @@ def rejected_batch(world, school: str = "b1") -> ChangeRequest:
 
 
 def logged_in(client, username: str):
-    assert client.post("/login/", {"username": username, "password": PASSWORD}).status_code == 302
-    return client
+    return login_with_code(client, User.objects.get(username=username))
 
 
 # Resubmission ---------------------------------------------------------------------------------

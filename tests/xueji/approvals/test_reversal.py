@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 
 from schoolyear.models import PromotionRun, PromotionSchool
 from schoolyear.services import promotion_run_execute
-from tests.factories import PASSWORD, SchoolClassFactory
+from tests.conftest import login_with_code
+from tests.factories import SchoolClassFactory
 from tests.suspensions.conftest import decide, suspend
 from tests.suspensions.test_resumption_and_deferral import END, resume
 from xueji.accounts.models import BureauSettings
@@ -149,9 +150,9 @@ def test_request_page_offers_the_reversal_to_the_approving_bureau_only(world, su
     url = f"/requests/{suspension.pk}/"
     with time_machine.travel(date(2026, 10, 22), tick=False):
         for user, offered in (("officer_a", True), ("registrar_a1", False), ("headmaster_a1", False)):
-            client.post("/login/", {"username": user, "password": PASSWORD})
+            login_with_code(client, world.user(user))
             assert ("发起撤销" in client.get(url).content.decode()) is offered, user
-        client.post("/login/", {"username": "officer_a", "password": PASSWORD})
+        login_with_code(client, world.user("officer_a"))  # again: the same user's second code, the next window's
         empty = client.post(f"{url}reverse/", {"reason": ""}, follow=True)
         assert "请填写撤销理由" in empty.content.decode()
         response = client.post(f"{url}reverse/", {"reason": "诊断证明系伪造"})

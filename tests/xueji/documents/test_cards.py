@@ -128,9 +128,13 @@ def test_numbers_and_private_details_are_masked_for_those_who_see_records_masked
     assert "陈思语" in words
     assert chen.id_number not in words and mask_id_number(chen.id_number) in words
     assert chen.student_number not in words and mask_student_number(chen.student_number) in words
+    # The guardians' ID numbers are not printed at all; their phones to a head teacher only, who
+    # calls the parents (xueji.pupils.visibility).
     for guardian in Guardian.objects.filter(pupil=chen):
-        assert guardian.id_number not in words and mask_id_number(guardian.id_number) in words
+        assert guardian.id_number not in words and mask_id_number(guardian.id_number) not in words
+        assert (guardian.phone in words) is (username == "teacher_a1")
     assert "现住址：***" in words and "健康状况：***" in words and "户口所在地：***" in words
+    assert "残疾：***" in words and "留守儿童：***" in words and "孤儿：***" in words
     record = PrintedDocument.objects.get(code=response["X-Document-Code"].replace("-", ""))
     assert record.pupils[0]["number"] == mask_student_number(chen.student_number)
 
