@@ -8,12 +8,11 @@ A unit or a report outside the user's area is a 404, as everywhere.
 """
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from reports.models import MonthlyReport
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit, User
 from xueji.accounts.permissions import NotAllowed
-from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
+from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, NotInScope, memberships_of, object_id
 from xueji.pupils.visibility import numbers_in_full
 
 REPORT_ROLES = frozenset({Role.REGISTRAR, Role.HEADMASTER, Role.CENTRAL_REGISTRAR, *BUREAU_ROLES})
@@ -47,7 +46,7 @@ def get_report_unit_for_user(user: User, unit_id) -> Unit:
     try:
         return report_units_visible_to(user).get(pk=object_id(unit_id))
     except Unit.DoesNotExist:
-        raise Http404("没有找到这个单位，或您无权查看。") from None
+        raise NotInScope("没有找到这个单位，或您无权查看。", what="unit", object_id=unit_id) from None
 
 
 def home_unit(user: User, membership: Membership | None) -> Unit:
@@ -73,7 +72,7 @@ def get_report_for_user(user: User, report_id) -> MonthlyReport:
     try:
         return reports_visible_to(user).select_related("unit", "generated_by").get(pk=object_id(report_id))
     except MonthlyReport.DoesNotExist:
-        raise Http404("没有找到这份月报，或您无权查看。") from None
+        raise NotInScope("没有找到这份月报，或您无权查看。", what="monthlyreport", object_id=report_id) from None
 
 
 def other_versions(report: MonthlyReport) -> QuerySet[MonthlyReport]:

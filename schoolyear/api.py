@@ -6,7 +6,6 @@ The pages' selectors and services: a school outside the caller's scope 404, in s
 role 403 (head teachers; a headmaster or an officer asking to do the registrar's part), refused
 by a rule 400 with the reason in Chinese."""
 
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -32,7 +31,7 @@ from schoolyear.serializers import (
     PromotionRunStartSerializer,
 )
 from xueji.accounts.permissions import NotAllowed, require_registrar
-from xueji.accounts.scoping import object_id
+from xueji.accounts.scoping import NotInScope, object_id
 
 
 def _require_follower(user) -> None:
@@ -148,7 +147,8 @@ class PromotionRunViewSet(viewsets.ViewSet):
         data.is_valid(raise_exception=True)
         bureau = bureaus.get(data.validated_data.get("bureau") or next(iter(bureaus)))
         if bureau is None:
-            raise Http404("没有找到这个教育局，或您无权为它执行升级。")
+            raise NotInScope("没有找到这个教育局，或您无权为它执行升级。", what="unit",
+                             object_id=data.validated_data.get("bureau"))
         run = services.promotion_run_request(actor=request.user, bureau=bureau)
         return Response(PromotionRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404
 
 from schoolyear.dates import (
     Summer,
@@ -26,6 +25,7 @@ from xueji.accounts.models import BUREAU_KINDS, BUREAU_ROLES, BureauSettings, Ro
 from xueji.accounts.permissions import NotAllowed, holds
 from xueji.accounts.scoping import (
     UNIT_ROLES_SEEING_SUBTREE,
+    NotInScope,
     get_school_for_user,
     memberships_of,
     object_id,
@@ -397,7 +397,7 @@ def get_run_for_user(user: User, run_id) -> PromotionRun:
     try:
         return runs_visible_to(user).select_related("bureau", "requested_by").get(pk=object_id(run_id))
     except PromotionRun.DoesNotExist:
-        raise Http404("没有找到这次升级，或您无权查看。") from None
+        raise NotInScope("没有找到这次升级，或您无权查看。", what="promotionrun", object_id=run_id) from None
 
 
 @dataclass

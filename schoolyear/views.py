@@ -22,7 +22,7 @@ from schoolyear.forms import CertificateAssignForm, EducationProofForm, Graduati
 from schoolyear.models import PromotionRun
 from xueji.accounts.models import Role
 from xueji.accounts.permissions import NotAllowed, holds, require_registrar
-from xueji.accounts.scoping import object_id
+from xueji.accounts.scoping import NotInScope, object_id
 from xueji.approvals.kind_views import RequestStartView
 from xueji.approvals.scoping import get_request_for_user
 from xueji.approvals.views import request_list
@@ -202,7 +202,8 @@ def promotion_run_start(request):
         raise NotAllowed("只有教育局可以执行升级。")
     bureau = bureaus.get(object_id(request.POST.get("bureau") or next(iter(bureaus))))
     if bureau is None:
-        raise Http404("没有找到这个教育局，或您无权为它执行升级。")
+        raise NotInScope("没有找到这个教育局，或您无权为它执行升级。", what="unit",
+                         object_id=request.POST.get("bureau"))
     try:
         run = services.promotion_run_request(actor=request.user, bureau=bureau)
     except ValidationError as error:

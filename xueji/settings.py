@@ -432,5 +432,5 @@ LOGGING["handlers"]["django.server"] = {"class": "logging.StreamHandler", "forma
                                         "filters": ["redact_query_strings"]}
 LOGGING["loggers"]["django.server"] = {"handlers": ["django.server"], "level": "INFO", "propagate": False,
                                        "filters": ["redact_query_strings"]}
-LOGGING["loggers"]["django.request"] = {"filters": ["redact_query_strings"]}
+LOGGING["loggers"].setdefault("django.request", {}).setdefault("filters", []).append("redact_query_strings")
 # ---- end of issue 12

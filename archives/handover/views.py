@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from archives.handover import services
 from archives.handover.selectors import handovers_visible_to
-from xueji.accounts.scoping import object_id
+from xueji.accounts.scoping import NotInScope, object_id
 from xueji.paginators import CappedPaginator
 
 
@@ -37,8 +37,10 @@ def handover_list(request):
 @require_POST
 def handover_action(request, handover_id: int, action: str):
     handover = handovers_visible_to(request.user).filter(pk=object_id(handover_id)).first()
-    if handover is None or action not in ("sent", "received"):
-        raise Http404("没有找到这项档案移交。")
+    if action not in ("sent", "received"):
+        raise Http404("没有这种操作。")
+    if handover is None:
+        raise NotInScope("没有找到这项档案移交。", what="archivehandover", object_id=handover_id)
     try:
         if action == "sent":
             services.handover_mark_sent(actor=request.user, handover_id=handover.pk)

@@ -18,14 +18,13 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from archives.paper.models import PaperFile, PaperMark
 from xueji.accounts.audit import audit_record, audit_record_many
 from xueji.accounts.models import Role, Unit, UnitKind, User
 from xueji.accounts.permissions import NotAllowed, holds
-from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of, object_id
+from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, NotInScope, memberships_of, object_id
 from xueji.approvals.kinds import kind_label
 from xueji.approvals.models import Attachment, ChangeRequest, RequestStatus
 from xueji.codes import PupilStatus
@@ -192,7 +191,7 @@ def paper_schools_visible_to(user: User) -> QuerySet[Unit]:
 def get_paper_school_for_user(user: User, school_id) -> Unit:
     school = paper_schools_visible_to(user).filter(pk=object_id(school_id)).first()
     if school is None:
-        raise Http404("没有找到这所学校，或您无权查看其纸质档案。")
+        raise NotInScope("没有找到这所学校，或您无权查看其纸质档案。", what="unit", object_id=school_id)
     return school
 
 
@@ -202,7 +201,7 @@ def get_paper_pupil_for_user(user: User, pupil_id) -> Pupil:
     pupil = (pupils_visible_to(user).filter(school__in=paper_schools_visible_to(user))
              .select_related("school", "school_class").filter(pk=object_id(pupil_id)).first())
     if pupil is None:
-        raise Http404("没有找到这名学生的纸质档案，或您无权查看。")
+        raise NotInScope("没有找到这名学生的纸质档案，或您无权查看。", what="pupil", object_id=pupil_id)
     return pupil
 
 

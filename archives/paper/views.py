@@ -8,13 +8,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from archives.paper import services as paper
 from xueji.accounts.permissions import NotAllowed
-from xueji.accounts.scoping import current_membership
+from xueji.accounts.scoping import NotInScope, current_membership
 from xueji.pupils.scoping import get_class_for_user
 
 
@@ -64,7 +63,7 @@ def paper_school(request, school_id: int):
 def _paper_class(user, class_id):
     school_class = get_class_for_user(user, class_id)
     if not paper.paper_schools_visible_to(user).filter(pk=school_class.school_id).exists():
-        raise Http404("没有找到这个班级的纸质档案，或您无权查看。")
+        raise NotInScope("没有找到这个班级的纸质档案，或您无权查看。", what="schoolclass", object_id=class_id)
     return school_class
 
 

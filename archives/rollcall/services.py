@@ -21,7 +21,6 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from archives.paper.services import paper_schools_visible_to
@@ -30,7 +29,7 @@ from enrollment.intake.visiting import host_schools_of_visiting, pupils_visiting
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Membership, Role, Unit, User
 from xueji.accounts.permissions import NotAllowed, holds, require_registrar
-from xueji.accounts.scoping import memberships_of, object_id
+from xueji.accounts.scoping import NotInScope, memberships_of, object_id
 from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
 from xueji.pupils.models import Pupil, SchoolClass, Semester
@@ -125,7 +124,7 @@ def get_rollcall_for_user(user: User, roll_call_id) -> RollCall:
     roll_call = (rollcalls_visible_to(user).select_related("school_class__head_teacher", "school", "semester__school_year")
                  .filter(pk=object_id(roll_call_id)).first())
     if roll_call is None:
-        raise Http404("没有找到这次学籍核查，或您无权查看。")
+        raise NotInScope("没有找到这次学籍核查，或您无权查看。", what="rollcall", object_id=roll_call_id)
     return roll_call
 
 
@@ -142,7 +141,7 @@ def get_entry_for_user(user: User, entry_id) -> RollCallEntry:
     entry = (entries_visible_to(user).select_related("roll_call__school_class", "roll_call__school", "pupil", "home_school")
              .filter(pk=object_id(entry_id)).first())
     if entry is None:
-        raise Http404("没有找到这条点名记录，或您无权查看。")
+        raise NotInScope("没有找到这条点名记录，或您无权查看。", what="rollcallentry", object_id=entry_id)
     return entry
 
 
@@ -155,7 +154,7 @@ def rollcall_schools_visible_to(user: User) -> QuerySet[Unit]:
 def get_rollcall_school_for_user(user: User, school_id) -> Unit:
     school = rollcall_schools_visible_to(user).filter(pk=object_id(school_id)).first()
     if school is None:
-        raise Http404("没有找到这所学校，或您无权查看。")
+        raise NotInScope("没有找到这所学校，或您无权查看。", what="unit", object_id=school_id)
     return school
 
 

@@ -17,7 +17,7 @@ from enrollment.intake import services
 from enrollment.intake.models import EnrolmentEntry, EnrolmentImport, EntryStatus
 from xueji.accounts.models import Role, Unit
 from xueji.accounts.permissions import acting_membership, acting_school
-from xueji.accounts.scoping import MAX_ID
+from xueji.accounts.scoping import MAX_ID, NotInScope, object_id
 from xueji.approvals.api import RequestSerializer
 from xueji.approvals.scoping import get_request_for_user
 
@@ -98,6 +98,13 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if school is None:
             return EnrolmentImport.objects.none()
         return EnrolmentImport.objects.filter(school=school).defer("content").order_by("-uploaded_at", "-id")
+
+    def get_object(self) -> EnrolmentImport:
+        """An upload of the caller's school; any other is a refused lookup (audited 404)."""
+        upload = self.get_queryset().filter(pk=object_id(self.kwargs["pk"])).first()
+        if upload is None:
+            raise NotInScope("没有这次导入。", what="enrolmentimport", object_id=self.kwargs["pk"])
+        return upload
 
     @extend_schema(request={"multipart/form-data": ImportStartSerializer}, responses={201: ImportSerializer},
                    summary="上传新生信息文件（整份校验，全部通过才导入）")

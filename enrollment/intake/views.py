@@ -17,7 +17,7 @@ from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 from enrollment.intake.validation import Intake, IntakeInvalid, IntakeRow
 from xueji.accounts.models import BUREAU_ROLES, Role
 from xueji.accounts.permissions import NotAllowed, require_acting_membership
-from xueji.accounts.scoping import object_id
+from xueji.accounts.scoping import NotInScope, object_id
 from xueji.approvals.models import ChangeRequest
 from xueji.approvals.scoping import get_request_for_user, requests_visible_to
 from xueji.approvals.services import may_decide
@@ -137,7 +137,7 @@ def _get_import(request, import_id) -> EnrolmentImport:
     try:
         upload = uploads.get(pk=object_id(import_id))
     except EnrolmentImport.DoesNotExist:
-        raise Http404("没有这次导入。") from None
+        raise NotInScope("没有这次导入。", what="enrolmentimport", object_id=import_id) from None
     upload.seen_by_bureau = membership.role in BUREAU_ROLES
     return upload
 
@@ -188,7 +188,7 @@ def enrolment_entry_edit(request, entry_id: int | None = None):
     if entry_id is not None:
         entry = EnrolmentEntry.objects.filter(pk=object_id(entry_id), school=school).first()
         if entry is None:
-            raise Http404("没有这名新生。")
+            raise NotInScope("没有这名新生。", what="enrolmententry", object_id=entry_id)
         intake = Intake(school=school, intake_year=entry.intake_year, grade=entry.grade)
     else:
         intake = _intake(request, school)
@@ -228,7 +228,7 @@ def enrolment_entry_delete(request, entry_id: int):
     school = _membership(request, (Role.REGISTRAR,)).unit
     entry = EnrolmentEntry.objects.filter(pk=object_id(entry_id), school=school).first()
     if entry is None:
-        raise Http404("没有这名新生。")
+        raise NotInScope("没有这名新生。", what="enrolmententry", object_id=entry_id)
     try:
         services.entry_delete(actor=request.user, entry=entry)
     except ValidationError as error:
@@ -497,7 +497,7 @@ def enrolment_visit_end(request, visit_id: int):
     school = _membership(request, (Role.REGISTRAR,)).unit
     visit = VisitingPupil.objects.filter(pk=object_id(visit_id), host_school=school).first()
     if visit is None:
-        raise Http404("没有这条借读记录。")
+        raise NotInScope("没有这条借读记录。", what="visitingpupil", object_id=visit_id)
     try:
         visit_end(actor=request.user, visit=visit)
     except ValidationError as error:

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -29,6 +29,7 @@ from enrollment.national.services import MAX_FILE_BYTES, import_g_numbers, natio
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit
 from xueji.accounts.permissions import require_acting_membership
 from xueji.accounts.scoping import (
+    NotInScope,
     get_school_for_user,
     schools_visible_to,
 )
@@ -98,7 +99,7 @@ def national_scope(request, roles: set[str], school_id=None) -> NationalScope:
     visible = pupils_visible_to(request.user)
     if membership.role in SCHOOL_READ_ROLES:
         if school_id not in (None, "") and str(school_id) != str(unit.pk):
-            raise Http404("没有找到这所学校，或您无权查看。")
+            raise NotInScope("没有找到这所学校，或您无权查看。", what="unit", object_id=school_id)
         county = unit.county_bureau or unit.supervising_bureau or unit
         # The county's records are only compared with, never shown: the messages do not name them.
         county_records = Pupil.objects.filter(school__path__startswith=county.path)
@@ -108,7 +109,7 @@ def national_scope(request, roles: set[str], school_id=None) -> NationalScope:
     if school_id not in (None, ""):
         school = get_school_for_user(request.user, school_id)
         if not school.path.startswith(unit.path):
-            raise Http404("没有找到这所学校，或您无权查看。")
+            raise NotInScope("没有找到这所学校，或您无权查看。", what="unit", object_id=school_id)
     pupils = area.filter(school_id=school.pk) if school else area
     return NationalScope(membership, unit, school, pupils, area, True)
 

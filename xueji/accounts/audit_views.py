@@ -11,7 +11,7 @@ from io import BytesIO
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import AUDIT_ACTIONS, AuditEntry, Role
+from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import audit_entries_visible_to, can_read_audit_log, memberships_of
 from xueji.paginators import query_without_page
 
@@ -89,8 +90,9 @@ class AuditFilters:
 
 
 def _require_auditor(request) -> None:
+    """Anyone but an audit admin: the page does not exist for them (a 404), and the refusal is audited."""
     if not can_read_audit_log(request.user):
-        raise Http404("您无权查看审计日志。")
+        raise NotAllowed("只有审计管理员可以查看审计日志。", code="not_auditor", hide=True)
 
 
 def _scope_label(user) -> str:

@@ -14,7 +14,7 @@ turns it into the 403 page, or into a 404 when ``hide`` is set (an object one ma
 should not learn about); the API into its JSON with the same status (xueji/web/api.py). Both
 record the refusal in the audit log (``NotAllowedMiddleware`` and the API's handler). Whether a
 user may *see* an object is the scoping modules' question (xueji/*/scoping.py), answered with a
-404 before any of this is asked.
+404 before any of this is asked (``NotInScope``, recorded here too: ``audit_lookup_denied``).
 """
 
 from collections.abc import Iterable

@@ -1,7 +1,7 @@
 """Who may see what: the user's memberships and the units they see. Every list a page or the API
 shows starts from a ``*_visible_to(user)`` selector, and every single object is loaded through a
 ``get_*_for_user`` helper that answers 404 for anything outside the user's scope (an object one
-may not see does not exist). This module holds the units' and the audit log's; the pupils' and
+may not see does not exist): ``NotInScope``, which the pages and the API record in the audit log. This module holds the units' and the audit log's; the pupils' and
 classes' are in xueji.pupils.scoping, the requests' in xueji.approvals.scoping, all built on the
 memberships read here.
 

@@ -118,7 +118,7 @@ def security_accounts(request):
     context = {
         "page": page, "query": query, "state": state, "form": SearchForm(initial={"q": query}),
         "states": [(key, label) for key, (label, _q) in security.ACCOUNT_STATES.items()],
-        "query_string": f"state={state}&" if state else "",
+        "query_string": f"state={state}" if state else "",
         "units": security.security_units(request.user),
     }
     return render(request, "accounts/security_accounts.html", context)

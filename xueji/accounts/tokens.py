@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import update_last_login
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import exceptions
@@ -46,3 +47,16 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             return user, auth_token
         failure._xueji = True
         raise failure
+
+
+class ExpiringTokenScheme(OpenApiAuthenticationExtension):
+    """How the API's documentation names the token: ``Authorization: Token <token>``."""
+
+    target_class = "xueji.accounts.tokens.ExpiringTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey", "in": "header", "name": "Authorization",
+            "description": "POST /api/v1/auth/token/ 换取令牌（8 小时内有效），以“Token <令牌>”放在 Authorization 头中。",
+        }

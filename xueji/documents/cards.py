@@ -28,12 +28,11 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
-from django.http import Http404
 from django.utils import timezone
 
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import BUREAU_ROLES, Role, Unit, User
-from xueji.accounts.scoping import memberships_of
+from xueji.accounts.scoping import NotInScope, memberships_of
 from xueji.approvals.models import ChangeRequest, RequestStatus
 from xueji.celery import enqueue_on_commit
 from xueji.codes import GRADE_LABELS, NumberKind, PupilStatus
@@ -394,7 +393,7 @@ def card_job_request(*, user: User, school: Unit, grade: int | None) -> tuple[Ca
     worker. Returns (job, whether it is new). Refused (404) to whoever may not print the whole
     school; audited either way."""
     if not may_print_school(user, school):
-        raise Http404("没有找到这所学校，或您无权打印全校学籍卡。")
+        raise NotInScope("没有找到这所学校，或您无权打印全校学籍卡。", what="unit", object_id=school.pk)
     job, new = _card_job_for(user, school, grade)
     detail = (f"生成{job.scope_label}学籍卡（{job.pupil_count} 名学生）" if new
               else f"{job.scope_label}学籍卡：沿用任务 #{job.pk}（{job.get_status_display()}，数据未变）")

@@ -274,4 +274,9 @@ def pdf_response(printed: PrintedPdf, filename: str, *, inline: bool = True) -> 
     response["X-Document-Code"] = printed.record.display_code
     # Pupil data: not kept by shared caches or the browser's disk cache.
     response["Cache-Control"] = "private, no-store"
+    if inline:
+        # The browser's PDF viewer draws an inline PDF in a page of its own making (an <embed>,
+        # inline styles), which the site's Content-Security-Policy would block in older Chromium
+        # browsers (crbug.com/271452): a PDF shown in the browser is only kept out of frames.
+        response._csp_config = {"frame-ancestors": ["'none'"]}  # read by csp.middleware.CSPMiddleware
     return response

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Unit, UnitKind
-from xueji.accounts.scoping import get_school_for_user, object_id, schools_visible_to
+from xueji.accounts.scoping import NotInScope, get_school_for_user, object_id, schools_visible_to
 from xueji.codes import GRADE_LABELS, PupilStatus
 from xueji.documents.cards import (
     IN_SCHOOL,
@@ -82,7 +82,7 @@ def _school_for_cards(user, school_id):
     headmaster, central school, bureaus) or classes of it (a head teacher); else 404."""
     school = get_school_for_user(user, school_id)
     if not may_print_school(user, school) and not classes_visible_to(user).filter(school=school).exists():
-        raise Http404("没有找到这所学校，或您无权查看。")
+        raise NotInScope("没有找到这所学校，或您无权查看。", what="unit", object_id=school_id)
     return school
 
 
@@ -170,7 +170,7 @@ def get_card_job_for_user(user, job_id) -> CardJob:
     job = CardJob.objects.select_related("school", "document").filter(
         pk=object_id(job_id), requested_by_id=getattr(user, "pk", None)).first()
     if job is None or not may_print_school(user, job.school):
-        raise Http404("没有找到这项打印任务。")
+        raise NotInScope("没有找到这项打印任务。", what="cardjob", object_id=job_id)
     return job
 
 

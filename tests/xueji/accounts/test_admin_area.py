@@ -3,54 +3,18 @@ business page or endpoint (xueji/accounts/admin_area.py): every URL of the site 
 area answers 403, pages and API alike, with the session or a token; their home pages and
 navigation are their own."""
 
-import re
-
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from tests.conftest import login_with_code
 from tests.factories import PASSWORD, UserFactory
 from tests.otp import totp_code
+from tests.xueji.accounts.admin_checks import outside_the_area
 from xueji.accounts.admin_area import CODE, MESSAGE
 from xueji.accounts.models import AuditEntry
 
 ADMINS = ["sysadmin", "secadmin", "auditor", "secadmin_a", "root"]
-SAMPLES = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "00000000-0000-0000-0000-000000000001"}
-
-
-def sample(route: str) -> str | None:
-    """A path for a pattern: converters (and the API routers' regular expressions) filled with samples."""
-    if route.startswith("^") or "(?P" in route:
-        if "format" in route:
-            return None  # the routers' .json suffixes: the same views again
-        route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route.lstrip("^").rstrip("$")).replace("\\.", ".")
-        return None if re.search(r"[()\[\]*+?\\]", route) else route
-    return re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), route)
-
-
-def every_url(resolver=None, prefix="/", namespace=""):
-    """(url, namespace, name) of every URL pattern of the site; the admin site (in the area) left out."""
-    for pattern in (resolver or get_resolver()).url_patterns:
-        filled = sample(str(pattern.pattern))
-        if filled is None:
-            continue
-        if isinstance(pattern, URLResolver):
-            if pattern.namespace == "admin":
-                continue
-            yield from every_url(pattern, prefix + filled, pattern.namespace or namespace)
-        elif isinstance(pattern, URLPattern):
-            yield prefix + filled, namespace, pattern.name or ""
-
-
-AREA = {"accounts", "accounts_api"}
-AREA_NAMES = {("web", "home"), ("", "api-schema"), ("", "api-docs")}
-
-
-def outside_the_area():
-    return sorted({url for url, namespace, name in every_url()
-                   if namespace not in AREA and (namespace, name) not in AREA_NAMES and not url.startswith("/admin/")})
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ login page and searches the pupil list (q) and the API (search); the log as `mak
 (the access log and Django's own logs) is then read."""
 
 import http.cookiejar
+import importlib.util
 import json
 import logging
 import re
@@ -15,10 +16,12 @@ import pytest
 
 from tests.conftest import build_world
 from tests.factories import PASSWORD
-from tests.xueji.web.live_gunicorn import gunicorn  # noqa: F401  (the fixture)
+from tests.xueji.web.live_gunicorn import (
+    REPO_DIR,
+    gunicorn,  # noqa: F401  (the fixture)
+    make_run_web_command,
+)
 from xueji.web.redaction import RedactQueryStrings, redact_query, redact_urls
-
-pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Browser:
@@ -50,6 +53,7 @@ def forms_of(text: str) -> list[str]:
     return [text, encoded, encoded.lower(), quote(text, safe="").replace("%20", "+")]
 
 
+@pytest.mark.django_db(transaction=True)  # the server must see the world
 def test_searches_leave_no_id_number_or_name_in_the_log(gunicorn):  # noqa: F811
     world = build_world()
     pupil = world.pupils["a1"]
@@ -114,3 +118,30 @@ def test_djangos_loggers_redact_query_strings():
         assert any(isinstance(f, RedactQueryStrings) for f in logging.getLogger(name).filters), name
     console = [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]  # not pytest's
     assert console and all(any(isinstance(f, RedactQueryStrings) for f in h.filters) for h in console)
+
+
+def load_gunicorn_conf():
+    spec = importlib.util.spec_from_file_location("xueji_gunicorn_conf", REPO_DIR / "gunicorn.conf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_make_run_the_image_and_compose_use_the_gunicorn_config():
+    command = make_run_web_command(8000)
+    assert command[command.index("--config") + 1] == str(REPO_DIR / "gunicorn.conf.py")
+    assert '"gunicorn", "xueji.wsgi", "--config", "gunicorn.conf.py"' in (REPO_DIR / "Dockerfile").read_text()
+    assert "exec gunicorn xueji.wsgi --config gunicorn.conf.py" in (REPO_DIR / "docker-compose.yml").read_text()
+    conf = load_gunicorn_conf()
+    assert conf.accesslog == "-" and '"%(r)s"' in conf.access_log_format and '"%(f)s"' in conf.access_log_format
+
+
+def test_gunicorns_error_log_hides_query_strings_too(tmp_path):
+    from gunicorn.config import Config
+
+    config = Config()
+    config.set("errorlog", str(tmp_path / "error.log"))
+    logger = load_gunicorn_conf().RedactingLogger(config)
+    logger.error("Error handling request %s", "/pupils/?q=110101200001011234")
+    text = (tmp_path / "error.log").read_text()
+    assert "Error handling request /pupils/?q=*" in text and "110101200001011234" not in text

@@ -212,3 +212,20 @@ def test_a_response_that_says_no_store_keeps_its_header(rf):
 
     assert ResponseHeadersMiddleware(view)(rf.get("/"))["Cache-Control"] == "private, no-store"
     assert ResponseHeadersMiddleware(cached)(rf.get("/"))["Cache-Control"] == "no-store"
+
+
+def test_a_pdf_shown_in_the_browser_is_only_kept_out_of_frames(rf):
+    """The browser's PDF viewer needs its own embed and styles (older Chromium applies the page's
+    policy to them); a downloaded PDF keeps the whole policy."""
+    from types import SimpleNamespace
+
+    from csp.middleware import CSPMiddleware
+
+    from xueji.documents.printing import pdf_response
+
+    printed = SimpleNamespace(content=b"%PDF-1.4", record=SimpleNamespace(code="ABCD1234", display_code="ABCD-1234"))
+    shown = CSPMiddleware(lambda request: pdf_response(printed, "学籍卡.pdf"))(rf.get("/"))
+    assert shown["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert shown["Content-Disposition"].startswith("inline;") and "no-store" in shown["Cache-Control"]
+    saved = CSPMiddleware(lambda request: pdf_response(printed, "学籍卡.pdf", inline=False))(rf.get("/"))
+    assert "script-src 'self'" in saved["Content-Security-Policy"]
