@@ -56,6 +56,7 @@ def test_security_admin_unseals_an_account(page: Page, base_url, browser_world, 
     row.get_by_role("link", name="registrar_a1").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("registrar_a1")
     expect(page.locator("main")).to_contain_text("起封存")
+    screenshot(page, "security_account")
     page.get_by_role("link", name="解除封存").click()
 
     # The confirmation, then the action (a POST).

@@ -13,7 +13,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserCreationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -261,6 +261,20 @@ class UserAddForm(UserCreationForm):
         return cleaned
 
 
+class TemporaryPasswordForm(AdminPasswordChangeForm):
+    """The break-glass superuser's password form: what it sets is temporary, as the security
+    admin's reset is (changed at the next login), and audited."""
+
+    def save(self, commit=True):
+        from xueji.accounts.audit import audit_record
+
+        self.user._password_set_by_admin = True
+        user = super().save(commit)
+        audit_record(action="password.reset", obj=user,
+                     detail=f"{user.username}：超级管理员在管理后台设置临时密码，下次登录须修改；结束全部会话和接口令牌")
+        return user
+
+
 @admin.register(User)
 class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
     """The accounts of the system admin's subtree (users with a membership there). Passwords are
@@ -269,6 +283,7 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
 
     delete_roles = NOBODY
     add_form = UserAddForm
+    change_password_form = TemporaryPasswordForm
     list_display = ["username", "full_name", "is_active", "last_login"]
     list_filter = ["is_active"]
     search_fields = ["username", "full_name"]

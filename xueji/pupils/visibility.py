@@ -309,13 +309,20 @@ def visibility_for(user: User, subject) -> Visibility:
 
     It does not say whether the user sees the pupil at all (xueji.pupils.scoping does): call it
     for pupils already loaded through the scoped selectors."""
-    unit = _unit_of(subject)
-    if unit is None or not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False):
         return SEES_LEAST
+    # Per user object and unit, like the memberships it is read from: a list of a school's pupils
+    # asks once (and loads no pupil's school for it).
     cache = getattr(user, "_xueji_visibility", None)
     if cache is None:
         cache = user._xueji_visibility = {}
-    key = (unit.pk, unit.path)
+    key = subject.pk if isinstance(subject, Unit) else getattr(subject, "school_id", None)
+    if key is not None and key in cache:
+        return cache[key]
+    unit = _unit_of(subject)
+    if unit is None:
+        return SEES_LEAST
+    key = unit.pk
     if key not in cache:
         shows = dict(OUTSIDE)
         for membership in memberships_of(user):

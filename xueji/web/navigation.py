@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from xueji.accounts.models import ADMIN_ROLES, Role
 from xueji.accounts.gate import GATE_PASSED
+from xueji.accounts.models import ADMIN_ROLES, Role
 from xueji.accounts.scoping import current_membership, memberships_of
 from xueji.approvals.scoping import steps_waiting_for
 

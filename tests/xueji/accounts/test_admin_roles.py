@@ -271,3 +271,17 @@ def test_the_security_admin_sees_the_lockouts_of_its_subtree(world):
     assert response.status_code == 302
     assert LoginThrottle.objects.get(username="registrar_a1").locked_until is None
     assert LoginThrottle.objects.get(username="registrar_b1").locked_until is not None  # not its county's
+
+
+def test_a_password_the_superuser_sets_is_temporary_and_audited(world):
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client = login_with_code(Client(), root)
+    registrar = world.user("registrar_a1")
+    response = client.post(f"/admin/xueji/user/{registrar.pk}/password/", {
+        "password1": "Hulan#river2026", "password2": "Hulan#river2026", "usable_password": "true",
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    registrar.refresh_from_db()
+    assert registrar.check_password("Hulan#river2026") and registrar.must_change_password
+    entry = AuditEntry.objects.get(action="password.reset", object_id=str(registrar.pk))
+    assert entry.user == root and "Hulan#river2026" not in entry.detail

@@ -7,7 +7,7 @@ import pytest
 from django.db import ProgrammingError, connection, transaction
 
 from tests.conftest import api_token
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.otp import totp_code
 from xueji.accounts.audit import audit_record, scrub
 from xueji.accounts.models import AuditEntry, Membership, Role
@@ -94,18 +94,22 @@ def test_entries_cannot_be_changed_or_deleted(world):
     assert entry.detail == "原文"
 
 
-def test_bureau_reads_the_log_of_its_jurisdiction_only(login, world):
+def test_the_audit_admin_reads_the_log_of_its_subtree_only(login, world):
+    auditor_a = UserFactory(username="auditor_a")
+    MembershipFactory(user=auditor_a, unit=world.units["county_a"], role=Role.AUDIT_ADMIN)
     for name in ("registrar_a1", "registrar_b1"):
         login(world.user(name)).get(f"/pupils/{world.pupils[name[-2:]].pk}/")
-    officer_a = audit_entries_visible_to(world.user("officer_a"))
-    assert officer_a.filter(username="registrar_a1").exists()
-    assert not officer_a.filter(username="registrar_b1").exists()
-    assert not audit_entries_visible_to(world.user("registrar_a1")).exists()
-    page = login(world.user("officer_a")).get("/audit/")
+    county_a = audit_entries_visible_to(auditor_a)
+    assert county_a.filter(username="registrar_a1").exists()
+    assert not county_a.filter(username="registrar_b1").exists()
+    # 三员分立: the audit admin's alone; the bureaus and the other admins no longer read it.
+    for name in ("registrar_a1", "officer_a", "city_officer", "sysadmin", "secadmin"):
+        assert not audit_entries_visible_to(world.user(name)).exists(), name
+    page = login(auditor_a).get("/audit/")
     assert page.status_code == 200
     body = page.content.decode()
     assert "registrar_a1" in body and "registrar_b1" not in body
-    assert login(world.user("registrar_a1")).get("/audit/").status_code == 404
+    assert login(world.user("officer_a")).get("/audit/").status_code == 404
 
 
 def test_log_text_contains_no_full_id_number_after_pupil_pages(login, world):
@@ -118,9 +122,8 @@ def test_log_text_contains_no_full_id_number_after_pupil_pages(login, world):
 
 
 def test_audit_page_speaks_chinese_and_filters_by_action(login, world):
-    client = login(world.user("officer_a"))
-    client.get(f"/pupils/{world.pupils['a1'].pk}/")
-    body = client.get("/audit/?action=pupil.view").content.decode()
+    login(world.user("officer_a")).get(f"/pupils/{world.pupils['a1'].pk}/")
+    body = login(world.user("auditor")).get("/audit/?action=pupil.view").content.decode()
     assert "查看学籍" in body and "县级教育局学籍管理员" in body
     assert ">登录<" not in body.split("<tbody>")[1]  # only the chosen action is listed
 
