@@ -106,7 +106,10 @@ def transfer_start(
         )})
     pupil = find_pupil_for(actor, number=application.number, name=application.name, errand="发起转学",
                            unit=school)
-    with refusals_as_not_found(actor, pupil, number=application.number, errand="发起转学", unit=school):
+    # A resubmission refused is about the registrar's own request, checked after every rule about
+    # the pupil has passed: it says no more than a transfer started would.
+    with refusals_as_not_found(actor, pupil, number=application.number, errand="发起转学", unit=school,
+                               own_codes=frozenset({"resubmission"})):
         return _transfer_start_for(actor=actor, school=school, pupil=pupil, application=application, files=files,
                                    resubmission_of=resubmission_of, today=today)
 
