@@ -24,7 +24,7 @@ from PIL import Image
 from tests.archives.scoping_checks import ARCHIVE_ENDPOINTS
 from tests.cancellation.scoping_checks import CANCELLATION_ENDPOINTS, add_cancellation
 from tests.changes.scoping_checks import CHANGE_ENDPOINTS, add_change
-from tests.conftest import login_with_code
+from tests.conftest import api_token, login_with_code
 from tests.dropouts.scoping_checks import DROPOUT_ENDPOINTS, add_dropout
 from tests.enrollment.scoping_checks import ENROLMENT_ENDPOINTS, ENROLMENT_LAST, add_enrolment
 from tests.factories import PASSWORD
@@ -165,6 +165,46 @@ def check_password_change(m):
 
 def check_password_change_done(m):
     m.check("password_change_done", "page", logged_in(m), page_status(m, "/password/done/"))
+
+
+def check_login_otp(m):
+    # Every matrix user has passed the code already: sent on; anonymous: to the login page.
+    m.check("login_otp", "page", logged_in(m, 302), page_status(m, "/login/otp/"))
+    m.check("login_otp", "post", logged_in(m, 302), page_status(m, "/login/otp/", "post", {"code": "000000"}))
+
+
+def check_otp_enrol(m):
+    # Enrolment is for a user without a device: every matrix user has one.
+    m.check("otp_enrol", "page", logged_in(m, 302), page_status(m, "/account/otp/enrol/"))
+    m.check("otp_enrol", "post", logged_in(m, 302), page_status(m, "/account/otp/enrol/", "post", {"code": "1"}))
+
+
+def check_recovery_codes(m):
+    # Shown once, right after enrolment, from the session: nothing to show here.
+    m.check("recovery_codes", "page", logged_in(m, 302), page_status(m, "/account/otp/recovery-codes/"))
+
+
+def _fresh_token_client(m) -> Client:
+    """A client with a token of its own (logging out must not end the matrix's shared one)."""
+    client = Client()
+    if m.user:
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {api_token(m.world.user(m.user).username)}"
+    return client
+
+
+def check_api_logout(m):
+    client = _fresh_token_client(m)
+    m.check("api-logout", "revokes the token used", 401 if m.user is None else 204,
+            client.post("/api/v1/auth/logout/").status_code)
+    if m.user:
+        m.check("api-logout", "token gone", 401, client.get("/api/v1/auth/logout/").status_code)
+
+
+def check_api_logout_all(m):
+    client = _fresh_token_client(m)
+    m.check("api-logout-all", "revokes every token", 401 if m.user is None else 204,
+            client.post("/api/v1/auth/logout-all/").status_code)
+    m.api_token = None  # the matrix's shared token went too
 
 
 def check_pupil_list(m):
@@ -464,6 +504,10 @@ ENDPOINTS = {
     "accounts:switch_role": check_switch_role,
     "accounts:password_change": check_password_change,
     "accounts:password_change_done": check_password_change_done,
+    "accounts:login_otp": check_login_otp,
+    "accounts:otp_enrol": check_otp_enrol,
+    "accounts:recovery_codes": check_recovery_codes,
+    "accounts_api:api-logout": check_api_logout,
     "pupils:pupil_list": check_pupil_list,
     "pupils:pupil_detail": check_pupil_detail,
     "photos:pupil_photo": check_pupil_photo,
@@ -516,6 +560,7 @@ ENDPOINTS = {
     **SCHOOLYEAR_LAST,
     **PHOTO_LAST,
     **DOCUMENT_LAST,
+    "accounts_api:api-logout-all": check_api_logout_all,
 }
 
 

@@ -67,7 +67,7 @@ def test_school_sees_grades_and_classes(api_as, varied):
 @pytest.mark.parametrize("user, unit, status", [
     ("officer_b", "a1", 404), ("registrar_a1", "a2", 404), ("registrar_a1", "county_a", 404),
     ("central_a3", "a1", 404), ("officer_a", "b1", 404), ("officer_a", "a3", 200), ("city_officer", "b1", 200),
-    ("teacher_a1", "a1", 403), ("admin", "a1", 403),
+    ("teacher_a1", "a1", 403), ("sysadmin", "a1", 403),
 ])
 def test_statistics_of_a_unit_outside_the_area(api_as, login, world, user, unit, status):
     pk = world.units[unit].pk

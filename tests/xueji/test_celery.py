@@ -9,7 +9,7 @@ import pytest
 from celery import Task
 from django.db import transaction
 
-from tests.conftest import transactional
+from tests.conftest import login_with_code, transactional
 from xueji.celery import app, enqueue_on_commit
 from xueji.documents.models import CardJob
 
@@ -97,7 +97,7 @@ def test_a_broker_out_of_reach_fails_nothing_and_is_logged_without_the_arguments
 
 @transactional
 def test_a_card_job_is_started_while_the_broker_is_out_of_reach(broker_away, world, client):
-    client.force_login(world.user("registrar_a1"))
+    login_with_code(client, world.user("registrar_a1"))
     response = client.post(f"/schools/{world.units['a1'].pk}/cards/jobs/", {"grade": ""})
     assert response.status_code == 302
     job = CardJob.objects.get()

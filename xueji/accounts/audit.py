@@ -137,6 +137,15 @@ def _entry(
     )
 
 
+def account_unit(user: User | None) -> Unit | None:
+    """The unit an account belongs to (its first membership's): what an admin does to the account
+    is filed there, so that the auditor of that unit (and of every bureau above) reads it."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    membership = Membership.objects.filter(user_id=user.pk).select_related("unit").order_by("id").first()
+    return membership.unit if membership is not None else None
+
+
 def _unit_of(obj: models.Model | None) -> Unit | None:
     """The unit an object belongs to, so that the bureau above it can read the entry."""
     if obj is None:

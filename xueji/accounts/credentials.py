@@ -22,7 +22,7 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from xueji.accounts.audit import audit_record
+from xueji.accounts.audit import account_unit, audit_record
 from xueji.accounts.models import AuditEntry, PasswordHistory, User
 
 SEALED_MESSAGE = "账号因长期未使用已被封存，请联系本单位安全管理员"
@@ -42,7 +42,8 @@ def credentials_revoke(user: User, *, reason: str) -> None:
     User.objects.filter(pk=user.pk).update(credentials_epoch=F("credentials_epoch") + 1)
     user.refresh_from_db(fields=["credentials_epoch"])
     tokens = tokens_revoke(user)
-    audit_record(action="credentials.revoke", obj=user, detail=f"{user.username}：{reason}，结束全部会话，收回 {tokens} 个接口令牌")
+    audit_record(action="credentials.revoke", obj=user, unit=account_unit(user),
+                 detail=f"{user.username}：{reason}，结束全部会话，收回 {tokens} 个接口令牌")
 
 
 def account_seal(user: User, *, reason: str = "超过 180 天未使用") -> None:
@@ -50,7 +51,7 @@ def account_seal(user: User, *, reason: str = "超过 180 天未使用") -> None
         return
     user.sealed_at = timezone.now()
     user.save(update_fields=["sealed_at"])  # the signals end every session and token
-    audit_record(action="account.seal", obj=user, detail=f"{user.username}：{reason}")
+    audit_record(action="account.seal", obj=user, unit=account_unit(user), detail=f"{user.username}：{reason}")
 
 
 def account_unseal(user: User, *, actor: User) -> None:
@@ -60,7 +61,7 @@ def account_unseal(user: User, *, actor: User) -> None:
     user.sealed_at = None
     user.last_login = timezone.now()
     user.save(update_fields=["sealed_at", "last_login"])
-    audit_record(action="account.unseal", obj=user, user=actor,
+    audit_record(action="account.unseal", obj=user, user=actor, unit=account_unit(user),
                  detail=f"{user.username}：封存时间 {before:%Y-%m-%d %H:%M} → 解除" if before else user.username)
 
 

@@ -20,7 +20,7 @@ from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from xueji.accounts.audit import audit_record
+from xueji.accounts.audit import account_unit, audit_record
 from xueji.accounts.credentials import SEALED_MESSAGE, credentials_revoke
 from xueji.accounts.models import AddressThrottle, AuditEntry, LoginThrottle, Membership, User
 
@@ -212,7 +212,8 @@ def login_unlock(*, username: str, actor: User | None) -> None:
     detail = f"解除账号 {username} 的登录锁定"
     if before:
         detail += f"（失败 {before['failures']} 次，锁定至 {before['locked_until']:%H:%M} → 已解除）" if before["locked_until"] else ""
-    audit_record(action="login.unlock", user=actor, username=username, detail=detail)
+    audit_record(action="login.unlock", user=actor, unit=account_unit(User.objects.filter(username=username).first()),
+                 detail=detail)
 
 
 def address_unlock(*, address: str, actor: User | None) -> None:

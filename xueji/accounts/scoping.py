@@ -20,9 +20,6 @@ from django.http import Http404
 
 from xueji.accounts.models import ADMIN_ROLES, BUREAU_ROLES, AuditEntry, Membership, Role, Unit, UnitKind, User
 
-# Roles that see ID numbers, health and household registration in full; the others see them
-# masked (head teachers, and city and province officers who work with statistics).
-FULL_RECORD_ROLES = {Role.REGISTRAR, Role.HEADMASTER, Role.CENTRAL_REGISTRAR, Role.COUNTY_OFFICER}
 UNIT_ROLES_SEEING_SUBTREE = {Role.CENTRAL_REGISTRAR, *BUREAU_ROLES}
 
 

@@ -20,7 +20,7 @@ from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from xueji.accounts.audit import audit_record
+from xueji.accounts.audit import account_unit, audit_record
 from xueji.accounts.models import ADMIN_ROLES, BUREAU_ROLES, Membership, Role, User
 
 # Roles that see full records, approve, or administer: always two factors.
@@ -115,9 +115,12 @@ def devices_reset(user: User, *, actor: User) -> None:
     session and token ends, and the next login leads through enrolment again."""
     from xueji.accounts.credentials import credentials_revoke
 
+    devices = TOTPDevice.objects.filter(user=user, confirmed=True).count()
+    codes = recovery_codes_left(user)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit_record(action="otp.reset", obj=user, user=actor, detail=f"{user.username}：身份验证器与恢复码已全部清除")
+    audit_record(action="otp.reset", obj=user, user=actor, unit=account_unit(user),
+                 detail=f"{user.username}：身份验证器 {devices} 个、未用恢复码 {codes} 个 → 全部清除")
     credentials_revoke(user, reason="重置动态验证码")
 
 

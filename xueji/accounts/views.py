@@ -8,8 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,19 +19,14 @@ from xueji.accounts.audit import audit_record, client_ip
 from xueji.accounts.forms import CodeForm, LoginForm
 from xueji.accounts.gate import GATE_PASSED, LOGIN_NEXT, STEP_URLS, password_change_due, pending_step
 from xueji.accounts.login import login_attempt, second_factor_attempt
+from xueji.accounts.scoping import memberships_of
 from xueji.accounts.two_factor import (
     enrolment_confirm,
     enrolment_device,
     enrolment_qr_svg,
     enrolment_secret,
     has_device,
-    needs_second_factor,
 )
-from xueji.accounts.models import AUDIT_ACTIONS
-from xueji.accounts.scoping import audit_entries_visible_to, can_read_audit_log, memberships_of
-from xueji.paginators import query_without_page
-
-PAGE_SIZE = 50
 
 
 @never_cache
@@ -172,22 +166,3 @@ def switch_role(request):
     else:
         request.session["membership_id"] = chosen
     return redirect("web:home")
-
-
-@login_required
-def audit_list(request):
-    if not can_read_audit_log(request.user):
-        raise Http404("您无权查看审计日志。")
-    entries = audit_entries_visible_to(request.user)
-    action = request.GET.get("action", "").strip()[:40]
-    username = request.GET.get("user", "").strip()[:150]
-    if action:
-        entries = entries.filter(action=action)
-    if username:
-        entries = entries.filter(username=username)
-    page = Paginator(entries.select_related("unit").order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "page": page, "action": action, "username": username, "actions": sorted(AUDIT_ACTIONS.items()),
-        "query_string": query_without_page(request),
-    }
-    return render(request, "accounts/audit_list.html", context)

@@ -36,6 +36,7 @@ def test_upload_status_errors_and_the_whole_chain(world, api_as):
     assert registrar.post("/api/v1/enrollment/classes/", {"action": "create", "count": 1}, format="json").json() == {"done": 1}
     assert registrar.post("/api/v1/enrollment/classes/", {"action": "balance"}, format="json").json() == {"done": 2}
     with time_machine.travel(SUBMITTING, tick=False):
+        registrar = api_as("registrar_a1")  # ten days on: the first token (8 hours) has expired
         batch = registrar.post("/api/v1/enrollment/submit/", {}, format="json")
         assert batch.status_code == 201, batch.content
         batch_id = batch.json()["id"]

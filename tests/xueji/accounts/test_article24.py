@@ -2,6 +2,7 @@
 a change forced at the first login of an account an admin made or reset, accounts unused for 180
 days sealed, leavers out at once."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -27,7 +28,7 @@ def test_the_last_five_passwords_cannot_be_used_again(world):
     user = world.user("registrar_a1")
     client = login_with_code(Client(), user)
     passwords = [PASSWORD] + [f"Spring#river{n}x" for n in range(1, 6)]
-    for old, new in zip(passwords, passwords[1:]):
+    for old, new in itertools.pairwise(passwords):
         assert _change(client, old, new).status_code == 302
     current = passwords[-1]
     # The current one and the four before it are refused; the sixth back is allowed again.
@@ -145,6 +146,8 @@ def test_unsealing_lets_the_user_in_again_and_is_audited(world):
     assert login_with_code(Client(), user).get("/pupils/").status_code == 200
     entry = AuditEntry.objects.get(action="account.unseal")
     assert entry.user == world.user("secadmin")
+    # Filed under the account's school: county B's auditor reads what the city's admin did there.
+    assert entry.unit_path.startswith(world.units["county_b"].path)
     assert idle_accounts_seal() == 0  # the last use counts from the unsealing
 
 

@@ -16,8 +16,7 @@ from django.utils import timezone
 from tests.conftest import build_world, login_with_code, transactional
 from tests.factories import PASSWORD
 from tests.otp import totp_code
-from xueji.accounts.models import User
-from xueji.accounts.models import LoginThrottle
+from xueji.accounts.models import LoginThrottle, User
 
 WRONG = "Wrong#password1"
 

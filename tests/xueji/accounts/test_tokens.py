@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from knox.models import AuthToken
-from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.conftest import api_token, login_with_code

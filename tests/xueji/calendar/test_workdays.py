@@ -267,6 +267,12 @@ def test_repeated_calls_do_not_query_the_database(django_assert_num_queries):
             year_is_flagged(d.year)
 
 
+@pytest.fixture
+def admin_client(login, world):
+    """The system admin (the calendar is theirs), logged in with the second factor."""
+    return login(world.user("sysadmin"))
+
+
 @pytest.mark.django_db
 def test_adding_a_calendar_day_in_the_admin_takes_effect_at_once(admin_client):
     assert is_working_day(date(2027, 1, 4))  # caches the table: 2027 is plain Monday–Friday
