@@ -8,8 +8,10 @@ class XuejiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from xueji.accounts import credentials  # noqa: F401  (sessions and tokens end with the password, the account)
-        from xueji.accounts import signals  # noqa: F401  (audit of permission changes)
+        from xueji.accounts import (
+            credentials,  # noqa: F401  (sessions and tokens end with the password, the account)
+            signals,  # noqa: F401  (audit of permission changes)
+        )
         from xueji.approvals.kinds import register_kind
         from xueji.approvals.reversal import ALL_KINDS as REVERSAL_KINDS
         from xueji.pupils import signals as pupil_signals  # noqa: F401  (the rules' division cache)
