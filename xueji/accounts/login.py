@@ -38,6 +38,7 @@ class LoginResult:
     error: str = ""
     otp_required: bool = False
     device: object | None = None  # the OTP device that accepted the code, if one was given
+    locked: bool = False  # the username or the address is locked: a half-done login ends
 
 
 def _locked_row(model, **key):
@@ -126,7 +127,7 @@ def _failure(counters: _Counters, now, *, what: str, membership: Membership | No
         user = User.objects.filter(username=counters.username).first()
         if user is not None:
             credentials_revoke(user, reason="登录失败次数过多被锁定")
-        return LoginResult(None, LOCKED_MESSAGE % _minutes())
+        return LoginResult(None, LOCKED_MESSAGE % _minutes(), locked=True)
     return LoginResult(None, CODE_FAILED_MESSAGE if what == "动态验证码错误" else FAILED_MESSAGE)
 
 
@@ -138,7 +139,7 @@ def _refused(counters: _Counters, now, membership: Membership | None) -> LoginRe
         action="login.locked", result=AuditEntry.Result.DENIED, username=counters.username, ip=counters.ip,
         membership=membership, user=membership.user if membership else None, detail="锁定期间尝试登录",
     )
-    return LoginResult(None, refusal)
+    return LoginResult(None, refusal, locked=True)
 
 
 @transaction.atomic

@@ -80,7 +80,7 @@ def login_otp(request):
         if result.user is not None:
             django_otp.login(request, result.device)
             return redirect(_after_login(request))
-        if result.error.startswith("登录失败次数过多") or result.error.startswith("本机"):
+        if result.locked:
             logout(request)
             messages.error(request, result.error)
             return redirect("accounts:login")
