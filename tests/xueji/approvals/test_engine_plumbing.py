@@ -188,9 +188,9 @@ def test_withdrawal_needs_a_login(world):
 
 # Decisions' checks are pure -------------------------------------------------------------------
 
-def test_a_kinds_decision_check_never_edits_the_request(world):
-    """A graduating pupil's transfer: the bureau's check reads the reason and says nothing; what the
-    decision grants comes from decision_record, which the engine records."""
+def _graduating_transfer_at_the_bureau(world):
+    """A transfer of a pupil in the graduating grade, signed by the receiving headmaster: the
+    bureau's decision needs an exception reason."""
     pupil = world.pupils["a1"]
     pupil.grade = 6
     pupil.save(update_fields=["grade"])
@@ -198,6 +198,13 @@ def test_a_kinds_decision_check_never_edits_the_request(world):
     world.classes["b1_3_1"].save(update_fields=["grade"])
     request = start(world)
     request_decide(actor=world.user("headmaster_b1"), request_id=request.pk, approve=True)
+    return request
+
+
+def test_a_kinds_decision_check_never_edits_the_request(world):
+    """A graduating pupil's transfer: the bureau's check reads the reason and says nothing; what the
+    decision grants comes from decision_record, which the engine records."""
+    request = _graduating_transfer_at_the_bureau(world)
     request.refresh_from_db()
     step = request.steps.get(position=request.current_position)
     before = copy.deepcopy(request.payload)
@@ -214,13 +221,7 @@ def test_a_kinds_decision_check_never_edits_the_request(world):
 
 
 def test_a_refused_decision_records_nothing(world):
-    pupil = world.pupils["a1"]
-    pupil.grade = 6
-    pupil.save(update_fields=["grade"])
-    world.classes["b1_3_1"].grade = 6
-    world.classes["b1_3_1"].save(update_fields=["grade"])
-    request = start(world)
-    request_decide(actor=world.user("headmaster_b1"), request_id=request.pk, approve=True)
+    request = _graduating_transfer_at_the_bureau(world)
     with pytest.raises(ValidationError):
         request_decide(actor=world.user("officer_b"), request_id=request.pk, approve=True)
     request.refresh_from_db()
