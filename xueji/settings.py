@@ -7,6 +7,7 @@ XUEJI_ENV chooses the mode:
 
 Other variables: DJANGO_SECRET_KEY, DJANGO_DEBUG, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS,
 XUEJI_DATA_DIR (uploads and other private files, outside the web root), CSRF_TRUSTED_ORIGINS.
+XUEJI_ENCRYPTION_KEYS, XUEJI_BLIND_INDEX_KEY: the keys of encryption at rest (xueji/crypto.py).
 XUEJI_THROTTLE_LOGIN, _SEARCH, _DETAIL, _DOWNLOAD, _EXPORT, _DEFAULT: the API's rates ("120/min").
 """
 
@@ -221,6 +222,21 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 DATA_DIR = Path(os.environ.get("XUEJI_DATA_DIR", BASE_DIR / ".data"))
 MEDIA_ROOT = DATA_DIR / "private"
 MEDIA_URL = "/private-not-served/"
+
+# Encryption at rest (xueji/crypto.py): SM4 keys "id:base64,id:base64" (the first encrypts, the
+# others still decrypt until `manage.py encryption_rotate` has moved everything to the first) and
+# the HMAC-SM3 key of the blind indexes. Production refuses to start without them, like the
+# secret key; elsewhere a key file is made in the data folder on first use.
+ENCRYPTION_KEYS = os.environ.get("XUEJI_ENCRYPTION_KEYS", "")
+BLIND_INDEX_KEY = os.environ.get("XUEJI_BLIND_INDEX_KEY", "")
+if not (ENCRYPTION_KEYS and BLIND_INDEX_KEY):
+    if PRODUCTION:
+        raise ImproperlyConfigured("XUEJI_ENCRYPTION_KEYS and XUEJI_BLIND_INDEX_KEY must be set in production.")
+    from xueji.crypto import development_keys
+
+    _development_keys = development_keys(DATA_DIR)
+    ENCRYPTION_KEYS = ENCRYPTION_KEYS or _development_keys[0]
+    BLIND_INDEX_KEY = BLIND_INDEX_KEY or _development_keys[1]
 
 # Security headers; HTTPS-only cookies and HSTS in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
