@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-MODE_VARIABLES = {"XUEJI_ENV", "DJANGO_SECRET_KEY", "DJANGO_DEBUG"}
+MODE_VARIABLES = {"XUEJI_ENV", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "XUEJI_ENCRYPTION_KEYS", "XUEJI_BLIND_INDEX_KEY"}
+SECRET_KEY = "k" * 20 + "-not-a-real-secret-" + "y" * 20
+# Keys of encryption at rest, made for these tests (base64 of 16 and 32 bytes).
+ENCRYPTION_KEYS = {"XUEJI_ENCRYPTION_KEYS": "t1:" + "A" * 22, "XUEJI_BLIND_INDEX_KEY": "B" * 43}
 
 # Prints DEBUG after a full django.setup(), the way every server process starts.
 PRINT_DEBUG = "import django; django.setup(); from django.conf import settings; print('DEBUG', settings.DEBUG)"
@@ -40,8 +43,15 @@ def test_production_is_the_default_mode_so_no_key_no_start_either():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+def test_production_refuses_to_start_without_the_keys_of_encryption_at_rest():
+    result = run_django(XUEJI_ENV="production", DJANGO_SECRET_KEY=SECRET_KEY)
+
+    assert result.returncode != 0
+    assert "XUEJI_ENCRYPTION_KEYS and XUEJI_BLIND_INDEX_KEY must be set in production." in result.stderr
+
+
 def test_debug_is_off_by_default_outside_development():
-    result = run_django(DJANGO_SECRET_KEY="k" * 20 + "-not-a-real-secret-" + "y" * 20)
+    result = run_django(DJANGO_SECRET_KEY=SECRET_KEY, **ENCRYPTION_KEYS)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["DEBUG", "False"]
@@ -70,7 +80,8 @@ def test_deployment_checks_pass_with_production_settings():
     env.update(
         DJANGO_SETTINGS_MODULE="xueji.settings",
         XUEJI_ENV="production",
-        DJANGO_SECRET_KEY="k" * 20 + "-not-a-real-secret-" + "y" * 20,
+        DJANGO_SECRET_KEY=SECRET_KEY,
+        **ENCRYPTION_KEYS,
         ALLOWED_HOSTS="xueji.example.org",
         DATABASE_URL="postgres://xueji@db.example.org:5432/xueji",  # parsed only
     )
