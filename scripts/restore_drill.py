@@ -199,7 +199,7 @@ def django_env(scratch_url: str, scratch_data: Path) -> dict[str, str]:
     data's keys (from the environment, else the development keys.json next to the original data)."""
     env = dict(os.environ, DATABASE_URL=scratch_url, XUEJI_DATA_DIR=str(scratch_data), PYTHONUNBUFFERED="1")
     env.pop("DATABASE_OWNER_URL", None)
-    env["XUEJI_ENV"] = "production" if is_production() else "development"
+    env["XUEJI_ENV"] = os.environ.get("XUEJI_ENV") or ("production" if is_production() else "development")
     keys_file = data_dir() / "keys.json"
     if not env.get("XUEJI_ENCRYPTION_KEYS") and keys_file.is_file():
         keys = json.loads(keys_file.read_text())
@@ -261,7 +261,7 @@ except ImportError:
     DEMO_PASSWORD = DEMO_TOTP_SECRET = None
 
 user = User.objects.filter(username="registrar_a1", is_active=True).first() if DEMO_PASSWORD else None
-if user is not None:
+if user is not None and user.check_password(DEMO_PASSWORD):
     password, secret = DEMO_PASSWORD, DEMO_TOTP_SECRET
 else:
     # No demo account (a production backup): a registrar of some pupil's school, made here in
