@@ -345,7 +345,8 @@ def make_backup(url: str, destination: Path, passphrase: str) -> Backup:
     partial = destination / f".{name}.partial"
     partial.mkdir()
     try:
-        with psycopg.connect(url) as conn, gpg_home() as home:
+        # autocommit: the transaction is the explicit one below, with its isolation level.
+        with psycopg.connect(url, autocommit=True) as conn, gpg_home() as home:
             version = conn.info.server_version // 10000
             pg_dump = pg_tool("pg_dump", version)
             # One snapshot for the dump and the row counts: they agree even while 学籍 is writing.
