@@ -7,11 +7,13 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -56,9 +58,9 @@ def run(tmp_path, transactional_db):
         XUEJI_BLIND_INDEX_KEY=settings.BLIND_INDEX_KEY,
     )
 
-    def run_script(name: str, **overrides: str) -> tuple[int, str]:
+    def run_script(name: str, *arguments: str, **overrides: str) -> tuple[int, str]:
         result = subprocess.run(
-            [sys.executable, f"scripts/{name}.py"],
+            [sys.executable, f"scripts/{name}.py", *arguments],
             check=False,
             env={**env, **overrides},
             cwd=REPO_DIR,
@@ -69,6 +71,7 @@ def run(tmp_path, transactional_db):
         return result.returncode, result.stdout + result.stderr
 
     run_script.backups = tmp_path / "backups"
+    run_script.tmp_path = tmp_path
     return run_script
 
 
@@ -124,6 +127,30 @@ def test_a_backup_counts_every_row_hides_everything_and_restores(run):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'xueji_restore_drill_%%'")
         assert cursor.fetchone()[0] == 0
+
+    # scripts/restore.py, as the README's production restore uses it: into an empty database and a
+    # data folder without private files; then it refuses to overwrite either.
+    target = f"xueji_restore_test_{secrets.token_hex(4)}"
+    admin_url = backup.server_url(database_url(), "postgres")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{target}"')
+    try:
+        restored_data = run.tmp_path / "restored"
+        overrides = {"DATABASE_URL": backup.server_url(database_url(), target), "XUEJI_DATA_DIR": str(restored_data)}
+
+        code, output = run("restore", str(folder), **overrides)
+
+        assert code == 0, output
+        assert f"restore: {len(counts)} tables, {sum(counts.values())} rows and 1 files as in the manifest" in output
+        assert (restored_data / "private" / "photos" / "pupil.jpg").read_bytes().startswith(b"JPEG photo")
+
+        code, output = run("restore", "latest", **overrides)
+
+        assert code == 1
+        assert "move it aside first" in output
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
 
 
 def test_a_changed_backup_fails_the_drill(run):
