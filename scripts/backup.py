@@ -110,7 +110,10 @@ def backup_key() -> str:
         else:
             with os.fdopen(descriptor, "w") as handle:
                 handle.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+    key = path.read_text().strip()
+    if not key:
+        raise BackupError(f"{path} is empty: delete it to have a new key made (older backups need the old one).")
+    return key
 
 
 # The database -----------------------------------------------------------------------------------
@@ -245,10 +248,11 @@ def gpg_home() -> Iterator[Path]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def gpg_command(home: Path, passphrase_fd: int, *arguments: str) -> list[str]:
+def gpg_command(home: Path, *arguments: str) -> list[str]:
+    """gpg reading the passphrase from the pipe that run_piped puts in place of PASSPHRASE_FD."""
     return [
         "gpg", "--homedir", str(home), "--batch", "--quiet", "--no-tty", "--yes",
-        "--pinentry-mode", "loopback", "--passphrase-fd", str(passphrase_fd), "--no-symkey-cache",
+        "--pinentry-mode", "loopback", "--passphrase-fd", "PASSPHRASE_FD", "--no-symkey-cache",
         *arguments,
     ]  # fmt: skip
 
@@ -291,25 +295,16 @@ def run_piped(producer: list, consumer: list, *, passphrase: str) -> None:
 
 
 def encrypt_command(home: Path, output: Path) -> list[str]:
-    # AES-256; compression off (pg_dump's custom format is compressed already, and compressing
-    # before encrypting leaks sizes for nothing here).
+    # AES-256, the key derived from the passphrase with SHA-512. No compression: pg_dump's custom
+    # format is compressed already, and photos and encrypted files do not compress.
     return gpg_command(
-        home,
-        "PASSPHRASE_FD",
-        "--symmetric",
-        "--cipher-algo",
-        "AES256",
-        "--compress-algo",
-        "none",
-        "--s2k-digest-algo",
-        "SHA512",
-        "--output",
-        str(output),
-    )
+        home, "--symmetric", "--cipher-algo", "AES256", "--s2k-digest-algo", "SHA512",
+        "--compress-algo", "none", "--output", str(output),
+    )  # fmt: skip
 
 
 def decrypt_command(home: Path, encrypted: Path) -> list[str]:
-    return gpg_command(home, "PASSPHRASE_FD", "--decrypt", str(encrypted))
+    return gpg_command(home, "--decrypt", str(encrypted))
 
 
 # Backing up -------------------------------------------------------------------------------------

@@ -266,3 +266,14 @@ def test_outside_production_a_key_is_made_in_the_data_folder_and_kept_out_of_the
             os.environ.pop("XUEJI_DATA_DIR")
         else:
             os.environ["XUEJI_DATA_DIR"] = saved
+
+
+@pytest.mark.parametrize("server_version", [15, 16, 18])
+def test_pg_dump_and_pg_restore_are_never_older_than_the_server(server_version):
+    for tool in ("pg_dump", "pg_restore"):
+        assert backup.tool_major(Path(backup.pg_tool(tool, server_version))) >= server_version
+
+
+def test_without_a_new_enough_pg_dump_the_backup_says_what_to_install():
+    with pytest.raises(backup.BackupError, match="No pg_dump of PostgreSQL 99 or newer: install postgresql-client-99"):
+        backup.pg_tool("pg_dump", 99)
