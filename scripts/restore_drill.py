@@ -257,6 +257,9 @@ from xueji.pupils.models import Pupil
 from xueji.pupils.scoping import pupils_visible_to
 
 setup_test_environment()  # Django's test client may then use the host "testserver"
+# Tasks run here, in this process, on the copy: none may reach the real workers through the broker.
+from xueji.celery import app as celery_app
+celery_app.conf.task_always_eager = True
 try:
     from demo.world import DEMO_PASSWORD, DEMO_TOTP_SECRET
 except ImportError:
