@@ -4,6 +4,7 @@ holds, nothing in the backup is readable without its key, and the drill passes o
 fails on a changed one. Each run restores a real database: a few seconds each."""
 
 import contextlib
+import datetime
 import hashlib
 import json
 import os
@@ -26,6 +27,7 @@ from tests.conftest import build_world
 REPO_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_DIR / "scripts"))
 import backup  # scripts/backup.py, imported as the scripts import each other
+import backup_nightly
 
 sys.path.remove(str(REPO_DIR / "scripts"))
 BACKUP_KEY = "test-backup-passphrase-3b1f9c2e7d"
@@ -277,3 +279,18 @@ def test_pg_dump_and_pg_restore_are_never_older_than_the_server(server_version):
 def test_without_a_new_enough_pg_dump_the_backup_says_what_to_install():
     with pytest.raises(backup.BackupError, match="No pg_dump of PostgreSQL 99 or newer: install postgresql-client-99"):
         backup.pg_tool("pg_dump", 99)
+
+
+@pytest.mark.parametrize(
+    ("now", "next_run"),
+    [
+        ("2027-03-01T01:59:00+08:00", "2027-03-01T02:00:00+08:00"),
+        ("2027-03-01T02:00:00+08:00", "2027-03-02T02:00:00+08:00"),
+        ("2027-03-01T18:30:00+00:00", "2027-03-03T02:00:00+08:00"),  # 02:30 on the 2nd in China
+        ("2027-12-31T23:00:00+08:00", "2028-01-01T02:00:00+08:00"),
+    ],
+)
+def test_the_backup_service_runs_at_two_in_the_night_china_time(now, next_run):
+    when = backup_nightly.next_run(datetime.datetime.fromisoformat(now))
+
+    assert when == datetime.datetime.fromisoformat(next_run)
