@@ -2,10 +2,16 @@
 FROM python:3.11-slim-bookworm
 
 # WeasyPrint's libraries (libharfbuzz-subset0: without it a PDF page takes seconds instead of a
-# quarter of one) and a Chinese font with a real bold for the PDFs.
+# quarter of one) and a Chinese font with a real bold for the PDFs. For the backups
+# (scripts/backup.py): gnupg, and pg_dump/pg_restore of the database's version (16, from the
+# PostgreSQL project's Debian repository, which postgresql-common sets up with its own key:
+# Debian 12's client is 15, and pg_dump must not be older than the server).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-noto-cjk \
+        gnupg postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends postgresql-client-16 \
     && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -31,9 +37,10 @@ COPY . .
 RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput --verbosity 0
 
 # Private files (photos, proof documents) live in /data, a volume; the code stays root's, read-only.
+# Backups (the backup service of docker-compose.yml) go to /backups, another volume.
 RUN useradd --system --uid 10001 --home-dir /app --no-create-home xueji \
-    && mkdir -p /data \
-    && chown xueji:xueji /data
+    && mkdir -p /data /backups \
+    && chown xueji:xueji /data /backups
 USER xueji
 
 EXPOSE 8000

@@ -14,9 +14,10 @@ action="${2:-install}"
 # fontTools subsetting and a page takes 5-10 s instead of 0.25 s. fonts-noto-cjk gives the PDFs and
 # the browser a Chinese font with a real bold. poppler-utils (pdftoppm) turns PDFs into images.
 # redis-server is the Celery broker that `make run` starts when REDIS_URL is not set.
+# gnupg encrypts the backups of `make backup` (scripts/backup.py).
 run_packages=(
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
-    fonts-noto-cjk poppler-utils redis-server
+    fonts-noto-cjk poppler-utils redis-server gnupg
 )
 # chromium: Debian's, for the Playwright browser tests (Playwright cannot download its own here).
 # docker-compose: Debian's v1.29, only to validate docker-compose.yml in the tests.

@@ -2,6 +2,9 @@
 no REDIS_URL) it must serve the login page within 120 s, stop on Ctrl-C (SIGINT to its process
 group, as a terminal sends it) and leave no process behind.
 
+`smoke_run.py FOLDER` uses FOLDER (new or empty) as the data folder and keeps it afterwards, so
+that CI can go on with `make backup` and `make restore-drill` on the demo database it leaves.
+
 "No process behind" is checked three ways: a marker variable that every process started by `make
 run` inherits (PostgreSQL and Redis included), the data folder in command lines, the port.
 """
@@ -34,10 +37,12 @@ CELERY_READY_LINES = {
 MARKER = "XUEJI_SMOKE_RUN"
 
 
-def main() -> int:
+def main(arguments: list[str]) -> int:
     port = free_port()
     marker_value = secrets.token_hex(12)
-    data = Path(tempfile.mkdtemp(prefix="xueji-smoke-"))
+    keep_data = bool(arguments)
+    data = Path(arguments[0]).resolve() if keep_data else Path(tempfile.mkdtemp(prefix="xueji-smoke-"))
+    data.mkdir(parents=True, exist_ok=True)
     env = {name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "REDIS_URL")}
     env.update(PORT=str(port), XUEJI_DATA_DIR=str(data), **{MARKER: marker_value})
 
@@ -95,7 +100,8 @@ def main() -> int:
     if not port_closed(port):
         failures.append(f"port {port} still accepts connections")
 
-    shutil.rmtree(data, ignore_errors=True)
+    if not keep_data:
+        shutil.rmtree(data, ignore_errors=True)
     for failure in failures:
         print(f"smoke FAILED: {failure}", flush=True)
     if not failures:
@@ -176,4 +182,4 @@ def port_closed(port: int) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

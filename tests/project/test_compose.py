@@ -16,6 +16,7 @@ REQUIRED_ENVIRONMENT = {
     "DJANGO_SECRET_KEY": "env-secret-key-9f3c1d7e2b6a4e8f0c5d1a3b7e9f2c4d6a8b0e1f3c5d7a9b",
     "POSTGRES_PASSWORD": "envpassword7e41c2",
     "ALLOWED_HOSTS": "xueji.example.org",
+    "XUEJI_BACKUP_KEY": "envbackupkey5d0a9e3c",
 }
 
 
@@ -47,11 +48,23 @@ def test_the_file_is_valid_when_the_required_variables_are_set(compose):
     assert result.returncode == 0, result.stderr
 
 
-def test_it_runs_the_database_the_broker_the_web_a_worker_and_beat(compose):
+def test_it_runs_the_database_the_broker_the_web_a_worker_beat_and_the_backups(compose):
     result = compose("--services", **REQUIRED_ENVIRONMENT)
 
     assert result.returncode == 0, result.stderr
-    assert set(result.stdout.split()) == {"db", "redis", "web", "worker", "beat"}
+    assert set(result.stdout.split()) == {"db", "redis", "web", "worker", "beat", "backup"}
+
+
+def test_the_backup_service_keeps_14_nightly_backups_in_a_volume_of_their_own(compose):
+    result = compose(**REQUIRED_ENVIRONMENT)
+
+    assert result.returncode == 0, result.stderr
+    assert "scripts/backup_nightly.py" in result.stdout
+    assert "BACKUP_DIR: /backups" in result.stdout
+    assert "backups:/backups" in result.stdout
+    assert f"XUEJI_BACKUP_KEY: {REQUIRED_ENVIRONMENT['XUEJI_BACKUP_KEY']}" in result.stdout
+    # The backup service has the database and the private files as the web has them.
+    assert result.stdout.count("XUEJI_DATA_DIR: /data") == 4
 
 
 def test_versions_and_commands(compose):
@@ -90,6 +103,6 @@ def test_the_file_holds_no_secret_value():
     # Secret settings are only ever ${VARIABLE:?...} references, never literal values.
     for line in text.splitlines():
         stripped = line.split("#", 1)[0].strip()
-        for name in ("DJANGO_SECRET_KEY:", "POSTGRES_PASSWORD:"):
+        for name in ("DJANGO_SECRET_KEY:", "POSTGRES_PASSWORD:", "XUEJI_BACKUP_KEY:"):
             if stripped.startswith(name):
                 assert stripped.split(":", 1)[1].strip().startswith("${"), line
