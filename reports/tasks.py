@@ -7,7 +7,10 @@ from reports import services
 from reports.monthly import previous_month
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+# Every school of a province in one task: minutes, an hour at most before the soft limit stops it
+# (the reports written stay; the retry writes the rest).
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5,
+             soft_time_limit=60 * 60, time_limit=61 * 60)
 def generate_monthly_reports() -> int:
     """On the 1st (beat entry "monthly-reports"): the month before, for every school, central
     school and county bureau without a report for it. Run again, it writes nothing."""
