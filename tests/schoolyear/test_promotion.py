@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.utils import timezone
 
 from schoolyear import services
 from schoolyear.models import PromotionRun, PromotionSchool
@@ -138,7 +138,7 @@ def test_a_run_resumes_after_a_crash_mid_run(world, monkeypatch):
     assert services.promotion_run_execute(run_id=run.pk).status == "running"
     assert PromotionSchool.objects.filter(year=2027).count() == 1
     # Its heartbeat stopped: the next attempt takes it over and resumes it.
-    PromotionRun.objects.filter(pk=run.pk).update(heartbeat_at=F("heartbeat_at") - timedelta(hours=1))
+    PromotionRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
     run = services.promotion_run_execute(run_id=run.pk)
     assert (run.status, run.schools_done, run.restarts) == ("done", 3, 1)
     assert [fresh(world.pupils[k]).grade for k in ("a1", "a1_other", "a2", "a3")] == [4, 4, 9, 4]
