@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import pghistory
-from django.core.exceptions import ValidationError
 from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.db.models.functions import Coalesce

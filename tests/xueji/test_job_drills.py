@@ -20,7 +20,6 @@ from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 from tests.conftest import transactional
 from tests.drills import (
     REPO_DIR,
-    VENV_BIN,
     broker_forget_everything,
     dedicated_postgres,
     free_port,
