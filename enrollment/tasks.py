@@ -5,6 +5,9 @@ from celery import shared_task
 from enrollment.intake import services
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+# A file of 5,000 rows takes under a minute; 15 minutes leaves room for a busy machine. The soft
+# limit fails the import with a message, the hard one a minute later ends a stuck process.
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5,
+             soft_time_limit=15 * 60, time_limit=16 * 60)
 def run_import(import_id: int) -> bool:
     return services.import_run(import_id)

@@ -8,6 +8,8 @@ backdated after the report, a correction) gets a new version; the old ones stay.
 
 from django.db import models
 
+from xueji.jobs import HeartbeatJob, register_job
+
 
 class MonthlyReport(models.Model):
     """学籍变动月报 of one unit (a school, a township central school or a county bureau) for one month."""
@@ -46,3 +48,34 @@ class MonthlyReport(models.Model):
     @property
     def check_ok(self) -> bool:
         return bool(self.figures.get("check", {}).get("ok"))
+
+
+class MonthlyReportRun(HeartbeatJob):
+    """The scheduler's generation of one month's reports as a long job: queued on the 1st, run by
+    a worker that owns it and beats (xueji/jobs.py), so that a worker lost on the night of the 1st
+    is replaced within minutes instead of hours. The reports themselves are written in one
+    transaction: a lost run wrote none of them."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    month = models.DateField("月份", unique=True, help_text="该月的第一天")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    written = models.PositiveIntegerField("生成的月报数", default=0)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "月报生成任务"
+        verbose_name_plural = "月报生成任务"
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y年%m月}学籍变动月报生成（{self.get_status_display()}）"
+
+
+# A failed run is taken again by the task's retry; a lost one is queued again by the sweeper.
+register_job(MonthlyReportRun, task="reports.tasks.run_monthly_reports", claimable=("queued", "failed"))

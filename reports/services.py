@@ -8,21 +8,28 @@ new version of a unit's report (and of the units under it), the old versions kep
 Both take a PostgreSQL advisory lock for the month, so that the scheduler and a bureau (or two
 schedulers) never compute and write the same month at once; the unique (unit, month, version)
 constraint stays the last word.
+
+The scheduler's generation is a long job (``MonthlyReportRun``, xueji/jobs.py): a worker lost in
+the middle of it is replaced by the sweeper within minutes.
 """
 
+import logging
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from reports.models import MonthlyReport
+from reports.models import MonthlyReport, MonthlyReportRun
 from reports.monthly import REPORTING_KINDS, compute, month_bounds, previous_month
 from reports.selectors import may_regenerate
 from xueji.accounts.audit import audit_record, audit_record_many
 from xueji.accounts.models import Unit, User
 from xueji.accounts.permissions import NotAllowed
+from xueji.jobs import JobLost, job_claim, job_finishing, job_owned
+
+logger = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 7_240_001  # pg_advisory_xact_lock(namespace, yyyymm): one lock per month
 
@@ -75,6 +82,38 @@ def monthly_reports_generate(*, month: date, today: date | None = None, actor: U
     audit_record_many(action="report.monthly.generate", objs=reports, user=actor,
                       detail=f"生成{first.year}年{first.month}月学籍变动月报")
     return reports
+
+
+def monthly_run_for(month: date) -> MonthlyReportRun:
+    """The scheduler's run of ``month`` (any day of it), created queued the first time."""
+    run, _created = MonthlyReportRun.objects.get_or_create(month=month.replace(day=1))
+    return run
+
+
+def monthly_run_execute(run_id: int, *, today: date | None = None) -> bool:
+    """Carry out the scheduler's run of a month (monthly_reports_generate), as a long job: taken
+    by this process (one waiting or failed, or one whose worker was lost), its reports and its
+    "done" written in one transaction that holds the run's row — a run taken over meanwhile
+    writes nothing. Returns whether this call ran it; raises (for the task's retry) on failure."""
+    if not job_claim(MonthlyReportRun, run_id):
+        return False
+    run = MonthlyReportRun.objects.get(pk=run_id)
+    try:
+        with transaction.atomic():
+            job_finishing(MonthlyReportRun, run_id)
+            reports = monthly_reports_generate(month=run.month, today=today)
+            MonthlyReportRun.objects.filter(pk=run_id).update(
+                status=MonthlyReportRun.Status.DONE, written=len(reports), finished_at=timezone.now(), worker="",
+            )
+    except JobLost:
+        logger.warning("monthly reports run %s was taken over by another worker: this run stops", run_id)
+        return False
+    except DatabaseError:
+        raise  # the database away: the sweeper queues the run again
+    except Exception:
+        job_owned(MonthlyReportRun, run_id).update(status=MonthlyReportRun.Status.FAILED, worker="")
+        raise
+    return True
 
 
 @transaction.atomic

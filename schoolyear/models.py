@@ -18,6 +18,7 @@ import pgtrigger
 from django.db import models
 
 from xueji.codes import GRADE_CHOICES
+from xueji.jobs import HeartbeatJob, register_job
 
 
 class Graduation(models.Model):
@@ -83,7 +84,7 @@ class ClassMapping(models.Model):
         return f"{self.from_class} → {self.to_class}"
 
 
-class PromotionRun(models.Model):
+class PromotionRun(HeartbeatJob):
     """升级: one bureau's promotion of the pupils of its schools into school year ``year``."""
 
     class Status(models.TextChoices):
@@ -126,6 +127,15 @@ class PromotionRun(models.Model):
     @property
     def from_year(self) -> int:
         return self.year - 1
+
+
+# A run whose worker was lost is queued again by the sweeper (xueji/jobs.py); after too many
+# losses it is left "未完成" for the daily job (the days after the promotion date) or a bureau to
+# resume. A run done may be run again (it changes nothing): a pending, failed or done run is taken.
+register_job(
+    PromotionRun, task="schoolyear.tasks.promotion_run_task", queued="pending", sent_field="requested_at",
+    claimable=("pending", "failed", "done"), resend_queued=False,
+)
 
 
 class PromotionSchool(models.Model):

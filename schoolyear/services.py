@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import pghistory
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -54,6 +55,7 @@ from xueji.approvals.models import ChangeRequest
 from xueji.approvals.services import request_start
 from xueji.celery import enqueue_on_commit
 from xueji.codes import GRADE_LABELS, PupilStatus
+from xueji.jobs import JobLost, job_claim, job_heartbeat, job_owned
 from xueji.pupils.models import Pupil, SchoolClass, SchoolYear
 from xueji.pupils.services import pupil_set_status
 
@@ -315,13 +317,16 @@ def promotion_run_execute(*, run_id: int) -> PromotionRun:
     """Carry out (or resume) a run: every school the bureau supervises that has no row for the
     year is promoted in a transaction of its own; a school that fails is left for the next
     attempt, the others go on. Ends DONE when every school is done, else FAILED with the errors.
-    Running it again changes nothing for the schools done."""
+    Running it again changes nothing for the schools done.
+
+    The run is taken by this process first (xueji/jobs.py): a run that a live worker is carrying
+    out is left to it and returned as it is ("running"); one whose worker was lost is taken over.
+    Each school done is a heartbeat."""
     run = PromotionRun.objects.select_related("bureau").get(pk=run_id)
     schools = supervised_schools(run.bureau)
-    PromotionRun.objects.filter(pk=run.pk).update(
-        status=PromotionRun.Status.RUNNING, started_at=Coalesce(F("started_at"), timezone.now()),
-        attempts=F("attempts") + 1, schools_total=len(schools),
-    )
+    if not job_claim(PromotionRun, run.pk, started_at=Coalesce(F("started_at"), timezone.now()),
+                     attempts=F("attempts") + 1, schools_total=len(schools)):
+        return run
     this_year = SchoolYear.objects.filter(start_year=run.year - 1).first()
     next_year = school_year_get(run.year)
     done = set(PromotionSchool.objects.filter(year=run.year, school__in=schools).values_list("school_id", flat=True))
@@ -331,9 +336,17 @@ def promotion_run_execute(*, run_id: int) -> PromotionRun:
             continue
         try:
             promotion_school_promote(run=run, school=school, this_year=this_year, next_year=next_year)
+        except (DatabaseError, SoftTimeLimitExceeded):
+            raise  # the database away, or the time limit: the whole run stops (and is resumed)
         except Exception as error:  # noqa: BLE001 — one school's failure must not hold back the others
             logger.exception("promotion of %s (%s) failed", school.name, school.pk)
             errors[str(school.pk)] = f"{school.name}：{error}"[:300]
+        try:
+            job_heartbeat(PromotionRun, run.pk)
+        except JobLost:
+            logger.warning("promotion run %s was taken over by another worker: this run stops", run.pk)
+            run.refresh_from_db()
+            return run
     return _run_finish(run, schools, errors)
 
 
@@ -342,9 +355,10 @@ def _run_finish(run: PromotionRun, schools: list[Unit], errors: dict[str, str]) 
     done = rows.count()
     promoted = sum(rows.values_list("promoted", flat=True))
     complete = done == len(schools)
-    PromotionRun.objects.filter(pk=run.pk).update(
+    # Only while this process runs it: one taken over meanwhile is finished by its new owner.
+    job_owned(PromotionRun, run.pk).update(
         status=PromotionRun.Status.DONE if complete else PromotionRun.Status.FAILED,
-        finished_at=timezone.now() if complete else None,
+        finished_at=timezone.now() if complete else None, worker="",
         schools_total=len(schools), schools_done=done, promoted=promoted, errors=errors,
     )
     run.refresh_from_db()

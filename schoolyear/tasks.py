@@ -17,11 +17,17 @@ def promotion_daily() -> list[int]:
     return [run.pk for run in runs]
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+# A county's promotion is four statements a school, a few minutes at most; an hour before the
+# soft limit stops it (the schools done stay done, the rest is resumed).
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5,
+             soft_time_limit=60 * 60, time_limit=61 * 60)
 def promotion_run_task(run_id: int) -> dict:
     """One bureau's promotion (on its promotion date, asked for on demand, or resumed): the schools
-    done are skipped; raises (and is retried) while schools are left."""
+    done are skipped; raises (and is retried) while schools are left. A run another live worker
+    carries out is left to it."""
     run = services.promotion_run_execute(run_id=run_id)
+    if run.status == PromotionRun.Status.RUNNING:
+        return {"run": run.pk, "busy": True}
     if run.status != PromotionRun.Status.DONE:
         raise services.PromotionIncomplete(f"promotion run {run.pk}: {run.schools_done}/{run.schools_total} schools")
     return {"run": run.pk, "schools": run.schools_done, "promoted": run.promoted}

@@ -133,6 +133,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xueji"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        # A connection kept between requests (conn_max_age) is checked before a request uses it:
+        # after PostgreSQL restarts, the next request opens a new one instead of failing (500).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -298,9 +301,31 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Queuing must not hold a web request for long when the broker is away: the deadline sweep
 # redoes what a lost task left undone (the database is the truth).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Time limits: a task that hangs (a stuck query, a huge file) ends instead of holding a worker for
+# ever. The soft limit raises SoftTimeLimitExceeded inside the task, which fails its job with a
+# message; the hard one kills the process a minute later (its job is then swept, see below). These
+# are the defaults of short tasks; the long jobs set their own (enrollment, documents,
+# schoolyear, reports tasks.py), the longest 60 minutes.
+CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
+CELERY_TASK_TIME_LIMIT = 6 * 60
+# With acks_late, Redis gives a task that was taken but not acknowledged to another worker after
+# the visibility timeout. It must be longer than the longest job (60 minutes) or a job still
+# running would be delivered again and run twice at once: 3 hours. A task lost with its worker
+# comes back sooner through the sweeper of lost jobs (JOB_HEARTBEAT_TIMEOUT).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 60 * 60}
+# Long jobs (xueji/jobs.py) write a heartbeat as they progress. One whose heartbeat is older than
+# this many seconds lost its worker (killed, machine restarted) and is queued again by the sweeper:
+# longer than the longest step of a job between two heartbeats (writing a school's PDF, the
+# COPY of an import's 5,000 rows), short enough that a user waits minutes, not hours.
+JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("XUEJI_JOB_HEARTBEAT_TIMEOUT", "180"))
+# A job that lost its worker this many times is failed with a message instead of queued again: a
+# job that kills its worker (memory) must not kill every worker in turn.
+JOB_MAX_RESTARTS = 3
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic tasks; django-celery-beat copies them into its tables, where the admin can see them.
 CELERY_BEAT_SCHEDULE = {
+    # Long jobs whose worker was lost go back to the queue (xueji/jobs.py), every minute.
+    "sweep-lost-jobs": {"task": "xueji.jobs.sweep", "schedule": 60.0},
     "prune-login-throttles": {"task": "xueji.accounts.tasks.prune_login_throttles", "schedule": 3600.0},
     # Accounts unused for 180 days are sealed, nightly at 03:00; expired API tokens are deleted.
     "seal-idle-accounts": {"task": "xueji.accounts.tasks.seal_idle_accounts", "schedule": crontab(minute=0, hour=3)},

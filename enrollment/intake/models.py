@@ -11,11 +11,13 @@ from django.db import models
 from django.db.models import Q
 
 from xueji.codes import GRADE_CHOICES, Gender, IdType
+from xueji.jobs import HeartbeatJob, register_job
 
 
-class EnrolmentImport(models.Model):
+class EnrolmentImport(HeartbeatJob):
     """One uploaded file of new pupils. A file with any error writes nothing; the same file
-    (same hash) is imported at most once per school."""
+    (same hash) is imported at most once per school. A big file is checked by a worker, which
+    owns the row while it runs (``worker``, ``heartbeat_at``: xueji/jobs.py)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"
@@ -53,6 +55,18 @@ class EnrolmentImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_status_display()}）"
+
+
+# A lost worker's import is queued again by the sweeper; after too many, it fails with this.
+def _import_given_up() -> dict:
+    from django.utils import timezone
+
+    message = "导入多次因系统中断未能完成，文件未导入。请稍后重新上传；如仍出错请联系县教育局。"
+    return {"progress": 100, "finished_at": timezone.now(), "errors": [
+        {"row": 0, "key": "__all__", "column": "", "value": "", "message": message, "other_school": ""}]}
+
+
+register_job(EnrolmentImport, task="enrollment.tasks.run_import", sent_field="uploaded_at", give_up=_import_given_up)
 
 
 class EntryStatus(models.TextChoices):

@@ -10,7 +10,7 @@ import logging
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from xueji.approvals.services import request_start, resubmittable
 from xueji.celery import enqueue_on_commit
 from xueji.codes import PupilStatus
 from xueji.documents.memory import cycle_collector_paused
+from xueji.jobs import JobLost, job_claim, job_finishing, job_heartbeat, job_owned
 from xueji.pupils.models import SchoolClass, SchoolYear
 from xueji.pupils.selectors import class_cap
 
@@ -123,20 +124,20 @@ def import_start(*, actor: User, school: Unit, intake_year: int, grade: int, fil
 
 def import_run(import_id: int) -> bool:
     """Check every row of an upload and, only when all pass, write them all in one
-    transaction. Idempotent: an upload already finished, or being run by another worker, is
-    left alone. Returns whether this call ran it."""
+    transaction. Idempotent: an upload already finished, or being run by a live worker, is left
+    alone; one whose worker was lost (no heartbeat for JOB_HEARTBEAT_TIMEOUT) is taken over and
+    run again from the start (nothing of the lost run was written). Returns whether this call
+    ran it to its end."""
     from enrollment.intake.columns import row_to_new_pupil_data
     from enrollment.intake.xlsx_read import read_enrolment_file
 
-    claimed = EnrolmentImport.objects.filter(pk=import_id, status=EnrolmentImport.Status.QUEUED).update(
-        status=EnrolmentImport.Status.RUNNING, progress=1
-    )
-    if not claimed:
+    if not job_claim(EnrolmentImport, import_id, progress=1):
         return False
     upload = EnrolmentImport.objects.select_related("school", "uploaded_by").get(pk=import_id)
 
     def progress(done: int, total: int) -> None:
-        EnrolmentImport.objects.filter(pk=import_id).update(progress=max(1, min(95, done * 95 // max(total, 1))))
+        # Also the heartbeat: raises JobLost once another worker took this import over.
+        job_heartbeat(EnrolmentImport, import_id, progress=max(1, min(95, done * 95 // max(total, 1))))
 
     try:
         with cycle_collector_paused():
@@ -145,17 +146,25 @@ def import_run(import_id: int) -> bool:
                 data, guardians, cell_errors = row_to_new_pupil_data(sheet_row.values)
                 rows.append(IntakeRow(row=sheet_row.row, data=data, guardians=guardians, cell_errors=cell_errors,
                                       raw=sheet_row.values))
+            job_heartbeat(EnrolmentImport, import_id)
             intake = Intake(school=upload.school, intake_year=upload.intake_year, grade=upload.grade)
             entries = validate_intake(intake, rows, progress=progress)
+            job_heartbeat(EnrolmentImport, import_id, progress=96)
             with transaction.atomic():
+                # Still ours, and locked until the entries and "done" commit together: a
+                # takeover meanwhile rolls all of this back.
+                job_finishing(EnrolmentImport, import_id)
                 for entry in entries:
                     entry.source, entry.created_by = upload, upload.uploaded_by
                 _copy_entries(entries)
                 upload.status, upload.created_count, upload.progress = EnrolmentImport.Status.DONE, len(entries), 100
-                upload.finished_at = timezone.now()
-                upload.save(update_fields=["status", "created_count", "progress", "finished_at"])
+                upload.finished_at, upload.worker = timezone.now(), ""
+                upload.save(update_fields=["status", "created_count", "progress", "finished_at", "worker"])
                 audit_record(action="enrolment.import", obj=upload, user=upload.uploaded_by, unit=upload.school,
                              detail=f"导入新生 {len(entries)} 人")
+    except JobLost:
+        logger.warning("enrolment import %s was taken over by another worker: this run stops", import_id)
+        return False
     except IntakeInvalid as error:
         _fail(upload, [e.as_dict() for e in error.row_errors])
     except IntegrityError as error:
@@ -165,7 +174,13 @@ def import_run(import_id: int) -> bool:
         _fail(upload, [RowError(0, "__all__", "", message).as_dict()])
     except ValidationError as error:  # the file itself (read again by the worker)
         _fail(upload, [RowError(0, "__all__", "", message).as_dict() for message in error.messages])
-    except Exception:  # noqa: BLE001 — a fault of ours: logged, and the upload must not stay "running"
+    except DatabaseError:
+        # The database went away (restarted): nothing of this run was written, and a failure
+        # cannot be written either. The row stays "running" without heartbeat: the sweeper
+        # queues it again and a worker runs it from the start.
+        logger.exception("enrolment import %s interrupted by the database", import_id)
+        raise
+    except Exception:  # noqa: BLE001 — a fault of ours (or the time limit): logged, must not stay "running"
         logger.exception("enrolment import %s failed", import_id)
         _fail(upload, [RowError(0, "__all__", "", "导入时发生系统错误，文件未导入。请稍后重新上传；如仍出错请联系县教育局。").as_dict()])
     return True
@@ -190,8 +205,9 @@ def _copy_entries(entries: list[EnrolmentEntry]) -> None:
 
 
 def _fail(upload: EnrolmentImport, errors: list[dict]) -> None:
-    EnrolmentImport.objects.filter(pk=upload.pk).update(
-        status=EnrolmentImport.Status.FAILED, errors=errors, progress=100, finished_at=timezone.now()
+    """Failed, if this process still runs it (a worker taken over writes nothing)."""
+    job_owned(EnrolmentImport, upload.pk).update(
+        status=EnrolmentImport.Status.FAILED, errors=errors, progress=100, finished_at=timezone.now(), worker=""
     )
 
 

@@ -139,3 +139,28 @@ def test_a_real_worker_makes_last_months_reports():
     assert MonthlyReport.objects.filter(month=OCTOBER).count() == 8
     figures = MonthlyReport.objects.get(unit=world.units["a1"]).figures
     assert figures["check"] == {"start": 5, "in": 2, "out": 3, "expected_end": 4, "end": 4, "difference": 0, "ok": True}
+
+
+def test_the_schedulers_run_is_a_long_job_taken_over_when_its_worker_is_lost(october):
+    """The month's run (xueji/jobs.py): done once; one whose worker was lost (running, its
+    heartbeat old, none of its reports written: one transaction) is taken over and finished."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.models import MonthlyReportRun
+    from reports.services import monthly_run_execute, monthly_run_for
+
+    with time_machine.travel(AFTER_OCTOBER, tick=False):
+        run = monthly_run_for(OCTOBER)
+        assert monthly_run_for(date(2026, 10, 17)) == run  # one run a month
+        MonthlyReportRun.objects.filter(pk=run.pk).update(status="running", worker="elsewhere:7",
+                                                          heartbeat_at=timezone.now())
+        assert monthly_run_execute(run.pk) is False  # its owner still beats: left to it
+        assert not MonthlyReport.objects.exists()
+        MonthlyReportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+        assert monthly_run_execute(run.pk) is True
+        run.refresh_from_db()
+        assert (run.status, run.restarts, run.worker, run.written) == ("done", 1, "", 8)
+        assert monthly_run_execute(run.pk) is False  # delivered again: nothing more
+    assert MonthlyReport.objects.filter(month=OCTOBER).count() == 8

@@ -2,10 +2,11 @@
 grade into next year's classes (the registrar's mapping, else the same number, created if
 missing); nobody is kept back; the run is idempotent, resumable after a crash, and reported."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from schoolyear import services
 from schoolyear.models import PromotionRun, PromotionSchool
@@ -133,8 +134,13 @@ def test_a_run_resumes_after_a_crash_mid_run(world, monkeypatch):
     assert PromotionSchool.objects.filter(year=2027).count() == 1
 
     monkeypatch.setattr(services, "promotion_school_promote", real)
+    # While its worker may still be alive (its heartbeat is recent), the run is left to it.
+    assert services.promotion_run_execute(run_id=run.pk).status == "running"
+    assert PromotionSchool.objects.filter(year=2027).count() == 1
+    # Its heartbeat stopped: the next attempt takes it over and resumes it.
+    PromotionRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
     run = services.promotion_run_execute(run_id=run.pk)
-    assert (run.status, run.schools_done) == ("done", 3)
+    assert (run.status, run.schools_done, run.restarts) == ("done", 3, 1)
     assert [fresh(world.pupils[k]).grade for k in ("a1", "a1_other", "a2", "a3")] == [4, 4, 9, 4]
 
 

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
@@ -38,6 +38,7 @@ from xueji.celery import enqueue_on_commit
 from xueji.codes import GRADE_LABELS, NumberKind, PupilStatus
 from xueji.documents.models import CardJob
 from xueji.documents.printing import PrintedPdf, print_pdf, printed_pupil
+from xueji.jobs import JobLost, job_claim, job_finishing, job_heartbeat, job_owned
 from xueji.pupils.models import Guardian, Pupil, SchoolClass, StatusChange, StudentNumber
 from xueji.pupils.models.pupils import GuardianEvent, PupilEvent
 from xueji.pupils.scoping import pupils_visible_to
@@ -440,7 +441,9 @@ STALE_RUNNING = timedelta(minutes=30)
 def _stale(job: CardJob) -> bool:
     now = timezone.now()
     if job.status == CardJob.Status.QUEUED:
-        return job.created_at < now - STALE_QUEUED
+        return (job.heartbeat_at or job.created_at) < now - STALE_QUEUED
+    # A running job that lost its worker is queued again by the sweeper (xueji/jobs.py), which
+    # checks its heartbeat; one that still runs after this long is given up here.
     return (job.started_at or job.created_at) < now - STALE_RUNNING
 
 
@@ -466,16 +469,15 @@ def _drop_superseded_files(job: CardJob) -> None:
 
 
 def card_job_run(job_id: int) -> bool:
-    """Print a queued job (a Celery task calls this). Idempotent: a job already taken by another
-    worker, or finished, is left alone. Returns whether this call ran it.
+    """Print a queued job (a Celery task calls this). Idempotent: a job finished, or being run
+    by a live worker, is left alone; one whose worker was lost (no heartbeat for
+    JOB_HEARTBEAT_TIMEOUT) is taken over and printed again from the start. Returns whether this
+    call ran it.
 
     The pupils and the fingerprint are read in one REPEATABLE READ transaction, so that the
     fingerprint stored is exactly the state the cards were printed from: a change committed
     after it makes the next request's fingerprint differ, and the cards are printed again."""
-    claimed = CardJob.objects.filter(pk=job_id, status=CardJob.Status.QUEUED).update(
-        status=CardJob.Status.RUNNING, progress=1, started_at=timezone.now()
-    )
-    if not claimed:
+    if not job_claim(CardJob, job_id, progress=1, started_at=timezone.now()):
         return False
     job = CardJob.objects.select_related("school", "requested_by").get(pk=job_id)
     school, user = job.school, job.requested_by
@@ -488,26 +490,37 @@ def card_job_run(job_id: int) -> bool:
             pupils_query = school_pupils(user, school, job.grade)
             fingerprint = cards_fingerprint(pupils_query, school)
             pupils = pupils_for_cards(pupils_query)
-        CardJob.objects.filter(pk=job_id).update(progress=5, pupil_count=len(pupils), fingerprint=fingerprint)
+        job_heartbeat(CardJob, job_id, progress=5, pupil_count=len(pupils), fingerprint=fingerprint)
 
         def progress(done: int, total: int) -> None:
-            # Laying out the classes is most of the work; writing the PDF the rest.
-            CardJob.objects.filter(pk=job_id).update(progress=5 + done * 85 // max(total, 1))
+            # Laying out the classes is most of the work; writing the PDF the rest. Also the
+            # heartbeat: raises JobLost once another worker took this job over.
+            job_heartbeat(CardJob, job_id, progress=5 + done * 85 // max(total, 1))
 
         subject = f"{GRADE_LABELS[job.grade]}" if job.grade else "全校"
         printed = cards_pdf(pupils, user=user, unit=school, subject=subject, chunk_by_class=True, progress=progress)
+        job_heartbeat(CardJob, job_id, progress=95)
         job.file.save(f"cards-{job.pk}.pdf", ContentFile(printed.content), save=False)
         # Done and the older PDFs out of date in one step: whoever sees this job done sees them gone.
         with transaction.atomic():
+            job_finishing(CardJob, job_id)  # still ours: a job taken over is finished once, by its new owner
             CardJob.objects.filter(pk=job_id).update(
                 status=CardJob.Status.DONE, progress=100, file=job.file.name, document=printed.record,
-                finished_at=timezone.now(),
+                finished_at=timezone.now(), worker="",
             )
             _drop_superseded_files(job)
-    except Exception:  # noqa: BLE001 — logged; the job must not stay "running"
+    except JobLost:
+        logger.warning("card job %s was taken over by another worker: this run stops", job_id)
+        return False
+    except DatabaseError:
+        # The database went away: the job stays "running" without heartbeat, and the sweeper
+        # queues it again.
+        logger.exception("card job %s interrupted by the database", job_id)
+        raise
+    except Exception:  # noqa: BLE001 — logged (the time limit too); the job must not stay "running"
         logger.exception("card job %s failed", job_id)
-        CardJob.objects.filter(pk=job_id).update(
-            status=CardJob.Status.FAILED, progress=100, finished_at=timezone.now(),
+        job_owned(CardJob, job_id).update(
+            status=CardJob.Status.FAILED, progress=100, finished_at=timezone.now(), worker="",
             error="生成学籍卡时发生系统错误。请稍后重试；如仍出错请联系县教育局。",
         )
     return True

@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from xueji.files.storage import private_upload_path
+from xueji.jobs import HeartbeatJob, register_job
 
 
 class PrintedDocument(models.Model):
@@ -67,7 +68,7 @@ class PrintedDocument(models.Model):
         return f"{self.code[:4]}-{self.code[4:]}"
 
 
-class CardJob(models.Model):
+class CardJob(HeartbeatJob):
     """学籍卡 of a grade or a whole school, printed by a Celery worker with its progress here.
 
     The PDF is kept in private storage and served again, instead of printed again, while nothing
@@ -117,3 +118,14 @@ class CardJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+def _card_job_given_up() -> dict:
+    from django.utils import timezone
+
+    return {"progress": 100, "finished_at": timezone.now(),
+            "error": "生成学籍卡多次因系统中断未能完成。请稍后重试；如仍出错请联系县教育局。"}
+
+
+# A lost worker's card job is queued again by the sweeper (xueji/jobs.py).
+register_job(CardJob, task="xueji.documents.tasks.print_card_job", give_up=_card_job_given_up)
