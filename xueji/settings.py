@@ -206,7 +206,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("XUEJI_STATIC_ROOT", BASE_DIR / ".data" / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Private files are SM4-GCM ciphertext on disk (xueji/files/encrypted.py).
+    "default": {"BACKEND": "xueji.files.encrypted.EncryptedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
