@@ -31,9 +31,9 @@ READ_ACTIONS = frozenset({
     "pupil.view", "pupil.search", "pupil.lookup", "photo.view", "dropout.photo_view", "attachment.view",
     "document.print",
 })
-# Data leaving the system: the downloads of approved export requests ("export.download…") and the
-# spreadsheets and files that carry pupils' data.
-EXPORT_PREFIX = "export."
+# Data leaving the system: the downloads of approved export requests ("export.download…"; not the
+# requests and decisions) and the spreadsheets and files that carry pupils' data.
+EXPORT_PREFIX = "export.download"
 EXPORT_ACTIONS = frozenset({
     "national.export", "class.roster", "document.export", "document.download", "report.statistics.xlsx",
     "report.monthly.xlsx", "audit.export", "certificate.export",

@@ -81,22 +81,45 @@ def _context(name: str) -> str:
     return "file:" + os.path.normpath(name).replace("\\", "/").lstrip("/")
 
 
+class DecryptedFile(File):
+    """A stored file's plain bytes, in memory. Reopened (a FieldFile opened a second time) it
+    reads the stored file again through the storage, never the ciphertext by its path as
+    Django's File would."""
+
+    def __init__(self, storage: "EncryptedFileSystemStorage", name: str, mode: str = "rb"):
+        self._storage = storage
+        super().__init__(self._buffer(name, mode), name=name)
+        self.mode = mode
+
+    def _buffer(self, name: str, mode: str):
+        content = self._storage.read_plain(name)
+        return io.BytesIO(content) if "b" in mode else io.StringIO(content.decode("utf-8"))
+
+    def open(self, mode=None, *args, **kwargs):
+        if not self.closed:
+            self.seek(0)
+        else:
+            self.mode = mode or self.mode
+            self.file = self._buffer(self.name, self.mode)
+        return self
+
+
 class EncryptedFileSystemStorage(FileSystemStorage):
     """FileSystemStorage whose files are SM4-GCM ciphertext on disk and plain to every reader."""
 
     def _open(self, name, mode="rb"):
         if any(flag in mode for flag in "wa+x"):
             raise ValueError("加密存储中的文件只能读取，写入请使用 save()。")
+        return DecryptedFile(self, name, mode)
+
+    def read_plain(self, name) -> bytes:
         with open(self.path(name), "rb") as handle:
             stored = handle.read()
         try:
-            content = unseal(stored, name=name)
+            return unseal(stored, name=name)
         except EncryptedFileUnreadable:
             logger.error("stored file %s: no configured key opens it", name)
             raise
-        if "b" not in mode:
-            return File(io.StringIO(content.decode("utf-8")), name=name)
-        return File(io.BytesIO(content), name=name)
 
     def _save(self, name, content):
         plaintext = b"".join(

@@ -73,6 +73,11 @@ def test_a_photo_is_ciphertext_on_disk_and_served_as_it_was(world, login):
     assert original.startswith(b"\xff\xd8\xff")
     assert default_storage.size(name) == len(original)
 
+    photo = saved.pupil.photo
+    for _ in range(2):  # a field's file opened again reads the storage again, not the path
+        with photo.open("rb") as handle:
+            assert handle.read() == original
+
     response = login(world.user("registrar_a1")).get(f"/pupils/{pupil.pk}/photo/")
     assert response.status_code == 200 and b"".join(response.streaming_content) == original
     assert response["Content-Type"] == "image/jpeg"
