@@ -86,7 +86,7 @@ class DecryptedFile(File):
     reads the stored file again through the storage, never the ciphertext by its path as
     Django's File would."""
 
-    def __init__(self, storage: "EncryptedFileSystemStorage", name: str, mode: str = "rb"):
+    def __init__(self, storage: EncryptedFileSystemStorage, name: str, mode: str = "rb"):
         self._storage = storage
         super().__init__(self._buffer(name, mode), name=name)
         self.mode = mode

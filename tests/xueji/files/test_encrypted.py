@@ -7,10 +7,12 @@ import io
 import secrets
 
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import models
 from PIL import Image
 
 from tests.transfers.conftest import start
@@ -56,8 +58,15 @@ def on_disk(name: str) -> bytes:
     return open(default_storage.path(name), "rb").read()
 
 
-def test_the_default_storage_encrypts():
-    assert isinstance(default_storage, EncryptedFileSystemStorage)  # every FileField's storage
+def test_every_file_field_stores_through_the_encrypting_storage():
+    """Photos, attachments, home-visit photos, card PDFs, export files: whatever model has a file."""
+    assert isinstance(default_storage, EncryptedFileSystemStorage)
+    fields = [field for model in apps.get_models() for field in model._meta.get_fields()
+              if isinstance(field, models.FileField)]
+    assert {f"{field.model._meta.model_name}.{field.name}" for field in fields} >= {
+        "pupil.photo", "attachment.file", "visitphoto.file", "cardjob.file"}
+    for field in fields:
+        assert isinstance(field.storage, EncryptedFileSystemStorage), field
 
 
 def test_a_photo_is_ciphertext_on_disk_and_served_as_it_was(world, login):
