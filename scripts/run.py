@@ -2,7 +2,7 @@
 
 1. PostgreSQL: DATABASE_URL when set, else embedded PostgreSQL with its data in .data/postgres.
 2. Redis (the Celery broker): REDIS_URL when set, else a redis-server of its own on a free port.
-3. migrate, collectstatic, load_demo.
+3. migrate, files_encrypt, collectstatic, load_demo.
 4. web (gunicorn on 127.0.0.1:$PORT, 8000 by default), a Celery worker and Celery beat.
 
 Ctrl-C, SIGTERM or SIGHUP stop all of it, in order, and wait until every process has gone; so does
@@ -82,6 +82,8 @@ def main() -> int:
         check_stop()
 
         run_step(manage("migrate", "--noinput"), env, stop_requested)
+        # Private files written before they were encrypted: encrypted in place (a no-op after).
+        run_step(manage("files_encrypt"), env, stop_requested)
         run_step(manage("collectstatic", "--noinput", "--verbosity", "0"), env, stop_requested)
         if has_load_demo_command():
             run_step(manage("load_demo"), env, stop_requested)  # idempotent

@@ -209,7 +209,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("XUEJI_STATIC_ROOT", BASE_DIR / ".data" / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Private files are SM4-GCM ciphertext on disk (xueji/files/encrypted.py).
+    "default": {"BACKEND": "xueji.files.encrypted.EncryptedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -341,7 +342,24 @@ CELERY_BEAT_SCHEDULE = {
     # Promotion (升级): daily at 01:30; acts on each bureau's promotion date (10 August), and
     # resumes an unfinished run on the days after, until the end of August (idempotent).
     "promotion-daily": {"task": "schoolyear.tasks.promotion_daily", "schedule": crontab(minute=30, hour=1)},
+    # Uploaded enrolment files: their bytes deleted ENROLMENT_FILE_RETENTION_DAYS after the import.
+    "enrolment-files-expire": {"task": "enrollment.tasks.expire_import_files", "schedule": crontab(minute=30, hour=3)},
+    # 预警: unusual reads and exports of the day before, from the audit log (after midnight).
+    "early-warnings": {"task": "xueji.accounts.tasks.compute_early_warnings", "schedule": crontab(minute=20, hour=0)},
 }
+
+# Uploaded enrolment files (their bytes, in the database, encrypted) are deleted this many days
+# after their import finished; the hash, the counts and the errors stay.
+ENROLMENT_FILE_RETENTION_DAYS = int(os.environ.get("XUEJI_ENROLMENT_FILE_RETENTION_DAYS", "30"))
+
+# 预警 (early warning, 2025 学籍管理办法 第二十四条): a user reading more than this many records in a
+# day, downloading more than this many exports in a week (Monday to Sunday), or reading records
+# between these hours (local time; the night wraps past midnight) is shown to the audit and
+# security admins of the bureaus above.
+EARLY_WARNING_READS_PER_DAY = int(os.environ.get("XUEJI_EARLY_WARNING_READS_PER_DAY", "500"))
+EARLY_WARNING_EXPORTS_PER_WEEK = int(os.environ.get("XUEJI_EARLY_WARNING_EXPORTS_PER_WEEK", "10"))
+EARLY_WARNING_NIGHT_START = int(os.environ.get("XUEJI_EARLY_WARNING_NIGHT_START", "22"))
+EARLY_WARNING_NIGHT_END = int(os.environ.get("XUEJI_EARLY_WARNING_NIGHT_END", "6"))
 
 # The cache is Redis, shared by every web process: the API's throttle counts there. Celery's queue
 # shares the database, so never cache.clear() (FLUSHDB): delete the keys under the prefix.

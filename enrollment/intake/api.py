@@ -52,7 +52,12 @@ class ImportSerializer(serializers.ModelSerializer):
     class Meta:
         model = EnrolmentImport
         fields = ["id", "file_name", "intake_year", "grade", "status", "progress", "total_rows", "created_count",
-                  "errors", "uploaded_at", "finished_at"]
+                  "errors", "uploaded_at", "finished_at", "file_deleted_at"]
+
+    file_deleted_at = serializers.DateTimeField(
+        source="content_deleted_at", read_only=True,
+        help_text="上传的原文件按规定删除的时间（导入完成 30 天后；文件摘要、人数和错误清单保留）",
+    )
 
 
 class ImportStartSerializer(serializers.Serializer):

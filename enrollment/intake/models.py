@@ -30,8 +30,10 @@ class EnrolmentImport(HeartbeatJob):
     grade = models.PositiveSmallIntegerField("年级", choices=GRADE_CHOICES, default=1)
     file_name = models.CharField("文件名", max_length=200)
     file_sha256 = models.CharField("文件摘要", max_length=64)
-    # The uploaded bytes, kept until the import has run (and for the annotated error copy).
-    content = models.BinaryField("文件内容", editable=False)
+    # The uploaded bytes, SM4-GCM encrypted (enrollment/intake/retention.py), kept for the import
+    # and the annotated error copy, and emptied 30 days after the import finished.
+    content = models.BinaryField("文件内容（加密）", editable=False)
+    content_deleted_at = models.DateTimeField("文件删除时间", null=True, blank=True, editable=False)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
     total_rows = models.PositiveIntegerField("行数", default=0)

@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from enrollment.intake.models import EnrolmentEntry, EnrolmentImport, EntryStatus
+from enrollment.intake.retention import deleted_message, import_content, seal_import_content
 from enrollment.intake.validation import Intake, IntakeInvalid, IntakeRow, RowError, validate_intake
 from xueji.accounts.audit import audit_record, audit_record_many
 from xueji.accounts.models import Unit, User
@@ -108,7 +109,7 @@ def import_start(*, actor: User, school: Unit, intake_year: int, grade: int, fil
         raise ValidationError("文件中没有学生数据：请从第 2 行起每行填写一名学生。", code="empty")
     upload = EnrolmentImport.objects.create(
         school=school, intake_year=intake_year, grade=grade, file_name=file_name[:200], file_sha256=digest,
-        content=content, total_rows=len(rows), uploaded_by=actor,
+        content=seal_import_content(content, file_sha256=digest), total_rows=len(rows), uploaded_by=actor,
     )
     audit_record(action="enrolment.upload", obj=upload, user=actor, unit=school, detail=f"{file_name}，{len(rows)} 行")
     if len(rows) <= BACKGROUND_ROWS:
@@ -142,7 +143,10 @@ def import_run(import_id: int) -> bool:
     try:
         with cycle_collector_paused():
             rows = []
-            for sheet_row in read_enrolment_file(bytes(upload.content), intake_year=upload.intake_year):
+            content = import_content(upload)
+            if content is None:  # deleted after the retention period: nothing left to import
+                raise ValidationError(deleted_message())
+            for sheet_row in read_enrolment_file(content, intake_year=upload.intake_year):
                 data, guardians, cell_errors = row_to_new_pupil_data(sheet_row.values)
                 rows.append(IntakeRow(row=sheet_row.row, data=data, guardians=guardians, cell_errors=cell_errors,
                                       raw=sheet_row.values))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from enrollment.intake import services
 from enrollment.intake.forms import AssignForm, ClassesForm, EntryForm, UploadForm, entry_initial
 from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
+from enrollment.intake.retention import deleted_message, import_content
 from enrollment.intake.validation import Intake, IntakeInvalid, IntakeRow
 from xueji.accounts.models import BUREAU_ROLES, Role
 from xueji.accounts.permissions import NotAllowed, require_acting_membership
@@ -153,6 +154,7 @@ def enrolment_import(request, import_id: int):
     rows = sorted({e["row"] for e in errors if e["row"]})
     return render(request, "enrollment/import.html", {
         "upload": upload, "errors": errors, "error_rows": len(rows),
+        "file_deleted": deleted_message() if upload.content_deleted_at else "",
         "sees_other_school": upload.seen_by_bureau, "grade": upload.grade,
         "waiting": upload.status in (EnrolmentImport.Status.QUEUED, EnrolmentImport.Status.RUNNING),
     })
@@ -174,7 +176,10 @@ def enrolment_import_annotated(request, import_id: int):
     errors = [(e["row"], e["key"], e["message"]) for e in upload.errors if e["row"]]
     if upload.status != EnrolmentImport.Status.FAILED or not errors:
         raise Http404("这次导入没有可以标注在单元格上的错误。")
-    content = bytes(EnrolmentImport.objects.values_list("content", flat=True).get(pk=upload.pk))
+    content = import_content(upload, EnrolmentImport.objects.values_list("content", flat=True).get(pk=upload.pk))
+    if content is None:  # deleted after the retention period: the page keeps the list of errors
+        messages.error(request, deleted_message())
+        return redirect("enrollment:enrolment_import", upload.pk)
     marked = annotate_errors(content, errors)
     stem = upload.file_name.rsplit(".", 1)[0]
     return _attachment(marked, f"{stem}-错误标注.xlsx")

@@ -20,3 +20,14 @@ def seal_idle_accounts() -> int:
 
     AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
     return idle_accounts_seal()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def compute_early_warnings(day: str | None = None) -> int:
+    """Nightly, after midnight: the 预警 of the day before (or of ``day``, YYYY-MM-DD), from the
+    audit log. Idempotent: a day computed again gives the same warnings."""
+    from datetime import date
+
+    from xueji.accounts.early_warning import early_warnings_compute
+
+    return early_warnings_compute(date.fromisoformat(day) if day else None)

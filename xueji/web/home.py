@@ -7,6 +7,8 @@ panels, or nothing when it has nothing for that role.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -177,6 +179,32 @@ def admin_panel(user: User, membership: Membership | None) -> list[HomePanel]:
         ]
         return [HomePanel("审计日志", items, order=2)]
     return []
+
+
+@register_home_panel
+def early_warning_panel(user: User, membership: Membership | None) -> list[HomePanel]:
+    """预警 for a bureau's audit and security admins: unusual reads and exports in their subtree
+    over the last 30 days (xueji/accounts/early_warning.py)."""
+    from xueji.accounts.early_warning import VIEWER_ROLES, warning_text, warnings_visible_to
+
+    if membership is None or membership.role not in VIEWER_ROLES:
+        return []
+    since = timezone.localdate() - timedelta(days=30)
+    warnings = list(warnings_visible_to(membership).filter(day__gte=since).select_related("unit")[:20])
+    audit_url = reverse("accounts:audit_list")
+    items = []
+    for warning in warnings:
+        url = ""
+        if membership.role == Role.AUDIT_ADMIN:
+            until = warning.day + timedelta(days=6 if warning.kind == "exports" else 0)
+            query = {"user": warning.username, "since": f"{warning.day:%Y-%m-%d}", "until": f"{until:%Y-%m-%d}"}
+            url = f"{audit_url}?{urlencode(query)}"
+        unit = f"（{warning.unit.name}）" if warning.unit_id and warning.unit else ""
+        items.append(HomeItem(f"{warning.username}{unit}", warning_text(warning), url, warn=True))
+    if not items:
+        items = [HomeItem("近 30 天没有预警", "")]
+    return [HomePanel("预警：异常的查看和导出", items,
+                      note="每晚根据审计日志计算：单日查看学籍过多、每周导出过多、夜间查看学籍。", order=3)]
 
 
 @register_home_panel

@@ -4,6 +4,7 @@ bureaus' settings, the login lockout counter and the audit log."""
 from xueji.accounts.models.audit import AUDIT_ACTIONS, AuditEntry
 from xueji.accounts.models.bureau_settings import BureauSettings
 from xueji.accounts.models.divisions import Division
+from xueji.accounts.models.early_warnings import EarlyWarning
 from xueji.accounts.models.units import BUREAU_KINDS, Bureau, CentralSchool, School, Unit, UnitKind
 from xueji.accounts.models.users import (
     ADMIN_ROLES,
@@ -19,7 +20,7 @@ from xueji.accounts.models.users import (
 )
 
 __all__ = [
-    "AUDIT_ACTIONS", "AuditEntry", "BureauSettings", "Division", "BUREAU_KINDS", "Bureau", "CentralSchool", "School",
+    "AUDIT_ACTIONS", "AuditEntry", "BureauSettings", "Division", "EarlyWarning", "BUREAU_KINDS", "Bureau", "CentralSchool", "School",
     "Unit", "UnitKind", "ADMIN_ROLES", "BUREAU_ROLES", "ROLE_UNIT_KINDS", "SCHOOL_ROLES", "AddressThrottle", "LoginThrottle",
     "Membership", "PasswordHistory", "Role", "User",
 ]
