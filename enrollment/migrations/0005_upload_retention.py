@@ -20,7 +20,7 @@ def encrypt_stored_files(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0003_visiting_pupils'),
+        ('enrollment', '0004_job_heartbeats'),
     ]
 
     operations = [
