@@ -20,3 +20,17 @@ def seal_idle_accounts() -> int:
 
     AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
     return idle_accounts_seal()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def verify_audit_chain() -> bool:
+    """Nightly: walk the audit log's hash chain (as manage.py audit_verify does). The result is
+    kept; a break shows, in red, on every audit admin's home page (xueji/web/home.py) and is logged."""
+    import logging
+
+    from xueji.accounts.audit_chain import run_check
+
+    _check, result = run_check()
+    if not result.intact:
+        logging.getLogger("xueji.audit").error("%s", result.summary())
+    return result.intact
