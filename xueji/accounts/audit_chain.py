@@ -24,7 +24,7 @@ _FIELDS_SQL = """
            user_id::text, username, role, unit_id::text, unit_path, host(ip), action, object_type,
            object_id, object_repr, result, detail,
            chain_seq, id, at, prev_hash, entry_hash
-    FROM xueji_auditentry WHERE chain_seq > %s ORDER BY chain_seq LIMIT %s
+    FROM xueji_auditentry e WHERE e.chain_seq > %s ORDER BY e.chain_seq LIMIT %s
 """
 _CANONICAL_FIELDS = 15
 
