@@ -15,6 +15,8 @@ COMPOSE_FILE = REPO_DIR / "docker-compose.yml"
 REQUIRED_ENVIRONMENT = {
     "DJANGO_SECRET_KEY": "env-secret-key-9f3c1d7e2b6a4e8f0c5d1a3b7e9f2c4d6a8b0e1f3c5d7a9b",
     "POSTGRES_PASSWORD": "envpassword7e41c2",
+    "XUEJI_OWNER_DB_PASSWORD": "ownerpassword5d09a3",
+    "XUEJI_APP_DB_PASSWORD": "apppassword8b26f1",
     "ALLOWED_HOSTS": "xueji.example.org",
 }
 
@@ -51,7 +53,7 @@ def test_it_runs_the_database_the_broker_the_web_a_worker_and_beat(compose):
     result = compose("--services", **REQUIRED_ENVIRONMENT)
 
     assert result.returncode == 0, result.stderr
-    assert set(result.stdout.split()) == {"db", "redis", "web", "worker", "beat"}
+    assert set(result.stdout.split()) == {"db", "redis", "migrate", "web", "worker", "beat"}
 
 
 def test_versions_and_commands(compose):
@@ -71,7 +73,28 @@ def test_secrets_come_from_the_environment(compose):
     assert result.returncode == 0, result.stderr
     assert f"DJANGO_SECRET_KEY: {REQUIRED_ENVIRONMENT['DJANGO_SECRET_KEY']}" in result.stdout
     assert f"POSTGRES_PASSWORD: {REQUIRED_ENVIRONMENT['POSTGRES_PASSWORD']}" in result.stdout
-    assert f"postgres://xueji:{REQUIRED_ENVIRONMENT['POSTGRES_PASSWORD']}@db:5432/xueji" in result.stdout
+    assert f"postgres://xueji_app:{REQUIRED_ENVIRONMENT['XUEJI_APP_DB_PASSWORD']}@db:5432/xueji" in result.stdout
+    assert f"postgres://xueji_owner:{REQUIRED_ENVIRONMENT['XUEJI_OWNER_DB_PASSWORD']}@db:5432/xueji" in result.stdout
+
+
+def test_the_app_runs_as_its_own_role_and_migrations_as_the_owner(compose):
+    """web, worker and beat connect as xueji_app and know no other password; only the migrate
+    step has the owner's URL; the superuser's password is the database container's alone."""
+    import yaml
+
+    result = compose(**REQUIRED_ENVIRONMENT)
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["DATABASE_URL"].startswith("postgres://xueji_app:")
+        assert "DATABASE_OWNER_URL" not in environment
+        assert REQUIRED_ENVIRONMENT["POSTGRES_PASSWORD"] not in str(environment)
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    migrate = services["migrate"]
+    assert "manage.py migrate" in " ".join(migrate["command"]) and "db_grant_app_role" in " ".join(migrate["command"])
+    assert REQUIRED_ENVIRONMENT["POSTGRES_PASSWORD"] not in str(migrate["environment"])
+    assert "manage.py migrate" not in " ".join(services["web"]["command"])
 
 
 @pytest.mark.parametrize("missing", sorted(REQUIRED_ENVIRONMENT))
@@ -90,6 +113,6 @@ def test_the_file_holds_no_secret_value():
     # Secret settings are only ever ${VARIABLE:?...} references, never literal values.
     for line in text.splitlines():
         stripped = line.split("#", 1)[0].strip()
-        for name in ("DJANGO_SECRET_KEY:", "POSTGRES_PASSWORD:"):
+        for name in ("DJANGO_SECRET_KEY:", "POSTGRES_PASSWORD:", "XUEJI_OWNER_DB_PASSWORD:", "XUEJI_APP_DB_PASSWORD:"):
             if stripped.startswith(name):
                 assert stripped.split(":", 1)[1].strip().startswith("${"), line

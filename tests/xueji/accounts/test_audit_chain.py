@@ -3,15 +3,18 @@ it is written; `manage.py audit_verify` walks the chain and names the first brok
 nightly task does the same and warns the audit admins on their home page. And the copy of every
 entry shipped off the host (xueji/accounts/audit_ship.py)."""
 
+import itertools
 import json
 import socket
 import threading
+from datetime import UTC
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.test import Client
 
 from tests.conftest import login_with_code, transactional
 from tests.owner import owner_cursor
@@ -31,7 +34,7 @@ def test_every_entry_is_chained_to_the_one_before(world):
     entries = chain()
     assert [e.chain_seq for e in entries] == list(range(1, len(entries) + 1))
     assert entries[0].prev_hash == GENESIS_HASH
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after.prev_hash == before.entry_hash
     assert all(len(e.entry_hash) == 64 for e in entries)
 
@@ -114,8 +117,7 @@ def test_a_rewritten_hash_shows_at_the_next_link(world):
 def test_python_and_the_database_hash_alike(world):
     """The verifier's canonical text matches the trigger's, NULLs, Chinese and separators included."""
     entry = audit_record(action="test", detail="中文|1:2~\n", ip="::1")
-    fields = (str(entry.chain_seq), str(entry.pk), entry.at.astimezone(__import__("datetime").timezone.utc)
-              .strftime("%Y-%m-%dT%H:%M:%S.%f"), None, "", "", None, "", "::1", "test", "", "", "", "ok", "中文|1:2~\n")
+    fields = (str(entry.chain_seq), str(entry.pk), entry.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f"), None, "", "", None, "", "::1", "test", "", "", "", "ok", "中文|1:2~\n")
     assert entry_hash(entry.prev_hash, fields) == entry.entry_hash
 
 
@@ -141,7 +143,7 @@ def test_concurrent_writers_keep_one_chain(world):
 @transactional
 def test_the_nightly_task_warns_the_audit_admins(world):
     verify_audit_chain.apply()  # as beat would queue it
-    auditor = login_with_code(__import__("django.test", fromlist=["Client"]).Client(), world.user("auditor"))
+    auditor = login_with_code(Client(), world.user("auditor"))
     assert "检查完好" in auditor.get("/").content.decode()
 
     middle = chain()[3]
@@ -153,7 +155,7 @@ def test_the_nightly_task_warns_the_audit_admins(world):
     page = auditor.get("/").content.decode()
     assert f"检查发现断点：第 {middle.pk} 号记录" in page
     # Only the audit admins are shown it.
-    officer = login_with_code(__import__("django.test", fromlist=["Client"]).Client(), world.user("officer_a"))
+    officer = login_with_code(Client(), world.user("officer_a"))
     assert "哈希链" not in officer.get("/").content.decode()
 
 
@@ -184,10 +186,9 @@ def test_entries_are_shipped_to_a_file_after_commit(world, settings, tmp_path, d
 def test_a_rolled_back_entry_is_not_shipped(world, settings, tmp_path, django_capture_on_commit_callbacks):
     target = tmp_path / "audit.jsonl"
     settings.AUDIT_SHIP = f"file:{target}"
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            audit_record(action="test", detail="回滚")
-            raise RuntimeError
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(action="test", detail="回滚")
+        raise RuntimeError
     assert not target.exists() or target.read_text() == ""
 
 
