@@ -62,7 +62,7 @@ def test_versions_and_commands(compose):
     assert result.returncode == 0, result.stderr
     assert "image: postgres:16" in result.stdout
     assert "image: redis:7" in result.stdout
-    assert "gunicorn xueji.wsgi" in result.stdout
+    assert "- gunicorn\n    - xueji.wsgi" in result.stdout
     assert "django_celery_beat.schedulers:DatabaseScheduler" in result.stdout
     assert "XUEJI_ENV: production" in result.stdout
 

@@ -2,8 +2,11 @@
 the workers do, and that role may only append to the audit log and read it. Each statement that
 would rewrite or hide the log fails for it; it owns no table."""
 
+import time
+
 import psycopg
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import ProgrammingError, connection, transaction
 
@@ -11,6 +14,7 @@ from tests.conftest import transactional
 from tests.owner import owner_cursor
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import AuditEntry
+from xueji.celery import app
 
 REFUSED_ON_THE_AUDIT_LOG = {
     "UPDATE": "UPDATE xueji_auditentry SET detail = 'x' WHERE id = %(id)s",
@@ -104,3 +108,22 @@ def test_retention_is_three_years_and_nothing_purges():
 
     assert settings.AUDIT_RETENTION_YEARS == 3
     assert not [name for name in get_commands() if "purge" in name or "prune_audit" in name]
+
+
+@app.task(name="tests.xueji.accounts.test_database_roles.note_database_user")
+def note_database_user() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        user = cursor.fetchone()[0]
+    audit_record(action="test.worker", detail=user)
+
+
+@transactional
+def test_a_celery_worker_connects_as_the_application_role(db):
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        note_database_user.delay()
+        deadline = time.monotonic() + 30
+        while not AuditEntry.objects.filter(action="test.worker").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    entry = AuditEntry.objects.get(action="test.worker")
+    assert entry.detail == connection.settings_dict["USER"] != settings.DATABASE_OWNER["USER"]
