@@ -127,3 +127,32 @@ def test_a_celery_worker_connects_as_the_application_role(db):
             time.sleep(0.1)
     entry = AuditEntry.objects.get(action="test.worker")
     assert entry.detail == connection.settings_dict["USER"] != settings.DATABASE_OWNER["USER"]
+
+
+@transactional
+def test_db_grant_app_role_grants_exactly_what_the_application_needs(db):
+    """Idempotent (make run runs it after every migrate); the privileges as PostgreSQL reports them."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("db_grant_app_role", stdout=out)
+    assert "append-only on xueji_auditentry, xueji_guardianevent, xueji_pupilevent" in out.getvalue()
+    app_role = connection.settings_dict["USER"]
+    expected = {
+        "xueji_auditentry": {"SELECT", "INSERT"},
+        "xueji_pupilevent": {"SELECT", "INSERT"},
+        "xueji_guardianevent": {"SELECT", "INSERT"},
+        "xueji_pupil": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+        "pghistory_context": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+        "django_migrations": {"SELECT"},
+    }
+    with connection.cursor() as cursor:
+        for table, privileges in expected.items():
+            held = set()
+            for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"):
+                cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [app_role, table, privilege])
+                if cursor.fetchone()[0]:
+                    held.add(privilege)
+            assert held == privileges, table
