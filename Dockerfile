@@ -1,4 +1,5 @@
-# The production image of 学籍: web, Celery worker and Celery beat all run from it (docker-compose.yml).
+# The production image of 学籍: web, Celery worker and Celery beat all run from it (docker-compose.yml),
+# as the database role xueji_app; its migrate service runs the migrations as xueji_owner.
 FROM python:3.11-slim-bookworm
 
 # WeasyPrint's libraries (libharfbuzz-subset0: without it a PDF page takes seconds instead of a

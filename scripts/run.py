@@ -2,8 +2,10 @@
 
 1. PostgreSQL: DATABASE_URL when set, else embedded PostgreSQL with its data in .data/postgres.
 2. Redis (the Celery broker): REDIS_URL when set, else a redis-server of its own on a free port.
-3. migrate, files_encrypt, collectstatic, load_demo.
-4. web (gunicorn on 127.0.0.1:$PORT, 8000 by default), a Celery worker and Celery beat.
+3. Two database roles on it: xueji_owner runs migrate (then grants xueji_app its rights),
+   xueji_app everything else (files_encrypt, collectstatic, load_demo and step 4).
+4. web (gunicorn on 127.0.0.1:$PORT, 8000 by default), a Celery worker and Celery beat. A copy of
+   every audit entry goes to .data/audit.jsonl (XUEJI_AUDIT_SHIP to change).
 
 Ctrl-C, SIGTERM or SIGHUP stop all of it, in order, and wait until every process has gone; so does
 any of the three programs of step 4 exiting on its own.
@@ -19,7 +21,19 @@ import threading
 import time
 
 from processes import Child, say, stop_children
-from services import REPO_DIR, EmbeddedPostgres, data_dir, port_is_free, start_redis
+from services import (
+    APP_ROLE,
+    OWNER_ROLE,
+    REPO_DIR,
+    EmbeddedPostgres,
+    data_dir,
+    database_of,
+    ensure_owned_database,
+    ensure_roles,
+    port_is_free,
+    start_redis,
+    two_role_urls,
+)
 
 VENV_BIN = REPO_DIR / ".venv" / "bin"
 DATABASE_NAME = "xueji"
@@ -69,10 +83,12 @@ def main() -> int:
             started = time.monotonic()
             postgres = EmbeddedPostgres(data / "postgres")
             postgres.start()
-            postgres.ensure_database(DATABASE_NAME)
             env["DATABASE_URL"] = postgres.url(DATABASE_NAME)
             say(f"PostgreSQL: embedded, data in {postgres.pgdata} ({time.monotonic() - started:.1f} s)")
+        owner_env = two_roles(env)
         check_stop()
+        # A copy of every audit entry off the database (xueji/accounts/audit_ship.py).
+        env.setdefault("XUEJI_AUDIT_SHIP", f"file:{data / 'audit.jsonl'}")
 
         if os.environ.get("REDIS_URL"):
             say("Redis: REDIS_URL")
@@ -81,7 +97,8 @@ def main() -> int:
             say(f"Redis: {env['REDIS_URL']}")
         check_stop()
 
-        run_step(manage("migrate", "--noinput"), env, stop_requested)
+        run_step(manage("migrate", "--noinput"), owner_env, stop_requested)  # DDL: as the owner
+        run_step(manage("db_grant_app_role"), env, stop_requested)
         # Private files written before they were encrypted: encrypted in place (a no-op after).
         run_step(manage("files_encrypt"), env, stop_requested)
         run_step(manage("collectstatic", "--noinput", "--verbosity", "0"), env, stop_requested)
@@ -115,6 +132,21 @@ def main() -> int:
         if postgres is not None:
             postgres.stop()
         say("学籍 stopped.")
+
+
+def two_roles(env: dict[str, str]) -> dict[str, str]:
+    """The two database roles (xueji/db_roles.py): the web, the worker, beat and load_demo run as
+    xueji_app, the migrations as xueji_owner. Given DATABASE_URL and DATABASE_OWNER_URL, both are
+    used as they are; given DATABASE_URL alone (or the embedded server), it is a superuser's: the
+    roles and the database, owned by xueji_owner, are made on its server. Sets env's URLs to the
+    application's and returns the environment for the owner's steps."""
+    if not env.get("DATABASE_OWNER_URL"):
+        admin_url = env["DATABASE_URL"]
+        ensure_roles(admin_url)
+        ensure_owned_database(admin_url, database_of(admin_url))
+        env["DATABASE_URL"], env["DATABASE_OWNER_URL"] = two_role_urls(admin_url)
+        say(f"Database roles: {APP_ROLE} (web, worker, beat), {OWNER_ROLE} (migrations)")
+    return dict(env, DATABASE_URL=env["DATABASE_OWNER_URL"])
 
 
 def manage(*arguments: str) -> list[str]:

@@ -9,7 +9,7 @@ import socket
 import time
 import warnings
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import psutil
 import psycopg
@@ -191,3 +191,78 @@ def start_redis(directory: Path, *, env: dict[str, str]) -> tuple[Child, str]:
             raise RuntimeError(f"redis-server did not start on 127.0.0.1:{port}")
         time.sleep(0.05)
     return child, url
+
+
+# Two database roles (xueji/db_roles.py) ----------------------------------------------------------
+
+OWNER_ROLE = "xueji_owner"  # owns every table, runs the migrations
+APP_ROLE = "xueji_app"  # the web, the workers, beat: owns nothing, may only append to the audit log
+
+
+def url_as(url: str, user: str, database: str | None = None) -> str:
+    """The same postgres:// URL with another user (no password: trust authentication on the local
+    servers these scripts use) and, if given, another database."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    path = f"/{database}" if database is not None else parts.path
+    return urlunsplit((parts.scheme, f"{quote(user, safe='')}@{host}", path, parts.query, parts.fragment))
+
+
+def database_of(url: str) -> str:
+    return unquote(urlsplit(url).path.lstrip("/"))
+
+
+def ensure_roles(admin_url: str) -> None:
+    """Creates the two roles on the server of admin_url (a superuser's), if missing. Idempotent."""
+    with psycopg.connect(url_as(admin_url, unquote(urlsplit(admin_url).username or "postgres"), "postgres"),
+                         autocommit=True) as conn:
+        for role, options in ((OWNER_ROLE, "LOGIN CREATEDB"), (APP_ROLE, "LOGIN")):
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                conn.execute(sql.SQL("CREATE ROLE {} " + options).format(sql.Identifier(role)))
+
+
+def ensure_owned_database(admin_url: str, name: str) -> None:
+    """The database `name`, owned by the owner role with everything in it: a database made before
+    the two roles (by the superuser) is handed over, so that migrate can run as the owner."""
+    admin_user = unquote(urlsplit(admin_url).username or "postgres")
+    with psycopg.connect(url_as(admin_url, admin_user, "postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(OWNER_ROLE)))
+            return
+        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), sql.Identifier(OWNER_ROLE)))
+    with psycopg.connect(url_as(admin_url, admin_user, name), autocommit=True) as conn:
+        owner = sql.Identifier(OWNER_ROLE)
+        conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(owner))
+        # Tables, views and sequences of their own (a table's sequences follow the table).
+        relations = conn.execute(
+            """SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) <> %s
+                 AND (c.relkind IN ('r', 'p', 'v', 'm')
+                      OR (c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid
+                                                          AND d.deptype IN ('a', 'i'))))""",
+            [OWNER_ROLE],
+        ).fetchall()
+        for (relation,) in relations:
+            conn.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(sql.SQL(relation), owner))
+        functions = conn.execute(
+            """SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+               WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> %s""",
+            [OWNER_ROLE],
+        ).fetchall()
+        for (function,) in functions:
+            conn.execute(sql.SQL("ALTER FUNCTION {} OWNER TO {}").format(sql.SQL(function), owner))
+
+
+def drop_database_not_owned(admin_url: str, name: str) -> None:
+    """Drops the database `name` if someone else than the owner role owns it (a test database left
+    by a run before the two roles): the owner could neither use nor drop it."""
+    admin_user = unquote(urlsplit(admin_url).username or "postgres")
+    with psycopg.connect(url_as(admin_url, admin_user, "postgres"), autocommit=True) as conn:
+        row = conn.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if row and row[0] != OWNER_ROLE:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def two_role_urls(admin_url: str) -> tuple[str, str]:
+    """(DATABASE_URL, DATABASE_OWNER_URL) for the database of admin_url, as the app and the owner."""
+    return url_as(admin_url, APP_ROLE), url_as(admin_url, OWNER_ROLE)

@@ -2,6 +2,8 @@
 
 PostgreSQL: DATABASE_URL when set, else the server on 127.0.0.1:5432 when it answers (user
 postgres, trust authentication), else embedded PostgreSQL with its data in .data/postgres.
+Two roles on that server: xueji_owner creates and migrates the test database, the tests run as
+xueji_app (tests/conftest.py); DATABASE_URL alone is taken as a superuser's URL for making them.
 Redis: REDIS_URL when set, else 127.0.0.1:6379 when it answers, else a redis-server of its own.
 XUEJI_TEST_NO_LOCAL_SERVICES=1 skips the two 127.0.0.1 probes, as on a fresh machine.
 
@@ -14,7 +16,20 @@ import subprocess
 import sys
 
 from processes import stop_children
-from services import REPO_DIR, EmbeddedPostgres, data_dir, postgres_answers, redis_answers, start_redis
+from services import (
+    APP_ROLE,
+    OWNER_ROLE,
+    REPO_DIR,
+    EmbeddedPostgres,
+    data_dir,
+    database_of,
+    drop_database_not_owned,
+    ensure_roles,
+    postgres_answers,
+    redis_answers,
+    start_redis,
+    two_role_urls,
+)
 
 LOCAL_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/xueji"  # pytest-django makes test_xueji
 LOCAL_POSTGRES_PROBE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -47,6 +62,8 @@ def main(pytest_arguments: list[str]) -> int:
             env["DATABASE_URL"] = postgres.url("xueji")
             print(f"PostgreSQL: embedded, data in {postgres.pgdata}", flush=True)
 
+        prepare_two_roles(env)
+
         if os.environ.get("REDIS_URL"):
             print("Redis: REDIS_URL", flush=True)
         elif probe_local_services and redis_answers(LOCAL_REDIS_URL):
@@ -62,6 +79,22 @@ def main(pytest_arguments: list[str]) -> int:
             stop_children([redis_child])
         if postgres is not None:
             postgres.stop()
+
+
+def prepare_two_roles(env: dict[str, str]) -> None:
+    """The tests run as the application's role and create the test database as the owner
+    (tests/conftest.py). Given DATABASE_URL alone, that is a superuser's URL: the two roles are
+    made on its server and the URLs derived from it. Given DATABASE_OWNER_URL too, both are used
+    as they are."""
+    if env.get("DATABASE_OWNER_URL"):
+        print("Database roles: DATABASE_URL and DATABASE_OWNER_URL as given", flush=True)
+        return
+    admin_url = env["DATABASE_URL"]
+    ensure_roles(admin_url)
+    # pytest-django's test database; one left by a run made before the two roles goes.
+    drop_database_not_owned(admin_url, f"test_{database_of(admin_url)}")
+    env["DATABASE_URL"], env["DATABASE_OWNER_URL"] = two_role_urls(admin_url)
+    print(f"Database roles: {APP_ROLE} (the tests), {OWNER_ROLE} (creates and migrates)", flush=True)
 
 
 def exit_on_signal(signum, frame):

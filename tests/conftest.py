@@ -44,6 +44,47 @@ def pytest_configure(config):
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
+# Two database roles (xueji/db_roles.py): the test database is created and migrated as the owner
+# (DATABASE_OWNER_URL), then every test runs connected as the application's role (DATABASE_URL), as
+# the web and the workers do; the flush between transactional tests runs as the owner
+# (xueji/management/commands/flush.py). Tests that need the owner say so: tests/owner.py.
+_ROLE_KEYS = ("USER", "PASSWORD", "HOST", "PORT")
+_app_role: dict = {}
+
+
+def _connect_as(role: dict) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    connections["default"].settings_dict.update(role)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    from django.conf import settings
+    from django.db import connections
+
+    if settings.DATABASE_OWNER:
+        _app_role.update({key: connections["default"].settings_dict.get(key) for key in _ROLE_KEYS})
+        _connect_as({key: settings.DATABASE_OWNER.get(key) for key in _ROLE_KEYS})
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.conf import settings
+
+    from xueji.db_roles import grant_app_role, owner_connection
+
+    if not settings.DATABASE_OWNER:
+        yield
+        return
+    with django_db_blocker.unblock(), owner_connection() as conn:
+        grant_app_role(conn, _app_role["USER"])
+    _connect_as(_app_role)
+    yield
+    _connect_as({key: settings.DATABASE_OWNER.get(key) for key in _ROLE_KEYS})  # to drop the database
+
+
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
     """Tests roll back without signals: calendar rows of one test must not leak into the next."""

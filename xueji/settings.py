@@ -5,9 +5,10 @@ XUEJI_ENV chooses the mode:
 - ``development``: what ``make run`` sets; DEBUG on, a local secret key.
 - ``test``: what the test suite sets (pytest-env in pyproject.toml).
 
-Other variables: DJANGO_SECRET_KEY, DJANGO_DEBUG, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS,
+Other variables: DJANGO_SECRET_KEY, DJANGO_DEBUG, DATABASE_URL, DATABASE_OWNER_URL, REDIS_URL, ALLOWED_HOSTS,
 XUEJI_DATA_DIR (uploads and other private files, outside the web root), CSRF_TRUSTED_ORIGINS.
 XUEJI_ENCRYPTION_KEYS, XUEJI_BLIND_INDEX_KEY: the keys of encryption at rest (xueji/crypto.py).
+XUEJI_AUDIT_SHIP: where a copy of every audit entry goes (file:/path or syslog:host:port or syslog:/dev/log).
 XUEJI_THROTTLE_LOGIN, _SEARCH, _DETAIL, _DOWNLOAD, _EXPORT, _DEFAULT: the API's rates ("120/min").
 """
 
@@ -140,6 +141,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("学籍 runs on PostgreSQL only: DATABASE_URL must be a postgres:// URL.")
+# Two database roles (docs/security.md): DATABASE_URL is the application's role (web, workers,
+# beat), which may only INSERT and SELECT the audit log and owns no table; DATABASE_OWNER_URL is the
+# owner of every table, which runs migrations and `manage.py db_grant_app_role`. Unset: one role
+# for everything, as before (a deployment then runs the app as the tables' owner: not advised).
+DATABASE_OWNER = (
+    dj_database_url.parse(os.environ["DATABASE_OWNER_URL"]) if os.environ.get("DATABASE_OWNER_URL") else None
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -346,6 +354,8 @@ CELERY_BEAT_SCHEDULE = {
     "enrolment-files-expire": {"task": "enrollment.tasks.expire_import_files", "schedule": crontab(minute=30, hour=3)},
     # 预警: unusual reads and exports of the day before, from the audit log (after midnight).
     "early-warnings": {"task": "xueji.accounts.tasks.compute_early_warnings", "schedule": crontab(minute=20, hour=0)},
+    # The audit log's hash chain is walked nightly at 04:00; a break warns the audit admins.
+    "audit-chain-verify": {"task": "xueji.accounts.tasks.verify_audit_chain", "schedule": crontab(minute=0, hour=4)},
 }
 
 # Uploaded enrolment files (their bytes, in the database, encrypted) are deleted this many days
@@ -396,6 +406,14 @@ API_THROTTLE_RATES = {
     "default": env_rate("XUEJI_THROTTLE_DEFAULT", "300/min"),  # everything else (writes, plain lists, progress)
 }
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["xueji.web.throttles.ScopedThrottle"]
+
+# The audit log (xueji/accounts/audit_chain.py, audit_ship.py). Entries are kept at least this many
+# years (PIPL processing records, 等保 2.0 level 3 asks for six months): nothing in the application
+# deletes them (a trigger refuses, and the application's role may not), and there is no purge command.
+AUDIT_RETENTION_YEARS = 3
+# A copy of every entry, as one JSON line after its transaction commits, off the database host:
+# "" (off), "file:/path/to/audit.jsonl", "syslog:host:port" (UDP) or "syslog:/dev/log".
+AUDIT_SHIP = os.environ.get("XUEJI_AUDIT_SHIP", "").strip()
 
 LOGGING = {
     "version": 1,

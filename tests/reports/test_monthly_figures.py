@@ -128,25 +128,24 @@ def test_counts_as_of_a_date_not_from_todays_table(october):
                                                             ("visiting", 3): 1}
 
 
+@pytest.mark.django_db(transaction=True)  # the owner backdates the history (tests/owner.py)
 def test_grade_on_a_date_comes_from_the_field_history(world):
     """A pupil promoted on 10 August counts in its old grade in July and its new one in August."""
     from datetime import datetime
 
-    import pgtrigger
     from django.utils import timezone
 
     from reports.history import roll_as_of
+    from tests.owner import backdate_history
     from xueji.pupils.models import Pupil
     from xueji.pupils.models.pupils import PupilEvent
 
     pupil = world.pupils["b1"]
-    at = timezone.make_aware(datetime(2026, 6, 1, 9))
-    with pgtrigger.ignore("xueji.PupilEvent:append_only"):
-        PupilEvent.objects.filter(pgh_obj_id=pupil.pk).update(pgh_created_at=at)
+    table = PupilEvent._meta.db_table
+    backdate_history(table, timezone.make_aware(datetime(2026, 6, 1, 9)), obj_id=pupil.pk)
     mark = PupilEvent.objects.order_by("-pgh_id").values_list("pgh_id", flat=True).first()
     Pupil.objects.filter(pk=pupil.pk).update(grade=4)
-    with pgtrigger.ignore("xueji.PupilEvent:append_only"):
-        PupilEvent.objects.filter(pgh_id__gt=mark).update(pgh_created_at=timezone.make_aware(datetime(2026, 8, 10, 8)))
+    backdate_history(table, timezone.make_aware(datetime(2026, 8, 10, 8)), after_id=mark)
     july = roll_as_of(date(2026, 7, 31), world.units["b1"])
     august = roll_as_of(date(2026, 8, 31), world.units["b1"])
     assert [(r.grade, r.count) for r in july] == [(3, 1)]

@@ -3,7 +3,9 @@ permission change calls ``audit_record``.
 
 Who acted comes from the request (the middleware below records it for the duration of the request)
 or is passed explicitly (tasks, management commands). The text never carries ID numbers or
-passwords: ``scrub`` masks anything that looks like one before it is stored.
+passwords: ``scrub`` masks anything that looks like one before it is stored. A database trigger
+chains each entry to the one before by hash (xueji/accounts/audit_chain.py); after the transaction
+commits, a copy of each entry goes off the host (xueji/accounts/audit_ship.py).
 """
 
 import contextvars
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 
+from xueji.accounts.audit_ship import ship_after_commit
 from xueji.accounts.models import AuditEntry, Membership, Unit, User
 from xueji.identity import mask_id_number
 
@@ -87,13 +90,15 @@ def audit_record(*, action: str, obj: models.Model | None = None, **details) -> 
     user, membership, unit, ip, username, and object_type/object_id for an object that is not
     loaded, such as one refused); explicit ones win over the request's actor."""
     entry = _entry(action=action, obj=obj, **details)
-    entry.save()
+    entry.save()  # the chain trigger's values come back with it (RETURNING)
+    ship_after_commit([entry])
     return entry
 
 
 def audit_record_many(*, action: str, objs: list[models.Model], user: User | None = None, detail: str = "") -> None:
     """One entry per object, written in one statement (for batches such as an import)."""
-    AuditEntry.objects.bulk_create(_entry(action=action, obj=obj, user=user, detail=detail) for obj in objs)
+    entries = AuditEntry.objects.bulk_create([_entry(action=action, obj=obj, user=user, detail=detail) for obj in objs])
+    ship_after_commit(entries)
 
 
 def _entry(

@@ -31,3 +31,16 @@ def compute_early_warnings(day: str | None = None) -> int:
     from xueji.accounts.early_warning import early_warnings_compute
 
     return early_warnings_compute(date.fromisoformat(day) if day else None)
+
+
+def verify_audit_chain() -> bool:
+    """Nightly: walk the audit log's hash chain (as manage.py audit_verify does). The result is
+    kept; a break shows, in red, on every audit admin's home page (xueji/web/home.py) and is logged."""
+    import logging
+
+    from xueji.accounts.audit_chain import run_check
+
+    _check, result = run_check()
+    if not result.intact:
+        logging.getLogger("xueji.audit").error("%s", result.summary())
+    return result.intact

@@ -176,9 +176,26 @@ def admin_panel(user: User, membership: Membership | None) -> list[HomePanel]:
             HomeItem("今天的审计记录", today.count(), f"{url}?since={timezone.localdate():%Y-%m-%d}"),
             HomeItem("今天被拒绝的操作", denied, f"{url}?result=denied&since={timezone.localdate():%Y-%m-%d}", warn=denied > 0),
             HomeItem("查看和导出审计日志", "进入", url),
+            _audit_chain_item(),
         ]
         return [HomePanel("审计日志", items, order=2)]
     return []
+
+
+def _audit_chain_item() -> HomeItem:
+    """The last walk of the audit log's hash chain (the nightly task, manage.py audit_verify)."""
+    from xueji.accounts.models import AuditChainCheck
+
+    check = AuditChainCheck.objects.order_by("-at", "-id").first()
+    if check is None:
+        return HomeItem("审计日志完整性（哈希链）", "尚未检查")
+    when = f"{timezone.localtime(check.at):%Y-%m-%d %H:%M}"
+    if check.intact:
+        return HomeItem("审计日志完整性（哈希链）", f"{when} 检查完好，共 {check.entries} 条")
+    broken_at = f"{timezone.localtime(check.broken_entry_at):%Y-%m-%d %H:%M}" if check.broken_entry_at else "时间不明"
+    return HomeItem("审计日志完整性（哈希链）",
+                    f"{when} 检查发现断点：第 {check.broken_entry_id} 号记录（{broken_at}）被改动或缺失，请立即报告",
+                    warn=True)
 
 
 @register_home_panel

@@ -131,7 +131,7 @@ def test_make_run_the_image_and_compose_use_the_gunicorn_config():
     command = make_run_web_command(8000)
     assert command[command.index("--config") + 1] == str(REPO_DIR / "gunicorn.conf.py")
     assert '"gunicorn", "xueji.wsgi", "--config", "gunicorn.conf.py"' in (REPO_DIR / "Dockerfile").read_text()
-    assert "exec gunicorn xueji.wsgi --config gunicorn.conf.py" in (REPO_DIR / "docker-compose.yml").read_text()
+    assert '"gunicorn", "xueji.wsgi", "--config", "gunicorn.conf.py"' in (REPO_DIR / "docker-compose.yml").read_text()
     conf = load_gunicorn_conf()
     assert conf.accesslog == "-" and '"%(r)s"' in conf.access_log_format and '"%(f)s"' in conf.access_log_format
 

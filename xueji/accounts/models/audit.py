@@ -67,7 +67,8 @@ AUDIT_ACTIONS = {
 class AuditEntry(models.Model):
     """One thing that happened: a login, a view of a pupil's record, an export, a write, a
     decision, a permission change. A database trigger refuses UPDATE and DELETE on this table,
-    so the application cannot change or remove an entry. Entries never carry ID numbers or
+    and the application's database role holds only INSERT and SELECT on it, so the application
+    cannot change or remove an entry; another trigger chains each entry to the one before by hash. Entries never carry ID numbers or
     passwords (xueji/accounts/audit.py scrubs the text)."""
 
     class Result(models.TextChoices):
@@ -96,6 +97,12 @@ class AuditEntry(models.Model):
     object_repr = models.CharField("对象", max_length=200, blank=True)
     result = models.CharField("结果", max_length=10, choices=Result.choices, default=Result.OK)
     detail = models.TextField("说明", blank=True)
+    # The hash chain (migration 0012_audit_chain, xueji/accounts/audit_chain.py): a BEFORE INSERT
+    # trigger sets these three, whatever the INSERT says; db_default makes Django leave them to the
+    # database and read them back (RETURNING) after the insert.
+    chain_seq = models.BigIntegerField("链序号", unique=True, db_default=0, editable=False)
+    prev_hash = models.CharField("前一条的哈希", max_length=64, db_default="", editable=False)
+    entry_hash = models.CharField("本条哈希", max_length=64, db_default="", editable=False)
 
     class Meta:
         verbose_name = "审计日志"
@@ -115,3 +122,22 @@ class AuditEntry(models.Model):
         from xueji.accounts.models.users import Role
 
         return Role(self.role).label if self.role in Role.values else self.role
+
+
+class AuditChainCheck(models.Model):
+    """One walk of the audit log's hash chain (manage.py audit_verify, the nightly task): the audit
+    admins' home page shows the last one, and warns when it found a break."""
+
+    at = models.DateTimeField("检查时间", auto_now_add=True, db_index=True)
+    intact = models.BooleanField("完整")
+    entries = models.BigIntegerField("已核对条数", default=0)
+    last_hash = models.CharField("最后一条的哈希", max_length=64, blank=True)
+    # The first broken link: the entry, its time and what differs (no personal data: ids and hashes).
+    broken_entry_id = models.BigIntegerField("断点记录编号", null=True, blank=True)
+    broken_entry_at = models.DateTimeField("断点记录时间", null=True, blank=True)
+    problem = models.CharField("问题", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "审计日志完整性检查"
+        verbose_name_plural = "审计日志完整性检查"
+        ordering = ["-at", "-id"]
