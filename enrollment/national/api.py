@@ -140,7 +140,8 @@ class NationalExportView(APIView):
     def get(self, request):
         school_id = school_parameter(request, EXPORT_ROLES)
         national_scope(request, EXPORT_ROLES, school_id)
-        return Response(EXPORT_REQUEST_REQUIRED, status=status.HTTP_403_FORBIDDEN)
+        # JSON whatever the client asked for (a client that still asks for the file gets the reason).
+        return Response(EXPORT_REQUEST_REQUIRED, status=status.HTTP_403_FORBIDDEN, content_type="application/json")
 
 
 class NationalNumbersView(APIView):

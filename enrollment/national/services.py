@@ -27,7 +27,7 @@ from enrollment.intake.columns import BOOL, COLUMNS, DATE, DIVISION, MONTH, Colu
 from enrollment.national.readiness import national_records
 from enrollment.national.xlsx import text_sheet_xlsx
 from xueji.accounts.audit import audit_record, audit_record_many
-from xueji.accounts.models import Unit, User
+from xueji.accounts.models import User
 from xueji.codes import GB11643_ID_TYPES, NumberKind
 from xueji.files.spreadsheets import SheetRules, read_spreadsheet
 from xueji.identity import normalize_id_number
@@ -50,15 +50,6 @@ def export_national_xlsx(pupils: QuerySet[Pupil]) -> bytes:
     """The national records among ``pupils`` (live, in a status the national system keeps) as an
     .xlsx in the national template's layout, ordered by school, grade, class and name."""
     content, _count = _write_export(pupils)
-    return content
-
-
-def national_file_export(*, actor: User, pupils: QuerySet[Pupil], unit: Unit, description: str) -> bytes:
-    """export_national_xlsx, logged: every export of records is in the audit log (who, what,
-    how many), under the unit whose records they are so that the bureau above reads it too."""
-    content, count = _write_export(pupils)
-    audit_record(action="national.export", user=actor, unit=unit,
-                 detail=f"导出国家学籍系统格式文件：{description}，{count} 条学籍")
     return content
 
 

@@ -309,7 +309,8 @@ def check_national_readiness(m):
 
 
 def check_national_export(m):
-    m.check("national_export", "file", _expect(m, EXPORTS), _status(m, "/national/export/"))
+    # No file any more: the export request's form, prefilled (issue 13, xueji/exports).
+    m.check("national_export", "to the export request", _expect(m, EXPORTS, ok=302), _status(m, "/national/export/"))
 
 
 def check_national_numbers_import(m):
@@ -322,8 +323,10 @@ def check_api_national_readiness(m):
 
 
 def check_api_national_export(m):
-    expected = 401 if m.user is None else (200 if m.user in EXPORTS else 403)
-    m.check("api-national-export", "get", expected, _api(m).get("/api/v1/enrollment/national-export/").status_code)
+    response = _api(m).get("/api/v1/enrollment/national-export/")
+    m.check("api-national-export", "get", 401 if m.user is None else 403, response.status_code)
+    m.check("api-national-export", "export request required", m.user in EXPORTS,
+            response.status_code == 403 and response.json().get("export_request_required") is True)
 
 
 def check_api_national_numbers(m):
