@@ -30,6 +30,9 @@ class XuejiConfig(AppConfig):
         from xueji.exports.registry import register_export_kind
 
         register_export_kind(RosterExportKind())
+        from xueji.exports.audit_log import AuditLogExportKind
+
+        register_export_kind(AuditLogExportKind())
         AUDIT_ACTIONS.update({
             "export.request": "申请导出数据", "export.decide": "审批数据导出", "export.file_made": "生成导出文件",
             "export.download": "下载导出文件", "export.download_refused": "拒绝下载导出文件",

@@ -93,7 +93,7 @@ def test_officer_asks_leader_approves_officer_downloads_auditor_reads_the_trail(
     assert watermark["申请编号"] == f"数据导出 #{number}"
     assert officer.username in watermark["申请人"] and world.user("leader_a").full_name in watermark["审批人"]
     rows = [[cell.value for cell in row] for row in workbook["学生信息"].iter_rows()]
-    headers, records = rows[0], [dict(zip(rows[0], row)) for row in rows[1:]]
+    records = [dict(zip(rows[0], row)) for row in rows[1:]]
     mine = next(r for r in records if r["*姓名"] == pupil.name)
     assert mine["身份证件号"] != pupil.id_number and "*" in mine["身份证件号"]
     assert pupil.id_number.encode() not in content

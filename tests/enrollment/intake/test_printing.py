@@ -2,11 +2,9 @@
 xlsx with numbers as the user may see them; nobody prints another school's class."""
 
 import subprocess
-from io import BytesIO
 
 import pytest
 import time_machine
-from openpyxl import load_workbook
 
 from enrollment.intake import services
 from tests.enrollment.conftest import COLLECTING, admit, new_pupil_row

@@ -123,7 +123,7 @@ def test_the_leader_approves_and_the_file_is_made_once_with_its_sha256(leaders):
 
 def test_the_file_is_masked_by_default_names_kept(leaders):
     pupil = give_private_details(leaders)
-    headers, rows = data_rows(file_content(approve(leaders, ask(leaders, "officer_a", scope=leaders.units["a1"].pk))))
+    _headers, rows = data_rows(file_content(approve(leaders, ask(leaders, "officer_a", scope=leaders.units["a1"].pk))))
     row = next(r for r in rows if r["*姓名"] == pupil.name)
     guardian = pupil.guardians.get(position=1)
     assert row["身份证件号"] == pupil.id_number[:4] + "*" * 10 + pupil.id_number[-4:]
@@ -282,7 +282,7 @@ def test_the_form_asks_and_the_leader_decides_on_the_engines_page(leaders, login
     officer = login(leaders.user("officer_a"))
     form = officer.get(f"/exports/new/?kind=national&scope={leaders.units['a1'].pk}")
     assert form.status_code == 200 and "申请导出" in form.content.decode()
-    missing = officer.post(f"/exports/new/?kind=national", {"scope": "", "purpose": "", "purpose_text": ""})
+    missing = officer.post("/exports/new/?kind=national", {"scope": "", "purpose": "", "purpose_text": ""})
     assert missing.status_code == 200 and "请至少选择一个字段" in missing.content.decode()
     response = officer.post("/exports/new/?kind=national", {
         "scope": str(leaders.units["a1"].pk), "fields": ["student_number", "name"], "purpose": "statistics",
