@@ -52,7 +52,7 @@ def test_officer_asks_leader_approves_officer_downloads_auditor_reads_the_trail(
     _nav(page).get_by_role("link", name="上报检查").click()
     page.get_by_role("link", name="申请导出国家学籍系统格式（Excel）").click()
     expect(page.get_by_role("heading", name="申请导出：国家学籍系统上报文件")).to_be_visible()
-    page.get_by_label("用途", exact=True).select_option(label="上报国家学籍系统")
+    page.locator("#id_purpose").select_option(label="上报国家学籍系统")
     page.get_by_label("用途说明（用于什么工作、交给谁）").fill("秋季学期新生上报国家学籍系统")
     with page.expect_navigation():
         page.get_by_role("button", name="提交申请").click()
@@ -65,7 +65,7 @@ def test_officer_asks_leader_approves_officer_downloads_auditor_reads_the_trail(
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         login("leader_a", target=leader)
         _nav(leader).get_by_role("link", name="待我审批").click()
-        leader.get_by_role("link", name=f"#{number}").first.click()
+        leader.locator(f"a[href=\"/requests/{number}/\"]").first.click()
         expect(leader.get_by_text("本申请只导出脱敏数据")).to_be_visible()
         with leader.expect_navigation():
             leader.get_by_role("button", name="同意").click()
