@@ -18,7 +18,7 @@ from django.utils import timezone
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import AuditEntry, Membership, User
 from xueji.approvals.models import ChangeRequest, RequestStatus, StepStatus
-from xueji.approvals.services import request_start
+from xueji.approvals.services import notify, request_start
 from xueji.exports.kind import CODE, approving_bureau, full_values_granted
 from xueji.exports.models import ExportFile
 from xueji.exports.registry import PURPOSE_LABELS, ExportJob, ExportKind, get_export_kind
@@ -130,6 +130,9 @@ def export_file_make(request: ChangeRequest) -> ExportFile | None:
     )
     export_file.file.save(f"export.{output.extension}", ContentFile(content), save=False)
     export_file.save()
+    notify(request, key=f"export_ready:{request.pk}", unit=request.started_unit,
+           message=f"{request}（{request.payload.get('subject', '')}）的文件已生成，申请人可在 "
+                   f"{timezone.localtime(export_file.expires_at):%Y-%m-%d %H:%M} 前下载。")
     audit_record(
         action="export.file_made", obj=request, user=requester, unit=scope.unit,
         detail=f"生成导出文件：{kind.label}（{scope.label}），{output.rows} 条，"

@@ -47,7 +47,13 @@ def export_new(request):
         raise Http404("没有这种导出。")
     membership = require_acting_membership(request, kind.roles, message=f"您的身份不能申请导出{kind.label}。")
     scopes = kind.scope_choices(request.user, membership)
-    initial = {"scope": request.GET.get("scope", "")}
+    wanted = request.GET.get("scope", "")
+    if wanted and wanted not in dict(scopes):
+        # A scope the list does not offer (the audit log's filters, a class beyond the first 500):
+        # resolved for the user (404 outside their area) and offered first.
+        resolved = kind.scope_resolve(request.user, membership, wanted)
+        scopes, wanted = [(resolved.value, resolved.label), *scopes], resolved.value
+    initial = {"scope": wanted}
     form = ExportRequestForm(request.POST or None, kind=kind, scopes=scopes, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

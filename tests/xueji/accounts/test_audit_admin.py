@@ -71,8 +71,11 @@ def _approved_audit_export(world, auditor: str, leader_unit: str, **filters):
     from xueji.exports.models import ExportFile
     from xueji.exports.services import ExportAsk, export_request_start
 
-    response = signed_in(world, auditor).post("/audit/export/", {"format": "xlsx", **filters})
+    client = signed_in(world, auditor)
+    response = client.post("/audit/export/", {"format": "xlsx", **filters})
     assert response.status_code == 302
+    form = client.get(response["Location"])  # the request's form, the filters as its scope
+    assert form.status_code == 200 and "查看学籍" in form.content.decode()
     query = parse_qs(urlparse(response["Location"]).query)
     assert query["kind"] == ["audit"]
     user = world.user(auditor)

@@ -115,6 +115,7 @@ def test_the_leader_approves_and_the_file_is_made_once_with_its_sha256(leaders):
     made = AuditEntry.objects.get(action="export.file_made")
     assert export_file.sha256 in made.detail and made.unit == leaders.units["county_a"]
     assert AuditEntry.objects.filter(action="export.decide", user=leaders.user("leader_a")).exists()
+    assert change.notices.filter(unit=leaders.units["county_a"], key=f"export_ready:{change.pk}").exists()
     # The follow-up again (a redelivered task, the sweep): the same file.
     from xueji.exports.services import export_file_make
 
@@ -282,6 +283,8 @@ def test_the_form_asks_and_the_leader_decides_on_the_engines_page(leaders, login
     officer = login(leaders.user("officer_a"))
     form = officer.get(f"/exports/new/?kind=national&scope={leaders.units['a1'].pk}")
     assert form.status_code == 200 and "申请导出" in form.content.decode()
+    other_county = officer.get(f"/exports/new/?kind=national&scope={leaders.units['b1'].pk}")
+    assert other_county.status_code == 404
     missing = officer.post("/exports/new/?kind=national", {"scope": "", "purpose": "", "purpose_text": ""})
     assert missing.status_code == 200 and "请至少选择一个字段" in missing.content.decode()
     response = officer.post("/exports/new/?kind=national", {
