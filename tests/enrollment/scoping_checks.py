@@ -121,13 +121,16 @@ def check_class_roster(m):
     from tests.test_scoping_matrix import visible
 
     sees = {"registrar_a1", "headmaster_a1", "teacher_a1", "officer_a", "city_officer"}
-    for fmt in ("pdf", "xlsx"):
-        m.check("class_roster", fmt, visible(m, sees), _status(m, f"/classes/{m.world.classes['a1_3_1'].pk}/roster.{fmt}"))
-        if m.user in sees:
-            # The roster shows a1's numbers, household registration and first guardian's phone.
-            response = m.client.get(f"/classes/{m.world.classes['a1_3_1'].pk}/roster.{fmt}")
-            states = text_field_states(text_of(response.content, response["Content-Type"]), m.pupil("a1"))
-            check_field_states(m, f"class_roster {fmt}", "a1", states, shows={"id_number", "hukou", "guardian_phone"})
+    url = f"/classes/{m.world.classes['a1_3_1'].pk}/roster"
+    m.check("class_roster", "pdf", visible(m, sees), _status(m, f"{url}.pdf"))
+    if m.user in sees:
+        # The roster shows a1's numbers, household registration and first guardian's phone.
+        response = m.client.get(f"{url}.pdf")
+        states = text_field_states(text_of(response.content, response["Content-Type"]), m.pupil("a1"))
+        check_field_states(m, "class_roster pdf", "a1", states, shows={"id_number", "hukou", "guardian_phone"})
+    # The spreadsheet leaves through an export request (xueji/exports): its link leads to the form.
+    expected = "login" if m.user is None else (302 if m.user in sees else 404)
+    m.check("class_roster", "xlsx to the export request", expected, _status(m, f"{url}.xlsx"))
 
 
 def check_enrolment_visiting(m):
