@@ -317,3 +317,12 @@ def test_a_worker_makes_the_file_after_the_approval_commits(world):
     export_file = ExportFile.objects.get(request=change)
     with export_file.file.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == export_file.sha256
+
+
+def test_a_rejected_export_makes_no_file_and_says_who_refused(leaders):
+    change = ask(leaders, "officer_a")
+    request_decide(actor=leaders.user("leader_a"), request_id=change.pk, approve=False, comment="用途不明确")
+    change.refresh_from_db()
+    assert change.status == RequestStatus.REJECTED and not ExportFile.objects.exists()
+    entry = AuditEntry.objects.get(action="export.decide")
+    assert entry.user == leaders.user("leader_a") and "退回" in entry.detail
