@@ -46,6 +46,8 @@ DEMO_PASSWORD = "Xueji#2026demo"
 ACCOUNTS = [
     ("officer_a", "A 县（农安县）教育局学籍管理员"),
     ("officer_b", "B 县（榆树市）教育局学籍管理员"),
+    ("leader_a", "A 县（农安县）教育局分管领导（审批数据导出）"),
+    ("leader_b", "B 县（榆树市）教育局分管领导（审批数据导出）"),
     ("registrar_a1", "农安县实验小学 学籍管理员"),
     ("headmaster_a1", "农安县实验小学 校长"),
     ("registrar_a2", "农安县第一中学 学籍管理员"),
@@ -117,6 +119,8 @@ def world_load(say, rng: random.Random) -> dict:
         _account("auditor", "邵文博", city, Role.AUDIT_ADMIN)
         _account("officer_a", "刘建华", county_a, Role.COUNTY_OFFICER)
         _account("officer_b", "孙丽娟", county_b, Role.COUNTY_OFFICER)
+        _account("leader_a", "马振东", county_a, Role.LEADER)
+        _account("leader_b", "韩秀梅", county_b, Role.LEADER)
         _account("city_officer", "何志强", city, Role.CITY_OFFICER, can_login=False)
         _account("central_a3", "高秀兰", central_a, Role.CENTRAL_REGISTRAR, can_login=False)
         staff_names = iter(["王淑芬", "张国庆", "李春梅", "赵德胜", "陈晓燕", "周海涛", "吴桂英", "郑永刚", "冯雪梅", "褚卫东"])

@@ -14,6 +14,11 @@ class EnrollmentConfig(AppConfig):
 
         register_kind(EnrolmentKind())
         register_kind(LateEnrolmentKind())
+        # The national export leaves only through an approved export request (xueji/exports).
+        from enrollment.national.exports import NationalExportKind
+        from xueji.exports.registry import register_export_kind
+
+        register_export_kind(NationalExportKind())
         from xueji.accounts.models.audit import AUDIT_ACTIONS
 
         AUDIT_ACTIONS.update({

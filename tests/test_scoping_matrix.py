@@ -46,6 +46,7 @@ from tests.scoping import (
 from tests.suspensions.scoping_checks import SEES_SUSPENSION, SUSPENSION_ENDPOINTS, add_suspension
 from tests.xueji.accounts.admin_checks import ADMIN_ENDPOINTS, ADMIN_USERS, admin_matrix_checks
 from tests.xueji.documents.scoping_checks import DOCUMENT_ENDPOINTS, DOCUMENT_LAST
+from tests.xueji.exports.scoping_checks import EXPORT_ENDPOINTS, add_export
 from tests.xueji.photos.scoping_checks import PHOTO_ENDPOINTS, PHOTO_LAST
 from xueji.accounts.models import AuditEntry
 
@@ -102,6 +103,7 @@ UNAUDITED_404 = {
     # Role checks answered 404 without an object (accounts/views.py, enrollment/intake/api.py):
     # not lookups, and not audited yet.
     ("audit_list", "page"): set(USERS),
+    ("export_new", "unknown kind"): set(USERS) | set(ADMIN_USERS),
     ("api-enrolment-template", "download"): set(USERS),
 }
 
@@ -550,6 +552,7 @@ ENDPOINTS = {
     **SCHOOLYEAR_ENDPOINTS,
     **PHOTO_ENDPOINTS,
     **DOCUMENT_ENDPOINTS,
+    **EXPORT_ENDPOINTS,
     # These change state; they come last.
     "approvals:inbox_sign": check_inbox_sign,
     "pupils:pupil_sanction_add": check_sanction_add,
@@ -619,6 +622,7 @@ def add_requests(world):
     add_dropout(world)
     add_cancellation(world)
     add_change(world)
+    add_export(world)
 
 
 @pytest.mark.parametrize("user", USERS, ids=[u or "anonymous" for u in USERS])

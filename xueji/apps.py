@@ -19,6 +19,28 @@ class XuejiConfig(AppConfig):
         for kind in REVERSAL_KINDS:
             register_kind(kind())
 
+        # Exports of personal data leave only through a request (xueji/exports); the apps register
+        # their export kinds (register_export_kind) from their own ready().
+        from xueji.accounts.models.audit import AUDIT_ACTIONS
+        from xueji.exports.kind import ExportRequestKind
+        from xueji.web.navigation import NavItem, register_nav_item
+
+        register_kind(ExportRequestKind())
+        from xueji.documents.exports import RosterExportKind
+        from xueji.exports.registry import register_export_kind
+
+        register_export_kind(RosterExportKind())
+        from xueji.exports.audit_log import AuditLogExportKind
+
+        register_export_kind(AuditLogExportKind())
+        AUDIT_ACTIONS.update({
+            "export.request": "申请导出数据", "export.decide": "审批数据导出", "export.file_made": "生成导出文件",
+            "export.download": "下载导出文件", "export.download_refused": "拒绝下载导出文件",
+        })
+        register_nav_item(NavItem("数据导出", "exports:export_list", frozenset({
+            "registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"}),
+            group="文书统计"))
+
         # 打印学籍卡 on the pupil's page (xueji/documents/views.py).
         from xueji.documents.views import pupil_actions as card_actions
         from xueji.pupils.actions import register_pupil_actions

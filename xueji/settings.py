@@ -108,7 +108,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "xueji.urls"
 # The packages of the core (the app "xueji"): each holds its models, services, pages and templates.
-CORE_PACKAGES = ("accounts", "calendar", "files", "pupils", "approvals", "documents", "photos", "web")
+CORE_PACKAGES = ("accounts", "calendar", "files", "pupils", "approvals", "documents", "exports", "photos", "web")
 WSGI_APPLICATION = "xueji.wsgi.application"
 
 TEMPLATES = [
@@ -178,6 +178,11 @@ LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("XUEJI_LOGIN_ADDRESS_FAILURE_LI
 # The client address is read from X-Forwarded-For only when the request comes from one of these
 # proxies (the deployment's reverse proxy); otherwise it is REMOTE_ADDR.
 TRUSTED_PROXIES = env_list("XUEJI_TRUSTED_PROXIES", "")
+# Data leaving the system (issue 13; xueji/exports/): an export of personal data is a request that
+# the bureau's leader in charge decides within EXPORT_APPROVAL_WORKING_DAYS; its file may be
+# downloaded by the requester for EXPORT_DOWNLOAD_HOURS after it is made.
+EXPORT_APPROVAL_WORKING_DAYS = int(os.environ.get("XUEJI_EXPORT_APPROVAL_WORKING_DAYS", "1"))
+EXPORT_DOWNLOAD_HOURS = float(os.environ.get("XUEJI_EXPORT_DOWNLOAD_HOURS", "24"))
 # API tokens expire after a working day (8 hours) and are revoked with the password, the account,
 # a lockout, sealing and a 2FA reset.
 API_TOKEN_HOURS = float(os.environ.get("XUEJI_API_TOKEN_HOURS", "8"))

@@ -14,11 +14,11 @@ from xueji.accounts import views as account_views
 # The core's packages and the apps, in the order their pages are tried.
 PAGES = [
     "xueji.web", "xueji.accounts", "xueji.pupils", "xueji.photos", "xueji.documents", "xueji.approvals",
-    "transfers", "archives", "enrollment", "suspensions", "dropouts", "cancellation", "changes", "schoolyear",
+    "xueji.exports", "transfers", "archives", "enrollment", "suspensions", "dropouts", "cancellation", "changes", "schoolyear",
     "reports",
 ]
 APIS = [
-    "xueji.accounts", "xueji.approvals", "xueji.documents", "xueji.photos",
+    "xueji.accounts", "xueji.approvals", "xueji.documents", "xueji.exports", "xueji.photos",
     "transfers", "enrollment", "suspensions", "cancellation", "archives", "changes", "dropouts", "schoolyear",
     "reports", "xueji.pupils",
 ]

@@ -4,9 +4,7 @@ roles as the pages (enrollment.national.views): 403 for a role that may not, 404
 outside the caller's area."""
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -14,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from enrollment.national.readiness import ProblemKind, national_records, readiness_problems
-from enrollment.national.services import MAX_FILE_BYTES, import_g_numbers, national_file_export
+from enrollment.national.services import MAX_FILE_BYTES, import_g_numbers
 from enrollment.national.views import (
     EXPORT_ROLES,
     IMPORT_ROLES,
@@ -22,7 +20,6 @@ from enrollment.national.views import (
     XLSX,
     acting_membership,
     national_scope,
-    xlsx_response,
 )
 from xueji.accounts.scoping import MAX_ID
 from xueji.files.spreadsheets import ExcelRefused
@@ -118,24 +115,33 @@ class ReadinessView(APIView):
         return Response(NationalReadinessSerializer(data).data)
 
 
+EXPORT_REQUEST_REQUIRED = {
+    "detail": "导出含个人信息的数据须先申请（POST /api/v1/exports/，kind=national），经分管领导审批后下载。",
+    "code": "export_request_required",
+    "export_request_required": True,
+}
+
+
 class NationalExportView(APIView):
-    """The caller's records in the national template's layout (.xlsx, every cell text)."""
+    """Formerly the file itself; the records leave only through an approved export request
+    (/api/v1/exports/, kind "national"): 403 with ``export_request_required``."""
 
     renderer_classes = [JSONRenderer, XlsxRenderer]
     throttle_scope = "export"
 
     @extend_schema(
         parameters=[NationalSchoolQuerySerializer],
-        responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="国家学籍系统格式的 Excel 文件")},
-        summary="导出国家学籍系统格式文件",
+        responses={403: inline_serializer("ExportRequestRequired", {
+            "detail": serializers.CharField(), "code": serializers.CharField(),
+            "export_request_required": serializers.BooleanField(),
+        })},
+        summary="导出国家学籍系统格式文件（须经导出申请，见 /api/v1/exports/）",
     )
     def get(self, request):
         school_id = school_parameter(request, EXPORT_ROLES)
-        scope = national_scope(request, EXPORT_ROLES, school_id)
-        content = national_file_export(
-            actor=request.user, pupils=scope.pupils, unit=scope.unit, description=scope.label
-        )
-        return xlsx_response(content, f"国家学籍系统导出_{scope.label}_{timezone.localdate():%Y%m%d}.xlsx")
+        national_scope(request, EXPORT_ROLES, school_id)
+        # JSON whatever the client asked for (a client that still asks for the file gets the reason).
+        return Response(EXPORT_REQUEST_REQUIRED, status=status.HTTP_403_FORBIDDEN, content_type="application/json")
 
 
 class NationalNumbersView(APIView):

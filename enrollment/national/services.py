@@ -13,6 +13,7 @@
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,7 +27,7 @@ from enrollment.intake.columns import BOOL, COLUMNS, DATE, DIVISION, MONTH, Colu
 from enrollment.national.readiness import national_records
 from enrollment.national.xlsx import text_sheet_xlsx
 from xueji.accounts.audit import audit_record, audit_record_many
-from xueji.accounts.models import Unit, User
+from xueji.accounts.models import User
 from xueji.codes import GB11643_ID_TYPES, NumberKind
 from xueji.files.spreadsheets import SheetRules, read_spreadsheet
 from xueji.identity import normalize_id_number
@@ -41,6 +42,8 @@ LEADING_HEADERS = ("学籍号", "学校标识码")
 
 _PUPIL_COLUMNS = [column for column in COLUMNS if column.guardian_position is None]
 _GUARDIAN_COLUMNS = [column for column in COLUMNS if column.guardian_position is not None]
+# The file's columns in order, by key: the two leading ones, then the template's (pupil's first).
+EXPORT_KEYS = ["student_number", "school_code", *(c.key for c in _PUPIL_COLUMNS), *(c.key for c in _GUARDIAN_COLUMNS)]
 
 
 def export_national_xlsx(pupils: QuerySet[Pupil]) -> bytes:
@@ -50,37 +53,42 @@ def export_national_xlsx(pupils: QuerySet[Pupil]) -> bytes:
     return content
 
 
-def national_file_export(*, actor: User, pupils: QuerySet[Pupil], unit: Unit, description: str) -> bytes:
-    """export_national_xlsx, logged: every export of records is in the audit log (who, what,
-    how many), under the unit whose records they are so that the bureau above reads it too."""
-    content, count = _write_export(pupils)
-    audit_record(action="national.export", user=actor, unit=unit,
-                 detail=f"导出国家学籍系统格式文件：{description}，{count} 条学籍")
-    return content
+def national_export_xlsx(pupils: QuerySet[Pupil], *, keys: list[str], cell: Callable[[str, str], str]) -> tuple[bytes, int]:
+    """The file of an approved export request (enrollment/national/exports.py): the chosen
+    columns, each value written by ``cell`` (masked unless full values were granted)."""
+    return _write_export(pupils, keys=keys, cell=cell)
 
 
-def _write_export(pupils: QuerySet[Pupil]) -> tuple[bytes, int]:
-    """The file and its number of records."""
+def _write_export(pupils: QuerySet[Pupil], *, keys: list[str] | None = None,
+                  cell: Callable[[str, str], str] | None = None, title: str = SHEET_TITLE) -> tuple[bytes, int]:
+    """The file and its number of records: every column, or the columns of ``keys`` (EXPORT_KEYS);
+    ``cell(key, text)`` writes each value (an export request masks ID numbers, phones, addresses)."""
     records = national_records(pupils).order_by("school__code", "grade", "school_class_id", "name", "id")
     pupil_fields = [column.key for column in _PUPIL_COLUMNS]
     rows = records.values_list("id", "student_number", "school__code", *pupil_fields)
     guardians = _guardians_by_pupil(records)
+    wanted = list(EXPORT_KEYS) if keys is None else [key for key in EXPORT_KEYS if key in keys]
+    positions = [EXPORT_KEYS.index(key) for key in wanted]
 
     def cells():
         for pupil_id, student_number, school_code, *values in rows.iterator(chunk_size=2000):
             record = dict(zip(pupil_fields, values))
             by_position = guardians.get(pupil_id, {})
-            yield [
+            line = [
                 student_number,
                 school_code or "",
                 *(_value(column, record[column.key]) for column in _PUPIL_COLUMNS),
                 *(_value(column, by_position.get(column.guardian_position, {}).get(column.field_name))
                   for column in _GUARDIAN_COLUMNS),
             ]
+            if cell is None and keys is None:
+                yield line
+            else:
+                yield [cell(EXPORT_KEYS[i], line[i]) if cell else line[i] for i in positions]
 
-    headers = [*LEADING_HEADERS, *(column.display_header for column in COLUMNS)]
-    widths = [22, 14, *(column.width for column in COLUMNS)]
-    return text_sheet_xlsx(SHEET_TITLE, headers, widths, cells())
+    all_headers = [*LEADING_HEADERS, *(column.display_header for column in COLUMNS)]
+    all_widths = [22, 14, *(column.width for column in COLUMNS)]
+    return text_sheet_xlsx(title, [all_headers[i] for i in positions], [all_widths[i] for i in positions], cells())
 
 
 def _guardians_by_pupil(records: QuerySet[Pupil]) -> dict[int, dict[int, dict[str, Any]]]:

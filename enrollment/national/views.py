@@ -5,8 +5,9 @@ Who may do what (the acting role: the one chosen in the role switcher if it may,
 first role that may):
 - read the readiness check: registrar and headmaster (their school), bureau officers (their area,
   with a school filter);
-- export: the roles that see ID numbers in full (registrar, headmaster, county officer) — the file
-  carries them; city and province officers see them masked and get 403;
+- export: the roles that see ID numbers in full (registrar, headmaster, county officer) ask for it
+  as an export request (xueji/exports; enrollment/national/exports.py), approved by the bureau's
+  leader in charge; city and province officers see them masked and get 403;
 - import G numbers: registrar (their school) and county officer (their county);
 - anyone else: 403. A school outside the user's area in the filter: 404.
 """
@@ -20,12 +21,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from enrollment.national.readiness import ProblemKind, national_records, readiness_problems
-from enrollment.national.services import MAX_FILE_BYTES, import_g_numbers, national_file_export
+from enrollment.national.services import MAX_FILE_BYTES, import_g_numbers
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit
 from xueji.accounts.permissions import require_acting_membership
 from xueji.accounts.scoping import (
@@ -152,9 +153,12 @@ def _masked(problem, visibility: Visibility):
 @login_required
 @require_GET
 def national_export(request):
+    """The file leaves only through an approved export request (xueji/exports): the former direct
+    download leads to the request's form, prefilled with the scope."""
     scope = national_scope(request, EXPORT_ROLES, request.GET.get("school"))
-    content = national_file_export(actor=request.user, pupils=scope.pupils, unit=scope.unit, description=scope.label)
-    return xlsx_response(content, f"国家学籍系统导出_{scope.label}_{timezone.localdate():%Y%m%d}.xlsx")
+    query = "?kind=national" + (f"&scope={scope.school.pk}" if scope.school and not scope.is_school else "")
+    messages.info(request, "导出含个人信息的数据须先申请，经分管领导审批后下载。")
+    return redirect(reverse("exports:export_new") + query)
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

@@ -121,13 +121,16 @@ def check_class_roster(m):
     from tests.test_scoping_matrix import visible
 
     sees = {"registrar_a1", "headmaster_a1", "teacher_a1", "officer_a", "city_officer"}
-    for fmt in ("pdf", "xlsx"):
-        m.check("class_roster", fmt, visible(m, sees), _status(m, f"/classes/{m.world.classes['a1_3_1'].pk}/roster.{fmt}"))
-        if m.user in sees:
-            # The roster shows a1's numbers, household registration and first guardian's phone.
-            response = m.client.get(f"/classes/{m.world.classes['a1_3_1'].pk}/roster.{fmt}")
-            states = text_field_states(text_of(response.content, response["Content-Type"]), m.pupil("a1"))
-            check_field_states(m, f"class_roster {fmt}", "a1", states, shows={"id_number", "hukou", "guardian_phone"})
+    url = f"/classes/{m.world.classes['a1_3_1'].pk}/roster"
+    m.check("class_roster", "pdf", visible(m, sees), _status(m, f"{url}.pdf"))
+    if m.user in sees:
+        # The roster shows a1's numbers, household registration and first guardian's phone.
+        response = m.client.get(f"{url}.pdf")
+        states = text_field_states(text_of(response.content, response["Content-Type"]), m.pupil("a1"))
+        check_field_states(m, "class_roster pdf", "a1", states, shows={"id_number", "hukou", "guardian_phone"})
+    # The spreadsheet leaves through an export request (xueji/exports): its link leads to the form.
+    expected = "login" if m.user is None else (302 if m.user in sees else 404)
+    m.check("class_roster", "xlsx to the export request", expected, _status(m, f"{url}.xlsx"))
 
 
 def check_enrolment_visiting(m):
@@ -309,7 +312,8 @@ def check_national_readiness(m):
 
 
 def check_national_export(m):
-    m.check("national_export", "file", _expect(m, EXPORTS), _status(m, "/national/export/"))
+    # No file any more: the export request's form, prefilled (issue 13, xueji/exports).
+    m.check("national_export", "to the export request", _expect(m, EXPORTS, ok=302), _status(m, "/national/export/"))
 
 
 def check_national_numbers_import(m):
@@ -322,8 +326,10 @@ def check_api_national_readiness(m):
 
 
 def check_api_national_export(m):
-    expected = 401 if m.user is None else (200 if m.user in EXPORTS else 403)
-    m.check("api-national-export", "get", expected, _api(m).get("/api/v1/enrollment/national-export/").status_code)
+    response = _api(m).get("/api/v1/enrollment/national-export/")
+    m.check("api-national-export", "get", 401 if m.user is None else 403, response.status_code)
+    m.check("api-national-export", "export request required", m.user in EXPORTS,
+            response.status_code == 403 and response.json().get("export_request_required") is True)
 
 
 def check_api_national_numbers(m):

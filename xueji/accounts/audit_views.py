@@ -11,14 +11,12 @@ from io import BytesIO
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from xueji.accounts.audit import audit_record
 from xueji.accounts.models import AUDIT_ACTIONS, AuditEntry, Role
 from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import audit_entries_visible_to, can_read_audit_log, memberships_of
@@ -162,27 +160,10 @@ def _csv_rows(entries, *, note: str):
 @login_required
 @require_POST
 def audit_export(request):
-    """The entries of the page's filters (posted), as xlsx or CSV; audited."""
+    """The entries of the page's filters (posted) leave only through an export request
+    (xueji/exports/audit_log.py), approved by the leader in charge of the audit admin's bureau:
+    this leads to its form, the filters as the scope."""
     _require_auditor(request)
     filters = AuditFilters.read(request.POST)
-    file_format = "csv" if request.POST.get("format") == "csv" else "xlsx"
-    entries = filters.apply(audit_entries_visible_to(request.user)).select_related("unit").order_by("at", "id")
-    count = entries.count()
-    back = reverse("accounts:audit_list") + ("?" + urlencode(filters.as_query()) if filters.as_query() else "")
-    limit = XLSX_MAX_ROWS if file_format == "xlsx" else CSV_MAX_ROWS
-    if count > limit:
-        messages.error(request, f"共 {count} 条记录，超过{'Excel' if file_format == 'xlsx' else 'CSV'}导出的上限 {limit} 条："
-                                f"{'请导出 CSV，或' if file_format == 'xlsx' else '请'}缩小日期范围。")
-        return redirect(back)
-    now = timezone.localtime()
-    scope = _scope_label(request.user)
-    note = f"范围：{scope}；{filters.describe()}；共 {count} 条；导出：{request.user.username} {now:%Y-%m-%d %H:%M}"
-    audit_record(action="audit.export", detail=f"导出审计日志（{file_format.upper()}）{count} 条：{filters.describe()}")
-    filename = f"审计日志_{now:%Y%m%d_%H%M}.{file_format}"
-    if file_format == "csv":
-        response = StreamingHttpResponse(_csv_rows(entries, note=note), content_type="text/csv; charset=utf-8")
-    else:
-        content = _xlsx(entries, title=f"审计日志（{scope}）", note=note)
-        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response
+    messages.info(request, "导出审计日志须先申请，经本局分管领导审批后下载。")
+    return redirect(reverse("exports:export_new") + "?" + urlencode({"kind": "audit", "scope": urlencode(filters.as_query())}))

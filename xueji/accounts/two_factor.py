@@ -24,7 +24,7 @@ from xueji.accounts.audit import account_unit, audit_record
 from xueji.accounts.models import ADMIN_ROLES, BUREAU_ROLES, Membership, Role, User
 
 # Roles that see full records, approve, or administer: always two factors.
-TWO_FACTOR_ROLES = {Role.REGISTRAR, Role.HEADMASTER, Role.CENTRAL_REGISTRAR, *BUREAU_ROLES, *ADMIN_ROLES}
+TWO_FACTOR_ROLES = {Role.REGISTRAR, Role.HEADMASTER, Role.CENTRAL_REGISTRAR, Role.LEADER, *BUREAU_ROLES, *ADMIN_ROLES}
 RECOVERY_CODE_COUNT = 10
 DEVICE_NAME = "身份验证器"
 

@@ -30,10 +30,14 @@ class StepSpec:
 
     unit: Unit
     label: str
+    # A step decided by another role than the unit's usual one (an export: the bureau's leader in
+    # charge, Role.LEADER), and a time limit of its own (working days; the bureau's setting when None).
+    decider: str = ""
+    working_days: int | None = None
 
     @property
     def role(self) -> str:
-        return DECIDING_ROLE[UnitKind(self.unit.kind)]
+        return self.decider or DECIDING_ROLE[UnitKind(self.unit.kind)]
 
 
 def school_steps(school: Unit, label: str) -> list[StepSpec]:

@@ -3,8 +3,9 @@ xueji.accounts.scoping for the whole picture)."""
 
 from django.db.models import Q, QuerySet
 
-from xueji.accounts.models import Membership, Role, User
+from xueji.accounts.models import BUREAU_ROLES, Membership, Role, User
 from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, NotInScope, memberships_of, object_id, scope_union
+from xueji.accounts.selectors import bureau_settings_by_unit
 from xueji.approvals.models import ApprovalStep, Attachment, ChangeRequest, Notice, RequestParty, StepStatus
 
 # Change requests ------------------------------------------------------------------------------
@@ -21,6 +22,9 @@ def _party_scope(membership: Membership) -> Q | None:
         return Q(unit_id=membership.unit.pk)
     if membership.role in UNIT_ROLES_SEEING_SUBTREE:
         return Q(unit__path__startswith=membership.unit.path)
+    if membership.role == Role.LEADER:
+        # The leader in charge sees the requests its bureau decides (exports), not the subtree's.
+        return Q(unit_id=membership.unit.pk)
     return None
 
 
@@ -51,7 +55,16 @@ def get_attachment_for_user(user: User, attachment_id) -> Attachment:
 
 def steps_waiting_for(user: User) -> QuerySet[ApprovalStep]:
     """The pending steps the user decides: those of the roles they hold at the steps' units."""
-    scope = scope_union([Q(unit_id=m.unit.pk, role=m.role) for m in memberships_of(user) if m.unit is not None])
+    memberships = [m for m in memberships_of(user) if m.unit is not None]
+    scopes = [Q(unit_id=m.unit.pk, role=m.role) for m in memberships]
+    # Officers of a bureau that lets them approve exports see its leader's steps too
+    # (xueji.approvals.services.officer_stands_in).
+    officers = [m for m in memberships if m.role in BUREAU_ROLES]
+    if officers:
+        settings = bureau_settings_by_unit([m.unit for m in officers])
+        scopes += [Q(unit_id=m.unit.pk, role=Role.LEADER) for m in officers
+                   if settings[m.unit.pk].export_officers_may_approve]
+    scope = scope_union(scopes)
     if scope is None:
         return ApprovalStep.objects.none()
     # One does not decide a request one started. Excluded with NOT IN (the ids of the user's own

@@ -18,11 +18,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from xueji.accounts.audit import audit_record
-from xueji.accounts.models import Role, Unit, User
+from xueji.accounts.models import Role, Unit, UnitKind, User
 from xueji.accounts.permissions import holds
 from xueji.accounts.selectors import bureau_settings_by_unit, bureau_settings_for
 from xueji.approvals.attachments import attachments_store
-from xueji.approvals.chains import next_level_up
+from xueji.approvals.chains import DECIDING_ROLE, next_level_up
 from xueji.approvals.kinds import get_kind, kind_choices
 from xueji.approvals.models import ApprovalStep, ChangeRequest, Notice, RequestParty, RequestStatus, StepStatus
 from xueji.approvals.signals import request_approved
@@ -97,7 +97,7 @@ def request_start(
     steps = ApprovalStep.objects.bulk_create(
         ApprovalStep(
             request=request, position=position, unit=spec.unit, role=spec.role, label=spec.label,
-            working_days=bureau_settings_for(spec.unit).approval_working_days,
+            working_days=spec.working_days or bureau_settings_for(spec.unit).approval_working_days,
         )
         for position, spec in enumerate(chain)
     )
@@ -128,9 +128,18 @@ def decider_refusal(user: User, step: ApprovalStep) -> ValidationError | None:
     request = step.request
     if request.started_by_id == user.pk and not get_kind(request.kind).starter_may_decide:
         return ValidationError("发起人不能审批自己发起的申请。", code="own_request")
-    if not holds(user, step.role, step.unit_id):
+    if not holds(user, step.role, step.unit_id) and not officer_stands_in(user, step):
         return ValidationError(f"您不是“{step.label}”的审批人。", code="not_decider")
     return None
+
+
+def officer_stands_in(user: User, step: ApprovalStep) -> bool:
+    """Whether ``user``, an officer of the step's bureau, may decide a step of its leader in charge
+    (an export): only where the bureau's setting lets its officers approve exports."""
+    if step.role != Role.LEADER or not step.unit.is_bureau:
+        return False
+    officer = DECIDING_ROLE.get(UnitKind(step.unit.kind))
+    return bool(officer) and bureau_settings_for(step.unit).export_officers_may_approve and holds(user, officer, step.unit_id)
 
 
 def may_decide(user: User, step: ApprovalStep) -> bool:

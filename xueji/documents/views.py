@@ -9,6 +9,7 @@ job's kept PDF is audited too.
 
 from itertools import groupby
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -254,36 +255,29 @@ def _verification(user, document: PrintedDocument) -> dict:
 
 @login_required
 def class_roster(request, class_id: int, fmt: str):
-    """花名册 of a class as PDF or xlsx: its pupils in school (在籍在校, 休学, 借读), printed as the
-    user may see them (xueji.pupils.visibility, applied by the roster itself): the ID number
-    masked and no household registration for a head teacher or a city officer, no guardian's
-    phone for a city officer."""
-    from xueji.documents.printing import content_disposition, pdf_response
-    from xueji.documents.rosters import class_roster_pdf, class_roster_xlsx, pupils_for_print
+    """花名册 of a class. The PDF (a print for the class, with its verification code): its pupils
+    in school (在籍在校, 休学, 借读), printed as the user may see them (xueji.pupils.visibility,
+    applied by the roster itself): the ID number masked and no household registration for a head
+    teacher or a city officer, no guardian's phone for a city officer. The spreadsheet leaves only
+    through an approved export request (xueji/exports, xueji/documents/exports.py): its link leads
+    to the request's form, prefilled with the class."""
+    from xueji.documents.printing import pdf_response
+    from xueji.documents.rosters import class_roster_pdf, pupils_for_print
 
     if fmt not in ("pdf", "xlsx"):
         raise Http404("只能导出 PDF 或 Excel。")
     school_class = get_class_for_user(request.user, class_id)
+    if fmt == "xlsx":
+        messages.info(request, "导出含个人信息的 Excel 须先申请，经分管领导审批后下载。")
+        return redirect(reverse("exports:export_new") + f"?kind=roster&scope={school_class.pk}")
     in_school = [PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.VISITING]
     pupils = pupils_for_print(
         pupils_visible_to(request.user).filter(school_class=school_class, status__in=in_school, deleted_at__isnull=True)
         .order_by("name")
     )
-    label = str(school_class.school_year)
-    name = f"花名册-{school_class.school.name}-{school_class.name}.{fmt}"
-    # Recorded under a verification code (in the PDF's footer, the workbook's title row) and
-    # audited as class.roster by xueji.documents.printing.
-    if fmt == "pdf":
-        printed = class_roster_pdf(pupils, user=request.user, school=school_class.school, school_class=school_class,
-                                   school_year_label=label)
-        response = pdf_response(printed, name, inline=False)
-    else:
-        printed = class_roster_xlsx(pupils, user=request.user, school=school_class.school, school_class=school_class,
-                                    school_year_label=label)
-        response = HttpResponse(printed.content,
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = content_disposition(name, inline=False,
-                                                              fallback=f"roster-{school_class.pk}.xlsx")
-        response["X-Document-Code"] = printed.code
-        response["Cache-Control"] = "private, no-store"
-    return response
+    name = f"花名册-{school_class.school.name}-{school_class.name}.pdf"
+    # Recorded under a verification code (in the PDF's footer) and audited as class.roster by
+    # xueji.documents.printing.
+    printed = class_roster_pdf(pupils, user=request.user, school=school_class.school, school_class=school_class,
+                               school_year_label=str(school_class.school_year))
+    return pdf_response(printed, name, inline=False)

@@ -27,11 +27,13 @@ class NavItem:
 
 
 # The three admins (三员分立) see no pupil and no request: none of these entries is theirs.
-PUPIL_ROLES = frozenset(set(Role.values) - ADMIN_ROLES)
+# The leader in charge (分管领导) decides exports and sees no record either.
+PUPIL_ROLES = frozenset(set(Role.values) - ADMIN_ROLES - {Role.LEADER})
 
 # Apps append their entries in AppConfig.ready() (xueji imports no app).
-DECIDING_ROLES = frozenset({Role.HEADMASTER, Role.CENTRAL_REGISTRAR, Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER})
-REQUEST_ROLES = PUPIL_ROLES - {Role.HEAD_TEACHER}
+DECIDING_ROLES = frozenset({Role.HEADMASTER, Role.CENTRAL_REGISTRAR, Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER,
+                            Role.LEADER})
+REQUEST_ROLES = (PUPIL_ROLES - {Role.HEAD_TEACHER}) | {Role.LEADER}
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("首页", "web:home", group="常用"),

@@ -455,13 +455,12 @@ def test_city_officer_reads_masked_numbers_and_may_not_export(world, login):
     assert client.get(reverse("enrollment:national_numbers_import")).status_code == 403
 
 
-def test_export_download_is_logged(world, login):
+def test_the_former_download_leads_to_the_export_request_form(world, login):
+    """The file leaves only through an approved export request (tests/xueji/exports/)."""
     response = login(world.user("officer_a")).get(reverse("enrollment:national_export"), {"school": world.units["a1"].pk})
-    assert response.status_code == 200 and response["Content-Type"] == XLSX
-    _, headers, rows = exported_sheet(response.content)
-    assert {r[headers.index("*姓名")].value for r in rows} == {world.pupils["a1"].name, world.pupils["a1_other"].name}
-    entry = AuditEntry.objects.get(action="national.export")
-    assert entry.user == world.user("officer_a") and "2 条学籍" in entry.detail
+    assert response.status_code == 302
+    assert response["Location"] == f"/exports/new/?kind=national&scope={world.units['a1'].pk}"
+    assert not AuditEntry.objects.filter(action="national.export").exists()
 
 
 def test_upload_page_assigns_numbers(world, login):
@@ -503,7 +502,7 @@ def test_registrar_of_another_school_cannot_import_numbers_for_these_pupils(worl
 def test_headmaster_reads_but_does_not_import(world, login):
     client = login(world.user("headmaster_a1"))
     assert client.get(reverse("enrollment:national_readiness")).status_code == 200
-    assert client.get(reverse("enrollment:national_export")).status_code == 200
+    assert client.get(reverse("enrollment:national_export")).status_code == 302  # to the export request's form
     assert client.get(reverse("enrollment:national_numbers_import")).status_code == 403
 
 
@@ -527,10 +526,9 @@ def test_api_answers_403_before_looking_at_parameters(world, api_as):
     assert api_as("registrar_a1").get("/api/v1/enrollment/readiness/?school=abc").status_code == 400
 
 
-def test_api_export(world, api_as, client):
+def test_api_export_answers_that_an_export_request_is_required(world, api_as, client):
     response = api_as("registrar_a1").get("/api/v1/enrollment/national-export/", HTTP_ACCEPT=XLSX)
-    assert response.status_code == 200 and response["Content-Type"] == XLSX
-    assert len(exported_sheet(response.content)[2]) == 2
+    assert response.status_code == 403 and response.json()["export_request_required"] is True
     assert api_as("city_officer").get("/api/v1/enrollment/national-export/").status_code == 403
     assert client.get("/api/v1/enrollment/national-export/").status_code == 401
 

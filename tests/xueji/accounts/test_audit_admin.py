@@ -60,37 +60,67 @@ def test_the_audit_admin_reads_its_subtree(entries):
     assert "reader_a1" in body and "reader_b1" not in body and "农安县教育局及下级单位" in body
 
 
+def _approved_audit_export(world, auditor: str, leader_unit: str, **filters):
+    """The audit admin asks (the page's export button leads to the export request), the leader in
+    charge of its bureau approves, the worker's follow-up makes the file."""
+    from urllib.parse import parse_qs, urlparse
+
+    from tests.factories import MembershipFactory, UserFactory
+    from xueji.accounts.models import Membership, Role
+    from xueji.approvals.services import request_decide, request_follow_up
+    from xueji.exports.models import ExportFile
+    from xueji.exports.services import ExportAsk, export_request_start
+
+    client = signed_in(world, auditor)
+    response = client.post("/audit/export/", {"format": "xlsx", **filters})
+    assert response.status_code == 302
+    form = client.get(response["Location"])  # the request's form, the filters as its scope
+    assert form.status_code == 200 and "查看学籍" in form.content.decode()
+    query = parse_qs(urlparse(response["Location"]).query)
+    assert query["kind"] == ["audit"]
+    user = world.user(auditor)
+    change = export_request_start(actor=user, membership=Membership.objects.get(user=user), ask=ExportAsk(
+        "audit", query.get("scope", [""])[0], ["all"], "audit", "年度审计检查"))
+    leader = UserFactory(username=f"leader_{leader_unit}")
+    MembershipFactory(user=leader, unit=world.units[leader_unit], role=Role.LEADER)
+    assert change.steps.get().unit == world.units[leader_unit]
+    request_decide(actor=leader, request_id=change.pk, approve=True)
+    request_follow_up(change.pk)
+    export_file = ExportFile.objects.get(request=change)
+    with export_file.file.open("rb") as handle:
+        return export_file, handle.read()
+
+
 def test_the_xlsx_export_holds_the_subtree_only_and_is_audited(entries):
     world = entries
     auditor_of(world, "auditor_a", "county_a")
-    client = signed_in(world, "auditor_a")
-    response = client.post("/audit/export/", {"format": "xlsx", "action": "pupil.view"})
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert "attachment" in response["Content-Disposition"]
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    _export_file, content = _approved_audit_export(world, "auditor_a", "county_a", action="pupil.view")
+    workbook = load_workbook(io.BytesIO(content))
+    assert workbook.sheetnames == ["导出说明", "审计日志"]
+    sheet = workbook["审计日志"]
     rows = list(sheet.iter_rows(min_row=4, values_only=True))
     usernames = {row[1] for row in rows}
     assert usernames == {"reader_a1", "reader_a3"}
     details = {row[11] for row in rows}
     assert "'=HYPERLINK(\"http://x\")" in details  # text, never a formula
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
-    entry = AuditEntry.objects.get(action="audit.export")
-    assert entry.user == world.user("auditor_a") and entry.unit == world.units["county_a"]
-    assert "2 条" in entry.detail and "查看学籍" in entry.detail
+    entry = AuditEntry.objects.get(action="export.file_made")
+    assert entry.unit == world.units["county_a"] and "2 条" in entry.detail
 
 
-def test_the_csv_export_holds_the_subtree_only(entries):
+def test_the_csv_export_holds_the_subtree_only(entries, monkeypatch):
+    from xueji.exports import audit_log
+
+    monkeypatch.setattr(audit_log, "XLSX_MAX_ROWS", 1)  # more entries than a workbook takes: a CSV
     world = entries
-    client = signed_in(world, "auditor")  # the city's
-    response = client.post("/audit/export/", {"format": "csv", "action": "pupil.view"})
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
-    usernames = {row[1] for row in rows[2:]}
+    export_file, content = _approved_audit_export(world, "auditor", "city", action="pupil.view")
+    assert export_file.filename.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    start = next(i for i, row in enumerate(rows) if row and row[0] == "时间") + 1
+    assert rows[0][0] == "申请编号"  # the watermark first
+    usernames = {row[1] for row in rows[start:]}
     assert usernames == {"reader_a1", "reader_a3", "reader_b1"}
-    assert any(row[11].startswith("'=") for row in rows[2:])
-    assert AuditEntry.objects.filter(action="audit.export", user=world.user("auditor")).exists()
+    assert any(row[11].startswith("'=") for row in rows[start:])
 
 
 def test_export_is_a_post(entries):

@@ -184,6 +184,8 @@ def test_every_api_view_is_throttled_in_a_known_scope(name):
     ("reports_api:api-monthly-report-detail", "get", None, "detail"),
     ("reports_api:api-statistics-xlsx", "get", None, "export"),
     ("enrollment_api:api-national-export", "get", None, "export"),
+    ("exports_api:api-export-file", "get", None, "download"),
+    ("exports_api:api-export-detail", "get", None, "detail"),
 ])
 def test_each_endpoint_falls_in_its_scope(name, method, query, scope):
     assert view_scope(API_VIEWS[name], method, query) == scope

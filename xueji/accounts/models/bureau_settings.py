@@ -56,6 +56,13 @@ class BureauSettings(models.Model):
         "密码有效期（天）", default=90, help_text="到期后登录时须修改密码。"
     )
     head_teacher_two_factor = models.BooleanField("班主任须使用动态验证码登录", default=False)
+    # Data leaving the system (2025 办法 第二十四条, xueji/exports): the leader in charge approves
+    # exports of personal data; a bureau with no such leader on the system lets its other officers
+    # approve instead (never the one who asked).
+    export_officers_may_approve = models.BooleanField(
+        "本局其他学籍管理员可审批数据导出", default=False,
+        help_text="不勾选时，导出个人信息的申请只能由分管领导审批。",
+    )
 
     class Meta:
         verbose_name = "教育局设置"

@@ -46,6 +46,9 @@ class Role(models.TextChoices):
     COUNTY_OFFICER = "county_officer", "县级教育局学籍管理员"
     CITY_OFFICER = "city_officer", "市级教育局学籍管理员"
     PROVINCE_OFFICER = "province_officer", "省级教育厅学籍管理员"
+    # 分管领导: the bureau's leader in charge, who approves data leaving the system (export
+    # requests, xueji/exports); sees no pupil record.
+    LEADER = "leader", "分管领导"
     # 三员分立: three admins per bureau, none of whom sees a pupil; a city's or province's cover
     # the bureaus below.
     SYSTEM_ADMIN = "system_admin", "系统管理员"
@@ -62,6 +65,7 @@ ROLE_UNIT_KINDS = {
     Role.COUNTY_OFFICER: {UnitKind.COUNTY_BUREAU},
     Role.CITY_OFFICER: {UnitKind.CITY_BUREAU},
     Role.PROVINCE_OFFICER: {UnitKind.PROVINCE_BUREAU},
+    Role.LEADER: set(BUREAU_KINDS),
     Role.SYSTEM_ADMIN: set(BUREAU_KINDS),
     Role.SECURITY_ADMIN: set(BUREAU_KINDS),
     Role.AUDIT_ADMIN: set(BUREAU_KINDS),
