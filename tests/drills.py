@@ -25,7 +25,7 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO_DIR / ".venv" / "bin"
 
 
-def tests_database_url() -> str:
+def database_url_of_the_tests() -> str:
     """The URL of the database this test run uses (pytest-django's test_… database)."""
     s = connection.settings_dict
     password = f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
@@ -168,7 +168,18 @@ class DedicatedPostgres:
         self._run(str(self.bin / "initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--locale=C.UTF-8")
         self._pg_ctl("start")
-        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "xueji")
+        # The two roles of xueji/db_roles.py: the owner owns the database and what is restored into
+        # it; the web and the worker connect as the application's role.
+        self.psql("postgres", "postgres", "CREATE ROLE xueji_owner LOGIN CREATEDB; CREATE ROLE xueji_app LOGIN;")
+        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                  "-O", "xueji_owner", "xueji")
+
+    def psql(self, user: str, database: str, command: str | None = None, *, input: bytes | None = None) -> None:
+        arguments = ["-c", command] if command else []
+        result = subprocess.run([str(self.bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+                                 "-p", str(self.port), "-U", user, *arguments, database],
+                                input=input, capture_output=True, timeout=120)
+        assert result.returncode == 0, result.stderr.decode()[-2000:]
 
     def _pg_ctl(self, action: str, *options: str) -> None:
         server_options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
@@ -185,7 +196,12 @@ class DedicatedPostgres:
 
     @property
     def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/xueji"
+        """The application's role, as the web and the worker connect."""
+        return f"postgres://xueji_app@127.0.0.1:{self.port}/xueji"
+
+    @property
+    def owner_url(self) -> str:
+        return f"postgres://xueji_owner@127.0.0.1:{self.port}/xueji"
 
 
 @contextmanager
@@ -204,10 +220,11 @@ def dedicated_postgres() -> Iterator[DedicatedPostgres]:
              "-p", str(source["PORT"] or 5432), "-U", source["USER"], source["NAME"]],
             check=True, capture_output=True, timeout=120, env=dict(os.environ, PGPASSWORD=source.get("PASSWORD") or ""),
         ).stdout
-        restored = subprocess.run([str(server.bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-                                   "-p", str(server.port), "-U", "postgres", "xueji"],
-                                  input=dump, capture_output=True, timeout=120)
-        assert restored.returncode == 0, restored.stderr.decode()[-2000:]
+        server.psql("xueji_owner", "xueji", input=dump)
+        granted = subprocess.run([str(VENV_BIN / "python"), "manage.py", "db_grant_app_role"], cwd=REPO_DIR,
+                                 env=process_env(server.url, DATABASE_OWNER_URL=server.owner_url),
+                                 capture_output=True, text=True, timeout=120)
+        assert granted.returncode == 0, granted.stdout + granted.stderr
         yield server
     finally:
         server.stop()

@@ -359,6 +359,8 @@ CELERY_BEAT_SCHEDULE = {
     "enrolment-files-expire": {"task": "enrollment.tasks.expire_import_files", "schedule": crontab(minute=30, hour=3)},
     # 预警: unusual reads and exports of the day before, from the audit log (after midnight).
     "early-warnings": {"task": "xueji.accounts.tasks.compute_early_warnings", "schedule": crontab(minute=20, hour=0)},
+    # Export files past their download time (EXPORT_DOWNLOAD_HOURS) are deleted, hourly.
+    "export-files-expire": {"task": "xueji.exports.tasks.expire_export_files", "schedule": crontab(minute=15)},
     # The audit log's hash chain is walked nightly at 04:00; a break warns the audit admins.
     "audit-chain-verify": {"task": "xueji.accounts.tasks.verify_audit_chain", "schedule": crontab(minute=0, hour=4)},
 }

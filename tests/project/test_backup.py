@@ -34,9 +34,10 @@ BACKUP_KEY = "test-backup-passphrase-3b1f9c2e7d"
 DRILL_LINE = r"^restore drill: \d+ tables, \d+ rows equal, audit chain (intact|not verified .*), \d+ s$"
 
 
-def database_url() -> str:
-    """The URL of the test database the tests write to (committed rows: transactional_db)."""
-    params = connection.settings_dict
+def database_url(role: dict | None = None) -> str:
+    """The URL of the test database the tests write to (committed rows: transactional_db), as the
+    application's role or, given the owner's settings (settings.DATABASE_OWNER), as the owner."""
+    params = {**connection.settings_dict, **{key: role[key] for key in ("USER", "PASSWORD", "HOST", "PORT") if role}}
     user = quote(params["USER"] or "", safe="")
     password = f":{quote(params['PASSWORD'], safe='')}" if params.get("PASSWORD") else ""
     host = quote(params["HOST"] or "", safe="")
@@ -53,6 +54,9 @@ def run(tmp_path, transactional_db):
     (data / "private" / "photos").mkdir(parents=True)
     (data / "private" / "photos" / "pupil.jpg").write_bytes(b"JPEG photo of 110101201001011234 " * 100)
     env = {name: value for name, value in os.environ.items() if name not in ("DATABASE_OWNER_URL",)}
+    if settings.DATABASE_OWNER:
+        # The dump and the drill's scratch database are the owner's, as in make backup.
+        env["DATABASE_OWNER_URL"] = database_url(settings.DATABASE_OWNER)
     env.update(
         DATABASE_URL=database_url(),
         XUEJI_DATA_DIR=str(data),

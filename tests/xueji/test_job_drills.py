@@ -24,7 +24,7 @@ from tests.drills import (
     dedicated_postgres,
     free_port,
     process_env,
-    tests_database_url,
+    database_url_of_the_tests,
     wait_for,
     worker,
 )
@@ -63,7 +63,7 @@ def sweep_soon(seconds: float = 2.5) -> None:
 
 
 def test_an_import_whose_worker_is_killed_finishes_once_after_a_restart(world, broker, tmp_path, login, client):
-    env = process_env(tests_database_url(), XUEJI_JOB_HEARTBEAT_TIMEOUT=HEARTBEAT_TIMEOUT)
+    env = process_env(database_url_of_the_tests(), XUEJI_JOB_HEARTBEAT_TIMEOUT=HEARTBEAT_TIMEOUT)
     upload = big_upload(world)
     with worker(env, tmp_path / "first.log") as first:
         wait_for(lambda: EnrolmentImport.objects.filter(pk=upload.pk, status="running", progress__gte=20).exists(),
@@ -105,7 +105,7 @@ def many_pupils(world, count: int) -> None:
 
 
 def test_a_card_job_whose_worker_is_killed_finishes_once_after_a_restart(world, broker, tmp_path, login, client):
-    env = process_env(tests_database_url(), XUEJI_JOB_HEARTBEAT_TIMEOUT=HEARTBEAT_TIMEOUT)
+    env = process_env(database_url_of_the_tests(), XUEJI_JOB_HEARTBEAT_TIMEOUT=HEARTBEAT_TIMEOUT)
     many_pupils(world, 160)
     headmaster = world.user("headmaster_a1")
     job, new = card_job_request(user=headmaster, school=world.units["a1"], grade=None)

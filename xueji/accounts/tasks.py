@@ -33,6 +33,7 @@ def compute_early_warnings(day: str | None = None) -> int:
     return early_warnings_compute(date.fromisoformat(day) if day else None)
 
 
+@shared_task(acks_late=True)
 def verify_audit_chain() -> bool:
     """Nightly: walk the audit log's hash chain (as manage.py audit_verify does). The result is
     kept; a break shows, in red, on every audit admin's home page (xueji/web/home.py) and is logged."""

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('xueji', '0011_accounts_two_factor_tokens_three_admins'),
+        ('xueji', '0012_audit_chain'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('xueji', '0012_audit_chain'),
+        ('xueji', '0014_export_requests'),
     ]
 
     operations = [

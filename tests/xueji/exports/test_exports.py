@@ -230,6 +230,21 @@ def test_no_download_after_24_hours(leaders, login):
         assert 'name="otp"' not in client.get(f"/exports/{change.pk}/").content.decode()
 
 
+def test_the_file_is_deleted_once_its_time_has_passed_and_its_record_stays(leaders):
+    from xueji.exports.tasks import expire_export_files
+
+    change = approve(leaders, ask(leaders, "officer_a"))
+    export_file = ExportFile.objects.get(request=change)
+    stored = export_file.file.name
+    storage = export_file.file.storage
+    assert expire_export_files.apply().get() == 0  # still within its 24 hours
+    with time_machine.travel(export_file.expires_at + timedelta(minutes=1)):
+        assert expire_export_files.apply().get() == 1
+    export_file.refresh_from_db()
+    assert not storage.exists(stored) and export_file.file.name == ""
+    assert len(export_file.sha256) == 64 and export_file.rows == 4  # what left is still recorded
+
+
 def test_no_download_before_approval(leaders, login):
     change = ask(leaders, "officer_a")
     officer = leaders.user("officer_a")
