@@ -86,10 +86,17 @@ def rewrite_batch(spec: TableSpec, *, ring: crypto.Keyring, after=None, batch_si
             new[index] = crypto.blind_index(normalized, purpose=purpose, ring=ring) if normalized else ""
         updates.append((pk, new))
     set_columns = [c for c, _ in spec.encrypted] + [i for i, _, _, _ in spec.indexes]
-    assignments = ", ".join(f"{quote(c)} = %s" for c in set_columns)
-    statement = f"UPDATE {quote(spec.table)} SET {assignments} WHERE {quote(spec.pk)} = %s"
+    # One statement for the batch (pgtrigger's ignore does not reach executemany).
+    names = ["pk"] + [f"c{position}" for position in range(len(set_columns))]
+    assignments = ", ".join(f"{quote(c)} = v.c{position}::text" for position, c in enumerate(set_columns))
+    row = "(" + ", ".join(["%s"] * len(names)) + ")"
+    statement = (
+        f"UPDATE {quote(spec.table)} AS t SET {assignments} "
+        f"FROM (VALUES {', '.join([row] * len(updates))}) AS v({', '.join(names)}) WHERE t.{quote(spec.pk)} = v.pk"
+    )
+    values = [value for pk, new in updates for value in [pk, *(new[c] for c in set_columns)]]
     with pgtrigger.ignore(), connection.cursor() as cursor:
-        cursor.executemany(statement, [[new[c] for c in set_columns] + [pk] for pk, new in updates])
+        cursor.execute(statement, values)
     return len(rows), rows[-1][0]
 
 
