@@ -36,6 +36,13 @@ def search_kind(query: str) -> str:
     return "name"
 
 
+def partial_id_number(query: str) -> bool:
+    """A search box entry that looks like the beginning of an ID number (fewer digits than the 15
+    or 18 of a full one): encrypted numbers are found by the full number only, and the page says so."""
+    compact = re.sub(r"\s+", "", query or "").upper()
+    return search_kind(compact) == "id_number" and len(compact) not in (15, 18)
+
+
 def pupil_search(queryset: QuerySet[Pupil], query: str) -> QuerySet[Pupil]:
     """Filter by a search box entry: a 学籍号 (current or former, or its beginning), a full ID
     number (encrypted: its beginning finds nothing), pinyin (full "zhangwei" or initials "zw", from the start), or a

@@ -177,3 +177,12 @@ def test_count_stops_at_the_cap(world, settings):
     assert (paginator.count, paginator.capped, paginator.num_pages) == (4, True, 2)
     paginator = CappedPaginator(Pupil.objects.filter(school=world.units["a1"]).order_by("pk"), 2)
     assert (paginator.count, paginator.capped) == (2, False)
+
+
+def test_the_first_digits_of_an_id_number_find_nothing_and_the_page_says_why(login, world):
+    client = login(world.user("officer_a"))
+    body = client.get("/pupils/", {"q": world.pupils["a2"].id_number[:10]}).content.decode()
+    assert "没有符合条件的学生" in body
+    assert "按身份证件号搜索需输入完整号码" in body
+    body = client.get("/pupils/", {"q": world.pupils["a2"].id_number}).content.decode()
+    assert "王大伟" in body and "按身份证件号搜索需输入完整号码" not in body
