@@ -80,9 +80,8 @@ class EmptyOnlyExact(Exact):
     """`= ""` is the only comparison an encrypted column answers (empty is stored as empty)."""
 
     def get_prep_lookup(self):
-        if self.rhs != "" and not hasattr(self.rhs, "resolve_expression"):
-            raise EncryptedLookupError(_lookup_message(self.lhs.target, "exact"))
-        if hasattr(self.rhs, "resolve_expression"):
+        # An expression (F, a subquery) would compare ciphertexts, which never match either.
+        if hasattr(self.rhs, "resolve_expression") or self.rhs != "":
             raise EncryptedLookupError(_lookup_message(self.lhs.target, "exact"))
         return super().get_prep_lookup()
 

@@ -181,7 +181,7 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
     pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), model_name="GuardianEvent",
     append_only=True,
 )
-class Guardian(BlindIndexedSaveMixin, models.Model):
+class Guardian(models.Model):
     """监护人. A pupil has one or more; every guardian's record is complete."""
 
     pupil = models.ForeignKey(Pupil, verbose_name="学生", on_delete=models.CASCADE, related_name="guardians")
@@ -189,6 +189,7 @@ class Guardian(BlindIndexedSaveMixin, models.Model):
     relation = models.CharField("关系", max_length=2, choices=GuardianRelation.choices)
     name = models.CharField("姓名", max_length=50)
     id_type = models.CharField("身份证件类型", max_length=1, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    # Encrypted; nothing looks a guardian up by ID number or phone, so neither has a blind index.
     id_number = EncryptedCharField("身份证件号", max_length=30)
     phone = EncryptedCharField("联系电话", max_length=20)
     workplace = models.CharField("工作单位", max_length=100)
