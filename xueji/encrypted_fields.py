@@ -16,10 +16,9 @@ blind indexes (HMAC-SM3) that exact lookups use instead.
   ``isnull`` and ``= ""`` raises ``EncryptedLookupError`` at once, so that a forgotten query fails
   loudly instead of silently matching nothing. Look up by the blind index instead.
 - ``BlindIndexField(source=..., purpose=...)`` holds HMAC-SM3 of the normalised source value,
-  computed whenever the record is saved or bulk-created (``pre_save``). ``bulk_update`` and
-  ``QuerySet.update`` do not call it: a caller updating the source that way updates the index too
-  (``blind_index_for``). ``Model.save(update_fields=[source])`` is handled by
-  ``with_blind_indexes``, which a model's ``save`` calls.
+  computed whenever the record is saved or bulk-created (``pre_save``). ``save(update_fields=…)``
+  (``BlindIndexedSaveMixin``), ``QuerySet.update`` and ``bulk_update`` (``BlindIndexedQuerySet``,
+  the model's manager) add the index of a source they write.
 """
 
 from __future__ import annotations
@@ -225,6 +224,36 @@ def with_blind_indexes(model, update_fields):
 def index_of(model, index_field: str, value: str) -> str:
     """The blind index of a plain value for ``model.<index_field>``: Pupil, "id_number_index", "…"."""
     return model._meta.get_field(index_field).lookup_value(value)
+
+
+class BlindIndexedQuerySet(models.QuerySet):
+    """``update(source=value)`` and ``bulk_update(objs, [source])`` also write the blind index of
+    that source (neither calls ``pre_save``). An update by an expression cannot be indexed and
+    is refused."""
+
+    def update(self, **kwargs):
+        for field in blind_index_fields(self.model):
+            if field.source in kwargs and field.name not in kwargs:
+                value = kwargs[field.source]
+                if hasattr(value, "resolve_expression"):
+                    raise EncryptedLookupError(
+                        f"{self.model.__name__}.{field.source} has a blind index: update it with a value, not an expression."
+                    )
+                kwargs[field.name] = field.lookup_value(value)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        fields = list(fields)
+        for field in blind_index_fields(self.model):
+            if field.source in fields and field.name not in fields:
+                for obj in objs:
+                    field.pre_save(obj, add=False)
+                fields.append(field.name)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    bulk_update.alters_data = True
 
 
 class BlindIndexedSaveMixin:

@@ -14,6 +14,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 from tests.factories import make_pupil
 from xueji import crypto
@@ -257,3 +258,26 @@ def test_production_refuses_to_start_without_keys(tmp_path):
     assert result.returncode != 0
     assert "XUEJI_ENCRYPTION_KEYS and XUEJI_BLIND_INDEX_KEY must be set in production" in result.stderr
     assert not (tmp_path / "keys.json").exists()
+
+
+def test_the_pupil_page_shows_the_history_decrypted(world, login):
+    pupil = world.pupils["a1"]
+    old_address = Pupil.objects.get(pk=pupil.pk).address
+    pupil_update(actor=world.user("officer_a"), pupil=pupil, changes={"address": "农安镇新街9号"}, reason="搬家")
+    body = login(world.user("officer_a")).get(f"/pupils/{pupil.pk}/").content.decode()
+    section = body[body.index("信息变更记录"):]
+    assert old_address in section and "农安镇新街9号" in section
+    assert "sm4:" not in body
+
+
+def test_update_and_bulk_update_keep_the_blind_indexes_in_step(world):
+    a1, a2 = world.pupils["a1"], world.pupils["a2"]
+    Pupil.objects.filter(pk=a1.pk).update(disability=Disability.PHYSICAL)
+    assert Pupil.objects.get(pk=a1.pk).disability_index == disability_index(Disability.PHYSICAL)
+    pupils = list(Pupil.objects.filter(pk__in=[a1.pk, a2.pk]).order_by("pk"))
+    pupils[0].id_number, pupils[1].disability = "11010519491231002X", Disability.SPEECH
+    Pupil.objects.bulk_update(pupils, ["id_number", "disability"])
+    assert Pupil.objects.get(id_number_index=id_number_index("11010519491231002x")).pk == pupils[0].pk
+    assert Pupil.objects.get(pk=pupils[1].pk).disability_index == disability_index(Disability.SPEECH)
+    with pytest.raises(EncryptedLookupError):
+        Pupil.objects.filter(pk=a1.pk).update(disability=F("health"))

@@ -30,7 +30,7 @@ from xueji.codes import (
     OverseasStatus,
     PupilStatus,
 )
-from xueji.encrypted_fields import BlindIndexedSaveMixin, BlindIndexField, EncryptedCharField
+from xueji.encrypted_fields import BlindIndexedQuerySet, BlindIndexedSaveMixin, BlindIndexField, EncryptedCharField
 from xueji.files.storage import private_upload_path
 
 # Fields that never make a history entry of their own (the blind indexes follow their encrypted
@@ -115,6 +115,9 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
     search_initials = models.CharField(max_length=30, blank=True, editable=False)
     created_at = models.DateTimeField("建档时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    # update() and bulk_update() keep the blind indexes in step too.
+    objects = BlindIndexedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "学生"
