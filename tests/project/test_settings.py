@@ -9,6 +9,13 @@ from pathlib import Path
 REPO_DIR = Path(__file__).resolve().parents[2]
 MODE_VARIABLES = {"XUEJI_ENV", "DJANGO_SECRET_KEY", "DJANGO_DEBUG"}
 
+# Production needs the keys of encryption at rest too (xueji/crypto.py): made-up ones, as the
+# secret key below. tests/xueji/test_encryption_at_rest.py checks the refusal without them.
+PRODUCTION_KEYS = {
+    "XUEJI_ENCRYPTION_KEYS": "test1:" + "A" * 22,
+    "XUEJI_BLIND_INDEX_KEY": "B" * 43,
+}
+
 # Prints DEBUG after a full django.setup(), the way every server process starts.
 PRINT_DEBUG = "import django; django.setup(); from django.conf import settings; print('DEBUG', settings.DEBUG)"
 
@@ -41,7 +48,7 @@ def test_production_is_the_default_mode_so_no_key_no_start_either():
 
 
 def test_debug_is_off_by_default_outside_development():
-    result = run_django(DJANGO_SECRET_KEY="k" * 20 + "-not-a-real-secret-" + "y" * 20)
+    result = run_django(DJANGO_SECRET_KEY="k" * 20 + "-not-a-real-secret-" + "y" * 20, **PRODUCTION_KEYS)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["DEBUG", "False"]
@@ -73,6 +80,7 @@ def test_deployment_checks_pass_with_production_settings():
         DJANGO_SECRET_KEY="k" * 20 + "-not-a-real-secret-" + "y" * 20,
         ALLOWED_HOSTS="xueji.example.org",
         DATABASE_URL="postgres://xueji@db.example.org:5432/xueji",  # parsed only
+        **PRODUCTION_KEYS,
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
