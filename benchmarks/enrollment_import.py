@@ -120,13 +120,17 @@ def existing_id_numbers(area: str, big_url: str | None) -> set[str]:
     the file's children must be new to both, or dedupe would rightly refuse them."""
     import psycopg
 
+    from xueji import crypto
     from xueji.pupils.models import Pupil
 
-    taken = set(Pupil.objects.filter(id_number__startswith=area).values_list("id_number", flat=True))
+    # The numbers are encrypted (xueji.encrypted_fields): read them all and keep the area's.
+    numbers = Pupil.objects.exclude(id_number="").values_list("id_number", flat=True).iterator(chunk_size=10000)
+    taken = {number for number in numbers if number.startswith(area)}
     if big_url:
         with psycopg.connect(big_url) as conn:
-            rows = conn.execute("SELECT id_number FROM xueji_pupil WHERE id_number LIKE %s", [area + "%"]).fetchall()
-        taken.update(number for (number,) in rows)
+            rows = conn.execute("SELECT id_number FROM xueji_pupil WHERE id_number <> ''").fetchall()
+        plain = (crypto.decrypt_text(stored, context="xueji_pupil.id_number") for (stored,) in rows)
+        taken.update(number for number in plain if number.startswith(area))
     return taken
 
 

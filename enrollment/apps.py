@@ -19,6 +19,14 @@ class EnrollmentConfig(AppConfig):
         from xueji.exports.registry import register_export_kind
 
         register_export_kind(NationalExportKind())
+        # Key rotation re-encrypts the uploads' bytes kept in the database too.
+        from enrollment.intake.retention import rotate_import_contents
+        from xueji.key_rotation import RotationStep, register_rotation_step
+
+        register_rotation_step(RotationStep(
+            "enrolment_uploads", "数据库中的新生信息上传文件",
+            lambda *, batch_size, max_batches, report: rotate_import_contents(batch_size=batch_size),
+        ))  # fmt: skip
         from xueji.accounts.models.audit import AUDIT_ACTIONS
 
         AUDIT_ACTIONS.update({

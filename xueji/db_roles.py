@@ -87,3 +87,27 @@ def grant_app_role(conn: psycopg.Connection, app_role: str) -> list[str]:
         conn.execute(sql.SQL("GRANT {} ON TABLE {} TO {}").format(sql.SQL(", ").join(map(sql.SQL, privileges)), name, role))
     conn.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(role))
     return sorted(protected)
+
+
+@contextmanager
+def connected_as_owner():
+    """The default connection as the owner for the length of a block: for the commands that
+    rewrite what the application's role may only append to (encryption_rotate re-encrypts the
+    field history). Outside a transaction only: the connection is closed and opened again. Without
+    DATABASE_OWNER_URL (one role) nothing changes."""
+    from django.conf import settings
+    from django.db import connections
+
+    if not settings.DATABASE_OWNER:
+        yield
+        return
+    keys = ("USER", "PASSWORD", "HOST", "PORT")
+    connection = connections["default"]
+    saved = {key: connection.settings_dict.get(key) for key in keys}
+    connection.close()
+    connection.settings_dict.update({key: settings.DATABASE_OWNER.get(key) for key in keys})
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)

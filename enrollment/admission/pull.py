@@ -20,7 +20,7 @@ from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Unit, User
 from xueji.accounts.permissions import require_registrar
 from xueji.codes import PupilStatus
-from xueji.pupils.models import Pupil
+from xueji.pupils.models import Pupil, id_number_index
 
 # A record in one of these statuses can be continued by a new school's enrolment.
 CONTINUABLE = {PupilStatus.DEFERRED, PupilStatus.GRADUATED, PupilStatus.OTHER_LEFT, PupilStatus.WITHDRAWN,
@@ -47,7 +47,7 @@ def preschool_pull(*, actor: User, school: Unit, intake_year: int) -> PullSummar
     live = Pupil.objects.filter(deleted_at__isnull=True).select_related("school")
     by_id, by_identity = {}, {}
     ids = [a.id_number for a in admissions if a.id_number]
-    for pupil in live.filter(id_number__in=ids):
+    for pupil in live.filter(id_number_index__in=[id_number_index(number) for number in ids]):
         by_id[(pupil.id_type, pupil.id_number)] = pupil
     without = [a for a in admissions if not a.id_number]
     if without:

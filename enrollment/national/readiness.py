@@ -272,8 +272,9 @@ def _duplicate_id_problems(by_id: dict, others: QuerySet[Pupil], describe: _Desc
     across types (a 居民身份证 number also entered as "其他") the national system still sees one
     number twice."""
     numbered = others.exclude(id_number="").exclude(id_type=IdType.NONE)
-    repeated = numbered.values("id_number").annotate(n=Count("pk")).filter(n__gt=1).values("id_number")
-    members = numbered.filter(id_number__in=repeated).values_list(*_MEMBER_FIELDS, "id_number", named=True)
+    # Grouped by the blind index: the encrypted numbers differ even when the numbers are equal.
+    repeated = numbered.values("id_number_index").annotate(n=Count("pk")).filter(n__gt=1).values("id_number_index")
+    members = numbered.filter(id_number_index__in=repeated).values_list(*_MEMBER_FIELDS, "id_number", named=True)
     problems = []
     for group in _groups(members, key=lambda m: m.id_number):
         for member in group:

@@ -32,7 +32,7 @@ from xueji.codes import GB11643_ID_TYPES, NumberKind
 from xueji.files.spreadsheets import SheetRules, read_spreadsheet
 from xueji.identity import normalize_id_number
 from xueji.pupils import numbers
-from xueji.pupils.models import Guardian, Pupil, StudentNumber
+from xueji.pupils.models import Guardian, Pupil, StudentNumber, id_number_index
 
 SHEET_TITLE = "学生信息"
 # Before the template's columns: what identifies the record in the national system.
@@ -271,7 +271,8 @@ def _match(entries: list[_Entry], scope: QuerySet[Pupil]) -> tuple[dict[int, Pup
     a record that cannot take the number."""
     ids = {entry.id_number for entry in entries}
     candidates: dict[str, list[Pupil]] = defaultdict(list)
-    for pupil in scope.filter(deleted_at__isnull=True, id_number__in=ids).order_by().only(
+    indexes = [id_number_index(number) for number in ids]
+    for pupil in scope.filter(deleted_at__isnull=True, id_number_index__in=indexes).order_by().only(
         "id", "name", "id_type", "id_number", "student_number", "school_id"
     ):
         candidates[pupil.id_number].append(pupil)

@@ -13,7 +13,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
-from xueji.pupils.models import Pupil
+from xueji.pupils.models import Pupil, id_number_index
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,8 @@ def find_duplicates_many(pupils: list[Pupil]) -> dict[int, list[Duplicate]]:
     found: dict[int, list[Duplicate]] = {}
     if with_id:
         existing: dict[tuple, list[Pupil]] = {}
-        for other in live.filter(id_number__in={p.id_number for p in with_id}):
+        indexes = {id_number_index(p.id_number) for p in with_id}
+        for other in live.filter(id_number_index__in=indexes):
             existing.setdefault((other.id_type, other.id_number), []).append(other)
         for pupil in with_id:
             matches = [o for o in existing.get((pupil.id_type, pupil.id_number), []) if o.pk != pupil.pk]

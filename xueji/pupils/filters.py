@@ -63,7 +63,7 @@ class PupilFilterSet(django_filters.FilterSet):
     has always answered so); a class outside it is refused with a message."""
 
     search = django_filters.CharFilter(
-        label="搜索", method="filter_search", max_length=50, help_text="姓名、拼音、学籍号或身份证件号",
+        label="搜索", method="filter_search", max_length=50, help_text="姓名、拼音、学籍号或完整的身份证件号（不支持按开头几位查找）",
     )
     school = IdFilter(field_name="school", label="学校", what="学校", help_text="学校（编号）")
     grade = django_filters.ChoiceFilter(

@@ -15,7 +15,7 @@ from xueji.accounts.models import User
 from xueji.accounts.selectors import bureau_settings_for
 from xueji.codes import GRADE_LABELS, PupilStatus
 from xueji.identity import normalize_id_number, normalize_name
-from xueji.pupils.models import Guardian, Pupil, SchoolClass, StudentNumber
+from xueji.pupils.models import Guardian, Pupil, SchoolClass, StudentNumber, id_number_index
 from xueji.pupils.models.pupils import UNTRACKED_PUPIL_FIELDS, GuardianEvent, name_bigrams
 from xueji.pupils.scoping import pupils_visible_to
 
@@ -36,9 +36,16 @@ def search_kind(query: str) -> str:
     return "name"
 
 
+def partial_id_number(query: str) -> bool:
+    """A search box entry that looks like the beginning of an ID number (fewer digits than the 15
+    or 18 of a full one): encrypted numbers are found by the full number only, and the page says so."""
+    compact = re.sub(r"\s+", "", query or "").upper()
+    return search_kind(compact) == "id_number" and len(compact) not in (15, 18)
+
+
 def pupil_search(queryset: QuerySet[Pupil], query: str) -> QuerySet[Pupil]:
-    """Filter by a search box entry: a 学籍号 (current or former, or its beginning), an ID
-    number (or its beginning), pinyin (full "zhangwei" or initials "zw", from the start), or a
+    """Filter by a search box entry: a 学籍号 (current or former, or its beginning), a full ID
+    number (encrypted: its beginning finds nothing), pinyin (full "zhangwei" or initials "zw", from the start), or a
     name (or part of it)."""
     query = query.strip()
     if not query:
@@ -55,9 +62,8 @@ def pupil_search(queryset: QuerySet[Pupil], query: str) -> QuerySet[Pupil]:
             return queryset.filter(pk__in=current.union(former))
         return queryset.filter(student_number__startswith=compact)
     if kind == "id_number":
-        if len(compact) == 18:
-            return queryset.filter(id_number=compact)
-        return queryset.filter(id_number__startswith=compact)
+        # The number is encrypted: only the full number is found, by its blind index.
+        return queryset.filter(id_number_index=id_number_index(compact))
     if kind == "pinyin":
         key = compact.lower()
         return queryset.filter(Q(search_pinyin__startswith=key) | Q(search_initials__startswith=key))
@@ -224,7 +230,10 @@ def find_pupil(*, number: str, name: str) -> Pupil:
         raise ValidationError("请填写学生的学籍号或身份证件号，以及姓名。", code="lookup_required")
     former = StudentNumber.objects.filter(number=number).values("pupil_id")
     pupil = (
-        Pupil.objects.filter(Q(student_number=number) | Q(id_number=number) | Q(pk__in=former), name=name, deleted_at__isnull=True)
+        Pupil.objects.filter(
+            Q(student_number=number) | Q(id_number_index=id_number_index(number)) | Q(pk__in=former),
+            name=name, deleted_at__isnull=True,
+        )
         .select_related("school", "school_class")
         .first()
     )

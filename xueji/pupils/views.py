@@ -19,7 +19,7 @@ from xueji.pupils.filters import PupilFilterSet
 from xueji.pupils.forms import SanctionForm
 from xueji.pupils.lookup import audit_number_search
 from xueji.pupils.scoping import get_pupil_for_user
-from xueji.pupils.selectors import guardians_as_of, pupil_as_of, pupil_field_history, pupil_list
+from xueji.pupils.selectors import guardians_as_of, partial_id_number, pupil_as_of, pupil_field_history, pupil_list
 from xueji.pupils.services import SANCTION_ROLES, sanction_record
 from xueji.pupils.visibility import visibility_for
 
@@ -37,7 +37,8 @@ def pupil_list_view(request):
                             capped=page.paginator.capped)
     for pupil in page.object_list:
         pupil.shown_number = visibility_for(request.user, pupil).student_number(pupil.student_number)
-    context = {"form": filters.form, "page": page, "several_schools": len(schools) > 1, "query_string": query_without_page(request)}
+    context = {"form": filters.form, "page": page, "several_schools": len(schools) > 1, "query_string": query_without_page(request),
+               "partial_id_number": partial_id_number(request.GET.get("q", ""))}
     template = "pupils/_pupil_rows.html" if request.htmx and request.htmx.target == "pupil-results" else "pupils/pupil_list.html"
     return render(request, template, context)
 

@@ -64,4 +64,4 @@ def test_schema_documents_every_filter(api_as):
     assert "q" not in parameters  # the page's name for search is not the API's documented one
     assert set(parameters["number_kind"]["schema"]["enum"]) == {"L", "G", "J"}
     assert parameters["school_class"]["schema"]["type"] == "integer"
-    assert parameters["search"]["description"] == "姓名、拼音、学籍号或身份证件号"
+    assert parameters["search"]["description"] == "姓名、拼音、学籍号或完整的身份证件号（不支持按开头几位查找）"

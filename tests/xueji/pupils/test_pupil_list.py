@@ -56,12 +56,15 @@ def test_search_by_student_number_current_former_and_prefix(world):
     assert "孙悦" in names(officer, "G" + pupil.id_number[:10])
 
 
-def test_search_by_id_number_full_and_prefix(world):
+def test_search_by_full_id_number_only(world):
     officer = world.user("officer_a")
     pupil = world.pupils["a2"]
     assert names(officer, pupil.id_number) == {"王大伟"}
     assert names(officer, pupil.id_number.lower()) == {"王大伟"}
-    assert "王大伟" in names(officer, pupil.id_number[:12])
+    # The number is encrypted and found by its blind index: its first digits find nothing (the
+    # 学籍号, "G" + the number, stays plain and its beginning still finds the pupil).
+    assert names(officer, pupil.id_number[:12]) == set()
+    assert "王大伟" in names(officer, "G" + pupil.id_number[:12])
 
 
 def test_search_never_leaves_the_scope(world):
@@ -174,3 +177,12 @@ def test_count_stops_at_the_cap(world, settings):
     assert (paginator.count, paginator.capped, paginator.num_pages) == (4, True, 2)
     paginator = CappedPaginator(Pupil.objects.filter(school=world.units["a1"]).order_by("pk"), 2)
     assert (paginator.count, paginator.capped) == (2, False)
+
+
+def test_the_first_digits_of_an_id_number_find_nothing_and_the_page_says_why(login, world):
+    client = login(world.user("officer_a"))
+    body = client.get("/pupils/", {"q": world.pupils["a2"].id_number[:10]}).content.decode()
+    assert "没有符合条件的学生" in body
+    assert "按身份证件号搜索需输入完整号码" in body
+    body = client.get("/pupils/", {"q": world.pupils["a2"].id_number}).content.decode()
+    assert "王大伟" in body and "按身份证件号搜索需输入完整号码" not in body

@@ -82,9 +82,14 @@ def gunicorn(django_db_setup, django_db_blocker, tmp_path_factory):
     port = free_port()
     with django_db_blocker.unblock():
         url = database_url()
+    from django.conf import settings
+
     env = dict(
         os.environ, XUEJI_ENV="test", DATABASE_URL=url, DATABASE_CONN_MAX_AGE="0", XUEJI_DATA_DIR=str(folder / "data"),
         PYTHONUNBUFFERED="1",
+        # The records the tests write are encrypted with the test process's keys (its data folder's
+        # key file): the server must hold the same ones.
+        XUEJI_ENCRYPTION_KEYS=settings.ENCRYPTION_KEYS, XUEJI_BLIND_INDEX_KEY=settings.BLIND_INDEX_KEY,
     )
     log = folder / "web.log"
     with open(log, "wb") as output:

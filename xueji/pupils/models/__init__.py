@@ -11,9 +11,11 @@ from xueji.pupils.models.pupils import (
     Sanction,
     StatusChange,
     StudentNumber,
+    disability_index,
+    id_number_index,
 )
 
 __all__ = [
     "SchoolClass", "SchoolYear", "Semester", "Guardian", "GuardianEvent", "ProblemRecord", "Pupil", "PupilEvent",
-    "Sanction", "StatusChange", "StudentNumber",
+    "Sanction", "StatusChange", "StudentNumber", "disability_index", "id_number_index",
 ]

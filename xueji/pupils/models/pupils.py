@@ -30,10 +30,12 @@ from xueji.codes import (
     OverseasStatus,
     PupilStatus,
 )
+from xueji.encrypted_fields import BlindIndexedQuerySet, BlindIndexedSaveMixin, BlindIndexField, EncryptedCharField
 from xueji.files.storage import private_upload_path
 
-# Fields that never make a history entry of their own.
-UNTRACKED_PUPIL_FIELDS = ["updated_at", "search_pinyin", "search_initials"]
+# Fields that never make a history entry of their own (the blind indexes follow their encrypted
+# column, which the history keeps, encrypted).
+UNTRACKED_PUPIL_FIELDS = ["updated_at", "search_pinyin", "search_initials", "id_number_index", "disability_index"]
 
 
 def name_bigrams() -> Func:
@@ -56,7 +58,7 @@ def name_bigrams() -> Func:
     model_name="PupilEvent",
     append_only=True,
 )
-class Pupil(models.Model):
+class Pupil(BlindIndexedSaveMixin, models.Model):
     # Identity
     name = models.CharField("姓名", max_length=50)
     former_name = models.CharField("曾用名", max_length=50, blank=True)
@@ -72,19 +74,22 @@ class Pupil(models.Model):
     ethnicity = models.CharField("民族", max_length=2, choices=Ethnicity.choices, default=Ethnicity.HAN)
     nationality = models.CharField("国籍/地区", max_length=3, default="CHN")
     id_type = models.CharField("身份证件类型", max_length=1, choices=IdType.choices, default=IdType.RESIDENT_ID)
-    id_number = models.CharField("身份证件号", max_length=30, blank=True)
+    # Encrypted in its column (xueji.encrypted_fields); looked up by its blind index below.
+    id_number = EncryptedCharField("身份证件号", max_length=30, blank=True)
+    id_number_index = BlindIndexField(source="id_number", purpose="pupil.id_number")
     overseas_status = models.CharField("港澳台侨外", max_length=2, choices=OverseasStatus.choices, default=OverseasStatus.NO)
     # Household registration and address
     hukou_division = models.ForeignKey(
         "xueji.Division", verbose_name="户口所在地", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     hukou_type = models.CharField("户口性质", max_length=1, choices=HukouType.choices, blank=True)
-    hukou_address = models.CharField("户籍地址", max_length=200, blank=True)
-    address = models.CharField("现住址", max_length=200, blank=True)
-    # Health and circumstances
-    health = models.CharField("健康状况", max_length=2, choices=Health.choices, default=Health.GOOD)
-    disability = models.CharField("残疾类型", max_length=1, choices=Disability.choices, default=Disability.NONE)
-    disability_placement = models.CharField(
+    hukou_address = EncryptedCharField("户籍地址", max_length=200, blank=True)
+    address = EncryptedCharField("现住址", max_length=200, blank=True)
+    # Health and circumstances (encrypted; the statistics count disability by its blind index)
+    health = EncryptedCharField("健康状况", max_length=2, choices=Health.choices, default=Health.GOOD)
+    disability = EncryptedCharField("残疾类型", max_length=1, choices=Disability.choices, default=Disability.NONE)
+    disability_index = BlindIndexField(source="disability", purpose="pupil.disability", normalize="code")
+    disability_placement = EncryptedCharField(
         "残疾学生就读方式", max_length=1, choices=DisabilityPlacement.choices, blank=True, default=""
     )
     entry_mode = models.CharField("入学方式", max_length=1, choices=EntryMode.choices, default=EntryMode.NEARBY)
@@ -111,6 +116,9 @@ class Pupil(models.Model):
     created_at = models.DateTimeField("建档时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    # update() and bulk_update() keep the blind indexes in step too.
+    objects = BlindIndexedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "学生"
         verbose_name_plural = "学生"
@@ -118,9 +126,10 @@ class Pupil(models.Model):
         constraints = [
             # One live record per ID number: two schools registering the same child at the same
             # moment cannot both succeed (the second insert waits for the first and then fails).
+            # On the blind index of the number, as the encrypted column differs for equal numbers.
             models.UniqueConstraint(
-                fields=["id_type", "id_number"],
-                condition=Q(deleted_at__isnull=True) & ~Q(id_number=""),
+                fields=["id_type", "id_number_index"],
+                condition=Q(deleted_at__isnull=True) & ~Q(id_number_index=""),
                 name="pupil_live_id_number_unique",
                 violation_error_message="系统中已有使用该身份证件号的学籍，同一学生不能重复建籍。",
             ),
@@ -134,16 +143,15 @@ class Pupil(models.Model):
             GinIndex(name_bigrams(), name="pupil_name_bigrams"),
             models.Index(OpClass("search_pinyin", name="varchar_pattern_ops"), name="pupil_pinyin_prefix"),
             models.Index(OpClass("search_initials", name="varchar_pattern_ops"), name="pupil_initials_prefix"),
-            # ID number and 学籍号 searches, per school: every list is limited to the schools in
-            # the user's scope, so each school is one short probe of these indexes. On the column
-            # alone, a prefix search (area code and birth year) made PostgreSQL walk the scope in
-            # list order looking for matches that sit in a few schools only (the area's, or the
-            # junior schools for older birth years): 100-400 ms for a city. (Django's own index
-            # for the unique student_number still serves a search over all schools.)
-            models.Index(F("school"), OpClass("id_number", name="varchar_pattern_ops"), name="pupil_school_id_number"),
+            # 学籍号 searches, per school: every list is limited to the schools in the user's scope,
+            # so each school is one short probe of this index. On the column alone, a prefix search
+            # made PostgreSQL walk the scope in list order looking for matches that sit in a few
+            # schools only: 100-400 ms for a city. (Django's own index for the unique
+            # student_number still serves a search over all schools.)
             models.Index(F("school"), OpClass("student_number", name="varchar_pattern_ops"), name="pupil_school_number"),
-            # Dedupe looks ID numbers up across the whole system (and a province-wide search too).
-            models.Index(OpClass("id_number", name="varchar_pattern_ops"), name="pupil_id_number"),
+            # Dedupe and the search by a full ID number look the blind index up across the whole
+            # system (the number itself is encrypted: a search by its first digits is gone).
+            models.Index(fields=["id_number_index"], name="pupil_id_number"),
             models.Index(fields=["name", "gender", "birth_date"], name="pupil_identity"),
             # The list's order (school, grade, class, name, id): a page of a large scope is read
             # from the index in order, and counts that filter by name need not visit the table.
@@ -158,8 +166,8 @@ class Pupil(models.Model):
             # and it would make the index a third bigger. A column counted there must be here too.
             models.Index(
                 fields=["school", "status"],
-                include=["grade", "gender", "ethnicity", "left_behind", "migrant_child", "hukou_type", "disability",
-                         "deleted_at"],
+                include=["grade", "gender", "ethnicity", "left_behind", "migrant_child", "hukou_type",
+                         "disability_index", "deleted_at"],
                 name="pupil_school_status_counts",
             ),
         ]
@@ -184,8 +192,9 @@ class Guardian(models.Model):
     relation = models.CharField("关系", max_length=2, choices=GuardianRelation.choices)
     name = models.CharField("姓名", max_length=50)
     id_type = models.CharField("身份证件类型", max_length=1, choices=IdType.choices, default=IdType.RESIDENT_ID)
-    id_number = models.CharField("身份证件号", max_length=30)
-    phone = models.CharField("联系电话", max_length=20)
+    # Encrypted; nothing looks a guardian up by ID number or phone, so neither has a blind index.
+    id_number = EncryptedCharField("身份证件号", max_length=30)
+    phone = EncryptedCharField("联系电话", max_length=20)
     workplace = models.CharField("工作单位", max_length=100)
     hukou_division = models.ForeignKey(
         "xueji.Division", verbose_name="户口所在地", null=True, on_delete=models.PROTECT, related_name="+"
@@ -287,6 +296,17 @@ class ProblemRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pupil}：{self.get_kind_display()}"
+
+
+def id_number_index(number: str) -> str:
+    """The blind index a pupil's ID number is looked up by: ``filter(id_number_index=id_number_index(x))``
+    (normalised as stored: no spaces, upper case; "" for no number)."""
+    return Pupil._meta.get_field("id_number_index").lookup_value(number)
+
+
+def disability_index(code: str) -> str:
+    """The blind index of a disability type: ``filter(disability_index=disability_index(code))``."""
+    return Pupil._meta.get_field("disability_index").lookup_value(code)
 
 
 # The event models pghistory generated (history of every version).

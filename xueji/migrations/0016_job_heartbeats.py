@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('xueji', '0014_export_requests'),
+        ('xueji', '0015_export_requests'),
     ]
 
     operations = [

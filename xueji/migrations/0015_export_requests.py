@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('xueji', '0012_audit_chain'),
+        ('xueji', '0014_encrypted_fields_data'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('xueji', '0015_job_heartbeats'),
+        ('xueji', '0016_job_heartbeats'),
     ]
 
     operations = [
