@@ -87,8 +87,9 @@ def run(tmp_path, transactional_db):
 @pytest.fixture
 def writer(run):
     """Inserts rows into a table of its own, every few milliseconds, while the test runs `with
-    writer:`; afterwards the table stays (with its rows) until the test ends."""
-    url = database_url()
+    writer:`; afterwards the table stays (with its rows) until the test ends. As the owner: the
+    application's role may create no table."""
+    url = database_url(settings.DATABASE_OWNER) if settings.DATABASE_OWNER else database_url()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE backup_probe (id serial PRIMARY KEY)")
     stop = threading.Event()
