@@ -92,6 +92,8 @@ def writer(run):
     url = database_url(settings.DATABASE_OWNER) if settings.DATABASE_OWNER else database_url()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE backup_probe (id serial PRIMARY KEY)")
+        if settings.DATABASE_OWNER:  # the test counts every table as the application's role
+            conn.execute(f'GRANT SELECT ON backup_probe TO "{connection.settings_dict["USER"]}"')
     stop = threading.Event()
 
     def write():
@@ -177,12 +179,14 @@ def test_a_backup_counts_every_row_hides_everything_and_restores(run, writer):
     # scripts/restore.py, as the README's production restore uses it: into an empty database and a
     # data folder without private files; then it refuses to overwrite either.
     target = f"xueji_restore_test_{secrets.token_hex(4)}"
-    admin_url = backup.server_url(database_url(), "postgres")
+    owner_url = database_url(settings.DATABASE_OWNER) if settings.DATABASE_OWNER else database_url()
+    admin_url = backup.server_url(owner_url, "postgres")  # the owner may create databases
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{target}"')
     try:
         restored_data = run.tmp_path / "restored"
-        overrides = {"DATABASE_URL": backup.server_url(database_url(), target), "XUEJI_DATA_DIR": str(restored_data)}
+        overrides = {"DATABASE_URL": backup.server_url(database_url(), target), "XUEJI_DATA_DIR": str(restored_data),
+                     "DATABASE_OWNER_URL": backup.server_url(owner_url, target)}
 
         code, output = run("restore", str(folder), **overrides)
 
