@@ -4,6 +4,7 @@ no plain ID number, phone or address; dedupe and the admission match still work 
 indexes; queries on the encrypted columns fail loudly; the data migration encrypts old rows; key
 rotation covers these tables."""
 
+import json
 from importlib import import_module
 
 import pytest
@@ -132,11 +133,11 @@ def test_the_data_migration_encrypts_rows_written_before_encryption(world):
     assert import_file(world, rows).status == "done"
     entry = EnrolmentEntry.objects.order_by("id").first()
     admission = entry.admission
-    plain_data = '{"address": "%s", "name": "%s"}' % (ADDRESS, entry.name)
+    plain_data = json.dumps({"address": ADDRESS, "name": entry.name}, ensure_ascii=False)
     # As before the migration: plain JSON text, plain numbers, no index (no append-only trigger
     # guards these tables: the application's role may write them, in the test's transaction).
     raw(f"UPDATE {ENTRIES} SET id_number = %s, data = %s, guardians = %s, id_number_index = '' WHERE id = %s RETURNING id",
-        [entry.id_number, plain_data, '[{"phone": "%s"}]' % PHONES[0], entry.pk])
+        [entry.id_number, plain_data, json.dumps([{"phone": PHONES[0]}]), entry.pk])
     raw(f"UPDATE {ADMISSIONS} SET id_number = %s, id_number_index = '' WHERE id = %s RETURNING id", [admission.id_number, admission.pk])
     with pytest.raises(crypto.DecryptionFailed):
         EnrolmentEntry.objects.get(pk=entry.pk)
