@@ -20,7 +20,7 @@ from enrollment.intake.models import EnrolmentEntry
 from tests.conftest import transactional
 from tests.enrollment.admission.test_admission import FIRST_GRADER, child, xlsx
 from tests.enrollment.conftest import COLLECTING, admit, filled_template, new_pupil_row
-from tests.factories import guardian_data, id_number
+from tests.factories import guardian_data, id_number, make_pupil
 from tests.xueji.test_encryption_at_rest import keys  # noqa: F401 — the fixture
 from xueji import crypto
 from xueji.codes import GuardianRelation
@@ -97,6 +97,22 @@ def test_the_import_still_refuses_a_child_twice_in_the_file_and_one_already_ente
     assert [(e["row"], e["key"]) for e in again.errors] == [(2, "id_number")]
     assert "本校已登记过该学生" in again.errors[0]["message"]
     assert EnrolmentEntry.objects.count() == 1
+
+
+def test_the_import_still_refuses_a_child_who_already_has_a_record(world):
+    from datetime import date
+
+    existing = make_pupil(world.units["b1"], grade=1, birth_date=date(2020, 1, 5))
+    row = new_pupil_row(2, birth=existing.birth_date, id_number=existing.id_number, gender=existing.gender,
+                        name=existing.name)
+    admit(world.units["a1"], [row], by=world.user("officer_a"))
+
+    refused = import_file(world, [row])
+
+    assert refused.status == "failed"
+    assert [(e["row"], e["key"]) for e in refused.errors] == [(2, "id_number")]
+    assert "同一学生不能重复建籍" in refused.errors[0]["message"]
+    assert not EnrolmentEntry.objects.exists()
 
 
 def test_the_admission_import_still_refuses_a_child_already_admitted_by_id_number(world):
