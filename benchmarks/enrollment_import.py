@@ -286,7 +286,8 @@ def read_with_calamine(content: bytes) -> int:
 
 
 ENTRY_COPY_COLUMNS = ["school_id", "intake_year", "grade", "row", "data", "guardians", "name", "gender",
-                      "birth_date", "id_type", "id_number", "status", "return_reason", "created_by_id", "created_at"]
+                      "birth_date", "id_type", "id_number", "id_number_index", "status", "return_reason",
+                      "created_by_id", "created_at"]
 
 
 def entry_copy_rows(content: bytes, school, registrar) -> list[tuple]:
@@ -294,16 +295,20 @@ def entry_copy_rows(content: bytes, school, registrar) -> list[tuple]:
     from django.utils import timezone
 
     from enrollment.intake.columns import row_to_new_pupil_data
+    from enrollment.intake.models import EnrolmentEntry
     from enrollment.intake.xlsx_read import read_enrolment_file
 
+    # The columns as the model writes them: the ID number and the JSON encrypted, the blind index.
+    field = EnrolmentEntry._meta.get_field
     now = timezone.now()
     rows = []
     for sheet_row in read_enrolment_file(content, intake_year=INTAKE_YEAR):
         data, guardians, _ = row_to_new_pupil_data(sheet_row.values)
         data = {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
-        rows.append((school.pk, INTAKE_YEAR, GRADE, sheet_row.row, json.dumps(data, ensure_ascii=False),
-                     json.dumps(guardians, ensure_ascii=False), data["name"], data["gender"], data["birth_date"],
-                     data["id_type"], data["id_number"], "draft", "", registrar.pk, now))
+        rows.append((school.pk, INTAKE_YEAR, GRADE, sheet_row.row, field("data").get_prep_value(data),
+                     field("guardians").get_prep_value(guardians), data["name"], data["gender"], data["birth_date"],
+                     data["id_type"], field("id_number").get_prep_value(data["id_number"]),
+                     field("id_number_index").lookup_value(data["id_number"]), "draft", "", registrar.pk, now))
     return rows
 
 

@@ -15,6 +15,10 @@ blind indexes (HMAC-SM3) that exact lookups use instead.
 - The database cannot compare ciphertexts: every lookup on an encrypted field except
   ``isnull`` and ``= ""`` raises ``EncryptedLookupError`` at once, so that a forgotten query fails
   loudly instead of silently matching nothing. Look up by the blind index instead.
+- ``EncryptedJSONField`` keeps a JSON value (a whole record, a list of guardians) as the
+  encrypted JSON text, and reads it back as Python objects. It is encrypted afresh on every save
+  (a dict can change in place, so there is no "unchanged" ciphertext to keep); no history trigger
+  watches the tables that use it. Every lookup and key transform raises except ``isnull``.
 - ``BlindIndexField(source=..., purpose=...)`` holds HMAC-SM3 of the normalised source value,
   computed whenever the record is saved or bulk-created (``pre_save``). ``save(update_fields=…)``
   (``BlindIndexedSaveMixin``), ``QuerySet.update`` and ``bulk_update`` (``BlindIndexedQuerySet``,
@@ -22,6 +26,8 @@ blind indexes (HMAC-SM3) that exact lookups use instead.
 """
 
 from __future__ import annotations
+
+import json
 
 from django.core.exceptions import FieldError
 from django.db import models
@@ -173,6 +179,42 @@ class EncryptedCharField(EncryptedMixin, models.CharField):
 
 class EncryptedTextField(EncryptedMixin, models.TextField):
     pass
+
+
+class EncryptedJSONField(EncryptedMixin, models.JSONField):
+    """A JSONField whose column holds the SM4-GCM ciphertext of the value's JSON text."""
+
+    def get_internal_type(self):
+        return "TextField"
+
+    def get_lookup(self, lookup_name):
+        if lookup_name == "isnull":
+            return IsNull
+        if lookup_name == "df":
+            return super().get_lookup(lookup_name)
+        # Not even `= ""`: a JSON value is never stored empty.
+        raise EncryptedLookupError(_lookup_message(self, lookup_name))
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        return json.loads(crypto.decrypt_text(value, context=self.context), cls=self.decoder)
+
+    def to_python(self, value):
+        return value
+
+    def get_prep_value(self, value):
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        text = json.dumps(value, cls=self.encoder, ensure_ascii=False, separators=(",", ":"))
+        return crypto.encrypt_text(text, context=self.context)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        # Plain text for a text column, not JSONField's jsonb adapter.
+        return value if prepared else self.get_prep_value(value)
+
+    def value_to_string(self, obj):
+        return self.value_from_object(obj)
 
 
 class BlindIndexField(models.CharField):

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from xueji.codes import GRADE_CHOICES, Gender, IdType
+from xueji.encrypted_fields import BlindIndexedQuerySet, BlindIndexedSaveMixin, BlindIndexField, EncryptedCharField
 
 
 class PullResult(models.TextChoices):
@@ -13,9 +14,10 @@ class PullResult(models.TextChoices):
     NOT_FOUND = "not_found", "未找到"
 
 
-class AdmissionEntry(models.Model):
+class AdmissionEntry(BlindIndexedSaveMixin, models.Model):
     """One child of a school's admission list (录取名单), imported by the bureau. A school
-    registers only children on its list."""
+    registers only children on its list. The ID number is encrypted in its column
+    (xueji.encrypted_fields) and looked up by its blind index."""
 
     school = models.ForeignKey("xueji.Unit", verbose_name="学校", on_delete=models.PROTECT, related_name="+")
     intake_year = models.PositiveSmallIntegerField("入学年份")
@@ -24,7 +26,8 @@ class AdmissionEntry(models.Model):
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     birth_date = models.DateField("出生日期")
     id_type = models.CharField("身份证件类型", max_length=1, choices=IdType.choices)
-    id_number = models.CharField("身份证件号", max_length=30, blank=True)
+    id_number = EncryptedCharField("身份证件号", max_length=30, blank=True)
+    id_number_index = BlindIndexField(source="id_number", purpose="admission_entry.id_number")
     # The school marks the child as arrived (报到); registered = an entry matches this row.
     arrived_on = models.DateField("报到日期", null=True, blank=True)
     imported_by = models.ForeignKey("xueji.User", verbose_name="导入人", on_delete=models.PROTECT, related_name="+")
@@ -37,6 +40,8 @@ class AdmissionEntry(models.Model):
     )
     pull_note = models.CharField("调档说明", max_length=200, blank=True)
 
+    objects = BlindIndexedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "录取名单"
         verbose_name_plural = "录取名单"
@@ -44,7 +49,8 @@ class AdmissionEntry(models.Model):
         constraints = [
             # One child is admitted to one school a year.
             models.UniqueConstraint(
-                fields=["intake_year", "id_type", "id_number"], condition=~Q(id_number=""), name="admission_unique_id"
+                fields=["intake_year", "id_type", "id_number_index"], condition=~Q(id_number_index=""),
+                name="admission_unique_id",
             ),
         ]
         indexes = [models.Index(fields=["school", "intake_year"], name="admission_school_year")]

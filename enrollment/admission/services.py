@@ -33,6 +33,7 @@ from xueji.accounts.scoping import memberships_of
 from xueji.accounts.selectors import bureau_settings_by_unit
 from xueji.codes import GB11643_ID_TYPES, Gender, IdType, OverseasStatus
 from xueji.documents.xlsx import set_widths, write_header
+from xueji.encrypted_fields import index_of
 from xueji.files.spreadsheets import SheetRules, read_spreadsheet
 from xueji.pupils.rules import clean_pupil_identity
 
@@ -387,10 +388,12 @@ def _already_admitted(checked: list[_Checked], *, intake_year: int, bureau: Unit
     year = AdmissionEntry.objects.filter(intake_year=intake_year).select_related("school")
     found: dict[tuple, AdmissionEntry] = {}
     if with_id:
-        for entry in year.filter(id_number__in={item.data["id_number"] for item in with_id}):
+        # The ID number is encrypted: look it up by its blind index, match on the decrypted value.
+        indexes = {index_of(AdmissionEntry, "id_number_index", item.data["id_number"]) for item in with_id}
+        for entry in year.filter(id_number_index__in=indexes):
             found[_entry_key(entry)] = entry
     if without_id:
-        for entry in year.filter(id_number="", name__in={item.data["name"] for item in without_id}):
+        for entry in year.filter(id_number_index="", name__in={item.data["name"] for item in without_id}):
             found[_entry_key(entry)] = entry
     errors = []
     for item in checked:

@@ -11,6 +11,13 @@ from django.db import models
 from django.db.models import Q
 
 from xueji.codes import GRADE_CHOICES, Gender, IdType
+from xueji.encrypted_fields import (
+    BlindIndexedQuerySet,
+    BlindIndexedSaveMixin,
+    BlindIndexField,
+    EncryptedCharField,
+    EncryptedJSONField,
+)
 from xueji.jobs import HeartbeatJob, register_job
 
 
@@ -78,8 +85,11 @@ class EntryStatus(models.TextChoices):
     ESTABLISHED = "established", "已建籍"
 
 
-class EnrolmentEntry(models.Model):
-    """A new pupil of a school's intake, from the first row to the established record."""
+class EnrolmentEntry(BlindIndexedSaveMixin, models.Model):
+    """A new pupil of a school's intake, from the first row to the established record. The ID
+    number and the two JSON values (the whole record: addresses, health, guardians' phones and
+    ID numbers) are encrypted in their columns (xueji.encrypted_fields); dedupe looks the ID
+    number up by its blind index."""
 
     school = models.ForeignKey("xueji.Unit", verbose_name="学校", on_delete=models.PROTECT, related_name="+")
     intake_year = models.PositiveSmallIntegerField("入学年份")
@@ -89,14 +99,15 @@ class EnrolmentEntry(models.Model):
     )
     row = models.PositiveIntegerField("文件行号", null=True, blank=True)
     # The cleaned record (codes, ISO dates) and guardians, as xueji.pupils.services.NewPupil takes them.
-    data = models.JSONField("学生信息")
-    guardians = models.JSONField("监护人")
+    data = EncryptedJSONField("学生信息")
+    guardians = EncryptedJSONField("监护人")
     # The identity, in columns: dedupe, the admission list and the lists read these.
     name = models.CharField("姓名", max_length=50)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     birth_date = models.DateField("出生日期")
     id_type = models.CharField("身份证件类型", max_length=1, choices=IdType.choices)
-    id_number = models.CharField("身份证件号", max_length=30, blank=True)
+    id_number = EncryptedCharField("身份证件号", max_length=30, blank=True)
+    id_number_index = BlindIndexField(source="id_number", purpose="enrolment_entry.id_number")
     admission = models.ForeignKey(
         "enrollment.AdmissionEntry", verbose_name="录取名单", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )
@@ -119,6 +130,8 @@ class EnrolmentEntry(models.Model):
     created_by = models.ForeignKey("xueji.User", verbose_name="录入人", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
 
+    objects = BlindIndexedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "新生"
         verbose_name_plural = "新生"
@@ -128,7 +141,7 @@ class EnrolmentEntry(models.Model):
             # pupil's record takes over; the dedupe service checks against records). Two schools
             # importing the same child at the same moment: one of them is refused.
             models.UniqueConstraint(
-                fields=["id_type", "id_number"], condition=~Q(id_number="") & ~Q(status="established"),
+                fields=["id_type", "id_number_index"], condition=~Q(id_number_index="") & ~Q(status="established"),
                 name="entry_open_id_unique",
             ),
         ]

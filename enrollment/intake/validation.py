@@ -20,6 +20,7 @@ from enrollment.intake.rules import JUNIOR_FIRST_GRADE, age_error, age_limits, i
 from xueji.accounts.models import Unit
 from xueji.accounts.selectors import bureau_settings_for
 from xueji.codes import GB11643_ID_TYPES, PupilStatus
+from xueji.encrypted_fields import index_of
 from xueji.pupils.dedupe import find_duplicates_many
 from xueji.pupils.models import Pupil
 from xueji.pupils.rules import clean_guardians, clean_pupil_identity
@@ -216,7 +217,9 @@ def _duplicate_errors(intake: Intake, entries: list[EnrolmentEntry], exclude_ent
 
     open_entries = EnrolmentEntry.objects.exclude(status=EntryStatus.ESTABLISHED).exclude(pk__in=exclude_entry_ids)
     with_id = [e for e in entries if e.id_number]
-    taken = {(e.id_type, e.id_number): e for e in open_entries.filter(id_number__in=[e.id_number for e in with_id]).select_related("school")}
+    # The ID number is encrypted: the query goes by its blind index, the match is on the decrypted value.
+    indexes = [index_of(EnrolmentEntry, "id_number_index", e.id_number) for e in with_id]
+    taken = {(e.id_type, e.id_number): e for e in open_entries.filter(id_number_index__in=indexes).select_related("school")}
     for entry in with_id:
         other = taken.get((entry.id_type, entry.id_number))
         if other is not None:
