@@ -302,24 +302,29 @@ def card_for(pupil: Pupil, *, visibility: Visibility) -> Card:
     )
 
 
-def cards_for(pupils: list[Pupil], user: User) -> list[Card]:
-    return [card_for(pupil, visibility=visibility_for(user, pupil)) for pupil in pupils]
+def cards_for(pupils: list[Pupil], user: User, visibility_of=None) -> list[Card]:
+    """The cards as ``user`` sees the pupils, or as ``visibility_of(pupil)`` says (an export's
+    masking, xueji/documents/exports.py)."""
+    visibility_of = visibility_of or (lambda pupil: visibility_for(user, pupil))
+    return [card_for(pupil, visibility=visibility_of(pupil)) for pupil in pupils]
 
 
 # Printing -------------------------------------------------------------------------------------
 
 def cards_pdf(
     pupils: list[Pupil], *, user: User, unit: Unit, subject: str, school_class: SchoolClass | None = None,
-    chunk_by_class: bool = False, progress=None,
+    chunk_by_class: bool = False, progress=None, visibility_of=None, watermark: str = "",
 ) -> PrintedPdf:
     """The cards of the pupils (loaded by pupils_for_cards), one page each, as one PDF printed by
     ``user``: recorded under its verification code and audited. ``chunk_by_class`` lays out one
-    class at a time (calling ``progress(done, total)`` after each) and writes them as one PDF."""
-    cards = cards_for(pupils, user)
+    class at a time (calling ``progress(done, total)`` after each) and writes them as one PDF.
+    An export gives its masking (``visibility_of``) and its watermark, printed in every page's
+    footer under the verification code."""
+    cards = cards_for(pupils, user, visibility_of)
     # The title names no pupil: the verification page shows it to anyone who holds the paper's
     # code, the pupils only to those who may see them.
     title = f"{subject}学籍卡"
-    base = {"school_name": unit.name, "school_code": getattr(unit, "code", "")}
+    base = {"school_name": unit.name, "school_code": getattr(unit, "code", ""), "watermark": watermark}
     if chunk_by_class:
         chunks = [{**base, "cards": group} for group in _chunks(cards)]
         options = {"chunks": chunks or [{**base, "cards": []}]}
