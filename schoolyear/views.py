@@ -33,7 +33,6 @@ from xueji.documents.printing import pdf_response
 from xueji.forms import show_errors
 
 
-
 def _require_follower(user) -> None:
     if not selectors.follows_any_school(user):
         raise NotAllowed("您的角色不办理毕业、升级和证书。")
