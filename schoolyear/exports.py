@@ -7,6 +7,7 @@ request's form, prefilled (schoolyear/views.py)."""
 
 from io import BytesIO
 
+from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
@@ -65,7 +66,9 @@ class CertificateNumbersExportKind(ExportKind):
                 for row in rows[:SCOPES_OFFERED]]
 
     def scope_resolve(self, user: User, membership: Membership, value: str) -> ExportScope:
-        school_id, _, year_text = (value or "").partition("-")
+        if not value:
+            raise ValidationError({"scope": "请选择学校和学年（有毕业生的学年才能导出）。"})
+        school_id, _, year_text = value.partition("-")
         if not year_text.isdigit() or int(year_text) not in YEARS:
             raise NotInScope("请选择学校和学年。", what="schoolyear", object_id=value[:20])
         school = selectors.get_followed_school(user, school_id)

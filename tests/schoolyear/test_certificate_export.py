@@ -3,6 +3,7 @@
 the graduates' names, their 学籍号 masked unless full values were granted, numbers as text."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from schoolyear.models import Certificate
 from tests.schoolyear.test_certificates import assign, graduate
@@ -92,3 +93,12 @@ def test_a_name_that_looks_like_a_formula_stays_text(numbered):
     _, sheet, _, _ = sheet_rows(approve(numbered, ask_numbers(numbered)))
     names = [cell for cell in sheet["C"][2:] if "HYPERLINK" in str(cell.value)]
     assert len(names) == 1 and names[0].data_type == "s" and names[0].value.startswith("'=")
+
+
+def test_no_year_chosen_is_a_clear_error(numbered):
+    with pytest.raises(ValidationError) as refused:
+        export_request_start(actor=numbered.user("registrar_a1"),
+                             membership=Membership.objects.get(user=numbered.user("registrar_a1")),
+                             ask=ExportAsk(export_kind="certificate_numbers", scope="", fields=FIELDS,
+                                           purpose="archive", purpose_text="证书发放登记"))
+    assert "请选择学校和学年" in str(refused.value)

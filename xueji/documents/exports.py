@@ -12,6 +12,7 @@
 
 from io import BytesIO
 
+from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 
 from xueji.accounts.models import Membership, Role, UnitKind, User
@@ -142,6 +143,8 @@ class SchoolCardsExportKind(ExportKind):
         return [(str(s.pk), f"{s.name} 全校") for s in schools]
 
     def scope_resolve(self, user: User, membership: Membership, value: str) -> ExportScope:
+        if not value and membership.unit.kind != UnitKind.SCHOOL:
+            raise ValidationError({"scope": "请选择学校。"})
         school_id, _, grade_text = (value or str(membership.unit.pk)).partition("-")
         school = get_school_for_user(user, school_id)
         grade = None

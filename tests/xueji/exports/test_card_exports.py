@@ -163,3 +163,9 @@ def test_a_class_and_a_pupil_still_print_at_once(cards, login):
     assert response.status_code == 200
     # The registrar sees the record in full on the immediate print: unchanged by the export's masking.
     assert cards.pupils["sun"].id_number in pdf_words(response.content)
+
+
+def test_a_bureau_names_the_school(cards):
+    with pytest.raises(ValidationError) as refused:
+        ask_cards(cards, "officer_a", scope="")
+    assert "请选择学校" in str(refused.value)
