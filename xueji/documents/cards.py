@@ -5,9 +5,12 @@ registrar's and the headmaster's signatures and the school's stamp.
 - One pupil, or a class as one PDF (one HTML with a page break between cards, one render), at
   once: ``class_pupils`` (or a pupil's own queryset) chooses them, ``pupils_for_cards`` loads
   them, ``cards_pdf`` prints them (xueji/documents/views.py).
-- A grade or a whole school as a background job (``CardJob``, a Celery task) with its progress,
-  the PDF kept in private storage and served again while nothing it shows has changed
-  (``cards_fingerprint``).
+- A grade or a whole school leaves only through an export request (xueji/documents/exports.py,
+  kind "school_cards"): ``cards_pdf`` with the export's masking (``visibility_of``) and its
+  watermark in every page's footer, in the worker's follow-up.
+- The former background job (``CardJob``, a Celery task with its progress and heartbeat, the PDF
+  kept while nothing it shows has changed: ``cards_fingerprint``) stays below with its drill
+  (tests/xueji/test_job_drills.py), but no page or API starts it or serves its PDF any more.
 
 Pupils are loaded in a constant number of queries whatever their number (``pupils_for_cards``).
 Numbers, the household, address, health and circumstances and the guardians' ID numbers and
