@@ -240,7 +240,7 @@ def card_for(pupil: Pupil, *, visibility: Visibility) -> Card:
         name = f"{_cut(guardian.name, GUARDIAN_NAME_CHARS)}（{guardian.get_relation_display()}）"
         workplace = _cut(guardian.workplace, WORKPLACE_CHARS)
         division = v.printed("hukou_division", _division(guardian.hukou_division), guardian=True)
-        id_number = v.guardian_value("id_number", guardian.id_number)
+        id_number = v.printed("id_number", guardian.id_number, guardian=True)  # "***" where an export left it out
         guardians.append({
             "name": name,
             "id": f"{guardian.get_id_type_display()} {id_number}" if v.sees["guardian_id"] else MASKED,

@@ -101,6 +101,7 @@ def test_fields_not_asked_for_are_not_printed(cards):
     assert "孙小红" in words
     assert mask_phone(PHONE) not in words and squeezed(mask_address(ADDRESS)) not in words
     assert squeezed(mask_id_number(pupil.id_number)) not in words
+    assert "身份证件：居民身份证***" in words  # the box printed, its value left out
 
 
 def test_a_grade_of_the_school(cards):
