@@ -31,4 +31,10 @@ class SchoolyearConfig(AppConfig):
 
         register_document_kind("education_proof", "学历证明书")
         register_document_kind("graduate_list", "毕业生名册")
+        # Kept for the verification of the spreadsheets exported before it became an export kind.
         register_document_kind("certificate_numbers_xlsx", "义务教育证书编号表（Excel）")
+        # The certificate numbers (names and 学籍号) leave through an export request (xueji/exports).
+        from schoolyear.exports import CertificateNumbersExportKind
+        from xueji.exports.registry import register_export_kind
+
+        register_export_kind(CertificateNumbersExportKind())

@@ -1,63 +1,20 @@
-"""Documents of schoolyear/: the list of a school's graduates with their 义务教育证书 numbers (xlsx)
-and the 学历证明书 (PDF). Both go through ``xueji.documents.printing`` (the verification code, who made it and
-when, the record and the audit entry); the list's cells through ``xueji.documents.xlsx``."""
+"""Documents of schoolyear/: the 学历证明书 and the graduate list (PDF), through
+``xueji.documents.printing`` (the verification code, who made it and when, the record and the
+audit entry). The list of a school's graduates with their 义务教育证书 numbers (xlsx) leaves
+through an export request (schoolyear/exports.py)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from io import BytesIO
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment
 
 from schoolyear.dates import level_label
-from xueji.accounts.models import BUREAU_ROLES, Unit, UnitKind, User
+from xueji.accounts.models import BUREAU_ROLES, UnitKind, User
 from xueji.approvals.models import ChangeRequest, RequestStatus, StepStatus
 from xueji.codes import GRADE_LABELS
-from xueji.documents.printing import DocumentStamp, PrintedPdf, export_xlsx, print_pdf, printed_pupil
-from xueji.documents.xlsx import DATE_FORMAT, TEXT_FORMAT, Table, title_stamp, write_title
+from xueji.documents.printing import PrintedPdf, print_pdf, printed_pupil
 from xueji.identity import mask_id_number, mask_student_number
 from xueji.pupils.visibility import sees_full_record
-
-CERTIFICATE_COLUMNS = ["序号", "学籍号", "姓名", "性别", "出生日期", "班级", "毕业日期", "证书编号"]
-TEXT_COLUMNS = {"学籍号", "证书编号"}
-
-
-def certificates_xlsx(graduates: list, *, school: Unit, start_year: int, user: User) -> PrintedPdf:
-    """义务教育证书编号表 of a school's graduates of a year, exported by ``user`` (recorded, audited)."""
-    pupils = [graduate.pupil for graduate in graduates]
-    return export_xlsx(
-        user=user, kind="certificate_numbers_xlsx", title=f"{start_year}—{start_year + 1}学年毕业生义务教育证书编号",
-        build=lambda stamp: certificates_workbook(graduates, school=school, start_year=start_year, user=user, stamp=stamp),
-        unit=school, subject=school.name, audit_action="certificate.export", audit_obj=school,
-        pupils=[printed_pupil(pupil, full=sees_full_record(user, pupil)) for pupil in pupils],
-    )
-
-
-def certificates_workbook(graduates: list, *, school: Unit, start_year: int, user: User,
-                          stamp: DocumentStamp | None = None) -> bytes:
-    """A title row (with the verification code, who exported it and when), the header row frozen,
-    one row per graduate; numbers as text. 学籍号 as the user sees them (masked for those who see
-    records masked)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "证书编号"
-    title = f"{school.name} {start_year}—{start_year + 1}学年毕业生义务教育证书编号" + title_stamp(stamp)
-    write_title(sheet, title, columns=len(CERTIFICATE_COLUMNS), alignment=Alignment(horizontal="center"))
-    table = Table(sheet, CERTIFICATE_COLUMNS, row=2, widths=[6, 22, 10, 6, 12, 14, 12, 22], header_alignment=None,
-                  formats={**dict.fromkeys(TEXT_COLUMNS, TEXT_FORMAT), "出生日期": DATE_FORMAT, "毕业日期": DATE_FORMAT})
-    for index, graduate in enumerate(graduates, start=1):
-        pupil = graduate.pupil
-        number = pupil.student_number if sees_full_record(user, pupil) else mask_student_number(pupil.student_number)
-        certificate = getattr(graduate, "certificate", None)
-        table.add([
-            index, number, pupil.name, pupil.get_gender_display(), pupil.birth_date,
-            pupil.school_class.name if pupil.school_class_id else "", graduate.graduation.graduated_on,
-            certificate.number if certificate else "",
-        ])
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ engine's get_request_for_user."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,9 @@ from django.views.decorators.http import require_POST
 
 from schoolyear import selectors, services
 from schoolyear.dates import graduating_grade, level_label, promotable_grades, school_year_start, summer_of
-from schoolyear.documents import certificates_xlsx, education_proof_pdf, graduate_list_pdf
+from schoolyear.documents import education_proof_pdf, graduate_list_pdf
+from schoolyear.exports import CODE as EXPORT_CODE
+from schoolyear.exports import certificate_scope_value
 from schoolyear.forms import CertificateAssignForm, EducationProofForm, GraduationConfirmForm, NextClassForm
 from schoolyear.models import PromotionRun
 from xueji.accounts.models import Role
@@ -27,10 +29,8 @@ from xueji.approvals.kind_views import RequestStartView
 from xueji.approvals.scoping import get_request_for_user
 from xueji.approvals.views import request_list
 from xueji.codes import GRADE_LABELS, PupilStatus
-from xueji.documents.printing import content_disposition, pdf_response
+from xueji.documents.printing import pdf_response
 from xueji.forms import show_errors
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_follower(user) -> None:
@@ -276,14 +276,12 @@ def certificate_school(request, school_id: int, year: int):
 
 @login_required
 def certificate_export(request, school_id: int, year: int):
+    """Formerly the spreadsheet itself: the graduates' names and 学籍号 leave only through an
+    approved export request (schoolyear/exports.py); the link leads to its form, prefilled."""
     school = selectors.get_followed_school(request.user, school_id)
     year = _year(year)
-    exported = certificates_xlsx(list(selectors.graduates_of(school, year)), school=school, start_year=year, user=request.user)
-    response = HttpResponse(exported.content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition(f"义务教育证书编号-{school.name}-{year}.xlsx", inline=False,
-                                                          fallback=f"certificates-{year}.xlsx")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    messages.info(request, "导出含个人信息的 Excel 须先申请，经分管领导审批后下载。")
+    return redirect(reverse("exports:export_new") + f"?kind={EXPORT_CODE}&scope={certificate_scope_value(school.pk, year)}")
 
 
 # 学历证明书 ----------------------------------------------------------------------------------

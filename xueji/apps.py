@@ -26,10 +26,11 @@ class XuejiConfig(AppConfig):
         from xueji.web.navigation import NavItem, register_nav_item
 
         register_kind(ExportRequestKind())
-        from xueji.documents.exports import RosterExportKind
+        from xueji.documents.exports import RosterExportKind, SchoolCardsExportKind
         from xueji.exports.registry import register_export_kind
 
         register_export_kind(RosterExportKind())
+        register_export_kind(SchoolCardsExportKind())
         from xueji.exports.audit_log import AuditLogExportKind
 
         register_export_kind(AuditLogExportKind())

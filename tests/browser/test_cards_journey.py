@@ -3,11 +3,9 @@
 - registrar_a1 opens a pupil from 学生, uploads a photo on a white background (saved, with the
   warning that it is not a blue one), replaces it with a blue-background one (the warning goes);
   opens 打印学籍卡, finds the class and opens its cards in a new tab (the PDF names the pupil and
-  prints the footer's verification code, and the photo); starts the grade's cards as a job, which a
-  real Celery worker prints while the page polls its progress up to 下载 PDF (asked again with
-  nothing changed: the same job, listed once; after a change: printed again, the first 已过期);
-  downloads it; and looks the code printed on it up in 文书核验: 学籍卡, the school, the
-  registrar who printed it.
+  prints the footer's verification code, and the photo); asks for the grade's cards (申请导出),
+  which leads to the export request's form, prefilled with the grade; and looks the class's code
+  up in 文书核验: 学籍卡, the school, the registrar who printed it.
 - registrar_b1, of another county's school, gets 没有找到 (404) for the pupil's card.
 """
 
@@ -15,14 +13,11 @@ import re
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from tests.pdfs import image_pages, page_count, pdf_words, squeezed
-from xueji.celery import app
-from xueji.documents.models import CardJob, PrintedDocument
-from xueji.pupils.models import Guardian
+from xueji.documents.models import PrintedDocument
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +26,6 @@ REGISTRAR = "张三"  # registrar_a1's full name: the footer and 文书核验 sh
 
 def _nav(page: Page):
     return page.get_by_role("navigation", name="主导航")
-
-
-def _ask_for_cards(page: Page) -> None:
-    """Click 生成学籍卡 and wait until htmx has put its answer into the page."""
-    page.evaluate("""() => { window.__settled = new Promise(resolve =>
-        document.body.addEventListener("htmx:afterSettle", resolve, {once: true})); }""")
-    page.get_by_role("button", name="生成学籍卡").click()
-    page.evaluate("() => window.__settled.then(() => true)")
 
 
 def _corner(photo) -> list[int]:
@@ -64,7 +51,7 @@ def _portrait(path: Path, background: tuple[int, int, int]) -> Path:
 
 @pytest.fixture
 def media(settings, tmp_path):
-    """Photos and the jobs' PDFs go to the test's own folder (the live server and the worker run
+    """Photos and the PDFs go to the test's own folder (the live server and the worker run
     in this process and read the same settings)."""
     settings.MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
@@ -133,68 +120,32 @@ def test_registrar_adds_a_photo_prints_the_cards_and_verifies_the_code(page: Pag
     assert squeezed(f"核验码：{class_code} 打印：{REGISTRAR}") in words
     assert image_pages(class_pdf) == [1]  # the photo is on the card
 
-    # 全校或整个年级: the grade's cards as a job, printed by a worker while the page polls its progress.
-    jobs = page.locator("#card-jobs li.card-job")
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-        page.get_by_label("范围").select_option(label="三年级（2 人）")
-        page.evaluate("window.__same_document = true")
-        _ask_for_cards(page)
-        expect(jobs).to_have_count(1)
-        expect(jobs).to_contain_text("三年级学籍卡（2 名学生")
-        expect(jobs.get_by_role("link", name="下载 PDF")).to_be_visible(timeout=30_000)
-        expect(jobs.locator(".status")).to_have_text("已完成")
-        first_code = jobs.locator(".mono").inner_text()
-
-        # Asked again with nothing changed: the same job is offered, listed once.
-        _ask_for_cards(page)
-        expect(jobs).to_have_count(1)
-        expect(jobs.locator(".mono")).to_have_text(first_code)
-        assert CardJob.objects.count() == 1
-
-        # A guardian's phone changes: asked again, the cards are printed again.
-        Guardian.objects.filter(pupil=pupil).update(phone="13700000000")
-        _ask_for_cards(page)
-        expect(jobs).to_have_count(2)
-        latest = jobs.first
-        expect(latest.get_by_role("link", name="下载 PDF")).to_be_visible(timeout=30_000)
-    assert page.evaluate("window.__same_document") is True, "starting the jobs reloaded the page"
-    # Back on the page later: the first PDF is out of date and says so.
-    page.reload()
-    expect(jobs).to_have_count(2)
-    expect(jobs.nth(1).locator(".status")).to_have_text("已过期")
-    expect(jobs.nth(1).get_by_role("link", name="下载 PDF")).to_have_count(0)
-    expect(latest.locator(".status")).to_have_text("已完成")
-    expect(latest).to_contain_text("2 页")
-    job_code = latest.locator(".mono").inner_text()
-    assert job_code != first_code
-    screenshot(page, "cards_grade_job_done")
-    with page.expect_download() as downloaded:
-        latest.get_by_role("link", name="下载 PDF").click()
-    job_pdf = Path(downloaded.value.path()).read_bytes()
-    words = pdf_words(job_pdf)
-    assert page_count(job_pdf) == 2 and pupil.name in words and world.pupils["a1_other"].name in words
-    assert job_code in words and job_code != class_code
-    assert list(CardJob.objects.order_by("pk").values_list("status", flat=True)) == ["done", "done"]
+    # 全校或整个年级: the grade's cards leave through an export request (申请导出): the form, prefilled.
+    page.get_by_label("范围").select_option(label="三年级（2 人）")
+    page.get_by_role("button", name="申请导出").click()
+    expect(page).to_have_url(re.compile(rf"/exports/new/\?kind=school_cards&scope={school.pk}-3$"))
+    expect(page.get_by_label("范围")).to_have_value(f"{school.pk}-3")
+    expect(page.locator("main")).to_contain_text("全校或年级学籍卡")
+    screenshot(page, "cards_grade_export_form")
 
     # 文书核验: the code printed on the paper names what was printed, where and by whom.
     _nav(page).get_by_role("link", name="文书核验").click()
-    page.get_by_label("核验码").fill(job_code.replace("-", "").lower())  # as someone types it off the paper
+    page.get_by_label("核验码").fill(class_code.replace("-", "").lower())  # as someone types it off the paper
     page.get_by_role("button", name="核验").click()
     result = page.locator("main section.card")
-    expect(result.locator(".callout-ok")).to_contain_text(f"核验码 {job_code} 有效")
+    expect(result.locator(".callout-ok")).to_contain_text(f"核验码 {class_code} 有效")
     fields = result.locator("dl.fields")
-    expect(fields.locator("dt:text-is('文书') + dd")).to_have_text("学籍卡：三年级学籍卡")
+    expect(fields.locator("dt:text-is('文书') + dd")).to_have_text("学籍卡：三年级（1）班学籍卡")
     expect(fields.locator("dt:text-is('打印人') + dd")).to_have_text(REGISTRAR)
-    expect(fields.locator("dt:text-is('所涉单位') + dd")).to_have_text(f"{school.name} · 三年级")
-    expect(fields.locator("dt:text-is('格式与页数') + dd")).to_have_text("PDF，2 页")
-    expect(fields.locator("dt:text-is('学生人数') + dd")).to_have_text("2 人")
+    expect(fields.locator("dt:text-is('所涉单位') + dd")).to_have_text(f"{school.name} · 三年级（1）班")
+    expect(fields.locator("dt:text-is('格式与页数') + dd")).to_have_text("PDF，1 页")
+    expect(fields.locator("dt:text-is('学生人数') + dd")).to_have_text("1 人")
     listed = result.get_by_role("table")
     expect(listed.get_by_role("link", name=pupil.name)).to_be_visible()
-    expect(listed).to_contain_text(world.pupils["a1_other"].name)
     screenshot(page, "cards_verified")
-    # The class's PDF twice (the tab, the fetch), each a print of its own; the grade's twice.
+    # The class's PDF twice (the tab, the fetch), each a print of its own; nothing for the grade.
     assert sorted(PrintedDocument.objects.values_list("title", flat=True)) == [
-        "三年级学籍卡", "三年级学籍卡", "三年级（1）班学籍卡", "三年级（1）班学籍卡"]
+        "三年级（1）班学籍卡", "三年级（1）班学籍卡"]
 
 
 def test_a_registrar_of_another_school_cannot_open_the_pupils_card(page: Page, browser_world, login):

@@ -186,7 +186,11 @@ def check_certificate_school(m):
 def check_certificate_export(m):
     add_schoolyear(m.world)
     url = f"/schoolyear/certificates/{m.world.units['a1'].pk}/2025.xlsx"
-    m.check("certificate_export", "A1", _a1_school(m), _status(m, url))
+    # The spreadsheet leaves through an export request: its followers go to the request's form.
+    m.check("certificate_export", "A1", _a1_school(m, ok=302), _status(m, url))
+    if m.user in A1_FOLLOWERS:
+        m.check("certificate_export", "to the export request's form",
+                f"/exports/new/?kind=certificate_numbers&scope={m.world.units['a1'].pk}-2025", m.client.get(url)["Location"])
 
 
 def check_education_proof_list(m):

@@ -21,15 +21,16 @@ from tests.conftest import transactional
 from tests.drills import (
     REPO_DIR,
     broker_forget_everything,
+    database_url_of_the_tests,
     dedicated_postgres,
     free_port,
     process_env,
-    database_url_of_the_tests,
     wait_for,
     worker,
 )
 from tests.enrollment.conftest import COLLECTING, admit, filled_template, new_pupil_row
 from tests.factories import PASSWORD, SchoolClassFactory, make_pupil
+from tests.pdfs import page_count
 from xueji.celery import app
 from xueji.documents.cards import card_job_request
 from xueji.documents.models import CardJob
@@ -104,7 +105,11 @@ def many_pupils(world, count: int) -> None:
         make_pupil(school, classes[i % len(classes)], name="学生" + f"{i:03d}".translate(CHINESE_DIGITS))
 
 
-def test_a_card_job_whose_worker_is_killed_finishes_once_after_a_restart(world, broker, tmp_path, login, client):
+def test_a_card_job_whose_worker_is_killed_finishes_once_after_a_restart(world, broker, tmp_path):
+    # The card job (CardJob, xueji/documents/cards.py) is no longer reachable from the pages: a
+    # school's cards leave through an export request (xueji/documents/exports.py). Its machinery
+    # stays, and this drill checks it as the jobs' heartbeat and takeover do (xueji/jobs.py),
+    # reading the job's row and file rather than its former progress page.
     env = process_env(database_url_of_the_tests(), XUEJI_JOB_HEARTBEAT_TIMEOUT=HEARTBEAT_TIMEOUT)
     many_pupils(world, 160)
     headmaster = world.user("headmaster_a1")
@@ -115,11 +120,7 @@ def test_a_card_job_whose_worker_is_killed_finishes_once_after_a_restart(world, 
                  timeout=60, message="the card job never got under way", every=0.05)
         first.kill()
     job.refresh_from_db()
-    assert job.status == "running" and not job.file and job.document is None
-
-    login(headmaster)
-    fragment = client.get(f"/cards/jobs/{job.pk}/").content.decode()
-    assert f"正在处理 {job.progress}%" in fragment
+    assert job.status == "running" and not job.file and job.document is None and job.progress >= 6
 
     with worker(env, tmp_path / "second.log"):
         sweep_soon()
@@ -129,9 +130,8 @@ def test_a_card_job_whose_worker_is_killed_finishes_once_after_a_restart(world, 
     assert (job.progress, job.restarts, job.worker, job.pupil_count) == (100, 1, "", 162)
     assert job.file and job.file.storage.exists(job.file.name)
     assert CardJob.objects.filter(school=world.units["a1"]).count() == 1
-    fragment = client.get(f"/cards/jobs/{job.pk}/").content.decode()
-    assert "已完成" in fragment and "已重新开始" in fragment
-    assert client.get(f"/cards/jobs/{job.pk}/cards.pdf").status_code == 200
+    with job.file.open("rb") as handle:
+        assert page_count(handle.read()) == 162  # printed once, whole: a page a pupil
 
 
 def web_command(port: int) -> list[str]:

@@ -7,6 +7,4 @@ urlpatterns = [
     path("pupils/<int:pk>/card.pdf", api.PupilCardView.as_view(), name="api-pupil-card"),
     path("classes/<int:pk>/cards.pdf", api.ClassCardsView.as_view(), name="api-class-cards"),
     path("schools/<int:pk>/card-jobs/", api.SchoolCardJobsView.as_view(), name="api-card-job-start"),
-    path("card-jobs/<int:pk>/", api.CardJobView.as_view(), name="api-card-job"),
-    path("card-jobs/<int:pk>/cards.pdf", api.CardJobFileView.as_view(), name="api-card-job-file"),
 ]

@@ -5,9 +5,12 @@ registrar's and the headmaster's signatures and the school's stamp.
 - One pupil, or a class as one PDF (one HTML with a page break between cards, one render), at
   once: ``class_pupils`` (or a pupil's own queryset) chooses them, ``pupils_for_cards`` loads
   them, ``cards_pdf`` prints them (xueji/documents/views.py).
-- A grade or a whole school as a background job (``CardJob``, a Celery task) with its progress,
-  the PDF kept in private storage and served again while nothing it shows has changed
-  (``cards_fingerprint``).
+- A grade or a whole school leaves only through an export request (xueji/documents/exports.py,
+  kind "school_cards"): ``cards_pdf`` with the export's masking (``visibility_of``) and its
+  watermark in every page's footer, in the worker's follow-up.
+- The former background job (``CardJob``, a Celery task with its progress and heartbeat, the PDF
+  kept while nothing it shows has changed: ``cards_fingerprint``) stays below with its drill
+  (tests/xueji/test_job_drills.py), but no page or API starts it or serves its PDF any more.
 
 Pupils are loaded in a constant number of queries whatever their number (``pupils_for_cards``).
 Numbers, the household, address, health and circumstances and the guardians' ID numbers and
@@ -237,7 +240,7 @@ def card_for(pupil: Pupil, *, visibility: Visibility) -> Card:
         name = f"{_cut(guardian.name, GUARDIAN_NAME_CHARS)}（{guardian.get_relation_display()}）"
         workplace = _cut(guardian.workplace, WORKPLACE_CHARS)
         division = v.printed("hukou_division", _division(guardian.hukou_division), guardian=True)
-        id_number = v.guardian_value("id_number", guardian.id_number)
+        id_number = v.printed("id_number", guardian.id_number, guardian=True)  # "***" where an export left it out
         guardians.append({
             "name": name,
             "id": f"{guardian.get_id_type_display()} {id_number}" if v.sees["guardian_id"] else MASKED,
@@ -302,24 +305,29 @@ def card_for(pupil: Pupil, *, visibility: Visibility) -> Card:
     )
 
 
-def cards_for(pupils: list[Pupil], user: User) -> list[Card]:
-    return [card_for(pupil, visibility=visibility_for(user, pupil)) for pupil in pupils]
+def cards_for(pupils: list[Pupil], user: User, visibility_of=None) -> list[Card]:
+    """The cards as ``user`` sees the pupils, or as ``visibility_of(pupil)`` says (an export's
+    masking, xueji/documents/exports.py)."""
+    visibility_of = visibility_of or (lambda pupil: visibility_for(user, pupil))
+    return [card_for(pupil, visibility=visibility_of(pupil)) for pupil in pupils]
 
 
 # Printing -------------------------------------------------------------------------------------
 
 def cards_pdf(
     pupils: list[Pupil], *, user: User, unit: Unit, subject: str, school_class: SchoolClass | None = None,
-    chunk_by_class: bool = False, progress=None,
+    chunk_by_class: bool = False, progress=None, visibility_of=None, watermark: str = "",
 ) -> PrintedPdf:
     """The cards of the pupils (loaded by pupils_for_cards), one page each, as one PDF printed by
     ``user``: recorded under its verification code and audited. ``chunk_by_class`` lays out one
-    class at a time (calling ``progress(done, total)`` after each) and writes them as one PDF."""
-    cards = cards_for(pupils, user)
+    class at a time (calling ``progress(done, total)`` after each) and writes them as one PDF.
+    An export gives its masking (``visibility_of``) and its watermark, printed in every page's
+    footer under the verification code."""
+    cards = cards_for(pupils, user, visibility_of)
     # The title names no pupil: the verification page shows it to anyone who holds the paper's
     # code, the pupils only to those who may see them.
     title = f"{subject}学籍卡"
-    base = {"school_name": unit.name, "school_code": getattr(unit, "code", "")}
+    base = {"school_name": unit.name, "school_code": getattr(unit, "code", ""), "watermark": watermark}
     if chunk_by_class:
         chunks = [{**base, "cards": group} for group in _chunks(cards)]
         options = {"chunks": chunks or [{**base, "cards": []}]}

@@ -9,8 +9,7 @@ urlpatterns = [
     path("classes/<int:class_id>/cards.pdf", views.class_cards, name="class_cards"),
     path("cards/", views.cards_home, name="cards_home"),
     path("schools/<int:school_id>/cards/", views.school_cards, name="school_cards"),
+    # Formerly a school's or a grade's card job: now the export request's form, prefilled.
     path("schools/<int:school_id>/cards/jobs/", views.card_job_start, name="card_job_start"),
-    path("cards/jobs/<int:job_id>/", views.card_job_status, name="card_job_status"),
-    path("cards/jobs/<int:job_id>/cards.pdf", views.card_job_download, name="card_job_download"),
     path("documents/verify/", views.document_verify, name="document_verify"),
 ]

@@ -1,36 +1,28 @@
 """Pages of printed documents: the 学籍卡 (a pupil's, a class's at once; a grade's or a school's
-through a background job with its progress), and the verification page that looks a printed
-document up by the code in its footer.
+only through an approved export request, xueji/documents/exports.py), and the verification page
+that looks a printed document up by the code in its footer.
 
 Every object is loaded through the scoping helpers (404 outside the user's scope); a head teacher
-prints the own class. Every print is recorded and audited by xueji.documents.printing; every download of a
-job's kept PDF is audited too.
+prints the own class. Every print is recorded and audited by xueji.documents.printing.
 """
 
 from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Unit, UnitKind
-from xueji.accounts.scoping import NotInScope, get_school_for_user, object_id, schools_visible_to
+from xueji.accounts.scoping import NotInScope, get_school_for_user, schools_visible_to
 from xueji.codes import GRADE_LABELS, PupilStatus
-from xueji.documents.cards import (
-    IN_SCHOOL,
-    card_job_request,
-    cards_pdf,
-    class_pupils,
-    may_print_school,
-    pupils_for_cards,
-)
-from xueji.documents.models import CardJob, PrintedDocument
-from xueji.documents.printing import content_disposition, document_kind_label, normalize_code, pdf_response
+from xueji.documents.cards import IN_SCHOOL, cards_pdf, class_pupils, may_print_school, pupils_for_cards
+from xueji.documents.exports import SchoolCardsExportKind, card_scope_value
+from xueji.documents.models import PrintedDocument
+from xueji.documents.printing import document_kind_label, normalize_code, pdf_response
 from xueji.pupils.scoping import (
     classes_visible_to,
     get_class_for_user,
@@ -38,9 +30,6 @@ from xueji.pupils.scoping import (
     pupils_visible_to,
 )
 from xueji.pupils.visibility import visibility_for
-
-JOBS_SHOWN = 8
-
 
 # 学籍卡 --------------------------------------------------------------------------------------
 
@@ -104,8 +93,8 @@ def cards_home(request):
 
 @login_required
 def school_cards(request, school_id: int):
-    """The school's page for printing: each class's cards and roster, a grade's or the whole
-    school's cards as a job with its progress, and the user's recent jobs."""
+    """The school's page for printing: each class's cards and roster at once; a grade's or the
+    whole school's cards through an export request (申请导出: the form, prefilled)."""
     school = _school_for_cards(request.user, school_id)
     whole = may_print_school(request.user, school)
     classes = list(
@@ -127,15 +116,12 @@ def school_cards(request, school_id: int):
             school_class.pupil_count = counts.get(school_class.pk, 0)
         grades.append({"grade": grade, "label": GRADE_LABELS.get(grade, grade), "classes": group,
                        "pupils": sum(c.pupil_count for c in group)})
-    jobs = _jobs(request.user, school) if whole else []
     return render(request, "documents/school_cards.html", {
-        "school": school, "grades": grades, "whole": whole, "jobs": jobs,
-        "total": sum(g["pupils"] for g in grades),
+        "school": school, "grades": grades, "whole": whole, "total": sum(g["pupils"] for g in grades),
+        "export_kind": SchoolCardsExportKind.code,
+        "export_scopes": [(card_scope_value(school.pk, None), f"全校（{sum(g['pupils'] for g in grades)} 人）")]
+        + [(card_scope_value(school.pk, g["grade"]), f"{g['label']}（{g['pupils']} 人）") for g in grades],
     })
-
-
-def _jobs(user, school) -> list[CardJob]:
-    return list(CardJob.objects.filter(school=school, requested_by=user).order_by("-created_at", "-id")[:JOBS_SHOWN])
 
 
 def _grade_param(value) -> int | None:
@@ -150,60 +136,27 @@ def _grade_param(value) -> int | None:
     return grade
 
 
+def school_cards_export_url(school, grade: int | None = None) -> str:
+    """The export request's form, prefilled with a school's (or a grade's) cards."""
+    return reverse("exports:export_new") + f"?kind={SchoolCardsExportKind.code}&scope={card_scope_value(school.pk, grade)}"
+
+
 @login_required
 @require_POST
 def card_job_start(request, school_id: int):
-    """生成本年级 / 全校学籍卡: a job for a worker, or the last one if the records are unchanged."""
+    """Formerly 生成本年级 / 全校学籍卡 (a background job): a school's or a grade's cards now leave
+    only through an approved export request (xueji/documents/exports.py). The old button (a page
+    still open, a bookmark) leads to the request's form, prefilled."""
     school = _school_for_cards(request.user, school_id)
-    job, _new = card_job_request(user=request.user, school=school, grade=_grade_param(request.POST.get("grade")))
+    if not may_print_school(request.user, school):
+        raise NotInScope("没有找到这所学校，或您无权打印全校学籍卡。", what="unit", object_id=school_id)
+    url = school_cards_export_url(school, _grade_param(request.POST.get("grade")))
+    messages.info(request, "全校或年级学籍卡含大量个人信息，须先申请导出，经分管领导审批后下载。")
     if request.htmx:
-        # The list of the user's jobs again, not the job alone added to it: a job reused (records
-        # unchanged) is already listed, and one superseded by this new job now says 已过期.
-        jobs = _jobs(request.user, school)
-        if job not in jobs:
-            jobs.insert(0, job)
-        return HttpResponse("".join(render_to_string("documents/_card_job.html", {"job": j}, request) for j in jobs))
-    return redirect(f"{reverse('documents:school_cards', args=[school.pk])}#job-{job.pk}")
-
-
-def get_card_job_for_user(user, job_id) -> CardJob:
-    """A job of this user, of a school the user still prints for; else 404."""
-    job = CardJob.objects.select_related("school", "document").filter(
-        pk=object_id(job_id), requested_by_id=getattr(user, "pk", None)).first()
-    if job is None or not may_print_school(user, job.school):
-        raise NotInScope("没有找到这项打印任务。", what="cardjob", object_id=job_id)
-    return job
-
-
-@login_required
-def card_job_status(request, job_id: int):
-    """The job's progress (the page polls it with htmx while it runs)."""
-    job = get_card_job_for_user(request.user, job_id)
-    return render(request, "documents/_card_job.html", {"job": job})
-
-
-def card_job_file_response(user, job_id):
-    job = get_card_job_for_user(user, job_id)
-    if job.status != CardJob.Status.DONE or not job.file:
-        raise Http404("学籍卡还没有生成。")
-    try:
-        handle = job.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件已不存在，请重新生成。") from None
-    code = job.document.display_code if job.document_id else ""
-    audit_record(action="document.download", obj=job.school, user=user,
-                 detail=f"下载{job.scope_label}学籍卡（{job.pupil_count} 名学生，核验码 {code}）")
-    response = FileResponse(handle, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition(
-        f"学籍卡-{job.school.name}-{job.scope_label}.pdf", inline=False, fallback=f"cards-{job.pk}.pdf")
-    response["X-Document-Code"] = code
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@login_required
-def card_job_download(request, job_id: int):
-    return card_job_file_response(request.user, job_id)
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 # Verification ---------------------------------------------------------------------------------

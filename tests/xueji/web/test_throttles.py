@@ -172,8 +172,6 @@ def test_every_api_view_is_throttled_in_a_known_scope(name):
     ("approvals_api:api-request-decide", "post", None, "default"),
     ("documents_api:api-pupil-card", "get", None, "download"),
     ("documents_api:api-class-cards", "get", None, "download"),
-    ("documents_api:api-card-job-file", "get", None, "download"),
-    ("documents_api:api-card-job", "get", None, "default"),
     ("enrollment_api:api-enrolment-template", "get", None, "download"),
     ("cancellation_api:api-cancellation-form-pdf", "get", None, "download"),
     ("suspensions_api:api-suspension-form-pdf", "get", None, "download"),
