@@ -16,21 +16,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO_DIR / ".venv" / "bin"
-
-
-def database_url_of_the_tests() -> str:
-    """The URL of the database this test run uses (pytest-django's test_… database)."""
-    s = connection.settings_dict
-    password = f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
-    host = quote(s["HOST"] or "127.0.0.1", safe="")
-    return f"postgres://{quote(s['USER'], safe='')}{password}@{host}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def process_env(database_url: str, **extra: str) -> dict[str, str]:

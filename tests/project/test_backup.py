@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -23,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.conftest import build_world
+from tests.database import database_url
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_DIR / "scripts"))
@@ -32,17 +32,6 @@ import backup_nightly
 sys.path.remove(str(REPO_DIR / "scripts"))
 BACKUP_KEY = "test-backup-passphrase-3b1f9c2e7d"
 DRILL_LINE = r"^restore drill: \d+ tables, \d+ rows equal, audit chain (intact|not verified .*), \d+ s$"
-
-
-def database_url(role: dict | None = None) -> str:
-    """The URL of the test database the tests write to (committed rows: transactional_db), as the
-    application's role or, given the owner's settings (settings.DATABASE_OWNER), as the owner."""
-    params = {**connection.settings_dict, **{key: role[key] for key in ("USER", "PASSWORD", "HOST", "PORT") if role}}
-    user = quote(params["USER"] or "", safe="")
-    password = f":{quote(params['PASSWORD'], safe='')}" if params.get("PASSWORD") else ""
-    host = quote(params["HOST"] or "", safe="")
-    port = f":{params['PORT']}" if params.get("PORT") else ""
-    return f"postgres://{user}{password}@{host}{port}/{params['NAME']}"
 
 
 @pytest.fixture

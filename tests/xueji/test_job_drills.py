@@ -18,10 +18,10 @@ import time_machine
 from enrollment.intake import services
 from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 from tests.conftest import transactional
+from tests.database import database_url
 from tests.drills import (
     REPO_DIR,
     broker_forget_everything,
-    database_url_of_the_tests,
     dedicated_postgres,
     free_port,
     process_env,
@@ -64,7 +64,7 @@ def sweep_soon(seconds: float = 2.5) -> None:
 
 
 def test_an_import_whose_worker_is_killed_finishes_once_after_a_restart(world, broker, tmp_path, login, client):
-    env = process_env(database_url_of_the_tests(), XUEJI_JOB_HEARTBEAT_TIMEOUT=HEARTBEAT_TIMEOUT)
+    env = process_env(database_url(), XUEJI_JOB_HEARTBEAT_TIMEOUT=HEARTBEAT_TIMEOUT)
     upload = big_upload(world)
     with worker(env, tmp_path / "first.log") as first:
         wait_for(lambda: EnrolmentImport.objects.filter(pk=upload.pk, status="running", progress__gte=20).exists(),
@@ -110,7 +110,7 @@ def test_a_card_job_whose_worker_is_killed_finishes_once_after_a_restart(world, 
     # school's cards leave through an export request (xueji/documents/exports.py). Its machinery
     # stays, and this drill checks it as the jobs' heartbeat and takeover do (xueji/jobs.py),
     # reading the job's row and file rather than its former progress page.
-    env = process_env(database_url_of_the_tests(), XUEJI_JOB_HEARTBEAT_TIMEOUT=HEARTBEAT_TIMEOUT)
+    env = process_env(database_url(), XUEJI_JOB_HEARTBEAT_TIMEOUT=HEARTBEAT_TIMEOUT)
     many_pupils(world, 160)
     headmaster = world.user("headmaster_a1")
     job, new = card_job_request(user=headmaster, school=world.units["a1"], grade=None)
