@@ -126,6 +126,9 @@ class EncryptedMixin:
     def get_internal_type(self):
         return "TextField"
 
+    # `= ""` is the one exact lookup that needs no plain value: an empty value is stored empty.
+    empty_lookup = True
+
     def get_lookup(self, lookup_name):
         if lookup_name == "isnull":
             return IsNull
@@ -133,7 +136,7 @@ class EncryptedMixin:
             # pgtrigger's IS DISTINCT FROM, of OLD and NEW in the history triggers: comparing two
             # stored ciphertexts of the same column is what "changed" means here.
             return super().get_lookup(lookup_name)
-        if lookup_name == "exact":
+        if lookup_name == "exact" and self.empty_lookup:
             return EmptyOnlyExact
         raise EncryptedLookupError(_lookup_message(self, lookup_name))
 
@@ -184,16 +187,10 @@ class EncryptedTextField(EncryptedMixin, models.TextField):
 class EncryptedJSONField(EncryptedMixin, models.JSONField):
     """A JSONField whose column holds the SM4-GCM ciphertext of the value's JSON text."""
 
+    empty_lookup = False  # not even `= ""`: a JSON value is never stored empty
+
     def get_internal_type(self):
         return "TextField"
-
-    def get_lookup(self, lookup_name):
-        if lookup_name == "isnull":
-            return IsNull
-        if lookup_name == "df":
-            return super().get_lookup(lookup_name)
-        # Not even `= ""`: a JSON value is never stored empty.
-        raise EncryptedLookupError(_lookup_message(self, lookup_name))
 
     def from_db_value(self, value, expression, connection):
         if value is None:
