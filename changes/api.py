@@ -28,8 +28,13 @@ def _serializer_field(name: str, model=None):
         return serializers.ChoiceField(choices=[c for c in field.choices if c[0] != ""], allow_blank=True, **common)
     if isinstance(field, forms.DateField):
         return serializers.DateField(**common)
+    if isinstance(field, forms.NullBooleanField):
+        return serializers.BooleanField(allow_null=True, **common)
     if isinstance(field, forms.BooleanField):
         return serializers.BooleanField(**common)
+    if isinstance(field, forms.DecimalField):
+        return serializers.DecimalField(max_digits=field.max_digits, decimal_places=field.decimal_places,
+                                        min_value=0, allow_null=True, **common)
     return serializers.CharField(allow_blank=True, max_length=field.max_length, **common)
 
 

@@ -9,6 +9,7 @@ payload (JSON) and the pages show them.
 """
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -16,22 +17,25 @@ from django import forms
 from xueji.codes import nationality_choices
 from xueji.forms import DateInput
 from xueji.pupils.models import Pupil
+from xueji.pupils.national_form import FAMILY_ITEMS, ITEMS
 from xueji.pupils.services import GUARDIAN_DATA_FIELDS, PUPIL_DATA_FIELDS
 
 IDENTITY_FIELDS = (
     "name", "former_name", "gender", "birth_date", "id_type", "id_number", "ethnicity", "nationality",
     "overseas_status",
 )
-# The order of the correction form.
-CORRECTABLE_FIELDS = (
-    "birthplace_id", "native_place_id", "hukou_division_id", "hukou_type", "hukou_address", "address", "health",
-    "disability", "disability_placement", "entry_mode", "boarding", "left_behind", "migrant_child", "only_child",
-    "orphan",
+# The order of the correction form: the national form's (xueji.pupils.national_form), with the
+# household address (户籍地址, ours) after the household registration's type.
+CORRECTABLE_FIELDS = tuple(
+    name
+    for item in ITEMS
+    if item.key in PUPIL_DATA_FIELDS and item.key not in IDENTITY_FIELDS
+    for name in ((item.key, "hukou_address") if item.key == "hukou_type" else (item.key,))
 )
 assert set(IDENTITY_FIELDS) | set(CORRECTABLE_FIELDS) == PUPIL_DATA_FIELDS
 DIVISION_FIELDS = {"birthplace_id", "native_place_id", "hukou_division_id"}
 GUARDIAN_POSITIONS = (1, 2)
-GUARDIAN_FIELD_ORDER = ("relation", "name", "id_type", "id_number", "phone", "workplace", "hukou_division_id")
+GUARDIAN_FIELD_ORDER = tuple(item.key for item in FAMILY_ITEMS)
 assert set(GUARDIAN_FIELD_ORDER) == GUARDIAN_DATA_FIELDS
 
 
@@ -57,8 +61,15 @@ def form_field(name: str, model=Pupil, required: bool = False) -> forms.Field:
         return forms.ChoiceField(label=text, required=required, choices=[("", "——"), *field.choices])
     if field.get_internal_type() == "DateField":
         return forms.DateField(label=text, required=required, widget=DateInput())
+    if field.get_internal_type() == "BooleanField" and field.null:
+        # An item older records never asked (是否受过学前教育 …): 是, 否, or not yet known.
+        return forms.NullBooleanField(label=text, required=False, widget=forms.Select(
+            choices=[("unknown", "（未填）"), ("true", "是"), ("false", "否")]))
     if field.get_internal_type() == "BooleanField":
         return forms.BooleanField(label=text, required=False)
+    if field.get_internal_type() == "DecimalField":
+        return forms.DecimalField(label=text, required=required, min_value=0, max_digits=field.max_digits,
+                                  decimal_places=field.decimal_places)
     return forms.CharField(label=text, required=required, max_length=field.max_length)
 
 
@@ -76,12 +87,16 @@ def _same(value):
 
 
 def to_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
     return value.isoformat() if isinstance(value, date) else value
 
 
 def from_json(name: str, value: Any) -> Any:
     if value and model_field(name).get_internal_type() == "DateField":
         return date.fromisoformat(value)
+    if value not in (None, "") and model_field(name).get_internal_type() == "DecimalField":
+        return Decimal(value)
     return value
 
 

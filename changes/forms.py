@@ -36,7 +36,8 @@ class InfoChangeForm(forms.Form):
 
 
 class CorrectionForm(forms.Form):
-    """The fields a school corrects itself, and up to two guardians (a second left blank is none)."""
+    """The fields a school corrects itself, and up to two family members (成员1, 成员2; a second left
+    blank is none)."""
 
     note = forms.CharField(label="更正说明（依据什么更正）", max_length=200, error_messages={"required": "请填写更正说明。"})
 
@@ -49,7 +50,7 @@ class CorrectionForm(forms.Form):
         for position in GUARDIAN_POSITIONS:
             for name in GUARDIAN_FIELD_ORDER:
                 field = form_field(name, model=Guardian)
-                field.label = f"{'第一' if position == 1 else '第二'}监护人{field.label}"
+                field.label = f"成员{position}{field.label}"  # the national form's family block
                 fields[f"guardian{position}_{name}"] = field
         self.fields = {**fields, **self.fields}
 

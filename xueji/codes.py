@@ -213,6 +213,47 @@ class GuardianRelation(models.TextChoices):
     NON_RELATIVE = "99", "非亲属"
 
 
+class PoliticalStatus(models.TextChoices):
+    """政治面貌 (GB/T 4762). The national instructions fill primary pupils in as 群众."""
+
+    PARTY_MEMBER = "01", "中共党员"
+    PARTY_PROBATIONER = "02", "中共预备党员"
+    LEAGUE_MEMBER = "03", "共青团员"
+    REVOLUTIONARY_COMMITTEE = "04", "民革会员"
+    DEMOCRATIC_LEAGUE = "05", "民盟盟员"
+    NATIONAL_CONSTRUCTION = "06", "民建会员"
+    PROMOTION_OF_DEMOCRACY = "07", "民进会员"
+    PEASANTS_AND_WORKERS = "08", "农工党党员"
+    ZHI_GONG = "09", "致公党党员"
+    JIUSAN = "10", "九三学社社员"
+    TAIWAN_LEAGUE = "11", "台盟盟员"
+    INDEPENDENT = "12", "无党派民主人士"
+    MASSES = "13", "群众"
+
+
+class PupilSource(models.TextChoices):
+    """学生来源 in compulsory education (the national instructions: 1 正常入学, 9 其他)."""
+
+    NORMAL = "1", "正常入学"
+    OTHER = "9", "其他"
+
+
+class CommuteMode(models.TextChoices):
+    """上下学方式 (the national instructions' list)."""
+
+    WALKING = "1", "步行"
+    BICYCLE = "2", "自行车（含电动自行车）"
+    PUBLIC_TRANSPORT = "3", "公共交通（含城市公交、农村客运、地铁）"
+    PARENTS = "4", "家长自行接送"
+    SCHOOL_BUS = "5", "校车"
+    OTHER = "9", "其他"
+
+
+# 48 是否需要乘坐校车 follows from 46 上下学距离 unless the school says otherwise: the national
+# instructions answer 是 in compulsory education when the way to school is over 2 km.
+SCHOOL_BUS_DISTANCE_KM = 2
+
+
 class PupilStatus(models.TextChoices):
     """学籍状态."""
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from xueji.codes import (
     Boarding,
+    CommuteMode,
     Disability,
     DisabilityPlacement,
     EntryMode,
@@ -28,16 +29,20 @@ from xueji.codes import (
     IdType,
     LeftBehind,
     OverseasStatus,
+    PoliticalStatus,
+    PupilSource,
     nationality_choices,
 )
+from xueji.pupils.national_form import FAMILY_ITEMS, FAMILY_MEMBERS, ITEMS, ITEMS_BY_KEY
 
-TEXT, DATE, MONTH, CODE, BOOL, DIVISION = "text", "date", "month", "code", "bool", "division"
-GUARDIAN_COUNT = 2
+TEXT, DATE, MONTH, CODE, BOOL, DIVISION, DECIMAL = "text", "date", "month", "code", "bool", "division", "decimal"
+GUARDIAN_COUNT = FAMILY_MEMBERS
 # The column an annotated copy of a refused file carries at the end (xlsx_errors.py); the reader
 # ignores it, so the corrected copy can be uploaded again as it is.
 ERROR_COLUMN_HEADER = "错误说明"
-# The guardian fields of a row, in the template's order (the keys of xueji.pupils.rules.GUARDIAN_FIELDS).
-GUARDIAN_KEYS = ("relation", "name", "id_type", "id_number", "phone", "workplace", "hukou_division_id")
+# A family member's fields, in the national form's order (the keys of xueji.pupils.rules.GUARDIAN_FIELDS
+# and the other items of the family block).
+GUARDIAN_KEYS = tuple(item.key for item in FAMILY_ITEMS)
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,9 @@ class Column:
     ``codes`` is the code table of a coded column (a TextChoices class or a function returning
     (code, label) pairs); ``id_number`` marks the columns whose digits Excel must never turn into
     a number (a float keeps 15 significant digits, an 18-digit ID number needs all 18);
-    ``aliases`` are other headers accepted on upload (the national template's 成员1… wording)."""
+    ``aliases`` are other headers accepted on upload (earlier templates' wording); ``item`` is the
+    number of the national form's item (xueji.pupils.national_form), None for the family block and
+    for 户籍地址, which is ours."""
 
     key: str
     header: str
@@ -58,6 +65,7 @@ class Column:
     note: str = ""
     id_number: bool = False
     aliases: tuple[str, ...] = ()
+    item: int | None = None
 
     @cached_property
     def guardian_position(self) -> int | None:
@@ -68,6 +76,13 @@ class Column:
     def field_name(self) -> str:
         """The key inside the pupil's data or the guardian's dict."""
         return self.key.split("_", 1)[1] if self.guardian_position else self.key
+
+    @property
+    def national_required(self) -> bool:
+        """★ in the national system (the import may still fill it in by a rule when left blank)."""
+        if self.guardian_position:
+            return any(item.key == self.field_name and item.required for item in FAMILY_ITEMS)
+        return self.item is not None and ITEMS[self.item - 1].required
 
     def choices(self) -> list[tuple[str, str]]:
         if self.kind == BOOL:
@@ -90,72 +105,127 @@ class Column:
         return f"*{self.header}" if self.required else self.header
 
 
+def _item(key: str) -> int:
+    return ITEMS_BY_KEY[key].number
+
+
+def _label(key: str) -> str:
+    return ITEMS_BY_KEY[key].label
+
+
 def _guardian_columns(position: int) -> list[Column]:
     first = position == 1
-    prefix = f"监护人{position}"
-    national = f"成员{position}"
-    when = "必填" if first else "有第二位监护人时，本组各列都必须填写；没有则整组留空"
+    prefix = f"成员{position}"
+    earlier = f"监护人{position}"  # the wording of the templates before 2027
+    when = ("第一位家庭成员一般是监护人，必填" if first else
+            "有第二位家庭成员时填写；是监护人的，本组的必填项都要填写；没有则整组留空")
+    guardian_when = f"是监护人的必填（{when}）"
+
+    def column(key, kind=TEXT, required=False, codes=None, width=14, note="", id_number=False):
+        label = next(item.label for item in FAMILY_ITEMS if item.key == key)
+        return Column(f"guardian{position}_{key}", f"{prefix}{label}", kind, required, codes, width, note,
+                      id_number, aliases=(f"{earlier}{label}",))
+
     return [
-        Column(f"guardian{position}_relation", f"{prefix}关系", CODE, first, GuardianRelation, 12,
-               f"与学生的关系（GB/T 4761），从下拉列表选择。{when}。", aliases=(f"{national}关系",)),
-        Column(f"guardian{position}_name", f"{prefix}姓名", TEXT, first, width=12,
-               note=f"监护人姓名。{when}。", aliases=(f"{national}姓名",)),
-        Column(f"guardian{position}_id_type", f"{prefix}身份证件类型", CODE, first, IdType, 18,
-               f"监护人的有效身份证件类型，不能选“无身份证件”。{when}。", aliases=(f"{national}身份证件类型",)),
-        Column(f"guardian{position}_id_number", f"{prefix}身份证件号", TEXT, first, width=22, id_number=True,
-               note=f"监护人的证件号码，按文本填写（本列已设为文本格式）。{when}。",
-               aliases=(f"{national}身份证件号",)),
-        Column(f"guardian{position}_phone", f"{prefix}联系电话", TEXT, first, width=15,
-               note=f"手机号或带区号的固定电话，如 13800138000、0431-12345678。{when}。",
-               aliases=(f"{national}联系电话",)),
-        Column(f"guardian{position}_workplace", f"{prefix}工作单位", TEXT, first, width=24,
-               note=f"工作单位名称；务农、无业等如实填写。{when}。", aliases=(f"{national}工作单位",)),
-        Column(f"guardian{position}_hukou_division_id", f"{prefix}户口所在地", DIVISION, first, width=14,
-               note=f"户口所在地的行政区划代码，6 位或 12 位数字，如 220122。{when}。",
-               aliases=(f"{national}户口所在地",)),
+        column("relation", CODE, first, GuardianRelation, 12, f"与学生的关系（GB/T 4761），从下拉列表选择。{when}。"),
+        column("name", TEXT, first, width=12, note=f"家庭成员的姓名。{when}。"),
+        column("relation_note", width=14, note="关系是“其他亲属”“非亲属”时，写明具体关系，如“姑父”。"),
+        column("address", width=30, note="家庭成员现在居住的地址；不填按学生的现住址。"),
+        column("hukou_division_id", DIVISION, first, width=14,
+               note=f"户口所在地的行政区划代码，6 位或 12 位数字，如 220122。{guardian_when}。"),
+        column("phone", TEXT, first, width=15,
+               note=f"手机号或带区号的固定电话，如 13800138000、0431-12345678。{guardian_when}。"),
+        column("is_guardian", BOOL, width=10, note="是否为学生的监护人；不填按“是”。至少要有一位家庭成员是监护人。"),
+        column("id_type", CODE, first, IdType, 18, f"有效身份证件类型，监护人不能选“无身份证件”。{guardian_when}。"),
+        column("id_number", TEXT, first, width=22, id_number=True,
+               note=f"证件号码，按文本填写（本列已设为文本格式）。{guardian_when}。"),
+        column("ethnicity", CODE, codes=Ethnicity, width=12, note="从下拉列表选择（GB 3304）。"),
+        column("workplace", TEXT, first, width=24, note=f"工作单位名称；务农、无业等如实填写。{guardian_when}。"),
+        column("job_title", width=12, note="在工作单位的职务；没有则不填。"),
     ]
 
 
 COLUMNS: list[Column] = [
-    Column("name", "姓名", TEXT, True, width=12,
+    # 基本信息
+    Column("name", "姓名", TEXT, True, width=12, item=1,
            note="与户口簿一致的中文姓名，可含“·”；除外籍学生外不得使用外文字母。"),
-    Column("former_name", "曾用名", TEXT, width=12, note="没有则不填。"),
-    Column("gender", "性别", CODE, True, Gender, 8, "从下拉列表选择；也可填 1（男）、2（女）。"),
-    Column("birth_date", "出生日期", DATE, True, width=13,
+    Column("gender", "性别", CODE, True, Gender, 8, "从下拉列表选择；也可填 1（男）、2（女）。", item=2),
+    Column("birth_date", "出生日期", DATE, True, width=13, item=3,
            note="如 2020-05-01（也可写 2020/5/1 或 20200501）；持居民身份证的须与证件号中的出生日期一致。"),
-    Column("birthplace_id", "出生地", DIVISION, width=12,
+    Column("birthplace_id", "出生地", DIVISION, width=12, item=4,
            note="出生地的行政区划代码，6 位或 12 位数字，如 220122。", aliases=("出生地行政区划代码",)),
-    Column("native_place_id", "籍贯", DIVISION, width=12, note="籍贯的行政区划代码，6 位或 12 位数字。"),
-    Column("ethnicity", "民族", CODE, True, Ethnicity, 12, "从下拉列表选择（GB 3304），如“01 汉族”。"),
+    Column("native_place_id", "籍贯", DIVISION, width=12, note="籍贯的行政区划代码，6 位或 12 位数字。", item=5),
+    Column("ethnicity", "民族", CODE, True, Ethnicity, 12, "从下拉列表选择（GB 3304），如“01 汉族”。", item=6),
     Column("nationality", "国籍/地区", CODE, True, nationality_choices, 16,
-           "从下拉列表选择（GB/T 2659），如“CHN 中国”。"),
-    Column("id_type", "身份证件类型", CODE, True, IdType, 18,
-           "从下拉列表选择；没有户籍、没有任何身份证件的学生选“无身份证件”，并填写监护人的居民身份证号。"),
-    Column("id_number", "身份证件号", TEXT, width=22, id_number=True,
+           "从下拉列表选择（GB/T 2659），如“CHN 中国”。", item=7),
+    Column("id_type", "身份证件类型", CODE, True, IdType, 18, item=8,
+           note="从下拉列表选择；没有户籍、没有任何身份证件的学生选“无身份证件”，并填写监护人的居民身份证号。"),
+    Column("id_number", "身份证件号", TEXT, width=22, id_number=True, item=9,
            note="学生本人的证件号码，不得填写监护人的号码；按文本填写（本列已设为文本格式），"
                 "末位 X 用大写。证件类型为“无身份证件”时不填。"),
-    Column("overseas_status", "港澳台侨外", CODE, True, OverseasStatus, 14, "从下拉列表选择；一般学生选“00 否”。"),
-    Column("health", "健康状况", CODE, True, Health, 14, "从下拉列表选择。"),
-    Column("hukou_division_id", "户口所在地", DIVISION, width=12,
+    Column("overseas_status", "港澳台侨外", CODE, True, OverseasStatus, 14, "从下拉列表选择；一般学生选“00 否”。", item=10),
+    Column("political_status", "政治面貌", CODE, codes=PoliticalStatus, width=12, item=11,
+           note="从下拉列表选择（GB/T 4762）；小学生和一般初中生选“13 群众”，不填按“群众”。"),
+    Column("health", "健康状况", CODE, True, Health, 14, "从下拉列表选择。", item=12),
+    # 辅助信息
+    Column("former_name", "曾用名", TEXT, width=12, note="没有则不填。", item=15),
+    Column("id_validity", "身份证件有效期", TEXT, width=20, item=16,
+           note="证件上的有效期限，如 20200601-20250601；长期有效的写 20200601-长期。没有证件的不填。"),
+    Column("hukou_division_id", "户口所在地", DIVISION, width=12, item=17,
            note="户口所在地的行政区划代码，6 位或 12 位数字；无户籍的学生不填。",
            aliases=("户口所在地行政区划",)),
-    Column("hukou_type", "户口性质", CODE, codes=HukouType, width=12, note="从下拉列表选择；无户籍的学生不填。"),
-    Column("hukou_address", "户籍地址", TEXT, width=30, note="户口簿上的地址。"),
-    Column("address", "现住址", TEXT, width=30, note="现在居住的地址，具体到村（社区）和门牌号。"),
-    Column("disability", "残疾类型", CODE, codes=Disability, width=12, note="从下拉列表选择；不填按“无残疾”。"),
-    Column("disability_placement", "残疾学生就读方式", CODE, codes=DisabilityPlacement, width=16,
-           note="残疾学生必填：随班就读、送教上门或特殊教育学校就读；其他学生不填。", aliases=("随班就读",)),
-    Column("entry_date", "入学年月", MONTH, width=11, note="如 2026-09（也可写 202609）；不填按当年 9 月 1 日。"),
-    Column("entry_mode", "入学方式", CODE, codes=EntryMode, width=14, note="从下拉列表选择；不填按“就近入学”。"),
-    Column("boarding", "就读方式", CODE, codes=Boarding, width=10, note="走读或住校；不填按“走读”。"),
-    Column("left_behind", "是否留守儿童", CODE, codes=LeftBehind, width=14,
+    Column("hukou_type", "户口性质", CODE, codes=HukouType, width=12, note="从下拉列表选择；无户籍的学生不填。", item=18),
+    Column("hukou_address", "户籍地址", TEXT, width=30, note="户口簿上的地址（全国表“户口所在地”填写到门牌号的部分）。"),
+    Column("specialty", "特长", TEXT, width=16, note="学生的特长，如“书法”“长跑”；没有则不填。", item=19),
+    # 学籍信息
+    Column("auxiliary_number", "学籍辅号", TEXT, width=16, item=20,
+           note="本省地方系统的学生编号，省里要求时填写；没有则不填。"),
+    Column("class_number", "班内学号", TEXT, width=10, item=21, note="学生在班级内的编号，如 01；分班后再填也可以。"),
+    Column("entry_date", "入学年月", MONTH, width=11, note="如 2026-09（也可写 202609）；不填按当年 9 月 1 日。", item=24),
+    Column("entry_mode", "入学方式", CODE, codes=EntryMode, width=14, note="从下拉列表选择；不填按“就近入学”。", item=25),
+    Column("boarding", "就读方式", CODE, codes=Boarding, width=10, note="走读或住校；不填按“走读”。", item=26),
+    Column("source", "学生来源", CODE, codes=PupilSource, width=12, item=27,
+           note="义务教育阶段：1 正常入学、9 其他；不填按“正常入学”。"),
+    # 联系信息
+    Column("address", "现住址", TEXT, width=30, note="现在居住的地址，具体到村（社区）和门牌号。", item=28),
+    Column("mailing_address", "通信地址", TEXT, width=30, item=29, note="可以联系到学生的地址；不填按现住址。"),
+    Column("home_address", "家庭地址", TEXT, width=30, item=30, note="学生家庭的地址；不填按现住址。"),
+    Column("phone", "联系电话", TEXT, width=15, item=31,
+           note="家庭的手机号或带区号的固定电话；不填按第一位家庭成员的联系电话。"),
+    Column("postcode", "邮政编码", TEXT, width=10, item=32, note="学生现住地的邮政编码，6 位数字，如 130200。"),
+    Column("email", "电子信箱", TEXT, width=20, item=33, note="如 name@example.com；没有则不填。"),
+    Column("homepage", "主页地址", TEXT, width=20, item=34, note="没有则不填。"),
+    # 扩展信息
+    Column("only_child", "是否独生子女", BOOL, width=10, note="填“是”或“否”；不填按“否”。", item=35),
+    Column("preschool", "是否受过学前教育", BOOL, width=10, item=36,
+           note="小学新生入学前是否上过幼儿园或学前班，填“是”或“否”；不填按“否”。"),
+    Column("left_behind", "是否留守儿童", CODE, codes=LeftBehind, width=14, item=37,
            note="父母一方或双方外出务工三个月以上、由其他亲属监护的为留守儿童；不填按“非留守儿童”。"),
-    Column("migrant_child", "是否进城务工人员随迁子女", BOOL, width=12, note="填“是”或“否”；不填按“否”。"),
-    Column("only_child", "是否独生子女", BOOL, width=10, note="填“是”或“否”；不填按“否”。"),
-    Column("orphan", "是否孤儿", BOOL, width=10, note="以民政部门的认定为准，填“是”或“否”；不填按“否”。"),
+    Column("migrant_child", "是否进城务工人员随迁子女", BOOL, width=12, note="填“是”或“否”；不填按“否”。", item=38),
+    Column("orphan", "是否孤儿", BOOL, width=10, note="以民政部门的认定为准，填“是”或“否”；不填按“否”。", item=39),
+    Column("martyr_child", "是否烈士或优抚子女", BOOL, width=10, item=40,
+           note="以有认定资格的部门出具的证明为准，填“是”或“否”；不填按“否”。"),
+    Column("disability_placement", "随班就读", CODE, codes=DisabilityPlacement, width=16, item=41,
+           note="残疾学生必填：随班就读、送教上门或特殊教育学校就读；其他学生不填。",
+           aliases=("残疾学生就读方式",)),
+    Column("disability", "残疾人类型", CODE, codes=Disability, width=12, note="从下拉列表选择；不填按“无残疾”。",
+           aliases=("残疾类型",), item=42),
+    Column("government_place", "是否由政府购买学位", BOOL, width=10, item=43,
+           note="在民办学校就读、由政府出资购买学位的填“是”；不填按“否”。"),
+    Column("needs_aid", "是否需要申请资助", BOOL, width=10, item=44,
+           note="家庭经济困难需要申请资助的填“是”（建档立卡家庭、低保家庭、特困供养、孤儿、残疾学生、"
+                "烈士子女及其他家庭经济困难学生）；不填按“否”。"),
+    Column("one_subsidy", "是否享受一补", BOOL, width=10, item=45,
+           note="享受家庭经济困难寄宿生生活补助（一补）的填“是”；不填按“否”。"),
+    # 交通方式
+    Column("distance_km", "上下学距离", DECIMAL, width=10, item=46, note="家到学校的距离，单位公里，如 2.5。"),
+    Column("commute_mode", "上下学方式", CODE, codes=CommuteMode, width=16, item=47, note="从下拉列表选择。"),
+    Column("school_bus", "是否需要乘坐校车", BOOL, width=10, item=48,
+           note="填“是”或“否”；不填时按上下学距离：超过 2 公里为“是”。"),
     *(column for position in range(1, GUARDIAN_COUNT + 1) for column in _guardian_columns(position)),
 ]
 COLUMNS_BY_KEY: dict[str, Column] = {column.key: column for column in COLUMNS}
+assert all(column.header == _label(column.key) for column in COLUMNS if column.item), "national wording"
 
 # Required columns whose emptiness xueji.pupils.rules already reports (a 居民身份证 number gives the
 # gender and birth date, guardians are checked as a whole): the conversion leaves them to the rules
@@ -163,6 +233,9 @@ COLUMNS_BY_KEY: dict[str, Column] = {column.key: column for column in COLUMNS}
 PRESENCE_CHECKED_BY_RULES = {"name", "gender", "birth_date", "id_type"} | {
     f"guardian{position}_{key}" for position in range(1, GUARDIAN_COUNT + 1) for key in GUARDIAN_KEYS
 }
+# "不填按否": the yes-no items the national system requires, blank in a row, are 否 (the record keeps
+# None only for older records that never asked).
+FALSE_WHEN_BLANK = ("preschool", "martyr_child", "government_place", "needs_aid", "one_subsidy")
 
 
 def normalize_header(text: Any) -> str:
@@ -216,7 +289,26 @@ def row_to_new_pupil_data(values: dict[str, Any]) -> tuple[dict[str, Any], list[
                 guardian_values[position - 1][name] = value
         elif value is not None:
             data[name] = value
+    _fill_blanks(data, guardian_values, errors)
     return data, guardian_values[:last_guardian], errors
+
+
+def _fill_blanks(data: dict[str, Any], guardians: list[dict[str, Any]], errors: dict[str, str]) -> None:
+    """The template's "不填按…" rules for the national form's contact and extended items: the mailing
+    and home address (and a family member's) are the current address, the phone is the first
+    family member's, the yes-no
+    items are 否 (48 follows from 46 in the rules, xueji.pupils.rules)."""
+    for key in ("mailing_address", "home_address"):
+        if key not in data and key not in errors and data.get("address"):
+            data[key] = data["address"]
+    for guardian in guardians:
+        if guardian and not guardian.get("address") and data.get("address"):
+            guardian["address"] = data["address"]
+    if "phone" not in data and "phone" not in errors and guardians and guardians[0].get("phone"):
+        data["phone"] = guardians[0]["phone"]
+    for key in FALSE_WHEN_BLANK:
+        if key not in errors:
+            data.setdefault(key, False)
 
 
 def _integral(value: Any) -> int | None:
@@ -326,6 +418,17 @@ def _division(column: Column, raw: Any) -> str:
     raise CellError(f"{column.header}“{text}”不是行政区划代码，请填写 6 位或 12 位数字代码（如 220122）。")
 
 
+def _decimal(column: Column, raw: Any) -> str:
+    """A number of kilometres, as text for the rules ("2.5"); "2.5公里", "2.5km" accepted."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return _shown(raw) if not isinstance(raw, float) or raw.is_integer() else repr(raw)
+    text = str(raw).strip()
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:公里|千米|km|KM)?", text)
+    if not match:
+        raise CellError(f"{column.header}“{text}”应填公里数，如 2.5。")
+    return match.group(1)
+
+
 _YES = {"是", "1", "y", "yes", "true", "√"}
 _NO = {"否", "0", "n", "no", "false", "×"}
 
@@ -358,6 +461,8 @@ _LOOKUPS: dict[Any, _CodeLookup] = {}
 # Words people write for a label (the table's own label is always accepted).
 _LABEL_ALIASES: dict[Any, dict[str, str]] = {
     IdType: {"身份证": "1", "居民身份证号": "1", "无": "N", "无证件": "N"},
+    PoliticalStatus: {"中国共产主义青年团团员": "03", "团员": "03"},
+    CommuteMode: {"自行车": "2", "电动自行车": "2", "公交": "3", "公共交通": "3", "家长接送": "4"},
     Health: {"健康": "10", "良好": "10"},
     Disability: {"无": "0", "否": "0"},
     HukouType: {"农业": "1", "非农业": "2", "非农": "2"},
@@ -413,6 +518,7 @@ _CONVERTERS: dict[str, Callable[[Column, Any], Any]] = {
     CODE: _code,
     BOOL: _bool,
     DIVISION: _division,
+    DECIMAL: _decimal,
 }
 # What row_to_new_pupil_data does per column, worked out once: (column, converter, guardian
 # position or None, key in the data or guardian dict, the message when empty or None).

@@ -10,11 +10,13 @@ complete list of errors, each with its row, column, value and reason.
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from enrollment.admission.models import AdmissionEntry
+from enrollment.intake.columns import COLUMNS
 from enrollment.intake.models import EnrolmentEntry, EntryStatus
 from enrollment.intake.rules import JUNIOR_FIRST_GRADE, age_error, age_limits, identity_key
 from xueji.accounts.models import Unit
@@ -23,30 +25,23 @@ from xueji.codes import GB11643_ID_TYPES, PupilStatus
 from xueji.encrypted_fields import index_of
 from xueji.pupils.dedupe import find_duplicates_many
 from xueji.pupils.models import Pupil
+from xueji.pupils.national_form import FAMILY_ITEMS
 from xueji.pupils.rules import clean_guardians, clean_pupil_identity
 from xueji.pupils.services import PUPIL_DATA_FIELDS
 
 # Column labels of the fields the rules name (the template's headers say the same).
 FIELD_LABELS = {
-    "name": "姓名", "former_name": "曾用名", "gender": "性别", "birth_date": "出生日期", "birthplace_id": "出生地",
-    "native_place_id": "籍贯", "ethnicity": "民族", "nationality": "国籍/地区", "id_type": "身份证件类型",
-    "id_number": "身份证件号", "overseas_status": "港澳台侨外", "hukou_division_id": "户口所在地",
-    "hukou_type": "户口性质", "hukou_address": "户口详细地址", "address": "现住址", "health": "健康状况",
-    "disability": "残疾类型", "disability_placement": "残疾学生就读方式", "entry_mode": "入学方式",
-    "boarding": "就读方式", "left_behind": "留守儿童", "migrant_child": "进城务工人员随迁子女",
-    "only_child": "独生子女", "orphan": "孤儿", "guardians": "监护人", "admission": "录取名单", "__all__": "",
+    **{column.key: column.header for column in COLUMNS if column.guardian_position is None},
+    "hukou_address": "户口详细地址", "guardians": "监护人", "admission": "录取名单", "__all__": "",
 }
-GUARDIAN_LABELS = {
-    "relation": "关系", "name": "姓名", "id_type": "身份证件类型", "id_number": "身份证件号", "phone": "联系电话",
-    "workplace": "工作单位", "hukou_division_id": "户口所在地",
-}
+GUARDIAN_LABELS = {item.key: item.label for item in FAMILY_ITEMS}
 
 
 def field_label(key: str) -> str:
-    """“guardian2_phone” → “监护人2联系电话”; “birth_date” → “出生日期”."""
+    """“guardian2_phone” → “成员2联系电话” (the template's header); “birth_date” → “出生日期”."""
     if key.startswith("guardian") and "_" in key:
         position, _, rest = key.removeprefix("guardian").partition("_")
-        return f"监护人{position}{GUARDIAN_LABELS.get(rest, rest)}"
+        return f"成员{position}{GUARDIAN_LABELS.get(rest, rest)}"
     return FIELD_LABELS.get(key, key)
 
 
@@ -173,7 +168,8 @@ def _entry(intake: Intake, row: IntakeRow) -> EnrolmentEntry:
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
+    return {k: (v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v)
+            for k, v in values.items()}
 
 
 def key_of(entry) -> tuple:

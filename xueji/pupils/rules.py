@@ -5,16 +5,21 @@ so the same input gets the same errors everywhere. Errors are a ValidationError 
 with messages in Chinese.
 """
 
+import re
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
 from django.utils import timezone
 
 from xueji.codes import (
     GB11643_ID_TYPES,
+    SCHOOL_BUS_DISTANCE_KM,
     Boarding,
+    CommuteMode,
     Disability,
     DisabilityPlacement,
     EntryMode,
@@ -26,6 +31,8 @@ from xueji.codes import (
     IdType,
     LeftBehind,
     OverseasStatus,
+    PoliticalStatus,
+    PupilSource,
     nationality_choices,
 )
 from xueji.identity import (
@@ -51,6 +58,9 @@ CODED_FIELDS = {
     "entry_mode": EntryMode,
     "boarding": Boarding,
     "left_behind": LeftBehind,
+    "political_status": PoliticalStatus,
+    "source": PupilSource,
+    "commute_mode": CommuteMode,
 }
 REQUIRED_PUPIL_FIELDS = {"name": "姓名", "gender": "性别", "birth_date": "出生日期", "id_type": "身份证件类型"}
 GUARDIAN_FIELDS = {
@@ -69,6 +79,9 @@ DIVISION_FIELDS = {"birthplace_id": "出生地", "native_place_id": "籍贯", "h
 CODE_VALUES = {field: frozenset(code_table.values) for field, code_table in CODED_FIELDS.items()}
 ID_TYPE_CODES = frozenset(IdType.values)
 RELATION_CODES = frozenset(GuardianRelation.values)
+ETHNICITY_CODES = frozenset(Ethnicity.values)
+# A family member who is not a guardian (是否监护人: 否) needs only these.
+MEMBER_REQUIRED_FIELDS = ("relation", "name")
 
 
 def _is_code(value: Any, codes: frozenset) -> bool:
@@ -151,6 +164,7 @@ def clean_pupil_identity(data: dict[str, Any]) -> dict[str, Any]:
         _add(errors, "disability_placement", "残疾学生请选择就读方式（随班就读、送教上门或特殊教育学校）。")
 
     _check_divisions(errors, data, DIVISION_FIELDS)
+    _check_contact(errors, data)
     if errors:
         raise ValidationError(errors)
     if data.get("name"):
@@ -159,20 +173,39 @@ def clean_pupil_identity(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def clean_guardians(guardians: list[dict[str, Any]], *, pupil_id_type: str) -> list[dict[str, Any]]:
-    """At least one guardian; every guardian complete (relation, name, ID type and number, phone,
-    workplace, household registration); ID numbers valid. A pupil without an ID number is
-    registered through a guardian's ID number, which must then be a valid 居民身份证 number."""
+    """The family members (成员1, 成员2 …): at least one of them a guardian (是否监护人, the default);
+    every guardian complete (relation, name, ID type and number, phone, workplace, household
+    registration), a member who is not a guardian at least named with the relation; ID numbers,
+    phones and codes valid. A pupil without an ID number is registered through a guardian's ID
+    number, which must then be a valid 居民身份证 number."""
     errors: dict[str, list[ValidationError]] = {}
     if not guardians:
         raise ValidationError({"guardians": ["至少填写一位监护人。"]})
     cleaned = []
     for position, guardian in enumerate(guardians, start=1):
         guardian = {key: (value.strip() if isinstance(value, str) else value) for key, value in guardian.items()}
+        if guardian.get("is_guardian") is None:
+            guardian["is_guardian"] = True
         prefix = f"guardian{position}_"
-        label = "第一监护人" if position == 1 else f"第{'二三四五'[position - 2] if position <= 5 else position}监护人"
-        for field, field_label in GUARDIAN_FIELDS.items():
-            if guardian.get(field) in (None, ""):
-                _add(errors, prefix + field, f"请填写{label}的{field_label}（有两位监护人时，两位的信息都必须完整）。")
+        ordinal = "一二三四五"[position - 1] if position <= 5 else str(position)
+        if guardian["is_guardian"]:
+            label = f"第{ordinal}监护人"
+            for field, field_label in GUARDIAN_FIELDS.items():
+                if guardian.get(field) in (None, ""):
+                    _add(errors, prefix + field, f"请填写{label}的{field_label}（有两位监护人时，两位的信息都必须完整）。")
+        else:
+            label = f"家庭成员{position}"
+            guardian.setdefault("id_type", "")
+            for field in MEMBER_REQUIRED_FIELDS:
+                if guardian.get(field) in (None, ""):
+                    _add(errors, prefix + field, f"请填写{label}的{GUARDIAN_FIELDS[field]}。")
+        if guardian.get("ethnicity") and not _is_code(guardian["ethnicity"], ETHNICITY_CODES):
+            _add(errors, prefix + "ethnicity", f"“{guardian['ethnicity']}”不是有效的民族代码。")
+        if guardian.get("phone"):
+            try:
+                guardian["phone"] = clean_phone(guardian["phone"])
+            except ValidationError as error:
+                _add(errors, prefix + "phone", error)
         if guardian.get("relation") and not _is_code(guardian["relation"], RELATION_CODES):
             _add(errors, prefix + "relation", f"“{guardian['relation']}”不是有效的监护人关系代码。")
         if guardian.get("name"):
@@ -190,7 +223,11 @@ def clean_guardians(guardians: list[dict[str, Any]], *, pupil_id_type: str) -> l
         _check_divisions(errors, guardian, {"hukou_division_id": "户口所在地"}, prefix=prefix)
         guardian["position"] = position
         cleaned.append(guardian)
-    if pupil_id_type == IdType.NONE and not any(g.get("id_type") == IdType.RESIDENT_ID for g in cleaned):
+    if not any(g["is_guardian"] for g in cleaned):
+        _add(errors, "guardians", "家庭成员中至少要有一位监护人（“是否监护人”填“是”）。")
+    if pupil_id_type == IdType.NONE and not any(
+        g["is_guardian"] and g.get("id_type") == IdType.RESIDENT_ID and g.get("id_number") for g in cleaned
+    ):
         _add(errors, "guardians", "无身份证件的学生须填写至少一位监护人的居民身份证号。")
     if errors:
         raise ValidationError(errors)
@@ -217,3 +254,88 @@ def known_division_codes() -> frozenset[str]:
     from xueji.accounts.models import Division
 
     return frozenset(Division.objects.values_list("code", flat=True))
+
+
+# --- the contact, extended and transport items of the national form ------------------------------
+
+# A mobile number (11 digits from 1), or a landline with its area code (0431-12345678), an
+# extension allowed after a dash; "+86" and spaces are dropped.
+_PHONE = re.compile(r"1\d{10}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?")
+# 身份证件有效期: "20200601-20300601", "2020.06.01-2030.06.01", "2020-06-01至2030-06-01", "…-长期".
+_VALIDITY_DATE = r"(\d{4})[.\-/年]?(\d{1,2})[.\-/月]?(\d{1,2})日?"
+_VALIDITY = re.compile(rf"{_VALIDITY_DATE}\s*(?:-|—|－|~|～|至|到)\s*(?:{_VALIDITY_DATE}|(长期))")
+_homepage = URLValidator(schemes=["http", "https"])
+
+
+def clean_phone(text: str) -> str:
+    """A phone number as stored: digits and the area code's dash; ValidationError in Chinese."""
+    compact = re.sub(r"[\s()（）]", "", str(text)).removeprefix("+86").removeprefix("0086")
+    if not _PHONE.fullmatch(compact):
+        raise ValidationError(f"联系电话“{text}”格式不对：填写 11 位手机号，或带区号的固定电话（如 0431-12345678）。")
+    return compact
+
+
+def clean_id_validity(text: str) -> str:
+    """身份证件有效期 as stored: "20200601-20300601" or "20200601-长期"."""
+    match = _VALIDITY.fullmatch(str(text).strip())
+    if match:
+        try:
+            start = date(*(int(part) for part in match.group(1, 2, 3)))
+            end = date(*(int(part) for part in match.group(4, 5, 6))) if match.group(4) else None
+        except ValueError:
+            pass
+        else:
+            if end is None:
+                return f"{start:%Y%m%d}-长期"
+            if end > start:
+                return f"{start:%Y%m%d}-{end:%Y%m%d}"
+            raise ValidationError("身份证件有效期的截止日期应晚于起始日期。")
+    raise ValidationError(f"身份证件有效期“{text}”格式不对，请按 20200601-20300601 填写（长期有效的写 20200601-长期）。")
+
+
+def _check_contact(errors, data: dict[str, Any]) -> None:
+    """Postcode, phone, e-mail, homepage, the validity of the ID document, the distance to school;
+    and 是否需要乘坐校车 from the distance when the school has not said (the national instructions:
+    yes over 2 km)."""
+    if data.get("postcode") not in (None, ""):
+        postcode = str(data["postcode"]).strip()
+        if not re.fullmatch(r"\d{6}", postcode):
+            _add(errors, "postcode", f"邮政编码“{postcode}”应为 6 位数字。")
+        data["postcode"] = postcode
+    if data.get("phone") not in (None, ""):
+        try:
+            data["phone"] = clean_phone(data["phone"])
+        except ValidationError as error:
+            _add(errors, "phone", error)
+    if data.get("email") not in (None, ""):
+        data["email"] = str(data["email"]).strip()
+        try:
+            validate_email(data["email"])
+        except ValidationError:
+            _add(errors, "email", f"电子信箱“{data['email']}”格式不对，应如 name@example.com。")
+    if data.get("homepage") not in (None, ""):
+        data["homepage"] = str(data["homepage"]).strip()
+        try:
+            _homepage(data["homepage"] if "://" in data["homepage"] else "http://" + data["homepage"])
+        except ValidationError:
+            _add(errors, "homepage", f"主页地址“{data['homepage']}”不是有效的网址。")
+    if data.get("id_validity") not in (None, ""):
+        try:
+            data["id_validity"] = clean_id_validity(data["id_validity"])
+        except ValidationError as error:
+            _add(errors, "id_validity", error)
+    distance = data.get("distance_km")
+    if distance not in (None, ""):
+        try:
+            distance = Decimal(str(distance)).quantize(Decimal("0.1"))
+        except (InvalidOperation, ValueError):
+            _add(errors, "distance_km", f"上下学距离“{distance}”应为公里数，如 2.5。")
+            return
+        if not Decimal(0) <= distance < Decimal(1000):
+            _add(errors, "distance_km", "上下学距离应在 0 到 999.9 公里之间。")
+            return
+        data["distance_km"] = distance
+        if data.get("school_bus") is None:
+            data["school_bus"] = distance > SCHOOL_BUS_DISTANCE_KM
+    elif distance == "":
+        data["distance_km"] = None

@@ -31,9 +31,16 @@ PUPIL_DATA_FIELDS = {
     "nationality", "id_type", "id_number", "overseas_status", "hukou_division_id", "hukou_type",
     "hukou_address", "address", "health", "disability", "disability_placement", "entry_mode", "boarding",
     "left_behind", "migrant_child", "only_child", "orphan",
+    # The rest of the national form's 48 items (xueji.pupils.national_form).
+    "political_status", "id_validity", "specialty", "auxiliary_number", "class_number", "source",
+    "mailing_address", "home_address", "phone", "postcode", "email", "homepage", "preschool", "martyr_child",
+    "government_place", "needs_aid", "one_subsidy", "distance_km", "commute_mode", "school_bus",
 }
 KEY_FIELDS = {"name", "id_type", "id_number"}  # changes that pass dedupe again
-GUARDIAN_DATA_FIELDS = {"relation", "name", "id_type", "id_number", "phone", "workplace", "hukou_division_id"}
+GUARDIAN_DATA_FIELDS = {
+    "relation", "name", "id_type", "id_number", "phone", "workplace", "hukou_division_id",
+    "relation_note", "address", "is_guardian", "ethnicity", "job_title",
+}
 
 
 def _history_context(actor: User | None, change_request_id: int | None, reason: str):

@@ -17,10 +17,12 @@ id_number       the pupil's ID number, and every 学籍号 that is a G number ("
 health          健康状况
 disability      残疾类型, 残疾学生就读方式
 hukou           户口所在地, 户口性质, 户籍地址, and the guardians' 户口所在地
-address         现住址
-circumstances   留守儿童, 进城务工人员随迁子女, 独生子女, 孤儿
-guardian_id     the guardians' ID numbers
-guardian_phone  the guardians' phone numbers
+address         现住址, 通信地址, 家庭地址, 邮政编码, the family members' 现住址
+circumstances   留守儿童, 进城务工人员随迁子女, 独生子女, 孤儿, 烈士或优抚子女, 政府购买学位,
+                需要申请资助, 享受一补
+guardian_id     the guardians' ID numbers (and the pupil's 身份证件有效期, with the ID number: masked)
+guardian_phone  the family's phone numbers and e-mail: the guardians' phones, the pupil's 联系电话
+                and 电子信箱
 =============== ==============================================================================
 
 Everything else of the record (name, gender, birth date, ethnicity, school, class, status, the
@@ -108,6 +110,17 @@ PUPIL_FIELDS = {
     "migrant_child": "circumstances",
     "only_child": "circumstances",
     "orphan": "circumstances",
+    # The national form's contact and extended items (xueji.pupils.national_form).
+    "id_validity": "id_number",
+    "mailing_address": "address",
+    "home_address": "address",
+    "postcode": "address",
+    "phone": "guardian_phone",
+    "email": "guardian_phone",
+    "martyr_child": "circumstances",
+    "government_place": "circumstances",
+    "needs_aid": "circumstances",
+    "one_subsidy": "circumstances",
 }
 # A guardian's fields → their group.
 GUARDIAN_FIELDS = {
@@ -115,6 +128,7 @@ GUARDIAN_FIELDS = {
     "phone": "guardian_phone",
     "hukou_division": "hukou",
     "hukou_division_id": "hukou",
+    "address": "address",
 }
 # A student number (学籍号) in any of its places: masked like the ID number it may hold.
 NUMBER_FIELDS = {"student_number", "number"}

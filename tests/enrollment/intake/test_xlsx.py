@@ -85,7 +85,7 @@ def test_formula_is_found_without_cell_references():
     )
     error = refusal(rezip(template, replace={"xl/worksheets/sheet1.xml": sheet}))
     assert error.code == "formulas"
-    assert error.messages == ["第3行“性别”列是公式，请粘贴为数值。"]
+    assert error.messages == [f"第3行“{COLUMNS[2].header}”列是公式，请粘贴为数值。"]
 
 
 def test_formulas_are_listed_up_to_ten():
@@ -350,8 +350,13 @@ def test_filled_template_round_trips():
         "id_type": "1", "id_number": "220122202003150013", "overseas_status": "00", "health": "10",
         "hukou_division_id": "220122", "hukou_type": "1", "address": "农安县合隆镇陈家店村 3 组",
         "entry_date": date(2026, 9, 1),
+        # the template's "不填按…": the addresses are the current one, the yes-no items 否
+        "mailing_address": "农安县合隆镇陈家店村 3 组", "home_address": "农安县合隆镇陈家店村 3 组",
+        "phone": "13804310001", "preschool": False, "martyr_child": False,
+        "government_place": False, "needs_aid": False, "one_subsidy": False,
     }
     assert first_guardians == [{
+        "address": "农安县合隆镇陈家店村 3 组",
         "relation": "51", "name": "王大军", "id_type": "1", "id_number": "220122198805060010",
         "phone": "13804310001", "workplace": "合隆镇农机站", "hukou_division_id": "220122",
     }]
@@ -483,7 +488,7 @@ def test_required_columns_the_rules_do_not_check_are_reported_when_empty():
 def test_phone_numbers():
     assert convert(guardian1_phone=13804310001.0)[1][0]["phone"] == "13804310001"
     errors = convert(guardian1_phone=43112345678)[2]
-    assert errors == {"guardian1_phone": "监护人1联系电话“43112345678”被存成了数字，开头的 0 可能已经丢失；"
+    assert errors == {"guardian1_phone": "成员1联系电话“43112345678”被存成了数字，开头的 0 可能已经丢失；"
                                          "请按文本重新输入（如 0431-12345678）。"}
 
 
@@ -499,7 +504,8 @@ def test_guardians_are_only_those_filled_in():
     assert len(guardians) == 1
     no_first = {key: None for key in SAMPLE_ROW if key.startswith("guardian1_")}
     _, guardians, _ = convert(**no_first, guardian2_name="李四")
-    assert guardians == [{}, {"name": "李四"}]  # the rules then name the first guardian's columns
+    # the rules then name the first guardian's columns; a member's address is the pupil's unless given
+    assert guardians == [{}, {"name": "李四", "address": SAMPLE_ROW["address"]}]
     _, guardians, errors = convert(**no_first)
     assert guardians == [] and errors == {}  # the rules answer "至少填写一位监护人"
     _, guardians, errors = convert(guardian2_hukou_division_id="abc")
@@ -532,7 +538,7 @@ def test_annotate_errors_marks_cells_rows_and_the_summary_column():
 
     error_letter = get_column_letter(len(COLUMNS) + 1)
     assert sheet[f"{error_letter}1"].value == ERROR_COLUMN_HEADER
-    assert sheet[f"{error_letter}2"].value == "出生日期：出生日期与身份证件号不一致。；监护人1联系电话：请填写第一监护人的联系电话。"
+    assert sheet[f"{error_letter}2"].value == "出生日期：出生日期与身份证件号不一致。；成员1联系电话：请填写第一监护人的联系电话。"
     assert sheet[f"{error_letter}3"].value is None
     assert sheet[f"{error_letter}4"].value.startswith("无身份证件的学生")
     # The values themselves are untouched, and the header comments stay.

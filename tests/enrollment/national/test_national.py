@@ -274,7 +274,7 @@ def test_export_writes_ids_and_numbers_as_text_and_12_digit_area_codes(world):
     pupil = world.pupils["a1"]
     set_fields(pupil, address="=HYPERLINK(\"http://example.com\")")
     sheet, headers, rows = exported_sheet(export_national_xlsx(school_pupils(world, "a1")))
-    assert headers[:4] == ["学籍号", "学校标识码", "*姓名", "曾用名"]
+    assert headers[:4] == ["学籍号", "学校标识码", "*姓名", "*性别"]
     assert len(rows) == 2
     row = next(r for r in rows if r[headers.index("*姓名")].value == pupil.name)
     cell = dict(zip(headers, row))

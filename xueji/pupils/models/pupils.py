@@ -16,6 +16,7 @@ from django.db.models.functions import Substr
 from xueji.codes import (
     GRADE_CHOICES,
     Boarding,
+    CommuteMode,
     Disability,
     DisabilityPlacement,
     EntryMode,
@@ -28,6 +29,8 @@ from xueji.codes import (
     LeftBehind,
     NumberKind,
     OverseasStatus,
+    PoliticalStatus,
+    PupilSource,
     PupilStatus,
 )
 from xueji.encrypted_fields import BlindIndexedQuerySet, BlindIndexedSaveMixin, BlindIndexField, EncryptedCharField
@@ -78,6 +81,18 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
     id_number = EncryptedCharField("身份证件号", max_length=30, blank=True)
     id_number_index = BlindIndexField(source="id_number", purpose="pupil.id_number")
     overseas_status = models.CharField("港澳台侨外", max_length=2, choices=OverseasStatus.choices, default=OverseasStatus.NO)
+    political_status = models.CharField(
+        "政治面貌", max_length=2, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES,
+        db_default=PoliticalStatus.MASSES.value,
+    )
+    # "20200601-20300601" or "20200601-长期" (xueji.pupils.rules.clean_id_validity).
+    id_validity = models.CharField("身份证件有效期", max_length=20, blank=True, default="", db_default="")
+    specialty = models.CharField("特长", max_length=100, blank=True, default="", db_default="")
+    # Numbers of the school and the province (2025 办法: a province may keep its own number).
+    auxiliary_number = models.CharField("学籍辅号", max_length=30, blank=True, default="", db_default="")
+    class_number = models.CharField("班内学号", max_length=10, blank=True, default="", db_default="")
+    source = models.CharField("学生来源", max_length=1, choices=PupilSource.choices, default=PupilSource.NORMAL,
+                              db_default=PupilSource.NORMAL.value)
     # Household registration and address
     hukou_division = models.ForeignKey(
         "xueji.Division", verbose_name="户口所在地", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -85,6 +100,13 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
     hukou_type = models.CharField("户口性质", max_length=1, choices=HukouType.choices, blank=True)
     hukou_address = EncryptedCharField("户籍地址", max_length=200, blank=True)
     address = EncryptedCharField("现住址", max_length=200, blank=True)
+    # Contact (联系信息 of the national form), encrypted like the address.
+    mailing_address = EncryptedCharField("通信地址", max_length=200, blank=True, default="", db_default="")
+    home_address = EncryptedCharField("家庭地址", max_length=200, blank=True, default="", db_default="")
+    phone = EncryptedCharField("联系电话", max_length=20, blank=True, default="", db_default="")
+    postcode = models.CharField("邮政编码", max_length=6, blank=True, default="", db_default="")
+    email = EncryptedCharField("电子信箱", max_length=100, blank=True, default="", db_default="")
+    homepage = models.CharField("主页地址", max_length=200, blank=True, default="", db_default="")
     # Health and circumstances (encrypted; the statistics count disability by its blind index)
     health = EncryptedCharField("健康状况", max_length=2, choices=Health.choices, default=Health.GOOD)
     disability = EncryptedCharField("残疾类型", max_length=1, choices=Disability.choices, default=Disability.NONE)
@@ -98,6 +120,17 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
     migrant_child = models.BooleanField("进城务工人员随迁子女", default=False)
     only_child = models.BooleanField("独生子女", default=False)
     orphan = models.BooleanField("孤儿", default=False)
+    # Items the national system requires that older records never asked: None is "not yet known"
+    # (the readiness check lists it), never an error that blocks other work.
+    preschool = models.BooleanField("是否受过学前教育", null=True, blank=True)
+    martyr_child = models.BooleanField("是否烈士或优抚子女", null=True, blank=True)
+    government_place = models.BooleanField("是否由政府购买学位", null=True, blank=True)
+    needs_aid = models.BooleanField("是否需要申请资助", null=True, blank=True)
+    one_subsidy = models.BooleanField("是否享受一补", null=True, blank=True)
+    # 交通方式
+    distance_km = models.DecimalField("上下学距离（公里）", max_digits=5, decimal_places=1, null=True, blank=True)
+    commute_mode = models.CharField("上下学方式", max_length=1, choices=CommuteMode.choices, blank=True, default="", db_default="")
+    school_bus = models.BooleanField("是否需要乘坐校车", null=True, blank=True)
     photo = models.ImageField("照片", upload_to=private_upload_path, blank=True)
     # School
     school = models.ForeignKey("xueji.School", verbose_name="学校", on_delete=models.PROTECT, related_name="pupils")
@@ -167,7 +200,7 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
             models.Index(
                 fields=["school", "status"],
                 include=["grade", "gender", "ethnicity", "left_behind", "migrant_child", "hukou_type",
-                         "disability_index", "deleted_at"],
+                         "disability_index", "deleted_at", "preschool", "needs_aid", "school_bus"],
                 name="pupil_school_status_counts",
             ),
         ]
@@ -185,17 +218,26 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
     append_only=True,
 )
 class Guardian(models.Model):
-    """监护人. A pupil has one or more; every guardian's record is complete."""
+    """A member of the pupil's family (家庭成员, the national form's 成员1 and 成员2). Most are
+    guardians (是否监护人): a pupil has at least one, and every guardian's record is complete; a
+    member who is not a guardian needs only the relation and the name."""
 
     pupil = models.ForeignKey(Pupil, verbose_name="学生", on_delete=models.CASCADE, related_name="guardians")
     position = models.PositiveSmallIntegerField("顺序", default=1)
     relation = models.CharField("关系", max_length=2, choices=GuardianRelation.choices)
+    relation_note = models.CharField("关系说明", max_length=50, blank=True, default="", db_default="")
     name = models.CharField("姓名", max_length=50)
-    id_type = models.CharField("身份证件类型", max_length=1, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    is_guardian = models.BooleanField("是否监护人", default=True, db_default=True)
+    id_type = models.CharField(
+        "身份证件类型", max_length=1, choices=IdType.choices, default=IdType.RESIDENT_ID, blank=True
+    )
     # Encrypted; nothing looks a guardian up by ID number or phone, so neither has a blind index.
-    id_number = EncryptedCharField("身份证件号", max_length=30)
-    phone = EncryptedCharField("联系电话", max_length=20)
-    workplace = models.CharField("工作单位", max_length=100)
+    id_number = EncryptedCharField("身份证件号", max_length=30, blank=True)
+    phone = EncryptedCharField("联系电话", max_length=20, blank=True)
+    address = EncryptedCharField("现住址", max_length=200, blank=True, default="", db_default="")
+    ethnicity = models.CharField("民族", max_length=2, choices=Ethnicity.choices, blank=True, default="", db_default="")
+    workplace = models.CharField("工作单位", max_length=100, blank=True)
+    job_title = models.CharField("职务", max_length=50, blank=True, default="", db_default="")
     hukou_division = models.ForeignKey(
         "xueji.Division", verbose_name="户口所在地", null=True, on_delete=models.PROTECT, related_name="+"
     )
