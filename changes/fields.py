@@ -63,8 +63,9 @@ def form_field(name: str, model=Pupil, required: bool = False) -> forms.Field:
         return forms.DateField(label=text, required=required, widget=DateInput())
     if field.get_internal_type() == "BooleanField" and field.null:
         # An item older records never asked (是否受过学前教育 …): 是, 否, or not yet known.
-        return forms.NullBooleanField(label=text, required=False, widget=forms.Select(
-            choices=[("unknown", "（未填）"), ("true", "是"), ("false", "否")]))
+        widget = forms.NullBooleanSelect()
+        widget.choices = [("unknown", "（未填）"), ("true", "是"), ("false", "否")]
+        return forms.NullBooleanField(label=text, required=False, widget=widget)
     if field.get_internal_type() == "BooleanField":
         return forms.BooleanField(label=text, required=False)
     if field.get_internal_type() == "DecimalField":

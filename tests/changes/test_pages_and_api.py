@@ -75,6 +75,34 @@ def test_the_school_corrects_through_the_page(world, client):
     assert "学校更正：家长来电告知搬家" in history
 
 
+def test_the_school_corrects_the_national_items_itself(world, client):
+    """The national form's newer items are the school's to correct (no bureau): a postcode, 是否受过学前
+    教育 (unknown until now), the distance (48 then follows from 46), and a second family member who
+    is a grandparent, not a guardian."""
+    pupil = world.pupils["a1"]
+    assert pupil.preschool is None
+    login(client, "registrar_a1")
+    form = client.get(f"/pupils/{pupil.pk}/correct/")
+    page = form.content.decode()
+    assert all(label in page for label in ("邮政编码", "是否受过学前教育", "上下学距离", "成员2是否监护人", "成员2职务"))
+    data = {name: ("" if value is None else value) for name, value in form.context["form"].initial.items()}
+    data = {k: v for k, v in data.items() if v is not False}
+    data.update({"postcode": "130200", "preschool": "true", "distance_km": "3.5", "note": "家长核对基本信息表",
+                 "guardian2_relation": "62", "guardian2_name": "李桂兰", "guardian2_relation_note": "",
+                 "guardian2_id_type": "", "guardian2_id_number": "", "guardian2_phone": "", "guardian2_workplace": "",
+                 "guardian2_hukou_division_id": "", "guardian2_address": "", "guardian2_ethnicity": "",
+                 "guardian2_job_title": ""})
+    data.pop("guardian2_is_guardian", None)  # unticked: a family member who is not a guardian
+    response = client.post(f"/pupils/{pupil.pk}/correct/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    pupil.refresh_from_db()
+    assert (pupil.postcode, pupil.preschool, str(pupil.distance_km), pupil.school_bus) == ("130200", True, "3.5", True)
+    member = pupil.guardians.get(position=2)
+    assert (member.name, member.is_guardian) == ("李桂兰", False)
+    bad = client.post(f"/pupils/{pupil.pk}/correct/", {**data, "postcode": "1302"})
+    assert bad.status_code == 200 and "6 位数字" in bad.content.decode()
+
+
 def test_api_start_list_and_decide(world):
     client = APIClient()
     pupil = world.pupils["a1"]

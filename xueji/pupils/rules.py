@@ -221,6 +221,8 @@ def clean_guardians(guardians: list[dict[str, Any]], *, pupil_id_type: str) -> l
                 except ValidationError as error:
                     _add(errors, prefix + "id_number", error)
         _check_divisions(errors, guardian, {"hukou_division_id": "户口所在地"}, prefix=prefix)
+        if guardian.get("hukou_division_id") == "":
+            guardian["hukou_division_id"] = None  # a member without one: no division, not the code ""
         guardian["position"] = position
         cleaned.append(guardian)
     if not any(g["is_guardian"] for g in cleaned):
