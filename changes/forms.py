@@ -7,6 +7,7 @@ from django import forms
 from changes.fields import CORRECTABLE_FIELDS, GUARDIAN_FIELD_ORDER, GUARDIAN_POSITIONS, IDENTITY_FIELDS, form_field
 from xueji.forms import AttachmentsField
 from xueji.pupils.models import Guardian, Pupil
+from xueji.pupils.national_form import AUXILIARY, ITEMS_BY_KEY
 
 PROOF_HELP = "PDF、JPG 或 PNG；PDF 不超过 5 MB，图片不超过 2 MB；可多选。"
 
@@ -56,6 +57,14 @@ class CorrectionForm(forms.Form):
 
     def pupil_fields(self):
         return [self[name] for name in CORRECTABLE_FIELDS]
+
+    def pupil_field_groups(self):
+        """The fields under the national form's group headings (户籍地址, ours, with 辅助信息)."""
+        groups: dict[str, list] = {}
+        for name in CORRECTABLE_FIELDS:
+            item = ITEMS_BY_KEY.get(name)
+            groups.setdefault(item.group if item else AUXILIARY, []).append(self[name])
+        return list(groups.items())
 
     def guardian_fields(self):
         return [(position, [self[f"guardian{position}_{name}"] for name in GUARDIAN_FIELD_ORDER])
