@@ -1,6 +1,7 @@
 """Statistics of a unit's pupils on the roll (在籍) today: by grade, class, gender, ethnicity, status,
 left-behind children (留守儿童), migrant workers' children (随迁子女), household type (户口性质),
-disability and open problem records (问题学籍), with a breakdown by the units below (a city's
+disability, preschool education, need of aid and of the school bus (the national form's items 36,
+44, 48) and open problem records (问题学籍), with a breakdown by the units below (a city's
 counties, a county's schools) or, for a school, by class.
 
 Counted in PostgreSQL: one grouped statement for the main figures (by school, grade and ethnicity,
@@ -21,6 +22,14 @@ from xueji.codes import GRADE_LABELS, Disability, Ethnicity, Gender, HukouType, 
 from xueji.pupils.models import ProblemRecord, SchoolClass, disability_index
 from xueji.pupils.scoping import pupils_visible_to
 
+# The national form's yes-no items counted (xueji.pupils.national_form, 36, 44 and 48): (field, the
+# dimension's title, the breakdown's header for the pupils who say yes).
+YES_NO_ITEMS = [
+    ("preschool", "是否受过学前教育", "受过学前教育"),
+    ("needs_aid", "是否需要申请资助", "需要申请资助"),
+    ("school_bus", "是否需要乘坐校车", "需要乘坐校车"),
+]
+
 # The FILTER counts of the main statement: (key, condition). Every column counted or grouped by
 # here, the class aside, is in Pupil's index pupil_school_status_counts, so that a bureau's page
 # reads its pupils from the index alone: a new dimension needs its column added there too, or the
@@ -34,6 +43,10 @@ COUNTS = [
     ("migrant_0", Q(migrant_child=False)),
     *[(f"hukou_{code}", Q(hukou_type=code)) for code in HukouType.values],
     ("hukou_", Q(hukou_type="")),
+    # The national form's yes-no items (null: not yet known, counted as 未填写).
+    *[(f"{key}_{code}", Q(**{key: value})) for key, _title, _yes in YES_NO_ITEMS
+      for code, value in (("1", True), ("0", False))],
+    *[(f"{key}_", Q(**{f"{key}__isnull": True})) for key, _title, _yes in YES_NO_ITEMS],
     # Disability is encrypted: counted by its blind index (one per code, computed on first use).
     *[(f"disability_{code}", lambda code=code: Q(disability_index=disability_index(code))) for code in Disability.values],
 ]
@@ -46,6 +59,7 @@ DIMENSIONS = [
     ("migrant_child", "进城务工人员随迁子女", [("migrant_1", "随迁子女"), ("migrant_0", "非随迁子女")]),
     ("hukou_type", "户口性质", [*((f"hukou_{c}", label) for c, label in HukouType.choices), ("hukou_", "未填写")]),
     ("disability", "残疾类型", [(f"disability_{c}", label) for c, label in Disability.choices]),
+    *[(key, title, [(f"{key}_1", "是"), (f"{key}_0", "否"), (f"{key}_", "未填写")]) for key, title, _yes in YES_NO_ITEMS],
 ]
 # The columns of the breakdown table: (count key or special, header).
 BREAKDOWN_COLUMNS = [
@@ -57,6 +71,7 @@ BREAKDOWN_COLUMNS = [
     ("migrant_1", "随迁子女"),
     ("hukou_1", "农业户口"),
     ("disabled", "残疾"),
+    *[(f"{key}_1", yes) for key, _title, yes in YES_NO_ITEMS],
     ("visiting", "借读（不计入在籍）"),
     ("problems", "待处理问题学籍"),
 ]

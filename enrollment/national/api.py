@@ -59,12 +59,14 @@ class NationalProblemSerializer(serializers.Serializer):
     school_name = serializers.CharField()
     kind = serializers.ChoiceField(choices=ProblemKind.choices)
     kind_label = serializers.CharField()
+    blocking = serializers.BooleanField(help_text="国家系统会退回或列为问题学籍（false：信息待补全，不影响其他业务）")
     message = serializers.CharField()
 
 
 class NationalReadinessSerializer(serializers.Serializer):
     checked = serializers.IntegerField(help_text="检查的学籍数")
-    count = serializers.IntegerField(help_text="问题数")
+    count = serializers.IntegerField(help_text="问题数（不含信息待补全）")
+    incomplete = serializers.IntegerField(help_text="信息待补全的学籍数")
     problems = NationalProblemSerializer(many=True)
 
 
@@ -107,11 +109,12 @@ class ReadinessView(APIView):
                 "pupil_id": p.pupil_id,
                 "student_number": scope.visibility.student_number(p.student_number),
                 "name": p.name, "school_name": p.school_name, "kind": p.kind, "kind_label": p.kind_label,
-                "message": p.message,
+                "blocking": p.blocking, "message": p.message,
             }
             for p in problems
         ]
-        data = {"checked": national_records(scope.pupils).count(), "count": len(rows), "problems": rows}
+        data = {"checked": national_records(scope.pupils).count(), "count": sum(row["blocking"] for row in rows),
+                "incomplete": len(rows) - sum(row["blocking"] for row in rows), "problems": rows}
         return Response(NationalReadinessSerializer(data).data)
 
 

@@ -1,23 +1,30 @@
 """The national-system export as an export request (xueji/exports): the records of a school or a
 county in the national template's layout, made by the worker after the bureau's leader approved,
-ID numbers, 学籍号, phones and addresses masked unless full values were granted.
+ID numbers, 学籍号, phones, e-mail, postcodes and addresses masked unless full values were granted.
 
 Who may ask: the roles that may export today (registrar and headmaster for their school, the county
 officer for the county or one of its schools: EXPORT_ROLES). The scope is checked again when the
 file is made, for the requester as they are then."""
 
-from enrollment.intake.columns import COLUMNS
-from enrollment.national.services import EXPORT_KEYS, national_export_xlsx
+from enrollment.national.services import EXPORT_HEADERS, EXPORT_KEYS, national_export_xlsx
 from enrollment.national.views import EXPORT_ROLES, SCHOOL_READ_ROLES
 from xueji.accounts.models import Membership, User
 from xueji.accounts.scoping import NotInScope, get_school_for_user, schools_visible_to
 from xueji.exports.registry import ExportField, ExportJob, ExportKind, ExportOutput, ExportScope
 from xueji.pupils.scoping import pupils_visible_to
 
-_LABELS = {"student_number": "学籍号", "school_code": "学校标识码",
-           **{column.key: column.display_header.lstrip("*") for column in COLUMNS}}
-_PERSONAL = {"student_number": "number", "id_number": "id", "hukou_address": "address", "address": "address",
-             **{f"guardian{n}_id_number": "id" for n in (1, 2)}, **{f"guardian{n}_phone": "phone" for n in (1, 2)}}
+# The fields offered: every column of the file, named as its header without the "*".
+_LABELS = {key: header.lstrip("*") for key, header in zip(EXPORT_KEYS, EXPORT_HEADERS, strict=True)}
+# What is masked unless full values are granted, by the kind of mask (xueji.exports.masking.mask):
+# the pupil's and the family members' ID numbers, phones and addresses, the pupil's 学籍号, 身份证件
+# 有效期, e-mail and postcode (the masking policy's groups of them, xueji.pupils.visibility).
+_PERSONAL = {
+    "student_number": "number", "id_number": "id", "id_validity": "validity",
+    "address": "address", "mailing_address": "address", "home_address": "address", "postcode": "postcode",
+    "phone": "phone", "email": "email",
+    **{f"guardian{n}_{key}": personal for n in (1, 2)
+       for key, personal in (("id_number", "id"), ("phone", "phone"), ("address", "address"))},
+}
 
 
 class NationalExportKind(ExportKind):

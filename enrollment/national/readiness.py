@@ -11,6 +11,11 @@ that a county of 50,000 pupils costs a few queries, not one per pupil.
 
 Only live records (not deleted as problem records) in the statuses the national system still
 takes uploads for are checked (``NATIONAL_STATUSES``).
+
+Apart from these errors, a record that lacks one of the national form's ★ items the errors do not
+cover (its contact and extended items, which older records never asked for; a yes-no item still
+None; no class) is "incomplete" (ProblemKind.INCOMPLETE, 待补全): listed and counted with the
+items' national names, never blocking (``Problem.blocking``).
 """
 
 import re
@@ -26,6 +31,7 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from enrollment.intake.columns import COLUMNS
+from xueji.pupils.national_form import FAMILY_ITEMS, ITEMS
 from xueji.codes import GB11643_ID_TYPES, Gender, IdType, OverseasStatus, PupilStatus
 from xueji.identity import IdNumberInfo, check_gb11643, check_id_matches, name_pinyin
 from xueji.pupils.models import Guardian, ProblemRecord, Pupil
@@ -55,9 +61,15 @@ class ProblemKind(models.TextChoices):
     DUPLICATE_IDENTITY = ProblemRecord.Kind.DUPLICATE_IDENTITY.value, "姓名、性别、出生日期重复"
     HOMOPHONE = "homophone", "姓名疑似同音字或异体字重复"
     MISSING_FIELD = "missing_field", "必填项缺失"
+    # Not an error: the national form's ★ items a record does not have yet (older records never
+    # asked for the contact and extended items). Shown and counted so that schools fill them in
+    # before the upload, never blocking other work.
+    INCOMPLETE = "incomplete", "信息不完整（待补全）"
 
 
 KIND_ORDER = {kind: position for position, kind in enumerate(ProblemKind.values)}
+# The kinds that are to be filled in rather than put right.
+NOT_BLOCKING = frozenset({ProblemKind.INCOMPLETE})
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,11 @@ class Problem:
     def kind_label(self) -> str:
         return ProblemKind(self.kind).label
 
+    @property
+    def blocking(self) -> bool:
+        """Whether the national system would refuse or flag the record (False: 待补全)."""
+        return self.kind not in NOT_BLOCKING
+
 
 # The record's fields the national template requires (enrollment/intake/columns.py marks them); the ID
 # number, the household registration and the guardians have rules of their own below.
@@ -84,11 +101,32 @@ NATIONAL_REQUIRED_FIELDS = {
 }
 HUKOU_FIELDS = {"hukou_division_id": "户口所在地", "hukou_type": "户口性质"}
 GUARDIAN_LABELS = {1: "第一监护人", 2: "第二监护人"}
+# What a family member who is not a guardian needs (the rules, xueji.pupils.rules).
+MEMBER_FIELDS = {"relation": "关系", "name": "姓名"}
+
+# The national form's ★ items (xueji.pupils.national_form, Column.national_required) not checked
+# above, that a record lacks when blank, None (a yes-no item never asked) or without a class: "待
+# 补全". Left out: 随班就读, ★ for disabled pupils only, and required of them by the rules.
+INCOMPLETE_ITEMS = {
+    item.key: item.label for item in ITEMS
+    if item.required and item.key not in NATIONAL_REQUIRED_FIELDS and item.key not in HUKOU_FIELDS
+    and item.key != "disability_placement"
+}
+# The family block's ★ items not among a guardian's required fields, for each member there is.
+INCOMPLETE_MEMBER_ITEMS = {
+    column.field_name: next(item.label for item in FAMILY_ITEMS if item.key == column.field_name)
+    for column in COLUMNS
+    if column.guardian_position == 1 and column.national_required
+    and column.field_name not in GUARDIAN_FIELDS and column.field_name not in MEMBER_FIELDS
+}
+# The record's field read for each of them (the class by its id).
+_INCOMPLETE_FIELDS = {key: "school_class_id" if key == "school_class" else key for key in INCOMPLETE_ITEMS}
 
 # What each record's own checks read (and every required column, whatever columns.py adds).
 _ROW_FIELDS = tuple(dict.fromkeys([
     "id", "student_number", "name", "school_id", "school__name", "gender", "birth_date", "nationality",
     "id_type", "id_number", "overseas_status", "hukou_division_id", "hukou_type", *NATIONAL_REQUIRED_FIELDS,
+    *_INCOMPLETE_FIELDS.values(),
 ]))
 # What a duplicate group needs to know of each member.
 _MEMBER_FIELDS = ("id", "name", "school_id", "school__name", "gender", "birth_date")
@@ -140,8 +178,8 @@ def _problem(row, kind: str, message: str) -> Problem:
 # Each record's own fields ---------------------------------------------------------------------
 
 def _guardians_of(records: QuerySet[Pupil]) -> dict[int, list[tuple]]:
-    """Each record's guardians as (position, {field: value}), in one query."""
-    fields = list(GUARDIAN_FIELDS)
+    """Each record's family members as (position, {field: value}), in one query."""
+    fields = list(dict.fromkeys([*GUARDIAN_FIELDS, *INCOMPLETE_MEMBER_ITEMS, "is_guardian"]))
     guardians: dict[int, list[tuple]] = defaultdict(list)
     rows = (
         Guardian.objects.filter(pupil__in=records.values("pk"))
@@ -159,10 +197,27 @@ def _record_problems(rows: list, guardians: dict[int, list[tuple]]) -> list[Prob
     for row in rows:
         if row.id_type in GB11643_ID_TYPES and row.id_number:
             problems += _id_problems(row, checker)
-        missing = _missing_fields(row, guardians.get(row.id, []))
+        members = guardians.get(row.id, [])
+        missing = _missing_fields(row, members)
         if missing:
             problems.append(_problem(row, ProblemKind.MISSING_FIELD, f"缺少必填项：{'、'.join(missing)}。"))
+        incomplete = _incomplete_items(row, members)
+        if incomplete:
+            problems.append(_problem(
+                row, ProblemKind.INCOMPLETE,
+                f"待补全：{'、'.join(incomplete)}。国家学籍系统要求填写，请在学生信息中补全后再上报。",
+            ))
     return problems
+
+
+def _incomplete_items(row, members: list[tuple]) -> list[str]:
+    """The national names of the ★ items this record lacks (INCOMPLETE_ITEMS), then its family
+    members' ("成员1现住址")."""
+    lacking = [label for key, label in INCOMPLETE_ITEMS.items() if getattr(row, _INCOMPLETE_FIELDS[key]) in (None, "")]
+    for position, member in members:
+        lacking += [f"成员{position}{label}" for key, label in INCOMPLETE_MEMBER_ITEMS.items()
+                    if member.get(key) in (None, "")]
+    return lacking
 
 
 def _id_problems(row, checker: "_IdChecker") -> list[Problem]:
@@ -189,8 +244,10 @@ def _missing_fields(row, guardians: list[tuple]) -> list[str]:
     if not guardians or guardians[0][0] != 1:
         missing.append("第一监护人")
     for position, guardian in guardians:
-        # With two guardians both are complete (新生上报需知).
-        lacking = [label for field, label in GUARDIAN_FIELDS.items() if guardian.get(field) in (None, "")]
+        # With two guardians both are complete (新生上报需知); a family member who is not a
+        # guardian needs the relation and the name.
+        required = GUARDIAN_FIELDS if guardian.get("is_guardian", True) else MEMBER_FIELDS
+        lacking = [label for field, label in required.items() if guardian.get(field) in (None, "")]
         if lacking:
             missing.append(f"{GUARDIAN_LABELS.get(position, f'第{position}监护人')}的{'、'.join(lacking)}")
     guardian_ids = [g for _, g in guardians if g.get("id_type") == IdType.RESIDENT_ID and g.get("id_number")]

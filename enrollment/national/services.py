@@ -1,7 +1,8 @@
 """Files exchanged with the national system (全国中小学生学籍信息管理系统).
 
-- ``export_national_xlsx``: the records in the layout of the national template (the columns of
-  enrollment/intake/columns.py, after the 学籍号 and the school's code). Every cell is text in a text
+- ``export_national_xlsx``: the records in the layout of the national form (the 48 items of
+  xueji.pupils.national_form but the photo, in its order and wording, then the family block
+  成员1…/成员2…, after the 学籍号 and the school's code). Every cell is text in a text
   formatted column: Excel turns an 18-digit ID number typed as a number into 1.10101E+17 and
   loses its last digits, and codes such as 民族 "01" their leading zero. Divisions are written
   as the national system's 12-digit area codes (the county's 6 digits + "000000").
@@ -16,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pghistory
@@ -23,16 +25,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from enrollment.intake.columns import BOOL, COLUMNS, DATE, DIVISION, MONTH, Column, normalize_header
+from enrollment.intake.columns import BOOL, COLUMNS_BY_KEY, DATE, DECIMAL, DIVISION, MONTH, Column, normalize_header
 from enrollment.national.readiness import national_records
 from enrollment.national.xlsx import text_sheet_xlsx
 from xueji.accounts.audit import audit_record, audit_record_many
 from xueji.accounts.models import User
-from xueji.codes import GB11643_ID_TYPES, NumberKind
+from xueji.codes import GB11643_ID_TYPES, GRADE_LABELS, NumberKind
 from xueji.files.spreadsheets import SheetRules, read_spreadsheet
 from xueji.identity import normalize_id_number
 from xueji.pupils import numbers
 from xueji.pupils.models import Guardian, Pupil, StudentNumber, id_number_index
+from xueji.pupils.national_form import FAMILY_ITEMS, FAMILY_MEMBERS, ITEMS, member_header
 
 SHEET_TITLE = "学生信息"
 # Before the template's columns: what identifies the record in the national system.
@@ -40,15 +43,49 @@ LEADING_HEADERS = ("学籍号", "学校标识码")
 
 # Export ---------------------------------------------------------------------------------------
 
-_PUPIL_COLUMNS = [column for column in COLUMNS if column.guardian_position is None]
-_GUARDIAN_COLUMNS = [column for column in COLUMNS if column.guardian_position is not None]
-# The file's columns in order, by key: the two leading ones, then the template's (pupil's first).
-EXPORT_KEYS = ["student_number", "school_code", *(c.key for c in _PUPIL_COLUMNS), *(c.key for c in _GUARDIAN_COLUMNS)]
+# The national form's items in its order (xueji.pupils.national_form), all but 13 照片: a photo is
+# not a spreadsheet cell, the national system takes photos in its own 照片导入. 户籍地址 (ours, the
+# template's extra column) is not an item of the national form and is not exported either.
+EXPORT_ITEMS = [item for item in ITEMS if item.key != "photo"]
+# The family block: 成员1…, then 成员2…, each in the national order.
+EXPORT_MEMBER_ITEMS = [(position, item) for position in range(1, FAMILY_MEMBERS + 1) for item in FAMILY_ITEMS]
+# The file's columns in order, by key: the two leading ones, the items, the family block
+# (``guardian1_phone`` …, the keys of the template's columns).
+EXPORT_KEYS = [
+    "student_number", "school_code",
+    *(item.key for item in EXPORT_ITEMS),
+    *(f"guardian{position}_{item.key}" for position, item in EXPORT_MEMBER_ITEMS),
+]
+
+
+def _header(label: str, required: bool) -> str:
+    """The national wording, the ★ of the items the national system requires written as the
+    template writes its required columns: "*姓名". The template's reader strips the mark, so an
+    exported file reads back as an upload."""
+    return f"*{label}" if required else label
+
+
+EXPORT_HEADERS = [
+    *LEADING_HEADERS,
+    *(_header(item.label, item.required) for item in EXPORT_ITEMS),
+    *(_header(member_header(position, item), item.required) for position, item in EXPORT_MEMBER_ITEMS),
+]
+# The items that are no column of the template (columns.NOT_IN_TEMPLATE) take a width here.
+_WIDTHS = {"pinyin": 20, "grade": 10, "school_class": 14}
+EXPORT_WIDTHS = [
+    22, 14,
+    *(COLUMNS_BY_KEY[item.key].width if item.key in COLUMNS_BY_KEY else _WIDTHS[item.key] for item in EXPORT_ITEMS),
+    *(COLUMNS_BY_KEY[key].width for key in EXPORT_KEYS[2 + len(EXPORT_ITEMS):]),
+]
+# The record's fields read for the items: the class is read as its grade and number (its name is
+# made from them, SchoolClass.name), so that the export stays one query for the pupils.
+_PUPIL_FIELDS = [item.key for item in EXPORT_ITEMS if item.key != "school_class"]
+_GUARDIAN_FIELDS = [item.key for item in FAMILY_ITEMS]
 
 
 def export_national_xlsx(pupils: QuerySet[Pupil]) -> bytes:
     """The national records among ``pupils`` (live, in a status the national system keeps) as an
-    .xlsx in the national template's layout, ordered by school, grade, class and name."""
+    .xlsx in the national form's order, ordered by school, grade, class and name."""
     content, _count = _write_export(pupils)
     return content
 
@@ -62,50 +99,65 @@ def national_export_xlsx(pupils: QuerySet[Pupil], *, keys: list[str], cell: Call
 def _write_export(pupils: QuerySet[Pupil], *, keys: list[str] | None = None,
                   cell: Callable[[str, str], str] | None = None, title: str = SHEET_TITLE) -> tuple[bytes, int]:
     """The file and its number of records: every column, or the columns of ``keys`` (EXPORT_KEYS);
-    ``cell(key, text)`` writes each value (an export request masks ID numbers, phones, addresses)."""
+    ``cell(key, text)`` writes each value (an export request masks ID numbers, phones, addresses).
+    Two queries whatever the number of records: the pupils (their class's grade and number
+    joined), their family members."""
     records = national_records(pupils).order_by("school__code", "grade", "school_class_id", "name", "id")
-    pupil_fields = [column.key for column in _PUPIL_COLUMNS]
-    rows = records.values_list("id", "student_number", "school__code", *pupil_fields)
+    rows = records.values_list(
+        "id", "student_number", "school__code", "school_class__grade", "school_class__number", *_PUPIL_FIELDS
+    )
     guardians = _guardians_by_pupil(records)
     wanted = list(EXPORT_KEYS) if keys is None else [key for key in EXPORT_KEYS if key in keys]
     positions = [EXPORT_KEYS.index(key) for key in wanted]
 
     def cells():
-        for pupil_id, student_number, school_code, *values in rows.iterator(chunk_size=2000):
-            record = dict(zip(pupil_fields, values))
+        for pupil_id, student_number, school_code, class_grade, class_number, *values in rows.iterator(chunk_size=2000):
+            record = dict(zip(_PUPIL_FIELDS, values))
+            record["school_class"] = (
+                f"{GRADE_LABELS.get(class_grade, class_grade)}（{class_number}）班" if class_number is not None else ""
+            )
             by_position = guardians.get(pupil_id, {})
             line = [
                 student_number,
                 school_code or "",
-                *(_value(column, record[column.key]) for column in _PUPIL_COLUMNS),
-                *(_value(column, by_position.get(column.guardian_position, {}).get(column.field_name))
-                  for column in _GUARDIAN_COLUMNS),
+                *(_item_value(item.key, record[item.key]) for item in EXPORT_ITEMS),
+                *(_value(COLUMNS_BY_KEY[f"guardian{position}_{item.key}"], by_position.get(position, {}).get(item.key))
+                  for position, item in EXPORT_MEMBER_ITEMS),
             ]
             if cell is None and keys is None:
                 yield line
             else:
                 yield [cell(EXPORT_KEYS[i], line[i]) if cell else line[i] for i in positions]
 
-    all_headers = [*LEADING_HEADERS, *(column.display_header for column in COLUMNS)]
-    all_widths = [22, 14, *(column.width for column in COLUMNS)]
-    return text_sheet_xlsx(title, [all_headers[i] for i in positions], [all_widths[i] for i in positions], cells())
+    return text_sheet_xlsx(title, [EXPORT_HEADERS[i] for i in positions], [EXPORT_WIDTHS[i] for i in positions], cells())
 
 
 def _guardians_by_pupil(records: QuerySet[Pupil]) -> dict[int, dict[int, dict[str, Any]]]:
-    """pupil id → position → the guardian's fields, in one query."""
-    fields = sorted({column.field_name for column in _GUARDIAN_COLUMNS})
+    """pupil id → position → the family member's fields, in one query."""
     guardians: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
     rows = Guardian.objects.filter(pupil__in=records.order_by().values("pk")).values_list(
-        "pupil_id", "position", *fields
+        "pupil_id", "position", *_GUARDIAN_FIELDS
     )
     for pupil_id, position, *values in rows.iterator(chunk_size=4000):
-        guardians[pupil_id][position] = dict(zip(fields, values))
+        guardians[pupil_id][position] = dict(zip(_GUARDIAN_FIELDS, values))
     return guardians
 
 
+def _item_value(key: str, value: Any) -> str:
+    """An item's value: as its template column writes it; 年级 as its name (一年级: the national
+    system's import takes the grade's name, our GRADE_LABELS), 班级 as the class's name, 姓名拼音 as
+    kept."""
+    if key == "grade":
+        return GRADE_LABELS.get(value, "") if value else ""
+    if key in COLUMNS_BY_KEY:
+        return _value(COLUMNS_BY_KEY[key], value)
+    return "" if value is None else str(value)
+
+
 def _value(column: Column, value: Any) -> str:
-    """A record's value as the national file writes it: codes as codes, yes/no as 1/0, dates as
-    2020-05-01, the entry month as 2026-09, divisions as 12-digit area codes."""
+    """A record's value as the national file writes it: codes as codes, yes/no as 1/0 (not yet
+    known: empty), dates as 2020-05-01, the entry month as 2026-09, divisions as 12-digit area
+    codes, a distance as 2.5."""
     if value is None or value == "":
         return ""
     if column.kind == BOOL:
@@ -116,6 +168,8 @@ def _value(column: Column, value: Any) -> str:
         return f"{value:%Y-%m}"
     if column.kind == DIVISION:
         return f"{value}000000"  # GB/T 2260 county code → the 12-digit statistical area code
+    if column.kind == DECIMAL and isinstance(value, Decimal):
+        return f"{value.normalize():f}"  # 2.5, 3 (not 3.0 nor 3E+0)
     return str(value)
 
 

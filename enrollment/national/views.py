@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
-from enrollment.national.readiness import ProblemKind, national_records, readiness_problems
+from enrollment.national.readiness import NOT_BLOCKING, ProblemKind, national_records, readiness_problems
 from enrollment.national.services import MAX_FILE_BYTES, import_g_numbers
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit
 from xueji.accounts.permissions import require_acting_membership
@@ -132,12 +132,15 @@ def national_readiness(request):
                 {"kind": kind, "label": label, "total": len(of_kind), "problems": of_kind[:PROBLEMS_SHOWN_PER_KIND]}
             )
     role = scope.membership.role
+    # 待补全 is shown and counted apart: it asks for items to be filled in, it is no error.
+    blocking = [problem for problem in problems if problem.blocking]
     context = {
         "scope": scope,
         "schools": scope.schools(request.user),
-        "groups": groups,
-        "problem_count": len(problems),
-        "pupils_with_problems": len({problem.pupil_id for problem in problems}),
+        "groups": [group for group in groups if group["kind"] not in NOT_BLOCKING],
+        "incomplete": next((group for group in groups if group["kind"] in NOT_BLOCKING), None),
+        "problem_count": len(blocking),
+        "pupils_with_problems": len({problem.pupil_id for problem in blocking}),
         "checked": national_records(scope.pupils).count(),
         "shown_per_kind": PROBLEMS_SHOWN_PER_KIND,
         "can_export": role in EXPORT_ROLES,

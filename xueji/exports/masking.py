@@ -1,5 +1,6 @@
-"""De-identification of an export's personal values (ID numbers, phones, addresses), with the
-masks every page uses (xueji/identity.py, xueji/pupils/visibility.py)."""
+"""De-identification of an export's personal values (ID numbers, phones, e-mail, addresses and
+postcodes, an ID card's validity), with the masks every page uses (xueji/identity.py,
+xueji/pupils/visibility.py)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +20,27 @@ def mask_address(address: str) -> str:
     return address[:ADDRESS_KEPT] + "****"
 
 
+def mask_email(email: str) -> str:
+    """"zhangsan@example.com" → "z***@example.com": the provider, not whose box."""
+    local, at, domain = (email or "").partition("@")
+    if not at:
+        return "*" * min(len(email or ""), 8)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_postcode(postcode: str) -> str:
+    """"130200" → "13****": the province's two digits, not the delivery area."""
+    postcode = postcode or ""
+    return postcode[:2] + "*" * max(len(postcode) - 2, 0)
+
+
+def mask_validity(validity: str) -> str:
+    """"20200601-20300601" → "2020****-2030****": the years, not the issue date (a 居民身份证's
+    issue date with the name picks out its holder)."""
+    return "-".join(part[:4] + "*" * max(len(part) - 4, 0) if part.isdigit() else part
+                    for part in (validity or "").split("-"))
+
+
 def mask(personal: str, value: str) -> str:
     if not value:
         return ""
@@ -30,14 +52,28 @@ def mask(personal: str, value: str) -> str:
         return mask_phone(value)
     if personal == "address":
         return mask_address(value)
+    if personal == "email":
+        return mask_email(value)
+    if personal == "postcode":
+        return mask_postcode(value)
+    if personal == "validity":
+        return mask_validity(value)
     return value
 
 
 # The record's values an export masks, by the export field that covers them: (pupil's or
 # guardian's field, kind of mask). A printed export (a school's 学籍卡) sees the record through
 # ExportVisibility rather than cell by cell.
-PUPIL_PERSONAL = {"id_number": "id", "student_number": "number", "address": "address", "hukou_address": "address"}
-GUARDIAN_PERSONAL = {"id_number": "id", "phone": "phone"}
+PUPIL_PERSONAL = {
+    "id_number": "id", "student_number": "number", "address": "address", "hukou_address": "address",
+    "mailing_address": "address", "home_address": "address", "postcode": "postcode",
+    "phone": "phone", "email": "email", "id_validity": "validity",
+}
+GUARDIAN_PERSONAL = {"id_number": "id", "phone": "phone", "address": "address"}
+# The kinds of mask that no export field asks for by itself: they come with the field that
+# covers them (an e-mail with the phones, a postcode with the addresses, an ID card's validity
+# with the ID numbers), as the masking policy groups them.
+ASKED_WITH = {"email": "phone", "postcode": "address", "validity": "id"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +85,7 @@ class ExportVisibility(Visibility):
 
     full_values: bool = False
     # The export fields asked for, by what they cover: "id" (pupil's and guardians' ID numbers),
-    # "number" (学籍号), "phone" (guardians' phones), "address" (address and household address).
+    # "number" (学籍号), "phone" (phones and e-mail), "address" (the addresses and the postcode).
     asked: frozenset[str] = frozenset()
 
     def _value(self, key: str, value: Any, fields: Mapping[str, str]) -> Any:
@@ -57,7 +93,7 @@ class ExportVisibility(Visibility):
         personal = (GUARDIAN_PERSONAL if fields is GUARDIAN_FIELDS else PUPIL_PERSONAL).get(key)
         if personal is None or shown is HIDDEN:
             return shown
-        if personal not in self.asked:
+        if ASKED_WITH.get(personal, personal) not in self.asked:
             return HIDDEN
         group = _group_of(key, fields)
         if self.full_values or not shown or group is None or self.shows[group] != Show.FULL:

@@ -28,8 +28,9 @@ PURPOSE_LABELS = dict(PURPOSES)
 
 @dataclass(frozen=True)
 class ExportField:
-    """A column of an export. ``personal`` is "id", "number" (a 学籍号), "phone" or "address" for
-    what is masked by default (names are kept)."""
+    """A column of an export. ``personal`` is the kind of mask of what is masked by default
+    (xueji.exports.masking.mask: "id", "number" (a 学籍号), "phone", "email", "address", "postcode",
+    "validity"); names are kept."""
 
     key: str
     label: str

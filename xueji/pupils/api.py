@@ -4,7 +4,7 @@ Every queryset comes from the scoped selectors (xueji.pupils.scoping); an object
 scope is a 404. What of each pupil the caller sees is xueji.pupils.visibility's, as on the pages:
 the fields the caller may not see are left out of the answer (a head teacher's has no address,
 household registration, health, disability, circumstances or guardians' ID numbers; a city
-officer's no guardians' phones either), and the ID number and a G number come masked to those who
+officer's no phones or e-mail either), and the ID number and a G number come masked to those who
 see them masked. The schema lists every field: a client reads a field that is absent as not
 shown to it.
 """
@@ -25,11 +25,17 @@ from xueji.pupils.visibility import VisibleFieldsMixin
 # Pupils -------------------------------------------------------------------------------------
 
 class GuardianSerializer(serializers.ModelSerializer):
+    """A family member (成员1, 成员2 of the national form), in the order of its family block."""
+
     relation_label = serializers.CharField(source="get_relation_display", read_only=True)
+    ethnicity_label = serializers.CharField(source="get_ethnicity_display", read_only=True)
 
     class Meta:
         model = Guardian
-        fields = ["position", "relation", "relation_label", "name", "id_type", "id_number", "phone", "workplace", "hukou_division"]
+        fields = [
+            "position", "relation", "relation_label", "name", "relation_note", "address", "hukou_division", "phone",
+            "is_guardian", "id_type", "id_number", "ethnicity", "ethnicity_label", "workplace", "job_title",
+        ]
 
 
 class PupilListSerializer(VisibleFieldsMixin, serializers.ModelSerializer):
@@ -56,13 +62,22 @@ class PupilListSerializer(VisibleFieldsMixin, serializers.ModelSerializer):
 class PupilDetailSerializer(PupilListSerializer):
     guardians = GuardianSerializer(many=True, read_only=True)
     numbers = serializers.SerializerMethodField()
+    political_status_label = serializers.CharField(source="get_political_status_display", read_only=True)
+    source_label = serializers.CharField(source="get_source_display", read_only=True)
+    commute_mode_label = serializers.CharField(source="get_commute_mode_display", read_only=True)
 
     class Meta(PupilListSerializer.Meta):
         fields = PupilListSerializer.Meta.fields + [
             "former_name", "pinyin", "birthplace", "native_place", "ethnicity", "nationality", "id_type",
             "id_number", "overseas_status", "hukou_division", "hukou_type", "hukou_address", "address", "health",
             "disability", "disability_placement", "entry_mode", "boarding", "left_behind", "migrant_child",
-            "only_child", "orphan", "entry_date", "guardians", "numbers",
+            "only_child", "orphan", "entry_date",
+            # The national form's other items (xueji.pupils.national_form), coded ones with their label.
+            "political_status", "political_status_label", "id_validity", "specialty", "auxiliary_number",
+            "class_number", "source", "source_label", "mailing_address", "home_address", "phone", "postcode",
+            "email", "homepage", "preschool", "martyr_child", "government_place", "needs_aid", "one_subsidy",
+            "distance_km", "commute_mode", "commute_mode_label", "school_bus",
+            "guardians", "numbers",
         ]
 
     def get_numbers(self, pupil) -> list[dict]:
