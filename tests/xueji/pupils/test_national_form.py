@@ -175,7 +175,9 @@ def test_a_template_with_every_item_comes_back_out_of_the_national_export_unchan
         elif column.item:
             header = ITEMS[column.item - 1].label
         else:
-            header = column.header
+            # 户籍地址 is ours, not an item of the national form: the national file has no column for it.
+            assert column.key == "hukou_address" and column.header not in exported
+            continue
         assert exported[header] == EVERY_ITEM[column.key], header
     # And what the record adds: the class, the grade, the name's pinyin.
     assert exported["班级"] == world.classes["a1_3_1"].name
