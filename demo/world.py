@@ -300,6 +300,10 @@ def _pupils(school: Unit, plan: SchoolPlan, classes: list[SchoolClass], rng: ran
 
 # 邮政编码 of the demo's counties (农安县, 榆树市).
 POSTCODES = {"220122": "130200", "220182": "130400"}
+# Where a migrant child's household is registered (the other_areas of _pupils), for its 家庭地址.
+HOMETOWNS = {"220122": "吉林省农安县", "220182": "吉林省榆树市", "220183": "吉林省德惠市", "220381": "吉林省公主岭市",
+             "230103": "黑龙江省哈尔滨市南岗区", "210102": "辽宁省沈阳市和平区", "130102": "河北省石家庄市长安区",
+             "410102": "河南省郑州市中原区"}
 SPECIALTIES = ["书法", "绘画", "钢琴", "长跑", "篮球", "围棋", "舞蹈", "朗诵", "乒乓球", "二胡"]
 JOB_TITLES = {"县人民医院": ["护士长", "主治医师", "科室主任"], "县第二建筑公司": ["项目经理", "施工员"],
               "镇农机站": ["站长", "技术员"], "长春市某汽车配件厂": ["车间主任", "班组长"]}
@@ -325,7 +329,7 @@ def _national_items(rng: random.Random, data: dict, guardians: list[dict], plan:
         data["id_validity"] = f"{issued:%Y%m%d}-{issued.replace(year=issued.year + 5, day=min(issued.day, 28)):%Y%m%d}"
     data["mailing_address"] = data["address"]
     # A migrant child's family home is where the household is registered.
-    data["home_address"] = f"原籍（{data['hukou_division_id']}）{rng.choice(['新村', '东屯', '前街'])}{rng.randrange(1, 60)}号" \
+    data["home_address"] = f"{HOMETOWNS[data['hukou_division_id']]}{rng.choice(['新村', '东屯', '前街'])}{rng.randrange(1, 60)}号" \
         if data["migrant_child"] else data["address"]
     data["phone"] = first["phone"]
     data["postcode"] = POSTCODES[area]  # the pupil lives near the school, in its county
