@@ -59,6 +59,8 @@ GROWTH_TOLERANCE = 1.25
 RESULT_MARK = "RESULT "
 
 WORKPLACES = ["县人民医院", "城关镇中心小学", "个体经营", "务农", "县农机站", "郑州宇通客车厂", "县供电公司", "无业"]
+SPECIALTIES = ["书法", "绘画", "钢琴", "长跑", "篮球", "围棋", "舞蹈", "朗诵", "跳绳", "口琴"]
+JOB_TITLES = ["职员", "主任", "经理", "技术员", "护士", "会计", "组长"]
 STREETS = ["黄河路", "建设路", "人民路", "文化路", "解放路", "中原路", "长江路", "嵩山路"]
 
 
@@ -151,6 +153,8 @@ def new_pupils(count: int, area: str, taken: set[str]) -> list[dict]:
     """``count`` children entering grade 1 in 2026 (born 2019-09-01 … 2020-08-31 in the county),
     each with two guardians, as the cells of the template hold them: codes as the drop-down
     writes them ("01 汉族"), dates and ID numbers as text."""
+    from enrollment.intake.columns import COLUMNS
+
     rng = random.Random(SEED)
     surnames, weights = pupil_search._surname_table()
     used = set(taken)
@@ -193,6 +197,30 @@ def new_pupils(count: int, area: str, taken: set[str]) -> list[dict]:
             "boarding": "1 走读", "left_behind": "0 非留守儿童" if rng.random() < 0.88 else "1 单亲留守儿童",
             "migrant_child": "否", "only_child": "是" if rng.random() < 0.4 else "否", "orphan": "否",
         }
+        # The national form's other items (xueji.pupils.national_form), every column filled in
+        # every row: the worst case for the reader and the rules, as plausible as a school's file.
+        distance = round(rng.uniform(0.3, 8.0), 1)
+        disabled = rng.random() < 0.01
+        issued = date(2022, 1, 1) + timedelta(days=rng.randrange(1400))
+        cells |= {
+            "political_status": "13 群众", "former_name": name(surname, male),
+            "id_validity": f"{issued:%Y%m%d}-{issued.replace(year=issued.year + 5):%Y%m%d}" if issued.day < 29
+            else f"{issued:%Y%m%d}-长期",
+            "specialty": rng.choice(SPECIALTIES), "auxiliary_number": f"HN{rng.randrange(10**10):010d}",
+            "class_number": f"{rng.randrange(1, 46):02d}", "source": "1 正常入学",
+            "mailing_address": cells["address"], "home_address": cells["address"],
+            "phone": f"13{rng.randrange(10**9):09d}", "postcode": "450000",
+            "email": f"{rng.randrange(10**8, 10**10)}@{rng.choice(['qq.com', '163.com', '126.com'])}",
+            "homepage": f"https://www.example.com/{rng.randrange(10**6)}",
+            "preschool": "是" if rng.random() < 0.95 else "否", "martyr_child": "否", "government_place": "否",
+            "needs_aid": "是" if rng.random() < 0.05 else "否", "one_subsidy": "否",
+            "disability": "4 肢体残疾" if disabled else "0 无残疾",
+            "disability_placement": "1 随班就读" if disabled else "不适用",
+            "distance_km": f"{distance}", "commute_mode": "1 步行" if distance < 1 else
+            rng.choice(["4 家长自行接送", "3 公共交通（含城市公交、农村客运、地铁）"]) if distance > 2 else
+            rng.choice(["1 步行", "2 自行车（含电动自行车）", "4 家长自行接送"]),
+            "school_bus": "是" if distance > 2 else "否",
+        }
         for position, (relation, parent_male, parent_surname) in enumerate(
             [("51 父亲", True, surname), ("52 母亲", False, mother_surname)], start=1
         ):
@@ -205,8 +233,14 @@ def new_pupils(count: int, area: str, taken: set[str]) -> list[dict]:
                 f"guardian{position}_phone": f"13{rng.randrange(10**9):09d}",
                 f"guardian{position}_workplace": rng.choice(WORKPLACES),
                 f"guardian{position}_hukou_division_id": area,
+                f"guardian{position}_relation_note": "亲生父亲" if parent_male else "亲生母亲",
+                f"guardian{position}_address": cells["address"], f"guardian{position}_is_guardian": "是",
+                f"guardian{position}_ethnicity": cells["ethnicity"], f"guardian{position}_job_title": rng.choice(JOB_TITLES),
             }
         rows.append(cells)
+    missing = [column.header for column in COLUMNS if any(column.key not in cells for cells in rows)]
+    if missing:  # the file is to fill every column of the template
+        raise SystemExit(f"The generated rows leave columns empty: {'、'.join(missing)}")
     return rows
 
 

@@ -31,7 +31,7 @@ import python_calamine  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
 
-from enrollment.intake.columns import BOOL, CODE, COLUMNS, DATE, DIVISION, MONTH, row_to_new_pupil_data  # noqa: E402
+from enrollment.intake.columns import BOOL, CODE, COLUMNS, DATE, DECIMAL, DIVISION, MONTH, row_to_new_pupil_data  # noqa: E402
 from enrollment.intake.xlsx_read import ENROLMENT_SHEET, read_enrolment_file  # noqa: E402
 from enrollment.intake.xlsx_template import DATA_SHEET, build_template  # noqa: E402
 from xueji.files.spreadsheets import read_spreadsheet  # noqa: E402
@@ -50,6 +50,8 @@ def cell_value(column, index: int, birth: date, guardian_birth: date):
     """A plausible value for every column: codes as the drop-down writes them ("01 汉族")."""
     if column.kind == CODE:
         options = column.options()
+        if column.key == "political_status":
+            return "13 群众"  # the first option, 中共党员, is no pupil's
         return options[0] if column.key != "disability_placement" else None
     if column.kind == BOOL:
         return "是" if index % 7 == 0 else "否"
@@ -73,6 +75,17 @@ def cell_value(column, index: int, birth: date, guardian_birth: date):
         return "合隆镇农机站"
     if column.key == "former_name":
         return None
+    if column.kind == DECIMAL:
+        return f"{0.3 + index % 78 / 10:.1f}"  # 上下学距离, 0.3–8.0 km
+    # The national form's other text items, each as a school writes it.
+    national = {
+        "id_validity": "20230601-20280601", "specialty": "书法", "auxiliary_number": f"JL{index:010d}",
+        "class_number": f"{index % 45 + 1:02d}", "postcode": "130200", "email": f"p{index}@example.com",
+        "homepage": f"https://www.example.com/{index}", "guardian1_relation_note": "亲生父亲",
+        "guardian2_relation_note": "亲生母亲", "guardian1_job_title": "职员", "guardian2_job_title": "会计",
+    }
+    if column.key in national:
+        return national[column.key]
     return f"吉林省长春市农安县合隆镇陈家店村 {index % 9 + 1} 组"
 
 

@@ -6,6 +6,7 @@ list exists."""
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -14,8 +15,10 @@ from enrollment.intake import services
 from enrollment.intake.validation import Intake, IntakeRow
 from xueji.accounts.models import BureauSettings, Unit, User
 from xueji.approvals.services import request_decide
-from xueji.codes import Gender, GuardianRelation, IdType
+from xueji.codes import CommuteMode, Gender, GuardianRelation, IdType
 
+# 邮政编码 of the demo's counties (农安县, 榆树市).
+POSTCODES = {"220122": "130200", "220182": "130400"}
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
 GIVEN = "子涵梓萱一诺浩然宇航欣怡思远雨桐俊熙若曦嘉懿沐宸语汐"
 
@@ -43,7 +46,24 @@ def _children(rng: random.Random, area: str, year: int, count: int) -> list[Inta
         }
         father = {"relation": GuardianRelation.FATHER, "name": surname + "建军", "id_type": IdType.RESIDENT_ID,
                   "id_number": _id_number(area, date(1990, 3, 3), Gender.MALE, 100 + index * 2), "phone": "13900000000",
-                  "workplace": "演示单位", "hukou_division_id": area}
+                  "workplace": "演示单位", "hukou_division_id": area,
+                  "is_guardian": True, "ethnicity": "01", "address": data["address"]}
+        if index % 5 == 0:
+            father["job_title"] = "职员"
+        # The national form's other items, as a registrar enters them (the "不填按…" rules would
+        # give the same addresses, phone and 否s; here they are written out).
+        # Not drawn from rng: the children's names and numbers stay as they were.
+        distance = Decimal(f"{0.3 + index * 37 % 38 / 10:.1f}")
+        data |= {
+            "political_status": "13", "source": "1",
+            "mailing_address": data["address"], "home_address": data["address"], "phone": father["phone"],
+            "postcode": POSTCODES[area], "preschool": index % 10 != 3, "martyr_child": False,
+            "government_place": False, "needs_aid": index % 13 == 7, "one_subsidy": False,
+            "distance_km": distance,
+            "commute_mode": CommuteMode.WALKING if distance < 1 else CommuteMode.PARENTS,
+        }
+        if index % 7 == 2:
+            data["specialty"] = ("绘画", "舞蹈", "跳绳")[index % 3]
         rows.append(IntakeRow(row=index + 2, data=data, guardians=[father]))
     return rows
 

@@ -18,6 +18,7 @@ One class of every school has its pupils' photos (drawings, demo/photos.py), so 
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from stdnum.cn import ric
@@ -27,6 +28,7 @@ from xueji.accounts.models import BureauSettings, Membership, Role, Unit, UnitKi
 from xueji.accounts.two_factor import device_with_secret
 from xueji.codes import (
     Boarding,
+    CommuteMode,
     Ethnicity,
     Gender,
     GuardianRelation,
@@ -35,6 +37,8 @@ from xueji.codes import (
     IdType,
     LeftBehind,
     NumberKind,
+    PoliticalStatus,
+    PupilSource,
     SchoolType,
 )
 from xueji.pupils.models import Pupil, SchoolClass, SchoolYear, Semester
@@ -245,7 +249,10 @@ def _pupils(school: Unit, plan: SchoolPlan, classes: list[SchoolClass], rng: ran
     other_areas = ["220122", "220182", "220183", "220381", "230103", "210102", "130102", "410102"]
     for school_class in classes:
         batch = []
-        for _ in range(plan.pupils_per_class - rng.randrange(0, 3)):
+        # The national form's other items draw from a generator of their own, seeded by the class:
+        # the names, ID numbers and guardians the demo has always had stay the same.
+        national_rng = random.Random(f"{plan.code}-{school_class.grade}-{school_class.number}")
+        for position in range(1, plan.pupils_per_class - rng.randrange(0, 3) + 1):
             gender = rng.choice([Gender.MALE, Gender.FEMALE])
             birth = _birth_date_for_grade(rng, school_class.grade)
             migrant = rng.random() < 0.08
@@ -278,6 +285,7 @@ def _pupils(school: Unit, plan: SchoolPlan, classes: list[SchoolClass], rng: ran
                 "migrant_child": migrant,
                 "only_child": rng.random() < 0.4,
             }
+            _national_items(national_rng, data, guardians, plan, area, school_class.grade, position)
             number_kind = NumberKind.WITHOUT_ID if no_id else (
                 NumberKind.TEMPORARY if school_class.grade in (1, 7) else NumberKind.FROM_ID
             )
@@ -288,6 +296,81 @@ def _pupils(school: Unit, plan: SchoolPlan, classes: list[SchoolClass], rng: ran
             ))
         count += len(pupils_create_many(actor=None, school=school, rows=batch))
     return count
+
+
+# 邮政编码 of the demo's counties (农安县, 榆树市).
+POSTCODES = {"220122": "130200", "220182": "130400"}
+# Where a migrant child's household is registered (the other_areas of _pupils), for its 家庭地址.
+HOMETOWNS = {"220122": "吉林省农安县", "220182": "吉林省榆树市", "220183": "吉林省德惠市", "220381": "吉林省公主岭市",
+             "230103": "黑龙江省哈尔滨市南岗区", "210102": "辽宁省沈阳市和平区", "130102": "河北省石家庄市长安区",
+             "410102": "河南省郑州市中原区"}
+SPECIALTIES = ["书法", "绘画", "钢琴", "长跑", "篮球", "围棋", "舞蹈", "朗诵", "乒乓球", "二胡"]
+JOB_TITLES = {"县人民医院": ["护士长", "主治医师", "科室主任"], "县第二建筑公司": ["项目经理", "施工员"],
+              "镇农机站": ["站长", "技术员"], "长春市某汽车配件厂": ["车间主任", "班组长"]}
+OTHER_RELATIVES = ["姑父", "舅妈", "婶婶", "表姐"]
+
+
+def _national_items(rng: random.Random, data: dict, guardians: list[dict], plan: SchoolPlan, area: str,
+                    grade: int, position: int) -> None:
+    """The national 学生基本信息表's items beyond the old field set, as a school fills them in:
+    most pupils 群众 (a few 共青团员 in grades 8–9), the class number by position, the contact
+    items from the address and the first guardian, the yes-no items mostly 否, a distance with a
+    way to school that fits it (is_guardian and 是否需要乘坐校车 left to the rules)."""
+    first = guardians[0]
+    league = grade >= 8 and rng.random() < (0.25 if grade == 8 else 0.45)
+    data["political_status"] = PoliticalStatus.LEAGUE_MEMBER if league else PoliticalStatus.MASSES
+    data["class_number"] = f"{position:02d}"
+    data["source"] = PupilSource.NORMAL
+    if rng.random() < 0.15:
+        data["specialty"] = rng.choice(SPECIALTIES)
+    if data["id_number"] and rng.random() < 0.3:
+        # A child's 居民身份证 is valid five years.
+        issued = date(2022, 1, 1) + timedelta(days=rng.randrange(0, 1400))
+        data["id_validity"] = f"{issued:%Y%m%d}-{issued.replace(year=issued.year + 5, day=min(issued.day, 28)):%Y%m%d}"
+    data["mailing_address"] = data["address"]
+    # A migrant child's family home is where the household is registered.
+    data["home_address"] = f"{HOMETOWNS[data['hukou_division_id']]}{rng.choice(['新村', '东屯', '前街'])}{rng.randrange(1, 60)}号" \
+        if data["migrant_child"] else data["address"]
+    data["phone"] = first["phone"]
+    data["postcode"] = POSTCODES[area]  # the pupil lives near the school, in its county
+    if rng.random() < 0.06:
+        data["email"] = f"{rng.randrange(10**8, 10**10)}@{rng.choice(['qq.com', '163.com', '126.com'])}"
+    data["preschool"] = rng.random() < 0.96
+    data["martyr_child"] = False
+    data["government_place"] = False
+    data["needs_aid"] = data["left_behind"] == LeftBehind.BOTH_PARENTS or rng.random() < 0.04
+    data["one_subsidy"] = data["boarding"] == Boarding.BOARDING and (data["needs_aid"] or rng.random() < 0.3)
+    # County-town pupils live near; a rural school's pupils come from the villages around it.
+    near = plan.county_town and grade < 7
+    distance = Decimal(str(round(rng.uniform(0.3, 3.0) if near else rng.uniform(0.5, 8.0), 1)))
+    data["distance_km"] = distance
+    if data["boarding"] == Boarding.BOARDING:
+        data["commute_mode"] = CommuteMode.PARENTS
+    elif distance < 1:
+        data["commute_mode"] = CommuteMode.WALKING
+    elif distance <= 2:
+        data["commute_mode"] = rng.choice([CommuteMode.WALKING, CommuteMode.BICYCLE, CommuteMode.PARENTS])
+    else:
+        data["commute_mode"] = rng.choice([CommuteMode.PARENTS, CommuteMode.PUBLIC_TRANSPORT, CommuteMode.SCHOOL_BUS]
+                                          if not plan.county_town else [CommuteMode.PARENTS, CommuteMode.PUBLIC_TRANSPORT])
+    for guardian in guardians:
+        guardian["ethnicity"] = data["ethnicity"]
+        guardian["address"] = data["address"]
+        if guardian["workplace"] in JOB_TITLES and rng.random() < 0.5:
+            guardian["job_title"] = rng.choice(JOB_TITLES[guardian["workplace"]])
+        if guardian["workplace"] == "外出务工":
+            guardian["address"] = f"长春市朝阳区{rng.choice(['红旗街', '西安大路', '湖西路'])}{rng.randrange(1, 200)}号"
+    if guardians[0]["relation"] == GuardianRelation.GRANDMOTHER and rng.random() < 0.25:
+        # Some children of parents both away live with another relative: 其他亲属, said who.
+        guardians[0]["relation"] = GuardianRelation.OTHER_RELATIVE
+        guardians[0]["relation_note"] = rng.choice(OTHER_RELATIVES)
+    if len(guardians) == 1 and guardians[0]["relation"] == GuardianRelation.MOTHER and rng.random() < 0.3:
+        # A grandfather living with the family: a family member, not the guardian.
+        guardians.append({
+            "relation": GuardianRelation.GRANDFATHER, "name": data["name"][0] + rng.choice(GIVEN_BOY) + rng.choice(GIVEN_BOY),
+            "is_guardian": False, "address": data["address"], "ethnicity": data["ethnicity"],
+            "workplace": "退休", "hukou_division_id": data["hukou_division_id"],
+        })
 
 
 def _corrections(school: Unit) -> None:

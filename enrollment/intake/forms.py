@@ -6,9 +6,18 @@ from datetime import date
 
 from django import forms
 
-from enrollment.intake.columns import BOOL, CODE, COLUMNS
+from enrollment.intake.columns import BOOL, CODE, COLUMNS, DECIMAL
 from xueji.accounts.scoping import MAX_ID
 from xueji.forms import DateInput
+from xueji.pupils.national_form import AUXILIARY, FAMILY, GROUPS, ITEMS
+
+
+def column_group(column) -> str:
+    """The national form's group of a column: its item's; 户籍地址 (ours, no item) sits in 辅助信息
+    next to 户口性质, the family members' columns under 家庭成员."""
+    if column.guardian_position:
+        return FAMILY
+    return ITEMS[column.item - 1].group if column.item else AUXILIARY
 
 
 def _field(column) -> forms.Field:
@@ -17,7 +26,14 @@ def _field(column) -> forms.Field:
         choices = [("", "——请选择——"), *[(code, f"{code} {text}" if code else text) for code, text in column.choices()]]
         return forms.ChoiceField(label=label, required=False, choices=choices, help_text=column.note)
     if column.kind == BOOL:
-        return forms.ChoiceField(label=label, required=False, choices=[("", "否"), ("是", "是")], help_text=column.note)
+        # Three ways, as in the template: blank is the column's "不填按…" rule (否 for most, 是 for
+        # 是否监护人, from the distance for 是否需要乘坐校车), not a silent 否.
+        choices = [("", "不填"), ("是", "是"), ("否", "否")]
+        return forms.ChoiceField(label=label, required=False, choices=choices, help_text=column.note)
+    if column.kind == DECIMAL:
+        # A text box, not type=number: "2.5公里" is read as in a file, and the phone keypad has the dot.
+        widget = forms.TextInput(attrs={"inputmode": "decimal"})
+        return forms.CharField(label=label, required=False, max_length=20, widget=widget, help_text=column.note)
     return forms.CharField(label=label, required=False, max_length=200, help_text=column.note)
 
 
@@ -31,7 +47,18 @@ class EntryForm(forms.Form):
             field = _field(column)
             field.required_mark = column.required
             field.guardian = column.guardian_position
+            field.group = column_group(column)
             self.fields[column.key] = field
+
+    def groups(self) -> list[tuple[str, list]]:
+        """The pupil's fields by the national form's groups, in its order (基本信息 … 交通方式)."""
+        return [(group, [self[key] for key, field in self.fields.items() if field.group == group and not field.guardian])
+                for group in GROUPS]
+
+    def members(self) -> dict[int, list]:
+        """The family members' fields, 成员1 and 成员2."""
+        return {position: [self[key] for key, field in self.fields.items() if field.guardian == position]
+                for position in sorted({field.guardian for field in self.fields.values() if field.guardian})}
 
     def raw_values(self) -> dict:
         return {key: (value or None) for key, value in self.cleaned_data.items()}
@@ -47,7 +74,7 @@ def entry_initial(entry) -> dict:
         if value is None:
             continue
         if isinstance(value, bool):
-            value = "是" if value else ""
+            value = "是" if value else "否"
         elif isinstance(value, date):
             value = value.isoformat()
         initial[column.key] = value

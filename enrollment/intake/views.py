@@ -38,10 +38,9 @@ def _membership(request, roles):
 
 
 def _field_groups(form) -> tuple[list, dict[int, list]]:
-    """The template form's fields of the pupil, and of each guardian (1 and 2), for the page."""
-    pupil_fields = [form[key] for key in form.fields if not form.fields[key].guardian]
-    guardian_fields = {position: [form[key] for key in form.fields if form.fields[key].guardian == position] for position in (1, 2)}
-    return pupil_fields, guardian_fields
+    """The template form's fields of the pupil in the national form's groups, and of each family
+    member (成员1, 成员2), for the page."""
+    return form.groups(), form.members()
 
 
 def _intake(request, school) -> Intake:

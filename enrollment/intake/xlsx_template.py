@@ -17,6 +17,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from enrollment.intake.columns import BOOL, CODE, COLUMNS, Column
+from xueji.pupils.national_form import ITEMS_BY_KEY, NOT_IN_TEMPLATE
 from xueji.documents.xlsx import TEXT_FORMAT, set_widths, write_header
 
 DATA_SHEET = "学生信息"
@@ -125,23 +126,59 @@ def _write_rules_sheet(sheet, intake_year: int) -> None:
     sheet["A1"].font = Font(bold=True, size=14)
     general = [
         f"1. 本模板只用于{intake_year}年新生建籍；其他年份的模板不能导入。",
-        "2. 请在“学生信息”工作表中填写，第 1 行是表头，每名学生一行，从第 2 行开始；不要改动表头和工作表名称。",
-        "3. 标红并带 * 的列必须填写；有两位监护人的，第二位监护人的各列也都必须填写。",
-        "4. 各列已设为文本格式：身份证件号、电话号码请按文本输入；从别处复制时请用“选择性粘贴—数值”，不要粘贴公式。",
-        f"5. 不得使用公式、宏和外部链接；一个文件最多 {MAX_DATA_ROWS} 名学生。",
-        "6. 有错误的文件会整份退回，并附带标注了错误单元格的文件，改正后重新导入即可。",
+        "2. 请在“学生信息”工作表中填写，第 1 行是表头，每名学生一行，从第 2 行开始；不要改动表头和工作表名称。"
+        "各列的顺序和名称与全国学籍系统的《学生基本信息表》一致，“序号”是该表的项目序号。",
+        "3. 标红并带 * 的列必须填写。“全国系统必填”标 ★ 的是全国学籍系统要求的项目：其中不带 * 的，"
+        "不填时按下面第 5 条补齐，或在建籍后补录。",
+        "4. 家庭成员：“成员1”一般是监护人，必须填写；有第二位家庭成员的填写“成员2”，没有则整组留空。"
+        "“是否监护人”不填按“是”；是监护人的成员，该组的必填项都要填写；不是监护人的成员（如同住的祖父母）"
+        "只需填写关系和姓名。至少要有一位家庭成员是监护人。",
+        "5. 不填时的处理：通信地址、家庭地址不填按现住址；家庭成员的现住址不填按学生的现住址；"
+        "联系电话不填按成员1的联系电话；是否需要乘坐校车不填按上下学距离（超过 2 公里为“是”）；"
+        "政治面貌不填按“群众”；其他“是否”项不填按“否”。",
+        "6. 各列已设为文本格式：身份证件号、电话号码请按文本输入；从别处复制时请用“选择性粘贴—数值”，不要粘贴公式。",
+        f"7. 不得使用公式、宏和外部链接；一个文件最多 {MAX_DATA_ROWS} 名学生。",
+        "8. 有错误的文件会整份退回，并附带标注了错误单元格的文件，改正后重新导入即可。",
     ]
     for row, line in enumerate(general, start=2):
         sheet.cell(row=row, column=1, value=line)
     header_row = len(general) + 3
-    write_header(sheet, header_row, ["列名", "是否必填", "填写规则", "可选值"], fill=HEADER_FILL, border=None, alignment=None)
+    write_header(sheet, header_row, RULES_HEADERS, fill=HEADER_FILL, border=None, alignment=None)
+    top = Alignment(wrap_text=True, vertical="top")
+    row = header_row
     for row, column in enumerate(COLUMNS, start=header_row + 1):
-        sheet.cell(row=row, column=1, value=column.header)
-        required = sheet.cell(row=row, column=2, value="必填" if column.required else "选填")
+        sheet.cell(row=row, column=1, value=item_number(column))
+        sheet.cell(row=row, column=2, value=column.header)
+        required = sheet.cell(row=row, column=3, value="必填" if column.required else "选填")
         if column.required:
             required.font = Font(color="C00000")
-        sheet.cell(row=row, column=3, value=column.note).alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.cell(row=row, column=4, value="★" if column.national_required else None)
+        sheet.cell(row=row, column=5, value=column.note).alignment = top
         options = column.options()
         shown = "、".join(options) if len(options) <= 20 else "见下拉列表（共 %d 项）" % len(options)
-        sheet.cell(row=row, column=4, value=shown).alignment = Alignment(wrap_text=True, vertical="top")
-    set_widths(sheet, [26, 10, 60, 60])
+        sheet.cell(row=row, column=6, value=shown).alignment = top
+    # The national items that are not columns: a registrar comparing with the national form
+    # should not wonder where 照片 or 班级 went.
+    row += 2
+    sheet.cell(row=row, column=1, value=NOT_IN_TEMPLATE_TITLE).font = Font(bold=True)
+    for key, reason in NOT_IN_TEMPLATE.items():
+        row += 1
+        item = ITEMS_BY_KEY[key]
+        sheet.cell(row=row, column=1, value=item.number)
+        sheet.cell(row=row, column=2, value=item.label)
+        sheet.cell(row=row, column=4, value="★" if item.required else None)
+        sheet.cell(row=row, column=5, value=reason).alignment = top
+    set_widths(sheet, [8, 26, 10, 12, 60, 60])
+
+
+# The table of 填写说明, one row per column of 学生信息.
+RULES_HEADERS = ["序号", "列名", "是否必填", "全国系统必填", "填写规则", "可选值"]
+NOT_IN_TEMPLATE_TITLE = "全国《学生基本信息表》中以下项目不在本模板中："
+
+
+def item_number(column: Column) -> int | str | None:
+    """The 序号 of a column in 填写说明: the national item's number, "成员1"/"成员2" for the family
+    block, blank for 户籍地址 (ours, not a national item)."""
+    if column.guardian_position:
+        return f"成员{column.guardian_position}"
+    return column.item

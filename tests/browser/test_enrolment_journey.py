@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from enrollment.intake.columns import COLUMNS
+from enrollment.intake.models import EnrolmentEntry
 from enrollment.intake.services import current_intake_year
 from tests.enrollment.conftest import admit, new_pupil_row, row_cells
 from xueji.accounts.models import BureauSettings
@@ -71,7 +72,7 @@ def test_registrar_imports_thirty_pupils_and_the_bureau_approves(page: Page, bro
     expect(errors.nth(0)).to_contain_text("第 5 行")
     expect(errors.nth(0)).to_contain_text("民族")
     expect(errors.nth(1)).to_contain_text("第 12 行")
-    expect(errors.nth(1)).to_contain_text("监护人1联系电话")
+    expect(errors.nth(1)).to_contain_text("成员1联系电话")
     expect(page.get_by_role("link", name="下载标注了错误的文件")).to_be_visible()
     screenshot(page, "enrolment_upload_errors")
 
@@ -114,3 +115,40 @@ def test_registrar_imports_thirty_pupils_and_the_bureau_approves(page: Page, bro
     expect(listed).to_have_count(30)
     expect(listed.first).to_contain_text(re.compile(r"L\d{6}"))
     assert Pupil.objects.filter(school_class=school_class, student_number__startswith="L").count() == 30
+
+
+def test_registrar_types_a_pupil_into_the_grouped_form_on_a_phone(page: Page, browser_world, login):
+    """The browser form at 375 px: the national form's groups as fieldsets, nothing wider than the
+    screen, 上下学距离 under 交通方式 with the decimal keypad, a grandmother who is no guardian."""
+    world = browser_world
+    year = current_intake_year()
+    BureauSettings.objects.create(bureau=world.units["county_a"], enrolment_collect_start="01-01", enrolment_collect_end="12-31",
+                                  enrolment_submit_start="01-01", enrolment_submit_end="12-31")
+    row = new_pupil_row(birth=date(year - 7, 10, 1))
+    admit(world.units["a1"], [row], by=world.user("officer_a"), year=year)
+    page.set_viewport_size({"width": 375, "height": 800})
+    login("registrar_a1")
+    page.goto("/enrolment/entries/new/?grade=1")
+    for group in ("基本信息", "辅助信息", "学籍信息", "联系信息", "扩展信息", "交通方式", re.compile("^成员1"), re.compile("^成员2")):
+        expect(page.get_by_role("group", name=group)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    cells = {key: value for key, value in row_cells(row).items() if not key.startswith("guardian2_")}
+    for key, value in cells.items():
+        field = page.locator(f"#id_{key}")
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    transport = page.get_by_role("group", name="交通方式")
+    distance = transport.get_by_label("上下学距离")
+    expect(distance).to_have_attribute("inputmode", "decimal")
+    distance.fill("3.5")
+    member = page.get_by_role("group", name=re.compile("^成员2"))
+    member.get_by_label("成员2关系", exact=True).select_option("62")
+    member.get_by_label("成员2姓名", exact=True).fill("王桂芝")
+    member.get_by_label("成员2是否监护人").select_option("否")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text(f"已保存新生 {row.data['name']}")
+    entry = EnrolmentEntry.objects.get(school=world.units["a1"])
+    assert entry.data["school_bus"] is True and [g["is_guardian"] for g in entry.guardians] == [True, False]

@@ -25,6 +25,7 @@ from xueji.pupils.models import Pupil, SchoolClass
 def test_demo_data_accounts_and_idempotence(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path  # the demo's photos are files
     call_command("load_demo")
+    _assert_national_items()
     counts = (Pupil.objects.count(), User.objects.count(), Membership.objects.count(), ChangeRequest.objects.count())
     photos = set(Pupil.objects.exclude(photo="").values_list("pk", "photo"))
     assert 1200 <= counts[0] <= 1800 and photos
@@ -71,6 +72,41 @@ def test_demo_data_accounts_and_idempotence(settings, tmp_path):
             response = client.post("/login/otp/", {"code": totp_code(user, secret=DEMO_TOTP_SECRET)})
         assert (response.status_code, response["Location"]) == (302, "/"), username
         assert client.get("/").status_code == 200
+
+
+def _assert_national_items():
+    """The demo fills the national form's items beyond the old field set plausibly (demo/world.py)."""
+    from decimal import Decimal
+
+    from enrollment.intake.models import EnrolmentEntry
+    from xueji.pupils.models import Guardian
+
+    pupils = list(Pupil.objects.select_related("school", "school_class").prefetch_related("guardians"))
+    assert {p.political_status for p in pupils} == {"13", "03"}
+    assert {p.grade for p in pupils if p.political_status == "03"} <= {8, 9}
+    assert all(p.preschool is not None and p.needs_aid is not None and p.one_subsidy is not None for p in pupils)
+    assert sum(p.preschool for p in pupils) > 0.9 * len(pupils) and 0 < sum(p.needs_aid for p in pupils) < 0.2 * len(pupils)
+    assert not any(p.government_place or p.martyr_child for p in pupils)
+    assert all(p.one_subsidy <= (p.boarding == "2") for p in pupils) and any(p.one_subsidy for p in pupils)
+    assert all(Decimal("0.3") <= p.distance_km <= Decimal("8.0") for p in pupils)
+    assert all(p.school_bus == (p.distance_km > 2) for p in pupils)  # 48 from 46, by the rules
+    assert all(p.commute_mode != "1" or p.distance_km <= 2 for p in pupils) and all(p.commute_mode for p in pupils)
+    assert all(p.mailing_address and p.home_address and p.source == "1" for p in pupils)
+    assert {p.postcode for p in pupils} == {"130200", "130400"}
+    county_a = [p for p in pupils if p.school.division_id == "220122"]
+    assert sum(p.postcode == "130200" for p in county_a) > 0.95 * len(county_a)
+    assert all(p.phone == min(p.guardians.all(), key=lambda g: g.position).phone for p in pupils if p.phone)
+    assert 0 < sum(bool(p.email) for p in pupils) < 0.15 * len(pupils)
+    assert any(p.specialty for p in pupils) and any(p.id_validity for p in pupils)
+    first = [p for p in pupils if p.school.code == "2122012201" and p.school_class and (p.school_class.grade, p.school_class.number) == (3, 1)]
+    assert "01" in {p.class_number for p in first} and all(p.class_number.isdigit() for p in pupils)
+    # Family members: everyone has a guardian; a grandfather here and there who is not one; 其他亲属 said who.
+    assert all(any(g.is_guardian for g in p.guardians.all()) for p in pupils)
+    assert Guardian.objects.filter(is_guardian=False, relation="61").exists()
+    assert all(g.relation_note for g in Guardian.objects.filter(relation="97"))
+    assert Guardian.objects.exclude(job_title="").exists() and not Guardian.objects.filter(ethnicity="").exists()
+    entry = EnrolmentEntry.objects.filter(status="draft").first()
+    assert entry.data["postcode"] == "130200" and entry.data["distance_km"] and entry.guardians[0]["is_guardian"] is True
 
 
 @pytest.mark.django_db

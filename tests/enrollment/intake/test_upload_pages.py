@@ -2,14 +2,17 @@
 the annotated copy, the corrected upload, a re-upload of the same file, the browser form, and
 that nobody of another school reaches any of it."""
 
+import re
 from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
+from enrollment.intake.columns import COLUMNS
 from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 from tests.enrollment.conftest import admit, filled_template, new_pupil_row
+from xueji.pupils.national_form import AUXILIARY, GROUPS, ITEMS
 
 pytestmark = pytest.mark.usefixtures("collecting")
 
@@ -83,6 +86,43 @@ def test_browser_form_gives_the_same_errors_and_saves(world, login):
     assert entry.name == row.data["name"] and entry.admission is not None
     edit = client.get(f"/enrolment/entries/{entry.pk}/").content.decode()
     assert row.data["id_number"] in edit
+
+
+def test_browser_form_groups_the_fields_as_the_national_form(world, login):
+    client = login(world.user("registrar_a1"))
+    page = client.get("/enrolment/entries/new/?grade=1").content.decode()
+    legends = [re.sub(r"<[^>]+>|（.*", "", legend).strip() for legend in re.findall(r"<legend>(.*?)</legend>", page)]
+    assert legends == [*GROUPS, "成员1", "成员2"]
+    # Each fieldset holds its group's columns, in the template's (national) order.
+    fieldsets = re.findall(r"<fieldset class=\"form-group\">(.*?)</fieldset>", page, re.S)
+    names = [re.findall(r'name="([a-z0-9_]+)"', fieldset) for fieldset in fieldsets]
+    for group, keys in zip(GROUPS, names, strict=False):
+        expected = [c.key for c in COLUMNS if not c.guardian_position and (ITEMS[c.item - 1].group if c.item else AUXILIARY) == group]
+        assert keys == expected, group
+    assert names[1].index("hukou_address") == names[1].index("hukou_type") + 1  # 户籍地址 after 户口性质
+    assert names[-2][0] == "guardian1_relation" and names[-1][0] == "guardian2_relation"
+    assert sum(len(keys) for keys in names) == len(COLUMNS)
+    distance = re.search(r'<input[^>]*name="distance_km"[^>]*>', page).group(0)
+    assert 'type="text"' in distance and 'inputmode="decimal"' in distance
+    assert " style=" not in page  # the CSP allows no inline style
+
+
+def test_browser_form_takes_the_new_items_and_a_member_who_is_not_a_guardian(world, login):
+    row = new_pupil_row()
+    admit(world.units["a1"], [row], by=world.user("officer_a"))
+    from tests.enrollment.conftest import row_cells
+
+    cells = {key: value for key, value in row_cells(row).items() if not key.startswith("guardian2_")}
+    cells |= {"distance_km": "3.5", "political_status": "13", "postcode": "130200", "preschool": "是",
+              "guardian2_relation": "62", "guardian2_name": "王桂芝", "guardian2_is_guardian": "否"}
+    client = login(world.user("registrar_a1"))
+    assert client.post("/enrolment/entries/new/?grade=1", cells).status_code == 302
+    entry = EnrolmentEntry.objects.get()
+    assert entry.data["school_bus"] is True and entry.data["preschool"] is True  # 48 from 46
+    assert [g.get("is_guardian") for g in entry.guardians] == [True, False]
+    edit = client.get(f"/enrolment/entries/{entry.pk}/").content.decode()
+    selected = re.search(r'name="guardian2_is_guardian".*?</select>', edit, re.S).group(0)
+    assert '<option value="否" selected>' in selected
 
 
 def test_other_schools_see_nothing(world, login):

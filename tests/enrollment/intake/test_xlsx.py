@@ -17,9 +17,17 @@ from openpyxl.utils import get_column_letter
 from enrollment.intake.columns import COLUMNS, COLUMNS_BY_KEY, ERROR_COLUMN_HEADER, row_to_new_pupil_data
 from enrollment.intake.xlsx_errors import annotate_errors
 from enrollment.intake.xlsx_read import ExcelRefused, SheetRow, read_enrolment_file
-from enrollment.intake.xlsx_template import CODES_SHEET, DATA_SHEET, RULES_SHEET, YEAR_NAME, build_template
+from enrollment.intake.xlsx_template import (
+    CODES_SHEET,
+    DATA_SHEET,
+    NOT_IN_TEMPLATE_TITLE,
+    RULES_SHEET,
+    YEAR_NAME,
+    build_template,
+)
 from tests.enrollment.corpus.make_corpus import EXPECTED, SAMPLE_ROW, filled_template, part, rezip
 from xueji.codes import Ethnicity, IdType
+from xueji.pupils.national_form import ITEMS_BY_KEY, NOT_IN_TEMPLATE
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 YEAR = 2026
@@ -306,12 +314,44 @@ def test_template_drop_downs_hold_code_and_label(template):
 
 def test_rules_sheet_lists_every_column(template):
     sheet = template[RULES_SHEET]
-    rows = {row[0]: row for row in sheet.iter_rows(values_only=True) if row[0]}
+    rows = {row[1]: row for row in sheet.iter_rows(values_only=True) if row[1]}
+    header = next(row for row in sheet.iter_rows(values_only=True) if row[1] == "列名")
+    assert header[:6] == ("序号", "列名", "是否必填", "全国系统必填", "填写规则", "可选值")
     for column in COLUMNS:
         assert column.header in rows
-        _, required, note, _ = rows[column.header]
+        number, _, required, national, note, _ = rows[column.header][:6]
         assert required == ("必填" if column.required else "选填")
         assert note == column.note
+        assert national == ("★" if column.national_required else None)
+        if column.guardian_position:
+            assert number == f"成员{column.guardian_position}"
+        else:
+            assert number == column.item  # None for 户籍地址, ours
+    # The national numbers in order, 1 … 48 less the items that are not columns.
+    numbers = [rows[column.header][0] for column in COLUMNS if column.item]
+    assert numbers == sorted(numbers)
+    assert rows["户籍地址"][0] is None and rows["政治面貌"][0] == 11 and rows["政治面貌"][3] == "★"
+    assert rows["成员1是否监护人"][3] == "★" and rows["成员1职务"][3] is None
+    assert rows["特长"][3] is None and rows["上下学距离"][3] is None
+
+
+def test_rules_sheet_names_the_national_items_that_are_not_columns(template):
+    lines = [row for row in template[RULES_SHEET].iter_rows(values_only=True)]
+    title = next(index for index, row in enumerate(lines) if row[0] == NOT_IN_TEMPLATE_TITLE)
+    below = {row[1]: row for row in lines[title + 1:] if row[1]}
+    assert set(below) == {ITEMS_BY_KEY[key].label for key in NOT_IN_TEMPLATE} == {"照片", "姓名拼音", "年级", "班级"}
+    for key, reason in NOT_IN_TEMPLATE.items():
+        item = ITEMS_BY_KEY[key]
+        assert below[item.label][0] == item.number and below[item.label][4] == reason
+    assert below["年级"][3] == "★" and below["照片"][3] is None
+
+
+def test_rules_sheet_explains_family_members_and_the_blank_rules(template):
+    text = "\n".join(str(row[0]) for row in template[RULES_SHEET].iter_rows(min_row=2, max_row=10, values_only=True) if row[0])
+    assert "成员1" in text and "成员2" in text and "是否监护人" in text
+    assert "通信地址、家庭地址不填按现住址" in text
+    assert "联系电话不填按成员1的联系电话" in text
+    assert "是否需要乘坐校车不填按上下学距离" in text
 
 
 # --- round trip -----------------------------------------------------------------------------------
