@@ -385,3 +385,23 @@ def test_a_failed_job_says_so_and_a_new_request_starts_again(named, chen, monkey
     assert job.status == "failed" and job.progress == 100 and "系统错误" in job.error
     again, new = cards.card_job_request(user=named.user("registrar_a1"), school=named.units["a1"], grade=3)
     assert new and again.pk != job.pk
+
+
+def test_card_prints_the_national_items_and_masks_them_as_the_page_does(named, login):
+    from tests.national_pupil import MEMBERS, VALUES, national_pupil
+
+    pupil = national_pupil(named)
+    words = pdf_words(card_of(login(named.user("registrar_a1")), pupil).content)
+    for text in ("政治面貌：群众", "学生来源：正常入学", "班内学号：17", "受过学前教育：是", f"联系电话：{VALUES['phone']}",
+                 "邮政编码：130200", "上下学：2.5公里，公共交通", "乘坐校车：是", f"通信地址：{VALUES['mailing_address']}",
+                 f"家庭地址：{VALUES['home_address']}", "是否监护人：否", "民族：蒙古族", "职务：科长",
+                 f"现住址：{MEMBERS[0]['address']}", "（父亲，生父）"):
+        assert squeezed(text) in words, text
+
+    words = pdf_words(card_of(login(named.user("teacher_a1")), pupil).content)
+    assert page_count(card_of(login(named.user("teacher_a1")), pupil).content) == 1
+    assert f"联系电话：{VALUES['phone']}" in words  # a head teacher calls the family
+    assert "通信地址：***" in words and "家庭地址：***" in words and "邮政编码：***" in words
+    assert MEMBERS[0]["address"] not in words and "现住址：***" in words
+    words = pdf_words(card_of(login(named.user("city_officer")), pupil).content)
+    assert "联系电话：***" in words and VALUES["phone"] not in words
