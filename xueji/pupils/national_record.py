@@ -19,12 +19,10 @@ from decimal import Decimal
 from typing import Any
 
 from xueji.codes import nationality_label
-from xueji.pupils.national_form import FAMILY_ITEMS, FAMILY_MEMBERS, GROUPS, ITEMS, AUXILIARY, FamilyItem, Item
+from xueji.pupils.national_form import AUXILIARY, FAMILY_ITEMS, FAMILY_MEMBERS, GROUPS, ITEMS, FamilyItem, Item
 from xueji.pupils.visibility import HIDDEN, Visibility
 
 NOT_FILLED = "未填"  # a yes/no item the record does not know yet (None): not the same as 否
-# Text that takes a line of its own on a printed form (the addresses).
-WIDE_KEYS = frozenset({"address", "mailing_address", "home_address", "hukou_address"})
 DIVISION_KEYS = {"birthplace_id": "birthplace", "native_place_id": "native_place", "hukou_division_id": "hukou_division"}
 
 
@@ -64,10 +62,6 @@ class Row:
     @property
     def numbered_label(self) -> str:
         return getattr(self.item, "numbered_label", self.item.label)
-
-    @property
-    def wide(self) -> bool:
-        return self.item.key in WIDE_KEYS
 
 
 @dataclass(frozen=True)
@@ -138,8 +132,8 @@ def _is_boolean(obj, key: str) -> bool:
     return isinstance(obj._meta.get_field(key), BooleanField)
 
 
-def _shown(value: str, show) -> tuple[str, bool]:
-    """(the value as shown, whether it is shown at all)."""
+def _shown(show) -> tuple[str, bool]:
+    """(a value as visibility answered it, as text; whether it is shown at all)."""
     if show is HIDDEN:
         return "", False
     return ("" if show is None else str(show)), True
@@ -160,7 +154,7 @@ def pupil_groups(pupil, visibility: Visibility, *, printed: bool = False) -> lis
             if printed:
                 rows.append(Row(item, str(visibility.printed(item.key, display))))
                 continue
-            value, seen = _shown(display, visibility.pupil_value(item.key, display))
+            value, seen = _shown(visibility.pupil_value(item.key, display))
             if seen:
                 rows.append(Row(item, value))
             else:
@@ -181,7 +175,7 @@ def family_members(guardians, visibility: Visibility, *, printed: bool = False,
             if printed:
                 rows.append(Row(item, str(visibility.printed(item.key, display, guardian=True))))
                 continue
-            value, seen = _shown(display, visibility.guardian_value(item.key, display))
+            value, seen = _shown(visibility.guardian_value(item.key, display))
             if seen:
                 rows.append(Row(item, value))
             else:
