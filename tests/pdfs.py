@@ -33,3 +33,10 @@ def image_pages(pdf: bytes) -> list[int]:
     """The page of every image in the PDF, in order (poppler's pdfimages -list: two header lines,
     then a line an image with its page first)."""
     return [int(line.split()[0]) for line in _poppler("pdfimages", pdf, "-list").splitlines()[2:]]
+
+
+def pdf_stream_words(pdf: bytes) -> str:
+    """As pdf_words, in the order the text was drawn (pdftotext -raw): a label wrapped inside its
+    table cell ("38.是否进城务工人员" / "随迁子女★") reads as one, where the reading order of the
+    page would put the next cell's value between its lines."""
+    return "".join(_poppler("pdftotext", pdf, "-raw").split())

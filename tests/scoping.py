@@ -115,11 +115,12 @@ PRIVATE_TEXT = {
 # A choice's label is on many pages (a form's drop-down, a statistics table): next to its field's
 # label it is the pupil's value (on the page, in the field history "label old new", on the card
 # "label：value"). Looked for only in what names a private pupil.
+# The national form's wording (学生基本信息表: "12.健康状况★", "42.残疾人类型") is matched too.
 PRIVATE_PATTERNS = {
-    "health": (r"健康状况[：:]?(?:健康或良好)?有慢性病",),
-    "disability": (r"残疾(?:类型)?[：:]?(?:无残疾)?视力残疾", r"就读方式[：:]?(?:不适用)?随班就读"),
-    "hukou": (r"户口性质[：:]?(?:农业户口)?非农业户口",),
-    "circumstances": (r"留守儿童[：:]?(?:非留守儿童)?双亲留守儿童", r"孤儿[：:]?(?:否|False)?(?:是|True)"),
+    "health": (r"健康状况★?[：:]?(?:健康或良好)?有慢性病",),
+    "disability": (r"残疾人?(?:类型)?[：:]?(?:无残疾)?视力残疾", r"就读方式[：:]?(?:不适用)?随班就读"),
+    "hukou": (r"户口性质★?[：:]?(?:农业户口)?非农业户口",),
+    "circumstances": (r"留守儿童★?[：:]?(?:非留守儿童)?双亲留守儿童", r"孤儿★?[：:]?(?:否|False)?(?:是|True)"),
 }
 
 

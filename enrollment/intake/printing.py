@@ -3,6 +3,7 @@ guardians) that xueji.documents.rosters prints like any record, its number shown
 bureau approves."""
 
 from datetime import date
+from decimal import Decimal
 
 from xueji.accounts.models import Division
 from xueji.pupils.models import Guardian, Pupil
@@ -26,6 +27,10 @@ def entries_for_print(entries) -> list[Pupil]:
                       id_number=entry.id_number)
         pupil = Pupil(**values, school_id=entry.school_id, school_class=entry.school_class, grade=entry.grade,
                       student_number=entry.pupil.student_number if entry.pupil_id else "")
+        # An entry keeps the distance as text ("2.5", JSON has no decimals); the yes/no items
+        # as true, false or null (not yet known), as the record does.
+        if values.get("distance_km") not in (None, ""):
+            pupil.distance_km = Decimal(str(values["distance_km"]))
         if entry.data.get("entry_date"):
             pupil.entry_date = date.fromisoformat(entry.data["entry_date"])
         for field in DIVISION_FIELDS:

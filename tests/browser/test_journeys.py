@@ -161,10 +161,10 @@ def test_registrar_finds_a_pupil_and_reads_the_record(page: Page, browser_world,
     expect(page).to_have_title("张小明 · 学籍")
     expect(page.get_by_role("heading", level=1)).to_contain_text("张小明")
     expect(page.get_by_role("heading", level=1)).to_contain_text(pupil.student_number)
-    for section in ("基本信息", "户籍、住址与健康", "监护人", "学籍号", "学籍状态变动", "信息变更记录"):
+    for section in ("基本信息", "联系信息", "扩展信息", "家庭成员", "学籍号", "学籍状态变动", "信息变更记录"):
         expect(page.get_by_role("heading", name=section, exact=True)).to_be_visible()
     expect(page.locator(".record-head")).to_contain_text("农安县实验小学 · 三年级 · 三年级（1）班 · 在籍在校")
-    expect(page.locator("section", has=page.get_by_role("heading", name="监护人")).locator("tbody tr")).to_have_count(2)
+    expect(page.locator("section", has=page.get_by_role("heading", name="家庭成员")).locator("h3")).to_have_count(2)
     screenshot(page, "pupil_detail")
 
     page.get_by_label("查看某日的记录").fill("2020-01-01")
@@ -177,7 +177,8 @@ def test_registrar_finds_a_pupil_and_reads_the_record(page: Page, browser_world,
 
 
 def _id_number_cell(page: Page):
-    return page.locator("dt", has_text=re.compile(r"^身份证件号$")).locator("xpath=following-sibling::dd[1]")
+    # The pupil's own (the family members' are in the 家庭成员 section).
+    return page.locator(".national-group dt", has_text=re.compile(r"^身份证件号$")).locator("xpath=following-sibling::dd[1]")
 
 
 def test_id_number_masked_for_head_teacher_full_for_registrar(page: Page, browser_world, login, new_page):
@@ -196,7 +197,7 @@ def test_id_number_masked_for_head_teacher_full_for_registrar(page: Page, browse
     for guardian in pupil.guardians.all():
         expect(page.locator("main")).not_to_contain_text(guardian.id_number)
         expect(page.locator("main")).not_to_contain_text(guardian.id_number[:4] + "*" * 10 + guardian.id_number[-4:])
-    expect(page.get_by_text("户籍、住址和健康信息仅学籍管理员、校长和县教育局可见。")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^本组另有 \d+ 项仅学籍管理员、校长和县教育局可见。$")).first).to_be_visible()
     page.goto("/pupils/")
     expect(page.locator("#pupil-results tbody tr")).to_have_count(1)  # the head teacher's class only
     expect(page.locator("#pupil-results")).to_contain_text("G" + masked_id)
@@ -209,7 +210,7 @@ def test_id_number_masked_for_head_teacher_full_for_registrar(page: Page, browse
     expect(registrar_page.get_by_role("heading", level=1)).to_contain_text(pupil.student_number)
     for guardian in pupil.guardians.all():
         expect(registrar_page.locator("main")).to_contain_text(guardian.id_number)
-    expect(registrar_page.get_by_role("heading", name="户籍、住址与健康")).to_be_visible()
+    expect(registrar_page.get_by_role("heading", name="联系信息")).to_be_visible()
     expect(registrar_page.locator("main")).not_to_contain_text("仅学籍管理员、校长和县教育局可见")
 
 

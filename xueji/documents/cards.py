@@ -44,6 +44,7 @@ from xueji.documents.printing import PrintedPdf, print_pdf, printed_pupil
 from xueji.jobs import JobLost, job_claim, job_finishing, job_heartbeat, job_owned
 from xueji.pupils.models import Guardian, Pupil, SchoolClass, StatusChange, StudentNumber
 from xueji.pupils.models.pupils import GuardianEvent, PupilEvent
+from xueji.pupils.national_record import family_members, pupil_groups
 from xueji.pupils.scoping import pupils_visible_to
 from xueji.pupils.visibility import MASK, Visibility, visibility_for
 
@@ -56,7 +57,9 @@ IN_SCHOOL = [PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.VISITING]
 # What fits on the page below the rest (the newest are printed; the rest: "其余见系统").
 HISTORY_ROWS = 8
 GUARDIAN_ROWS = 2  # at least (empty rows to fill in by hand), at most GUARDIAN_ROWS_MAX
-GUARDIAN_ROWS_MAX = 3
+# The national form's 成员1 and 成员2, each with a line for 现住址 and 职务: a third member would
+# push a card with a full history onto a second page (the rest: "其余见系统").
+GUARDIAN_ROWS_MAX = 2
 FORMER_NUMBERS_PRINTED = 3
 HISTORY_TEXT_CHARS = 56  # one line of the history's 162 mm at 8 pt; longer is cut ("…")
 # Text longer than its cell holds at 9 pt is set smaller ("long" 7.5 pt, "longer" 6.5 pt in
@@ -65,15 +68,21 @@ HISTORY_TEXT_CHARS = 56  # one line of the history's 162 mm at 8 pt; longer is c
 # are in print.css: 48 mm (a third of the row beside the photo), 96 mm (two thirds), 182 mm.
 CELL_LIMITS = {
     "name": (24, 40), "former_name": (24, 40), "pinyin": (40, 70), "division": (24, 40), "hukou": (50, 90),
-    "address": (100, 130),
+    "address": (100, 130), "national_address": (30, 60),
 }
-GUARDIAN_LIMITS = {"name": (18, 30), "workplace": (26, 38), "division": (20, 24)}
+GUARDIAN_LIMITS = {"name": (18, 30), "workplace": (26, 38), "division": (20, 24), "address": (90, 130)}
 # Longer than this is cut ("…", the whole text is in the system): three lines at 6.5 pt.
 PINYIN_CHARS = 90
 GUARDIAN_NAME_CHARS = 24
 WORKPLACE_CHARS = 45
+RELATION_NOTE_CHARS = 10
+JOB_TITLE_CHARS = 12
+# The national form's items the card adds are cut to what fits their line or two (the whole text
+# is in the system): a member's 现住址 on a line under the member, 通信地址 and 家庭地址 side by side.
+GUARDIAN_ADDRESS_CHARS = 32
+NATIONAL_ADDRESS_CHARS = 50
 # Bump when the card's layout changes: cached PDFs of grades and schools are then printed again.
-CARD_LAYOUT_VERSION = 1
+CARD_LAYOUT_VERSION = 2  # 2: the national form's items (政治面貌, 联系电话, 通信地址 …)
 # Roles that see a whole school: they may print a grade's or the school's cards.
 SCHOOL_WIDE_ROLES = {Role.REGISTRAR, Role.HEADMASTER}
 SUBTREE_ROLES = {Role.CENTRAL_REGISTRAR, *BUREAU_ROLES}
@@ -165,6 +174,9 @@ class Card:
     # Household, address, health and circumstances: the values, or MASKED.
     private: dict[str, str]
     size: dict[str, str] = field(default_factory=dict)
+    # The national form's items as printed (xueji.pupils.national_record: labels of codes, "未填",
+    # "2.5 公里", MASKED where the user may not see them), by item key.
+    national: dict[str, str] = field(default_factory=dict)
 
 
 def _text_size(text: str, limits: tuple[int, int]) -> str:
@@ -236,9 +248,16 @@ def card_for(pupil: Pupil, *, visibility: Visibility) -> Card:
     if len(former) > FORMER_NUMBERS_PRINTED:
         former_text += f"；另有 {len(former) - FORMER_NUMBERS_PRINTED} 个，其余见系统"
     guardians = []
-    for guardian in list(pupil.guardians_list)[:GUARDIAN_ROWS_MAX]:
-        name = f"{_cut(guardian.name, GUARDIAN_NAME_CHARS)}（{guardian.get_relation_display()}）"
+    members = family_members(list(pupil.guardians_list)[:GUARDIAN_ROWS_MAX], v, printed=True, members=0)
+    for guardian, member in zip(list(pupil.guardians_list)[:GUARDIAN_ROWS_MAX], members):
+        shown = {row.key: row.value for row in member.rows}
+        address = _cut(shown["address"], GUARDIAN_ADDRESS_CHARS)
+        relation = guardian.get_relation_display()
+        if guardian.relation_note:
+            relation += f"，{_cut(guardian.relation_note, RELATION_NOTE_CHARS)}"
+        name = f"{_cut(guardian.name, GUARDIAN_NAME_CHARS)}（{relation}）"
         workplace = _cut(guardian.workplace, WORKPLACE_CHARS)
+        job_title = _cut(guardian.job_title, JOB_TITLE_CHARS)
         division = v.printed("hukou_division", _division(guardian.hukou_division), guardian=True)
         id_number = v.printed("id_number", guardian.id_number, guardian=True)  # "***" where an export left it out
         guardians.append({
@@ -246,8 +265,13 @@ def card_for(pupil: Pupil, *, visibility: Visibility) -> Card:
             "id": f"{guardian.get_id_type_display()} {id_number}" if v.sees["guardian_id"] else MASKED,
             "phone": v.printed("phone", guardian.phone, guardian=True),
             "workplace": workplace,
+            "job_title": job_title,
             "division": division,
+            "is_guardian": shown["is_guardian"],
+            "ethnicity": shown["ethnicity"],
+            "address": address,
             "size": {
+                "address": _text_size(address, GUARDIAN_LIMITS["address"]),
                 "name": _text_size(name, GUARDIAN_LIMITS["name"]),
                 "workplace": _text_size(workplace, GUARDIAN_LIMITS["workplace"]),
                 "division": _text_size(division, GUARDIAN_LIMITS["division"]),
@@ -269,6 +293,9 @@ def card_for(pupil: Pupil, *, visibility: Visibility) -> Card:
         "only_child": v.printed("only_child", "是" if pupil.only_child else "否"),
         "orphan": v.printed("orphan", "是" if pupil.orphan else "否"),
     }
+    national = {row.key: row.value for group in pupil_groups(pupil, v, printed=True) for row in group.rows}
+    for key in ("mailing_address", "home_address"):
+        national[key] = _cut(national[key], NATIONAL_ADDRESS_CHARS)
     hukou = _division(pupil.hukou_division)
     if pupil.hukou_type:
         hukou += f"（{pupil.get_hukou_type_display()}）"
@@ -284,6 +311,8 @@ def card_for(pupil: Pupil, *, visibility: Visibility) -> Card:
         "hukou": _text_size(hukou, CELL_LIMITS["hukou"]),
         "address": _text_size(private["address"], CELL_LIMITS["address"]),
         "hukou_address": _text_size(private["hukou_address"], CELL_LIMITS["address"]),
+        "mailing_address": _text_size(national["mailing_address"], CELL_LIMITS["national_address"]),
+        "home_address": _text_size(national["home_address"], CELL_LIMITS["national_address"]),
     }
     return Card(
         pupil=pupil,
@@ -302,6 +331,7 @@ def card_for(pupil: Pupil, *, visibility: Visibility) -> Card:
         history_more=len(history) - len(shown_history),
         private=private,
         size=size,
+        national=national,
     )
 
 

@@ -24,25 +24,18 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from xueji.codes import PupilStatus
+from xueji.documents.info_sheet import FAMILY_HEADER, member_lines, pupil_lines
 from xueji.documents.printing import PrintedPdf, export_xlsx, print_pdf, printed_pupil
 from xueji.documents.xlsx import DATE_FORMAT, TEXT_FORMAT, Table, write_title
 from xueji.pupils.models import Guardian
+from xueji.pupils.national_form import FAMILY_MEMBERS, ITEMS_BY_KEY
+from xueji.pupils.national_record import family_members, pupil_groups
 from xueji.pupils.visibility import Visibility, visibility_for
 
 PENDING_NUMBER = "待建籍"
-# The sheet has room for two guardians; with fewer, the empty rows are filled in by hand.
-GUARDIAN_ROWS_ON_SHEET = 2
 ROSTER_COLUMNS = ["序号", "学籍号", "姓名", "性别", "出生日期", "民族", "身份证件号", "户口所在地", "监护人", "联系电话", "备注"]
 # Written as text so that Excel neither shows 1.10E+17 nor drops the last digits of a number.
 ROSTER_TEXT_COLUMNS = {"学籍号", "身份证件号", "联系电话"}
-
-# Each pupil's sheet must stay one page whatever the record holds (a 200-character address, a
-# 100-character workplace): text longer than a cell holds in two lines is set smaller, "long"
-# (7.5 pt) or "longer" (6.5 pt) in print.css. The limits are characters that fit in two lines of
-# the cell at the normal size, and in three lines at 7.5 pt; the cells' widths are in print.css.
-PUPIL_CELL_LIMITS = {"name": (12, 24), "former_name": (12, 24), "address": (92, 174), "hukou_address": (92, 174)}
-GUARDIAN_CELL_LIMITS = {"name": (10, 21), "workplace": (20, 39)}
-
 
 def pupils_for_print(pupils: QuerySet) -> list:
     """The pupils of a queryset the caller has already scoped, with everything the documents read
@@ -59,23 +52,24 @@ def pupils_for_print(pupils: QuerySet) -> list:
 def student_info_sheets_context(pupils: list, *, school, school_class=None, title_year: int,
                                 visibility: Visibility) -> dict:
     """What student_info_sheet.html prints (it reads no database: entries print as they are), as
-    ``visibility`` (the printing user's at the school) says."""
+    ``visibility`` (the printing user's at the school) says: the 48 items and the family block laid
+    out as the national form (xueji.documents.info_sheet)."""
     sheets = [
         {
             "pupil": pupil,
             "class_name": _class_name(pupil, school_class),
-            "text_size": _pupil_text_sizes(pupil),
-            "guardians": _padded(
-                [{"guardian": g, "text_size": _guardian_text_sizes(g)} for g in pupil.guardians_list],
-                GUARDIAN_ROWS_ON_SHEET,
-            ),
+            "lines": pupil_lines(pupil_groups(pupil, visibility, printed=True)),
+            "members": member_lines(family_members(pupil.guardians_list, visibility, printed=True)),
+            "family_rows": 1 + 3 * max(len(pupil.guardians_list), FAMILY_MEMBERS),
         }
         for pupil in pupils
     ]
-    return {"sheets": sheets, "school": school, "title_year": title_year, "vis": visibility}
+    return {"sheets": sheets, "school": school, "title_year": title_year, "vis": visibility,
+            "photo_label": ITEMS_BY_KEY["photo"].numbered_label, "family_header": FAMILY_HEADER}
 
 
-def student_info_sheets_pdf(pupils: list, *, user, school, school_class=None, title_year: int) -> PrintedPdf:
+def student_info_sheets_pdf(pupils: list, *, user, school, school_class=None, title_year: int,
+                            audit_obj=None) -> PrintedPdf:
     """学生基本信息表: one A4 page per pupil, all in one PDF, for the guardian and the head teacher
     to check and sign, printed by ``user`` (recorded under its verification code, audited).
     ``school_class`` names the class on every sheet; without it each pupil's own
@@ -86,7 +80,7 @@ def student_info_sheets_pdf(pupils: list, *, user, school, school_class=None, ti
         context=student_info_sheets_context(pupils, school=school, school_class=school_class, title_year=title_year,
                                             visibility=visibility),
         unit=school, school_class=school_class, subject=school_class.name if school_class else "",
-        pupils=[printed_pupil(pupil, visibility=visibility) for pupil in pupils],
+        pupils=[printed_pupil(pupil, visibility=visibility) for pupil in pupils], audit_obj=audit_obj,
     )
 
 
@@ -217,22 +211,6 @@ def roster_rows(pupils: list, visibility: Visibility) -> list[RosterRow]:
     return rows
 
 
-def _text_size(text: str, limits: tuple[int, int]) -> str:
-    long, longer = limits
-    length = len(text or "")
-    return "longer" if length > longer else "long" if length > long else ""
-
-
-def _pupil_text_sizes(pupil) -> dict[str, str]:
-    return {field: _text_size(getattr(pupil, field), limits) for field, limits in PUPIL_CELL_LIMITS.items()}
-
-
-def _guardian_text_sizes(guardian) -> dict[str, str]:
-    sizes = {field: _text_size(getattr(guardian, field), limits) for field, limits in GUARDIAN_CELL_LIMITS.items()}
-    sizes["hukou_division"] = _text_size(_division_name(guardian.hukou_division), (14, 28))
-    return sizes
-
-
 def _class_name(pupil, school_class) -> str:
     own_class = school_class if school_class is not None else getattr(pupil, "school_class", None)
     return own_class.name if own_class is not None else ""
@@ -244,5 +222,3 @@ def _division_name(division) -> str:
     return getattr(division, "full_name", "") or division.name
 
 
-def _padded(items: list, length: int) -> list:
-    return items + [None] * (length - len(items))

@@ -6,6 +6,7 @@ app_name = "documents"
 urlpatterns = [
     path("classes/<int:class_id>/roster.<str:fmt>", views.class_roster, name="class_roster"),
     path("pupils/<int:pupil_id>/card.pdf", views.pupil_card, name="pupil_card"),
+    path("pupils/<int:pupil_id>/info-sheet.pdf", views.pupil_info_sheet, name="pupil_info_sheet"),
     path("classes/<int:class_id>/cards.pdf", views.class_cards, name="class_cards"),
     path("cards/", views.cards_home, name="cards_home"),
     path("schools/<int:school_id>/cards/", views.school_cards, name="school_cards"),

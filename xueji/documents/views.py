@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xueji.accounts.audit import audit_record
@@ -34,8 +35,10 @@ from xueji.pupils.visibility import visibility_for
 # 学籍卡 --------------------------------------------------------------------------------------
 
 def pupil_actions(user, pupil) -> list[tuple[str, str]]:
-    """打印学籍卡 on the pupil's page, for whoever sees the pupil (xueji.pupils.actions)."""
-    return [("打印学籍卡", reverse("documents:pupil_card", args=[pupil.pk]))]
+    """打印学籍卡 and 打印学生基本信息表 on the pupil's page, for whoever sees the pupil
+    (xueji.pupils.actions)."""
+    return [("打印学籍卡", reverse("documents:pupil_card", args=[pupil.pk])),
+            ("打印学生基本信息表", reverse("documents:pupil_info_sheet", args=[pupil.pk]))]
 
 
 def pupil_card_response(user, pupil_id):
@@ -59,6 +62,21 @@ def class_cards_response(user, class_id):
 def pupil_card(request, pupil_id: int):
     """打印学籍卡, from the pupil's page."""
     return pupil_card_response(request.user, pupil_id)
+
+
+@login_required
+def pupil_info_sheet(request, pupil_id: int):
+    """打印学生基本信息表 of one existing pupil, from the pupil's page: the national form for the
+    guardian to check. Scoped like the pupil's card (404 outside the user's scope), printed as the
+    user sees the record (xueji.pupils.visibility), recorded under its verification code and
+    audited (xueji.documents.printing)."""
+    from xueji.documents.rosters import pupils_for_print, student_info_sheets_pdf
+
+    pupil = get_pupil_for_user(request.user, pupil_id)
+    pupils = pupils_for_print(pupils_visible_to(request.user).filter(pk=pupil.pk))
+    printed = student_info_sheets_pdf(pupils, user=request.user, school=pupil.school,
+                                      title_year=timezone.localdate().year, audit_obj=pupil)
+    return pdf_response(printed, f"学生基本信息表-{pupil.name}.pdf")
 
 
 @login_required

@@ -18,6 +18,7 @@ from xueji.pupils.actions import pupil_actions
 from xueji.pupils.filters import PupilFilterSet
 from xueji.pupils.forms import SanctionForm
 from xueji.pupils.lookup import audit_number_search
+from xueji.pupils.national_record import family_members, pupil_groups
 from xueji.pupils.scoping import get_pupil_for_user
 from xueji.pupils.selectors import guardians_as_of, partial_id_number, pupil_as_of, pupil_field_history, pupil_list
 from xueji.pupils.services import SANCTION_ROLES, sanction_record
@@ -74,6 +75,9 @@ def pupil_detail(request, pupil_id: int):
             "as_of": as_of,
             "as_of_error": as_of_error,
             "vis": vis,
+            # The 48 items of the national form and the family block, as the user may see them.
+            "groups": pupil_groups(shown, vis),
+            "members": family_members(guardians, vis, members=0),
             "numbers": pupil.numbers.all(),
             "status_changes": pupil.status_changes.select_related("changed_by", "school"),
             "history": [

@@ -53,3 +53,29 @@ def test_roster_of_another_schools_class_is_not_found(world, login):
     client = login(world.user("registrar_b1"))
     assert client.get(f"/classes/{world.classes['a1_3_1'].pk}/roster.pdf").status_code == 404
     assert login(world.user("registrar_a1")).get(f"/classes/{world.classes['a1_3_1'].pk}/roster.doc").status_code == 404
+
+
+def test_info_sheets_of_entries_print_the_national_items_as_the_record_would(world, intake, login, tmp_path):
+    from decimal import Decimal
+
+    from tests.pdfs import pdf_stream_words
+    from xueji.pupils.national_form import ITEMS
+
+    row = new_pupil_row(2, distance_km=Decimal("2.5"), commute_mode="1", preschool=True, needs_aid=None,
+                        political_status="13", source="1", phone="13612345678", postcode="130200",
+                        home_address="农安镇家园路9号")
+    row.guardians[1].update(is_guardian=False, relation_note="生母", job_title="教师")
+    admit(intake.school, [row], by=world.user("officer_a"))
+    with time_machine.travel(COLLECTING, tick=False):
+        entry = services.entry_save(actor=world.user("registrar_a1"), school=intake.school, intake=intake, row=row)
+        response = login(world.user("registrar_a1")).get("/enrolment/print/info-sheets.pdf?grade=1")
+    # The entry keeps the distance as text (JSON), the yes/no items as true/false/null.
+    assert entry.data["distance_km"] == "2.5" and entry.data["needs_aid"] is None
+    words = pdf_stream_words(response.content)
+    for item in ITEMS:
+        assert "".join(item.numbered_label.split()) in words
+    # 2.5 km is over the 2 km of the national instructions: 是否需要乘坐校车 follows (xueji.pupils.rules).
+    for text in ("2.5公里", "步行", "群众", "正常入学", "13612345678", "130200", "农安镇家园路9号", "生母", "教师"):
+        assert text in words, text
+    assert "44.是否需要申请资助★未填" in words and "36.是否受过学前教育★是" in words
+    assert "48.是否需要乘坐校车是" in words

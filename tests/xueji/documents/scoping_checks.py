@@ -12,7 +12,7 @@
 - The verification page: every signed-in user; the pupils' names only to those who see them.
 """
 
-from tests.pdfs import pdf_words
+from tests.pdfs import pdf_stream_words, pdf_words
 from tests.scoping import api_client as _api
 from tests.scoping import check_field_states, text_field_states
 from tests.scoping import page_status as _status
@@ -67,6 +67,20 @@ def check_pupil_card(m):
             m.check("pupil_card", "a1 ID number in full", m.user in _matrix().FULL_RECORD, pupil.id_number in words)
             # The card prints every group: as the user sees it, "***" where the user may not.
             check_field_states(m, "pupil_card", "a1", text_field_states(words, pupil))
+
+
+def check_pupil_info_sheet(m):
+    """A pupil's 学生基本信息表 from the pupil's page: scoped and masked like the card."""
+    visible = _matrix().VISIBLE[m.user]
+    for key in _matrix().PUPILS:
+        pupil = m.pupil(key)
+        response = m.client.get(f"/pupils/{pupil.pk}/info-sheet.pdf")
+        actual = "login" if response.status_code == 302 else response.status_code
+        m.check("pupil_info_sheet", key, "login" if m.user is None else (200 if key in visible else 404), actual)
+        if actual == 200 and key == "a1":
+            words = pdf_stream_words(response.content)  # a wrapped label reads as one
+            m.check("pupil_info_sheet", "a1 ID number in full", m.user in _matrix().FULL_RECORD, pupil.id_number in words)
+            check_field_states(m, "pupil_info_sheet", "a1", text_field_states(words, pupil))
 
 
 def check_api_pupil_card(m):
@@ -132,6 +146,7 @@ def check_document_verify(m):
 
 DOCUMENT_ENDPOINTS = {
     "documents:pupil_card": check_pupil_card,
+    "documents:pupil_info_sheet": check_pupil_info_sheet,
     "documents_api:api-pupil-card": check_api_pupil_card,
     "documents:class_cards": check_class_cards,
     "documents_api:api-class-cards": check_api_class_cards,

@@ -3,6 +3,7 @@ back with poppler (pdftotext, pdfinfo, pdfimages) as a clerk reads the paper: th
 numbers as the printing user may see them, the guardians, the history, the signature and stamp
 boxes, and the footer's verification code and printing user; one page a pupil."""
 
+import os
 import subprocess
 import tempfile
 import time
@@ -193,11 +194,15 @@ def _longest(model, field: str, text: str) -> str:
 
 def test_card_stays_one_page_with_every_text_at_its_longest(named, chen, login):
     for field, text in [("name", "欧阳"), ("former_name", "司马"), ("pinyin", "ouyang "), ("address", "农安镇黄龙路幸福家园小区"),
-                        ("hukou_address", "合隆镇陈家店村三社")]:
+                        ("hukou_address", "合隆镇陈家店村三社"), ("mailing_address", "农安镇通信路"),
+                        ("home_address", "农安镇家园路")]:
         setattr(chen, field, _longest(Pupil, field, text))
     chen.save()
     Guardian.objects.filter(pupil=chen).update(name=_longest(Guardian, "name", "陈立新"),
                                                workplace=_longest(Guardian, "workplace", "农安县人民政府办公室综合科"),
+                                               relation_note=_longest(Guardian, "relation_note", "远房表亲"),
+                                               job_title=_longest(Guardian, "job_title", "办公室副主任"),
+                                               address=_longest(Guardian, "address", "农安镇黄龙路与兴华街交汇处"),
                                                hukou_division_id="654022")  # 察布查尔锡伯自治县, a long full name
     Guardian.objects.create(pupil=chen, position=3, relation="61", name=_longest(Guardian, "name", "陈"),
                             id_number="220122195001010011", phone="13800000000", workplace="无", hukou_division_id="220122")
@@ -208,13 +213,16 @@ def test_card_stays_one_page_with_every_text_at_its_longest(named, chen, login):
                          effective_date=date(2026, 10, 1 + number), reason="长" * 200)
 
     response = card_of(login(named.user("registrar_a1")), chen)
+    if os.environ.get("XUEJI_KEEP_PDF"):  # to look at it: pdftoppm -png -r 60
+        with open(os.environ["XUEJI_KEEP_PDF"], "wb") as file:
+            file.write(response.content)
 
     assert page_count(response.content) == 1
     words = pdf_words(response.content)
     assert "学校盖章" in words and "核验码" in words
     # Sixteen rows of history (establishment, two, twelve): the newest eight, the rest in the system.
     assert "仅列最近8条，另有7条较早记录，其余见系统" in words
-    assert "另有1名监护人，其余见系统" in words
+    assert "另有2名监护人，其余见系统" in words  # the national form's 成员1 and 成员2 on the card
 
 
 def test_pupils_are_loaded_for_cards_in_a_constant_number_of_queries(named, chen, django_assert_num_queries):
@@ -377,3 +385,23 @@ def test_a_failed_job_says_so_and_a_new_request_starts_again(named, chen, monkey
     assert job.status == "failed" and job.progress == 100 and "系统错误" in job.error
     again, new = cards.card_job_request(user=named.user("registrar_a1"), school=named.units["a1"], grade=3)
     assert new and again.pk != job.pk
+
+
+def test_card_prints_the_national_items_and_masks_them_as_the_page_does(named, login):
+    from tests.national_pupil import MEMBERS, VALUES, national_pupil
+
+    pupil = national_pupil(named)
+    words = pdf_words(card_of(login(named.user("registrar_a1")), pupil).content)
+    for text in ("政治面貌：群众", "学生来源：正常入学", "班内学号：17", "受过学前教育：是", f"联系电话：{VALUES['phone']}",
+                 "邮政编码：130200", "上下学：2.5公里，公共交通", "乘坐校车：是", f"通信地址：{VALUES['mailing_address']}",
+                 f"家庭地址：{VALUES['home_address']}", "是否监护人：否", "民族：蒙古族", "职务：科长",
+                 f"现住址：{MEMBERS[0]['address']}", "（父亲，生父）"):
+        assert squeezed(text) in words, text
+
+    words = pdf_words(card_of(login(named.user("teacher_a1")), pupil).content)
+    assert page_count(card_of(login(named.user("teacher_a1")), pupil).content) == 1
+    assert f"联系电话：{VALUES['phone']}" in words  # a head teacher calls the family
+    assert "通信地址：***" in words and "家庭地址：***" in words and "邮政编码：***" in words
+    assert MEMBERS[0]["address"] not in words and "现住址：***" in words
+    words = pdf_words(card_of(login(named.user("city_officer")), pupil).content)
+    assert "联系电话：***" in words and VALUES["phone"] not in words

@@ -13,7 +13,7 @@ import time_machine
 from django.db import IntegrityError, ProgrammingError, transaction
 from openpyxl import load_workbook
 
-from tests.pdfs import pdf_words, squeezed
+from tests.pdfs import pdf_stream_words, pdf_words, squeezed
 from xueji.accounts.models import AuditEntry
 from xueji.documents.models import PrintedDocument
 from xueji.documents.printing import CODE_ALPHABET, new_code, normalize_code
@@ -91,7 +91,9 @@ def test_info_sheets_are_recorded(named):
     with time_machine.travel(PRINTED, tick=False):
         printed = student_info_sheets_pdf(pupils, user=named.user("registrar_a1"), school=named.units["a1"],
                                           title_year=2026)
-    assert squeezed(f"核验码：{printed.code} 打印：张三 2026-12-04 10:30") in pdf_words(printed.content)
+    # In the order drawn: the page's reading order puts the signature line's 日期 between the
+    # footer's halves.
+    assert squeezed(f"核验码：{printed.code} 打印：张三 2026-12-04 10:30") in pdf_stream_words(printed.content)
     assert printed.record.kind == "info_sheet" and printed.record.title == "2026年学生基本信息表"
 
 

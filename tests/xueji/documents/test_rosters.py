@@ -4,6 +4,7 @@ The PDFs are read back with poppler-utils (pdfinfo, pdftotext, pdffonts, pdfimag
 would read the printed page: what is on it, on which page, in which font.
 """
 
+import os
 import subprocess
 import tempfile
 from datetime import date
@@ -104,7 +105,7 @@ def test_info_sheets_print_one_page_per_pupil_with_their_record_and_signature_bo
         assert pupil.get_gender_display() in text and f"{pupil.birth_date:%Y-%m-%d}" in text
         for guardian in pupil.guardians_list:
             assert guardian.name in text and guardian.id_number in text and guardian.phone in text
-        assert "照片" in text  # nobody has a photo: the empty 2-inch box says where it goes
+        assert "贴照片处" in text and "13.照片" in text  # nobody has a photo: the empty box says where it goes
         assert "以上信息经核对无误" in text
         assert "监护人签字：" in text and "班主任签字：" in text
         assert f"第{number}页共{len(class_a1)}页" in text.replace(" ", "")  # pdftotext drops the spaces
@@ -195,21 +196,36 @@ def test_info_sheet_with_every_text_field_at_its_longest_still_fits_one_page(wor
     entry = _unsaved_entry()
     entry.name = _longest(Pupil, "name", "欧阳")
     entry.former_name = _longest(Pupil, "former_name", "司马")
+    entry.pinyin = _longest(Pupil, "pinyin", "ouyang ")
     entry.address = _longest(Pupil, "address", "农安镇黄龙路与兴华街交汇处幸福家园小区")
     entry.hukou_address = _longest(Pupil, "hukou_address", "合隆镇陈家店村三社")
+    # The national form's items (xueji.pupils.national_form) that are text.
+    entry.mailing_address = _longest(Pupil, "mailing_address", "农安镇通信路")
+    entry.home_address = _longest(Pupil, "home_address", "农安镇家园路")
+    entry.specialty = _longest(Pupil, "specialty", "书法围棋绘画")
+    entry.email = _longest(Pupil, "email", "abcdefgh") + "@example.com"
+    entry.homepage = "https://" + _longest(Pupil, "homepage", "example")
+    entry.auxiliary_number = _longest(Pupil, "auxiliary_number", "FH")
+    entry.id_validity = "20200601-长期"
     entry.guardians_list = [
         Guardian(relation=relation, name=_longest(Guardian, "name", name), id_type=IdType.PASSPORT,
                  id_number=_longest(Guardian, "id_number", "E12345678"), phone=_longest(Guardian, "phone", "0431"),
                  workplace=_longest(Guardian, "workplace", "农安县人民政府办公室综合科"),
+                 relation_note=_longest(Guardian, "relation_note", "远房表亲"),
+                 address=_longest(Guardian, "address", "农安镇黄龙路与兴华街交汇处"),
+                 job_title=_longest(Guardian, "job_title", "办公室副主任"),
                  hukou_division=Division.objects.get(code="654022"))  # 察布查尔锡伯自治县, a long full name
         for relation, name in [(GuardianRelation.FATHER, "陈立新"), (GuardianRelation.MOTHER, "司马晓燕")]
     ]
 
     pdf = info_sheets(world, [entry, _unsaved_entry()], school=world.units["a1"], title_year=2026)
+    if os.environ.get("XUEJI_KEEP_PDF"):  # to look at it: pdftoppm -png -r 60
+        with open(os.environ["XUEJI_KEEP_PDF"], "wb") as file:
+            file.write(pdf)
 
     assert page_count(pdf) == 2
     text = page_text(pdf, 1).replace(" ", "")
-    assert "班主任签字" in text and "幸福家园小区" in text
+    assert "班主任签字" in text and "幸福家园小区" in text and "审核人" in text
 
 
 def test_info_sheet_prints_the_photo_in_the_photo_box(world, settings, tmp_path):
@@ -224,7 +240,7 @@ def test_info_sheet_prints_the_photo_in_the_photo_box(world, settings, tmp_path)
 
     images = _poppler("pdfimages", pdf, "-list").splitlines()[2:]
     assert len(images) == 1 and images[0].split()[3:5] == ["358", "441"]
-    assert "照片" not in page_text(pdf, 1)  # the picture, not the empty box's label
+    assert "贴照片处" not in page_text(pdf, 1)  # the picture, not the empty box's label
 
 
 def test_roster_is_landscape_and_repeats_its_header_on_every_page(world, class_a1):
