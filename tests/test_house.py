@@ -63,3 +63,15 @@ def test_apps_do_not_read_each_others_models():
                 if parts[0] in PRODUCT_APPS and parts[0] != app and "models" in parts:
                     offending.append(f"{path.relative_to(REPO)}: {module}")
     assert offending == []
+
+
+def test_no_template_comment_spans_lines():
+    """Django's {# … #} comment ends at the line's end: one that goes on to the next line is printed
+    on the page as it stands (it was, once, on the pupil's page). Longer ones use {% comment %}."""
+    opened = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in REPO.glob("**/templates/**/*.html") if ".venv" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert opened == []
