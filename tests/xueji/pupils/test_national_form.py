@@ -4,7 +4,6 @@ the national wording (xueji/pupils/national_form.py); and a template filled with
 back out of the national export unchanged."""
 
 import io
-import subprocess
 from datetime import date
 
 import pytest
@@ -17,6 +16,7 @@ from enrollment.intake.xlsx_template import DATA_SHEET, build_template
 from enrollment.national.services import export_national_xlsx
 from tests.conftest import login_with_code
 from tests.factories import id_number
+from tests.pdfs import pdf_stream_words
 from xueji.codes import Gender
 from xueji.pupils.models import Guardian, Pupil
 from xueji.pupils.national_form import FAMILY_ITEMS, FAMILY_MEMBERS, ITEMS, NOT_IN_TEMPLATE, member_header
@@ -84,12 +84,6 @@ def national_export(pupil: Pupil) -> dict[str, str]:
     return {str(header).lstrip("*"): ("" if value is None else value) for header, value in zip(headers, values)}
 
 
-def pdf_text(content: bytes, tmp_path) -> str:
-    path = tmp_path / "sheet.pdf"
-    path.write_bytes(content)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-
-
 def test_the_list_is_the_national_one():
     assert [item.number for item in ITEMS] == list(range(1, 49))
     assert [item.label for item in ITEMS if item.required] == [
@@ -136,7 +130,7 @@ def test_every_item_is_in_the_entry_form():
         assert header in labels, header
 
 
-def test_every_item_is_on_the_pupil_page_and_the_printed_form(world, client, tmp_path):
+def test_every_item_is_on_the_pupil_page_and_the_printed_form(world, client):
     pupil = imported_pupil(world)
     login_with_code(client, world.user("registrar_a1"))
     page = client.get(f"/pupils/{pupil.pk}/").content.decode()
@@ -148,7 +142,7 @@ def test_every_item_is_on_the_pupil_page_and_the_printed_form(world, client, tmp
         assert value in page, value
     printed = client.get(f"/pupils/{pupil.pk}/info-sheet.pdf")
     assert printed["Content-Type"] == "application/pdf"
-    text = "".join(pdf_text(printed.content, tmp_path).split())
+    text = pdf_stream_words(printed.content)
     for item in ITEMS:
         assert item.numbered_label in text, item.numbered_label
     for item in FAMILY_ITEMS:
