@@ -369,18 +369,42 @@ def open_entries(school: Unit, intake_year: int, grade: int):
     )
 
 
-@transaction.atomic
-def batch_submit(*, actor: User, school: Unit, intake_year: int, grade: int):
-    """The registrar submits the intake's new pupils (all not yet submitted, each in a class)
-    as one request: headmaster → (central school) → county bureau."""
-    require_registrar(actor, school, message=REGISTRAR_ONLY)
-    check_submit_window(school, intake_year)
-    entries = list(open_entries(school, intake_year, grade).select_for_update())
+def _check_batch(entries: list[EnrolmentEntry]) -> None:
+    """What a batch needs before it goes up: some new pupils, each in a class."""
     if not entries:
         raise ValidationError("没有待上报的新生。")
     unplaced = [e.name for e in entries if e.school_class_id is None]
     if unplaced:
         raise ValidationError(f"还有 {len(unplaced)} 名新生没有分班（{'、'.join(unplaced[:5])}{'等' if len(unplaced) > 5 else ''}），请先分班。")
+
+
+def batch_preview(*, actor: User, school: Unit, intake_year: int, grade: int) -> dict:
+    """What submitting would send, for the confirmation page (writes nothing): the count, the
+    count per class, and whether it resubmits a returned batch. Refuses as batch_submit would."""
+    require_registrar(actor, school, message=REGISTRAR_ONLY)
+    check_submit_window(school, intake_year)
+    entries = list(open_entries(school, intake_year, grade).defer("data", "guardians").select_related("school_class"))
+    _check_batch(entries)
+    per_class: dict[str, int] = {}
+    for entry in sorted(entries, key=lambda e: (e.school_class.number, e.school_class_id)):
+        per_class[entry.school_class.name] = per_class.get(entry.school_class.name, 0) + 1
+    return {
+        "count": len(entries), "per_class": list(per_class.items()),
+        "returned": sum(1 for e in entries if e.status == EntryStatus.RETURNED),
+    }
+
+
+@transaction.atomic
+def batch_submit(*, actor: User, school: Unit, intake_year: int, grade: int, expected: int | None = None):
+    """The registrar submits the intake's new pupils (all not yet submitted, each in a class)
+    as one request: headmaster → (central school) → county bureau. ``expected``: the count the
+    registrar confirmed (the confirmation page); if the list changed since, nothing is sent."""
+    require_registrar(actor, school, message=REGISTRAR_ONLY)
+    check_submit_window(school, intake_year)
+    entries = list(open_entries(school, intake_year, grade).select_for_update())
+    _check_batch(entries)
+    if expected is not None and expected != len(entries):
+        raise ValidationError(f"待上报的新生已从 {expected} 人变为 {len(entries)} 人，请重新核对后再上报。", code="changed")
     # Entries returned with their batch are submitted again: the new batch resubmits that one.
     previous = (EnrolmentEntry.objects.filter(pk__in=[e.pk for e in entries], batch__isnull=False)
                 .values_list("batch", flat=True).first())

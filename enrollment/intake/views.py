@@ -285,10 +285,23 @@ def enrolment_classes(request):
 @login_required
 @require_POST
 def enrolment_submit(request):
+    """上报, in two steps: the first POST shows what goes up (how many new pupils, per class, to
+    whom) and changes nothing; the second, with ``confirm=1`` and the count confirmed, submits."""
     school = _membership(request, (Role.REGISTRAR,)).unit
     intake = _intake(request, school)
     try:
-        batch = services.batch_submit(actor=request.user, school=school, intake_year=intake.intake_year, grade=intake.grade)
+        if request.POST.get("confirm") != "1":
+            preview = services.batch_preview(actor=request.user, school=school, intake_year=intake.intake_year,
+                                             grade=intake.grade)
+            return render(request, "enrollment/submit_confirm.html", {
+                "school": school, "intake": intake, "grade_label": GRADE_LABELS[intake.grade], "preview": preview,
+                "home_url": _home_url(intake),
+            })
+        expected = request.POST.get("expected", "")
+        if not expected.isdigit():
+            raise ValidationError("请先核对待上报的新生名单，再确认上报。")
+        batch = services.batch_submit(actor=request.user, school=school, intake_year=intake.intake_year, grade=intake.grade,
+                                      expected=int(expected))
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return redirect(_home_url(intake))

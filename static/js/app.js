@@ -6,6 +6,9 @@
  *   <input type="checkbox" data-select-all="entries">
  *                                            ticks or unticks every input[name=entries]
  *   <form data-confirm="确定……？">            asks before it is submitted
+ *   <button data-menu-toggle aria-controls="…">
+ *                                            folds and unfolds the navigation on a phone (class
+ *                                            menu-open on its .topbar; aria-expanded says which)
  *   <section data-progress-url="…">          polls the JSON {progress, done} at that address: fills
  *                                            its <progress> and .progress-text, reloads when done
  */
@@ -30,6 +33,31 @@
       if (other.name === name) {
         other.checked = box.checked;
       }
+    });
+  });
+
+  function setMenu(toggle, open) {
+    var bar = toggle.closest(".topbar");
+    if (bar) {
+      bar.classList.toggle("menu-open", open);
+    }
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-menu-toggle]");
+    if (toggle) {
+      setMenu(toggle, toggle.getAttribute("aria-expanded") !== "true");
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    document.querySelectorAll("[data-menu-toggle][aria-expanded=true]").forEach(function (toggle) {
+      setMenu(toggle, false);
+      toggle.focus();
     });
   });
 

@@ -21,7 +21,14 @@ from xueji.approvals.scoping import (
     requests_visible_to,
     steps_waiting_for,
 )
-from xueji.approvals.services import check_resubmission, may_decide, request_decide, request_withdraw, working_days_left
+from xueji.approvals.services import (
+    check_resubmission,
+    decider_refusal,
+    may_decide,
+    request_decide,
+    request_withdraw,
+    working_days_left,
+)
 from xueji.paginators import CappedPaginator
 from xueji.pupils.scoping import pupils_visible_to
 from xueji.pupils.visibility import visibility_for
@@ -67,15 +74,19 @@ def inbox(request):
 @login_required
 @require_POST
 def inbox_sign(request):
-    """Approve several requests at once (a headmaster's signature on each); each in its own
-    transaction, so one refusal does not hold back the others."""
-    ids = request.POST.getlist("request")
+    """Approve several requests at once (a headmaster's signature on each), in two steps: the
+    first POST only shows what will be signed (how many, which, with which comment), and nothing
+    changes until the second, with ``confirm=1``, signs them, each in its own transaction, so one
+    refusal does not hold back the others."""
+    ids = list(dict.fromkeys(request.POST.getlist("request")))[:200]
     if not ids:
         messages.error(request, "请先勾选要同意的申请。")
         return redirect("approvals:inbox")
     comment = request.POST.get("comment", "")
+    if request.POST.get("confirm") != "1":
+        return _inbox_sign_confirmation(request, ids, comment)
     done, refused = 0, []
-    for raw in ids[:200]:
+    for raw in ids:
         try:
             change = get_request_for_user(request.user, raw)
             request_decide(actor=request.user, request_id=change.pk, approve=True, comment=comment)
@@ -89,6 +100,36 @@ def inbox_sign(request):
     for line in refused:
         messages.error(request, line)
     return redirect("approvals:inbox")
+
+
+def _inbox_sign_confirmation(request, ids: list[str], comment: str):
+    """The confirmation of a batch signature: the requests the user may sign now and those they
+    may not (with the reason), read only: nothing is decided here."""
+    ready, refused = [], []
+    for raw in ids:
+        try:
+            change = get_request_for_user(request.user, raw)
+        except Http404:
+            refused.append(f"#{raw}：没有找到")
+            continue
+        step = change.steps.select_related("unit").filter(position=change.current_position, status="pending").first()
+        if change.status != RequestStatus.PENDING or step is None:
+            refused.append(f"{change}（{change.subject}）：该申请{RequestStatus(change.status).label}，不能再审批。")
+            continue
+        step.request = change
+        refusal = decider_refusal(request.user, step)
+        if refusal is not None:
+            refused.append(f"{change}（{change.subject}）：{'；'.join(refusal.messages)}")
+            continue
+        change.current_step = step
+        ready.append(change)
+    prepare_summaries(ready)
+    for change in ready:
+        change.summary_text = get_kind(change.kind).summary(change)
+    comment_error = "意见最多 1000 字。" if len(comment.strip()) > 1000 else ""
+    return render(request, "approvals/inbox_sign_confirm.html", {
+        "ready": ready, "refused": refused, "comment": comment.strip(), "comment_error": comment_error,
+    })
 
 
 @login_required

@@ -116,7 +116,7 @@ def test_inbox_lists_overdue_first_then_by_working_days_left(world, login):
 def test_headmaster_signs_several_at_once(world, login):
     first, second = start(world), start(world, "a1_other")
     client = login(world.user("headmaster_b1"))
-    response = client.post("/inbox/sign/", {"request": [first.pk, second.pk]})
+    response = client.post("/inbox/sign/", {"request": [first.pk, second.pk], "confirm": "1"})
     assert response.status_code == 302
     for request in (first, second):
         request.refresh_from_db()
@@ -125,10 +125,48 @@ def test_headmaster_signs_several_at_once(world, login):
     assert "已同意 2 项申请" in body
 
 
+def test_batch_signing_asks_for_confirmation_and_changes_nothing_before(world, login):
+    """Issue 14: the first POST shows what will be signed (how many, which, the comment) with
+    确认/返回; only the second, with confirm=1, signs."""
+    first, second = start(world), start(world, "a1_other")
+    client = login(world.user("headmaster_b1"))
+    response = client.post("/inbox/sign/", {"request": [first.pk, second.pk], "comment": "同意转入"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "确认同意 2 项申请" in body and "返回" in body and "同意转入" in body
+    assert "张小明" in body and "李晓燕" in body
+    assert body.count('name="request"') == 2 and 'name="confirm" value="1"' in body
+    for request in (first, second):
+        request.refresh_from_db()
+        assert request.current_position == 0 and request.steps.get(position=0).status == "pending"
+    client.post("/inbox/sign/", {"request": [first.pk, second.pk], "comment": "同意转入", "confirm": "1"})
+    first.refresh_from_db()
+    assert first.current_position == 1
+    assert first.steps.get(position=0).comment == "同意转入"
+
+
+def test_the_confirmation_lists_what_cannot_be_signed_and_offers_only_the_rest(world, login):
+    mine, theirs = start(world), start(world, "a1_other")
+    decide(world, "headmaster_b1", theirs)  # now the sending school's headmaster's step
+    client = login(world.user("headmaster_b1"))
+    body = client.post("/inbox/sign/", {"request": [mine.pk, theirs.pk, 999999]}).content.decode()
+    assert "确认同意 1 项申请" in body
+    assert f'name="request" value="{mine.pk}"' in body and f'name="request" value="{theirs.pk}"' not in body
+    assert "#999999：没有找到" in body and "审批人" in body
+    # Nothing to sign at all: no confirm button, only 返回.
+    body = client.post("/inbox/sign/", {"request": [999999]}).content.decode()
+    assert "确认同意 " not in body and 'name="confirm"' not in body and "返回" in body
+
+
 def test_signing_reports_what_could_not_be_signed(world, login):
     request = start(world)
-    body = login(world.user("officer_b")).post("/inbox/sign/", {"request": [request.pk]}, follow=True).content.decode()
+    client = login(world.user("officer_b"))
+    body = client.post("/inbox/sign/", {"request": [request.pk]}).content.decode()
+    assert "不是" in body and "审批人" in body and 'name="confirm"' not in body
+    body = client.post("/inbox/sign/", {"request": [request.pk], "confirm": "1"}, follow=True).content.decode()
     assert "不是" in body and "审批人" in body
+    request.refresh_from_db()
+    assert request.current_position == 0
 
 
 def test_request_page_shows_the_timeline(world, login):
