@@ -326,8 +326,18 @@ def check_inbox(m):
 
 
 def check_inbox_sign(m):
-    # Signing a request one may not see is refused, never applied.
-    response = m.client.post("/inbox/sign/", {"request": [m.world.requests["r2"].pk]})
+    # Signing a request one may not see is refused, never applied. The first POST only shows the
+    # confirmation (200), naming only requests the user may see; confirm=1 signs (302).
+    r2 = m.world.requests["r2"]
+    response = m.client.post("/inbox/sign/", {"request": [r2.pk]})
+    expected = "login" if m.user is None else 200
+    m.check("inbox_sign", "confirmation", expected, "login" if response.status_code == 302 and response["Location"].startswith("/login/") else response.status_code)
+    if m.user:
+        m.check("inbox_sign", "confirmation offers r2", DECIDES["r2"] == m.user,
+                f'name="request" value="{r2.pk}"' in response.content.decode())
+        r2.refresh_from_db()
+        m.check("inbox_sign", "confirmation applies nothing", 0, r2.current_position)
+    response = m.client.post("/inbox/sign/", {"request": [r2.pk], "confirm": "1"})
     expected = "login" if m.user is None else 302
     m.check("inbox_sign", "post", expected, "login" if response.status_code == 302 and response["Location"].startswith("/login/") else response.status_code)
     if m.user and m.user != DECIDES["r2"]:

@@ -152,6 +152,8 @@ def check_enrolment_classes(m):
 def check_enrolment_submit(m):
     # Refused with a message (outside the window, or nothing to submit): a redirect, nothing made.
     m.check("enrolment_submit", "post", _expect(m, REGISTRARS, ok=302), _status(m, "/enrolment/submit/", "post"))
+    m.check("enrolment_submit", "confirmed", _expect(m, REGISTRARS, ok=302),
+            _status(m, "/enrolment/submit/", "post", {"confirm": "1", "expected": "1"}))
 
 
 def check_enrolment_batch(m):

@@ -205,3 +205,34 @@ def test_a_primary_record_is_not_continued_into_grade_1(world, intake):
     admit(intake.school, [row], by=world.user("officer_a"))
     with time_machine.travel(COLLECTING, tick=False), pytest.raises(IntakeInvalid):
         services.entry_save(actor=world.user("registrar_a1"), school=intake.school, intake=intake, row=row)
+
+
+def test_the_page_confirms_before_submitting_and_sends_nothing_before(world, intake, login):
+    """Issue 14: 上报 shows what goes up (how many, per class) with 确认/返回; nothing is submitted
+    until 确认上报 (confirm=1 with the count seen); a list changed since is refused."""
+    entries, school_class = placed(world, intake, count=3)
+    with time_machine.travel(SUBMITTING, tick=False):
+        client = login(world.user("registrar_a1"))
+        response = client.post("/enrolment/submit/?grade=1")
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "确认上报 3 名新生" in body and "返回" in body and f"{school_class.name}" in body and "3 人" in body
+        assert not EnrolmentEntry.objects.exclude(status=EntryStatus.DRAFT).exists()
+        assert not EnrolmentEntry.objects.filter(batch__isnull=False).exists()
+
+        # Without the count seen, or with another count: refused, nothing sent.
+        for data in ({"confirm": "1"}, {"confirm": "1", "expected": "2"}):
+            text = client.post("/enrolment/submit/?grade=1", data, follow=True).content.decode()
+            assert "核对" in text
+            assert not EnrolmentEntry.objects.filter(batch__isnull=False).exists()
+
+        response = client.post("/enrolment/submit/?grade=1", {"confirm": "1", "expected": "3"})
+    assert response.status_code == 302 and "/requests/" in response["Location"]
+    assert set(EnrolmentEntry.objects.values_list("status", flat=True)) == {EntryStatus.SUBMITTED}
+
+
+def test_the_confirmation_refuses_as_submitting_would(world, intake, login):
+    enter(world, intake, [new_pupil_row()])  # not in a class
+    with time_machine.travel(SUBMITTING, tick=False):
+        text = login(world.user("registrar_a1")).post("/enrolment/submit/?grade=1", follow=True).content.decode()
+    assert "没有分班" in text and "确认上报" not in text
