@@ -98,6 +98,9 @@ def test_registrar_reports_a_death_and_the_bureau_confirms_the_cancellation(
         expect(row).to_contain_text("学校核实：校长审核")
         row.get_by_role("checkbox").check()
         headmaster.get_by_role("button", name="同意所选申请").click()
+        # The confirmation (issue 14): what will be signed, nothing decided before 确认.
+        expect(headmaster.get_by_role("heading", level=1)).to_have_text("确认同意所选申请")
+        headmaster.get_by_role("button", name="确认同意 1 项申请").click()
         expect(headmaster.locator(".messages")).to_contain_text("已同意 1 项申请。")
 
         officer = login("officer_a", target=new_page())

@@ -37,6 +37,9 @@ def _sign_from_inbox(page: Page, pupil_name: str) -> None:
     expect(row).to_have_count(1)
     row.get_by_role("checkbox").check()
     page.get_by_role("button", name="同意所选申请").click()
+    # The confirmation (issue 14): what will be signed, nothing decided before 确认.
+    expect(page.get_by_role("heading", level=1)).to_have_text("确认同意所选申请")
+    page.get_by_role("button", name="确认同意 1 项申请").click()
     expect(page.locator(".messages")).to_contain_text("已同意 1 项申请。")
 
 

@@ -90,6 +90,11 @@ def test_registrar_imports_thirty_pupils_and_the_bureau_approves(page: Page, bro
     expect(page.get_by_text("一年级（1）班：30/45 人")).to_be_visible()
     screenshot(page, "enrolment_home")
     page.get_by_role("button", name="上报 30 名新生").click()
+    # The confirmation (issue 14): how many go up, per class; nothing sent before 确认上报.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("确认上报新生")
+    expect(page.locator("table.list")).to_contain_text("30 人")
+    screenshot(page, "enrolment_submit_confirm")
+    page.get_by_role("button", name="确认上报 30 名新生").click()
     expect(page).to_have_url(re.compile(r"/requests/\d+/$"))
     expect(page.locator(".messages")).to_contain_text("等待新生学籍校长审核")
 
@@ -99,6 +104,9 @@ def test_registrar_imports_thirty_pupils_and_the_bureau_approves(page: Page, bro
     expect(row).to_have_count(1)
     row.get_by_role("checkbox").check()
     headmaster.get_by_role("button", name="同意所选申请").click()
+    # The confirmation (issue 14): what will be signed, nothing decided before 确认.
+    expect(headmaster.get_by_role("heading", level=1)).to_have_text("确认同意所选申请")
+    headmaster.get_by_role("button", name="确认同意 1 项申请").click()
     expect(headmaster.locator(".messages")).to_contain_text("已同意 1 项申请。")
 
     officer = login("officer_a", target=new_page())

@@ -116,6 +116,10 @@ def test_transfer_across_counties_from_start_to_arrival(page: Page, base_url, br
             row.get_by_role("checkbox").check()
             approver.get_by_label("意见").fill("同意转入")
             approver.get_by_role("button", name="同意所选申请").click()
+            # The confirmation (issue 14): what will be signed, nothing decided before 确认.
+            expect(approver.get_by_role("heading", level=1)).to_have_text("确认同意所选申请")
+            expect(approver.locator("main")).to_contain_text("同意转入")
+            approver.get_by_role("button", name="确认同意 1 项申请").click()
             expect(approver.locator(".messages")).to_contain_text("已同意 1 项申请。")
             expect(approver.locator("table.inbox tbody tr").filter(has_text=pupil.name)).to_have_count(0)
             expect(approver.get_by_text("没有等待您审批的申请。")).to_be_visible()
