@@ -118,3 +118,16 @@ def test_the_menu_button_folds_the_navigation_on_a_phone(browser_world, phone, p
     expect(wide).to_be_visible()
     for label in ("首页", "学生", "变动申请", "打印学籍卡"):
         expect(wide.get_by_role("link", name=label)).to_be_visible()
+
+
+def test_without_scripts_the_navigation_stays_unfolded_on_a_phone(browser_world, browser, browser_context_args, login):
+    """A browser that runs no script cannot work the menu button: static/css/nojs.css (in
+    <noscript>) hides it and leaves the navigation open."""
+    context = browser.new_context(**{**browser_context_args, "viewport": PHONE, "java_script_enabled": False})
+    try:
+        page = login("registrar_a1", target=context.new_page())
+        page.goto("/")
+        expect(page.get_by_role("button", name="菜单")).to_be_hidden()
+        expect(page.get_by_role("navigation", name="主导航").get_by_role("link", name="学生")).to_be_visible()
+    finally:
+        context.close()
