@@ -20,8 +20,7 @@ CODE = "admin_area"
 # The export requests' pages too (not their API: an admin's token reaches no endpoint): the audit
 # admin asks for the audit log's export there; each export kind says which roles may ask.
 AREA_NAMESPACES = {"admin", "accounts", "accounts_api", "exports"}
-# The guardian's progress page is public, for an admin as for anyone (xueji/approvals/tracking.py).
-AREA_NAMES = {"web:home", "api-schema", "api-docs", "approvals:track"}
+AREA_NAMES = {"web:home", "api-schema", "api-docs"}
 AREA_PATHS = ("/admin/",)
 
 
