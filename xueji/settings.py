@@ -314,6 +314,9 @@ SPECTACULAR_SETTINGS = {
         "NationalProblemKindEnum": "enrollment.national.readiness.ProblemKind",
         "PromotionRunStatusEnum": "schoolyear.models.PromotionRun.Status",
     },
+    # The guardian's /track/{code}/ is a plain page that also answers JSON: added by hand.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "xueji.approvals.tracking_schema.track_paths"],
 }
 
 CELERY_BROKER_URL = REDIS_URL

@@ -9,7 +9,8 @@ and when, what is still missing, the deadline).
   birth date for a pupil without one. A wrong answer counts in the cache (Redis, shared by every
   web process) per request and per client address; past ``TRACK_FAILURE_LIMIT`` on one request or
   ``TRACK_ADDRESS_FAILURE_LIMIT`` from one address within ``TRACK_LOCKOUT_MINUTES``, answers are
-  refused unread, as the login's lockouts refuse a password (xueji/accounts/login.py). A right
+  refused unread, as the login's lockouts refuse a password (xueji/accounts/login.py). A code that
+  names no request counts against the address too (guessing codes). A right
   answer opens that request, and only it, to the session for ``TRACK_SESSION_MINUTES``.
 - What shows is ``progress()``: the pupil's name masked (张*明), the school, the kind, the steps by
   unit with their dates. Never a person's name (no decider, no comment: comments name people),
@@ -131,31 +132,44 @@ def answer_matches(change: ChangeRequest, answer: str) -> bool:
     pupil = change.pupil
     if pupil.id_number:
         expected = pupil.id_number.strip().upper()[-6:]
-        return len(answer) == 6 and secrets.compare_digest(answer, expected)
+        # As bytes: compare_digest refuses str with characters outside ASCII, which anyone may type.
+        return len(answer) == 6 and secrets.compare_digest(answer.encode(), expected.encode())
     return _birth_date(answer) == pupil.birth_date
 
 
-def _keys(change: ChangeRequest, ip: str | None) -> tuple[str, str]:
-    return f"track-fail:request:{change.pk}", f"track-fail:address:{ip or 'unknown'}"
+def _request_key(change: ChangeRequest) -> str:
+    return f"track-fail:request:{change.pk}"
+
+
+def _address_key(ip: str | None) -> str:
+    return f"track-fail:address:{ip or 'unknown'}"
+
+
+def address_locked(ip: str | None) -> bool:
+    """Too many wrong answers (or unknown codes) from this address."""
+    return cache.get(_address_key(ip), 0) >= settings.TRACK_ADDRESS_FAILURE_LIMIT
 
 
 def locked(change: ChangeRequest, ip: str | None) -> bool:
     """Too many wrong answers on this request, or from this address: answers are not read."""
-    request_key, address_key = _keys(change, ip)
-    counts = cache.get_many([request_key, address_key])
-    return (counts.get(request_key, 0) >= settings.TRACK_FAILURE_LIMIT
-            or counts.get(address_key, 0) >= settings.TRACK_ADDRESS_FAILURE_LIMIT)
+    return cache.get(_request_key(change), 0) >= settings.TRACK_FAILURE_LIMIT or address_locked(ip)
 
 
-def count_failure(change: ChangeRequest, ip: str | None) -> None:
-    """One wrong answer, on both counters; each lives TRACK_LOCKOUT_MINUTES from its first."""
+def _count(key: str) -> None:
     timeout = settings.TRACK_LOCKOUT_MINUTES * 60
-    for key in _keys(change, ip):
-        cache.add(key, 0, timeout=timeout)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=timeout)
+    cache.add(key, 0, timeout=timeout)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+
+
+def count_failure(change: ChangeRequest | None, ip: str | None) -> None:
+    """One wrong answer (or, without a request, an unknown code) on the counters it concerns; each
+    lives TRACK_LOCKOUT_MINUTES from its first failure."""
+    if change is not None:
+        _count(_request_key(change))
+    _count(_address_key(ip))
 
 
 class Unavailable(Exception):

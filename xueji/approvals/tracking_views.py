@@ -16,6 +16,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
+from redis.exceptions import RedisError
 
 from xueji.accounts.audit import audit_record, client_ip
 from xueji.accounts.models import AuditEntry
@@ -52,7 +53,18 @@ def _refuse(request, status: int, message: str, code: str, context: dict | None 
 @ensure_csrf_cookie
 def track(request, code: str):
     ip = client_ip(request)
-    change = tracking.request_for_code(code)
+    try:
+        if tracking.address_locked(ip):
+            # Guessing codes counts like guessing answers: an address that did too much of either
+            # is stopped before any lookup.
+            audit_record(action="track.locked", result=AuditEntry.Result.DENIED, ip=ip, object_type="track",
+                         detail="家长查询：本地址错误次数过多，暂停查询")
+            return _refuse(request, 429, tracking.LOCKED_MESSAGE % {"minutes": settings.TRACK_LOCKOUT_MINUTES}, "locked")
+        change = tracking.request_for_code(code)
+        if change is None:
+            tracking.count_failure(None, ip)
+    except (RedisError, OSError):
+        return _refuse(request, 503, tracking.UNAVAILABLE_MESSAGE, "unavailable")
     if change is None:
         # A code that names no request: a probe or a mistyped code, recorded as a refused lookup.
         audit_record(action="lookup.denied", result=AuditEntry.Result.DENIED, ip=ip, object_type="track",

@@ -104,6 +104,9 @@ def test_a_wrong_answer_is_refused_and_audited(world, tracked):
     entry = AuditEntry.objects.get(action="track.failed")
     assert entry.result == AuditEntry.Result.FAILED and entry.object_id == str(tracked.pk)
     assert "000000" not in entry.detail
+    # Anything typed is an answer, never an error page: Chinese, full-width, too long, nothing.
+    for typed in ["张小明的证件", "１２３４５６", "9" * 500, ""]:
+        assert Client().post(url(tracked), {"answer": typed}).status_code == 200
 
 
 def test_wrong_answers_stop_the_answers_on_that_request(world, tracked, settings):
@@ -215,3 +218,19 @@ def test_codes_are_read_as_typed_from_paper():
                                           ("Anna Lee", "A*** L**"), ("", "")])
 def test_names_are_masked(name, masked):
     assert mask_name(name) == masked
+
+
+def test_the_json_side_is_in_the_schema(world, api_as):
+    schema = api_as("officer_a").get("/api/schema/?format=json").json()
+    operations = schema["paths"]["/track/{code}/"]
+    assert set(operations) == {"get", "post"}
+    assert set(operations["get"]["responses"]) == {"200", "400", "401", "403", "404", "429"}
+
+
+def test_guessing_codes_stops_the_address(world, tracked, settings):
+    settings.TRACK_ADDRESS_FAILURE_LIMIT = 3
+    guesser = Client(REMOTE_ADDR="10.0.0.5")
+    for n in range(3):
+        assert guesser.get(f"/track/ZZZZZZZZZZZ{n}/").status_code == 404
+    assert guesser.get(url(tracked)).status_code == 429
+    assert Client(REMOTE_ADDR="10.0.0.6").get(url(tracked)).status_code == 200
