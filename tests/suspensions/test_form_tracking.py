@@ -4,9 +4,9 @@ request's code printed beside it; the code is stored on the request, the same at
 none where the bureau turned the view off. The form keeps its one page."""
 
 from tests.pdfs import image_pages, page_count, pdf_words
+from tests.suspensions.conftest import suspend
 from tests.suspensions.test_forms import form_url, printed
 from tests.suspensions.test_resumption_and_deferral import defer, newcomer, resume, suspended  # noqa: F401 (fixtures)
-from tests.suspensions.conftest import suspend
 from xueji.accounts.models import BureauSettings
 from xueji.approvals.tracking import CODE_ALPHABET, CODE_LENGTH
 

@@ -36,3 +36,15 @@ def test_the_qr_code_holds_the_full_public_address(world, request_a1, settings):
     assert tracking_url(tracking.code) == f"https://xueji.example.gov.cn/track/{tracking.code}/"
     # The PNG in the form is the one drawn for that address (drawing is deterministic).
     assert tracking.qr.endswith(base64.b64encode(qr_png(tracking_url(tracking.code))).decode())
+
+
+def test_the_pdf_fetcher_reads_the_drawn_png_and_refuses_other_data_urls():
+    from xueji.documents.pdf import LocalOnlyFetcher
+
+    fetcher = LocalOnlyFetcher()
+    png = qr_png("https://xueji.example.gov.cn/track/ABCDEFGHJKMN/")
+    answer = fetcher.fetch("data:image/png;base64," + base64.b64encode(png).decode())
+    assert answer.headers["Content-Type"] == "image/png"
+    for url in ["data:image/svg+xml;base64,PHN2Zz4=", "data:text/html,<p>x</p>", "file:///etc/passwd"]:
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
