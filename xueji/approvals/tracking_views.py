@@ -82,6 +82,7 @@ def track(request, code: str):
         except tracking.Unavailable:
             return _refuse(request, 503, tracking.UNAVAILABLE_MESSAGE, "unavailable")
         if attempt.ok:
+            request.session.cycle_key()  # a session key planted before the answer is not the one granted
             tracking.session_grant(request.session, change)
         elif attempt.locked:
             return _refuse(request, 429, attempt.message, "locked", {"question": tracking.question(change)})

@@ -234,3 +234,15 @@ def test_guessing_codes_stops_the_address(world, tracked, settings):
         assert guesser.get(f"/track/ZZZZZZZZZZZ{n}/").status_code == 404
     assert guesser.get(url(tracked)).status_code == 429
     assert Client(REMOTE_ADDR="10.0.0.6").get(url(tracked)).status_code == 200
+
+
+def test_the_right_answer_gives_the_session_a_new_key(world, tracked):
+    """A session key planted before the answer (a link with a fixed cookie) is not the one granted."""
+    from django.conf import settings as django_settings
+
+    client = Client()
+    planted = client.session.session_key
+    client.post(url(tracked), {"answer": last_six(tracked)})
+    assert client.cookies[django_settings.SESSION_COOKIE_NAME].value != planted
+    assert "张*明" in client.get(url(tracked)).content.decode()
+    assert "张*明" not in Client(HTTP_COOKIE=f"{django_settings.SESSION_COOKIE_NAME}={planted}").get(url(tracked)).content.decode()
