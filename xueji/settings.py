@@ -184,7 +184,10 @@ TRUSTED_PROXIES = env_list("XUEJI_TRUSTED_PROXIES", "")
 # counts per request and per client address; TRACK_FAILURE_LIMIT of them on one request (or
 # TRACK_ADDRESS_FAILURE_LIMIT from one address) within TRACK_LOCKOUT_MINUTES stop the answers for
 # that long. A right answer opens that request's page to the session for TRACK_SESSION_MINUTES.
-PUBLIC_URL = os.environ.get("XUEJI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# In production without it: HTTPS on the first of ALLOWED_HOSTS (the site's own name).
+_public_host = next((host.lstrip(".") for host in ALLOWED_HOSTS if host not in ("*", "")), "")
+PUBLIC_URL = (os.environ.get("XUEJI_PUBLIC_URL")
+              or (f"https://{_public_host}" if PRODUCTION and _public_host else "http://127.0.0.1:8000")).rstrip("/")
 TRACK_FAILURE_LIMIT = int(os.environ.get("XUEJI_TRACK_FAILURE_LIMIT", "5"))
 TRACK_ADDRESS_FAILURE_LIMIT = int(os.environ.get("XUEJI_TRACK_ADDRESS_FAILURE_LIMIT", "20"))
 TRACK_LOCKOUT_MINUTES = int(os.environ.get("XUEJI_TRACK_LOCKOUT_MINUTES", "15"))
