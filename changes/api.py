@@ -4,13 +4,14 @@ start with the proof, list, detail, withdraw — the engine's RequestKindViewSet
 itself)."""
 
 from django import forms
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from changes import services
+from changes import printing, services
 from changes.fields import CORRECTABLE_FIELDS, GUARDIAN_FIELD_ORDER, IDENTITY_FIELDS, form_field
 from xueji.accounts.scoping import MAX_ID
 from xueji.approvals.api import RequestSerializer
@@ -60,6 +61,7 @@ class InfoChangeViewSet(RequestKindViewSet):
 
     kinds = (services.KIND,)
     start_serializer = InfoChangeStartSerializer
+    throttle_scopes = {"form_pdf": "download"}  # xueji/web/throttles.py
 
     def start(self, pupil, school, values, resubmission_of):
         return services.info_change_start(
@@ -67,6 +69,19 @@ class InfoChangeViewSet(RequestKindViewSet):
             typed={name: values[name] for name in IDENTITY_FIELDS if name in values},
             guardian_files=check_uploads(values["guardian_files"]), proof_files=check_uploads(values["proof_files"]),
         )
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="一页 A4 的申请表，含签字、盖章栏"),
+            404: OpenApiResponse(description="没有这项申请，或无权查看"),
+        },
+        operation_id="changes_form_pdf", summary="打印学籍信息变更申请表（PDF）",
+        description="一页 A4 的申请表（PDF）：学生基本情况、变更项目（原值和新值）、变更原因、证明材料，监护人签字栏和各级审批意见、"
+                    "签字、盖章栏，以及家长扫码查询进度的二维码；证件号码按调用者的权限显示或打码；每次打印都记入审计日志。",
+    )
+    def form_pdf(self, request, pk=None):
+        """GET /api/v1/changes/{id}/form.pdf (api_urls.py): the 申请表, as on its page."""
+        return printing.form_response(self.get_object(), request.user)
 
 
 class CorrectionGuardianSerializer(serializers.Serializer):

@@ -64,5 +64,10 @@ class InfoChangeKind(RequestKind):
     def resubmit_url(self, request: ChangeRequest) -> str | None:
         return reverse("changes:info_change_start", args=[request.pupil_id]) + f"?resubmit={request.pk}"
 
+    def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
+        """打印申请表: for the guardian to sign and the school and bureau to stamp, at any stage
+        (whoever sees the request's page may print it: changes/printing.py)."""
+        return [("打印申请表", reverse("changes:info_change_request_form", args=[request.pk]))]
+
 
 ALL_KINDS = (InfoChangeKind,)

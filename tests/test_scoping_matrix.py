@@ -45,6 +45,7 @@ from tests.scoping import (
 )
 from tests.suspensions.scoping_checks import SEES_SUSPENSION, SUSPENSION_ENDPOINTS, add_suspension
 from tests.xueji.accounts.admin_checks import ADMIN_ENDPOINTS, ADMIN_USERS, admin_matrix_checks
+from tests.xueji.approvals.scoping_checks import TRACKING_ENDPOINTS
 from tests.xueji.documents.scoping_checks import DOCUMENT_ENDPOINTS, DOCUMENT_LAST
 from tests.xueji.exports.scoping_checks import EXPORT_ENDPOINTS, add_export
 from tests.xueji.photos.scoping_checks import PHOTO_ENDPOINTS, PHOTO_LAST
@@ -563,6 +564,7 @@ ENDPOINTS = {
     **PHOTO_ENDPOINTS,
     **DOCUMENT_ENDPOINTS,
     **EXPORT_ENDPOINTS,
+    **TRACKING_ENDPOINTS,
     # These change state; they come last.
     "approvals:inbox_sign": check_inbox_sign,
     "pupils:pupil_sanction_add": check_sanction_add,

@@ -10,6 +10,7 @@ XUEJI_DATA_DIR (uploads and other private files, outside the web root), CSRF_TRU
 XUEJI_ENCRYPTION_KEYS, XUEJI_BLIND_INDEX_KEY: the keys of encryption at rest (xueji/crypto.py).
 XUEJI_AUDIT_SHIP: where a copy of every audit entry goes (file:/path or syslog:host:port or syslog:/dev/log).
 XUEJI_THROTTLE_LOGIN, _SEARCH, _DETAIL, _DOWNLOAD, _EXPORT, _DEFAULT: the API's rates ("120/min").
+XUEJI_PUBLIC_URL: the site's address as guardians reach it, printed in the 申请表's QR code.
 """
 
 import os
@@ -178,6 +179,19 @@ LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("XUEJI_LOGIN_ADDRESS_FAILURE_LI
 # The client address is read from X-Forwarded-For only when the request comes from one of these
 # proxies (the deployment's reverse proxy); otherwise it is REMOTE_ADDR.
 TRUSTED_PROXIES = env_list("XUEJI_TRUSTED_PROXIES", "")
+# The guardian's view (issue 14; xueji/approvals/tracking.py): the QR code on a printed 申请表
+# holds XUEJI_PUBLIC_URL + /track/<code>/, the address guardians reach the site by. A wrong answer
+# counts per request and per client address; TRACK_FAILURE_LIMIT of them on one request (or
+# TRACK_ADDRESS_FAILURE_LIMIT from one address) within TRACK_LOCKOUT_MINUTES stop the answers for
+# that long. A right answer opens that request's page to the session for TRACK_SESSION_MINUTES.
+# In production without it: HTTPS on the first of ALLOWED_HOSTS (the site's own name).
+_public_host = next((host.lstrip(".") for host in ALLOWED_HOSTS if host not in ("*", "")), "")
+PUBLIC_URL = (os.environ.get("XUEJI_PUBLIC_URL")
+              or (f"https://{_public_host}" if PRODUCTION and _public_host else "http://127.0.0.1:8000")).rstrip("/")
+TRACK_FAILURE_LIMIT = int(os.environ.get("XUEJI_TRACK_FAILURE_LIMIT", "5"))
+TRACK_ADDRESS_FAILURE_LIMIT = int(os.environ.get("XUEJI_TRACK_ADDRESS_FAILURE_LIMIT", "20"))
+TRACK_LOCKOUT_MINUTES = int(os.environ.get("XUEJI_TRACK_LOCKOUT_MINUTES", "15"))
+TRACK_SESSION_MINUTES = int(os.environ.get("XUEJI_TRACK_SESSION_MINUTES", "30"))
 # Data leaving the system (issue 13; xueji/exports/): an export of personal data is a request that
 # the bureau's leader in charge decides within EXPORT_APPROVAL_WORKING_DAYS; its file may be
 # downloaded by the requester for EXPORT_DOWNLOAD_HOURS after it is made.
@@ -303,6 +317,9 @@ SPECTACULAR_SETTINGS = {
         "NationalProblemKindEnum": "enrollment.national.readiness.ProblemKind",
         "PromotionRunStatusEnum": "schoolyear.models.PromotionRun.Status",
     },
+    # The guardian's /track/{code}/ is a plain page that also answers JSON: added by hand.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "xueji.approvals.tracking_schema.track_paths"],
 }
 
 CELERY_BROKER_URL = REDIS_URL

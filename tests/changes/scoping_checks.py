@@ -100,6 +100,21 @@ def check_api_info_change_withdraw(m):
     change = add_change(m.world)
     check_withdraw(m, "api-info-change-withdraw", f"/api/v1/changes/{change.pk}/withdraw/", SEES_CHANGE, "registrar_a1")
 
+def check_info_change_request_form(m):
+    change = add_change(m.world)
+    expected = "login" if m.user is None else (200 if m.user in SEES_CHANGE else 404)
+    m.check("info_change_request_form", "A1's change", expected, _status(m, f"/changes/requests/{change.pk}/form.pdf"))
+
+
+def check_api_info_change_form(m):
+    change = add_change(m.world)
+    response = _api(m).get(f"/api/v1/changes/{change.pk}/form.pdf")
+    expected = 401 if m.user is None else (200 if m.user in SEES_CHANGE else 404)
+    m.check("api-info-change-form-pdf", "A1's change", expected, response.status_code)
+    if response.status_code == 200:
+        m.check("api-info-change-form-pdf", "content type", "application/pdf", response["Content-Type"])
+
+
 CHANGE_ENDPOINTS = {
     "changes_api:api-info-change-withdraw": check_api_info_change_withdraw,
     "changes:info_change_list": check_info_change_list,
@@ -108,4 +123,6 @@ CHANGE_ENDPOINTS = {
     "changes_api:api-info-change-list": check_api_info_change_list,
     "changes_api:api-info-change-detail": check_api_info_change_detail,
     "changes_api:api-correction": check_api_correction,
+    "changes:info_change_request_form": check_info_change_request_form,
+    "changes_api:api-info-change-form-pdf": check_api_info_change_form,
 }

@@ -92,3 +92,22 @@ def test_deployment_checks_pass_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_qr_codes_address_is_the_sites_own_in_production():
+    """The 申请表's QR code leads guardians to XUEJI_PUBLIC_URL, else in production to HTTPS on the
+    site's own name (never to 127.0.0.1, which a phone cannot reach)."""
+    show = "from django.conf import settings; print(settings.PUBLIC_URL)"
+    env = {name: value for name, value in os.environ.items() if name not in MODE_VARIABLES | {"XUEJI_PUBLIC_URL"}}
+    env.update(DJANGO_SETTINGS_MODULE="xueji.settings", DATABASE_URL="postgres://xueji@127.0.0.1:5432/xueji",
+               XUEJI_ENV="production", DJANGO_SECRET_KEY=SECRET_KEY, ALLOWED_HOSTS="xueji.example.org,.example.org",
+               **ENCRYPTION_KEYS)
+
+    def public_url(**extra) -> str:
+        result = subprocess.run([sys.executable, "-c", show], env={**env, **extra}, cwd=REPO_DIR,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert public_url() == "https://xueji.example.org"
+    assert public_url(XUEJI_PUBLIC_URL="https://xj.county.gov.cn/") == "https://xj.county.gov.cn"

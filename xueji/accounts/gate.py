@@ -38,7 +38,9 @@ STEP_EXTRA = {
     "password": {"accounts:password_change_done"},
     "enrol": set(),
 }
-ALWAYS = {"accounts:logout", "accounts:login"}
+# The guardian's progress page is public (xueji/approvals/tracking.py): a half-logged-in session
+# reaches it as anyone does.
+ALWAYS = {"accounts:logout", "accounts:login", "approvals:track"}
 API_MESSAGE = "请先在网页上完成登录验证（动态验证码、修改密码或绑定身份验证器）。"
 
 

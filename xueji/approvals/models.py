@@ -51,6 +51,11 @@ class ChangeRequest(models.Model):
     # The pupil's state (status, school, class, grade) just before the last approval applied the
     # effect: what a reversal (撤销, xueji/approvals/reversal.py) restores.
     state_before = models.JSONField("变动前状态", null=True, blank=True)
+    # The code printed under the QR code of the request's 申请表, for the guardian's progress page
+    # (/track/<code>/, xueji/approvals/tracking.py): random, unguessable, never the id; drawn
+    # when the form is first printed. Empty until then. Unique by a constraint in Meta (one
+    # b-tree index, no LIKE index beside it).
+    tracking_code = models.CharField("进度查询码", max_length=16, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "变动申请"
@@ -62,6 +67,7 @@ class ChangeRequest(models.Model):
                 fields=["pupil"], condition=Q(status="pending"), name="request_one_open_per_pupil",
                 violation_error_message="该学生已有正在办理的变动申请。",
             ),
+            models.UniqueConstraint(fields=["tracking_code"], name="request_tracking_code_unique"),
         ]
         indexes = [
             models.Index(fields=["status", "followed_up_at"], name="request_followup"),

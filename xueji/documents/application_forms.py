@@ -4,7 +4,8 @@ to sign and to stamp.
 
 The kinds' apps say which template and title a request prints with (suspensions/printing.py,
 cancellation/printing.py); what every form shares is here and in the template
-``documents/application_form.html``: the pupil's identity, the guardians, the kind's ``details_for()`` rows, the proof attached, the boxes; the footer naming who printed it, when and
+``documents/application_form.html``: the pupil's identity, the guardians, the kind's ``details_for()`` rows, the proof attached, the boxes, the QR code to the guardian's progress page (unless the bureau
+turned it off); the footer naming who printed it, when and
 under which verification code is every document's (xueji/documents/printing.py).
 
 The caller loads the request through ``get_request_for_user`` (404 outside the user's scope); the
@@ -22,7 +23,9 @@ from django.utils import timezone
 from xueji.accounts.models import UnitKind, User
 from xueji.approvals.kinds import get_kind
 from xueji.approvals.models import ApprovalStep, ChangeRequest, StepStatus
+from xueji.approvals.tracking import tracking_code_for, tracking_enabled, tracking_url
 from xueji.documents.printing import PRINT_ACTION, PrintedPdf, pdf_response, print_pdf, printed_pupil
+from xueji.documents.qr import qr_data_url
 from xueji.pupils.visibility import visibility_for
 
 # Text longer than its cell holds in two lines at the normal size is set smaller ("long" 7.5 pt,
@@ -146,6 +149,23 @@ def _proof(change: ChangeRequest) -> tuple[str, str]:
     return text or "无", text_size(text, FULL_ROW_LIMITS)
 
 
+@dataclass(frozen=True)
+class Tracking:
+    """The QR code in the form's top corner and the code printed beside it: the guardian's way to
+    the request's progress (xueji/approvals/tracking.py)."""
+
+    code: str
+    qr: str  # a PNG in a data: URL, drawn here
+
+
+def form_tracking(change: ChangeRequest) -> Tracking | None:
+    """The QR code of every 申请表, whatever its kind; None where the bureau turned it off."""
+    if not tracking_enabled(change):
+        return None
+    code = tracking_code_for(change)
+    return Tracking(code=code, qr=qr_data_url(tracking_url(code)))
+
+
 def form_context(change: ChangeRequest, user: User) -> dict:
     """What application_form.html prints for this request and this printing user."""
     pupil = change.pupil
@@ -171,6 +191,7 @@ def form_context(change: ChangeRequest, user: User) -> dict:
         "proof": proof,
         "proof_size": proof_size,
         "boxes": opinion_boxes(steps),
+        "tracking": form_tracking(change),
     }
 
 

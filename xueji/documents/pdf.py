@@ -5,6 +5,7 @@ the Noto CJK fonts from Debian's fonts-noto-cjk, page numbers). WeasyPrint never
 network or the file system on its own here: every URL a document names is resolved by
 ``LocalOnlyFetcher`` — static files through Django's finders (or, collected under hashed names in
 production, the staticfiles storage), private uploads (photos) through the default storage — and
+a PNG the app drew (``data:image/png;base64,…``) is read from its URL, and
 any other URL is refused. A template that printed pupil data into an ``<img src>`` could
 otherwise make the server read local files or call out to other hosts.
 
@@ -16,6 +17,7 @@ without them. ``::marker`` now applies to list items only (``li``, ``summary``),
 and note rules to elements of class ``footnote`` (no document uses footnotes).
 """
 
+import base64
 import mimetypes
 from urllib.parse import unquote, urlsplit
 
@@ -33,12 +35,19 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 # "/private-not-served/…" URLs become absolute; the .invalid name (RFC 2606) never resolves, and
 # the fetcher below answers for it without any connection.
 DOCUMENT_BASE_URL = "https://documents.xueji.invalid/"
+# The one kind of data: URL a document may hold: a PNG the app drew (a QR code).
+PNG_DATA_URL = "data:image/png;base64,"
 
 
 class LocalOnlyFetcher(URLFetcher):
     """Answers WeasyPrint's requests from static files and private storage, nothing else."""
 
     def fetch(self, url, headers=None):
+        if url.startswith(PNG_DATA_URL):
+            # An image drawn by the app itself (the 申请表's QR code, xueji/documents/qr.py): the
+            # bytes are in the URL, nothing is read or fetched.
+            return URLFetcherResponse(url, base64.b64decode(url.removeprefix(PNG_DATA_URL), validate=True),
+                                      {"Content-Type": "image/png"})
         parts = urlsplit(url)
         if f"{parts.scheme}://{parts.netloc}/" != DOCUMENT_BASE_URL:
             raise ValueError(f"文档只能引用本系统的文件：{url}")

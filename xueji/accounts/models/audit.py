@@ -55,6 +55,12 @@ AUDIT_ACTIONS = {
     "admin.change": "系统管理：修改",
     "admin.delete": "系统管理：删除",
     "audit.export": "导出审计日志",
+    # Issue 14: the guardian's progress page, with no account (xueji/approvals/tracking.py).
+    "track.open": "家长扫码打开进度查询",
+    "track.view": "家长查看申请办理进度",
+    "track.failed": "家长查询核对信息错误",
+    "track.locked": "家长查询错误过多被暂停",
+    "track.disabled": "家长查询未开放",
     # reports/
     "report.statistics.xlsx": "导出统计报表（Excel）",
     "report.monthly.generate": "生成学籍变动月报",

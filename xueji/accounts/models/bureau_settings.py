@@ -63,6 +63,12 @@ class BureauSettings(models.Model):
         "本局其他学籍管理员可审批数据导出", default=False,
         help_text="不勾选时，导出个人信息的申请只能由分管领导审批。",
     )
+    # The guardian's view (xueji/approvals/tracking.py): a QR code on every printed 申请表 leads
+    # to a public page with the request's progress. Off: no QR is printed, the page says so.
+    guardian_tracking = models.BooleanField(
+        "申请表印二维码供家长查询办理进度", default=True,
+        help_text="不勾选时，申请表上不印二维码，家长查询页面显示本地未开放。",
+    )
 
     class Meta:
         verbose_name = "教育局设置"
