@@ -139,3 +139,9 @@ def test_transfer_out_and_study_abroad_keep_a_copy_too(world, login):
     assert "加拿大" in copies[abroad.pk].destination and copies[abroad.pk].name == "李晓燕"
     page = login(world.user("registrar_a1")).get("/pupils/left/").content.decode()
     assert "转出（系统外）" in page and "出境学习" in page
+
+
+def test_the_endpoints_are_in_the_openapi_schema(world, api_as):
+    schema = api_as("registrar_a1").get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    assert "/api/v1/pupils/left/" in schema and "/api/v1/pupils/left/{id}/" in schema
+    assert "LeftPupilDetail" in schema

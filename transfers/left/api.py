@@ -4,7 +4,8 @@ a record read. The record is the pupils' API's (xueji.pupils.api.PupilDetailSeri
 stood that day, through the one visibility policy."""
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
@@ -107,6 +108,7 @@ class LeftPupilViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         params = self.request.query_params
         return left_copy_list(self.request.user, (params.get("search") or params.get("q") or "")[:50])
 
+    @extend_schema(parameters=[OpenApiParameter("search", OpenApiTypes.STR, description="姓名（或其中几个字）或学籍号（或其开头），按离校时的记录")])
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         params = request.query_params
