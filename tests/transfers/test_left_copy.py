@@ -145,3 +145,17 @@ def test_the_endpoints_are_in_the_openapi_schema(world, api_as):
     schema = api_as("registrar_a1").get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "/api/v1/pupils/left/" in schema and "/api/v1/pupils/left/{id}/" in schema
     assert "LeftPupilDetail" in schema
+
+
+def test_a_reversed_departure_leaves_the_list(world, login):
+    """撤销审批 of a 转出 puts the pupil back in school (xueji/approvals/reversal.py marks the
+    original's payload ``reversed_by``): the copy is no longer a pupil who left."""
+    out = _approve(world, transfer_out_start(actor=world.user("registrar_a1"), pupil=world.pupils["a1"],
+                                             destination="台湾省台北市某小学", reason="随父母迁居", files=[]))
+    copy = LeftPupilCopy.objects.get(change_request=out)
+    client = login(world.user("registrar_a1"))
+    assert "张小明" in client.get("/pupils/left/").content.decode()
+    out.payload["reversed_by"] = 999
+    out.save(update_fields=["payload"])
+    assert "张小明" not in client.get("/pupils/left/").content.decode()
+    assert client.get(f"/pupils/left/{copy.pk}/").status_code == 404

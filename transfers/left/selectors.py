@@ -31,7 +31,10 @@ def left_copies_visible_to(user: User) -> QuerySet[LeftPupilCopy]:
     scope = scope_union([_scope(m) for m in memberships_of(user)])
     if scope is None:
         return LeftPupilCopy.objects.none()
-    return LeftPupilCopy.objects.filter(scope).select_related("school")
+    # A departure reversed (撤销审批: a 转出 or studying abroad undone, the pupil back in school) is
+    # no departure: its copy leaves the list (the reversal marks the original's payload).
+    return (LeftPupilCopy.objects.filter(scope).exclude(change_request__payload__has_key="reversed_by")
+            .select_related("school"))
 
 
 def get_left_copy_for_user(user: User, copy_id) -> LeftPupilCopy:
@@ -49,7 +52,9 @@ def left_copy_list(user: User, query: str = "") -> QuerySet[LeftPupilCopy]:
     if not compact:
         return copies
     if search_kind(compact) in ("student_number", "id_number"):
-        return copies.filter(student_number__startswith=compact.upper())
+        # Digits alone may be the ID number inside a G number ("G" + the ID number).
+        number = compact.upper()
+        return copies.filter(Q(student_number__startswith=number) | Q(student_number__startswith=f"G{number}"))
     return copies.filter(name__contains=compact)
 
 
