@@ -183,7 +183,8 @@ class _History:
         old, new = self.class_rows.get(old_id), self.class_rows.get(new_id)
         if old and new and old.name == new.name:
             return f"{old.name}（{old.school_year}）", f"{new.name}（{new.school_year}）"
-        return (old.name if old else ""), (new.name if new else "")
+        # No class: "未分班" (a pupil leaving the system, or not yet seated), not a bare "—".
+        return (old.name if old else "未分班"), (new.name if new else "未分班")
 
 
 def _display(field, value) -> Any:

@@ -145,3 +145,15 @@ def test_yes_no_fields_read_as_words(world):
     pupil = pupil_update(actor=world.user("registrar_a1"), pupil=world.pupils["a1"], changes={"orphan": True}, reason="核对")
     change = next(c for c in pupil_field_history(pupil) if c.field == "orphan")
     assert (change.old, change.new) == ("否", "是")
+
+
+def test_leaving_a_class_reads_unassigned(world):
+    from transfers.services import transfer_out_start
+    from xueji.approvals.services import request_decide
+
+    request = transfer_out_start(actor=world.user("registrar_a1"), pupil=world.pupils["a1"], destination="台湾省台北市某小学",
+                                 reason="随父母迁居", files=[])
+    for name in ("headmaster_a1", "officer_a"):
+        request_decide(actor=world.user(name), request_id=request.pk, approve=True)
+    change = next(c for c in pupil_field_history(world.pupils["a1"]) if c.field == "school_class")
+    assert (change.label, change.old, change.new) == ("班级", "三年级（1）班", "未分班")
