@@ -25,3 +25,8 @@ class ArchivesConfig(AppConfig):
         from xueji.approvals.signals import request_approved
 
         request_approved.connect(open_handover_when_pupil_changed_school, dispatch_uid="archives.handover")
+        # The hand-over shown with the request elsewhere (the sending school's copy of the pupil).
+        from archives.handover.services import handover_facts
+        from xueji.approvals.request_facts import register_request_facts
+
+        register_request_facts(handover_facts)

@@ -8,6 +8,7 @@ from archives.rollcall import views as rollcall_views
 app_name = "archives"
 urlpatterns = [
     path("archives/handovers/", handover_views.handover_list, name="handover_list"),
+    path("archives/handovers/<int:handover_id>/", handover_views.handover_detail, name="handover_detail"),
     path("archives/handovers/<int:handover_id>/<slug:action>/", handover_views.handover_action, name="handover_action"),
     path("archives/paper/", paper_views.paper_overview, name="paper_overview"),
     path("archives/paper/schools/<int:school_id>/", paper_views.paper_school, name="paper_school"),

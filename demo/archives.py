@@ -25,6 +25,7 @@ from archives.paper import services as paper
 from archives.paper.models import PaperFile
 from archives.rollcall import services as rollcall
 from archives.rollcall.models import RollCall, RollCallEntry
+from transfers.left.models import LeftPupilCopy
 from xueji.accounts.models import Membership, Unit, User
 from xueji.approvals.models import ApprovalStep, ChangeRequest, RequestStatus
 from xueji.calendar import workdays
@@ -169,4 +170,6 @@ def _overdue_handover(say) -> None:
         request_follow_up(request.pk)
         due = timezone.localtime(finished).date() + relativedelta(months=1)
         ArchiveHandover.objects.filter(change_request=request).update(due_date=due)
+        # The sending school's copy (transfers/left) says the day the pupil left, as the request does.
+        LeftPupilCopy.objects.filter(change_request=request).update(left_on=timezone.localtime(finished).date())
     say(f"  档案移交演示：{pupil.name}由合隆镇陈家店小学转入农安县实验小学，纸质档案已超期 {(today - due).days} 天未移交\n")

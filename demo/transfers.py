@@ -72,7 +72,8 @@ def load(say) -> None:
         done = _transfer("2122012201", _pupil("2122018201", 3, 0), "job")
         _approve(done, "headmaster_a1", "officer_a", "headmaster_b1", "officer_b")
         request_follow_up(done.pk)
-        handover_mark_sent(actor=User.objects.get(username="registrar_b1"), handover_id=done.handover.pk)
+        handover_mark_sent(actor=User.objects.get(username="registrar_b1"), handover_id=done.handover.pk,
+                           method="courier", tracking_number="SF1234567890", carrier="顺丰速运")
         # Study abroad, waiting for headmaster_a2.
         study_abroad_start(actor=User.objects.get(username="registrar_a2"), pupil=_pupil("2122012202", 8, 0),
                            country="CAN", departure_date=date(2027, 1, 20), note="随父母出国（演示数据）", files=[DEMO_PROOF])

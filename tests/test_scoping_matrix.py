@@ -44,6 +44,7 @@ from tests.scoping import (
     text_of,
 )
 from tests.suspensions.scoping_checks import SEES_SUSPENSION, SUSPENSION_ENDPOINTS, add_suspension
+from tests.transfers.left_scoping_checks import LEFT_ENDPOINTS, add_left
 from tests.xueji.accounts.admin_checks import ADMIN_ENDPOINTS, ADMIN_USERS, admin_matrix_checks
 from tests.xueji.approvals.scoping_checks import TRACKING_ENDPOINTS
 from tests.xueji.documents.scoping_checks import DOCUMENT_ENDPOINTS, DOCUMENT_LAST
@@ -417,9 +418,16 @@ def check_handover_list(m):
 
 
 def check_handover_action(m):
-    expected = "login" if m.user is None else (302 if m.user in SEES_HANDOVER else 404)
+    # The receiving school without the receiver's name: its form again, with the reason.
+    receiving = {"registrar_b1", "headmaster_b1"}
+    expected = "login" if m.user is None else (200 if m.user in receiving else 302 if m.user in SEES_HANDOVER else 404)
     m.check("handover_action", "received", expected,
             page_status(m, f"/archives/handovers/{m.world.handover.pk}/received/", "post"))
+
+
+def check_handover_detail(m):
+    expected = "login" if m.user is None else (200 if m.user in SEES_HANDOVER else 404)
+    m.check("handover_detail", "A2 → B1", expected, page_status(m, f"/archives/handovers/{m.world.handover.pk}/"))
 
 
 def check_api_inbox(m):
@@ -542,6 +550,7 @@ ENDPOINTS = {
     "transfers:pupil_request_start": check_pupil_request_start,
     "archives:handover_list": check_handover_list,
     "archives:handover_action": check_handover_action,
+    "archives:handover_detail": check_handover_detail,
     "approvals_api:api-inbox": check_api_inbox,
     "approvals_api:api-request-list": check_api_request_list,
     "approvals_api:api-request-detail": check_api_request_detail,
@@ -565,6 +574,7 @@ ENDPOINTS = {
     **DOCUMENT_ENDPOINTS,
     **EXPORT_ENDPOINTS,
     **TRACKING_ENDPOINTS,
+    **LEFT_ENDPOINTS,
     # These change state; they come last.
     "approvals:inbox_sign": check_inbox_sign,
     "pupils:pupil_sanction_add": check_sanction_add,
@@ -629,6 +639,7 @@ def add_requests(world):
     )
     world.handover = handover_open(pupil=world.pupils["a2"], from_school=world.units["a2"], to_school=world.units["b1"],
                                    change_request=done, start=done.started_at.date())
+    add_left(world)
     add_enrolment(world)
     add_suspension(world)
     add_dropout(world)

@@ -17,4 +17,7 @@ class TransfersConfig(AppConfig):
         from xueji.pupils.actions import register_pupil_actions
 
         register_pupil_actions(pupil_actions)
+        # The sending school's copies of its pupils who left, and the bureaus above it.
+        register_nav_item(NavItem("已转出学生", "transfers:left_list", frozenset({
+            "registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})))
         register_nav_item(NavItem("转学", "transfers:transfer_list", frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})))

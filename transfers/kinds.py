@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from transfers.left.services import left_copy_keep
 from xueji.accounts.models import BUREAU_ROLES, Role, Unit, User
 from xueji.accounts.permissions import holds
 from xueji.approvals.chains import StepSpec, receiving_then_sending, school_then_bureau
@@ -97,6 +98,7 @@ class TransferKind(RequestKind):
         arrival), status and field history."""
         payload = request.payload
         to_school = _unit(payload["to_school"])
+        left_copy_keep(request, destination=to_school.name)  # the sending school's copy, before the move
         target = _class(payload.get("to_class"))
         if target is not None and class_seats_left(target) <= 0:
             target = None  # full by now: the receiving school seats the pupil in another class
@@ -168,6 +170,7 @@ class StudyAbroadKind(RequestKind):
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         payload = request.payload
+        left_copy_keep(request, destination=f"出境学习：{nationality_label(payload['country'])}，{payload['departure_date']}出境")
         pupil_set_status(
             actor=actor, pupil=request.pupil, status=PupilStatus.ABROAD,
             effective_date=date.fromisoformat(payload["departure_date"]),
@@ -231,6 +234,7 @@ class TransferOutKind(RequestKind):
 
     def apply(self, request: ChangeRequest, actor: User) -> None:
         payload = request.payload
+        left_copy_keep(request, destination=payload["destination"])
         pupil_move(
             actor=actor, pupil=request.pupil, school=request.pupil.school, school_class=None,
             status=PupilStatus.TRANSFERRED_OUT, effective_date=timezone.localdate(), change_request_id=request.pk,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from transfers import views
+from transfers.left import views as left_views
 
 app_name = "transfers"
 urlpatterns = [
@@ -8,4 +9,7 @@ urlpatterns = [
     path("transfers/new/", views.transfer_start, name="transfer_start"),
     path("transfers/<int:request_id>/arrive/", views.transfer_arrive, name="transfer_arrive"),
     path("pupils/<int:pupil_id>/requests/<slug:kind>/new/", views.pupil_request_start, name="pupil_request_start"),
+    # The sending school's copies of its pupils who left (2025 办法 第十五条).
+    path("pupils/left/", left_views.left_list, name="left_list"),
+    path("pupils/left/<int:copy_id>/", left_views.left_detail, name="left_detail"),
 ]

@@ -3,6 +3,19 @@
 from django.db import models
 
 
+class DispatchMethod(models.TextChoices):
+    """How the paper file travelled: carried by someone of the school, or sent (with the slip's
+    number, to follow it and to prove it was sent)."""
+
+    IN_PERSON = "in_person", "专人送达"
+    POST = "post", "邮寄（中国邮政）"
+    COURIER = "courier", "快递"
+
+
+# The methods that leave a tracking number on their slip (required for them).
+TRACKED_METHODS = {DispatchMethod.POST, DispatchMethod.COURIER}
+
+
 class ArchiveHandover(models.Model):
     """The sending school hands the pupil's paper file (登记表, 学籍基本信息表, proof of every change)
     to the receiving school within a month of the transfer; tracked until received.
@@ -17,8 +30,13 @@ class ArchiveHandover(models.Model):
     due_date = models.DateField("移交期限")
     sent_at = models.DateTimeField("移交时间", null=True, blank=True)
     sent_by = models.ForeignKey("xueji.User", verbose_name="移交人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField("移交方式", max_length=20, choices=DispatchMethod.choices, blank=True)
+    tracking_number = models.CharField("邮寄或快递单号", max_length=40, blank=True)
+    carrier = models.CharField("快递公司", max_length=40, blank=True)
     received_at = models.DateTimeField("接收时间", null=True, blank=True)
-    received_by = models.ForeignKey("xueji.User", verbose_name="接收人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    received_by = models.ForeignKey("xueji.User", verbose_name="确认人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Who took the file in their hands at the receiving school (not always who confirms it here).
+    receiver_name = models.CharField("接收人", max_length=50, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -35,3 +53,12 @@ class ArchiveHandover(models.Model):
         if self.received_at:
             return "已接收"
         return "已寄出，待接收" if self.sent_at else "待移交"
+
+    @property
+    def dispatch_label(self) -> str:
+        """"快递（顺丰速运，单号 SF1234567890）", "专人送达", or "" before it is sent."""
+        if not self.method:
+            return ""
+        label = self.get_method_display()
+        slip = "，".join(part for part in (self.carrier, f"单号 {self.tracking_number}" if self.tracking_number else "") if part)
+        return f"{label}（{slip}）" if slip else label

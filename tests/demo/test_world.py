@@ -41,6 +41,10 @@ def test_demo_data_accounts_and_idempotence(settings, tmp_path):
     assert kinds == {"enrolment": 1, "transfer": 6, "study_abroad": 1, "suspension": 5, "resumption": 1,
                      "deferral": 1, "cancellation": 3, "info_change": 3}
     assert sum(kinds.values()) == counts[3]
+    # The schools the finished transfers left keep their copies (已转出学生): B1 and A3.
+    from transfers.left.models import LeftPupilCopy
+
+    assert sorted(LeftPupilCopy.objects.values_list("school__name", flat=True)) == ["合隆镇陈家店小学", "榆树市实验小学"]
     overdue = Counter(ApprovalStep.objects.filter(status="pending", overdue_at__isnull=False)
                       .values_list("request__kind", flat=True))
     assert overdue == {"transfer": 1, "suspension": 1, "deferral": 1, "cancellation": 1, "info_change": 1}

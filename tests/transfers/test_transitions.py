@@ -56,17 +56,17 @@ def test_arrival_class_must_be_of_the_school_and_grade(world):
 def test_archive_handover_each_school_its_own_step_once(world):
     handover = approved(world).handover
     with pytest.raises(ValidationError, match="只有转出学校"):
-        handover_mark_sent(actor=world.user("registrar_b1"), handover_id=handover.pk)
-    handover_mark_sent(actor=world.user("registrar_a1"), handover_id=handover.pk)
+        handover_mark_sent(actor=world.user("registrar_b1"), handover_id=handover.pk, method="in_person")
+    handover_mark_sent(actor=world.user("registrar_a1"), handover_id=handover.pk, method="in_person")
     with pytest.raises(ValidationError, match="已登记过"):
-        handover_mark_sent(actor=world.user("registrar_a1"), handover_id=handover.pk)
+        handover_mark_sent(actor=world.user("registrar_a1"), handover_id=handover.pk, method="in_person")
     with pytest.raises(ValidationError, match="只有转入学校"):
-        handover_confirm_received(actor=world.user("registrar_a1"), handover_id=handover.pk)
-    handover_confirm_received(actor=world.user("registrar_b1"), handover_id=handover.pk)
+        handover_confirm_received(actor=world.user("registrar_a1"), handover_id=handover.pk, receiver_name="王老师")
+    handover_confirm_received(actor=world.user("registrar_b1"), handover_id=handover.pk, receiver_name="王老师")
     handover.refresh_from_db()
     assert handover.received_at and handover.state_label == "已接收"
     with pytest.raises(ValidationError, match="已确认收到"):
-        handover_confirm_received(actor=world.user("registrar_b1"), handover_id=handover.pk)
+        handover_confirm_received(actor=world.user("registrar_b1"), handover_id=handover.pk, receiver_name="王老师")
 
 
 def test_overdue_handover_shows_on_both_schools_and_bureaus(world, login):

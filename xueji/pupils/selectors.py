@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 from django.utils import timezone
 
-from xueji.accounts.models import User
+from xueji.accounts.models import Unit, User
 from xueji.accounts.selectors import bureau_settings_for
 from xueji.codes import GRADE_LABELS, PupilStatus
 from xueji.identity import normalize_id_number, normalize_name
@@ -131,24 +131,60 @@ def _context(event) -> dict:
 
 def pupil_field_history(pupil: Pupil) -> list[FieldChange]:
     """Every change of every field of the record, oldest first: when, who, old, new, and the
-    request that approved it. Built from pghistory's snapshots (insert, then each update)."""
+    request that approved it. Built from pghistory's snapshots (insert, then each update).
+
+    Read as a person would say it: a move to another school is one line naming both schools
+    with their classes ("转学：A校 三年级（1）班 → B校 三年级（1）班"), not a school line and a
+    class line "三年级（1）班 → 三年级（1）班" that looks like no change; two classes of one name
+    (two school years) are told apart by their year; yes/no fields read 是/否."""
     events = list(pupil.events.select_related("pgh_context").order_by("pgh_created_at", "pgh_id"))
     changes: list[FieldChange] = []
     fields = _tracked_fields()
+    names = _History(events)
     for previous, event in zip(events, events[1:]):
         context = _context(event)
+        moved = previous.school_id != event.school_id
         for field in fields:
             old, new = getattr(previous, field.attname), getattr(event, field.attname)
-            if old != new:
-                changes.append(
-                    FieldChange(
-                        at=event.pgh_created_at, field=field.name, label=str(field.verbose_name),
-                        old=_display(field, old), new=_display(field, new),
-                        user_id=context.get("user"), change_request_id=context.get("change_request"),
-                        reason=context.get("reason") or "",
-                    )
+            if old == new or (moved and field.name == "school_class"):
+                continue  # the class of a move is said with its school
+            if moved and field.name == "school":
+                label = "转学" if (context.get("reason") or "").startswith("转学") else "学校"
+                old, new = names.place(previous), names.place(event)
+            elif field.name == "school_class":
+                label, (old, new) = str(field.verbose_name), names.classes(old, new)
+            else:
+                label, old, new = str(field.verbose_name), _display(field, old), _display(field, new)
+            changes.append(
+                FieldChange(
+                    at=event.pgh_created_at, field=field.name, label=label, old=old, new=new,
+                    user_id=context.get("user"), change_request_id=context.get("change_request"),
+                    reason=context.get("reason") or "",
                 )
+            )
     return changes
+
+
+class _History:
+    """The names of the schools and classes a record's history passes through, read at once."""
+
+    def __init__(self, events) -> None:
+        self.schools = dict(Unit.objects.filter(pk__in={e.school_id for e in events}).values_list("pk", "name"))
+        self.class_rows = SchoolClass.objects.select_related("school_year").in_bulk(
+            {e.school_class_id for e in events} - {None})
+
+    def place(self, event) -> str:
+        """"农安县实验小学 三年级（1）班" (or the school alone, for a pupil in no class)."""
+        school = self.schools.get(event.school_id, "")
+        school_class = self.class_rows.get(event.school_class_id)
+        return f"{school} {school_class.name}" if school_class else school
+
+    def classes(self, old_id, new_id) -> tuple[str, str]:
+        old, new = self.class_rows.get(old_id), self.class_rows.get(new_id)
+        if old and new and old.name == new.name:
+            return f"{old.name}（{old.school_year}）", f"{new.name}（{new.school_year}）"
+        # No class: "未分班" (a pupil leaving the system, or not yet seated), not a bare "—".
+        return (old.name if old else "未分班"), (new.name if new else "未分班")
 
 
 def _display(field, value) -> Any:
@@ -156,6 +192,8 @@ def _display(field, value) -> Any:
         return ""
     if field.choices:
         return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if field.is_relation:
         # A school, class or division by its name, not its id.
         related = field.related_model._default_manager.filter(pk=value).first()
@@ -175,8 +213,26 @@ def pupil_as_of(pupil: Pupil, day: date) -> Pupil | None:
     """The record as it stood at the end of ``day`` (Asia/Shanghai): an unsaved Pupil built from
     the last snapshot taken by then, or None if the record did not exist yet."""
     event = pupil.events.filter(pgh_created_at__lte=end_of_day(day)).order_by("-pgh_created_at", "-pgh_id").first()
-    if event is None:
-        return None
+    return None if event is None else _pupil_from_event(pupil, event)
+
+
+def pupil_at_event(pupil: Pupil, event_id: int) -> Pupil | None:
+    """The record as one snapshot of its history holds it (a copy of the record kept at a moment:
+    the sending school's copy of a pupil who left, transfers/left): an unsaved Pupil, or None."""
+    event = pupil.events.filter(pgh_id=event_id).first()
+    return None if event is None else _pupil_from_event(pupil, event)
+
+
+def last_history_events(pupil: Pupil) -> tuple[int | None, int]:
+    """The ids of the record's and its guardians' latest history snapshots (0: no guardian ever):
+    what ``pupil_at_event`` and ``guardians_up_to_event`` rebuild the record as it stands now from,
+    whatever happens to it later."""
+    event = pupil.events.order_by("-pgh_id").values_list("pgh_id", flat=True).first()
+    guardian = GuardianEvent.objects.filter(pupil_id=pupil.pk).order_by("-pgh_id").values_list("pgh_id", flat=True).first()
+    return event, guardian or 0
+
+
+def _pupil_from_event(pupil: Pupil, event) -> Pupil:
     snapshot = Pupil(pk=pupil.pk)
     for field in _tracked_fields():
         setattr(snapshot, field.attname, getattr(event, field.attname))
@@ -187,8 +243,16 @@ def pupil_as_of(pupil: Pupil, day: date) -> Pupil | None:
 
 def guardians_as_of(pupil: Pupil, day: date) -> list[Guardian]:
     """The guardians as they stood at the end of ``day`` (those removed by then left out)."""
+    return _guardians_from(GuardianEvent.objects.filter(pupil_id=pupil.pk, pgh_created_at__lte=end_of_day(day)))
+
+
+def guardians_up_to_event(pupil: Pupil, last_event_id: int) -> list[Guardian]:
+    """The guardians as they stood when their history's latest snapshot was ``last_event_id``."""
+    return _guardians_from(GuardianEvent.objects.filter(pupil_id=pupil.pk, pgh_id__lte=last_event_id))
+
+
+def _guardians_from(events) -> list[Guardian]:
     latest: dict[int, Any] = {}
-    events = GuardianEvent.objects.filter(pupil_id=pupil.pk, pgh_created_at__lte=end_of_day(day))
     for event in events.order_by("pgh_created_at", "pgh_id"):
         latest[event.pgh_obj_id] = event
     guardians = []

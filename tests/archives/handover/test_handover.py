@@ -47,11 +47,11 @@ def test_not_overdue_on_the_due_day_itself(world, login, handover):
 
 
 def test_sent_but_not_received_stays_overdue_and_receipt_ends_it(world, login, handover):
-    handover_mark_sent(actor=world.user("registrar_a1"), handover_id=handover.pk)
+    handover_mark_sent(actor=world.user("registrar_a1"), handover_id=handover.pk, method="in_person")
     with frozen(handover.due_date + timedelta(days=3)):
         home = login(world.user("officer_b")).get("/").content.decode()
         assert "张小明：农安县实验小学 → 榆树市实验小学，已寄出未确认收到" in home and "已超期 3 天" in home
-        assert login(world.user("registrar_b1")).post(f"/archives/handovers/{handover.pk}/received/").status_code == 302
+        assert login(world.user("registrar_b1")).post(f"/archives/handovers/{handover.pk}/received/", {"receiver_name": "王老师"}).status_code == 302
         for name in FOUR_PAGES:
             client = login(world.user(name))
             assert "超过一个月未移交" not in client.get("/").content.decode(), name
@@ -80,11 +80,11 @@ def test_each_school_only_its_own_step_and_each_once(world, login, handover):
     handover.refresh_from_db()
     assert handover.sent_at is None and handover.received_at is None
     assert client.post(f"/archives/handovers/{handover.pk}/lost/").status_code == 404
-    handover_mark_sent(actor=world.user("registrar_a1"), handover_id=handover.pk)
+    handover_mark_sent(actor=world.user("registrar_a1"), handover_id=handover.pk, method="in_person")
     with pytest.raises(ValidationError, match="已登记过"):
-        handover_mark_sent(actor=world.user("headmaster_a1"), handover_id=handover.pk)
+        handover_mark_sent(actor=world.user("headmaster_a1"), handover_id=handover.pk, method="in_person")
     with pytest.raises(ValidationError, match="只有转入学校"):
-        handover_confirm_received(actor=world.user("officer_b"), handover_id=handover.pk)
-    handover_confirm_received(actor=world.user("headmaster_b1"), handover_id=handover.pk)
+        handover_confirm_received(actor=world.user("officer_b"), handover_id=handover.pk, receiver_name="王老师")
+    handover_confirm_received(actor=world.user("headmaster_b1"), handover_id=handover.pk, receiver_name="王老师")
     with pytest.raises(ValidationError, match="已确认收到"):
-        handover_confirm_received(actor=world.user("registrar_b1"), handover_id=handover.pk)
+        handover_confirm_received(actor=world.user("registrar_b1"), handover_id=handover.pk, receiver_name="王老师")

@@ -125,3 +125,35 @@ def test_status_history_records_each_step(world):
                      effective_date=date(2026, 11, 2), reason="病休", change_request_id=7)
     steps = list(pupil.status_changes.values_list("from_status", "to_status", "change_request_id"))
     assert steps == [("", PupilStatus.ENROLLED, None), (PupilStatus.ENROLLED, PupilStatus.SUSPENDED, 7)]
+
+
+def test_a_move_of_school_names_both_schools_with_their_classes(world, login):
+    """Not "班级 三年级（1）班 → 三年级（1）班": one line, 转学, with the schools."""
+    from tests.transfers.test_transitions import approved
+
+    request = approved(world)
+    changes = pupil_field_history(request.pupil)
+    move = [c for c in changes if c.change_request_id == request.pk and c.field in ("school", "school_class")]
+    assert [(c.label, c.old, c.new) for c in move] == [("转学", "农安县实验小学 三年级（1）班", "榆树市实验小学 三年级（1）班")]
+    page = login(world.user("registrar_b1")).get(f"/pupils/{request.pupil_id}/").content.decode()
+    assert "<td>转学</td>" in page and "农安县实验小学 三年级（1）班" in page
+
+
+def test_yes_no_fields_read_as_words(world):
+    from xueji.pupils.services import pupil_update
+
+    pupil = pupil_update(actor=world.user("registrar_a1"), pupil=world.pupils["a1"], changes={"orphan": True}, reason="核对")
+    change = next(c for c in pupil_field_history(pupil) if c.field == "orphan")
+    assert (change.old, change.new) == ("否", "是")
+
+
+def test_leaving_a_class_reads_unassigned(world):
+    from transfers.services import transfer_out_start
+    from xueji.approvals.services import request_decide
+
+    request = transfer_out_start(actor=world.user("registrar_a1"), pupil=world.pupils["a1"], destination="台湾省台北市某小学",
+                                 reason="随父母迁居", files=[])
+    for name in ("headmaster_a1", "officer_a"):
+        request_decide(actor=world.user(name), request_id=request.pk, approve=True)
+    change = next(c for c in pupil_field_history(world.pupils["a1"]) if c.field == "school_class")
+    assert (change.label, change.old, change.new) == ("班级", "三年级（1）班", "未分班")
