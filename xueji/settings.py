@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "cancellation",
     "changes",
     "schoolyear",
+    "special_education",
     "reports",
     "demo",
 ]
