@@ -41,7 +41,7 @@ def pupil_list_view(request):
         vis = visibility_for(request.user, pupil)
         pupil.shown_number = vis.student_number(pupil.student_number)
         # 送教上门 pupils are listed as such, to those who see the disability group.
-        pupil.home_taught = bool(vis.sees.disability) and pupil.disability_placement == DisabilityPlacement.HOME_TEACHING
+        pupil.home_taught = vis.sees["disability"] and pupil.disability_placement == DisabilityPlacement.HOME_TEACHING
     context = {"form": filters.form, "page": page, "several_schools": len(schools) > 1, "query_string": query_without_page(request),
                "partial_id_number": partial_id_number(request.GET.get("q", "")),
                "placement_filter": schools_seeing(request.user, "disability") is not None}
