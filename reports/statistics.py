@@ -1,7 +1,7 @@
 """Statistics of a unit's pupils on the roll (在籍) today: by grade, class, gender, ethnicity, status,
 left-behind children (留守儿童), migrant workers' children (随迁子女), household type (户口性质),
-disability and how pupils with one are taught (送教上门 among them), preschool education, need of aid and of the school bus (the national form's items 36,
-44, 48) and open problem records (问题学籍), with a breakdown by the units below (a city's
+disability and how pupils with one are taught (item 41: 送教上门 among them), preschool education,
+need of aid and of the school bus (the national form's items 36, 44, 48) and open problem records (问题学籍), with a breakdown by the units below (a city's
 counties, a county's schools) or, for a school, by class.
 
 Counted in PostgreSQL: one grouped statement for the main figures (by school, grade and ethnicity,

@@ -6,7 +6,7 @@ statistics."""
 import pytest
 import time_machine
 
-from tests.special_education.conftest import FILED, decide, grade_down, make_special, proof, second_grade
+from tests.special_education.conftest import FILED, grade_down, make_special, proof, second_grade
 from xueji.accounts.models import AuditEntry
 from xueji.codes import DisabilityPlacement
 from xueji.documents.models import PrintedDocument
