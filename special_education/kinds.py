@@ -30,6 +30,7 @@ from xueji.codes import GRADE_LABELS, Disability, SchoolType
 from xueji.pupils.models import Pupil, SchoolClass
 from xueji.pupils.selectors import class_cap, class_seats_left
 from xueji.pupils.services import pupil_move
+from xueji.pupils.visibility import MASK, visibility_for
 
 KIND = "grade_down"
 NOT_SPECIAL_EDUCATION = (
@@ -37,6 +38,8 @@ NOT_SPECIAL_EDUCATION = (
     "义务教育阶段其他学生实行不留级制度。"
 )
 PROOF = "残疾证、县级以上医疗机构的诊断证明或教育评估意见"
+# The rows of the request that tell of the pupil's disability.
+DISABILITY_ROWS = {"特殊教育学生", "申请理由"}
 
 
 def is_special_education(pupil: Pupil) -> bool:
@@ -104,6 +107,15 @@ class GradeDownKind(RequestKind):
             ("申请理由", payload.get("reason") or "—"),
             ("监护人书面申请", "已附"),
         ]
+
+    def details_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
+        """Why the pupil is a special-education pupil and the reason (the pupil's condition) are
+        the disability group's: "***" for those who do not see it (a city officer, a head
+        teacher: xueji.pupils.visibility)."""
+        rows = self.details(request)
+        if visibility_for(user, request.pupil).sees["disability"]:
+            return rows
+        return [(label, MASK if label in DISABILITY_ROWS else value) for label, value in rows]
 
     def resubmit_url(self, request: ChangeRequest) -> str | None:
         return reverse("special_education:grade_down_pupil_start", args=[request.pupil_id]) + f"?resubmit={request.pk}"

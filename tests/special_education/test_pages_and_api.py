@@ -138,3 +138,11 @@ def test_statistics_count_home_taught_pupils(world, api_as):
     lines = {line["label"]: line["values"]["placement_2"] for line in data["breakdown"]}
     assert lines == {"农安县实验小学": 1, "农安县第一中学": 0, "合隆镇陈家店小学": 1}
     assert "送教上门" in {column["label"] for column in data["columns"]}
+
+
+def test_the_request_hides_the_pupils_condition_from_who_does_not_see_disability(world, login):
+    make_special(world.pupils["a1"])
+    request = grade_down(world, reason="听力障碍，跟不上三年级的课程")
+    assert "听力障碍" in login(world.user("officer_a")).get(f"/requests/{request.pk}/").content.decode()
+    page = login(world.user("city_officer")).get(f"/requests/{request.pk}/").content.decode()
+    assert "降级" in page and "听力障碍" not in page and "登记了残疾类型" not in page
