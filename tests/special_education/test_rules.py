@@ -116,3 +116,16 @@ def test_the_bureau_cannot_approve_into_a_class_filled_since(world):
     assert "已满" in " ".join(refused.value.messages)
     world.pupils["a1"].refresh_from_db()
     assert world.pupils["a1"].grade == 3
+
+
+def test_the_monthly_report_names_a_grade_down_as_such():
+    from datetime import date
+
+    from reports.history import ChangeRow
+    from reports.monthly import KIND_LABELS, classify
+
+    row = ChangeRow(id=1, pupil_id=1, name="张小明", student_number="", effective_date=date(2026, 10, 12),
+                    from_status=PupilStatus.ENROLLED, to_status=PupilStatus.ENROLLED, school_id=1, prev_school_id=1,
+                    prev_status=PupilStatus.ENROLLED, request_kind="grade_down", reason="降级", grade=2)
+    assert classify(row, before=True, after=True) == "grade_down"
+    assert KIND_LABELS["grade_down"] == "降级（特殊教育学生）"
