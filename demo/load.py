@@ -17,6 +17,7 @@ from demo import (
     enrollment,
     reports,
     schoolyear,
+    special_education,
     suspensions,
     transfers,
     world,
@@ -31,6 +32,7 @@ APP_LOADERS = (
     archives.load,
     changes.load,
     schoolyear.load,
+    special_education.load,
     reports.load,
 )
 

@@ -60,6 +60,7 @@ KINDS = [
     ("other_left", "其他离校"),
     ("visiting", "借读"),
     ("reversal", "撤销审批"),
+    ("grade_down", "降级（特殊教育学生）"),
     ("deletion", "删除问题学籍"),
     ("other", "其他状态变动"),
 ]
@@ -105,6 +106,8 @@ def classify(row: history.ChangeRow, *, before: bool, after: bool) -> str | None
         return "transfer_in" if after else "transfer_out"
     if row.request_kind == "transfer":
         return "transfer_arrival"
+    if row.request_kind == "grade_down":
+        return "grade_down"
     if row.to_status == PupilStatus.ENROLLED and row.from_status in _BACK:
         return _BACK[row.from_status]
     return _LEAVING.get(row.to_status, "other")

@@ -1,7 +1,7 @@
 """Statistics of a unit's pupils on the roll (在籍) today: by grade, class, gender, ethnicity, status,
 left-behind children (留守儿童), migrant workers' children (随迁子女), household type (户口性质),
-disability, preschool education, need of aid and of the school bus (the national form's items 36,
-44, 48) and open problem records (问题学籍), with a breakdown by the units below (a city's
+disability and how pupils with one are taught (item 41: 送教上门 among them), preschool education,
+need of aid and of the school bus (the national form's items 36, 44, 48) and open problem records (问题学籍), with a breakdown by the units below (a city's
 counties, a county's schools) or, for a school, by class.
 
 Counted in PostgreSQL: one grouped statement for the main figures (by school, grade and ethnicity,
@@ -18,8 +18,17 @@ from django.utils import timezone
 
 from reports.history import ROLL_STATUSES
 from xueji.accounts.models import Unit, UnitKind, User
-from xueji.codes import GRADE_LABELS, Disability, Ethnicity, Gender, HukouType, LeftBehind, PupilStatus
-from xueji.pupils.models import ProblemRecord, SchoolClass, disability_index
+from xueji.codes import (
+    GRADE_LABELS,
+    Disability,
+    DisabilityPlacement,
+    Ethnicity,
+    Gender,
+    HukouType,
+    LeftBehind,
+    PupilStatus,
+)
+from xueji.pupils.models import ProblemRecord, SchoolClass, disability_index, disability_placement_index
 from xueji.pupils.scoping import pupils_visible_to
 
 # The national form's yes-no items counted (xueji.pupils.national_form, 36, 44 and 48): (field, the
@@ -29,6 +38,9 @@ YES_NO_ITEMS = [
     ("needs_aid", "是否需要申请资助", "需要申请资助"),
     ("school_bus", "是否需要乘坐校车", "需要乘坐校车"),
 ]
+
+# The placements of pupils with a disability (the empty "不适用" is everyone else).
+PLACEMENTS = [code for code in DisabilityPlacement.values if code]
 
 # The FILTER counts of the main statement: (key, condition). Every column counted or grouped by
 # here, the class aside, is in Pupil's index pupil_school_status_counts, so that a bureau's page
@@ -49,6 +61,10 @@ COUNTS = [
     *[(f"{key}_", Q(**{f"{key}__isnull": True})) for key, _title, _yes in YES_NO_ITEMS],
     # Disability is encrypted: counted by its blind index (one per code, computed on first use).
     *[(f"disability_{code}", lambda code=code: Q(disability_index=disability_index(code))) for code in Disability.values],
+    # How the pupils with a disability are taught (item 41): 随班就读, 送教上门 (counted as such,
+    # 2025 办法), in a special-education school. Encrypted too: by its blind index.
+    *[(f"placement_{code}", lambda code=code: Q(disability_placement_index=disability_placement_index(code)))
+      for code in PLACEMENTS],
 ]
 
 # The dimensions as the page and the API list them: (key, title, [(count key, label)]).
@@ -59,6 +75,7 @@ DIMENSIONS = [
     ("migrant_child", "进城务工人员随迁子女", [("migrant_1", "随迁子女"), ("migrant_0", "非随迁子女")]),
     ("hukou_type", "户口性质", [*((f"hukou_{c}", label) for c, label in HukouType.choices), ("hukou_", "未填写")]),
     ("disability", "残疾类型", [(f"disability_{c}", label) for c, label in Disability.choices]),
+    ("disability_placement", "残疾学生就读方式", [(f"placement_{c}", DisabilityPlacement(c).label) for c in PLACEMENTS]),
     *[(key, title, [(f"{key}_1", "是"), (f"{key}_0", "否"), (f"{key}_", "未填写")]) for key, title, _yes in YES_NO_ITEMS],
 ]
 # The columns of the breakdown table: (count key or special, header).
@@ -71,6 +88,7 @@ BREAKDOWN_COLUMNS = [
     ("migrant_1", "随迁子女"),
     ("hukou_1", "农业户口"),
     ("disabled", "残疾"),
+    (f"placement_{DisabilityPlacement.HOME_TEACHING}", "送教上门"),
     *[(f"{key}_1", yes) for key, _title, yes in YES_NO_ITEMS],
     ("visiting", "借读（不计入在籍）"),
     ("problems", "待处理问题学籍"),

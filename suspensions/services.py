@@ -19,13 +19,12 @@ from xueji.accounts.permissions import require_registrar
 from xueji.approvals.attachments import attachments_store
 from xueji.approvals.models import ChangeRequest, RequestStatus
 from xueji.approvals.services import check_no_open_request, request_start
-from xueji.codes import GRADE_LABELS, PupilStatus
+from xueji.codes import ENTRY_GRADES, GRADE_LABELS, PupilStatus
 from xueji.files.proof import CheckedFile
 from xueji.pupils.models import Pupil, SchoolClass
 from xueji.pupils.selectors import class_cap, class_seats_left
 
-# The grades a pupil enters school in, by school type: only these may defer entry.
-ENTRY_GRADES = {"primary": {1}, "junior": {7}, "nine_year": {1, 7}, "special": {1}}
+# The grades a pupil enters school in, by school type (xueji.codes): only these may defer entry.
 
 
 def _own_pupil(actor: User, pupil: Pupil) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 APPS = ("enrollment", "transfers", "suspensions", "dropouts", "archives", "cancellation", "changes", "schoolyear",
-        "reports", "demo")
+        "special_education", "reports", "demo")
 PRODUCT_APPS = tuple(app for app in APPS if app != "demo")
 
 

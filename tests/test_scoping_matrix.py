@@ -43,6 +43,7 @@ from tests.scoping import (
     text_field_states,
     text_of,
 )
+from tests.special_education.scoping_checks import SPECIAL_EDUCATION_ENDPOINTS, add_grade_down
 from tests.suspensions.scoping_checks import SEES_SUSPENSION, SUSPENSION_ENDPOINTS, add_suspension
 from tests.transfers.left_scoping_checks import LEFT_ENDPOINTS, add_left
 from tests.xueji.accounts.admin_checks import ADMIN_ENDPOINTS, ADMIN_USERS, admin_matrix_checks
@@ -570,6 +571,7 @@ ENDPOINTS = {
     **CHANGE_ENDPOINTS,
     **REPORT_ENDPOINTS,
     **SCHOOLYEAR_ENDPOINTS,
+    **SPECIAL_EDUCATION_ENDPOINTS,
     **PHOTO_ENDPOINTS,
     **DOCUMENT_ENDPOINTS,
     **EXPORT_ENDPOINTS,
@@ -644,6 +646,7 @@ def add_requests(world):
     add_suspension(world)
     add_dropout(world)
     add_cancellation(world)
+    add_grade_down(world)
     add_change(world)
     add_export(world)
 

@@ -284,6 +284,9 @@ class SchoolType(models.TextChoices):
     JUNIOR = "junior", "初级中学"
     NINE_YEAR = "nine_year", "九年一贯制学校"
     SPECIAL = "special", "特殊教育学校"
+    # 专门学校 (the former 工读学校: 预防未成年人犯罪法 第六条, 2025 办法 第二条) takes pupils of the
+    # junior grades, referred by the bureau; its pupils are registered there like any other's.
+    SPECIALIZED = "specialized", "专门学校"
 
 
 GRADE_LABELS = {
@@ -301,17 +304,28 @@ GRADE_CHOICES = list(GRADE_LABELS.items())
 PRIMARY_GRADES = range(1, 7)
 JUNIOR_GRADES = range(7, 10)
 
-# Grades each school type teaches.
+# Grades each school type teaches. A special-education school teaches the nine years of compulsory
+# education (grades 1–9, whether it has a junior section or not: its classes say which grades it
+# runs); a 专门学校 teaches the junior grades (7–9), as the schools for minors with serious bad
+# behaviour are in practice junior-middle schools.
 GRADES_BY_SCHOOL_TYPE = {
     SchoolType.PRIMARY: list(PRIMARY_GRADES),
     SchoolType.JUNIOR: list(JUNIOR_GRADES),
     SchoolType.NINE_YEAR: list(range(1, 10)),
     SchoolType.SPECIAL: list(range(1, 10)),
+    SchoolType.SPECIALIZED: list(JUNIOR_GRADES),
 }
 # The last grade of each kind of school: its pupils graduate (transfers and suspensions in it need
 # a bureau's exception), the others move up. A nine-year school's sixth grade moves up into its
 # seventh.
-GRADUATING_GRADE = {SchoolType.PRIMARY: 6, SchoolType.JUNIOR: 9, SchoolType.NINE_YEAR: 9, SchoolType.SPECIAL: 9}
+GRADUATING_GRADE = {
+    SchoolType.PRIMARY: 6, SchoolType.JUNIOR: 9, SchoolType.NINE_YEAR: 9, SchoolType.SPECIAL: 9, SchoolType.SPECIALIZED: 9,
+}
+# The grades a pupil enters each kind of school in (deferral applies to these only).
+ENTRY_GRADES = {
+    SchoolType.PRIMARY: {1}, SchoolType.JUNIOR: {7}, SchoolType.NINE_YEAR: {1, 7}, SchoolType.SPECIAL: {1},
+    SchoolType.SPECIALIZED: {7},
+}
 
 
 @lru_cache(maxsize=1)

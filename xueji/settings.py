@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cancellation",
     "changes",
     "schoolyear",
+    "special_education",
     "reports",
     "demo",
 ]

@@ -15,12 +15,12 @@ from xueji.accounts import views as account_views
 PAGES = [
     "xueji.web", "xueji.accounts", "xueji.pupils", "xueji.photos", "xueji.documents", "xueji.approvals",
     "xueji.exports", "transfers", "archives", "enrollment", "suspensions", "dropouts", "cancellation", "changes", "schoolyear",
-    "reports",
+    "special_education", "reports",
 ]
 APIS = [
     "xueji.accounts", "xueji.approvals", "xueji.documents", "xueji.exports", "xueji.photos",
     "transfers", "enrollment", "suspensions", "cancellation", "archives", "changes", "dropouts", "schoolyear",
-    "reports", "xueji.pupils",
+    "special_education", "reports", "xueji.pupils",
 ]
 
 urlpatterns = [

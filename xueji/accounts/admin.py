@@ -363,7 +363,7 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
 @admin.register(BureauSettings)
 class BureauSettingsAdmin(RoleAdminMixin, admin.ModelAdmin):
     scope = "bureau__path"
-    list_display = ["bureau", "class_cap_primary", "class_cap_junior"]
+    list_display = ["bureau", "class_cap_primary", "class_cap_junior", "class_cap_special"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

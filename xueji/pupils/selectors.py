@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from xueji.accounts.models import Unit, User
 from xueji.accounts.selectors import bureau_settings_for
-from xueji.codes import GRADE_LABELS, PupilStatus
+from xueji.codes import GRADE_LABELS, PupilStatus, SchoolType
 from xueji.identity import normalize_id_number, normalize_name
 from xueji.pupils.models import Guardian, Pupil, SchoolClass, StudentNumber, id_number_index
 from xueji.pupils.models.pupils import UNTRACKED_PUPIL_FIELDS, GuardianEvent, name_bigrams
@@ -96,8 +96,11 @@ def pupil_list(user: User) -> QuerySet[Pupil]:
 
 
 def class_cap(school_class: SchoolClass) -> int:
-    """The most pupils a class may hold: the bureau's setting for the school's level."""
+    """The most pupils a class may hold: the bureau's setting for the school's level (one cap for
+    every grade of a special-education school)."""
     settings = bureau_settings_for(school_class.school)
+    if school_class.school.school_type == SchoolType.SPECIAL:
+        return settings.class_cap_special
     return settings.class_cap_junior if school_class.grade >= 7 else settings.class_cap_primary
 
 

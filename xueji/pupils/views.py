@@ -13,6 +13,7 @@ from xueji.accounts.audit import audit_record
 from xueji.accounts.models import User
 from xueji.accounts.permissions import holds
 from xueji.accounts.scoping import schools_visible_to
+from xueji.codes import DisabilityPlacement
 from xueji.paginators import CappedPaginator, query_without_page
 from xueji.pupils.actions import pupil_actions
 from xueji.pupils.filters import PupilFilterSet
@@ -22,7 +23,7 @@ from xueji.pupils.national_record import family_members, pupil_groups
 from xueji.pupils.scoping import get_pupil_for_user
 from xueji.pupils.selectors import guardians_as_of, partial_id_number, pupil_as_of, pupil_field_history, pupil_list
 from xueji.pupils.services import SANCTION_ROLES, sanction_record
-from xueji.pupils.visibility import visibility_for
+from xueji.pupils.visibility import schools_seeing, visibility_for
 
 PAGE_SIZE = 50
 
@@ -37,9 +38,13 @@ def pupil_list_view(request):
         audit_number_search(filters.form.cleaned_data.get("search") or "", found=page.paginator.count,
                             capped=page.paginator.capped)
     for pupil in page.object_list:
-        pupil.shown_number = visibility_for(request.user, pupil).student_number(pupil.student_number)
+        vis = visibility_for(request.user, pupil)
+        pupil.shown_number = vis.student_number(pupil.student_number)
+        # 送教上门 pupils are listed as such, to those who see the disability group.
+        pupil.home_taught = vis.sees["disability"] and pupil.disability_placement == DisabilityPlacement.HOME_TEACHING
     context = {"form": filters.form, "page": page, "several_schools": len(schools) > 1, "query_string": query_without_page(request),
-               "partial_id_number": partial_id_number(request.GET.get("q", ""))}
+               "partial_id_number": partial_id_number(request.GET.get("q", "")),
+               "placement_filter": schools_seeing(request.user, "disability") is not None}
     template = "pupils/_pupil_rows.html" if request.htmx and request.htmx.target == "pupil-results" else "pupils/pupil_list.html"
     return render(request, template, context)
 

@@ -77,6 +77,8 @@ from enum import IntEnum
 from functools import cached_property
 from typing import Any
 
+from django.db.models import Q
+
 from xueji.accounts.models import Role, Unit, User
 from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, memberships_of
 from xueji.identity import mask_id_number, mask_student_number
@@ -354,6 +356,24 @@ def _covers(membership, unit: Unit) -> bool:
     if own.pk == unit.pk:
         return True
     return membership.role in UNIT_ROLES_SEEING_SUBTREE and bool(unit.path) and unit.path.startswith(own.path)
+
+
+def schools_seeing(user: User, group: str, *, prefix: str = "school__") -> Q | None:
+    """Where the user sees ``group`` of the pupils (in full or masked), as a condition on the
+    pupils' school (``prefix`` + "path"/"id"); None where nowhere. A list narrowed by a hidden
+    field (送教上门 says "disabled") keeps to these schools, so that a filter never tells what the
+    record would not show."""
+    condition = None
+    for membership in memberships_of(user):
+        row = POLICY.get(membership.role)
+        if row is None or membership.unit is None or row[group] == Show.HIDDEN:
+            continue
+        unit = membership.unit
+        here = Q(**{f"{prefix}id": unit.pk})
+        if membership.role in UNIT_ROLES_SEEING_SUBTREE and unit.path:
+            here |= Q(**{f"{prefix}path__startswith": unit.path})
+        condition = here if condition is None else condition | here
+    return condition
 
 
 def sees_full_record(user: User, subject) -> bool:

@@ -16,6 +16,9 @@ class BureauSettings(models.Model):
     # 农安县学籍管理办法 第六条: 小学班额不超过 45 人，初中班额不超过 50 人。
     class_cap_primary = models.PositiveSmallIntegerField("小学班额上限", default=45)
     class_cap_junior = models.PositiveSmallIntegerField("初中班额上限", default=50)
+    # Special-education schools teach small classes (8–14 pupils by the kind of disability); one
+    # cap for all their grades. A 专门学校 takes the junior cap.
+    class_cap_special = models.PositiveSmallIntegerField("特殊教育学校班额上限", default=12)
     # Approvals. 农安县办法 第二十一条: 转入学校、转出学校和教育局分别在 10 个工作日内完成审核。
     approval_working_days = models.PositiveSmallIntegerField("每一方审批时限（工作日）", default=10)
     reminder_working_days = models.PositiveSmallIntegerField("到期前几个工作日提醒", default=2)

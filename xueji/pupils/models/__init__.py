@@ -12,10 +12,12 @@ from xueji.pupils.models.pupils import (
     StatusChange,
     StudentNumber,
     disability_index,
+    disability_placement_index,
     id_number_index,
 )
 
 __all__ = [
     "SchoolClass", "SchoolYear", "Semester", "Guardian", "GuardianEvent", "ProblemRecord", "Pupil", "PupilEvent",
-    "Sanction", "StatusChange", "StudentNumber", "disability_index", "id_number_index",
+    "Sanction", "StatusChange", "StudentNumber", "disability_index", "disability_placement_index",
+    "id_number_index",
 ]

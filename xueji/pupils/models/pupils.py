@@ -38,7 +38,9 @@ from xueji.files.storage import private_upload_path
 
 # Fields that never make a history entry of their own (the blind indexes follow their encrypted
 # column, which the history keeps, encrypted).
-UNTRACKED_PUPIL_FIELDS = ["updated_at", "search_pinyin", "search_initials", "id_number_index", "disability_index"]
+UNTRACKED_PUPIL_FIELDS = [
+    "updated_at", "search_pinyin", "search_initials", "id_number_index", "disability_index", "disability_placement_index",
+]
 
 
 def name_bigrams() -> Func:
@@ -113,6 +115,10 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
     disability_index = BlindIndexField(source="disability", purpose="pupil.disability", normalize="code")
     disability_placement = EncryptedCharField(
         "残疾学生就读方式", max_length=1, choices=DisabilityPlacement.choices, blank=True, default=""
+    )
+    # The pupil list's 送教上门 filter and the statistics' counts of each placement look it up here.
+    disability_placement_index = BlindIndexField(
+        source="disability_placement", purpose="pupil.disability_placement", normalize="code"
     )
     entry_mode = models.CharField("入学方式", max_length=1, choices=EntryMode.choices, default=EntryMode.NEARBY)
     boarding = models.CharField("就读方式", max_length=1, choices=Boarding.choices, default=Boarding.DAY)
@@ -200,7 +206,8 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
             models.Index(
                 fields=["school", "status"],
                 include=["grade", "gender", "ethnicity", "left_behind", "migrant_child", "hukou_type",
-                         "disability_index", "deleted_at", "preschool", "needs_aid", "school_bus"],
+                         "disability_index", "disability_placement_index", "deleted_at", "preschool", "needs_aid",
+                         "school_bus"],
                 name="pupil_school_status_counts",
             ),
         ]
@@ -349,6 +356,12 @@ def id_number_index(number: str) -> str:
 def disability_index(code: str) -> str:
     """The blind index of a disability type: ``filter(disability_index=disability_index(code))``."""
     return Pupil._meta.get_field("disability_index").lookup_value(code)
+
+
+def disability_placement_index(code: str) -> str:
+    """The blind index of a placement (随班就读, 送教上门 …):
+    ``filter(disability_placement_index=disability_placement_index(DisabilityPlacement.HOME_TEACHING))``."""
+    return Pupil._meta.get_field("disability_placement_index").lookup_value(code)
 
 
 # The event models pghistory generated (history of every version).
