@@ -108,7 +108,7 @@ def _sync_not_enrolled(schools: list[Unit], today: date, counts: dict) -> None:
 
 def _sync_suspected(school: Unit, today: date, counts: dict) -> None:
     suspects = {s.pupil.pk: s for s in services.suspected_dropouts(school=school, today=today)}
-    open_rows = {e.pupil_id: e for e in LedgerEntry.objects.select_for_update().select_related("pupil").filter(
+    open_rows = {e.pupil_id: e for e in LedgerEntry.objects.select_for_update(of=("self",)).select_related("pupil").filter(
         kind=LedgerKind.SUSPECTED, school=school, closed_on__isnull=True)}
     for pupil_id, entry in open_rows.items():
         pupil = entry.pupil
@@ -160,7 +160,7 @@ def _close(entry: LedgerEntry, reason: str, day: date, actor: User | None, note:
 # The school's writes ----------------------------------------------------------------------------
 
 def _locked_open(entry: LedgerEntry) -> LedgerEntry:
-    entry = LedgerEntry.objects.select_for_update().select_related("pupil", "school").get(pk=entry.pk)
+    entry = LedgerEntry.objects.select_for_update(of=("self",)).select_related("pupil", "school").get(pk=entry.pk)
     if not entry.is_open:
         raise ValidationError("该台账记录已销号。")
     return entry
