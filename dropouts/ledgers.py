@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -124,8 +124,17 @@ def _sync_suspected(school: Unit, today: date, counts: dict) -> None:
             continue
         _close(entry, reason, today, None, "")
         counts["closed"] += 1
+    # A row closed on or after the run's last absence (the registrar saw the pupil back) is not
+    # opened again for the same run; a new absence after it starts a new row.
+    last_closed = dict(
+        LedgerEntry.objects.filter(kind=LedgerKind.SUSPECTED, school=school, pupil_id__in=list(suspects),
+                                   closed_on__isnull=False)
+        .values("pupil_id").annotate(last=Max("closed_on")).values_list("pupil_id", "last")
+    )
     for pupil_id, suspect in suspects.items():
         if pupil_id in open_rows and open_rows[pupil_id].closed_on is None:
+            continue
+        if pupil_id in last_closed and last_closed[pupil_id] >= suspect.last_day:
             continue
         if sixteenth_birthday(suspect.pupil.birth_date) <= today:
             continue

@@ -19,7 +19,7 @@ from tests.dropouts.helpers import absent_days, log_absences
 from tests.factories import id_number, make_pupil
 from xueji.accounts.models import AuditEntry, Membership
 from xueji.codes import Gender, IdType
-from xueji.exports.registry import ExportJob, ExportScope
+from xueji.exports.registry import ExportJob
 
 TODAY = date(2026, 11, 20)  # a Friday, a school day
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -164,6 +164,16 @@ def test_the_law_s_end_closes_rows_at_sixteen(world):
     LedgerEntry.objects.filter(pupil=pupil).update(closed_on=None, close_reason="")
     sync(world, today=pupil_16)
     assert LedgerEntry.objects.get(pupil=pupil).close_reason == LedgerEntry.CloseReason.AGED_OUT
+
+
+def test_a_suspect_closed_as_back_is_not_opened_again_for_the_same_absences(world, frozen):
+    suspect(world)
+    sync(world)
+    entry = LedgerEntry.objects.get()
+    ledgers.entry_close(actor=world.user("registrar_a1"), entry=entry, reason=LedgerEntry.CloseReason.RETURNED,
+                        note="今天已返校上课")
+    assert sync(world) == {"opened": 0, "closed": 0}
+    assert LedgerEntry.objects.count() == 1
 
 
 # The 30-day flag ------------------------------------------------------------------------------
