@@ -273,6 +273,10 @@ def test_ledger_page_is_audited_and_scoped(world, frozen, login, client):
     assert review.status_code == 200 and "township-breakdown" in review.content.decode()
     pdf = client.get("/dropouts/review/print.pdf?quarter=2026Q4")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # The export goes through an export request, its form offering the county and its schools.
+    form = client.get("/exports/new/?kind=dropout_ledgers")
+    assert form.status_code == 200 and "控辍保学台账" in form.content.decode()
+    assert "农安县教育局（全部学校）" in form.content.decode()
 
 
 def test_api_ledgers_are_scoped(world, frozen, api_as):
