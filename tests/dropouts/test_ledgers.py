@@ -248,6 +248,11 @@ def test_monthly_report_pages_sign_and_print(world, frozen, login, client):
     report = reports.report_make(actor=world.user("registrar_a1"), school=world.units["a1"], month=date(2026, 11, 1))
     login(world.user("registrar_a1"))
     assert client.post(f"/dropouts/monthly/{report.pk}/sign/").status_code == 403
+    # What a registrar can type: a month that is not one, a month not begun; shown, nothing made.
+    for month, message in (("2026-13", "请选择月份"), ("下个月", "请选择月份"), ("2027-01", "只能生成已经开始的月份")):
+        answer = client.post("/dropouts/monthly/make/", {"month": month})
+        assert answer.status_code == 200 and message in answer.content.decode()
+    assert MonthlyDropoutReport.objects.count() == 1
     client.logout()
     login(world.user("headmaster_a1"))
     page = client.get(f"/dropouts/monthly/{report.pk}/").content.decode()
@@ -271,6 +276,8 @@ def test_ledger_page_is_audited_and_scoped(world, frozen, login, client):
     assert AuditEntry.objects.filter(action="dropout.ledger_view", user=world.user("officer_a")).exists()
     review = client.get("/dropouts/review/")
     assert review.status_code == 200 and "township-breakdown" in review.content.decode()
+    assert client.get("/dropouts/review/?quarter=2026Q9").status_code == 302  # told, and sent to this quarter
+    assert client.get("/dropouts/ledgers/?kind=nope&school=99999").status_code == 200
     pdf = client.get("/dropouts/review/print.pdf?quarter=2026Q4")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     # The export goes through an export request, its form offering the county and its schools.
