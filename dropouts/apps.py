@@ -26,7 +26,8 @@ class DropoutsConfig(AppConfig):
         ledger_roles = frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer",
                                   "province_officer"})
         register_nav_item(NavItem("控辍台账", "dropouts:ledger_list", ledger_roles))
-        register_nav_item(NavItem("控辍月报", "dropouts:report_list", frozenset({"registrar", "headmaster"})))
+        register_nav_item(NavItem("控辍月报", "dropouts:report_list", frozenset({"registrar", "headmaster"}),
+                                  group="文书统计"))
         register_nav_item(NavItem("控辍季度审核", "dropouts:review", frozenset({
             "central_registrar", "county_officer", "city_officer", "province_officer",
-        })))
+        }), group="文书统计"))
