@@ -72,6 +72,17 @@ def test_admitted_never_registered_is_not_enrolled_once_school_has_begun(world, 
     assert sync(world) == {"opened": 0, "closed": 0}  # idempotent
 
 
+def test_the_daily_sync_finds_every_school_s_children(world, frozen):
+    from dropouts.tasks import sync_ledgers
+
+    admit(world, "b1", "周小北", number=id_number("220182", date(2019, 2, 2), Gender.FEMALE))
+    suspect(world, "a1")
+    assert sync_ledgers() == {"opened": 2, "closed": 0}
+    assert sorted((e.kind, e.school_id) for e in LedgerEntry.objects.all()) == sorted([
+        (LedgerKind.NOT_ENROLLED, world.units["b1"].pk), (LedgerKind.SUSPECTED, world.units["a1"].pk)])
+    assert sync_ledgers() == {"opened": 0, "closed": 0}
+
+
 def test_not_enrolled_closes_when_the_child_arrives(world, frozen):
     entry = admit(world)
     sync(world)
