@@ -80,11 +80,12 @@ def report_make(*, actor: User, school: Unit, month: date, today: date | None = 
     if report is not None and report.is_signed:
         raise ValidationError("该月月报校长已签字，不能重新生成。")
     as_of = min(end, today)
-    figures = {"month": start.strftime("%Y-%m"), "as_of": as_of.isoformat(), "ledgers": {}, "rows": []}
+    # The ledgers as a list: a JSON object's keys come back from PostgreSQL in its own order.
+    figures = {"month": start.strftime("%Y-%m"), "as_of": as_of.isoformat(), "ledgers": [], "rows": []}
     for kind in KINDS:
         rows = ledgers.ledger_rows(actor, kind, as_of, schools=[school], opened_by=end, closed_since=start,
                                    student_numbers=False)
-        figures["ledgers"][kind] = {"label": LedgerKind(kind).label, **_figures(rows, start, as_of)}
+        figures["ledgers"].append({"kind": kind, "label": LedgerKind(kind).label, **_figures(rows, start, as_of)})
         figures["rows"] += [_row_json(r) for r in rows]
     now = timezone.now()
     if report is None:

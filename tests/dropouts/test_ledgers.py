@@ -233,7 +233,9 @@ def test_quarterly_review_breaks_down_by_township(world):
 def test_monthly_report_is_made_by_the_registrar_and_signed_by_the_headmaster_only(world, frozen):
     admit(world)
     report = reports.report_make(actor=world.user("registrar_a1"), school=world.units["a1"], month=date(2026, 11, 1))
-    assert report.figures["ledgers"][LedgerKind.NOT_ENROLLED]["open_end"] == 1
+    assert [(f["label"], f["open_end"]) for f in report.figures["ledgers"]] == [("适龄未入学", 1), ("疑似辍学", 0), ("辍学", 0)]
+    report.refresh_from_db()  # the order survives the database
+    assert [f["kind"] for f in report.figures["ledgers"]] == ["not_enrolled", "suspected", "dropout"]
     assert [r["name"] for r in report.figures["rows"]] == ["孙小雨"]
     for user in ("registrar_a1", "officer_a", "headmaster_a2"):
         with pytest.raises(PermissionDenied):
