@@ -21,10 +21,12 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from dropouts.models import Absence, CaseStep, DropoutCase
+from dropouts import ledgers, reports
+from dropouts.models import Absence, CaseStep, DropoutCase, LedgerAttempt, LedgerEntry, MonthlyDropoutReport
+from enrollment.admission.models import AdmissionEntry
 from dropouts.photos import check_photos
 from dropouts.services import DROPOUT_ABSENCE_DAYS, add_step, close_returned, confirm_dropout, record_absence
-from xueji.accounts.models import User
+from xueji.accounts.models import Unit, UnitKind, User
 from xueji.calendar import workdays
 from xueji.codes import PupilStatus
 from xueji.pupils.models import Pupil
@@ -90,6 +92,11 @@ def _house_photo() -> bytes:
 
 
 def load(say) -> None:
+    _load_cases(say)
+    _load_ledgers(say)
+
+
+def _load_cases(say) -> None:
     if DropoutCase.objects.exists() or Absence.objects.exists():
         return
     a1, a2, a3 = _pupils(A1, 5), _pupils(A2, 2), _pupils(A3, 1)
@@ -130,3 +137,59 @@ def load(say) -> None:
         _absent(a1[3], last, 10)
         _absent(a1[4], last, 12)
     say("  辍学演示：6 名辍学学生（5 名劝返中，其中 2 名超过10个工作日无新步骤；1 名已复学），2 名疑似辍学学生\n")
+
+
+# The three ledgers (dropouts/ledgers.py) -------------------------------------------------------
+# Three children admitted to 合隆镇陈家店小学 last autumn who never came: found by the ledger 45 days
+# ago (open longer than 30 days on the county's quarterly review), one phoned and visited, one
+# closed as studying in 长春; the ledgers of county A brought up to today (A1's suspects, and
+# A1's admitted children not entered yet once the autumn's registration weeks are over); A1's
+# monthly report of last month made and signed by the headmaster, A2's made and waiting.
+NOT_ENROLLED = [("钱小朵", "2", (4, 12)), ("孙浩然", "1", (7, 3)), ("吴佳怡", "2", (11, 20))]
+
+
+def _id_number(born: date, gender: str, sequence: int) -> str:
+    from stdnum.cn import ric
+
+    body = f"220122{born:%Y%m%d}{sequence * 2 + (1 if gender == '1' else 0):03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _load_ledgers(say) -> None:
+    if LedgerEntry.objects.exists() or MonthlyDropoutReport.objects.exists():
+        return
+    today = timezone.localdate()
+    a3 = Unit.objects.filter(code=A3).first()
+    a1, a2 = Unit.objects.filter(code=A1).first(), Unit.objects.filter(code=A2).first()
+    if a3 is None or a1 is None or a2 is None:
+        return
+    officer = User.objects.get(username="officer_a")
+    year = today.year - 1  # last autumn's intake: its registration weeks are over whatever the day
+    with transaction.atomic():
+        admitted = []
+        for index, (name, gender, (month, day)) in enumerate(NOT_ENROLLED, start=1):
+            born = date(year - 7, month, day)
+            admitted.append(AdmissionEntry.objects.create(
+                school=a3, intake_year=year, name=name, gender=gender, birth_date=born, id_type="1",
+                id_number=_id_number(born, gender, 400 + index), imported_by=officer,
+            ))
+        ledgers.ledger_sync(schools=[a3], today=today - timedelta(days=45))
+        entries = {e.name: e for e in LedgerEntry.objects.filter(admission_id__in=[a.pk for a in admitted])}
+        headmaster = User.objects.get(username="headmaster_a3")
+        for entry, method, back_days, result in (
+            (entries["钱小朵"], LedgerAttempt.Method.PHONE, 44, "父亲称孩子随奶奶在乡下，答应开学送来（演示数据）"),
+            (entries["钱小朵"], LedgerAttempt.Method.HOME_VISIT, 30, "奶奶称孩子身体弱，想晚一年上学；已讲明须办理缓学手续"),
+            (entries["吴佳怡"], LedgerAttempt.Method.PHONE, 40, "母亲称已随父母到长春市就读"),
+        ):
+            ledgers.attempt_add(actor=headmaster, entry=entry, day=today - timedelta(days=back_days), method=method,
+                                result=result)
+        ledgers.entry_close(actor=User.objects.get(username=REGISTRARS[A3]), entry=entries["吴佳怡"],
+                            reason=LedgerEntry.CloseReason.ELSEWHERE, day=today - timedelta(days=35),
+                            note="长春市朝阳区某小学出具在读证明（演示数据）")
+        ledgers.ledger_sync(schools=Unit.objects.filter(kind=UnitKind.SCHOOL, path__startswith=a1.parent.path), today=today)
+        month = reports.previous_month(today)
+        report = reports.report_make(actor=User.objects.get(username="registrar_a1"), school=a1, month=month, today=today)
+        reports.report_sign(actor=User.objects.get(username="headmaster_a1"), report=report)
+        reports.report_make(actor=User.objects.get(username="registrar_a2"), school=a2, month=month, today=today)
+    say("  控辍台账：合隆镇陈家店小学 3 名录取未入学儿童（2 名超过30天未销号，1 名已在外地就学销号），"
+        "农安县实验小学上月控辍月报已由校长签字\n")

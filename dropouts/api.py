@@ -9,10 +9,11 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from dropouts import selectors, services
+from dropouts import ledgers, selectors, services
 from dropouts.photos import check_photos
 from dropouts.serializers import (
     DropoutCaseDetailSerializer,
@@ -24,10 +25,18 @@ from dropouts.serializers import (
     DropoutStepSerializer,
     DropoutSuspectQuerySerializer,
     DropoutSuspectSerializer,
+    LedgerQuerySerializer,
+    LedgerRowSerializer,
 )
 from xueji.accounts.permissions import NotAllowed
 from xueji.pupils.models import SchoolClass
 from xueji.pupils.scoping import get_pupil_for_user
+
+
+class LedgerPagination(PageNumberPagination):
+    """A ledger is a list of rows read in Python (three ledgers, one layout): plain paging."""
+
+    page_size = 100
 
 
 class DropoutCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -123,3 +132,23 @@ class DropoutCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         school = selectors.get_school_for_suspects(request.user, school_id)
         suspects = services.suspected_dropouts(school=school, today=timezone.localdate())
         return Response(DropoutSuspectSerializer(suspects, many=True, context={"request": request}).data)
+
+    @extend_schema(parameters=[LedgerQuerySerializer], responses={200: LedgerRowSerializer(many=True)},
+                   summary="控辍保学台账：适龄未入学（not_enrolled）、疑似辍学（suspected）、辍学（dropout）")
+    @action(detail=False, methods=["get"], url_path="ledgers", url_name="ledgers", pagination_class=LedgerPagination)
+    def ledger_list(self, request):
+        """The rows of one ledger the caller sees: a school its own, a central school or a bureau
+        its schools'; township and school first. Each read is audited."""
+        if not selectors.keeps_ledgers(request.user):
+            raise NotAllowed("只有学校学籍管理员、校长和中心校、教育局的学籍管理员可以查看控辍保学台账。")
+        query = LedgerQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        values = query.validated_data
+        schools = None
+        if values.get("school"):
+            schools = [selectors.get_school_for_suspects(request.user, values["school"])]
+        rows = ledgers.ledger_rows(request.user, values["kind"], timezone.localdate(), schools=schools,
+                                   open_only=values.get("state", "open") == "open")
+        ledgers.audit_ledger_read(request.user, values["kind"], len(rows), "API")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(LedgerRowSerializer(page, many=True).data)

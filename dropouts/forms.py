@@ -2,7 +2,7 @@
 
 from django import forms
 
-from dropouts.models import CaseStep, DropoutCase
+from dropouts.models import CaseStep, DropoutCase, LedgerAttempt
 from xueji.codes import nationality_choices
 from xueji.forms import AttachmentsField, DateInput, MultipleFileInput
 from xueji.pupils.models import SchoolClass
@@ -53,3 +53,23 @@ class ReturnForm(forms.Form):
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school_class"].queryset = SchoolClass.objects.filter(school=school).order_by("grade", "number")
+
+
+class AttemptForm(forms.Form):
+    day = forms.DateField(label="日期", widget=DATE)
+    method = forms.ChoiceField(label="劝返方式", choices=LedgerAttempt.Method.choices)
+    result = forms.CharField(label="劝返结果", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LedgerCloseForm(forms.Form):
+    reason = forms.ChoiceField(label="销号原因")
+    note = forms.CharField(label="销号依据", max_length=200, help_text="如就读学校、返校日期。")
+
+    def __init__(self, *args, reasons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [(r.value, r.label) for r in reasons]
+
+
+class ReportMakeForm(forms.Form):
+    month = forms.CharField(label="月份", max_length=7, help_text="如 2026-11",
+                            widget=forms.TextInput(attrs={"type": "month"}))

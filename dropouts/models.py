@@ -134,3 +134,120 @@ class VisitPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# The three ledgers of the 2024 notice on dropout reporting ------------------------------------
+# 适龄未入学 and 疑似辍学 are rows of LedgerEntry (found by ``dropouts.ledgers.ledger_sync``: the
+# admission lists against the records, the absence log's ten-day runs); the 辍学 ledger's rows are
+# the DropoutCase rows above, with their CaseStep as the return attempts.
+
+
+class LedgerKind(models.TextChoices):
+    NOT_ENROLLED = "not_enrolled", "适龄未入学"
+    SUSPECTED = "suspected", "疑似辍学"
+    DROPOUT = "dropout", "辍学"
+
+
+class LedgerEntry(models.Model):
+    """A child on the 适龄未入学 or 疑似辍学 ledger, from the day it was found to its 销号."""
+
+    class CloseReason(models.TextChoices):
+        RETURNED = "returned", "已返校"
+        ENROLLED = "enrolled", "已入学建籍"
+        CONFIRMED = "confirmed", "确认辍学，转入辍学台账"
+        ELSEWHERE = "elsewhere", "已在其他地方就学"
+        AGED_OUT = "aged_out", "年满16周岁"
+        CHANGED = "changed", "学籍已变动（转学、休学等）"
+
+    kind = models.CharField("台账", max_length=14, choices=[c for c in LedgerKind.choices if c[0] != "dropout"])
+    school = models.ForeignKey("xueji.School", verbose_name="学校", on_delete=models.PROTECT, related_name="+")
+    # 疑似辍学: the pupil's record. 适龄未入学: the child has no record; the admission list's row
+    # (enrollment's AdmissionEntry, by id: apps do not share models) and who the child is.
+    pupil = models.ForeignKey("xueji.Pupil", verbose_name="学生", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    admission_id = models.PositiveBigIntegerField("录取名单记录", null=True, blank=True)
+    name = models.CharField("姓名", max_length=50)
+    gender = models.CharField("性别", max_length=1, blank=True)
+    birth_date = models.DateField("出生日期")
+    reason = models.CharField("原因", max_length=200)
+    opened_on = models.DateField("登记日期")
+    closed_on = models.DateField("销号日期", null=True, blank=True)
+    close_reason = models.CharField("销号原因", max_length=10, choices=CloseReason.choices, blank=True)
+    close_note = models.CharField("销号说明", max_length=200, blank=True)
+    closed_by = models.ForeignKey("xueji.User", verbose_name="销号人", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "控辍台账"
+        verbose_name_plural = "控辍台账"
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            # One open row per child and ledger: two syncs at once cannot open two.
+            models.UniqueConstraint(fields=["kind", "pupil"], condition=Q(closed_on__isnull=True, pupil__isnull=False),
+                                    name="ledger_one_open_per_pupil"),
+            # An admitted child is on the 适龄未入学 ledger once, open or closed.
+            models.UniqueConstraint(fields=["admission_id"], condition=Q(admission_id__isnull=False),
+                                    name="ledger_once_per_admission"),
+        ]
+        indexes = [models.Index(fields=["school", "kind", "closed_on"], name="ledger_school_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class LedgerAttempt(models.Model):
+    """One return attempt (劝返) on a 适龄未入学 or 疑似辍学 row, and its result."""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", "电话联系"
+        HOME_VISIT = "home_visit", "家访"
+        NOTICE = "notice", "书面通知"
+        TOWNSHIP = "township", "乡镇政府（街道办）动员"
+        OTHER = "other", "其他"
+
+    entry = models.ForeignKey(LedgerEntry, verbose_name="台账", on_delete=models.PROTECT, related_name="attempts")
+    day = models.DateField("日期")
+    method = models.CharField("方式", max_length=10, choices=Method.choices)
+    result = models.CharField("结果", max_length=500)
+    by = models.ForeignKey("xueji.User", verbose_name="记录人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "劝返记录"
+        verbose_name_plural = "劝返记录"
+        ordering = ["entry_id", "day", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.day:%Y-%m-%d}"
+
+
+class MonthlyDropoutReport(models.Model):
+    """A school's 控辍保学月报: the three ledgers as they stood when it was made (kept as figures
+    and rows, so that a later change does not alter a report sent), signed by the headmaster."""
+
+    school = models.ForeignKey("xueji.School", verbose_name="学校", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField("月份", help_text="该月1日")
+    figures = models.JSONField("内容", default=dict)
+    made_by = models.ForeignKey("xueji.User", verbose_name="生成人", on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField("生成时间")
+    signed_by = models.ForeignKey("xueji.User", verbose_name="校长签字", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField("签字时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "控辍保学月报"
+        verbose_name_plural = "控辍保学月报"
+        ordering = ["-month", "school_id"]
+        constraints = [models.UniqueConstraint(fields=["school", "month"], name="dropout_report_one_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.month:%Y年%m月}控辍保学月报"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None

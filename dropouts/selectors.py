@@ -10,7 +10,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from dropouts.models import CaseStep, DropoutCase, VisitPhoto
+from dropouts.models import CaseStep, DropoutCase, LedgerEntry, VisitPhoto
 from xueji.accounts.models import BUREAU_ROLES, Role, Unit, UnitKind, User
 from xueji.accounts.permissions import holds, holds_anywhere
 from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, NotInScope, memberships_of, object_id
@@ -43,6 +43,40 @@ def may_log_steps(user: User, case: DropoutCase) -> bool:
 
 def may_close(user: User, case: DropoutCase) -> bool:
     return holds(user, Role.REGISTRAR, case.school_id)
+
+
+def may_log_ledger(user: User, school_id: int) -> bool:
+    """Return attempts on the 适龄未入学 and 疑似辍学 ledgers: the school's registrar or headmaster."""
+    return holds(user, SCHOOL_CASE_ROLES, school_id)
+
+
+def may_close_ledger(user: User, school_id: int) -> bool:
+    return holds(user, Role.REGISTRAR, school_id)
+
+
+def may_sign_report(user: User, school_id: int) -> bool:
+    """The monthly dropout report is signed by the school's headmaster, and no one else."""
+    return holds(user, Role.HEADMASTER, school_id)
+
+
+def may_make_report(user: User, school_id: int) -> bool:
+    return holds(user, Role.REGISTRAR, school_id)
+
+
+def keeps_ledgers(user: User) -> bool:
+    """Who reads the ledgers: a school's registrar or headmaster, central schools and bureaus."""
+    return bool(dropout_schools_of(user)) or is_overseer(user)
+
+
+def ledger_entries_visible_to(user: User) -> QuerySet[LedgerEntry]:
+    scope = _school_scope(user, "school__")
+    return LedgerEntry.objects.filter(scope) if scope is not None else LedgerEntry.objects.none()
+
+
+def schools_visible_to(user: User) -> QuerySet[Unit]:
+    """The schools whose dropout business the user sees."""
+    scope = _school_scope(user, "")
+    return Unit.objects.filter(scope, kind=UnitKind.SCHOOL) if scope is not None else Unit.objects.none()
 
 
 def dropout_schools_of(user: User) -> list[Unit]:

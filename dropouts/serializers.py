@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dropouts import services
-from dropouts.models import CaseStep, DropoutCase, VisitPhoto
+from dropouts.models import CaseStep, DropoutCase, LedgerKind, VisitPhoto
 from xueji.accounts.scoping import MAX_ID
 from xueji.codes import GRADE_LABELS, nationality_label
 from xueji.pupils.visibility import visibility_for
@@ -166,3 +166,41 @@ class DropoutSuspectSerializer(serializers.Serializer):
     first_day = serializers.DateField(help_text="连续无故缺课的第一天")
     last_day = serializers.DateField(help_text="最近一天")
     days = serializers.IntegerField(help_text="连续无故缺课的教学日数")
+
+
+class LedgerQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[(k, label) for k, label in LedgerKind.choices],
+                                   help_text="台账：" + _choices_help(LedgerKind.choices))
+    school = serializers.IntegerField(required=False, help_text="只看一所学校", **_ID)
+    state = serializers.ChoiceField(required=False, choices=[("open", "未销号"), ("all", "全部（含已销号）")],
+                                    help_text="open：未销号（默认）；all：全部")
+
+
+class LedgerAttemptSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    what = serializers.CharField(help_text="劝返方式或步骤")
+    result = serializers.CharField(help_text="结果")
+
+
+class LedgerRowSerializer(serializers.Serializer):
+    """A row of a ledger, in the ledger layout (dropouts/ledgers.py LedgerRow). ``id`` is the
+    ledger row's (适龄未入学, 疑似辍学) or the dropout case's (辍学, /api/v1/dropouts/{id}/)."""
+
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    id = serializers.IntegerField()
+    school = serializers.IntegerField(source="school.pk")
+    school_name = serializers.CharField(source="school.name")
+    township = serializers.CharField()
+    name = serializers.CharField()
+    gender = serializers.CharField()
+    birth_date = serializers.DateField()
+    student_number = serializers.CharField(help_text="学籍号（按查看者的权限遮蔽；适龄未入学儿童没有学籍号）")
+    class_name = serializers.CharField()
+    reason = serializers.CharField()
+    opened_on = serializers.DateField(help_text="登记日期")
+    closed_on = serializers.DateField(allow_null=True, help_text="销号日期")
+    result = serializers.CharField(help_text="劝返结果或销号原因")
+    days_open = serializers.IntegerField(help_text="登记至今（或至销号）的天数")
+    open_too_long = serializers.BooleanField(help_text="未销号超过30天")
+    attempts = LedgerAttemptSerializer(many=True)

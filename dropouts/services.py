@@ -139,6 +139,10 @@ def confirm_dropout(
     pupil_set_status(actor=actor, pupil=pupil, status=PupilStatus.DROPPED_OUT, effective_date=today,
                      reason=f"辍学：{case.get_ground_display()}")
     _report_to_bureau(actor, case)
+    # Off the 疑似辍学 ledger, onto the 辍学 ledger (the case). Imported here: ledgers reads services.
+    from dropouts.ledgers import close_suspected_on_confirm
+
+    close_suspected_on_confirm(pupil, today, actor)
     audit_record(action="dropout.confirm", obj=pupil, user=actor, detail=f"确认辍学：{case.get_ground_display()}")
     return case
 

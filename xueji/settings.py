@@ -365,6 +365,8 @@ CELERY_BEAT_SCHEDULE = {
     "approval-deadline-sweep": {"task": "xueji.approvals.tasks.deadline_sweep", "schedule": 600.0},
     # Return cases of dropouts end when the pupil turns 16 (hourly: cheap, and idempotent).
     "dropout-cases-aged-out": {"task": "dropouts.tasks.close_aged_out_cases", "schedule": 3600.0},
+    # The 适龄未入学 and 疑似辍学 ledgers: daily at 01:30, after the day's absences (idempotent).
+    "dropout-ledgers-sync": {"task": "dropouts.tasks.sync_ledgers", "schedule": crontab(minute=30, hour=1)},
     # Suspensions ending: the school is reminded 30 days before and on the day (idempotent).
     "suspension-reminders": {"task": "suspensions.tasks.suspension_reminders", "schedule": 3600.0},
     # 学籍变动月报: on the 1st at 02:00 (Asia/Shanghai) for the month before (idempotent).

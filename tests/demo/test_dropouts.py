@@ -1,7 +1,7 @@
 """The demo's dropout cases (demo/dropouts.py): every point of the return procedure in county A, a
 stalled case the bureau's page marks, pupils on a suspected list; loading again adds nothing."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,8 +9,10 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from dropouts import selectors, services
-from dropouts.models import Absence, CaseStep, DropoutCase, VisitPhoto
+from dropouts import ledgers, reports, selectors, services
+from dropouts.models import (
+    Absence, CaseStep, DropoutCase, LedgerAttempt, LedgerEntry, LedgerKind, MonthlyDropoutReport, VisitPhoto,
+)
 from xueji.accounts.models import Unit, User
 from xueji.approvals.models import Notice
 from xueji.calendar import workdays
@@ -62,6 +64,26 @@ def test_demo_dropout_cases(settings, tmp_path, client):
     suspects = services.suspected_dropouts(school=Unit.objects.get(code="2122012201"), today=today)
     assert sorted(s.days for s in suspects) == [10, 12]
 
+    # The three ledgers are not empty: A3's admitted children who never came (two open for 45
+    # days, one closed as studying elsewhere), A1's two suspects, the open dropout cases; A1's
+    # report of last month is signed by its headmaster; the county's review flags the old rows.
+    officer = User.objects.get(username="officer_a")
+    not_enrolled = ledgers.ledger_rows(officer, LedgerKind.NOT_ENROLLED, today, schools=[Unit.objects.get(code="2122012203")])
+    assert sorted((r.name, r.is_open) for r in not_enrolled) == [("吴佳怡", False), ("孙浩然", True), ("钱小朵", True)]
+    assert [a.what for a in next(r for r in not_enrolled if r.name == "钱小朵").attempts] == ["电话联系", "家访"]
+    assert len(ledgers.ledger_rows(officer, LedgerKind.SUSPECTED, today, open_only=True)) == 2
+    assert len(ledgers.ledger_rows(officer, LedgerKind.DROPOUT, today, open_only=True)) == 5
+    report = MonthlyDropoutReport.objects.get(school__code="2122012201")
+    assert report.signed_by.username == "headmaster_a1" and report.month == date(2026, 11, 1)
+    assert not MonthlyDropoutReport.objects.get(school__code="2122012202").is_signed
+    review = reports.quarterly_review(officer, "", today)
+    assert {"钱小朵", "孙浩然"} <= {r.name for r in review.too_long}
+    assert "合隆镇" in {line.township for line in review.lines}
+    body = demo_login("officer_a", client).get("/dropouts/review/").content.decode()
+    assert "钱小朵" in body
+
     before = counts()
+    ledger_counts = (LedgerEntry.objects.count(), LedgerAttempt.objects.count(), MonthlyDropoutReport.objects.count())
     call_command("load_demo")
     assert counts() == before
+    assert (LedgerEntry.objects.count(), LedgerAttempt.objects.count(), MonthlyDropoutReport.objects.count()) == ledger_counts

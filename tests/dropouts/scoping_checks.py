@@ -9,7 +9,7 @@ suspected list is read by the people who see its cases. Outside one's scope: 404
 without the role: 403 (the API: 401 when not signed in). The posts here are refused by
 validation, so nothing changes state."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -213,7 +213,140 @@ def check_api_dropout_suspected(m):
         m.check("api-dropout-suspected", key, expected, response.status_code)
 
 
+# The ledgers (dropouts/ledgers.py, ledger_views.py): read by a school's registrar and headmaster
+# (their school) and central schools and bureaus (their schools); A1's 适龄未入学 row and A1's
+# monthly report are seen by SEES_CASE. Attempts are logged by LOGS_STEPS, rows closed by CLOSES.
+LEDGER_READERS = SCHOOL_PEOPLE | OVERSEERS
+MAKES_REPORT = {"registrar_a1", "registrar_a2", "registrar_b1"}
+
+
+def add_ledger(world):
+    """A1's 适龄未入学 row and A1's monthly report, made once per world."""
+    if getattr(world, "ledger_entry", None) is None:
+        from dropouts import reports
+        from dropouts.models import LedgerEntry, LedgerKind
+
+        from enrollment.admission.models import AdmissionEntry
+        from tests.factories import id_number
+
+        today = timezone.localdate()
+        born = date(today.year - 8, 5, 5)
+        admitted = AdmissionEntry.objects.create(
+            school=world.units["a1"], intake_year=today.year - 1, name="未入学甲", gender="2", birth_date=born,
+            id_type="1", id_number=id_number("220122", born, "2"), imported_by=world.user("officer_a"),
+        )
+        # Making the report brings A1's ledgers up to date: the admitted child is on 适龄未入学.
+        world.dropout_report = reports.report_make(actor=world.user("registrar_a1"), school=world.units["a1"],
+                                                   month=today.replace(day=1))
+        world.ledger_entry = LedgerEntry.objects.get(admission_id=admitted.pk, kind=LedgerKind.NOT_ENROLLED)
+    return world.ledger_entry
+
+
+def check_ledger_list(m):
+    add_dropout(m.world)
+    add_ledger(m.world)
+    m.check("ledger_list", "page", _expect(m, LEDGER_READERS), _status(m, "/dropouts/ledgers/?kind=not_enrolled"))
+    if m.user in LEDGER_READERS:
+        text = m.client.get("/dropouts/ledgers/?kind=not_enrolled").content.decode()
+        m.check("ledger_list", "lists A1's row", m.user in SEES_CASE, "未入学甲" in text)
+
+
+def check_ledger_refresh(m):
+    m.check("ledger_refresh", "post", _expect(m, LEDGER_READERS, ok=302), _status(m, "/dropouts/ledgers/refresh/", "post"))
+
+
+def check_ledger_entry(m):
+    entry = add_ledger(m.world)
+    expected = "login" if m.user is None else (200 if m.user in SEES_CASE else 404)
+    m.check("ledger_entry", "A1's row", expected, _status(m, f"/dropouts/ledgers/{entry.pk}/"))
+
+
+def check_ledger_attempt_add(m):
+    entry = add_ledger(m.world)
+    before = entry.attempts.count()
+    m.check("ledger_attempt_add", "empty post", _case_expect(m, LOGS_STEPS),
+            _status(m, f"/dropouts/ledgers/{entry.pk}/attempts/", "post"))
+    m.check("ledger_attempt_add", "nothing logged", before, entry.attempts.count())
+
+
+def check_ledger_close(m):
+    entry = add_ledger(m.world)
+    m.check("ledger_close", "empty post", _case_expect(m, CLOSES), _status(m, f"/dropouts/ledgers/{entry.pk}/close/", "post"))
+    entry.refresh_from_db()
+    m.check("ledger_close", "still open", True, entry.is_open)
+
+
+def check_report_list(m):
+    add_ledger(m.world)
+    m.check("report_list", "page", _expect(m, LEDGER_READERS), _status(m, "/dropouts/monthly/"))
+
+
+def check_report_make(m):
+    m.check("report_make", "empty post", _expect(m, MAKES_REPORT), _status(m, "/dropouts/monthly/make/", "post"))
+
+
+def check_report_detail(m):
+    add_ledger(m.world)
+    report = m.world.dropout_report
+    expected = "login" if m.user is None else (200 if m.user in SEES_CASE else 404)
+    m.check("report_detail", "A1's report", expected, _status(m, f"/dropouts/monthly/{report.pk}/"))
+
+
+def check_report_sign(m):
+    add_ledger(m.world)
+    report = m.world.dropout_report
+    m.check("report_sign", "A1's report", _case_expect(m, {"headmaster_a1"}, ok=302),
+            _status(m, f"/dropouts/monthly/{report.pk}/sign/", "post"))
+    report.refresh_from_db()
+    m.check("report_sign", "signed by the headmaster only", m.user == "headmaster_a1" or report.signed_by is None
+            or report.signed_by.username == "headmaster_a1", True)
+
+
+def check_report_pdf(m):
+    add_ledger(m.world)
+    report = m.world.dropout_report
+    expected = "login" if m.user is None else (200 if m.user in SEES_CASE else 404)
+    m.check("report_pdf", "A1's report", expected, _status(m, f"/dropouts/monthly/{report.pk}/print.pdf"))
+
+
+def check_review(m):
+    add_ledger(m.world)
+    m.check("review", "page", _expect(m, OVERSEERS), _status(m, "/dropouts/review/"))
+    if m.user in OVERSEERS:
+        text = m.client.get("/dropouts/review/").content.decode()
+        m.check("review", "A1's monthly report listed", m.user in SEES_CASE, "农安县实验小学" in text)
+
+
+def check_review_pdf(m):
+    m.check("review_pdf", "print", _expect(m, OVERSEERS), _status(m, "/dropouts/review/print.pdf"))
+
+
+def check_api_dropout_ledgers(m):
+    add_dropout(m.world)
+    add_ledger(m.world)
+    for kind in ("not_enrolled", "suspected", "dropout"):
+        response = _api(m).get(f"/api/v1/dropouts/ledgers/?kind={kind}")
+        expected = 401 if m.user is None else (200 if m.user in LEDGER_READERS else 403)
+        m.check("api-dropout-ledgers", kind, expected, response.status_code)
+        if response.status_code == 200 and kind != "suspected":
+            names = {row["name"] for row in response.json()["results"]}
+            m.check("api-dropout-ledgers", f"{kind}: A1's row", m.user in SEES_CASE, bool(names & {"未入学甲", "辍学甲"}))
+
+
 DROPOUT_ENDPOINTS = {
+    "dropouts:ledger_list": check_ledger_list,
+    "dropouts:ledger_refresh": check_ledger_refresh,
+    "dropouts:ledger_entry": check_ledger_entry,
+    "dropouts:ledger_attempt_add": check_ledger_attempt_add,
+    "dropouts:ledger_close": check_ledger_close,
+    "dropouts:report_list": check_report_list,
+    "dropouts:report_make": check_report_make,
+    "dropouts:report_detail": check_report_detail,
+    "dropouts:report_sign": check_report_sign,
+    "dropouts:report_pdf": check_report_pdf,
+    "dropouts:review": check_review,
+    "dropouts:review_pdf": check_review_pdf,
+    "dropouts_api:api-dropout-ledgers": check_api_dropout_ledgers,
     "dropouts:dropout_list": check_dropout_list,
     "dropouts:dropout_bureau": check_dropout_bureau,
     "dropouts:dropout_case": check_dropout_case,

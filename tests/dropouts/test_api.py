@@ -362,7 +362,7 @@ def test_confirmed_or_explained_pupils_leave_the_suspected_list(world, api_as):
 def test_every_endpoint_is_in_the_schema(world, api_as):
     schema = api_as("officer_a").get("/api/schema/").content.decode()
     for path in ["/api/v1/dropouts/:", "/api/v1/dropouts/{id}/:", "/api/v1/dropouts/{id}/steps/:",
-                 "/api/v1/dropouts/{id}/return/:", "/api/v1/dropouts/suspected/:"]:
+                 "/api/v1/dropouts/{id}/return/:", "/api/v1/dropouts/suspected/:", "/api/v1/dropouts/ledgers/:"]:
         assert path in schema
 
 
