@@ -23,7 +23,7 @@ def test_a_registrars_navigation_runs_in_groups(world, login, client):
     runs = nav_runs(client.get("/").content.decode())
     assert runs[0] == ["首页", "学生", "变动申请"]
     assert runs[1] == ["新生建籍", "录取名单", "上报检查"]
-    assert {"已转出学生", "转学", "休学复学", "控辍保学", "控辍台账", "注销学籍", "信息变更"} == set(runs[2])
+    assert {"已转出学生", "转学", "休学复学", "控辍保学", "控辍台账", "降级", "注销学籍", "信息变更"} == set(runs[2])
     assert runs[3] == ["档案移交", "纸质档案", "学籍核查"]
     assert runs[4] == ["毕业", "升级", "证书"]
     assert runs[5] == ["打印学籍卡", "文书核验", "数据导出", "控辍月报", "统计", "月报"]
