@@ -2,11 +2,12 @@
 detail, withdraw (the engine's RequestKindViewSet). Deciding is /api/v1/requests/{id}/decide/
 like every request."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from transfers import services
+from transfers import printing, services
 from transfers.kinds import GROUNDS, TRANSFER_KINDS
 from xueji.accounts.permissions import acting_school
 from xueji.accounts.scoping import MAX_ID
@@ -14,6 +15,22 @@ from xueji.approvals.api import RequestSerializer
 from xueji.approvals.kind_views import RequestKindViewSet, RequestStartSerializer, files_field
 from xueji.files.proof import check_uploads
 from xueji.pupils.models import SchoolClass
+
+
+APPLICATION_DESCRIPTION = (
+    "一页 A4 的转学申请表：学生基本情况、转学理由、所附证明材料，监护人签字栏，转入、转出学校和教育局的意见、签字、盖章栏；"
+    "已审批的步骤印有审批人、时间和意见。证件号码按调用者的权限显示或打码；每次打印都有核验码并记入审计日志。"
+    "转入学校所属教育局取消纸质转学表格时答复 403（code: paper_forms_off）。"
+)
+LETTER_DESCRIPTION = (
+    "一页 A4 的转学联系函（转学证明）：学生、转出和转入学校，审批链上各单位的意见框（已作出的审批决定随时印出），签字、盖章栏；"
+    "每次打印都有核验码并记入审计日志。转出学校所属教育局取消纸质转学表格时答复 403（code: paper_forms_off）。"
+)
+PAPER_RESPONSES = {
+    (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="一页 A4 的 PDF，页脚有核验码"),
+    403: OpenApiResponse(description="本地已取消纸质转学表格（code: paper_forms_off）"),
+    404: OpenApiResponse(description="没有这项转学申请，或无权查看"),
+}
 
 
 class TransferStartSerializer(RequestStartSerializer):
@@ -34,6 +51,19 @@ class TransferViewSet(RequestKindViewSet):
 
     kinds = TRANSFER_KINDS
     start_serializer = TransferStartSerializer
+    throttle_scopes = {"application_pdf": "download", "letter_pdf": "download"}  # xueji/web/throttles.py
+
+    @extend_schema(responses=PAPER_RESPONSES, operation_id="transfers_application_pdf", summary="打印转学申请表（PDF）",
+                   description=APPLICATION_DESCRIPTION)
+    def application_pdf(self, request, pk=None):
+        """GET …/{id}/application.pdf (api_urls.py): the 转学申请表, as on the request's page."""
+        return printing.application_response(self.get_object(), request.user)
+
+    @extend_schema(responses=PAPER_RESPONSES, operation_id="transfers_letter_pdf", summary="打印转学联系函（转学证明，PDF）",
+                   description=LETTER_DESCRIPTION)
+    def letter_pdf(self, request, pk=None):
+        """GET …/{id}/letter.pdf (api_urls.py): the 转学联系函 with the decisions made so far."""
+        return printing.letter_response(self.get_object(), request.user)
 
     def get_pupil(self, values):
         return None  # found by the service from the number and the name

@@ -17,4 +17,8 @@ class TransfersConfig(AppConfig):
         from xueji.pupils.actions import register_pupil_actions
 
         register_pupil_actions(pupil_actions)
+        from transfers.printing import LETTER_KIND
+        from xueji.documents.printing import register_document_kind
+
+        register_document_kind(LETTER_KIND, "转学联系函")
         register_nav_item(NavItem("转学", "transfers:transfer_list", frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})))
