@@ -44,6 +44,7 @@ from tests.scoping import (
     text_of,
 )
 from tests.suspensions.scoping_checks import SEES_SUSPENSION, SUSPENSION_ENDPOINTS, add_suspension
+from tests.transfers.scoping_checks import TRANSFER_PAPER_ENDPOINTS
 from tests.xueji.accounts.admin_checks import ADMIN_ENDPOINTS, ADMIN_USERS, admin_matrix_checks
 from tests.xueji.documents.scoping_checks import DOCUMENT_ENDPOINTS, DOCUMENT_LAST
 from tests.xueji.exports.scoping_checks import EXPORT_ENDPOINTS, add_export
@@ -541,6 +542,7 @@ ENDPOINTS = {
     "transfers_api:api-transfer-detail": check_api_transfer_detail,
     "transfers_api:api-transfer-withdraw": check_api_transfer_withdraw,
     "approvals_api:api-request-withdraw": check_api_request_withdraw,
+    **TRANSFER_PAPER_ENDPOINTS,
     **ADMIN_ENDPOINTS,
     **ENROLMENT_ENDPOINTS,
     **SUSPENSION_ENDPOINTS,

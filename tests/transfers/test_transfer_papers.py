@@ -122,3 +122,17 @@ def test_another_kind_of_request_has_no_transfer_papers(world, login):
     client = login(world.user("registrar_a1"))
     assert _paper(client, other, "letter").status_code == 404
     assert "打印转学联系函" not in client.get(f"/requests/{other.pk}/").content.decode()
+
+
+def test_the_papers_are_in_the_api_schema_without_warnings(world, api_as):
+    from drf_spectacular.drainage import GENERATOR_STATS
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = api_as("registrar_b1").get("/api/schema/").content.decode()
+    for path in ("/api/v1/transfers/{id}/application.pdf:", "/api/v1/transfers/{id}/letter.pdf:"):
+        assert path in schema, path
+    assert "transfers_application_pdf" in schema and "transfers_letter_pdf" in schema
+    GENERATOR_STATS.reset()
+    SchemaGenerator().get_schema(request=None, public=True)
+    messages = [m for m in (*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache) if "ransfer" in str(m)]
+    assert messages == []

@@ -177,6 +177,8 @@ def test_every_api_view_is_throttled_in_a_known_scope(name):
     ("suspensions_api:api-suspension-form-pdf", "get", None, "download"),
     ("suspensions_api:api-resumption-form-pdf", "get", None, "download"),
     ("suspensions_api:api-deferral-form-pdf", "get", None, "download"),
+    ("transfers_api:api-transfer-application-pdf", "get", None, "download"),
+    ("transfers_api:api-transfer-letter-pdf", "get", None, "download"),
     ("reports_api:api-monthly-report-pdf", "get", None, "download"),
     ("reports_api:api-monthly-report-xlsx", "get", None, "export"),
     ("reports_api:api-monthly-report-detail", "get", None, "detail"),
