@@ -39,17 +39,19 @@ class TransferLookupForm(forms.Form):
 class TransferStartForm(forms.Form):
     """The second step, once the pupil is found: the grounds, a class of the pupil's grade with
     room (``classes``, from transfers.services.transfer_lookup) and the proof. The proof is kept
-    with the form's draft as it is chosen (xueji/files/pending.py): the field is required only
-    while nothing is kept, which the view checks."""
+    with the form's draft as it is chosen (xueji/files/pending.py) and never reaches the form:
+    the field is required while the draft has none (``has_files``)."""
 
     grounds = forms.ChoiceField(label="转学理由", choices=[("", "请选择"), *GROUNDS.items()], error_messages={"required": "请选择转学理由。"})
     grounds_note = forms.CharField(label="情况说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     target_class = forms.TypedChoiceField(label="转入班级", coerce=int, error_messages={
         "required": "请选择转入班级。", "invalid_choice": "请选择本校同年级、还有空位的班级。"})
-    files = AttachmentsField(label="证明材料", help_text=PROOF_HELP, required=False)
+    files = AttachmentsField(label="证明材料", help_text=PROOF_HELP, error_messages={"required": "请上传证明材料。"})
 
-    def __init__(self, *args, classes: list[SchoolClass], grade_label: str, **kwargs):
+    def __init__(self, *args, classes: list[SchoolClass], grade_label: str, has_files: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # The files come with the draft (the view keeps them before the form is read), not here.
+        self.fields["files"].required = not has_files
         self.classes = {school_class.pk: school_class for school_class in classes}
         field = self.fields["target_class"]
         field.label = f"转入班级（{grade_label}，仅列出还有空位的班级）"

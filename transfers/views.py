@@ -120,13 +120,12 @@ class TransferStart(LoginRequiredMixin, View):
         if found is None or found["school"] != self.school.pk:
             return self.lookup(note="查找结果已过期，请重新查找学生（已上传的证明材料仍然保留）。")
         classes = services.classes_with_room(self.school, found["grade"], found["school_year"])
-        form = TransferStartForm(self.request.POST, classes=classes, grade_label=found["grade_label"])
+        has_files = bool(pending_list(user=user, draft=draft)) or bool(file_errors) or removing
+        form = TransferStartForm(self.request.POST, classes=classes, grade_label=found["grade_label"],
+                                 has_files=has_files)
+        valid = form.is_valid()
         for message in file_errors:
             form.add_error("files", message)
-        valid = form.is_valid()
-        if not pending_list(user=user, draft=draft) and not file_errors and not removing:
-            form.add_error("files", "请上传证明材料。")
-            valid = False
         if valid and not file_errors and not removing:
             data = form.cleaned_data
             try:

@@ -31,7 +31,20 @@ def _check_api(m, name: str, which: str):
         m.check(name, "content type", "application/pdf", response["Content-Type"])
 
 
+# The transfer's first step through the API, for B1's pupil 刘思远: a registrar of another school
+# finds the pupil (A1 and A2 may take him in); B1's own registrar is told he is already there; no
+# one else looks pupils up for a transfer in.
+LOOKUP_ANSWERS = {"registrar_a1": 200, "registrar_a2": 200, "registrar_b1": 400, None: 401}
+
+
+def check_api_transfer_lookup(m):
+    pupil = m.pupil("b1")
+    response = api_client(m).post("/api/v1/transfers/lookup/", {"number": pupil.student_number, "name": pupil.name})
+    m.check("api-transfer-lookup", "b1's pupil", LOOKUP_ANSWERS.get(m.user, 403), response.status_code)
+
+
 TRANSFER_PAPER_ENDPOINTS = {
+    "transfers_api:api-transfer-lookup": check_api_transfer_lookup,
     "transfers:transfer_application_pdf": lambda m: _check_page(m, "transfer_application_pdf", "application"),
     "transfers:transfer_letter_pdf": lambda m: _check_page(m, "transfer_letter_pdf", "letter"),
     "transfers_api:api-transfer-application-pdf": lambda m: _check_api(m, "api-transfer-application-pdf", "application"),

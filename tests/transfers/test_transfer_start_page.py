@@ -158,3 +158,23 @@ def test_a_rejected_transfer_comes_back_at_the_form_with_its_pupil(world, regist
                                                                  "files": [proof()]})
     assert done.status_code == 302
     assert ChangeRequest.objects.get(resubmission_of=old).pupil == world.pupils["a1"]
+
+
+def test_the_api_looks_the_pupil_up_as_the_page_does(world, api_as):
+    BureauSettings.objects.create(bureau=world.units["county_b"], class_cap_primary=2)
+    room = SchoolClassFactory(school=world.units["b1"], grade=3, number=2)
+    SchoolClassFactory(school=world.units["b1"], grade=4, number=1)
+    pupil = world.pupils["a1"]
+    client = api_as("registrar_b1")
+    with time_machine.travel(TODAY):
+        found = client.post("/api/v1/transfers/lookup/", {"number": pupil.student_number, "name": pupil.name}, format="json")
+        missed = client.post("/api/v1/transfers/lookup/", {"number": pupil.student_number, "name": "错名字"}, format="json")
+    assert found.status_code == 200, found.json()
+    body = found.json()
+    assert (body["name"], body["grade"], body["grade_label"], body["from_school_name"]) == ("张小明", 3, "三年级", "农安县实验小学")
+    assert body["classes"] == [{"id": world.classes["b1_3_1"].pk, "name": "三年级（1）班", "seats_left": 1},
+                               {"id": room.pk, "name": "三年级（2）班", "seats_left": 2}]
+    assert missed.status_code == 400 and pupil.school.name not in missed.content.decode()
+    # Only a registrar looks up for a transfer in.
+    assert api_as("headmaster_b1").post("/api/v1/transfers/lookup/", {"number": pupil.student_number,
+                                                                      "name": pupil.name}, format="json").status_code == 403

@@ -179,6 +179,7 @@ def test_every_api_view_is_throttled_in_a_known_scope(name):
     ("suspensions_api:api-deferral-form-pdf", "get", None, "download"),
     ("transfers_api:api-transfer-application-pdf", "get", None, "download"),
     ("transfers_api:api-transfer-letter-pdf", "get", None, "download"),
+    ("transfers_api:api-transfer-lookup", "post", None, "search"),
     ("reports_api:api-monthly-report-pdf", "get", None, "download"),
     ("reports_api:api-monthly-report-xlsx", "get", None, "export"),
     ("reports_api:api-monthly-report-detail", "get", None, "detail"),
