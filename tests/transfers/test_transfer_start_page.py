@@ -2,19 +2,18 @@
 then chooses among the receiving school's classes of the pupil's grade that have room; the proof
 files chosen are kept with the form's draft, so a refused submit never asks for them again."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from tests.factories import SchoolClassFactory, SchoolYearFactory
 from tests.transfers.conftest import PDF, proof
 from xueji.accounts.models import AuditEntry, BureauSettings
 from xueji.approvals.models import ChangeRequest
 from xueji.files.models import PendingUpload
-from xueji.files.pending import pending_checked, pending_keep, pending_list, pending_sweep
+from xueji.files.pending import pending_checked, pending_keep, pending_list
 from xueji.pupils.models import Semester
 
 TODAY = "2026-10-12 10:00 +0800"
@@ -135,10 +134,19 @@ def test_a_draft_is_the_users_own(world):
     assert checked.content == PDF and checked.original_name == "户口簿.pdf"
 
 
-def test_abandoned_drafts_are_swept_after_a_day(world):
-    pending_keep(user=world.user("registrar_b1"), draft="1" * 32, uploads=[proof()])
-    assert pending_sweep(now=timezone.now() + timedelta(hours=23)) == 0
-    assert pending_sweep(now=timezone.now() + timedelta(hours=25)) == 1 and not PendingUpload.objects.exists()
+def test_abandoned_drafts_are_swept_after_a_day(world, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    from xueji.files.tasks import sweep_pending_uploads
+
+    with time_machine.travel(TODAY):
+        pending_keep(user=world.user("registrar_b1"), draft="1" * 32, uploads=[proof()])
+    name = PendingUpload.objects.get().file.name
+    with time_machine.travel("2026-10-13 09:59 +0800"):
+        assert sweep_pending_uploads() == 0
+    with time_machine.travel("2026-10-13 10:01 +0800"), django_capture_on_commit_callbacks(execute=True):
+        assert sweep_pending_uploads() == 1
+    assert not PendingUpload.objects.exists() and not default_storage.exists(name)
 
 
 def test_a_rejected_transfer_comes_back_at_the_form_with_its_pupil(world, registrar):

@@ -2,7 +2,8 @@
 in a hidden field; each file chosen is checked (xueji.files.proof) and kept at once as a
 ``PendingUpload`` of that user and draft, so a form sent back for a mistake elsewhere lists the
 files already kept instead of asking to choose them again. The start that succeeds takes them
-(``pending_checked``) and discards them; what is left behind (a form abandoned) goes a day later.
+(``pending_checked``) and discards them; what is left behind (a form abandoned) goes a day later
+(``pending_sweep``: hourly by beat, xueji/files/tasks.py, and on each keep).
 
 A token names a draft only together with its user: another user's token finds nothing.
 """
