@@ -136,3 +136,26 @@ def test_the_papers_are_in_the_api_schema_without_warnings(world, api_as):
     SchemaGenerator().get_schema(request=None, public=True)
     messages = [m for m in (*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache) if "ransfer" in str(m)]
     assert messages == []
+
+
+def test_a_transfer_across_provinces_prints_its_six_boxes_on_one_page(world, login):
+    """Across provinces both provinces' offices join the chain: six boxes, still one page each."""
+    from tests.factories import MembershipFactory, SchoolClassFactory, SchoolFactory, UnitFactory, UserFactory
+    from xueji.accounts.models import Role, UnitKind
+
+    province = UnitFactory(kind=UnitKind.PROVINCE_BUREAU, name="辽宁省教育厅", division_id="210000")
+    city = UnitFactory(kind=UnitKind.CITY_BUREAU, name="沈阳市教育局", parent=province, division_id="210100")
+    county = UnitFactory(kind=UnitKind.COUNTY_BUREAU, name="和平区教育局", parent=city, division_id="210102")
+    school = SchoolFactory(name="和平区第一小学", parent=county, division_id="210102")
+    world.classes["ln_3_1"] = SchoolClassFactory(school=school, grade=3, number=1)
+    registrar = UserFactory(username="registrar_ln")
+    MembershipFactory(user=registrar, unit=school, role=Role.REGISTRAR)
+    world.units["ln"], world.users["registrar_ln"] = school, registrar
+    with time_machine.travel(TODAY):
+        change = start(world, "a1", to="ln", to_class="ln_3_1")
+    assert change.steps.count() == 6
+    client = login(registrar)
+    for which in ("application", "letter"):
+        response = _paper(client, change, which)
+        assert response.status_code == 200 and page_count(response.content) == 1, which
+        assert "辽宁省教育厅" in pdf_words(response.content) and "吉林省教育厅" in pdf_words(response.content)

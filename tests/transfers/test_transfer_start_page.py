@@ -186,3 +186,11 @@ def test_the_api_looks_the_pupil_up_as_the_page_does(world, api_as):
     # Only a registrar looks up for a transfer in.
     assert api_as("headmaster_b1").post("/api/v1/transfers/lookup/", {"number": pupil.student_number,
                                                                       "name": pupil.name}, format="json").status_code == 403
+
+
+def test_the_sweep_is_scheduled(settings):
+    from xueji.celery import app
+
+    assert "xueji.files.tasks.sweep_pending_uploads" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    app.loader.import_default_modules()
+    assert "xueji.files.tasks.sweep_pending_uploads" in app.tasks
