@@ -75,6 +75,8 @@ class TransferStart(LoginRequiredMixin, View):
 
     def lookup(self, note: str = ""):
         form = TransferLookupForm(self.request.POST if self.request.method == "POST" and not note else None)
+        # A lookup made again for a draft that lost its lookup keeps the draft, and its files.
+        draft = draft_token(self.request.POST.get("draft"))
         if form.is_bound and form.is_valid():
             try:
                 found = services.transfer_lookup(actor=self.request.user, school=self.school,
@@ -82,11 +84,11 @@ class TransferStart(LoginRequiredMixin, View):
             except ValidationError as error:
                 show_errors(form, error)
             else:
-                draft = draft_token()
                 self.remember(draft, found)
                 return self.render_apply(draft, self.drafts()[draft], TransferStartForm(
                     classes=found.classes, grade_label=found.grade_label))
-        return self.render({"step": "lookup", "form": form, "note": note})
+        return self.render({"step": "lookup", "form": form, "note": note,
+                            "draft": draft if self.request.POST.get("draft") else ""})
 
     def lookup_old(self):
         """A rejected transfer corrected: its pupil looked up again, its answers filled in."""

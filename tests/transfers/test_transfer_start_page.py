@@ -194,3 +194,16 @@ def test_the_sweep_is_scheduled(settings):
     assert "xueji.files.tasks.sweep_pending_uploads" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
     app.loader.import_default_modules()
     assert "xueji.files.tasks.sweep_pending_uploads" in app.tasks
+
+
+def test_a_draft_whose_lookup_expired_keeps_its_files_through_a_new_lookup(world, registrar):
+    draft = look_up(registrar, world.pupils["a1"]).context["draft"]
+    session = registrar.session
+    session["transfer_drafts"] = {}  # the lookup forgotten (another tab's lookups pushed it out)
+    session.save()
+    expired = apply(registrar, draft, grounds="job", files=[proof("调令.pdf")])
+    assert expired.context["step"] == "lookup" and "查找结果已过期" in expired.content.decode()
+    assert expired.context["draft"] == draft
+    again = registrar.post("/transfers/new/", {"step": "lookup", "draft": draft, "number": world.pupils["a1"].student_number,
+                                               "name": world.pupils["a1"].name})
+    assert again.context["draft"] == draft and [f.original_name for f in again.context["kept"]] == ["调令.pdf"]
