@@ -46,6 +46,7 @@ from tests.scoping import (
 from tests.special_education.scoping_checks import SPECIAL_EDUCATION_ENDPOINTS, add_grade_down
 from tests.suspensions.scoping_checks import SEES_SUSPENSION, SUSPENSION_ENDPOINTS, add_suspension
 from tests.transfers.left_scoping_checks import LEFT_ENDPOINTS, add_left
+from tests.transfers.scoping_checks import TRANSFER_PAPER_ENDPOINTS
 from tests.xueji.accounts.admin_checks import ADMIN_ENDPOINTS, ADMIN_USERS, admin_matrix_checks
 from tests.xueji.approvals.scoping_checks import TRACKING_ENDPOINTS
 from tests.xueji.documents.scoping_checks import DOCUMENT_ENDPOINTS, DOCUMENT_LAST
@@ -562,6 +563,7 @@ ENDPOINTS = {
     "transfers_api:api-transfer-detail": check_api_transfer_detail,
     "transfers_api:api-transfer-withdraw": check_api_transfer_withdraw,
     "approvals_api:api-request-withdraw": check_api_request_withdraw,
+    **TRANSFER_PAPER_ENDPOINTS,
     **ADMIN_ENDPOINTS,
     **ENROLMENT_ENDPOINTS,
     **SUSPENSION_ENDPOINTS,

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from transfers.api import TransferViewSet
@@ -8,4 +9,11 @@ router = SimpleRouter()
 router.register("transfers", TransferViewSet, basename="api-transfer")
 # Before the pupils' API in xueji/urls.py (APIS): /api/v1/pupils/left/ is not a pupil's id.
 router.register("pupils/left", LeftPupilViewSet, basename="api-left-pupil")
-urlpatterns = router.urls
+# The papers are files named like files (…/application.pdf, no trailing slash), which the router
+# would not give: their paths are written out (as suspensions/api_urls.py does).
+urlpatterns = [
+    *router.urls,
+    path("transfers/<int:pk>/application.pdf", TransferViewSet.as_view({"get": "application_pdf"}),
+         name="api-transfer-application-pdf"),
+    path("transfers/<int:pk>/letter.pdf", TransferViewSet.as_view({"get": "letter_pdf"}), name="api-transfer-letter-pdf"),
+]

@@ -20,4 +20,8 @@ class TransfersConfig(AppConfig):
         # The sending school's copies of its pupils who left, and the bureaus above it.
         register_nav_item(NavItem("已转出学生", "transfers:left_list", frozenset({
             "registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})))
+        from transfers.printing import LETTER_KIND
+        from xueji.documents.printing import register_document_kind
+
+        register_document_kind(LETTER_KIND, "转学联系函")
         register_nav_item(NavItem("转学", "transfers:transfer_list", frozenset({"registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"})))

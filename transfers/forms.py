@@ -29,21 +29,36 @@ class ClassChoiceMixin:
         return school_class
 
 
-class TransferStartForm(ClassChoiceMixin, forms.Form):
+class TransferLookupForm(forms.Form):
+    """The first step of a transfer in: who is the pupil? (学籍号 or ID number, and the name)"""
+
     number = forms.CharField(label="学籍号或身份证件号", max_length=30, error_messages={"required": "请填写学籍号或身份证件号。"})
     name = forms.CharField(label="学生姓名（核对用）", max_length=50, error_messages={"required": "请填写学生姓名。"})
+
+
+class TransferStartForm(forms.Form):
+    """The second step, once the pupil is found: the grounds, a class of the pupil's grade with
+    room (``classes``, from transfers.services.transfer_lookup) and the proof. The proof is kept
+    with the form's draft as it is chosen (xueji/files/pending.py) and never reaches the form:
+    the field is required while the draft has none (``has_files``)."""
+
     grounds = forms.ChoiceField(label="转学理由", choices=[("", "请选择"), *GROUNDS.items()], error_messages={"required": "请选择转学理由。"})
     grounds_note = forms.CharField(label="情况说明", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
-    target_class = forms.TypedChoiceField(label="转入班级（与原年级相同）", coerce=int, error_messages={"required": "请选择转入班级。"})
+    target_class = forms.TypedChoiceField(label="转入班级", coerce=int, error_messages={
+        "required": "请选择转入班级。", "invalid_choice": "请选择本校同年级、还有空位的班级。"})
     files = AttachmentsField(label="证明材料", help_text=PROOF_HELP, error_messages={"required": "请上传证明材料。"})
 
-    def __init__(self, *args, school: Unit, **kwargs):
+    def __init__(self, *args, classes: list[SchoolClass], grade_label: str, has_files: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.school = school
-        self.fields["target_class"].choices = _class_choices(school)
+        # The files come with the draft (the view keeps them before the form is read), not here.
+        self.fields["files"].required = not has_files
+        self.classes = {school_class.pk: school_class for school_class in classes}
+        field = self.fields["target_class"]
+        field.label = f"转入班级（{grade_label}，仅列出还有空位的班级）"
+        field.choices = [("", "请选择班级"), *[(pk, c.name) for pk, c in self.classes.items()]]
 
     def clean_target_class(self):
-        return self._class("target_class", self.school)
+        return self.classes[self.cleaned_data["target_class"]]
 
 
 class StudyAbroadForm(forms.Form):

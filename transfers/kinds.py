@@ -152,11 +152,15 @@ class TransferKind(RequestKind):
         return reverse("transfers:transfer_start") + f"?resubmit={request.pk}"
 
     def links_for(self, request: ChangeRequest, user: User) -> list[tuple[str, str]]:
-        if request.status != "approved" or request.payload.get("arrived_on"):
-            return []
-        if holds(user, Role.REGISTRAR, request.payload["to_school"]):
-            return [("确认学生报到", reverse("transfers:transfer_arrive", args=[request.pk]))]
-        return []
+        """The papers (where the bureaus use them: transfers/printing.py), for whoever sees the
+        request; once approved, the receiving registrar's 确认学生报到."""
+        from transfers.printing import paper_links  # printing imports this module
+
+        links = paper_links(request)
+        if request.status == "approved" and not request.payload.get("arrived_on") and holds(
+                user, Role.REGISTRAR, request.payload["to_school"]):
+            links.append(("确认学生报到", reverse("transfers:transfer_arrive", args=[request.pk])))
+        return links
 
 
 class StudyAbroadKind(RequestKind):

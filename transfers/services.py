@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from transfers.kinds import GROUNDS, MID_SEMESTER_GROUNDS
+from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Unit, User
 from xueji.accounts.permissions import require_registrar
 from xueji.accounts.selectors import bureau_settings_for
@@ -17,8 +18,8 @@ from xueji.approvals.models import ChangeRequest, RequestStatus
 from xueji.approvals.services import check_no_open_request, request_start
 from xueji.codes import GRADE_LABELS, PupilStatus, nationality_choices
 from xueji.files.proof import CheckedFile
-from xueji.pupils.lookup import find_pupil_for, refusals_as_not_found
-from xueji.pupils.models import Pupil, Sanction, SchoolClass, Semester
+from xueji.pupils.lookup import LOOKUP_ACTION, find_pupil_for, refusals_as_not_found
+from xueji.pupils.models import Pupil, Sanction, SchoolClass, SchoolYear, Semester
 from xueji.pupils.selectors import class_cap, class_seats_left
 from xueji.pupils.services import pupil_move
 
@@ -114,21 +115,13 @@ def transfer_start(
                                    resubmission_of=resubmission_of, today=today)
 
 
-@transaction.atomic
-def _transfer_start_for(
-    *, actor: User, school: Unit, pupil: Pupil, application: TransferApplication, files: list[CheckedFile],
-    resubmission_of: ChangeRequest | None, today: date,
-) -> ChangeRequest:
-    """The rules about the pupil, and the request."""
-    target = application.target_class
+def _check_pupil(*, school: Unit, pupil: Pupil, today: date) -> None:
+    """The rules about the pupil that do not depend on the application: not already here, a
+    status that may transfer, no sanction running, no open request, no local limit."""
     if pupil.school_id == school.pk:
         raise ValidationError("该学生已在本校，无需转学。", code="same_school")
     if pupil.status not in TRANSFERABLE_STATUSES:
         raise ValidationError(f"该学生目前为“{PupilStatus(pupil.status).label}”状态，不能办理转学。", code="status")
-    if target.grade != pupil.grade:
-        raise ValidationError({"target_class": ValidationError(
-            f"转学不改变年级：学生在{GRADE_LABELS[pupil.grade]}，所选班级是{target.name}。", code="grade"
-        )})
     sanction = _active_sanction(pupil, today)
     if sanction:
         until = f"，至 {sanction.end_date:%Y-%m-%d}" if sanction.end_date else ""
@@ -137,6 +130,73 @@ def _transfer_start_for(
     refusal = _local_limit_refusal(pupil.school, school)
     if refusal:
         raise ValidationError(refusal, code="local_limit")
+
+
+@dataclass(frozen=True)
+class TransferLookup:
+    """What the receiving school learns of a pupil it may transfer in, before it applies: the
+    name as typed and checked, the grade, the school now, and its own classes of that grade that
+    still have room (the only ones a transfer may go to: 转学不改变年级)."""
+
+    pupil_id: int
+    school_year_id: int | None
+    number: str
+    name: str
+    grade: int
+    grade_label: str
+    from_school_name: str
+    classes: list[SchoolClass]
+
+
+def classes_with_room(school: Unit, grade: int, school_year_id: int | None) -> list[SchoolClass]:
+    """The school's classes of ``grade`` with a seat left, in their order, of that school year
+    (never next year's classes made ahead of promotion)."""
+    classes = SchoolClass.objects.filter(school=school, grade=grade)
+    if school_year_id:
+        classes = classes.filter(school_year_id=school_year_id)
+    classes = classes.select_related("school").order_by("number")
+    return [school_class for school_class in classes if class_seats_left(school_class) > 0]
+
+
+def _school_year_of(pupil: Pupil, today: date) -> int | None:
+    """The school year a transfer seats the pupil in: the pupil's class's, else the one running."""
+    if pupil.school_class_id:
+        return pupil.school_class.school_year_id
+    running = SchoolYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
+    return running.pk if running else None
+
+
+def transfer_lookup(*, actor: User, school: Unit, number: str, name: str, today: date | None = None) -> TransferLookup:
+    """The receiving school's registrar looks the pupil up by 学籍号 (or ID number) and name before
+    applying: a pupil who may not transfer here is answered as "not found", exactly as a start
+    would be (xueji.pupils.lookup), and a pupil found is audited (the pupil and the school that looked)."""
+    today = today or timezone.localdate()
+    require_registrar(actor, school)
+    pupil = find_pupil_for(actor, number=number, name=name, errand="发起转学（查找学生）", unit=school)
+    with refusals_as_not_found(actor, pupil, number=number, errand="发起转学（查找学生）", unit=school):
+        _check_pupil(school=school, pupil=pupil, today=today)
+    audit_record(action=LOOKUP_ACTION, obj=pupil, unit=school, user=actor,
+                 detail=f"{school.name}发起转学：按学籍号（或身份证件号）和姓名查到该生（{GRADE_LABELS[pupil.grade]}）")
+    school_year_id = _school_year_of(pupil, today)
+    return TransferLookup(
+        pupil_id=pupil.pk, school_year_id=school_year_id, number=number.strip(), name=name.strip(), grade=pupil.grade,
+        grade_label=GRADE_LABELS[pupil.grade], from_school_name=pupil.school.name,
+        classes=classes_with_room(school, pupil.grade, school_year_id),
+    )
+
+
+@transaction.atomic
+def _transfer_start_for(
+    *, actor: User, school: Unit, pupil: Pupil, application: TransferApplication, files: list[CheckedFile],
+    resubmission_of: ChangeRequest | None, today: date,
+) -> ChangeRequest:
+    """The rules about the pupil, and the request."""
+    target = application.target_class
+    _check_pupil(school=school, pupil=pupil, today=today)
+    if target.grade != pupil.grade:
+        raise ValidationError({"target_class": ValidationError(
+            f"转学不改变年级：学生在{GRADE_LABELS[pupil.grade]}，所选班级是{target.name}。", code="grade"
+        )})
     graduating = pupil.grade == pupil.school.graduating_grade
     payload = {
         "from_school": pupil.school_id,

@@ -4,21 +4,26 @@ RequestStartView with this app's form and service; deciding is on the engine's p
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views import View
 
 from transfers import services
-from transfers.forms import AbroadReturnForm, ArrivalForm, StudyAbroadForm, TransferOutForm, TransferStartForm
+from transfers.forms import (AbroadReturnForm, ArrivalForm, StudyAbroadForm, TransferLookupForm, TransferOutForm,
+                             TransferStartForm)
 from transfers.kinds import TRANSFER_KINDS
 from xueji.accounts.models import Role
 from xueji.accounts.permissions import acting_school, holds, holds_anywhere, require
 from xueji.accounts.selectors import bureau_settings_for
-from xueji.approvals.kind_views import RequestStartView
+from xueji.approvals.kind_views import RequestStartView, _request_id
 from xueji.approvals.kinds import kind_label
 from xueji.approvals.scoping import get_request_for_user
+from xueji.approvals.services import resubmission_source
 from xueji.approvals.views import request_list
+from xueji.files.pending import draft_token, pending_checked, pending_discard, pending_keep, pending_list, pending_remove
 from xueji.files.proof import check_uploads
 from xueji.forms import show_errors
 
@@ -30,42 +35,144 @@ def transfer_list(request):
     return request_list(request, kinds=TRANSFER_KINDS, extra=extra)
 
 
-class TransferStart(RequestStartView):
-    """The receiving school's registrar starts a transfer in, finding the pupil by 学籍号 (or ID
-    number) and name."""
+# The lookups of the user's open transfer drafts, in the session (server side), by draft token:
+# the pupil found, the grade and the school year that choose the classes offered.
+DRAFTS_KEY = "transfer_drafts"
+DRAFTS_KEPT = 5
+
+
+class TransferStart(LoginRequiredMixin, View):
+    """The receiving school's registrar starts a transfer in, in two steps that work without
+    script: first the pupil is looked up by 学籍号 (or ID number) and name (transfers.services.
+    transfer_lookup: refused as "not found" when the pupil may not transfer here); then the form
+    shows the pupil's grade and only the school's classes of that grade with room. The proof
+    files are kept with the form's draft as soon as they are chosen (xueji/files/pending.py), so a
+    refused submit lists them instead of asking for them again. ``?resubmit=<id>`` corrects a
+    rejected transfer: the pupil is looked up again and the form comes back filled in."""
 
     kind = "transfer"
-    form_class = TransferStartForm
     template_name = "transfers/transfer_start.html"
-    title = "转学"
 
-    def get_pupil(self):
-        return None  # found by the service from the number and the name
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.method not in ("GET", "POST"):
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        self.school = acting_school(request, hide=True)
+        try:
+            self.old = resubmission_source(actor=request.user, kind=self.kind, unit=self.school,
+                                           request_id=_request_id(request.GET.get("resubmit")), pupil=None)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+            return redirect("transfers:transfer_list")
+        if request.method == "POST" and request.POST.get("step") == "apply":
+            return self.apply(draft_token(request.POST.get("draft")))
+        if request.method == "POST" or self.old is None:
+            return self.lookup()
+        return self.lookup_old()
 
-    def get_school(self, pupil):
-        return acting_school(self.request, hide=True)
+    # Step 1: who is the pupil? ---------------------------------------------------------------
 
-    def form_kwargs(self, pupil, school):
-        return {"school": school}
+    def lookup(self, note: str = ""):
+        form = TransferLookupForm(self.request.POST if self.request.method == "POST" and not note else None)
+        # A lookup made again for a draft that lost its lookup keeps the draft, and its files.
+        draft = draft_token(self.request.POST.get("draft"))
+        if form.is_bound and form.is_valid():
+            try:
+                found = services.transfer_lookup(actor=self.request.user, school=self.school,
+                                                 number=form.cleaned_data["number"], name=form.cleaned_data["name"])
+            except ValidationError as error:
+                show_errors(form, error)
+            else:
+                self.remember(draft, found)
+                return self.render_apply(draft, self.drafts()[draft], TransferStartForm(
+                    classes=found.classes, grade_label=found.grade_label))
+        return self.render({"step": "lookup", "form": form, "note": note,
+                            "draft": draft if self.request.POST.get("draft") else ""})
 
-    def initial_from(self, old):
-        return {"number": old.pupil.student_number, "name": old.pupil.name, "grounds": old.payload.get("grounds"),
-                "grounds_note": old.payload.get("grounds_note"), "target_class": old.payload.get("to_class")}
+    def lookup_old(self):
+        """A rejected transfer corrected: its pupil looked up again, its answers filled in."""
+        old = self.old
+        number = old.pupil.student_number or old.pupil.id_number
+        try:
+            found = services.transfer_lookup(actor=self.request.user, school=self.school, number=number,
+                                             name=old.pupil.name)
+        except ValidationError as error:
+            form = TransferLookupForm(initial={"name": old.pupil.name})
+            show_errors(form, error)
+            return self.render({"step": "lookup", "form": form})
+        draft = draft_token()
+        self.remember(draft, found)
+        initial = {"grounds": old.payload.get("grounds"), "grounds_note": old.payload.get("grounds_note"),
+                   "target_class": old.payload.get("to_class")}
+        return self.render_apply(draft, self.drafts()[draft], TransferStartForm(
+            initial=initial, classes=found.classes, grade_label=found.grade_label))
 
-    def refused_url(self, pupil):
-        return reverse("transfers:transfer_list")
+    # Step 2: the application ------------------------------------------------------------------
 
-    def context(self, pupil, school):
-        return {"working_days": bureau_settings_for(school).approval_working_days}
+    def apply(self, draft: str):
+        user = self.request.user
+        # The files chosen are kept first, whatever else the form gets wrong.
+        file_errors = pending_keep(user=user, draft=draft, uploads=self.request.FILES.getlist("files"))
+        removing = "remove" in self.request.POST  # the button that takes ticked files off the form
+        if removing:
+            ids = [int(v) for v in self.request.POST.getlist("remove_file") if v.isdigit()]
+            pending_remove(user=user, draft=draft, ids=ids)
+        found = self.drafts().get(draft)
+        if found is None or found["school"] != self.school.pk:
+            return self.lookup(note="查找结果已过期，请重新查找学生（已上传的证明材料仍然保留）。")
+        classes = services.classes_with_room(self.school, found["grade"], found["school_year"])
+        has_files = bool(pending_list(user=user, draft=draft)) or bool(file_errors) or removing
+        form = TransferStartForm(self.request.POST, classes=classes, grade_label=found["grade_label"],
+                                 has_files=has_files)
+        valid = form.is_valid()
+        for message in file_errors:
+            form.add_error("files", message)
+        if valid and not file_errors and not removing:
+            data = form.cleaned_data
+            try:
+                change = services.transfer_start(
+                    actor=user, school=self.school, files=pending_checked(user=user, draft=draft),
+                    resubmission_of=self.old,
+                    application=services.TransferApplication(
+                        number=found["number"], name=found["name"], grounds=data["grounds"],
+                        grounds_note=data["grounds_note"], target_class=data["target_class"],
+                    ),
+                )
+            except ValidationError as error:
+                show_errors(form, error, file_field="files")
+            else:
+                pending_discard(user=user, draft=draft)
+                self.forget(draft)
+                messages.success(self.request, f"转学申请已提交，等待{change.steps.get(position=0).label}。")
+                return redirect("approvals:request_detail", change.pk)
+        return self.render_apply(draft, found, form)
 
-    def start(self, pupil, school, data, resubmission_of):
-        return services.transfer_start(
-            actor=self.request.user, school=school, files=check_uploads(data["files"]), resubmission_of=resubmission_of,
-            application=services.TransferApplication(
-                number=data["number"], name=data["name"], grounds=data["grounds"],
-                grounds_note=data["grounds_note"], target_class=data["target_class"],
-            ),
-        )
+    def render_apply(self, draft: str, found: dict, form):
+        return self.render({"step": "apply", "form": form, "draft": draft, "found": found,
+                            "kept": pending_list(user=self.request.user, draft=draft)})
+
+    def render(self, context: dict):
+        context = {"school": self.school, "old": self.old, "title": "转学",
+                   "working_days": bureau_settings_for(self.school).approval_working_days, **context}
+        return render(self.request, self.template_name, context)
+
+    # The drafts' lookups in the session ---------------------------------------------------------
+
+    def drafts(self) -> dict:
+        return self.request.session.get(DRAFTS_KEY, {})
+
+    def remember(self, draft: str, found: services.TransferLookup) -> None:
+        drafts = dict(self.drafts())
+        drafts[draft] = {"school": self.school.pk, "number": found.number, "name": found.name,
+                         "grade": found.grade, "grade_label": found.grade_label,
+                         "school_year": found.school_year_id, "from_school_name": found.from_school_name}
+        self.request.session[DRAFTS_KEY] = dict(list(drafts.items())[-DRAFTS_KEPT:])
+
+    def forget(self, draft: str) -> None:
+        drafts = dict(self.drafts())
+        drafts.pop(draft, None)
+        self.request.session[DRAFTS_KEY] = drafts
 
 
 class PupilRequestStart(RequestStartView):

@@ -16,7 +16,7 @@ app = Celery("xueji")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # The apps' tasks modules, and the core's, which live in its packages rather than in xueji.tasks.
 app.autodiscover_tasks()
-app.autodiscover_tasks(["xueji.accounts", "xueji.approvals", "xueji.documents", "xueji.exports"])
+app.autodiscover_tasks(["xueji.accounts", "xueji.approvals", "xueji.documents", "xueji.exports", "xueji.files"])
 # The sweeper of lost long jobs, in the core's module of long jobs.
 app.autodiscover_tasks(["xueji"], related_name="jobs")
 

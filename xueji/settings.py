@@ -381,6 +381,8 @@ CELERY_BEAT_SCHEDULE = {
     "early-warnings": {"task": "xueji.accounts.tasks.compute_early_warnings", "schedule": crontab(minute=20, hour=0)},
     # Export files past their download time (EXPORT_DOWNLOAD_HOURS) are deleted, hourly.
     "export-files-expire": {"task": "xueji.exports.tasks.expire_export_files", "schedule": crontab(minute=15)},
+    # Proof files kept with a refused form never sent again (xueji/files/pending.py): a day, hourly.
+    "pending-uploads-sweep": {"task": "xueji.files.tasks.sweep_pending_uploads", "schedule": crontab(minute=45)},
     # The audit log's hash chain is walked nightly at 04:00; a break warns the audit admins.
     "audit-chain-verify": {"task": "xueji.accounts.tasks.verify_audit_chain", "schedule": crontab(minute=0, hour=4)},
 }

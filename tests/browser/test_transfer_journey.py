@@ -1,6 +1,8 @@
-"""A transfer across counties in a real browser: the receiving school's registrar starts it with a
-proof, the four parties of the chain each find it in 待我审批 and approve it (one by signing from
-the inbox, the others on the request's page), the pupil moves to the receiving school and arrives.
+"""A transfer across counties in a real browser: the receiving school's registrar looks the pupil
+up, picks a class of the pupil's grade and starts it with a proof (once refused, the file kept),
+the four parties of the chain each find it in 待我审批 and approve it (one by signing from
+the inbox, the others on the request's page), the pupil moves to the receiving school and arrives,
+and the 转学联系函 prints every decision.
 And a rejection: a reason is required, and the registrar corrects and resubmits."""
 
 import re
@@ -10,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.conftest import World
+from tests.pdfs import pdf_words
 from tests.transfers.conftest import PDF, start
 from xueji.accounts.models import BureauSettings
 
@@ -57,7 +60,10 @@ def test_transfer_across_counties_from_start_to_arrival(page: Page, base_url, br
     _open_for_transfers(world)
     pupil = world.pupils["a1"]
 
-    # The receiving school's registrar starts the transfer.
+    # The receiving school's registrar starts the transfer (two steps, no script: chromium reports
+    # no refusal of the Content-Security-Policy on the way).
+    violations = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
     login("registrar_b1")
     expect(page.get_by_role("heading", level=1)).to_have_text("榆树市实验小学")
     _nav(page).get_by_role("link", name="转学", exact=True).click()
@@ -65,25 +71,35 @@ def test_transfer_across_counties_from_start_to_arrival(page: Page, base_url, br
     page.get_by_role("link", name="发起转入申请").click()
     expect(page).to_have_url(re.compile(r"/transfers/new/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("发起转入申请")
+    # First the pupil: 学籍号 and name; the form then shows the grade and the classes with room.
+    expect(page.get_by_label("转入班级")).to_have_count(0)
     page.get_by_label("学籍号或身份证件号").fill(pupil.student_number)
     page.get_by_label("学生姓名").fill(pupil.name)
-    page.get_by_label("转学理由").select_option(label="户籍或住所迁移")
+    page.get_by_role("button", name="查找学生").click()
+    found = page.locator("dl.found-pupil")
+    expect(found).to_contain_text(pupil.name)
+    expect(found).to_contain_text("三年级")
+    expect(found).to_contain_text("农安县实验小学")
+    expect(page.get_by_label("转入班级").locator("option")).to_have_text(["请选择班级", "三年级（1）班"])
     page.get_by_label("情况说明").fill("随父母迁居榆树市")
     page.get_by_label("转入班级").select_option(label="三年级（1）班")
-    # Forgot the proof: the form comes back with the error under the field and the rest kept.
+    page.locator("input[type=file][name=files]").set_input_files([PROOF])
+    # Forgot the grounds: the form comes back with the error, the rest kept, the file too.
     page.get_by_role("button", name="提交申请").click()
     expect(page).to_have_url(re.compile(r"/transfers/new/$"))
-    proof_field = page.locator(".field").filter(has=page.get_by_label("证明材料"))
-    expect(proof_field.locator(".error")).to_have_text("请上传证明材料。")
-    expect(page.get_by_label("学籍号或身份证件号")).to_have_value(pupil.student_number)
-    expect(page.get_by_label("学生姓名")).to_have_value(pupil.name)
-    expect(page.get_by_label("转学理由").locator("option:checked")).to_have_text("户籍或住所迁移")
+    grounds_field = page.locator(".field").filter(has=page.get_by_label("转学理由"))
+    expect(grounds_field.locator(".error")).to_have_text("请选择转学理由。")
+    expect(page.locator(".form-alert")).not_to_contain_text("需要重新选择")
+    expect(page.locator(".form-alert")).to_contain_text("已上传的证明材料已保存，无需重新选择")
+    expect(page.locator(".kept-files")).to_contain_text("户口簿.pdf")
+    expect(page.get_by_label("情况说明")).to_have_value("随父母迁居榆树市")
     expect(page.get_by_label("转入班级").locator("option:checked")).to_have_text("三年级（1）班")
     screenshot(page, "transfer_start_error")
 
-    page.get_by_label("证明材料").set_input_files([PROOF])
+    page.get_by_label("转学理由").select_option(label="户籍或住所迁移")
     page.get_by_role("button", name="提交申请").click()
     expect(page).to_have_url(re.compile(r"/requests/\d+/$"))
+    assert violations == []
     request_url = page.url
     expect(page.locator(".messages")).to_contain_text("转学申请已提交，等待转入学校校长审核。")
     expect(page.get_by_role("heading", level=1)).to_contain_text("转学")
@@ -174,6 +190,18 @@ def test_transfer_across_counties_from_start_to_arrival(page: Page, base_url, br
     expect(page.get_by_role("link", name="确认学生报到")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("报到日期")
 
+    # The 转学联系函, printed from the request's page: every unit's decision in its box.
+    letter_link = page.get_by_role("link", name="打印转学联系函")
+    letter = page.context.request.get(letter_link.get_attribute("href"))
+    assert letter.ok and letter.headers["content-type"] == "application/pdf"
+    words = pdf_words(letter.body())
+    assert "转学联系函" in words and words.count("系统审批记录：同意") == len(CHAIN) and "待审批" not in words
+    for _, unit, username in CHAIN:
+        assert unit in words and world.user(username).full_name in words
+    assert "同意转入" in words and f"核验码：{letter.headers['x-document-code']}" in words
+    application = page.context.request.get(page.get_by_role("link", name="打印转学申请表").get_attribute("href"))
+    assert application.ok and "转学申请表" in pdf_words(application.body())
+
 
 def test_reject_needs_a_reason_then_the_registrar_resubmits(page: Page, browser_world, login, new_page, screenshot):
     world = browser_world
@@ -208,12 +236,11 @@ def test_reject_needs_a_reason_then_the_registrar_resubmits(page: Page, browser_
     page.get_by_role("link", name="修改后重新提交").click()
     expect(page).to_have_url(re.compile(rf"/transfers/new/\?resubmit={request.pk}$"))
     expect(page.locator("main")).to_contain_text(f"修改被退回的申请 #{request.pk} 后重新提交")
-    expect(page.get_by_label("学籍号或身份证件号")).to_have_value(pupil.student_number)
-    expect(page.get_by_label("学生姓名")).to_have_value(pupil.name)
+    expect(page.locator("dl.found-pupil")).to_contain_text(pupil.name)
     expect(page.get_by_label("转学理由").locator("option:checked")).to_have_text("户籍或住所迁移")
     expect(page.get_by_label("情况说明")).to_have_value("随父母迁居")
     expect(page.get_by_label("转入班级").locator("option:checked")).to_have_text("三年级（1）班")
-    page.get_by_label("证明材料").set_input_files([PROOF, {**PROOF, "name": "户口簿-户主页.pdf"}])
+    page.locator("input[type=file][name=files]").set_input_files([PROOF, {**PROOF, "name": "户口簿-户主页.pdf"}])
     page.get_by_role("button", name="提交申请").click()
     expect(page).to_have_url(re.compile(r"/requests/\d+/$"))
     assert page.url != request_url

@@ -85,12 +85,16 @@ def test_start_pages_explain_bad_input(world, login):
 
 
 def test_transfer_start_page_round_trip(world, login):
+    """The page's two steps: the pupil looked up (a wrong name is a miss), then the application."""
+    import time_machine
+
     client = login(world.user("registrar_b1"))
     pupil = world.pupils["a1"]
     assert client.get("/transfers/new/").status_code == 200
-    body = client.post("/transfers/new/", {"number": pupil.student_number, "name": "别人", "grounds": "job",
-                                           "target_class": world.classes["b1_3_1"].pk, "files": [proof()]}).content.decode()
+    body = client.post("/transfers/new/", {"step": "lookup", "number": pupil.student_number, "name": "别人"}).content.decode()
     assert "没有找到学籍号" in body
-    response = client.post("/transfers/new/", {"number": pupil.student_number, "name": pupil.name, "grounds": "job",
-                                               "target_class": world.classes["b1_3_1"].pk, "files": [proof()]})
+    with time_machine.travel("2026-10-12 10:00 +0800"):
+        found = client.post("/transfers/new/", {"step": "lookup", "number": pupil.student_number, "name": pupil.name})
+        response = client.post("/transfers/new/", {"step": "apply", "draft": found.context["draft"], "grounds": "job",
+                                                   "target_class": world.classes["b1_3_1"].pk, "files": [proof()]})
     assert response.status_code == 302 and "/requests/" in response["Location"]

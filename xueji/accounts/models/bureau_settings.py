@@ -31,6 +31,12 @@ class BureauSettings(models.Model):
     # Local limits (e.g. 农安县办法 第十八条: 原则上县城学校之间不允许办理转学).
     forbid_transfers_between_county_town_schools = models.BooleanField("禁止县城学校之间转学", default=False)
     forbid_transfers_within_township = models.BooleanField("禁止同一乡镇内转学", default=False)
+    # Transfer papers (转学申请表, 转学联系函): some provinces abolished the paper forms, the
+    # transfer running on the system alone; there the papers are neither offered nor printed.
+    transfer_paper_forms = models.BooleanField(
+        "使用纸质转学申请表和转学联系函", default=True,
+        help_text="不勾选时，转学申请页不提供打印，打印地址答复“本地已取消纸质转学表格”。",
+    )
     # Enrolment. 中小学生学籍管理办法 and the 新生上报需知: 小学新生须年满 6 周岁（8 月 31 日前）；
     # 采集 9 月 1–15 日，上报 9 月 16–30 日；学生入学后 1 个月内建立学籍。
     entry_age_primary = models.PositiveSmallIntegerField("小学入学年龄（周岁）", default=6)
