@@ -33,6 +33,7 @@ from xueji.codes import (
     PupilSource,
     PupilStatus,
 )
+from xueji.collation import PINYIN_COLLATION
 from xueji.encrypted_fields import BlindIndexedQuerySet, BlindIndexedSaveMixin, BlindIndexField, EncryptedCharField
 from xueji.files.storage import private_upload_path
 
@@ -63,7 +64,8 @@ def name_bigrams() -> Func:
 )
 class Pupil(BlindIndexedSaveMixin, models.Model):
     # Identity
-    name = models.CharField("姓名", max_length=50)
+    # In pinyin order wherever it is sorted (xueji.collation): the list's index is in it too.
+    name = models.CharField("姓名", max_length=50, db_collation=PINYIN_COLLATION)
     former_name = models.CharField("曾用名", max_length=50, blank=True)
     pinyin = models.CharField("姓名拼音", max_length=120, blank=True)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
