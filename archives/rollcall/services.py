@@ -32,6 +32,7 @@ from xueji.accounts.permissions import NotAllowed, holds, require_registrar
 from xueji.accounts.scoping import NotInScope, memberships_of, object_id
 from xueji.approvals.models import Notice
 from xueji.codes import PupilStatus
+from xueji.collation import pinyin_ordered
 from xueji.pupils.models import Pupil, SchoolClass, Semester
 from xueji.pupils.scoping import classes_visible_to
 
@@ -568,7 +569,7 @@ def visiting_to_confirm(school: Unit) -> QuerySet[RollCallEntry]:
     """The school's own pupils called as visiting pupils at other schools, not yet confirmed."""
     return (RollCallEntry.objects.filter(home_school=school, outcome=Outcome.VISITING, handled_at__isnull=True,
                                          roll_call__status=RollCall.Status.DONE)
-            .select_related("roll_call__school", "roll_call__school_class", "pupil").order_by("name"))
+            .select_related("roll_call__school", "roll_call__school_class", "pupil").order_by(pinyin_ordered("name")))
 
 
 def same_name_records(school: Unit, names: list[str]) -> dict[str, list[Pupil]]:
