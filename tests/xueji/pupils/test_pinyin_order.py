@@ -111,3 +111,11 @@ def test_the_class_filter_names_the_school_year_this_years_classes_first(world, 
     this_year, later = "2026学年 三年级（1）班", "2027学年 三年级（1）班"
     assert this_year in page and later in page
     assert page.index(this_year) < page.index("2026学年 三年级（2）班") < page.index(later)
+
+
+def test_the_inbox_api_schema_describes_its_sort():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    [sort] = [p for p in schema["paths"]["/api/v1/inbox/"]["get"]["parameters"] if p["name"] == "sort"]
+    assert sort["schema"]["enum"] == ["due", "pupil"] and "拼音" in sort["description"]
