@@ -23,7 +23,7 @@ from xueji.approvals.models import ChangeRequest
 from xueji.approvals.scoping import get_request_for_user, requests_visible_to
 from xueji.approvals.services import may_decide
 from xueji.codes import GRADE_LABELS
-from xueji.collation import pinyin_ordered
+from xueji.collation import pinyin_sort_key
 from xueji.pupils.models import Pupil
 from xueji.pupils.scoping import pupils_visible_to
 from xueji.pupils.selectors import class_cap
@@ -355,7 +355,7 @@ def enrolment_bureau(request):
     batches = (requests_visible_to(request.user).filter(kind=services.ENROLMENT_KIND, status="pending")
                .select_related("started_unit").order_by("started_at")[:100])
     to_confirm = list(pupils_visible_to(request.user).filter(student_number__startswith="L", enrolment__isnull=False)
-                      .select_related("school", "school_class").order_by("school__name", pinyin_ordered("name"))[:500])
+                      .select_related("school", "school_class").order_by("school__name", "name_sort", "name", "id")[:500])
     # ID numbers as the user sees the schools' records (a city or province officer: masked).
     for pupil in to_confirm:
         vis = visibility_for(request.user, pupil)
@@ -453,8 +453,10 @@ def enrolment_pull(request):
         else:
             messages.success(request, f"学前调档完成：匹配 {summary.matched} 人，待确认 {summary.to_confirm} 人，未找到 {summary.not_found} 人。")
         return redirect("enrollment:enrolment_pull")
-    admissions = (AdmissionEntry.objects.filter(school=school, intake_year=year)
-                  .select_related("pulled_pupil").order_by("pull_result", pinyin_ordered("name")))
+    # An admission list's children have no record yet (no stored sort key): one school's list,
+    # sorted here in pinyin order.
+    admissions = sorted(AdmissionEntry.objects.filter(school=school, intake_year=year).select_related("pulled_pupil"),
+                        key=lambda entry: (entry.pull_result, pinyin_sort_key(entry.name), entry.pk))
     return render(request, "enrollment/pull.html", {
         "school": school, "year": year, "admissions": admissions, "results": PullResult,
         "vis": visibility_for(request.user, school),

@@ -30,10 +30,10 @@ PAGE_SIZE = 50
 
 
 # The inbox's orders: soonest due first (overdue first), or by the pupil's name in pinyin order
-# (the name column's collation, xueji.collation; requests of no one pupil, a batch, come last).
+# (the pupil's stored sort key, xueji.collation; requests of no one pupil, a batch, come last).
 INBOX_ORDERS = {
     "due": ("due_at", "id"),
-    "pupil": (F("request__pupil__name").asc(nulls_last=True), "due_at", "id"),
+    "pupil": (F("request__pupil__name_sort").asc(nulls_last=True), "due_at", "id"),
 }
 
 

@@ -1,37 +1,30 @@
-"""Pupils' names sort in pinyin order (xueji.collation): the name column, and its copy in the
-history table, take the ICU collation zh-x-icu; the indexes on the column (the list's order among
-them) are rebuilt in it by the ALTER.
-
-PostgreSQL will not change the type of a column that a trigger's WHEN clause names (the history
-trigger compares OLD.name and NEW.name), so the pupil table's triggers are dropped and created
-again, as they were, around the change: one statement, inside the migration's transaction.
-"""
+"""Pupils' names sort in pinyin order (xueji.collation): every record gets its stored sort key,
+name_sort, a string whose byte order (the "C" collation) is pinyin order, and the list's index
+takes it in place of the name's code-point order. A key rather than an ICU collation: the
+embedded PostgreSQL of `make run` is built without ICU, and the order must not depend on the
+server. The existing records are filled in batches; new and changed names get their key where
+the name is cleaned (xueji.pupils.rules)."""
 
 from django.db import migrations, models
 
-COLLATION = "zh-x-icu"
+BATCH = 2000
 
 
-def _alter(table: str, collation: str) -> str:
-    collate = f'COLLATE "{collation}"' if collation else ""
-    return f"""
-DO $$
-DECLARE
-    item record;
-    definitions text[] := '{{}}';
-    definition text;
-BEGIN
-    FOR item IN SELECT tgname, pg_get_triggerdef(oid) AS def FROM pg_trigger
-                WHERE tgrelid = '{table}'::regclass AND NOT tgisinternal LOOP
-        definitions := definitions || item.def;
-        EXECUTE format('DROP TRIGGER %I ON {table}', item.tgname);
-    END LOOP;
-    ALTER TABLE {table} ALTER COLUMN name TYPE varchar(50) {collate};
-    FOREACH definition IN ARRAY definitions LOOP
-        EXECUTE definition;
-    END LOOP;
-END $$;
-"""
+def fill_name_sort(apps, schema_editor):
+    # The app's own key: the stored keys and the new ones must be one order.
+    from xueji.collation import name_sort_key
+
+    Pupil = apps.get_model("xueji", "Pupil")
+    last = 0
+    while True:
+        batch = list(Pupil.objects.filter(pk__gt=last).order_by("pk").only("pk", "name")[:BATCH])
+        if not batch:
+            return
+        for pupil in batch:
+            pupil.name_sort = name_sort_key(pupil.name)
+        # name_sort is among the untracked fields: no history entries.
+        Pupil.objects.bulk_update(batch, ["name_sort"])
+        last = batch[-1].pk
 
 
 class Migration(migrations.Migration):
@@ -41,24 +34,22 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                migrations.RunSQL(
-                    _alter("xueji_pupil", COLLATION) + _alter("xueji_pupilevent", COLLATION),
-                    reverse_sql=_alter("xueji_pupil", "") + _alter("xueji_pupilevent", ""),
-                ),
-            ],
-            state_operations=[
-                migrations.AlterField(
-                    model_name='pupil',
-                    name='name',
-                    field=models.CharField(db_collation=COLLATION, max_length=50, verbose_name='姓名'),
-                ),
-                migrations.AlterField(
-                    model_name='pupilevent',
-                    name='name',
-                    field=models.CharField(db_collation=COLLATION, max_length=50, verbose_name='姓名'),
-                ),
-            ],
+        migrations.AddField(
+            model_name='pupil',
+            name='name_sort',
+            field=models.CharField(blank=True, db_collation='C', editable=False, max_length=500),
+        ),
+        migrations.RunPython(fill_name_sort, migrations.RunPython.noop),
+        migrations.AlterModelOptions(
+            name='pupil',
+            options={'ordering': ['school_id', 'grade', 'school_class_id', 'name_sort', 'name', 'id'], 'verbose_name': '学生', 'verbose_name_plural': '学生'},
+        ),
+        migrations.RemoveIndex(
+            model_name='pupil',
+            name='pupil_list_order',
+        ),
+        migrations.AddIndex(
+            model_name='pupil',
+            index=models.Index(fields=['school', 'grade', 'school_class', 'name_sort', 'name', 'id'], name='pupil_list_order'),
         ),
     ]
