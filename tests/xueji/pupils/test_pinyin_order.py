@@ -191,3 +191,15 @@ def test_the_inbox_api_schema_describes_its_sort():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     [sort] = [p for p in schema["paths"]["/api/v1/inbox/"]["get"]["parameters"] if p["name"] == "sort"]
     assert sort["schema"]["enum"] == ["due", "pupil"] and "拼音" in sort["description"]
+
+
+def test_the_admission_list_without_records_reads_in_pinyin_order(world, login):
+    """Children of an admission list have no record (no stored key): the page sorts them in Python."""
+    from tests.enrollment.conftest import COLLECTING, admit, new_pupil_row
+
+    admit(world.units["a1"], [new_pupil_row(row, name=name) for row, name in enumerate(NAMES_BY_CODE_POINT, start=2)],
+          by=world.user("officer_a"))
+    with time_machine.travel(COLLECTING, tick=False):
+        response = login(world.user("registrar_a1")).get("/enrolment/pull/")
+    assert response.status_code == 200
+    assert in_order(response.content.decode(), PINYIN_ORDER) == PINYIN_ORDER
