@@ -71,7 +71,7 @@ PUPIL_COLUMNS = [
     "id", "name", "former_name", "pinyin", "gender", "birth_date", "ethnicity", "nationality", "id_type", "id_number",
     "overseas_status", "hukou_type", "hukou_address", "address", "health", "disability", "disability_placement",
     "entry_mode", "boarding", "left_behind", "migrant_child", "only_child", "orphan", "photo", "grade", "entry_date",
-    "status", "student_number", "deleted_at", "search_pinyin", "search_initials", "created_at", "updated_at",
+    "status", "student_number", "deleted_at", "search_pinyin", "search_initials", "name_sort", "created_at", "updated_at",
     "birthplace_id", "hukou_division_id", "native_place_id", "school_class_id", "school_id",
     "id_number_index", "disability_index",
 ]
@@ -248,7 +248,7 @@ def build_dataset(total_pupils: int) -> None:
     from stdnum.cn import ric
 
     from xueji.accounts.models import Division, Unit, UnitKind
-    from xueji.identity import name_pinyin
+    from xueji.collation import name_fields
     from xueji.pupils.models import SchoolYear, Semester
     from xueji.pupils.numbers import g_number, j_number
 
@@ -410,8 +410,9 @@ def build_dataset(total_pupils: int) -> None:
                 hukou = rng.choice(county_codes) if migrant else county
                 name = person_name(male)
                 if name not in pinyin_cache:
-                    pinyin_cache[name] = name_pinyin(name)
-                pinyin, search_pinyin, search_initials = pinyin_cache[name]
+                    fields = name_fields(name)
+                    pinyin_cache[name] = (fields["pinyin"], fields["search_pinyin"], fields["search_initials"], fields["name_sort"])
+                pinyin, search_pinyin, search_initials, name_sort = pinyin_cache[name]
                 created = datetime(primary_entry.year, 9, rng.randrange(1, 29), 9, rng.randrange(60), tzinfo=CST)
                 numbers = []  # (number, kind, assigned_at, retired_at, reason)
                 if rng.random() < 0.01:  # no ID number: a J number once dedupe has passed
@@ -440,7 +441,7 @@ def build_dataset(total_pupils: int) -> None:
                     "2" if grade >= 7 and rng.random() < 0.2 else "1",
                     "0" if rng.random() < 0.88 else "1", "t" if migrant else "f", "t" if rng.random() < 0.4 else "f",
                     "f", "", str(grade), entry_date.isoformat(), status, numbers[-1][0], deleted,
-                    search_pinyin, search_initials, ts(created), ts(created), hukou, hukou, hukou,
+                    search_pinyin, search_initials, name_sort, ts(created), ts(created), hukou, hukou, hukou,
                     str(class_id), str(school_id), id_number_index(id_no), disability_index("0"),
                 )))
                 encrypt_row(pupils_text)

@@ -30,6 +30,7 @@ from reports.history import ROLL_STATUSES
 from xueji.accounts.models import Unit, UnitKind
 from xueji.approvals.kinds import kind_label
 from xueji.codes import GRADE_LABELS, PupilStatus
+from xueji.collation import pinyin_sort_key
 
 SCHEMA = 1
 REPORTING_KINDS = (UnitKind.SCHOOL, UnitKind.CENTRAL_SCHOOL, UnitKind.COUNTY_BUREAU)
@@ -292,7 +293,7 @@ def _figures(unit: Unit, start: date, end: date, tally: _Tally, taught: set[int]
         ],
     }
     if unit.kind in DETAILED_KINDS:
-        figures["details"] = sorted(tally.details, key=lambda d: (d["date"], d["name"], d["pupil_id"]))
+        figures["details"] = sorted(tally.details, key=lambda d: (d["date"], pinyin_sort_key(d["name"]), d["pupil_id"]))
     return figures
 
 

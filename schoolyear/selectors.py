@@ -140,7 +140,7 @@ def _graduating_grade_q(prefix: str = "") -> Q:
 
 def pending_requests_of(pupil_ids: list[int]) -> QuerySet[ChangeRequest]:
     return (ChangeRequest.objects.filter(pupil_id__in=pupil_ids, status=RequestStatus.PENDING)
-            .select_related("pupil").order_by("pupil__name", "pk"))
+            .select_related("pupil").order_by("pupil__name_sort", "pupil__name", "pk"))
 
 
 class SummerCountdown:
@@ -232,7 +232,7 @@ def graduation_rows(user: User, today: date, start_year: int) -> list[Graduation
     for item in on_roll.values("school_id", "status").annotate(n=Count("id")):
         rows[item["school_id"]].counts[item["status"]] = item["n"]
     pending = (ChangeRequest.objects.filter(status=RequestStatus.PENDING, pupil__in=on_roll)
-               .select_related("pupil").order_by("pupil__name", "pk"))
+               .select_related("pupil").order_by("pupil__name_sort", "pupil__name", "pk"))
     for request in pending:
         rows[request.pupil.school_id].pending.append(request)
     graduations = (Graduation.objects.filter(school__in=schools, school_year__start_year=start_year)
@@ -287,7 +287,7 @@ def graduation_state(school: Unit, today: date, start_year: int) -> GraduationSt
     grade = graduating_grade(school)
     pupils = list(
         Pupil.objects.filter(school=school, grade=grade, status__in=ON_ROLL, deleted_at__isnull=True)
-        .select_related("school_class").order_by("school_class__number", "name", "id")
+        .select_related("school_class").order_by("school_class__number", "name_sort", "name", "id")
     )
     graduations = list(
         Graduation.objects.filter(school=school, school_year__start_year=start_year)
@@ -295,7 +295,7 @@ def graduation_state(school: Unit, today: date, start_year: int) -> GraduationSt
     )
     graduates = list(
         Graduate.objects.filter(graduation__in=graduations)
-        .select_related("pupil__school_class", "certificate").order_by("pupil__school_class__number", "pupil__name", "id")
+        .select_related("pupil__school_class", "certificate").order_by("pupil__school_class__number", "pupil__name_sort", "pupil__name", "id")
     )
     return GraduationState(
         school=school, grade=grade, summer=summer_for(bureau_settings_for(school), start_year), today=today,
@@ -451,7 +451,7 @@ def graduates_of(school: Unit, start_year: int) -> QuerySet[Graduate]:
     return (
         Graduate.objects.filter(graduation__school=school, graduation__school_year__start_year=start_year)
         .select_related("pupil__school_class", "graduation", "certificate__batch")
-        .order_by("pupil__school_class__number", "pupil__search_pinyin", "pupil__name", "pupil_id")
+        .order_by("pupil__school_class__number", "pupil__name_sort", "pupil__name", "pupil_id")
     )
 
 

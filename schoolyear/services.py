@@ -96,7 +96,7 @@ def graduation_perform(
     # the check below sees the grade as it will be graduated.
     pupils = list(
         Pupil.objects.select_for_update(of=("self",)).filter(school=school, grade=grade, status__in=ON_ROLL, deleted_at__isnull=True)
-        .select_related("school_class").order_by("school_class__number", "name", "id")
+        .select_related("school_class").order_by("school_class__number", "name_sort", "name", "id")
     )
     pending = list(pending_requests_of([p.pk for p in pupils]))
     if pending:
@@ -515,7 +515,7 @@ def certificates_assign(*, actor: User, school: Unit, start_year: int, plan: Num
         Graduate.objects.select_for_update(of=("self",))
         .filter(graduation__school=school, graduation__school_year__start_year=start_year, certificate__isnull=True)
         .select_related("pupil__school_class")
-        .order_by("pupil__school_class__number", "pupil__search_pinyin", "pupil__name", "pupil_id")
+        .order_by("pupil__school_class__number", "pupil__name_sort", "pupil__name", "pupil_id")
     )
     if not graduates:
         raise ValidationError("该校本学年的毕业生都已有证书编号，没有需要编号的毕业生。", code="nothing")

@@ -229,8 +229,14 @@ import json, os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xueji.settings")
 django.setup()
 from demo.world import ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
+try:
+    from demo.world import demo_transfer_sample
+    sample = demo_transfer_sample()
+    transfer = sample and {"name": sample.name, "number": sample.student_number}
+except Exception:  # the banner goes without it rather than not at all
+    transfer = None
 print(json.dumps({"accounts": [list(account) for account in ACCOUNTS], "password": DEMO_PASSWORD,
-                  "totp_secret": DEMO_TOTP_SECRET}))
+                  "totp_secret": DEMO_TOTP_SECRET, "transfer": transfer}))
 """
 
 
@@ -250,6 +256,12 @@ def demo_accounts(env: dict[str, str]) -> dict | None:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def banner_transfer_line(transfer: dict) -> str:
+    """The pupil to try a transfer with (demo.world.demo_transfer_sample), as load_demo names it."""
+    return (f"试一试转学：用 registrar_b1 登录，在“转学”中发起转入，"
+            f"学生 {transfer['name']}，学籍号 {transfer['number']}。")
+
+
 def print_banner(port: int, demo: dict | None) -> None:
     lines = [f"学籍 is running: http://127.0.0.1:{port}/"]
     if demo:
@@ -259,6 +271,9 @@ def print_banner(port: int, demo: dict | None) -> None:
         if demo.get("totp_secret"):
             lines.append(f"Second factor: add the TOTP secret {demo['totp_secret']} to an authenticator app,")
             lines.append("or run `.venv/bin/python manage.py demo_otp` for the current code.")
+        if demo.get("transfer"):
+            # load_demo said it too, but far above: the closing lines are what people read.
+            lines.append(banner_transfer_line(demo["transfer"]))
     lines.append("Ctrl-C stops all of it.")
     rule = "=" * 64
     say("\n".join(["", rule, *lines, rule, ""]))

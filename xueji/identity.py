@@ -192,12 +192,15 @@ def is_foreign(*, nationality: str, overseas_status: str) -> bool:
     return nationality != "CHN" or overseas_status in FOREIGN_OVERSEAS_STATUSES
 
 
-# Surnames read differently from the character's everyday reading (单 shan, 曾 zeng, …).
-_SURNAME_READINGS = {
-    "单": "shan", "曾": "zeng", "仇": "qiu", "区": "ou", "查": "zha", "解": "xie", "朴": "piao",
-    "覃": "qin", "盖": "ge", "乐": "yue", "缪": "miao", "翟": "zhai", "秘": "bi", "种": "chong",
-    "尉": "yu", "繁": "po", "员": "yun", "召": "shao", "长": "chang", "重": "chong", "燕": "yan",
+# Surnames read differently from the character's everyday reading (单 shàn, 曾 zēng, …), with
+# their tone (pypinyin's TONE3): the search keys use the reading, the pinyin order
+# (xueji.collation) the reading and its tone.
+SURNAME_READINGS_TONE3 = {
+    "单": "shan4", "曾": "zeng1", "仇": "qiu2", "区": "ou1", "查": "zha1", "解": "xie4", "朴": "piao2",
+    "覃": "qin2", "盖": "ge3", "乐": "yue4", "缪": "miao4", "翟": "zhai2", "秘": "bi4", "种": "chong2",
+    "尉": "yu4", "繁": "po2", "员": "yun4", "召": "shao4", "长": "chang2", "重": "chong2", "燕": "yan1",
 }
+_SURNAME_READINGS = {char: reading.rstrip("12345") for char, reading in SURNAME_READINGS_TONE3.items()}
 
 
 # pypinyin takes about 60 µs a name, a noticeable share of a big import. Two savings, neither

@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "xueji.accounts.middleware.AuditContextMiddleware",
+    # Our 404 page in development too (xueji/web/not_found.py); outside NotAllowedMiddleware.
+    "xueji.web.not_found.NotFoundPageMiddleware",
     "xueji.accounts.permissions.NotAllowedMiddleware",
 ]
 

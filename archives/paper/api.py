@@ -116,7 +116,7 @@ class ArchiveChecklistViewSet(viewsets.GenericViewSet):
         if values.get("school_class"):
             school_class = get_class_for_user(request.user, values["school_class"])
             pupils = pupils.filter(school_class=school_class)
-        pupils = pupils.select_related("school", "school_class").order_by("school__path", "grade", "school_class__number", "name", "id")
+        pupils = pupils.select_related("school", "school_class").order_by("school__path", "grade", "school_class__number", "name_sort", "name", "id")
         state = values.get("file_state")
         if state:
             if state not in paper.FILE_STATE_LABELS:

@@ -207,7 +207,7 @@ def get_paper_pupil_for_user(user: User, pupil_id) -> Pupil:
 
 def pupils_on_roll(*schools: Unit) -> QuerySet[Pupil]:
     return (Pupil.objects.filter(school__in=schools, status__in=ON_ROLL, deleted_at__isnull=True)
-            .select_related("school", "school_class").order_by("grade", "school_class__number", "name", "id"))
+            .select_related("school", "school_class").order_by("grade", "school_class__number", "name_sort", "name", "id"))
 
 
 def may_mark(user: User, school_id: int) -> bool:

@@ -26,7 +26,7 @@ def report_pdf(school: Unit, semester: Semester, user: User) -> PrintedPdf:
     work = list(rollcall.work_of_school(school, semester))
     absences = (RollCallEntry.objects.filter(roll_call__school=school, roll_call__semester=semester, roll_call__status="done",
                                              kind=RollCallEntry.Kind.RECORD, present=False, outcome="")
-                .select_related("roll_call__school_class").order_by("roll_call__school_class__grade", "roll_call__school_class__number", "name"))
+                .select_related("roll_call__school_class").order_by("roll_call__school_class__grade", "roll_call__school_class__number", "pupil__name_sort", "name", "id"))
     first, last = rollcall.audit_window(semester)
     totals = {name: sum(getattr(c, name) for c in row.classes) for name in ("records", "present", "absent", "unlisted", "visiting")}
     sections = [

@@ -561,14 +561,14 @@ def work_of_school(school: Unit, semester: Semester | None = None) -> QuerySet[R
     if semester is not None:
         entries = entries.filter(roll_call__semester=semester)
     return entries.select_related("roll_call__school_class", "roll_call__semester", "pupil", "home_school", "handled_by").order_by(
-        "handled_at", "roll_call__school_class__grade", "roll_call__school_class__number", "name")
+        "handled_at", "roll_call__school_class__grade", "roll_call__school_class__number", "pupil__name_sort", "name", "id")
 
 
 def visiting_to_confirm(school: Unit) -> QuerySet[RollCallEntry]:
     """The school's own pupils called as visiting pupils at other schools, not yet confirmed."""
     return (RollCallEntry.objects.filter(home_school=school, outcome=Outcome.VISITING, handled_at__isnull=True,
                                          roll_call__status=RollCall.Status.DONE)
-            .select_related("roll_call__school", "roll_call__school_class", "pupil").order_by("name"))
+            .select_related("roll_call__school", "roll_call__school_class", "pupil").order_by("pupil__name_sort", "name", "id"))
 
 
 def same_name_records(school: Unit, names: list[str]) -> dict[str, list[Pupil]]:

@@ -367,15 +367,16 @@ def _identity_cell(data: dict[str, Any]) -> tuple[str, str]:
 
 
 def _duplicates_in_file(checked: list[_Checked]) -> list[AdmissionError]:
-    """A child twice in the file (by ID number; by name, gender and birth date without one)."""
-    first_row: dict[tuple, int] = {}
-    errors = []
+    """A child twice in the file (by ID number; by name, gender and birth date without one):
+    every row of the child is marked, each naming the others."""
+    rows_of: dict[tuple, list[_Checked]] = {}
     for item in checked:
-        key = _key(item.data)
-        if key in first_row:
-            errors.append(AdmissionError(item.row, *_identity_cell(item.data), f"与第 {first_row[key]} 行是同一名学生，文件中重复。"))
-        else:
-            first_row[key] = item.row
+        rows_of.setdefault(_key(item.data), []).append(item)
+    errors = []
+    for same in rows_of.values():
+        for item in same if len(same) > 1 else ():
+            others = "、".join(str(other.row) for other in same if other is not item)
+            errors.append(AdmissionError(item.row, *_identity_cell(item.data), f"与第 {others} 行是同一名学生，文件中重复。"))
     return errors
 
 

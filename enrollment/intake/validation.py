@@ -202,14 +202,18 @@ def _duplicate_errors(intake: Intake, entries: list[EnrolmentEntry], exclude_ent
     records of the whole system — except, at the junior-middle intake, a primary graduate, whose
     record the entry continues."""
     errors: list[RowError] = []
-    seen: dict[tuple, int] = {}
+    # Every row of a child given twice is marked, each naming the others: the registrar sees the
+    # pair (in the list and as red cells of the annotated copy) and keeps the right one.
+    rows_of: dict[tuple, list[EnrolmentEntry]] = {}
     for entry in entries:
-        key = key_of(entry)
-        if key in seen:
+        rows_of.setdefault(key_of(entry), []).append(entry)
+    for same in rows_of.values():
+        if len(same) < 2:
+            continue
+        for entry in same:
+            others = "、".join(str(other.row) for other in same if other is not entry)
             errors.append(RowError(entry.row, "id_number" if entry.id_number else "name", entry.id_number or entry.name,
-                                   f"与第 {seen[key]} 行是同一名学生，文件中重复。"))
-        else:
-            seen[key] = entry.row
+                                   f"与第 {others} 行是同一名学生，文件中重复。"))
 
     open_entries = EnrolmentEntry.objects.exclude(status=EntryStatus.ESTABLISHED).exclude(pk__in=exclude_entry_ids)
     with_id = [e for e in entries if e.id_number]

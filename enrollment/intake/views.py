@@ -15,7 +15,7 @@ from enrollment.intake import services
 from enrollment.intake.forms import AssignForm, ClassesForm, EntryForm, UploadForm, entry_initial
 from enrollment.intake.models import EnrolmentEntry, EnrolmentImport
 from enrollment.intake.retention import deleted_message, import_content
-from enrollment.intake.validation import Intake, IntakeInvalid, IntakeRow
+from enrollment.intake.validation import Intake, IntakeInvalid, IntakeRow, RowError, validate_intake
 from xueji.accounts.models import BUREAU_ROLES, Role
 from xueji.accounts.permissions import NotAllowed, require_acting_membership
 from xueji.accounts.scoping import NotInScope, object_id
@@ -23,6 +23,7 @@ from xueji.approvals.models import ChangeRequest
 from xueji.approvals.scoping import get_request_for_user, requests_visible_to
 from xueji.approvals.services import may_decide
 from xueji.codes import GRADE_LABELS
+from xueji.collation import pinyin_sort_key
 from xueji.pupils.models import Pupil
 from xueji.pupils.scoping import pupils_visible_to
 from xueji.pupils.selectors import class_cap
@@ -41,6 +42,36 @@ def _field_groups(form) -> tuple[list, dict[int, list]]:
     """The template form's fields of the pupil in the national form's groups, and of each family
     member (成员1, 成员2), for the page."""
     return form.groups(), form.members()
+
+
+def _form_row(form: EntryForm) -> IntakeRow:
+    """The browser form as a row for the rules, whether or not the form's own checks passed.
+
+    A field the form refused (a text longer than its box allows) is left out and carried as that
+    cell's error, so the rules skip it (as they skip a cell of a file that could not be read) and
+    report every other problem of the form in the same answer: the registrar is not sent back
+    once for the long field and again for the rest."""
+    from enrollment.intake.columns import row_to_new_pupil_data
+
+    refused = set(form.errors)
+    raw = {key: value for key, value in form.raw_values().items() if key not in refused}
+    data, guardians, cell_errors = row_to_new_pupil_data(raw)
+    for key in refused:
+        data.pop(key, None)
+        cell_errors[key] = form.errors[key][0]
+    return IntakeRow(row=1, data=data, guardians=guardians, cell_errors=cell_errors, raw=raw)
+
+
+def _show_row_errors(form: EntryForm, problems: list[RowError], row_errors: list[str]) -> None:
+    """The rules' errors on the form's fields (those the form refused already show theirs)."""
+    refused = set(form.errors)
+    for problem in problems:
+        if problem.key in refused:
+            continue
+        if problem.key in form.fields:
+            form.add_error(problem.key, problem.message)
+        else:
+            row_errors.append(problem.message)
 
 
 def _intake(request, school) -> Intake:
@@ -200,27 +231,26 @@ def enrolment_entry_edit(request, entry_id: int | None = None):
         intake = _intake(request, school)
     form = EntryForm(request.POST or None, initial=entry_initial(entry) if entry else None)
     row_errors = []
-    if request.method == "POST" and form.is_valid():
-        from enrollment.intake.columns import row_to_new_pupil_data
-
-        raw = form.raw_values()
-        data, guardians, cell_errors = row_to_new_pupil_data(raw)
+    if request.method == "POST":
+        valid = form.is_valid()
+        row = _form_row(form)
         try:
-            saved = services.entry_save(actor=request.user, school=school, intake=intake, entry=entry,
-                                        row=IntakeRow(row=1, data=data, guardians=guardians, cell_errors=cell_errors, raw=raw))
+            if not valid:
+                # A field the form refused (too long): the rules still report every other
+                # problem now, and nothing is saved (the row's own cell errors stop it).
+                validate_intake(intake, [row], exclude_entry_ids={entry.pk} if entry else set())
+            else:
+                saved = services.entry_save(actor=request.user, school=school, intake=intake, entry=entry, row=row)
         except IntakeInvalid as error:
-            for problem in error.row_errors:
-                if problem.key in form.fields:
-                    form.add_error(problem.key, problem.message)
-                else:
-                    row_errors.append(problem.message)
+            _show_row_errors(form, error.row_errors, row_errors)
         except ValidationError as error:
             row_errors.extend(error.messages)
         else:
-            messages.success(request, f"已保存新生 {saved.name}。")
-            if "another" in request.POST:
-                return redirect(f"{reverse('enrollment:enrolment_entry_new')}?grade={intake.grade}")
-            return redirect(_home_url(intake))
+            if valid:
+                messages.success(request, f"已保存新生 {saved.name}。")
+                if "another" in request.POST:
+                    return redirect(f"{reverse('enrollment:enrolment_entry_new')}?grade={intake.grade}")
+                return redirect(_home_url(intake))
     pupil_fields, guardian_fields = _field_groups(form)
     return render(request, "enrollment/entry_form.html", {
         "form": form, "entry": entry, "intake": intake, "school": school, "row_errors": row_errors,
@@ -338,7 +368,7 @@ def enrolment_bureau(request):
     batches = (requests_visible_to(request.user).filter(kind=services.ENROLMENT_KIND, status="pending")
                .select_related("started_unit").order_by("started_at")[:100])
     to_confirm = list(pupils_visible_to(request.user).filter(student_number__startswith="L", enrolment__isnull=False)
-                      .select_related("school", "school_class").order_by("school__name", "name")[:500])
+                      .select_related("school", "school_class").order_by("school__name", "name_sort", "name", "id")[:500])
     # ID numbers as the user sees the schools' records (a city or province officer: masked).
     for pupil in to_confirm:
         vis = visibility_for(request.user, pupil)
@@ -371,7 +401,6 @@ def pupils_of_entries(entries) -> list[Pupil]:
 @login_required
 def enrolment_late(request):
     """补建学籍: one pupil, in October or March by the 5th."""
-    from enrollment.intake.columns import row_to_new_pupil_data
     from enrollment.intake.forms import LateForm
     from enrollment.intake.late import GROUNDS, check_late_window, late_start
     from xueji.pupils.models import SchoolClass
@@ -382,20 +411,21 @@ def enrolment_late(request):
     form = EntryForm(request.POST or None)
     late_form = LateForm(request.POST or None, classes=classes, grounds=list(GROUNDS.items()))
     row_errors = []
-    if request.method == "POST" and form.is_valid() and late_form.is_valid():
-        raw = form.raw_values()
-        data, guardians, cell_errors = row_to_new_pupil_data(raw)
-        school_class = next(c for c in classes if c.pk == late_form.cleaned_data["school_class"])
+    if request.method == "POST":
+        valid = form.is_valid() & late_form.is_valid()  # both checked: every error shows at once
+        row = _form_row(form)
+        chosen = late_form.cleaned_data.get("school_class")
+        school_class = next((c for c in classes if c.pk == chosen), None)
         try:
-            change = late_start(actor=request.user, school=school, school_class=school_class,
-                                grounds=late_form.cleaned_data["grounds"], note=late_form.cleaned_data["note"],
-                                row=IntakeRow(row=1, data=data, guardians=guardians, cell_errors=cell_errors, raw=raw))
+            if valid:
+                change = late_start(actor=request.user, school=school, school_class=school_class,
+                                    grounds=late_form.cleaned_data["grounds"], note=late_form.cleaned_data["note"], row=row)
+            elif school_class is not None:
+                # The pupil's rules, with the age limits of the class's grade, without submitting.
+                validate_intake(Intake(school=school, intake_year=services.current_intake_year(), grade=school_class.grade),
+                                [row], require_admission=False)
         except IntakeInvalid as error:
-            for problem in error.row_errors:
-                if problem.key in form.fields:
-                    form.add_error(problem.key, problem.message)
-                else:
-                    row_errors.append(problem.message)
+            _show_row_errors(form, error.row_errors, row_errors)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for key, problems in error.message_dict.items():
@@ -405,8 +435,9 @@ def enrolment_late(request):
             else:
                 row_errors.extend(error.messages)
         else:
-            messages.success(request, f"补建学籍申请已提交，等待{change.steps.get(position=0).label}。")
-            return redirect("approvals:request_detail", change.pk)
+            if valid:
+                messages.success(request, f"补建学籍申请已提交，等待{change.steps.get(position=0).label}。")
+                return redirect("approvals:request_detail", change.pk)
     try:
         check_late_window(timezone.localdate())
         window_open = True
@@ -435,8 +466,10 @@ def enrolment_pull(request):
         else:
             messages.success(request, f"学前调档完成：匹配 {summary.matched} 人，待确认 {summary.to_confirm} 人，未找到 {summary.not_found} 人。")
         return redirect("enrollment:enrolment_pull")
-    admissions = (AdmissionEntry.objects.filter(school=school, intake_year=year)
-                  .select_related("pulled_pupil").order_by("pull_result", "name"))
+    # An admission list's children have no record yet (no stored sort key): one school's list,
+    # sorted here in pinyin order.
+    admissions = sorted(AdmissionEntry.objects.filter(school=school, intake_year=year).select_related("pulled_pupil"),
+                        key=lambda entry: (entry.pull_result, pinyin_sort_key(entry.name), entry.pk))
     return render(request, "enrollment/pull.html", {
         "school": school, "year": year, "admissions": admissions, "results": PullResult,
         "vis": visibility_for(request.user, school),

@@ -33,6 +33,7 @@ from stdnum.cn import ric
 from enrollment.intake.columns import COLUMNS
 from xueji.pupils.national_form import FAMILY_ITEMS, ITEMS
 from xueji.codes import GB11643_ID_TYPES, Gender, IdType, OverseasStatus, PupilStatus
+from xueji.collation import pinyin_sort_key
 from xueji.identity import IdNumberInfo, check_gb11643, check_id_matches, name_pinyin
 from xueji.pupils.models import Guardian, ProblemRecord, Pupil
 from xueji.pupils.rules import GUARDIAN_FIELDS
@@ -164,7 +165,7 @@ def readiness_problems(
     problems += _duplicate_id_problems(by_id, others, describe)
     problems += _duplicate_identity_problems(by_id, others, describe)
     problems += _homophone_problems(by_id, others, describe)
-    problems.sort(key=lambda p: (KIND_ORDER[p.kind], p.school_name, p.name, p.pupil_id))
+    problems.sort(key=lambda p: (KIND_ORDER[p.kind], p.school_name, pinyin_sort_key(p.name), p.pupil_id))
     return problems
 
 

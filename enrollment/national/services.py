@@ -102,7 +102,7 @@ def _write_export(pupils: QuerySet[Pupil], *, keys: list[str] | None = None,
     ``cell(key, text)`` writes each value (an export request masks ID numbers, phones, addresses).
     Two queries whatever the number of records: the pupils (their class's grade and number
     joined), their family members."""
-    records = national_records(pupils).order_by("school__code", "grade", "school_class_id", "name", "id")
+    records = national_records(pupils).order_by("school__code", "grade", "school_class_id", "name_sort", "name", "id")
     rows = records.values_list(
         "id", "student_number", "school__code", "school_class__grade", "school_class__number", *_PUPIL_FIELDS
     )

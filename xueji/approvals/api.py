@@ -3,7 +3,7 @@ a request the caller may not see is a 404."""
 
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
@@ -173,15 +173,20 @@ class InboxStepSerializer(serializers.ModelSerializer):
         }
 
 
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter(
+    "sort", str, enum=["due", "pupil"],
+    description="排列：due 按截止时间（默认，超期的在最前）；pupil 按学生姓名拼音",
+)]))
 class InboxView(ListAPIView):
-    """What waits for the caller's decision, soonest due (overdue) first."""
+    """What waits for the caller's decision, soonest due (overdue) first, or (?sort=pupil) by the
+    pupil's name in pinyin order, as the page."""
 
     serializer_class = InboxStepSerializer
 
     def get_queryset(self):
-        from xueji.approvals.views import inbox_steps
+        from xueji.approvals.views import inbox_order, inbox_steps
 
-        return inbox_steps(self.request.user)
+        return inbox_steps(self.request.user, inbox_order(self.request.query_params.get("sort")))
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

@@ -4,7 +4,7 @@ a request's page with its timeline, deciding, withdrawing, attachments, notices.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -36,8 +36,21 @@ from xueji.pupils.visibility import visibility_for
 PAGE_SIZE = 50
 
 
-def inbox_steps(user):
-    """The user's pending steps, soonest due first (overdue first), with what each row shows."""
+# The inbox's orders: soonest due first (overdue first), or by the pupil's name in pinyin order
+# (the pupil's stored sort key, xueji.collation; requests of no one pupil, a batch, come last).
+INBOX_ORDERS = {
+    "due": ("due_at", "id"),
+    "pupil": (F("request__pupil__name_sort").asc(nulls_last=True), "due_at", "id"),
+}
+
+
+def inbox_order(value) -> str:
+    """The order asked for (?sort=pupil), else the default; an unknown value is the default."""
+    return value if value in INBOX_ORDERS else "due"
+
+
+def inbox_steps(user, order: str = "due"):
+    """The user's pending steps in ``order`` (INBOX_ORDERS), with what each row shows."""
     return (
         steps_waiting_for(user)
         .select_related("unit", "request__pupil__school", "request__started_unit")
@@ -52,7 +65,7 @@ def inbox_steps(user):
             # The proof, as links: one query for the page.
             Prefetch("request__attachments", queryset=Attachment.objects.only("request_id", "original_name")),
         )
-        .order_by("due_at", "id")
+        .order_by(*INBOX_ORDERS[order])
     )
 
 
@@ -66,9 +79,13 @@ def _decorate(steps, today):
 
 @login_required
 def inbox(request):
-    page = CappedPaginator(inbox_steps(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    order = inbox_order(request.GET.get("sort"))
+    page = CappedPaginator(inbox_steps(request.user, order), PAGE_SIZE).get_page(request.GET.get("page"))
     _decorate(page.object_list, timezone.localdate())
-    return render(request, "approvals/inbox.html", {"page": page, "notices": notices_for(request.user)[:20]})
+    return render(request, "approvals/inbox.html", {
+        "page": page, "order": order, "query_string": "sort=pupil" if order == "pupil" else "",
+        "notices": notices_for(request.user)[:20],
+    })
 
 
 @login_required

@@ -119,7 +119,7 @@ def class_pupils(user: User, school_class: SchoolClass) -> QuerySet[Pupil]:
     return (
         pupils_visible_to(user)
         .filter(school_class=school_class, status__in=IN_SCHOOL, deleted_at__isnull=True)
-        .order_by("name", "id")
+        .order_by("name_sort", "name", "id")
     )
 
 
@@ -129,7 +129,7 @@ def school_pupils(user: User, school: Unit, grade: int | None = None) -> QuerySe
     pupils = pupils_visible_to(user).filter(school=school, status__in=IN_SCHOOL, deleted_at__isnull=True)
     if grade:
         pupils = pupils.filter(grade=grade)
-    return pupils.order_by("grade", "school_class__number", "name", "id")
+    return pupils.order_by("grade", "school_class__number", "name_sort", "name", "id")
 
 
 def may_print_school(user: User, school: Unit) -> bool:

@@ -68,7 +68,7 @@ class RosterExportKind(ExportKind):
         school_class = get_class_for_user(job.requester, job.scope.value)
         pupils = pupils_for_print(
             pupils_visible_to(job.requester).filter(school_class=school_class, status__in=IN_SCHOOL,
-                                                    deleted_at__isnull=True).order_by("name")
+                                                    deleted_at__isnull=True).order_by("name_sort", "name", "id")
         )
         visibility = visibility_for(job.requester, school_class.school)
         chosen = [f for f in _FIELDS if f.key in job.fields]

@@ -244,7 +244,7 @@ def class_roster(request, class_id: int, fmt: str):
     in_school = [PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.VISITING]
     pupils = pupils_for_print(
         pupils_visible_to(request.user).filter(school_class=school_class, status__in=in_school, deleted_at__isnull=True)
-        .order_by("name")
+        .order_by("name_sort", "name", "id")
     )
     name = f"花名册-{school_class.school.name}-{school_class.name}.pdf"
     # Recorded under a verification code (in the PDF's footer) and audited as class.roster by

@@ -24,6 +24,7 @@ from django.utils import timezone
 from xueji.accounts.audit import audit_record, audit_record_many
 from xueji.accounts.models import AuditEntry, Role, Unit, User
 from xueji.accounts.permissions import NotAllowed, holds
+from xueji.collation import pinyin_sort_key
 from xueji.photos.images import MAX_PHOTO_BYTES, PreparedPhoto, photo_prepare, stored_photo_warnings, too_large
 from xueji.photos.zip import PhotoZipRefused, ZipEntry, read_photo_zip
 from xueji.pupils.models import Pupil, StudentNumber
@@ -348,4 +349,5 @@ def _save_imported(*, actor: User, school: Unit, chosen: dict, result: PhotoImpo
             Pupil.photo.field.storage.delete(name)
         raise
     _delete_on_commit(Pupil.photo.field.storage, old_names)
-    result.saved.sort(key=lambda photo: (photo.pupil.grade, photo.pupil.school_class_id or 0, photo.pupil.name))
+    result.saved.sort(key=lambda photo: (photo.pupil.grade, photo.pupil.school_class_id or 0,
+                                         pinyin_sort_key(photo.pupil.name)))

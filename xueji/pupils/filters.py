@@ -10,6 +10,8 @@ for the indexes (benchmarks/pupil_search.py).
 
 import django_filters
 from django import forms
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
 
 from xueji.accounts.scoping import MAX_ID
 from xueji.codes import GRADE_CHOICES, DisabilityPlacement, NumberKind, PupilStatus
@@ -129,14 +131,28 @@ class PupilFilterSet(django_filters.FilterSet):
         fields = self.form.fields
         fields["school"].widget.choices = [("", "全部学校"), *[(school.pk, school.name) for school in schools]]
         school_id = self._chosen_school(schools)
-        classes = (
-            classes_visible_to(self.request.user).filter(school_id=school_id).order_by("grade", "number")
-            if school_id else []
-        )
-        fields["school_class"].widget.choices = [("", "全部班级"), *[(c.pk, c.name) for c in classes]]
+        classes = class_choices(self.request.user, school_id) if school_id else []
+        fields["school_class"].widget.choices = [("", "全部班级"), *[(c.pk, class_label(c)) for c in classes]]
 
     def _chosen_school(self, schools: list) -> int | None:
         if len(schools) == 1:
             return schools[0].pk
         raw = self.data.get("school")
         return int(raw) if raw and str(raw).isdigit() and any(s.pk == int(raw) for s in schools) else None
+
+
+def class_choices(user, school_id: int):
+    """A school's classes for the drop-down: this school year's first, then the others, newest
+    first (next year's classes, made at enrolment, sit next to this year's of the same names)."""
+    today = timezone.localdate()
+    current = Q(school_year__start_date__lte=today, school_year__end_date__gte=today)
+    return (
+        classes_visible_to(user).filter(school_id=school_id).select_related("school_year")
+        .annotate(is_current=Case(When(current, then=Value(0)), default=Value(1)))
+        .order_by("is_current", "-school_year__start_year", "grade", "number")
+    )
+
+
+def class_label(school_class) -> str:
+    """“2026学年 三年级（1）班”: the school year tells this year's class from next year's."""
+    return f"{school_class.school_year.start_year}学年 {school_class.name}"

@@ -35,13 +35,13 @@ from xueji.codes import (
     PupilSource,
     nationality_choices,
 )
+from xueji.collation import name_fields
 from xueji.identity import (
     certainly_past,
     check_id_document,
     check_id_matches,
     check_pupil_name,
     is_foreign,
-    name_pinyin,
     normalize_name,
     read_id_document,
 )
@@ -168,7 +168,7 @@ def clean_pupil_identity(data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     if data.get("name"):
-        data["pinyin"], data["search_pinyin"], data["search_initials"] = name_pinyin(data["name"])
+        data.update(name_fields(data["name"]))
     return data
 
 

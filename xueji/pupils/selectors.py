@@ -91,7 +91,7 @@ def pupil_list(user: User) -> QuerySet[Pupil]:
     and the API search and narrow with xueji.pupils.filters.PupilFilterSet (the search is
     ``pupil_search``)."""
     return pupils_visible_to(user).select_related("school", "school_class").order_by(
-        "school_id", "grade", "school_class_id", "name", "id"
+        "school_id", "grade", "school_class_id", "name_sort", "name", "id"
     )
 
 

@@ -125,16 +125,17 @@ def test_file_with_errors_writes_nothing_and_lists_every_error(world):
 
     assert AdmissionEntry.objects.count() == before
     found = {(e.row, e.column): e for e in refused.value.row_errors}
-    assert set(found) == {(3, "身份证件号"), (4, "学校代码"), (5, "学校代码"), (6, "身份证件号"), (7, "身份证件号"),
-                          (8, "身份证件号"), (9, "性别")}
+    assert set(found) == {(2, "身份证件号"), (3, "身份证件号"), (4, "学校代码"), (5, "学校代码"), (6, "身份证件号"),
+                          (7, "身份证件号"), (8, "身份证件号"), (9, "性别")}
     assert "校验位" in found[3, "身份证件号"].message
     assert found[4, "学校代码"].value == "2199999999" and "没有学校代码" in found[4, "学校代码"].message
     assert "不在本局管辖范围" in found[5, "学校代码"].message
-    assert "第 2 行" in found[6, "身份证件号"].message
+    # A child twice: both rows marked, each naming the other.
+    assert "第 6 行" in found[2, "身份证件号"].message and "第 2 行" in found[6, "身份证件号"].message
     assert "已在2026年录取名单中" in found[7, "身份证件号"].message and a1.name in found[7, "身份证件号"].message
     assert "数字格式" in found[8, "身份证件号"].message
     assert "性别与身份证件号不一致" in found[9, "性别"].message
-    assert "7 行、7 处错误" in refused.value.message
+    assert "8 行、8 处错误" in refused.value.message
 
 
 def test_birth_date_must_agree_with_the_id_number_and_the_entry_age(world):

@@ -119,9 +119,11 @@ def test_same_child_twice_in_the_file(world, intake):
     again = new_pupil_row(5, birth=first.data["birth_date"], id_number=first.data["id_number"], name=first.data["name"])
     admit(intake.school, [first], by=world.user("officer_a"))
 
-    [(row, key, message)] = errors_of(intake, [first, again])
+    errors = errors_of(intake, [first, again])
 
-    assert (row, key) == (5, "id_number") and "与第 2 行是同一名学生" in message
+    # Both rows, each naming the other (not only the second one).
+    assert [(row, key) for row, key, _ in errors] == [(2, "id_number"), (5, "id_number")]
+    assert "与第 5 行是同一名学生" in errors[0][2] and "与第 2 行是同一名学生" in errors[1][2]
 
 
 def test_duplicate_of_an_existing_record_anywhere_names_the_school_for_the_bureau_only(world, intake):

@@ -81,3 +81,15 @@ def test_the_page_submits_and_reports_errors(world, grade_three, login):
                                                    "note": "漏报"})
         assert response.status_code == 302 and EnrolmentEntry.objects.count() == 1
     assert login(world.user("officer_a")).get("/enrolment/late/").status_code == 403
+
+
+def test_the_page_shows_a_too_long_note_and_the_pupils_errors_at_once(world, grade_three, login):
+    client = login(world.user("registrar_a1"))
+    row = new_pupil_row(1, birth=date(2017, 10, 10))
+    cells = {**row_cells(row), "guardian1_phone": "", "address": "长" * 201}
+    with time_machine.travel("2026-10-02 10:00 +0800", tick=False):
+        page = client.post("/enrolment/late/", {**cells, "school_class": grade_three.pk, "grounds": "missed",
+                                                "note": "漏" * 501}).content.decode()
+    assert "501" in page and "201" in page  # the two too-long fields
+    assert "请填写第一监护人的联系电话" in page  # and the rules' error of the pupil's form
+    assert not EnrolmentEntry.objects.exists()

@@ -154,3 +154,48 @@ def test_an_unexpected_fault_fails_the_upload_instead_of_leaving_it_running(worl
     assert services.import_run(upload.pk) is True
     upload.refresh_from_db()
     assert upload.status == "failed" and "系统错误" in upload.errors[0]["message"]
+
+
+def test_browser_form_with_a_too_long_field_shows_every_other_error_too(world, login):
+    """A text longer than its box used to stop the form before the rules ran: the registrar saw
+    the long field only, and the missing phone after fixing it. Now both at once, nothing saved."""
+    row = new_pupil_row()
+    admit(world.units["a1"], [row], by=world.user("officer_a"))
+    from tests.enrollment.conftest import row_cells
+
+    cells = row_cells(row)
+    client = login(world.user("registrar_a1"))
+    bad = dict(cells, address="长" * 201, guardian1_phone="")
+    response = client.post("/enrolment/entries/new/?grade=1", bad)
+    page = response.content.decode()
+
+    assert response.status_code == 200 and not EnrolmentEntry.objects.exists()
+    assert "201" in page  # the long field's own error (at most 200 characters)
+    assert "请填写第一监护人的联系电话" in page  # and the rules' error of another field
+    assert "长" * 201 in page  # what was typed is kept
+
+
+def test_a_child_twice_in_the_file_marks_both_rows_of_the_annotated_copy(world, login):
+    """Rows 2 and 4 are the same child: both ID number cells red, each comment naming the other
+    row (only the second one was marked before, so the registrar could not see the pair)."""
+    first, other = new_pupil_row(2), new_pupil_row(3)
+    twice = new_pupil_row(4, **{k: first.data[k] for k in ("name", "gender", "birth_date", "id_number")})
+    admit(world.units["a1"], [first, other], by=world.user("officer_a"))
+    client = login(world.user("registrar_a1"))
+
+    response = upload(client, filled_template([first, other, twice]))
+    upload_row = EnrolmentImport.objects.get()
+    assert upload_row.status == "failed" and not EnrolmentEntry.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "与第 4 行是同一名学生" in page and "与第 2 行是同一名学生" in page
+
+    annotated = client.get(f"/enrolment/imports/{upload_row.pk}/errors.xlsx")
+    sheet = load_workbook(BytesIO(annotated.content))["学生信息"]
+    id_column = next(i for i, column in enumerate(COLUMNS, start=1) if column.key == "id_number")
+    marked = {cell.row: cell.comment.text for row in sheet.iter_rows(min_row=2) for cell in row
+              if cell.comment and cell.column == id_column}
+    assert set(marked) == {2, 4}
+    assert "与第 4 行" in marked[2] and "与第 2 行" in marked[4]
+    assert sheet.cell(row=2, column=id_column).fill.fgColor.rgb.endswith("FFC7CE")
+    assert sheet.cell(row=4, column=id_column).fill.fgColor.rgb.endswith("FFC7CE")
+    assert sheet.cell(row=3, column=id_column).comment is None

@@ -33,13 +33,15 @@ from xueji.codes import (
     PupilSource,
     PupilStatus,
 )
+from xueji.collation import NAME_SORT_MAX_LENGTH
 from xueji.encrypted_fields import BlindIndexedQuerySet, BlindIndexedSaveMixin, BlindIndexField, EncryptedCharField
 from xueji.files.storage import private_upload_path
 
 # Fields that never make a history entry of their own (the blind indexes follow their encrypted
 # column, which the history keeps, encrypted).
 UNTRACKED_PUPIL_FIELDS = [
-    "updated_at", "search_pinyin", "search_initials", "id_number_index", "disability_index", "disability_placement_index",
+    "updated_at", "search_pinyin", "search_initials", "name_sort", "id_number_index", "disability_index",
+    "disability_placement_index",
 ]
 
 
@@ -152,6 +154,10 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
     # Search keys derived from the name: "zhangwei" and "zw" (lower case, no spaces).
     search_pinyin = models.CharField(max_length=120, blank=True, editable=False)
     search_initials = models.CharField(max_length=30, blank=True, editable=False)
+    # The name's pinyin order as a string compared byte by byte (xueji.collation.name_sort_key):
+    # every list of pupils sorts by it, in the "C" collation so that no database locale (nor the
+    # ICU that the embedded PostgreSQL lacks) changes the order.
+    name_sort = models.CharField(max_length=NAME_SORT_MAX_LENGTH, blank=True, editable=False, db_collation="C")
     created_at = models.DateTimeField("建档时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -161,7 +167,7 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
     class Meta:
         verbose_name = "学生"
         verbose_name_plural = "学生"
-        ordering = ["school_id", "grade", "school_class_id", "name", "id"]
+        ordering = ["school_id", "grade", "school_class_id", "name_sort", "name", "id"]
         constraints = [
             # One live record per ID number: two schools registering the same child at the same
             # moment cannot both succeed (the second insert waits for the first and then fails).
@@ -192,9 +198,10 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
             # system (the number itself is encrypted: a search by its first digits is gone).
             models.Index(fields=["id_number_index"], name="pupil_id_number"),
             models.Index(fields=["name", "gender", "birth_date"], name="pupil_identity"),
-            # The list's order (school, grade, class, name, id): a page of a large scope is read
-            # from the index in order, and counts that filter by name need not visit the table.
-            models.Index(fields=["school", "grade", "school_class", "name", "id"], name="pupil_list_order"),
+            # The list's order (school, grade, class, name in pinyin order, id): a page of a large
+            # scope is read from the index in order, and counts that filter by name need not visit the
+            # table.
+            models.Index(fields=["school", "grade", "school_class", "name_sort", "name", "id"], name="pupil_list_order"),
             # Per school and status (every status filter of a school's lists uses the key), with
             # the columns the statistics count (reports.statistics) included: a bureau's page then
             # reads its pupils from this index alone instead of visiting about one table page per
