@@ -116,6 +116,14 @@ def test_without_any_file_the_form_asks_for_one(world, registrar):
     draft = look_up(registrar, world.pupils["a1"]).context["draft"]
     refused = apply(registrar, draft, grounds="job", target_class=world.classes["b1_3_1"].pk)
     assert refused.context["form"].errors["files"] == ["请上传证明材料。"]
+    assert "无需重新选择" not in refused.content.decode()  # nothing was kept, so nothing is claimed
+
+
+def test_only_a_bad_file_is_not_said_to_be_kept(world, registrar):
+    draft = look_up(registrar, world.pupils["a1"]).context["draft"]
+    bad = SimpleUploadedFile("空.pdf", b"")
+    body = apply(registrar, draft, target_class=world.classes["b1_3_1"].pk, files=[bad]).content.decode()
+    assert "已上传的证明材料已保存" not in body and "已选的文件需要重新选择" in body
 
 
 def test_a_kept_file_can_be_taken_off(world, registrar):
