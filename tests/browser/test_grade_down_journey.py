@@ -61,6 +61,9 @@ def test_registrar_asks_a_grade_down_and_the_bureau_approves_it(page: Page, brow
         expect(row).to_contain_text("降级：三年级 → 二年级")
         row.get_by_role("checkbox").check()
         headmaster.get_by_role("button", name="同意所选申请").click()
+        # Batch signing asks for a confirmation first.
+        expect(headmaster.get_by_role("heading", level=1)).to_have_text("确认同意所选申请")
+        headmaster.get_by_role("button", name="确认同意 1 项申请").click()
         expect(headmaster.locator(".messages")).to_contain_text("已同意 1 项申请。")
 
         officer = login("officer_a", target=new_page())

@@ -129,7 +129,7 @@ def test_each_user_lands_on_its_home_page(page: Page, base_url, browser_world, l
 def test_registrar_finds_a_pupil_and_reads_the_record(page: Page, browser_world, login, screenshot):
     pupil = browser_world.pupils["a1"]
     login("registrar_a1")
-    _nav(page).get_by_role("link", name="学生").click()
+    _nav(page).get_by_role("link", name="学生", exact=True).click()
     expect(page).to_have_url(re.compile(r"/pupils/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("学生")
     results = page.locator("#pupil-results")

@@ -100,10 +100,10 @@ def test_the_menu_button_folds_the_navigation_on_a_phone(browser_world, phone, p
     button.click()
     expect(button).to_have_attribute("aria-expanded", "true")
     expect(nav).to_be_visible()
-    expect(nav.get_by_role("link", name="学生")).to_be_visible()
+    expect(nav.get_by_role("link", name="学生", exact=True)).to_be_visible()
     expect(small.get_by_role("button", name="退出")).to_be_visible()
     assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    nav.get_by_role("link", name="学生").click()
+    nav.get_by_role("link", name="学生", exact=True).click()
     expect(small).to_have_url(re.compile(r"/pupils/$"))
     expect(small.get_by_role("navigation", name="主导航")).to_be_hidden()  # a new page starts folded
     small.get_by_role("button", name="菜单").click()
@@ -117,7 +117,7 @@ def test_the_menu_button_folds_the_navigation_on_a_phone(browser_world, phone, p
     wide = page.get_by_role("navigation", name="主导航")
     expect(wide).to_be_visible()
     for label in ("首页", "学生", "变动申请", "打印学籍卡"):
-        expect(wide.get_by_role("link", name=label)).to_be_visible()
+        expect(wide.get_by_role("link", name=label, exact=True)).to_be_visible()
 
 
 def test_without_scripts_the_navigation_stays_unfolded_on_a_phone(browser_world, browser, browser_context_args, login):
@@ -128,6 +128,6 @@ def test_without_scripts_the_navigation_stays_unfolded_on_a_phone(browser_world,
         page = login("registrar_a1", target=context.new_page())
         page.goto("/")
         expect(page.get_by_role("button", name="菜单")).to_be_hidden()
-        expect(page.get_by_role("navigation", name="主导航").get_by_role("link", name="学生")).to_be_visible()
+        expect(page.get_by_role("navigation", name="主导航").get_by_role("link", name="学生", exact=True)).to_be_visible()
     finally:
         context.close()
