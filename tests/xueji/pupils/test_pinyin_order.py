@@ -119,7 +119,7 @@ def test_a_new_name_gets_its_key_and_no_history_entry_of_its_own(world, one_clas
 
 def test_the_migration_fills_the_key_of_existing_records(one_class):
     Pupil.objects.filter(school_class=one_class).update(name_sort="")
-    migration = importlib.import_module("xueji.migrations.0019_pupil_names_in_pinyin_order")
+    migration = importlib.import_module("xueji.migrations.0022_pupil_names_in_pinyin_order")
     migration.fill_name_sort(apps, None)
     for name, key in Pupil.objects.filter(school_class=one_class).values_list("name", "name_sort"):
         assert key == name_sort_key(name)
