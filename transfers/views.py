@@ -18,7 +18,7 @@ from transfers.kinds import TRANSFER_KINDS
 from xueji.accounts.models import Role
 from xueji.accounts.permissions import acting_school, holds, holds_anywhere, require
 from xueji.accounts.selectors import bureau_settings_for
-from xueji.approvals.kind_views import RequestStartView, _request_id
+from xueji.approvals.kind_views import RequestStartView, request_id_param
 from xueji.approvals.kinds import kind_label
 from xueji.approvals.scoping import get_request_for_user
 from xueji.approvals.services import resubmission_source
@@ -61,7 +61,7 @@ class TransferStart(LoginRequiredMixin, View):
         self.school = acting_school(request, hide=True)
         try:
             self.old = resubmission_source(actor=request.user, kind=self.kind, unit=self.school,
-                                           request_id=_request_id(request.GET.get("resubmit")), pupil=None)
+                                           request_id=request_id_param(request.GET.get("resubmit")), pupil=None)
         except ValidationError as error:
             messages.error(request, "；".join(error.messages))
             return redirect("transfers:transfer_list")

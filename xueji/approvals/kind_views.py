@@ -33,7 +33,8 @@ from xueji.pupils.models import Pupil
 from xueji.pupils.scoping import get_pupil_for_user
 
 
-def _request_id(value) -> int | None:
+def request_id_param(value) -> int | None:
+    """The id of a request given in a query parameter (`?resubmit=`), or None when it is not one."""
     try:
         number = int(value) if value else None
     except ValueError:
@@ -93,7 +94,7 @@ class RequestStartView(LoginRequiredMixin, View):
         school = self.get_school(pupil)
         try:
             old = resubmission_source(actor=request.user, kind=self.kind, unit=school,
-                                      request_id=_request_id(request.GET.get("resubmit")), pupil=pupil)
+                                      request_id=request_id_param(request.GET.get("resubmit")), pupil=pupil)
         except ValidationError as error:
             messages.error(request, "；".join(error.messages))
             return redirect(self.refused_url(pupil))
