@@ -266,3 +266,53 @@ def drop_database_not_owned(admin_url: str, name: str) -> None:
 def two_role_urls(admin_url: str) -> tuple[str, str]:
     """(DATABASE_URL, DATABASE_OWNER_URL) for the database of admin_url, as the app and the owner."""
     return url_as(admin_url, APP_ROLE), url_as(admin_url, OWNER_ROLE)
+
+
+# Streaming replication (the replica test, tests/xueji/test_replica.py) ----------------------------
+
+REPLICATION_HBA_COMMENT = "# Added by scripts/test.py: pg_basebackup from 127.0.0.1 for the streaming-replica test"
+
+
+def replication_refusal(admin_url: str) -> str | None:
+    """None when a replication connection as admin_url's user is allowed, else the server's
+    reason. "all" in pg_hba.conf does not match replication connections: they need a line of
+    their own."""
+    try:
+        with psycopg.connect(url_as(admin_url, unquote(urlsplit(admin_url).username or "postgres"), "postgres"),
+                             replication="true", connect_timeout=5, autocommit=True):
+            return None
+    except psycopg.Error as error:
+        return str(error).strip() or type(error).__name__
+
+
+def ensure_replication_allowed(admin_url: str) -> str:
+    """Makes sure pg_basebackup may connect from this machine to the server of admin_url (a
+    superuser's). On a local server whose pg_hba.conf this process may write and whose 127.0.0.1
+    line trusts, one line is added (`host replication <user> 127.0.0.1/32 <same method>`) and the
+    configuration reloaded. Returns what was found or done, for the output; never raises (the
+    replica test then fails with the reason)."""
+    refusal = replication_refusal(admin_url)
+    if refusal is None:
+        return "replication connections allowed"
+    user = unquote(urlsplit(admin_url).username or "postgres")
+    host = urlsplit(admin_url).hostname or ""
+    if host not in ("127.0.0.1", "localhost"):
+        return f"replication connections refused ({refusal}); the replica test will fail"
+    with psycopg.connect(url_as(admin_url, user, "postgres"), autocommit=True) as conn:
+        hba_file = conn.execute("SHOW hba_file").fetchone()[0]
+        method_row = conn.execute(
+            "SELECT auth_method FROM pg_hba_file_rules WHERE type = 'host' AND address = '127.0.0.1'"
+            " AND error IS NULL ORDER BY line_number LIMIT 1"
+        ).fetchone()
+        method = method_row[0] if method_row else None
+        if method != "trust" or not os.access(hba_file, os.W_OK):
+            return (f"replication connections refused ({refusal}); add `host replication {user} 127.0.0.1/32 "
+                    f"trust` to {hba_file} and reload, or the replica test will fail")
+        with open(hba_file, "a", encoding="utf-8") as handle:
+            handle.write(f"\n{REPLICATION_HBA_COMMENT}\nhost replication {user} 127.0.0.1/32 {method}\n")
+        conn.execute("SELECT pg_reload_conf()")
+    for _ in range(20):  # the postmaster reloads asynchronously
+        if replication_refusal(admin_url) is None:
+            return f"added `host replication {user} 127.0.0.1/32 {method}` to {hba_file} and reloaded"
+        time.sleep(0.25)
+    return f"replication connections still refused after adding a line to {hba_file}; the replica test will fail"

@@ -4,6 +4,8 @@ PostgreSQL: DATABASE_URL when set, else the server on 127.0.0.1:5432 when it ans
 postgres, trust authentication), else embedded PostgreSQL with its data in .data/postgres.
 Two roles on that server: xueji_owner creates and migrates the test database, the tests run as
 xueji_app (tests/conftest.py); DATABASE_URL alone is taken as a superuser's URL for making them.
+The streaming-replica test needs a replication connection from 127.0.0.1 (pg_basebackup): on a
+local trust server whose pg_hba.conf has no replication line, one is added and the server reloaded.
 Redis: REDIS_URL when set, else 127.0.0.1:6379 when it answers, else a redis-server of its own.
 XUEJI_TEST_NO_LOCAL_SERVICES=1 skips the two 127.0.0.1 probes, as on a fresh machine.
 
@@ -24,6 +26,7 @@ from services import (
     data_dir,
     database_of,
     drop_database_not_owned,
+    ensure_replication_allowed,
     ensure_roles,
     postgres_answers,
     redis_answers,
@@ -91,6 +94,10 @@ def prepare_two_roles(env: dict[str, str]) -> None:
         return
     admin_url = env["DATABASE_URL"]
     ensure_roles(admin_url)
+    # The streaming-replica test (tests/xueji/test_replica.py) takes a pg_basebackup of this
+    # server as its superuser.
+    print(f"Replication: {ensure_replication_allowed(admin_url)}", flush=True)
+    env["XUEJI_TEST_REPLICATION_URL"] = admin_url
     # pytest-django's test database; one left by a run made before the two roles goes.
     drop_database_not_owned(admin_url, f"test_{database_of(admin_url)}")
     env["DATABASE_URL"], env["DATABASE_OWNER_URL"] = two_role_urls(admin_url)

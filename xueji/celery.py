@@ -8,6 +8,8 @@ from functools import partial
 from celery import Celery
 from django.db import transaction
 
+from xueji import db_routing
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xueji.settings")
 
 logger = logging.getLogger(__name__)
@@ -19,6 +21,9 @@ app.autodiscover_tasks()
 app.autodiscover_tasks(["xueji.accounts", "xueji.approvals", "xueji.documents", "xueji.exports", "xueji.files"])
 # The sweeper of lost long jobs, in the core's module of long jobs.
 app.autodiscover_tasks(["xueji"], related_name="jobs")
+
+# The lag-tolerant tasks read from the replica when there is one (xueji/db_routing.py).
+db_routing.connect_task_signals()
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:

@@ -108,6 +108,9 @@ MIDDLEWARE = [
     # Our 404 page in development too (xueji/web/not_found.py); outside NotAllowedMiddleware.
     "xueji.web.not_found.NotFoundPageMiddleware",
     "xueji.accounts.permissions.NotAllowedMiddleware",
+    # Which reads may go to the replica, and read-your-writes (xueji/db_routing.py); nothing
+    # without DATABASE_REPLICA_URL.
+    "xueji.db_routing.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "xueji.urls"
@@ -153,6 +156,25 @@ DATABASE_OWNER = (
     dj_database_url.parse(os.environ["DATABASE_OWNER_URL"]) if os.environ.get("DATABASE_OWNER_URL") else None
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A streaming replica (docs/scale.md): DATABASE_REPLICA_URL, the same role and database on the
+# standby. Reads that tolerate a few seconds of lag go there (xueji/db_routing.py decides which);
+# a user who wrote in the last XUEJI_READ_YOUR_WRITES_SECONDS stays on the primary. A replica that
+# does not answer within XUEJI_REPLICA_CONNECT_TIMEOUT seconds is left alone for
+# XUEJI_REPLICA_RETRY_SECONDS. Unset: no replica alias, and the router always answers "default".
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+READ_YOUR_WRITES_SECONDS = int(os.environ.get("XUEJI_READ_YOUR_WRITES_SECONDS", "10"))
+REPLICA_CONNECT_TIMEOUT = int(os.environ.get("XUEJI_REPLICA_CONNECT_TIMEOUT", "2"))
+REPLICA_RETRY_SECONDS = int(os.environ.get("XUEJI_REPLICA_RETRY_SECONDS", "30"))
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = REPLICA_CONNECT_TIMEOUT
+    # Tests of a deployment with a replica read the test database through the default alias.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["xueji.db_routing.ReplicaRouter"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 

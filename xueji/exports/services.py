@@ -19,6 +19,7 @@ from xueji.accounts.audit import audit_record
 from xueji.accounts.models import AuditEntry, Membership, User
 from xueji.approvals.models import ChangeRequest, RequestStatus, StepStatus
 from xueji.approvals.services import notify, request_start
+from xueji.db_routing import replica_reads
 from xueji.exports.kind import CODE, approving_bureau, full_values_granted
 from xueji.exports.models import ExportFile
 from xueji.exports.registry import PURPOSE_LABELS, ExportJob, ExportKind, get_export_kind
@@ -120,7 +121,9 @@ def export_file_make(request: ChangeRequest) -> ExportFile | None:
     watermark = _watermark(request, now)
     job = ExportJob(request_id=request.pk, requester=requester, membership=membership, scope=scope,
                     fields=list(payload["fields"]), full_values=full_values_granted(request), watermark=watermark)
-    output = kind.write(job)
+    # The rows a file is made of may lag the primary by seconds (xueji/db_routing.py): the replica.
+    with replica_reads():
+        output = kind.write(job)
     content = watermark_xlsx(output.content, watermark) if output.extension == "xlsx" else output.content
     digest = hashlib.sha256(content).hexdigest()
     filename = f"{kind.label}_{scope.label}_{request.pk}_{timezone.localtime(now):%Y%m%d}.{output.extension}"
