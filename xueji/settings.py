@@ -272,6 +272,36 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Several hosts share the private files through an S3-compatible store (MinIO: docs/scale.md):
+# XUEJI_STORAGE=s3 with XUEJI_S3_ENDPOINT_URL, XUEJI_S3_BUCKET, XUEJI_S3_ACCESS_KEY and
+# XUEJI_S3_SECRET_KEY. The files are encrypted by us before upload, as in the local folder.
+XUEJI_STORAGE = os.environ.get("XUEJI_STORAGE", "local").strip().lower()
+if XUEJI_STORAGE == "s3":
+    _s3 = {name: os.environ.get(f"XUEJI_S3_{name.upper()}", "").strip()
+           for name in ("endpoint_url", "bucket", "access_key", "secret_key")}
+    _missing_s3 = [f"XUEJI_S3_{name.upper()}" for name, value in _s3.items() if not value]
+    if _missing_s3:
+        raise ImproperlyConfigured(f"XUEJI_STORAGE=s3 needs {', '.join(_missing_s3)}.")
+    STORAGES["default"] = {
+        "BACKEND": "xueji.files.encrypted_s3.EncryptedS3Storage",
+        "OPTIONS": {
+            "endpoint_url": _s3["endpoint_url"],
+            "bucket_name": _s3["bucket"],
+            "access_key": _s3["access_key"],
+            "secret_key": _s3["secret_key"],
+            "region_name": os.environ.get("XUEJI_S3_REGION", "us-east-1"),
+            "location": os.environ.get("XUEJI_S3_PREFIX", "private"),
+            # A new file never replaces another of the same name; nothing is public; MinIO wants
+            # path-style addresses and SigV4.
+            "file_overwrite": False,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+        },
+    }
+elif XUEJI_STORAGE != "local":
+    raise ImproperlyConfigured("XUEJI_STORAGE is local (the default) or s3.")
 
 # Private files (photos, proof): outside the web root, never under STATIC_ROOT, and served only
 # through views that check who may see them. MEDIA_URL is deliberately not routed.

@@ -7,6 +7,9 @@ same cipher and keys as the encrypted fields (xueji/crypto.py), and read back de
   before encryption, until ``rotate_files`` has run); the key id tells which key opens it, so
   keys rotate. The authenticated context is the file's name in the storage: a file copied over
   another one's name does not open.
+- One implementation of the encryption (``EncryptedStorageMixin``) over two stores of bytes: the
+  local folder (``EncryptedFileSystemStorage``, the default) and an S3-compatible store
+  (``xueji/files/encrypted_s3.py``, XUEJI_STORAGE=s3, for several hosts).
 - ``EncryptedFileSystemStorage`` is the default storage (settings.STORAGES["default"]): every
   ``FileField`` and ``default_storage`` user goes through it — the views that serve photos,
   attachments and PDFs, Pillow reading a stored photo, WeasyPrint (its fetcher reads photos
@@ -86,7 +89,7 @@ class DecryptedFile(File):
     reads the stored file again through the storage, never the ciphertext by its path as
     Django's File would."""
 
-    def __init__(self, storage: EncryptedFileSystemStorage, name: str, mode: str = "rb"):
+    def __init__(self, storage: EncryptedStorageMixin, name: str, mode: str = "rb"):
         self._storage = storage
         super().__init__(self._buffer(name, mode), name=name)
         self.mode = mode
@@ -104,8 +107,16 @@ class DecryptedFile(File):
         return self
 
 
-class EncryptedFileSystemStorage(FileSystemStorage):
-    """FileSystemStorage whose files are SM4-GCM ciphertext on disk and plain to every reader."""
+def _plain_bytes(content) -> bytes:
+    return b"".join(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8") for chunk in content.chunks())
+
+
+class EncryptedStorageMixin:
+    """The encryption of every private-file storage, whatever keeps the bytes: files are sealed
+    (SM4-GCM, the name as context) before the storage underneath sees them and unsealed after it
+    returns them. The storage underneath gives ``_read_stored`` (every stored byte),
+    ``_stored_head`` (the first HEAD_BYTES) and ``_write_stored`` (may rename on a clash: the
+    file is then sealed again under its new name)."""
 
     def _open(self, name, mode="rb"):
         if any(flag in mode for flag in "wa+x"):
@@ -113,8 +124,7 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         return DecryptedFile(self, name, mode)
 
     def read_plain(self, name) -> bytes:
-        with open(self.path(name), "rb") as handle:
-            stored = handle.read()
+        stored = self._read_stored(name)
         try:
             return unseal(stored, name=name)
         except EncryptedFileUnreadable:
@@ -122,9 +132,29 @@ class EncryptedFileSystemStorage(FileSystemStorage):
             raise
 
     def _save(self, name, content):
-        plaintext = b"".join(
-            chunk if isinstance(chunk, bytes) else chunk.encode("utf-8") for chunk in content.chunks()
-        )
+        return self._write_stored(name, _plain_bytes(content))
+
+    def size(self, name):
+        """The plain size (what a reader gets), from the stored size and the header alone."""
+        key_id = file_key_id(self._stored_head(name))
+        stored = super().size(name)
+        if key_id is None:
+            return stored
+        return stored - len(MAGIC) - len(key_id) - 1 - OVERHEAD
+
+
+class EncryptedFileSystemStorage(EncryptedStorageMixin, FileSystemStorage):
+    """Private files as SM4-GCM ciphertext in a local folder (MEDIA_ROOT): the default."""
+
+    def _read_stored(self, name) -> bytes:
+        with open(self.path(name), "rb") as handle:
+            return handle.read()
+
+    def _stored_head(self, name) -> bytes:
+        with open(self.path(name), "rb") as handle:
+            return handle.read(HEAD_BYTES)
+
+    def _write_stored(self, name, plaintext: bytes) -> str:
         full_path = self.path(name)
         directory = os.path.dirname(full_path)
         if self.directory_permissions_mode is not None:
@@ -147,16 +177,6 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         if self.file_permissions_mode is not None:
             os.chmod(full_path, self.file_permissions_mode)
         return os.path.relpath(full_path, self.location).replace("\\", "/")
-
-    def size(self, name):
-        """The plain size (what a reader gets), from the file's size and its header alone."""
-        with open(self.path(name), "rb") as handle:
-            head = handle.read(HEAD_BYTES)
-        stored = os.path.getsize(self.path(name))
-        key_id = file_key_id(head)
-        if key_id is None:
-            return stored
-        return stored - len(MAGIC) - len(key_id) - 1 - OVERHEAD
 
 
 # Rotation --------------------------------------------------------------------------------------
@@ -210,6 +230,9 @@ def rotate_files(batch_size: int = 200, *, storage=None) -> int:
     log. Idempotent and resumable: a file already under the current key is only looked at (its
     first bytes). Returns how many files were re-encrypted."""
     storage = storage or default_storage
+    if not isinstance(storage, FileSystemStorage):
+        # A store of objects (xueji/files/encrypted_s3.py) walks its own listing.
+        return storage.rotate(crypto.keyring(), batch_size)
     root = Path(storage.location)
     if not root.exists():
         return 0
