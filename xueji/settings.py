@@ -175,6 +175,12 @@ if DATABASE_REPLICA_URL:
     # Tests of a deployment with a replica read the test database through the default alias.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["xueji.db_routing.ReplicaRouter"]
+# Through PgBouncer's transaction pooling (docker-compose.scale.yml, docs/scale.md): no
+# server-side cursors, whose life is a session's while PgBouncer lends a connection for a
+# transaction only.
+if env_bool("XUEJI_PGBOUNCER", False):
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
