@@ -127,7 +127,8 @@ class StreamingReplica:
                 f"server's pg_hba.conf):\n{backup.stderr.strip()}"
             )
         # A Debian server keeps its configuration outside the data folder: the copy gets its own.
-        for name, text in (("postgresql.conf", ""), ("pg_hba.conf", "local all all trust\nhost all all 127.0.0.1/32 trust\n")):
+        hba = "local all all trust\nhost all all 127.0.0.1/32 trust\n"
+        for name, text in (("postgresql.conf", ""), ("pg_hba.conf", hba)):
             path = self.pgdata / name
             if not path.exists():
                 path.write_text(text)
@@ -144,7 +145,8 @@ class StreamingReplica:
         started = self._run(str(self.bin / "pg_ctl"), "start", "-D", str(self.pgdata), "-w", "-t", str(int(timeout)),
                             "-l", str(self.folder / "server.log"), "-o", options)
         if started.returncode != 0:
-            log = (self.folder / "server.log").read_text(errors="replace")[-3000:] if (self.folder / "server.log").exists() else ""
+            log_file = self.folder / "server.log"
+            log = log_file.read_text(errors="replace")[-3000:] if log_file.exists() else ""
             raise ReplicaUnavailable(f"the standby did not start:\n{started.stderr}\n{log}")
         self.started = True
         self._wait_streaming(timeout)

@@ -80,7 +80,9 @@ LAG_TOLERANT_TASKS = frozenset({
 
 # Read from the primary always, and a write of them is not "a write of the user's": who is logged
 # in, with which token and second factor, what the audit log and the long jobs' owners say.
-BOOKKEEPING_APPS = frozenset({"sessions", "knox", "otp_totp", "otp_static", "django_celery_beat", "contenttypes", "auth"})
+BOOKKEEPING_APPS = frozenset({
+    "sessions", "knox", "otp_totp", "otp_static", "django_celery_beat", "contenttypes", "auth",
+})
 BOOKKEEPING_MODELS = frozenset({"xueji.user", "xueji.auditentry", "xueji.membership"})
 
 
@@ -201,7 +203,8 @@ def _is_bookkeeping(model) -> bool:
     from xueji.jobs import HeartbeatJob
 
     meta = model._meta
-    return meta.app_label in BOOKKEEPING_APPS or meta.label_lower in BOOKKEEPING_MODELS or issubclass(model, HeartbeatJob)
+    return (meta.app_label in BOOKKEEPING_APPS or meta.label_lower in BOOKKEEPING_MODELS
+            or issubclass(model, HeartbeatJob))
 
 
 def _outermost_transaction():

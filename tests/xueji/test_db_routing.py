@@ -82,7 +82,8 @@ def test_s3_storage_needs_its_four_variables():
            "XUEJI_S3_ACCESS_KEY": "a", "XUEJI_S3_SECRET_KEY": "s"}
     backend = settings_of("print(settings.STORAGES['default']['BACKEND'])", **env)
     assert backend == "xueji.files.encrypted_s3.EncryptedS3Storage"
-    assert settings_of("print(settings.STORAGES['default']['BACKEND'])") == "xueji.files.encrypted.EncryptedFileSystemStorage"
+    local = settings_of("print(settings.STORAGES['default']['BACKEND'])")
+    assert local == "xueji.files.encrypted.EncryptedFileSystemStorage"
     del env["XUEJI_S3_SECRET_KEY"]
     env_all = {name: value for name, value in os.environ.items() if not name.startswith("DATABASE_")}
     result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=REPO_DIR, text=True,

@@ -139,7 +139,7 @@ def test_read_your_writes_on_a_lagging_standby(replica, world, client, login):
         response, primary, standby_queries = reads_of(client, "/pupils/?q=欧阳晚到")
         assert response.status_code == 200
         assert touches_pupils(standby_queries) and not touches_pupils(primary)
-        assert f"/pupils/{late.pk}/" not in response.content.decode(), "the standby is paused: it cannot know the new pupil"
+        assert f"/pupils/{late.pk}/" not in response.content.decode(), "the paused standby cannot know the pupil"
 
         # The user writes (a sanction on one of their pupils): they stay on the primary.
         response = client.post(f"/pupils/{world.pupils['a1'].pk}/sanctions/", {
