@@ -33,7 +33,6 @@ import logging
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -116,10 +115,10 @@ def current_context() -> ReadContext | None:
 
 @contextmanager
 def replica_reads():
-    """Reads inside may go to the replica (a task's or a service's lag-tolerant work). Entered
-    inside a transaction, the caller vouches that what it reads does not depend on that
-    transaction's writes so far; a write inside still sends the transaction's later reads to the
-    primary."""
+    """Reads inside may go to the replica (a task's or a service's lag-tolerant work); also a
+    decorator, ``@replica_reads()``. Entered inside a transaction, the caller vouches that what it
+    reads does not depend on that transaction's writes so far; a write inside still sends the
+    transaction's later reads to the primary."""
     if not replica_configured():
         yield None
         return
@@ -129,17 +128,6 @@ def replica_reads():
         yield context
     finally:
         _current.reset(token)
-
-
-def replica_reads_task(function):
-    """The decorator form of replica_reads(), for a function."""
-
-    @wraps(function)
-    def wrapper(*args, **kwargs):
-        with replica_reads():
-            return function(*args, **kwargs)
-
-    return wrapper
 
 
 # Read-your-writes: a mark per user in the cache ---------------------------------------------------
