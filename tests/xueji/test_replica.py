@@ -214,3 +214,22 @@ def test_the_site_keeps_working_when_the_standby_stops(replica, world, client, l
     response, primary, standby_queries = reads_of(client, "/statistics/")
     assert response.status_code == 200 and standby_queries == []
     assert time.monotonic() - started < 15
+
+
+def test_lag_tolerant_tasks_run_inside_replica_reads(replica):
+    """The worker's signals around a task (xueji/celery.py connects them): a monthly-reports task
+    reads lag-tolerantly, any other task does not."""
+    from celery.signals import task_postrun, task_prerun
+
+    from xueji.celery import app
+
+    app.loader.import_default_modules()
+    for name, expected in (("reports.tasks.run_monthly_reports", True), ("xueji.jobs.sweep", False)):
+        task = app.tasks[name]
+        task_prerun.send(sender=task, task_id=f"test-{name}", task=task, args=(), kwargs={})
+        try:
+            context = db_routing.current_context()
+            assert (context is not None and context.lag_tolerant) is expected, name
+        finally:
+            task_postrun.send(sender=task, task_id=f"test-{name}", task=task, args=(), kwargs={}, retval=None)
+        assert db_routing.current_context() is None
