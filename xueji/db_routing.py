@@ -18,8 +18,9 @@ Even there a read goes to the primary
 - for bookkeeping models themselves (who is logged in, which job is whose: never a lagging answer);
 - for anonymous requests (an API token's user is only known once DRF has authenticated it; its
   token is read from the primary);
-- when the replica cannot be reached: the first failed connection sends reads to the primary at
-  once and is remembered for ``REPLICA_RETRY_SECONDS`` in this process (a short connect_timeout in
+- when the replica cannot be reached, or its replay is more than ``REPLICA_MAX_LAG_SECONDS``
+  behind (or it is no standby at all): the first such check sends reads to the primary at once
+  and is remembered for ``REPLICA_RETRY_SECONDS`` in this process (a short connect_timeout in
   settings), so a stopped replica costs one timeout per process, not one per request.
 
 Without a ``replica`` database (DATABASE_REPLICA_URL unset) every answer is the primary and the
@@ -32,7 +33,7 @@ import contextvars
 import logging
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -103,7 +104,6 @@ class ReadContext:
     checked_user: object = None
     user_wrote_recently: bool = False
     replica_ok: bool | None = None
-    choices: list[str] = field(default_factory=list)  # for tests: the alias of each routed read
 
 
 _current: contextvars.ContextVar[ReadContext | None] = contextvars.ContextVar("xueji_read_context", default=None)
@@ -156,9 +156,22 @@ def user_wrote_recently(user_id) -> bool:
 _replica_down_until = 0.0
 
 
+# How far behind the primary the standby's replay is, in seconds: 0 when it has replayed all it
+# received (an idle primary sends nothing, and the last replayed commit may be old), else the age
+# of the last replayed commit.
+REPLAY_LAG_SQL = """
+    SELECT CASE
+        WHEN NOT pg_is_in_recovery() THEN NULL
+        WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+        ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
+    END
+"""
+
+
 def replica_available() -> bool:
-    """Whether the replica answers, checked once per context: a failed connection sends reads to
-    the primary and is remembered for REPLICA_RETRY_SECONDS."""
+    """Whether the replica answers and is at most REPLICA_MAX_LAG_SECONDS behind, checked once per
+    context: a failed connection or a standby too far behind sends reads to the primary, and is
+    remembered for REPLICA_RETRY_SECONDS."""
     global _replica_down_until
     if time.monotonic() < _replica_down_until:
         return False
@@ -169,6 +182,9 @@ def replica_available() -> bool:
         connection.close_if_unusable_or_obsolete()
         connection.close_if_health_check_failed()
         connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute(REPLAY_LAG_SQL)
+            lag = cursor.fetchone()[0]
     except DatabaseError as error:
         _replica_down_until = time.monotonic() + settings.REPLICA_RETRY_SECONDS
         logger.warning("db_routing: the replica cannot be reached (%s); reads go to the primary for %ss",
@@ -177,6 +193,13 @@ def replica_available() -> bool:
             connection.close()
         except DatabaseError:
             pass
+        return False
+    if lag is None or lag > settings.REPLICA_MAX_LAG_SECONDS:
+        # Not a standby (promoted, or a wrong address), or too far behind to be "a few seconds".
+        _replica_down_until = time.monotonic() + settings.REPLICA_RETRY_SECONDS
+        state = "not in recovery" if lag is None else f"{float(lag):.0f} s behind"
+        logger.warning("db_routing: the replica is %s; reads go to the primary for %ss",
+                       state, settings.REPLICA_RETRY_SECONDS)
         return False
     return True
 
@@ -204,13 +227,6 @@ class ReplicaRouter:
     """settings.DATABASE_ROUTERS. Writes and migrations: the primary. Reads: see the module."""
 
     def db_for_read(self, model, **hints):
-        alias = self._read_alias(model)
-        context = _current.get()
-        if context is not None and replica_configured():
-            context.choices.append(alias)
-        return alias
-
-    def _read_alias(self, model) -> str:
         context = _current.get()
         if context is None or not context.lag_tolerant or not replica_configured():
             return DEFAULT_DB_ALIAS

@@ -159,12 +159,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A streaming replica (docs/scale.md): DATABASE_REPLICA_URL, the same role and database on the
 # standby. Reads that tolerate a few seconds of lag go there (xueji/db_routing.py decides which);
 # a user who wrote in the last XUEJI_READ_YOUR_WRITES_SECONDS stays on the primary. A replica that
-# does not answer within XUEJI_REPLICA_CONNECT_TIMEOUT seconds is left alone for
-# XUEJI_REPLICA_RETRY_SECONDS. Unset: no replica alias, and the router always answers "default".
+# does not answer within XUEJI_REPLICA_CONNECT_TIMEOUT seconds, or whose replay is more than
+# XUEJI_REPLICA_MAX_LAG_SECONDS behind, is left alone for XUEJI_REPLICA_RETRY_SECONDS.
+# Unset: no replica alias, and the router always answers "default".
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
 READ_YOUR_WRITES_SECONDS = int(os.environ.get("XUEJI_READ_YOUR_WRITES_SECONDS", "10"))
 REPLICA_CONNECT_TIMEOUT = int(os.environ.get("XUEJI_REPLICA_CONNECT_TIMEOUT", "2"))
 REPLICA_RETRY_SECONDS = int(os.environ.get("XUEJI_REPLICA_RETRY_SECONDS", "30"))
+# A standby whose replay is further behind than this is not "a few seconds" behind: the primary.
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("XUEJI_REPLICA_MAX_LAG_SECONDS", "30"))
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
         DATABASE_REPLICA_URL,

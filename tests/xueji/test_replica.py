@@ -233,3 +233,24 @@ def test_lag_tolerant_tasks_run_inside_replica_reads(replica):
         finally:
             task_postrun.send(sender=task, task_id=f"test-{name}", task=task, args=(), kwargs={}, retval=None)
         assert db_routing.current_context() is None
+
+
+@on_replica
+def test_a_standby_too_far_behind_is_left_alone(replica, world, client, login, settings):
+    settings.REPLICA_MAX_LAG_SECONDS = 0.5
+    login(world.user("officer_a"))
+    replica.wait_caught_up()
+    wait_mark_gone()
+    replica.pause_replay()
+    try:
+        make_pupil(world.units["a1"], world.classes["a1_3_1"], name="司马迟来")  # the standby stays behind
+        time.sleep(1)
+        response, primary, standby_queries = reads_of(client, "/statistics/")
+        assert response.status_code == 200
+        assert not touches_pupils(standby_queries) and touches_pupils(primary)
+    finally:
+        replica.resume_replay()
+    replica.wait_caught_up()
+    db_routing.forget_replica_state()  # past the retry period
+    response, primary, standby_queries = reads_of(client, "/statistics/")
+    assert touches_pupils(standby_queries), "caught up again: back to the standby"
