@@ -13,9 +13,11 @@ Even there a read goes to the primary
 - for a user who wrote in the last ``READ_YOUR_WRITES_SECONDS`` (a mark per user in the cache,
   set after any non-safe request of theirs and any write in any request of theirs), so that a
   registrar who just changed something sees it on the next page;
-- once the request itself has written anything but bookkeeping (``BOOKKEEPING``: sessions, tokens,
-  the audit log, long jobs' progress), and, in a task, inside a transaction that has written;
-- for bookkeeping models themselves (who is logged in, which job is whose: never a lagging answer);
+- once the request itself has written anything but bookkeeping (``BOOKKEEPING_APPS`` and
+  ``BOOKKEEPING_MODELS``: sessions, users, memberships, tokens, second factors, the audit log, long
+  jobs' owners and progress), and, in a task, inside a transaction that has written;
+- for bookkeeping models themselves (who is logged in with which rights, which job is whose:
+  never a lagging answer);
 - for anonymous requests (an API token's user is only known once DRF has authenticated it; its
   token is read from the primary);
 - when the replica cannot be reached, or its replay is more than ``REPLICA_MAX_LAG_SECONDS``
