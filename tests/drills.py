@@ -47,7 +47,7 @@ class Worker:
     def start(self, timeout: float = 40) -> "Worker":
         name = f"drill-{uuid.uuid4().hex[:8]}@%h"
         command = [str(VENV_BIN / "celery"), "-A", "xueji", "worker", "--pool", "solo", "--loglevel", "INFO",
-                   "-n", name, "--without-gossip", "--without-mingle"]
+                   "-n", name, "--without-gossip", "--without-mingle", "-Q", ",".join(settings.CELERY_QUEUES)]
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(command, env=self.env, cwd=REPO_DIR, stdout=out, stderr=subprocess.STDOUT,
