@@ -31,6 +31,8 @@ SEARCHES = {"search"}
 UPLOADS = {"upload (answered)"}
 IMPORT_DONE = "import done (from the upload)"
 PRINT_PREFIX = "print "
+LOGGED_IN = [0]  # users of the current phase past their login
+LOGIN_WAIT_SECONDS = 180
 
 
 class Person(HttpUser):
@@ -44,6 +46,7 @@ class Person(HttpUser):
     def on_start(self):
         self.account = next(self.accounts)
         self.login(self.account["username"])
+        LOGGED_IN[0] += 1  # greenlets of one thread: no lock needed
 
     def login(self, username: str) -> None:
         self.client.get("/login/", name="login page")
@@ -263,10 +266,12 @@ def run_phase(base: str, classes: list[type], seconds: float, spawn_rate: float,
     environment.parsed_options = Options(upload_window)
     runner = environment.create_local_runner()
     users = sum(cls.fixed_count for cls in classes)
+    LOGGED_IN[0] = 0
     runner.start(users, spawn_rate=spawn_rate)
     if after_logins:
-        runner.spawning_greenlet.join()
-        gevent.sleep(3)  # the last logins done
+        deadline = time.monotonic() + LOGIN_WAIT_SECONDS
+        while LOGGED_IN[0] < users and time.monotonic() < deadline:
+            gevent.sleep(0.2)
         environment.stats.reset_all()
     started = time.monotonic()
     if cpu:
@@ -327,8 +332,16 @@ class CpuMeter:
                 for name in self.roots}
 
 
-def postmaster_pids() -> list[int]:
-    """The PostgreSQL server(s) of this machine: postgres processes whose parent is not one."""
+def postmaster_pids(port: int = 5432) -> list[int]:
+    """The PostgreSQL server listening on the port (the benchmark's database is there); when that
+    cannot be seen, every server of this machine (postgres processes whose parent is not one)."""
+    try:
+        listening = {c.pid for c in psutil.net_connections(kind="tcp")
+                     if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid}
+    except psutil.Error:
+        listening = set()
+    if listening:
+        return sorted(listening)
     found = []
     for process in psutil.process_iter(["pid", "name", "ppid"]):
         if process.info["name"] in ("postgres", "postmaster"):

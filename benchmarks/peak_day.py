@@ -55,7 +55,7 @@ DATABASE = "xueji_bench_peak"
 DATASET_VERSION = 1
 REDIS_DB = 5
 PASSWORD = "Peak#Day2026sept"
-TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # the demo's: every account its own device with it
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits (pyotp wants 112+); a device of its own per account
 HEADMASTERS = 10
 OFFICERS = 3
 PROBES = 16  # signed-in users of the limit, without think time
@@ -134,6 +134,16 @@ def _make_run():
     return module
 
 
+def _serving():
+    """xueji/serving.py on its own (importing the package xueji would set up Celery here)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("xueji_serving", _setup.PROJECT_ROOT / "xueji" / "serving.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class System:
     """gunicorn, a Celery worker and Celery beat with the commands of scripts/run.py, against the
     benchmark's database and Redis database 5; their output in WORK_DIR/*.log."""
@@ -177,8 +187,10 @@ class System:
                 raise SystemExit(f"The web did not answer within 120 s: see {WORK_DIR / 'web.log'}")
             time.sleep(0.3)
         time.sleep(3)  # the worker's pool processes and beat come up meanwhile
-        print(f"System up on {base} (gunicorn.conf.py from the cores; worker -Q {run.WORKER_QUEUES}); "
-              f"logs in {WORK_DIR}", flush=True)
+        web = _serving().web_concurrency(env)
+        print(f"System up on {base}: gunicorn {web.workers} workers × {web.threads} threads ({web.worker_class}; "
+              f"XUEJI_WEB_WORKERS, XUEJI_WEB_THREADS), Celery worker -Q {run.WORKER_QUEUES}; logs in {WORK_DIR}",
+              flush=True)
         return base
 
     def pids(self) -> dict[str, int]:
@@ -259,7 +271,7 @@ def _accounts(registrars: int, enrollment_import, pupil_search) -> dict:
     schools = []
     for row in sizes:
         school = units[row["school_id"]]
-        school.pupils = row["n"]
+        school.pupil_count = row["n"]
         schools.append(school)
     if len(schools) < registrars:
         raise SystemExit(f"Only {len(schools)} primary schools in the data set: fewer registrars, or more pupils.")
@@ -284,7 +296,7 @@ def _accounts(registrars: int, enrollment_import, pupil_search) -> dict:
     files_dir = WORK_DIR / "files"
     files_dir.mkdir(parents=True, exist_ok=True)
     plan = {"password": PASSWORD, "totp_secret": TOTP_SECRET, "registrars": [], "headmasters": [], "officers": [],
-            "probes": [], "pupils": sum(s.pupils for s in schools) // max(len(schools), 1)}
+            "probes": [], "pupils": sum(s.pupil_count for s in schools) // max(len(schools), 1)}
     school_ids = [s.pk for s in schools]
     # The enrolment of earlier runs undone: the same files upload again.
     with transaction.atomic():

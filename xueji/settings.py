@@ -11,6 +11,9 @@ XUEJI_ENCRYPTION_KEYS, XUEJI_BLIND_INDEX_KEY: the keys of encryption at rest (xu
 XUEJI_AUDIT_SHIP: where a copy of every audit entry goes (file:/path or syslog:host:port or syslog:/dev/log).
 XUEJI_THROTTLE_LOGIN, _SEARCH, _DETAIL, _DOWNLOAD, _EXPORT, _DEFAULT: the API's rates ("120/min").
 XUEJI_PUBLIC_URL: the site's address as guardians reach it, printed in the 申请表's QR code.
+XUEJI_WEB_WORKERS, XUEJI_WEB_THREADS: gunicorn's workers and threads (default: one worker per core,
+at least two, four threads each); XUEJI_DB_POOL (on/off), XUEJI_DB_POOL_MIN, _MAX, _TIMEOUT: the
+connection pool of each process (xueji/serving.py).
 """
 
 import os
