@@ -389,7 +389,7 @@ def run(args, base: str, plan: dict, system) -> int:
         cpu = cpu_meter(system)
         environment, wall = run_phase(base, classes, limit_seconds, 4.0, cpu=cpu, after_logins=True)
         results["limit"] = (environment, wall, cpu)
-        print_table(environment, wall, cpu)
+        print_table(environment, wall, cpu, after_logins=True)
     return print_verdict(results)
 
 
@@ -402,7 +402,7 @@ def rows_of(environment: Environment) -> list[dict]:
     return rows
 
 
-def print_table(environment: Environment, wall: float, cpu: CpuMeter) -> None:
+def print_table(environment: Environment, wall: float, cpu: CpuMeter, after_logins: bool = False) -> None:
     rows = rows_of(environment)
     width = max([len(row["name"]) for row in rows] + [20])
     print(f"\n{'endpoint'.ljust(width)}  {'requests':>8}  {'failures':>8}  {'median':>8}  {'p95':>8}  {'p99':>8}  {'max':>8}  (ms)")
@@ -416,7 +416,7 @@ def print_table(environment: Environment, wall: float, cpu: CpuMeter) -> None:
           f"{total.get_response_time_percentile(0.99):>8.0f}")
     jobs = sum(row["requests"] for row in rows if row["name"] not in {r["name"] for r in http})
     print(f"Throughput: {(total.num_requests - jobs) / wall:.1f} HTTP requests a second over {wall:.0f} s "
-          "(ramp-up and logins included)")
+          f"({'once every user had logged in' if after_logins else 'ramp-up and logins included'})")
     print("CPU (cores used on average): " + ", ".join(f"{name} {value:.2f}" for name, value in cpu.cores().items()))
     for error in list(environment.stats.errors.values())[:10]:
         print(f"  failure: {error.method} {error.name}: {error.error} ({error.occurrences}×)")
