@@ -25,6 +25,9 @@ def test_the_web_has_one_worker_per_core_at_least_two_with_four_threads():
 def test_workers_and_threads_come_from_the_environment():
     chosen = web_concurrency({"XUEJI_WEB_WORKERS": "3", "XUEJI_WEB_THREADS": "8"}, cpu_count=2)
     assert (chosen.workers, chosen.threads, chosen.worker_class) == (3, 8, "gthread")
+    # docker-compose passes the variables it does not have as empty: the defaults then.
+    assert web_concurrency({"XUEJI_WEB_WORKERS": "", "XUEJI_WEB_THREADS": ""}, cpu_count=2) == web_concurrency({}, cpu_count=2)
+    assert database_pool({"XUEJI_DB_POOL": "", "XUEJI_DB_POOL_MAX": ""}) == database_pool({})
     # One thread: gunicorn's sync worker.
     assert web_concurrency({"XUEJI_WEB_THREADS": "1"}, cpu_count=2).worker_class == "sync"
     for bad in ("0", "-2", "two", "1.5"):
