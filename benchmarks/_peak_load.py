@@ -328,7 +328,8 @@ class CpuMeter:
         self.wall = time.monotonic() - self.started
 
     def cores(self) -> dict[str, float]:
-        return {name: sum(self.last[name][pid] - self.first[name][pid] for pid in self.last[name]) / max(self.wall, 1e-9)
+        wall = max(self.wall, 1e-9)
+        return {name: sum(self.last[name][pid] - self.first[name][pid] for pid in self.last[name]) / wall
                 for name in self.roots}
 
 
@@ -377,9 +378,9 @@ def run(args, base: str, plan: dict, system) -> int:
               f"{seconds:.0f} s, started {args.spawn_rate:g} a second ...", flush=True)
         cpu = cpu_meter(system)
         # Every registrar uploads once, within the first two thirds of the run after logging in.
+        ramp = len(plan["registrars"]) / args.spawn_rate
         environment, wall = run_phase(base, classes, seconds, args.spawn_rate,
-                                      upload_window=max(1.0, seconds * 2 / 3 - len(plan["registrars"]) / args.spawn_rate),
-                                      cpu=cpu)
+                                      upload_window=max(1.0, seconds * 2 / 3 - ramp), cpu=cpu)
         results["mixed"] = (environment, wall, cpu)
         print_table(environment, wall, cpu)
     if args.only in (None, "limit"):
@@ -405,7 +406,8 @@ def rows_of(environment: Environment) -> list[dict]:
 def print_table(environment: Environment, wall: float, cpu: CpuMeter, after_logins: bool = False) -> None:
     rows = rows_of(environment)
     width = max([len(row["name"]) for row in rows] + [20])
-    print(f"\n{'endpoint'.ljust(width)}  {'requests':>8}  {'failures':>8}  {'median':>8}  {'p95':>8}  {'p99':>8}  {'max':>8}  (ms)")
+    print(f"\n{'endpoint'.ljust(width)}  {'requests':>8}  {'failures':>8}  {'median':>8}  {'p95':>8}  {'p99':>8}  "
+          f"{'max':>8}  (ms)")
     for row in rows:
         print(f"{row['name'].ljust(width)}  {row['requests']:>8}  {row['failures']:>8}  {row['median']:>8.0f}  "
               f"{row['p95']:>8.0f}  {row['p99']:>8.0f}  {row['max']:>8.0f}")
@@ -449,7 +451,8 @@ def print_verdict(results: dict) -> int:
             lines.append((row["max"] <= IMPORT_DONE_S * 1000 and row["failures"] == 0,
                           f"import done within {IMPORT_DONE_S} s of its upload: slowest {row['max'] / 1000:.1f} s, "
                           f"median {row['median'] / 1000:.1f} s ({row['requests']} imports, {row['failures']} wrong)"))
-        prints = [row for name, row in rows.items() if name.startswith(PRINT_PREFIX) and name.endswith("(until the file)")]
+        prints = [row for name, row in rows.items()
+                  if name.startswith(PRINT_PREFIX) and name.endswith("(until the file)")]
         printed = sum(row["requests"] for row in prints)
         if worst:
             lines.append((printed > 0 and worst["p95"] <= PAGE_P95_MS,

@@ -79,7 +79,8 @@ def main() -> int:
     parser.add_argument("--limit-duration", default="30s", help="the limit's length (default 30s)")
     parser.add_argument("--pupils", type=int, default=300_000, help="pupils in the data set (default 300,000)")
     parser.add_argument("--rebuild", action="store_true", help="drop the benchmark database and build it again")
-    parser.add_argument("--url", help="drive this running system instead of starting one (its database: the benchmark's)")
+    parser.add_argument("--url",
+                        help="drive this running system instead of starting one (its database: the benchmark's)")
     parser.add_argument("--only", choices=["mixed", "limit"], help="run only the mixed load or only the limit")
     parser.add_argument("--spawn-rate", type=float, default=5.0, help="users started per second (default 5)")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)  # the Django half, in a child
@@ -335,7 +336,8 @@ def _accounts(registrars: int, enrollment_import, pupil_search) -> dict:
         for pupil in pupils[:10]:
             queries += [pupil["name"], pupil["name"][:2]]
         plan["registrars"].append({"username": username, "school": school.pk, "pupils": [p["pk"] for p in pupils],
-                                   "queries": queries, "classes": classes, "file": str(good), "file_with_errors": str(bad)})
+                                   "queries": queries, "classes": classes, "file": str(good),
+                                   "file_with_errors": str(bad)})
     if made:
         print(f"  {made} enrolment files written ({FILE_ROWS} rows each, {BAD_ROWS} with mistakes in the first upload)",
               flush=True)

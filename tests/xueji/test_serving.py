@@ -26,7 +26,8 @@ def test_workers_and_threads_come_from_the_environment():
     chosen = web_concurrency({"XUEJI_WEB_WORKERS": "3", "XUEJI_WEB_THREADS": "8"}, cpu_count=2)
     assert (chosen.workers, chosen.threads, chosen.worker_class) == (3, 8, "gthread")
     # docker-compose passes the variables it does not have as empty: the defaults then.
-    assert web_concurrency({"XUEJI_WEB_WORKERS": "", "XUEJI_WEB_THREADS": ""}, cpu_count=2) == web_concurrency({}, cpu_count=2)
+    empty = {"XUEJI_WEB_WORKERS": "", "XUEJI_WEB_THREADS": ""}
+    assert web_concurrency(empty, cpu_count=2) == web_concurrency({}, cpu_count=2)
     assert database_pool({"XUEJI_DB_POOL": "", "XUEJI_DB_POOL_MAX": ""}) == database_pool({})
     # One thread: gunicorn's sync worker.
     assert web_concurrency({"XUEJI_WEB_THREADS": "1"}, cpu_count=2).worker_class == "sync"
@@ -106,7 +107,8 @@ PRODUCT_DIRS = ["xueji", "enrollment", "transfers", "suspensions", "dropouts", "
                 "schoolyear", "special_education", "reports", "demo"]
 # A SET that outlives its transaction: SET x / SET SESSION x, not SET LOCAL nor SET TRANSACTION
 # (and not an UPDATE's SET column = ...).
-SESSION_SET = re.compile(r"""["']\s*SET\s+(?!LOCAL\b|TRANSACTION\b|CONSTRAINTS\b)(SESSION\s+)?[\w.]+\s*(=|TO\b)""", re.I)
+SESSION_SET = re.compile(
+    r"""["']\s*SET\s+(?!LOCAL\b|TRANSACTION\b|CONSTRAINTS\b)(SESSION\s+)?[\w.]+\s*(=|TO\b)""", re.I)
 SESSION_SET_CONFIG = re.compile(r"set_config\([^)]*,\s*(false|%s)\s*\)", re.I)
 SESSION_ADVISORY_LOCK = re.compile(r"pg_(try_)?advisory_lock(_shared)?\(", re.I)
 SET_ROLE = re.compile(r"""["']\s*(SET|RESET)\s+(SESSION\s+AUTHORIZATION|ROLE)\b""", re.I)
@@ -156,7 +158,8 @@ def test_pghistory_context_does_not_outlive_its_request_on_a_pooled_connection()
 
     saved = {key: connection.settings_dict[key] for key in ("CONN_MAX_AGE", "OPTIONS")}
     connection.close()
-    connection.settings_dict.update(CONN_MAX_AGE=0, OPTIONS={**saved["OPTIONS"], "pool": {"min_size": 1, "max_size": 1}})
+    pool = {"min_size": 1, "max_size": 1}
+    connection.settings_dict.update(CONN_MAX_AGE=0, OPTIONS={**saved["OPTIONS"], "pool": pool})
     try:
         assert connection.pool is not None
 
