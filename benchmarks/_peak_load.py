@@ -169,7 +169,7 @@ class Registrar(Person):
                 if found:
                     file_path = found.group(1)
                     break
-                if "失败" in state.text and "poll" not in state.text:
+                if "生成失败" in state.text:
                     failure = AssertionError("the job failed")
                 gevent.sleep(JOB_POLL_SECONDS)
             if failure is None and file_path is None:
