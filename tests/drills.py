@@ -29,12 +29,12 @@ def process_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 def broker_forget_everything() -> None:
-    """Empty the tests' broker: the queue (tasks other tests queued without a worker) and what a
+    """Empty the tests' broker: the queues (tasks other tests queued without a worker) and what a
     killed worker left unacknowledged (else some worker would run it again hours later)."""
     import redis
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    client.delete(*settings.CELERY_QUEUES, "unacked", "unacked_index", "unacked_mutex")
 
 
 class Worker:
