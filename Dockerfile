@@ -47,4 +47,4 @@ USER xueji
 EXPOSE 8000
 # gunicorn.conf.py: the access log on stdout with query strings' values hidden (names and ID
 # numbers are searched for), the timeouts; the same file as `make run`.
-CMD ["gunicorn", "xueji.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "xueji.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

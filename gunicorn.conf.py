@@ -1,7 +1,12 @@
 """gunicorn's settings for 学籍, the same for `make run` (scripts/run.py), the Dockerfile and
-docker-compose.yml, which add only where to listen and how many workers:
+docker-compose.yml, which add only where to listen:
 
-    gunicorn xueji.wsgi --config gunicorn.conf.py --bind 127.0.0.1:8000 --workers 2
+    gunicorn xueji.wsgi --config gunicorn.conf.py --bind 127.0.0.1:8000
+
+Workers and threads come from the machine's cores (xueji/serving.py: one worker per core, at
+least two, four threads each, gunicorn's gthread worker), or from XUEJI_WEB_WORKERS and
+XUEJI_WEB_THREADS (1 thread: the sync worker); benchmarks/README.md ("Serving setup") has the
+measurements. Each thread holds at most one database connection, from its process's pool.
 
 The access log goes to stdout, with every query string's values hidden (issue 12): the pupil
 list's search box and the API's search carry names and ID numbers (xueji/web/redaction.py). The
@@ -17,7 +22,13 @@ from gunicorn.glogging import Logger
 # The config file is read before the application: make the project importable from here.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from xueji.serving import web_concurrency
 from xueji.web.redaction import RedactQueryStrings, redact_query, redact_urls
+
+_CONCURRENCY = web_concurrency()
+workers = _CONCURRENCY.workers
+threads = _CONCURRENCY.threads
+worker_class = _CONCURRENCY.worker_class
 
 _REDACT = RedactQueryStrings()
 # Atoms that hold a bare query string, without its "?".

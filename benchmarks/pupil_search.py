@@ -73,7 +73,7 @@ PUPIL_COLUMNS = [
     "entry_mode", "boarding", "left_behind", "migrant_child", "only_child", "orphan", "photo", "grade", "entry_date",
     "status", "student_number", "deleted_at", "search_pinyin", "search_initials", "name_sort", "created_at", "updated_at",
     "birthplace_id", "hukou_division_id", "native_place_id", "school_class_id", "school_id",
-    "id_number_index", "disability_index",
+    "id_number_index", "disability_index", "disability_placement_index",
 ]
 # Encrypted in their columns (xueji.encrypted_fields): COPY writes what the field would write.
 ENCRYPTED_PUPIL_COLUMNS = ["id_number", "hukou_address", "address", "health", "disability", "disability_placement"]
@@ -336,7 +336,7 @@ def build_dataset(total_pupils: int) -> None:
     school_county = {s["id"]: s["county"] for s in schools}
 
     from xueji import crypto
-    from xueji.pupils.models import disability_index, id_number_index
+    from xueji.pupils.models import disability_index, disability_placement_index, id_number_index
 
     encrypted_positions = [(PUPIL_COLUMNS.index(c), f"xueji_pupil.{c}") for c in ENCRYPTED_PUPIL_COLUMNS]
 
@@ -442,7 +442,7 @@ def build_dataset(total_pupils: int) -> None:
                     "0" if rng.random() < 0.88 else "1", "t" if migrant else "f", "t" if rng.random() < 0.4 else "f",
                     "f", "", str(grade), entry_date.isoformat(), status, numbers[-1][0], deleted,
                     search_pinyin, search_initials, name_sort, ts(created), ts(created), hukou, hukou, hukou,
-                    str(class_id), str(school_id), id_number_index(id_no), disability_index("0"),
+                    str(class_id), str(school_id), id_number_index(id_no), disability_index("0"), disability_placement_index(""),
                 )))
                 encrypt_row(pupils_text)
                 for number, kind, assigned, retired, reason in numbers:

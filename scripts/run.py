@@ -170,24 +170,38 @@ def run_step(command: list[str], env: dict[str, str], stop_requested: threading.
     say(f"manage.py {name}: done in {time.monotonic() - started:.1f} s")
 
 
+# The queues of settings.CELERY_QUEUES: the one worker of `make run` reads them all (so does
+# docker-compose.yml's), so that no task waits on a queue nobody reads.
+WORKER_QUEUES = "imports,documents,sweeps,celery"
+
+
 def web_command(port: int) -> list[str]:
-    """gunicorn as `make run` starts it: gunicorn.conf.py (the access log on stdout with the
-    query strings' values hidden, timeouts), listening on 127.0.0.1:port with two workers."""
+    """gunicorn as `make run` starts it: gunicorn.conf.py (workers and threads from the cores,
+    XUEJI_WEB_WORKERS and XUEJI_WEB_THREADS to change them; the access log on stdout with the
+    query strings' values hidden; timeouts), listening on 127.0.0.1:port."""
     return [
         str(VENV_BIN / "gunicorn"), "xueji.wsgi",
         "--config", str(REPO_DIR / "gunicorn.conf.py"),
         "--bind", f"127.0.0.1:{port}",
-        "--workers", "2",
+    ]  # fmt: skip
+
+
+def worker_command() -> list[str]:
+    return [str(VENV_BIN / "celery"), "-A", "xueji", "worker", "--loglevel", "INFO", "--concurrency", "2",
+            "-Q", WORKER_QUEUES]
+
+
+def beat_command() -> list[str]:
+    return [
+        str(VENV_BIN / "celery"), "-A", "xueji", "beat", "--loglevel", "INFO",
+        "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
     ]  # fmt: skip
 
 
 def start_app(port: int, env: dict[str, str]) -> list[Child]:
     web = web_command(port)
-    worker = [str(VENV_BIN / "celery"), "-A", "xueji", "worker", "--loglevel", "INFO", "--concurrency", "2"]
-    beat = [
-        str(VENV_BIN / "celery"), "-A", "xueji", "beat", "--loglevel", "INFO",
-        "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
-    ]  # fmt: skip
+    worker = worker_command()
+    beat = beat_command()
     return [
         Child("web", web, env=env, cwd=REPO_DIR),
         Child("worker", worker, env=env, cwd=REPO_DIR),

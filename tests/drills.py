@@ -29,12 +29,12 @@ def process_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 def broker_forget_everything() -> None:
-    """Empty the tests' broker: the queue (tasks other tests queued without a worker) and what a
+    """Empty the tests' broker: the queues (tasks other tests queued without a worker) and what a
     killed worker left unacknowledged (else some worker would run it again hours later)."""
     import redis
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    client.delete(*settings.CELERY_QUEUES, "unacked", "unacked_index", "unacked_mutex")
 
 
 class Worker:
@@ -47,7 +47,7 @@ class Worker:
     def start(self, timeout: float = 40) -> "Worker":
         name = f"drill-{uuid.uuid4().hex[:8]}@%h"
         command = [str(VENV_BIN / "celery"), "-A", "xueji", "worker", "--pool", "solo", "--loglevel", "INFO",
-                   "-n", name, "--without-gossip", "--without-mingle"]
+                   "-n", name, "--without-gossip", "--without-mingle", "-Q", ",".join(settings.CELERY_QUEUES)]
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(command, env=self.env, cwd=REPO_DIR, stdout=out, stderr=subprocess.STDOUT,

@@ -151,6 +151,12 @@ def check_home(m):
     m.check("home", "page", logged_in(m), page_status(m, "/"))
 
 
+def check_healthz(m):
+    # Everyone, anonymous too (a balancer has no session): it names no one.
+    response = m.client.get("/healthz/")
+    m.check("healthz", "answers", (200, "正常"), (response.status_code, response.content.decode()))
+
+
 def check_login(m):
     # A signed-in user is sent on to the home page.
     m.check("login", "page", 302 if m.user else 200, m.client.get("/login/").status_code)
@@ -522,6 +528,7 @@ def check_api_request_withdraw(m):
 
 ENDPOINTS = {
     "web:home": check_home,
+    "web:healthz": check_healthz,
     "accounts:login": check_login,
     "accounts:logout": check_logout,
     "accounts:switch_role": check_switch_role,

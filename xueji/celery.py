@@ -6,6 +6,7 @@ import os
 from functools import partial
 
 from celery import Celery
+from celery.signals import worker_process_init
 from django.db import transaction
 
 from xueji import db_routing
@@ -24,6 +25,17 @@ app.autodiscover_tasks(["xueji"], related_name="jobs")
 
 # The lag-tolerant tasks read from the replica when there is one (xueji/db_routing.py).
 db_routing.connect_task_signals()
+
+
+@worker_process_init.connect
+def _fresh_connection_pools(**kwargs) -> None:
+    """A Celery process forked from the worker's parent starts without the parent's connection
+    pools (settings.DATABASE_POOL): their sockets belong to the parent and their threads were not
+    forked. Forgotten, not closed (closing would end the parent's connections); the process opens
+    its own pool at its first query."""
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    DatabaseWrapper._connection_pools.clear()
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:

@@ -104,10 +104,18 @@ def connected_as_owner():
     keys = ("USER", "PASSWORD", "HOST", "PORT")
     connection = connections["default"]
     saved = {key: connection.settings_dict.get(key) for key in keys}
-    connection.close()
+    # A pool (settings.DATABASE_POOL) keeps the role it was opened with: closed on both sides, so
+    # that the next connection is opened afresh as the owner, then as the application again.
+    _close(connection)
     connection.settings_dict.update({key: settings.DATABASE_OWNER.get(key) for key in keys})
     try:
         yield
     finally:
-        connection.close()
+        _close(connection)
         connection.settings_dict.update(saved)
+
+
+def _close(connection) -> None:
+    connection.close()
+    if getattr(connection, "pool", None):
+        connection.close_pool()

@@ -11,6 +11,9 @@ XUEJI_ENCRYPTION_KEYS, XUEJI_BLIND_INDEX_KEY: the keys of encryption at rest (xu
 XUEJI_AUDIT_SHIP: where a copy of every audit entry goes (file:/path or syslog:host:port or syslog:/dev/log).
 XUEJI_THROTTLE_LOGIN, _SEARCH, _DETAIL, _DOWNLOAD, _EXPORT, _DEFAULT: the API's rates ("120/min").
 XUEJI_PUBLIC_URL: the site's address as guardians reach it, printed in the 申请表's QR code.
+XUEJI_WEB_WORKERS, XUEJI_WEB_THREADS: gunicorn's workers and threads (default: one worker per core,
+at least two, four threads each); XUEJI_DB_POOL (on/off), XUEJI_DB_POOL_MIN, _MAX, _TIMEOUT: the
+connection pool of each process (xueji/serving.py).
 """
 
 import os
@@ -19,6 +22,9 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
+from xueji import serving
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -137,15 +143,33 @@ TEMPLATES = [
 ]
 
 # One PostgreSQL everywhere: production, the demo (embedded PostgreSQL) and the tests. Never SQLite.
+#
+# Connections come from Django's own pool (psycopg_pool), one pool per process, sized by
+# xueji/serving.py from the web's threads (XUEJI_DB_POOL, XUEJI_DB_POOL_MIN/_MAX/_TIMEOUT). With a
+# pool, CONN_MAX_AGE must be 0: a request takes a connection and gives it back at its end. A
+# connection goes back without a reset, so nothing may leave session-level state on it: the app
+# sets only transaction-local state (pghistory's context is set_config(..., true), the advisory
+# locks are pg_advisory_xact_lock, SET TRANSACTION ...), which tests/xueji/test_serving.py checks
+# in the code.
+# PgBouncer instead (or in front): when the processes of several hosts together would need more
+# connections than PostgreSQL should hold (a few hundred), i.e. in production at a province's
+# scale. In its transaction mode, keep this pool off or small (XUEJI_DB_POOL=off with
+# DATABASE_CONN_MAX_AGE=0) and note its caveats: no session-level SET, LISTEN, session advisory
+# locks or WITH HOLD cursors (none used here), and server-side prepared statements only with
+# PgBouncer 1.21+ (psycopg prepares none by default here: Django sets prepare_threshold None).
+DATABASE_POOL = serving.database_pool(os.environ)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xueji"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        # A connection kept between requests (conn_max_age) is checked before a request uses it:
-        # after PostgreSQL restarts, the next request opens a new one instead of failing (500).
+        conn_max_age=0 if DATABASE_POOL else int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        # A connection kept between requests (conn_max_age), or taken from the pool, is checked
+        # before a request uses it: after PostgreSQL restarts, the next request opens a new one
+        # instead of failing (500).
         conn_health_checks=True,
     )
 }
+if DATABASE_POOL:
+    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "pool": DATABASE_POOL}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("学籍 runs on PostgreSQL only: DATABASE_URL must be a postgres:// URL.")
 # Two database roles (docs/security.md): DATABASE_URL is the application's role (web, workers,
@@ -448,6 +472,30 @@ CELERY_BEAT_SCHEDULE = {
     "pending-uploads-sweep": {"task": "xueji.files.tasks.sweep_pending_uploads", "schedule": crontab(minute=45)},
     # The audit log's hash chain is walked nightly at 04:00; a break warns the audit admins.
     "audit-chain-verify": {"task": "xueji.accounts.tasks.verify_audit_chain", "schedule": crontab(minute=0, hour=4)},
+}
+
+# Queues: a long import or a batch of PDFs must not hold the short work behind it, and on several
+# hosts each queue gets workers of its own (docker-compose.scale.yml: one worker per queue).
+# Every worker of `make run`, docker-compose.yml and the tests reads all four (CELERY_QUEUES),
+# so nothing waits on a queue nobody reads. Exact names first, then the patterns in this order
+# (celery's MapRoute): the beat-driven sweeps by name, then the kinds of work by module.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_QUEUES = ("imports", "documents", "sweeps", "celery")
+# Declared: a worker started without -Q (the tests' start_worker) reads all four too.
+CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in CELERY_QUEUES)
+CELERY_TASK_ROUTES = {
+    **{entry["task"]: {"queue": "sweeps"} for entry in CELERY_BEAT_SCHEDULE.values()},
+    # Enrolment files and other uploads read row by row (photos' zips when they become tasks).
+    "enrollment.tasks.run_import": {"queue": "imports"},
+    "*.tasks.*import*": {"queue": "imports"},
+    "xueji.photos.tasks.*": {"queue": "imports"},
+    # Printing: cards, rosters and other documents' jobs; export files; report spreadsheets.
+    "xueji.documents.tasks.*": {"queue": "documents"},
+    "xueji.exports.tasks.*": {"queue": "documents"},
+    "reports.tasks.*": {"queue": "documents"},
+    "*.tasks.*print*": {"queue": "documents"},
+    "*.tasks.*export*": {"queue": "documents"},
+    # The rest (approvals' follow-ups, the promotion's run) on the default queue "celery".
 }
 
 # Uploaded enrolment files (their bytes, in the database, encrypted) are deleted this many days

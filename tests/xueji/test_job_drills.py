@@ -140,8 +140,11 @@ def web_command(port: int) -> list[str]:
     sys.path.insert(0, str(REPO_DIR / "scripts"))
     from run import web_command as make_run_web_command
 
-    command = make_run_web_command(port)
-    return [*command[:-1], "1"]  # one gunicorn worker: its kept connection is the one that goes stale
+    return make_run_web_command(port)
+
+
+# One gunicorn worker with one thread: its kept connection is the one that goes stale.
+ONE_WEB_THREAD = {"XUEJI_WEB_WORKERS": "1", "XUEJI_WEB_THREADS": "1"}
 
 
 class Browser:
@@ -177,7 +180,8 @@ def test_postgres_restarting_under_a_web_and_a_worker_leaves_no_half_import_and_
         import subprocess
 
         with (tmp_path / "web.log").open("wb") as out:
-            web = subprocess.Popen(web_command(port), env=env, cwd=REPO_DIR, stdout=out, stderr=subprocess.STDOUT,
+            web = subprocess.Popen(web_command(port), env={**env, **ONE_WEB_THREAD}, cwd=REPO_DIR, stdout=out,
+                                   stderr=subprocess.STDOUT,
                                    start_new_session=True)
         try:
             browser = Browser(port)

@@ -20,7 +20,8 @@ CODE = "admin_area"
 # The export requests' pages too (not their API: an admin's token reaches no endpoint): the audit
 # admin asks for the audit log's export there; each export kind says which roles may ask.
 AREA_NAMESPACES = {"admin", "accounts", "accounts_api", "exports"}
-AREA_NAMES = {"web:home", "api-schema", "api-docs"}
+# The health check tells nothing of anyone: answered to every session, an admin's included.
+AREA_NAMES = {"web:home", "web:healthz", "api-schema", "api-docs"}
 AREA_PATHS = ("/admin/",)
 
 

@@ -14,6 +14,7 @@ the copy can be compared with the chain in the database. Entries hold no ID numb
 import json
 import logging
 import logging.handlers
+import threading
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +25,9 @@ _logger = logging.getLogger("xueji.audit.ship")
 _logger.propagate = False  # the copy goes to its target only, not to the console log
 _logger.setLevel(logging.INFO)
 _configured_for: str | None = None
+# gunicorn's gthread worker runs requests in threads: two first entries at once must not both set
+# the handler up (each line would be shipped twice).
+_configure_lock = threading.Lock()
 
 
 def _handler_for(target: str) -> logging.Handler:
@@ -47,14 +51,16 @@ def _ship_logger() -> logging.Logger | None:
     global _configured_for
     target = settings.AUDIT_SHIP
     if target != _configured_for:
-        for handler in list(_logger.handlers):
-            _logger.removeHandler(handler)
-            handler.close()
-        if target:
-            handler = _handler_for(target)
-            handler.setFormatter(logging.Formatter("%(message)s"))
-            _logger.addHandler(handler)
-        _configured_for = target
+        with _configure_lock:
+            if target != _configured_for:
+                for handler in list(_logger.handlers):
+                    _logger.removeHandler(handler)
+                    handler.close()
+                if target:
+                    handler = _handler_for(target)
+                    handler.setFormatter(logging.Formatter("%(message)s"))
+                    _logger.addHandler(handler)
+                _configured_for = target
     return _logger if target else None
 
 

@@ -136,7 +136,7 @@ def check_nothing_else(m):
 def admin_matrix_checks(endpoints: dict) -> list:
     """The checks the admins run: those of the admin area among the matrix's ENDPOINTS, their admin
     site, and the refusal of everything else."""
-    area = ["web:home", "accounts:login", "accounts:logout", "accounts:switch_role", "accounts:password_change",
+    area = ["web:home", "web:healthz", "accounts:login", "accounts:logout", "accounts:switch_role", "accounts:password_change",
             "accounts:password_change_done", "accounts:audit_list", "accounts_api:api-token", "api-schema", "api-docs",
             *ADMIN_ENDPOINTS, "exports:export_list", "exports:export_new", "exports:export_detail",
             "exports:export_file"]
@@ -147,7 +147,7 @@ def admin_matrix_checks(endpoints: dict) -> list:
 
 SAMPLES = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "00000000-0000-0000-0000-000000000001"}
 AREA_NAMESPACES = {"accounts", "accounts_api", "exports"}
-AREA_NAMES = {("web", "home"), ("", "api-schema"), ("", "api-docs")}
+AREA_NAMES = {("web", "home"), ("web", "healthz"), ("", "api-schema"), ("", "api-docs")}
 
 
 def sample(route: str) -> str | None:

@@ -1,5 +1,5 @@
 """A real gunicorn serving 学籍 for the tests of issue 12, started with the command `make run` uses
-(scripts/run.py's web_command: gunicorn.conf.py, 127.0.0.1, two workers) against the test database,
+(scripts/run.py's web_command: gunicorn.conf.py, 127.0.0.1, workers and threads from the cores) against the test database,
 its output (gunicorn's access and error logs, Django's logs) written to a file as `make run` shows
 it: stdout and stderr together.
 
@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +72,14 @@ class Server:
 
 @pytest.fixture(scope="module")
 def gunicorn(django_db_setup, django_db_blocker, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gunicorn")
+    with serving(django_db_blocker, tmp_path_factory.mktemp("gunicorn")) as server:
+        yield server
+
+
+@contextmanager
+def serving(django_db_blocker, folder: Path, **extra_env: str):
+    """gunicorn as `make run` starts it, on a free port, against the test database; extra_env on
+    top of the test's environment (XUEJI_WEB_THREADS=..., XUEJI_DB_POOL=on)."""
     port = free_port()
     with django_db_blocker.unblock():
         url = database_url()
@@ -83,6 +91,7 @@ def gunicorn(django_db_setup, django_db_blocker, tmp_path_factory):
         # The records the tests write are encrypted with the test process's keys (its data folder's
         # key file): the server must hold the same ones.
         XUEJI_ENCRYPTION_KEYS=settings.ENCRYPTION_KEYS, XUEJI_BLIND_INDEX_KEY=settings.BLIND_INDEX_KEY,
+        **extra_env,
     )
     log = folder / "web.log"
     with open(log, "wb") as output:
