@@ -16,8 +16,8 @@ from django.utils import timezone
 from xueji.accounts.scoping import MAX_ID
 from xueji.codes import GRADE_CHOICES, DisabilityPlacement, NumberKind, PupilStatus
 from xueji.pupils.models import Pupil, disability_placement_index
-from xueji.pupils.scoping import classes_visible_to
-from xueji.pupils.selectors import pupil_search
+from xueji.pupils.scoping import classes_visible_to, pupil_scope_school_ids
+from xueji.pupils.selectors import pupil_search, search_kind
 from xueji.pupils.visibility import schools_seeing
 
 # The page's search box is named q (its addresses, bookmarks and HTMX history say q=…); the API
@@ -111,7 +111,8 @@ class PupilFilterSet(django_filters.FilterSet):
         self.form.user = request.user
 
     def filter_search(self, queryset, name, value: str):
-        return pupil_search(queryset, value)
+        school_ids = pupil_scope_school_ids(self.request.user) if search_kind(value.strip()) == "pinyin" else None
+        return pupil_search(queryset, value, school_ids=school_ids)
 
     def filter_placement(self, queryset, name, value: str):
         return queryset.filter(schools_seeing(self.request.user, "disability"),
