@@ -114,7 +114,10 @@ USERS = [
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pupils", type=int, default=1_000_000, help="pupils in the data set (default 1,000,000)")
+    parser.add_argument("--pupils", type=int, nargs="+", default=[1_000_000],
+                        help="pupils in the data set (default 1,000,000); several sizes (1000000 10000000) are "
+                             "measured one after the other, each in its own database and process, and printed side by side")
+    parser.add_argument("--results-json", help=argparse.SUPPRESS)  # where a child of a several-size run writes its rows
     parser.add_argument("--requests", type=int, default=200, help="timed requests per user, query kind and endpoint")
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests before each series")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="stop a series after this long (default 30)")
@@ -132,6 +135,9 @@ def main() -> int:
     parser.add_argument("--explain", metavar="KIND", choices=[k for k, _ in KINDS],
                         help="also print EXPLAIN (ANALYZE, BUFFERS) of the list's queries for one query of KIND per user")
     args = parser.parse_args()
+    if len(args.pupils) > 1:
+        return measure_sizes(args)
+    args.pupils = args.pupils[0]
     args.database = args.database or default_database(args.pupils)
 
     url = _setup.bench_database_url(args.database)
@@ -165,7 +171,76 @@ def main() -> int:
         explain(users, args.explain)
     results = measure(users, args)
     _print_table(results)
+    if args.results_json:
+        Path(args.results_json).write_text(json.dumps(results, ensure_ascii=False))
     return 0
+
+
+def measure_sizes(args) -> int:
+    """Each size in a process of its own (Django is set up once per process, on one database),
+    one after the other, then the series of every size side by side."""
+    import subprocess
+    import tempfile
+
+    if args.database:
+        raise SystemExit("--database names one database: give one size with it.")
+    by_size = {}
+    for size in args.pupils:
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            print(f"=== {size:,} pupils ===", flush=True)
+            command = [sys.executable, __file__, *_without_option(sys.argv[1:], "--pupils"), "--pupils", str(size),
+                       "--results-json", out.name]
+            if subprocess.run(command).returncode:
+                raise SystemExit(f"The run with {size:,} pupils failed.")
+            by_size[size] = json.loads(Path(out.name).read_text() or "[]")
+    _print_side_by_side(by_size)
+    return 0
+
+
+def _without_option(argv: list[str], option: str) -> list[str]:
+    """``argv`` without ``option`` and the values that follow it."""
+    kept, skipping = [], False
+    for item in argv:
+        if item == option:
+            skipping = True
+        elif skipping and not item.startswith("--"):
+            continue
+        else:
+            skipping = False
+            kept.append(item)
+    return kept
+
+
+def _print_side_by_side(by_size: dict[int, list[dict]]) -> None:
+    sizes = list(by_size)
+    keys = []
+    for rows in by_size.values():
+        for r in rows:
+            if (r["user"], r["kind"], r["endpoint"]) not in keys:
+                keys.append((r["user"], r["kind"], r["endpoint"]))
+    found = {size: {(r["user"], r["kind"], r["endpoint"]): r for r in rows} for size, rows in by_size.items()}
+    label = lambda size: f"{size / 1_000_000:g}M" if size >= 1_000_000 else f"{size:,}"  # noqa: E731
+    header = f"{'user':<16} {'query':<22} {'endpoint':<8}" + "".join(
+        f" {label(size) + ' med':>9} {label(size) + ' p95':>9} {label(size) + ' rows':>10}" for size in sizes
+    ) + "  p95<=100"
+    print()
+    print(header)
+    print("-" * len(header))
+    missed = 0
+    for key in keys:
+        line = f"{key[0]:<16} {_pad(key[1], 22)} {key[2]:<8}"
+        verdicts = []
+        for size in sizes:
+            r = found[size].get(key)
+            if r is None:
+                line += f" {'-':>9} {'-':>9} {'-':>10}"
+                continue
+            line += f" {r['median']:>9.1f} {r['p95']:>9.1f} {r['matched']:>10}"
+            verdicts.append("yes" if r["p95"] <= TARGET_MS else f"NO ({label(size)})")
+        missed += any(v != "yes" for v in verdicts)
+        print(line + "  " + ", ".join(dict.fromkeys(verdicts)))
+    print()
+    print(f"{len(keys) - missed} of {len(keys)} series within the target at every size.")
 
 
 # Database bookkeeping ------------------------------------------------------------------------
@@ -891,13 +966,15 @@ def explain(users, kind: str) -> None:
     ``kind`` per user."""
     from django.db import connection
 
-    from xueji.pupils.selectors import pupil_list, pupil_search
+    from xueji.pupils.scoping import pupil_scope_school_ids
+    from xueji.pupils.selectors import pupil_list, pupil_search, search_kind
 
     rng = random.Random(SEED + 2)
     for user, label in users:
         query = rng.choice(query_pools(user, rng, size=200)[kind])
         # What the list's filter (xueji.pupils.filters) does with a search alone.
-        queryset = pupil_search(pupil_list(user), query)
+        schools = pupil_scope_school_ids(user) if search_kind(query) == "pinyin" else None
+        queryset = pupil_search(pupil_list(user), query, school_ids=schools)
         count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
         page_sql, page_params = queryset[:50].query.sql_with_params()
         for title, statement, params in (
