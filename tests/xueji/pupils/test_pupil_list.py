@@ -232,3 +232,22 @@ def test_pinyin_search_of_the_page_and_the_api_lists_the_scope_schools(login, wo
     assert "张小明" in body
     pupil_queries = [q["sql"] for q in queries if "search_pinyin" in q["sql"]]
     assert pupil_queries and all(f'"xueji_pupil"."school_id" IN (' in sql for sql in pupil_queries)
+
+
+def test_school_drop_down_lists_the_scope_and_keeps_the_chosen_school(login, world):
+    client = login(world.user("officer_a"))
+    a1 = world.units["a1"]
+    body = client.get(f"/pupils/?school={a1.pk}").content.decode()
+    assert f'<option value="{a1.pk}" selected>{a1.name}</option>' in body
+    assert f'<option value="{world.units["a2"].pk}">{world.units["a2"].name}</option>' in body
+    assert '<option value="">全部学校</option>' in body
+    assert world.units["b1"].name not in body  # another county's school
+
+
+def test_select_options_escape_the_labels():
+    from xueji.templatetags.xueji_tags import select_options
+
+    html = select_options([("", "全部学校"), (7, "<b>第7小学</b>"), (8, "第8小学")], "8")
+    assert html == ('<option value="">全部学校</option><option value="7">&lt;b&gt;第7小学&lt;/b&gt;</option>'
+                    '<option value="8" selected>第8小学</option>')
+    assert '<option value="" selected>' in select_options([("", "全部学校"), (1, "甲")], None)
