@@ -73,20 +73,29 @@ REQUEST_TABLES = ["xueji_changerequest", "xueji_approvalstep", "xueji_requestpar
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--open-requests", type=int, default=100_000, help="open transfer requests (default 100,000)")
+    parser.add_argument("--open-requests", type=int,
+                        help="open transfer requests (default 100,000; 300,000 with a province's pupils)")
     parser.add_argument("--pupils", type=int, default=1_000_000, help="pupils under them (default 1,000,000)")
     parser.add_argument("--requests", type=int, default=200, help="timed HTTP requests per series (default 200)")
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests before each series")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="stop a series after this long (default 30)")
     parser.add_argument("--sweep-runs", type=int, default=5, help="timed sweeps from the unprocessed state (default 5)")
-    parser.add_argument("--database", default="xueji_bench_approvals", help="benchmark database name")
-    parser.add_argument("--pupils-from", default="xueji_bench",
-                        help="copy the pupils from this database when it holds the same data set (default xueji_bench)")
+    parser.add_argument("--database", help="benchmark database name (default xueji_bench_approvals; with a province's "
+                                           "pupils their own database, the requests written there beside them)")
+    parser.add_argument("--pupils-from",
+                        help="copy the pupils from this database when it holds the same data set "
+                             "(default pupil_search's for the size: xueji_bench, xueji_bench_10m)")
     parser.add_argument("--rebuild", action="store_true", help="drop the benchmark database and build it again")
     parser.add_argument("--only", nargs="+", default=[], choices=["sweep", "pages"], help="measure only these")
     parser.add_argument("--explain", action="store_true",
                         help="also print EXPLAIN (ANALYZE, BUFFERS) of the slowest queries of each series and sweep")
     args = parser.parse_args()
+    province = args.pupils >= pupil_search.PROVINCE_FROM
+    args.open_requests = args.open_requests or (300_000 if province else 100_000)
+    args.pupils_from = args.pupils_from or pupil_search.default_database(args.pupils)
+    # A province's pupils are not copied (another ~17 GB): the requests go into their database,
+    # under signatures of their own, and every run starts again from the unprocessed state.
+    args.database = args.database or (args.pupils_from if province else "xueji_bench_approvals")
 
     url = _setup.bench_database_url(args.database)
     pupils_signature = {"version": pupil_search.DATASET_VERSION, "pupils": args.pupils, "seed": pupil_search.SEED}

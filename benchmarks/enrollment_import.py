@@ -72,7 +72,8 @@ def main() -> int:
                         help="timed runs of (d), django-import-export (default 5; about ten seconds each)")
     parser.add_argument("--pupils", type=int, default=100_000, help="pupils of the benchmark's own database")
     parser.add_argument("--database", default="xueji_bench_enrol", help="the benchmark's own database")
-    parser.add_argument("--big-database", default="xueji_bench", help="pupil_search's database for the last figure")
+    parser.add_argument("--big-database", help="pupil_search's database for the last figure (default its database "
+                                               "for --big-pupils: xueji_bench, xueji_bench_10m)")
     parser.add_argument("--big-pupils", type=int, default=1_000_000, help="its pupils (default 1,000,000)")
     parser.add_argument("--skip-big", action="store_true", help="leave out (c) with 1,000,000 pupils")
     parser.add_argument("--rebuild", action="store_true", help="drop the benchmark's own database and build it again")
@@ -82,6 +83,7 @@ def main() -> int:
                         help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.big_database = args.big_database or pupil_search.default_database(args.big_pupils)
 
     if args.stage == "prepare":
         prepare_database(args.database, args.pupils, rebuild=False)

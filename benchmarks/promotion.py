@@ -45,13 +45,20 @@ def main() -> int:
     parser.add_argument("--pupils", type=int, default=1_000_000, help="pupils in the data set (default 1,000,000)")
     parser.add_argument("--runs", type=int, default=3, help="measured runs, each on a fresh copy (default 3)")
     parser.add_argument("--database", default="xueji_bench_promotion", help="the database each run works in")
-    parser.add_argument("--pupils-from", default="xueji_bench",
-                        help="copy the pupils from this database when it holds the same data set (default xueji_bench)")
+    parser.add_argument("--pupils-from",
+                        help="copy the pupils from this database when it holds the same data set "
+                             "(default pupil_search's for the size: xueji_bench, xueji_bench_10m)")
+    parser.add_argument("--allow-copies", action="store_true",
+                        help="with a province's pupils, copy them anyway (a base and a run copy: ~35 GB more)")
     parser.add_argument("--rebuild", action="store_true", help="drop the base database and build it again")
     parser.add_argument("--workers", type=int, default=1,
                         help="processes carrying out the bureaus' runs side by side, as Celery workers do "
                              "(default 1: promotion_daily, run after run)")
     args = parser.parse_args()
+    args.pupils_from = args.pupils_from or pupil_search.default_database(args.pupils)
+    if args.pupils >= pupil_search.PROVINCE_FROM and not args.allow_copies:
+        raise SystemExit("A province's promotion works on copies of its ~17 GB database (a base and a fresh run "
+                         "copy each time): check the free disk space, then pass --allow-copies.")
 
     base_name = f"{args.database}_base"
     base_url = _setup.bench_database_url(base_name)

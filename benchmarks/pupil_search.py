@@ -14,8 +14,10 @@ registrar and a city bureau officer. It prints median and p95 per request in ms.
 """
 
 import argparse
+import functools
 import json
 import math
+import os
 import random
 import re
 import statistics
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _setup  # noqa: E402
 
 # Bump when the generated data change, so that an old data set is rebuilt.
-DATASET_VERSION = 2  # 2: encrypted columns and blind indexes (issue 13)
+DATASET_VERSION = 3  # 2: encrypted columns and blind indexes (issue 13); 3: built in chunks, province shape
 SEED = 20260901
 TARGET_MS = 100.0
 SCHOOL_YEAR = 2026
@@ -41,6 +43,12 @@ PROVINCE = ("410000", "河南省教育厅")
 # (city code, bureau name, counties taken): 6 + 7 + 7 = 20 counties; the city officer works in
 # the first city (6 of 20 counties: about 300,000 of 1,000,000 pupils).
 CITIES = [("410100", "郑州市教育局", 6), ("410200", "开封市教育局", 7), ("410300", "洛阳市教育局", 7)]
+# From this many pupils on, the data set is a whole province (dataset_shape): Henan's 17
+# prefecture-level cities with every county code valid for the pupils' births (149 counties),
+# 54 schools a county (8,046 schools, about 1,240 pupils each at 10,000,000, as in the 1,000,000 set).
+PROVINCE_FROM = 5_000_000
+PROVINCE_CITIES = [f"41{number:02d}00" for number in range(1, 18)]
+PROVINCE_SCHOOLS = {"primary": 38, "junior": 16, "rural": 14}
 PRIMARY_PER_COUNTY = 28  # 10 of them under a township central school
 JUNIOR_PER_COUNTY = 12
 RURAL_PRIMARY_PER_COUNTY = 10
@@ -100,16 +108,22 @@ USERS = [
     ("bench_county", "county officer"),
     ("bench_school", "school registrar"),
     ("bench_city", "city officer"),
+    ("bench_province", "province officer"),
 ]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pupils", type=int, default=1_000_000, help="pupils in the data set (default 1,000,000)")
+    parser.add_argument("--pupils", type=int, nargs="+", default=[1_000_000],
+                        help="pupils in the data set (default 1,000,000); several sizes (1000000 10000000) are "
+                             "measured one after the other, each in its own database and process, and printed side by side")
+    parser.add_argument("--results-json", help=argparse.SUPPRESS)  # where a child of a several-size run writes its rows
     parser.add_argument("--requests", type=int, default=200, help="timed requests per user, query kind and endpoint")
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests before each series")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="stop a series after this long (default 30)")
-    parser.add_argument("--database", default="xueji_bench", help="benchmark database name (default xueji_bench)")
+    parser.add_argument("--database", help="benchmark database name (default xueji_bench, or xueji_bench_10m for "
+                                               "10,000,000 pupils: default_database)")
+    parser.add_argument("--workers", type=int, help="processes building the data set (default: the cores, at most 4)")
     parser.add_argument("--rebuild", action="store_true", help="drop the benchmark database and build it again")
     parser.add_argument("--keep", action="store_true",
                         help="keep the data set there is, whatever its size (the database itself is always kept)")
@@ -121,6 +135,10 @@ def main() -> int:
     parser.add_argument("--explain", metavar="KIND", choices=[k for k, _ in KINDS],
                         help="also print EXPLAIN (ANALYZE, BUFFERS) of the list's queries for one query of KIND per user")
     args = parser.parse_args()
+    if len(args.pupils) > 1:
+        return measure_sizes(args)
+    args.pupils = args.pupils[0]
+    args.database = args.database or default_database(args.pupils)
 
     url = _setup.bench_database_url(args.database)
     signature = {"version": DATASET_VERSION, "pupils": args.pupils, "seed": SEED}
@@ -141,7 +159,7 @@ def main() -> int:
     if _read_signature(url) != signature:
         print(f"Building the data set: {args.pupils:,} pupils ...", flush=True)
         started = time.perf_counter()
-        build_dataset(args.pupils)
+        build_dataset(args.pupils, workers=args.workers)
         load_seconds = time.perf_counter() - started
         _write_meta("signature", signature)
         _write_meta("load_seconds", round(load_seconds, 1))
@@ -153,7 +171,76 @@ def main() -> int:
         explain(users, args.explain)
     results = measure(users, args)
     _print_table(results)
+    if args.results_json:
+        Path(args.results_json).write_text(json.dumps(results, ensure_ascii=False))
     return 0
+
+
+def measure_sizes(args) -> int:
+    """Each size in a process of its own (Django is set up once per process, on one database),
+    one after the other, then the series of every size side by side."""
+    import subprocess
+    import tempfile
+
+    if args.database:
+        raise SystemExit("--database names one database: give one size with it.")
+    by_size = {}
+    for size in args.pupils:
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            print(f"=== {size:,} pupils ===", flush=True)
+            command = [sys.executable, __file__, *_without_option(sys.argv[1:], "--pupils"), "--pupils", str(size),
+                       "--results-json", out.name]
+            if subprocess.run(command).returncode:
+                raise SystemExit(f"The run with {size:,} pupils failed.")
+            by_size[size] = json.loads(Path(out.name).read_text() or "[]")
+    _print_side_by_side(by_size)
+    return 0
+
+
+def _without_option(argv: list[str], option: str) -> list[str]:
+    """``argv`` without ``option`` and the values that follow it."""
+    kept, skipping = [], False
+    for item in argv:
+        if item == option:
+            skipping = True
+        elif skipping and not item.startswith("--"):
+            continue
+        else:
+            skipping = False
+            kept.append(item)
+    return kept
+
+
+def _print_side_by_side(by_size: dict[int, list[dict]]) -> None:
+    sizes = list(by_size)
+    keys = []
+    for rows in by_size.values():
+        for r in rows:
+            if (r["user"], r["kind"], r["endpoint"]) not in keys:
+                keys.append((r["user"], r["kind"], r["endpoint"]))
+    found = {size: {(r["user"], r["kind"], r["endpoint"]): r for r in rows} for size, rows in by_size.items()}
+    label = lambda size: f"{size / 1_000_000:g}M" if size >= 1_000_000 else f"{size:,}"  # noqa: E731
+    header = f"{'user':<16} {'query':<22} {'endpoint':<8}" + "".join(
+        f" {label(size) + ' med':>9} {label(size) + ' p95':>9} {label(size) + ' rows':>10}" for size in sizes
+    ) + "  p95<=100"
+    print()
+    print(header)
+    print("-" * len(header))
+    missed = 0
+    for key in keys:
+        line = f"{key[0]:<16} {_pad(key[1], 22)} {key[2]:<8}"
+        verdicts = []
+        for size in sizes:
+            r = found[size].get(key)
+            if r is None:
+                line += f" {'-':>9} {'-':>9} {'-':>10}"
+                continue
+            line += f" {r['median']:>9.1f} {r['p95']:>9.1f} {r['matched']:>10}"
+            verdicts.append("yes" if r["p95"] <= TARGET_MS else f"NO ({label(size)})")
+        missed += any(v != "yes" for v in verdicts)
+        print(line + "  " + ", ".join(dict.fromkeys(verdicts)))
+    print()
+    print(f"{len(keys) - missed} of {len(keys)} series within the target at every size.")
 
 
 # Database bookkeeping ------------------------------------------------------------------------
@@ -243,17 +330,37 @@ def _sync_pupil_indexes() -> None:
 
 # The data set --------------------------------------------------------------------------------
 
-def build_dataset(total_pupils: int) -> None:
-    from django.db import connection, transaction
+def dataset_shape(total_pupils: int) -> dict:
+    """The units the pupils are spread over: up to a few million pupils the three cities and 20
+    counties the figures have always been taken with (800 schools, so that they stay comparable);
+    from PROVINCE_FROM on, a whole province as a real one is shaped (17 cities, 149 counties,
+    8,046 schools), each school about as big as in the smaller set."""
+    if total_pupils < PROVINCE_FROM:
+        return {"name": "three cities", "cities": CITIES, "primary": PRIMARY_PER_COUNTY,
+                "junior": JUNIOR_PER_COUNTY, "rural": RURAL_PRIMARY_PER_COUNTY}
+    return {"name": "province", "cities": [(code, None, None) for code in PROVINCE_CITIES], **PROVINCE_SCHOOLS}
+
+
+def default_database(total_pupils: int) -> str:
+    """The database a data set of this size lives in: ``xueji_bench``, or ``xueji_bench_10m`` for
+    a province (a second copy of ten million pupils is not kept by accident)."""
+    if total_pupils < PROVINCE_FROM:
+        return "xueji_bench"
+    return f"xueji_bench_{total_pupils // 1_000_000}m"
+
+
+def build_dataset(total_pupils: int, workers: int | None = None) -> None:
+    """Build the data set in the (migrated, empty) database Django is connected to."""
+    from django.db import connection, connections, transaction
     from stdnum.cn import ric
 
     from xueji.accounts.models import Division, Unit, UnitKind
-    from xueji.collation import name_fields
     from xueji.pupils.models import SchoolYear, Semester
-    from xueji.pupils.numbers import g_number, j_number
 
     rng = random.Random(SEED)
     step = _Stopwatch()
+    shape = dataset_shape(total_pupils)
+    primary_count, junior_count, rural_count = shape["primary"], shape["junior"], shape["rural"]
 
     # Units: province, cities, counties (real codes whose ID numbers are valid for the pupils'
     # birth years), a central school per county, primary and junior schools.
@@ -266,32 +373,41 @@ def build_dataset(total_pupils: int) -> None:
             defaults={"start_date": date(2026, 9, 1), "end_date": date(2027, 1, 22)},
         )
         province = _unit(UnitKind.PROVINCE_BUREAU, PROVINCE[1], None, PROVINCE[0])
-        schools = []  # dicts: id, county, type
+        schools = []  # dicts: id, county, city, type
         county_codes = []
-        for city_code, city_name, wanted in CITIES:
+        city_counties: dict[str, list[str]] = {}
+        for city_code, city_name, wanted in shape["cities"]:
+            if city_name is None:
+                city_name = f"{Division.objects.get(code=city_code).name}教育局"
             city = _unit(UnitKind.CITY_BUREAU, city_name, province, city_code)
             candidates = Division.objects.filter(parent_id=city_code, in_use=True).exclude(name="市辖区").order_by("code")
-            counties = [d for d in candidates if _area_valid(ric, d.code)][:wanted]
-            if len(counties) < wanted:
-                raise SystemExit(f"Not enough county codes under {city_code} in xueji_division.")
+            counties = [d for d in candidates if _area_valid(ric, d.code)]
+            if wanted is not None:
+                if len(counties) < wanted:
+                    raise SystemExit(f"Not enough county codes under {city_code} in xueji_division.")
+                counties = counties[:wanted]
+            city_counties[city_code] = [d.code for d in counties]
             for division in counties:
                 county_codes.append(division.code)
                 bureau = _unit(UnitKind.COUNTY_BUREAU, f"{division.name}教育局", city, division.code)
                 central = _unit(UnitKind.CENTRAL_SCHOOL, f"{division.name}{TOWNSHIPS[7]}中心校", bureau, division.code,
                                 township=TOWNSHIPS[7])
-                for number in range(1, PRIMARY_PER_COUNTY + 1):
-                    rural = number > PRIMARY_PER_COUNTY - RURAL_PRIMARY_PER_COUNTY
+                for number in range(1, primary_count + 1):
+                    rural = number > primary_count - rural_count
                     township = TOWNSHIPS[7 + number % 3] if rural else TOWNSHIPS[number % 7]
                     name = f"{division.name}{township}第{number}小学" if rural else f"{division.name}第{number}小学"
                     unit = _school(name, f"41{division.code}{number:02d}", "primary", central if rural else bureau,
                                    division.code, township, not rural)
-                    schools.append({"id": unit.pk, "county": division.code, "type": "primary", "rural": rural})
-                for number in range(1, JUNIOR_PER_COUNTY + 1):
+                    schools.append({"id": unit.pk, "county": division.code, "city": city_code, "type": "primary",
+                                    "rural": rural})
+                for number in range(1, junior_count + 1):
                     township = TOWNSHIPS[number % 10]
                     unit = _school(f"{division.name}第{number}中学", f"41{division.code}{50 + number:02d}", "junior",
-                                   bureau, division.code, township, number <= 6)
-                    schools.append({"id": unit.pk, "county": division.code, "type": "junior", "rural": number > 6})
-    step.lap(f"units: {Unit.objects.count()} ({len(schools)} schools)")
+                                   bureau, division.code, township, number <= junior_count // 2)
+                    schools.append({"id": unit.pk, "county": division.code, "city": city_code, "type": "junior",
+                                    "rural": number > junior_count // 2})
+    step.lap(f"units: {Unit.objects.count()} ({len(schools)} schools, {len(county_codes)} counties, "
+             f"{len(city_counties)} cities: {shape['name']})")
 
     # Pupils per school and grade: each county an equal share, each grade of it an equal share,
     # spread over the schools by size weights (county-town schools are bigger).
@@ -320,32 +436,112 @@ def build_dataset(total_pupils: int) -> None:
         classes[(school_class.school_id, school_class.grade)].append(school_class.pk)
     step.lap(f"classes: {len(new_classes)}")
 
-    # Pupils and their 学籍号 rows go in with COPY. The history triggers of pghistory are disabled
-    # for the load (DISABLE TRIGGER USER, enabled again right after): the history of a million
-    # inserts is not what is measured, and writing it would take most of the load time. The other
-    # indexes are dropped for the load and created again from their own definitions afterwards,
-    # which is several times faster than keeping them up to date row by row.
-    surnames, surname_weights = _surname_table()
-    pinyin_cache: dict[str, tuple[str, str, str]] = {}
-    used_ids: dict[str, set[int]] = defaultdict(set)
-    used_l: set[str] = set()
-    j_sequences: Counter = Counter()
+    # Pupils and their 学籍号 rows go in with COPY, a city and a grade at a time, from several
+    # processes at once (each its own connection; the generation in Python is most of the cost).
+    # Each chunk draws from its own seeded generator, so the data set does not depend on the
+    # number of processes, and everything that must be unique is unique within a chunk: ID numbers
+    # carry the area of the pupil's household registration (a county of the chunk's city: pupils
+    # who moved did so within their city) and a birth date of the chunk's grade; L and J numbers
+    # carry the school's county. The history triggers of pghistory and the foreign-key checks are
+    # off for the load (session_replication_role = replica in the loading sessions: the rows are
+    # consistent by construction, and the history of millions of inserts is not what is
+    # measured). The other indexes and unique constraints are dropped for the load and created
+    # again from their own definitions afterwards, which is several times faster than keeping them
+    # up to date row by row.
+    tasks = []  # (grade, city code, first pupil id, pupils)
     pupil_id = 0
-    pupil_rows = 0
-    number_rows = 0
-    school_county = {s["id"]: s["county"] for s in schools}
+    for grade in range(9, 0, -1):  # oldest cohort first: records are created as pupils enter school
+        for city_code in city_counties:
+            count = sum(plan[s["id"]].get(grade, 0) for s in schools if s["city"] == city_code)
+            tasks.append((grade, city_code, pupil_id + 1, count))
+            pupil_id += count
+    with connection.cursor() as cursor:
+        saved_indexes = _drop_secondary_indexes(cursor, ["xueji_pupil", "xueji_studentnumber"])
+        saved_indexes += _drop_unique_constraints(cursor, ["xueji_pupil", "xueji_studentnumber"])
+    global _CHUNK_CONTEXT
+    _CHUNK_CONTEXT = {
+        "url": _current_url(),
+        "plan": plan, "classes": classes, "schools": schools, "city_counties": city_counties,
+    }
+    workers = workers or min(4, os.cpu_count() or 1)
+    connections.close_all()  # the children must not share the parent's connection
+    pupil_rows = number_rows = done = 0
+    next_report = 0.0
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for pupils_done, numbers_done in pool.imap_unordered(_build_chunk, tasks):
+            pupil_rows += pupils_done
+            number_rows += numbers_done
+            done += 1
+            if pupil_rows >= next_report or done == len(tasks):
+                step.lap(f"{done} of {len(tasks)} chunks (city × grade): {pupil_rows:,} pupils")
+                next_report = pupil_rows + total_pupils / 10
+    _CHUNK_CONTEXT = None
+    step.lap(f"pupils: {pupil_rows:,} in {len(tasks)} chunks over {workers} processes")
+
+    # Indexes, several at a time (one connection each; PostgreSQL builds a B-tree with parallel
+    # workers too), the slow GIN indexes first.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(pg_get_serial_sequence('xueji_pupil', 'id'), %s)", [max(pupil_id, 1)])
+    connections.close_all()
+    _run_in_parallel(sorted(saved_indexes, key=lambda s: " USING gin " not in s), workers,
+                     setup="SET maintenance_work_mem = '1GB'")
+    step.lap(f"indexes and unique constraints: {len(saved_indexes)} rebuilt")
+    # VACUUM as well as ANALYZE: it sets the visibility map, as autovacuum would on a live system.
+    _run_in_parallel([f"VACUUM (ANALYZE) {table}" for table in
+                      ("xueji_pupil", "xueji_studentnumber", "xueji_unit", "xueji_schoolclass")], workers)
+    step.lap("vacuum analyze")
+
+    _create_bench_users(schools, plan)
+    print(f"  loaded {pupil_rows:,} pupils and {number_rows:,} 学籍号 rows", flush=True)
+
+
+def _current_url() -> str:
+    """The URL of the benchmark database Django is set up on (_setup.setup_django put it there)."""
+    from django.db import connection
+
+    url = os.environ["DATABASE_URL"]
+    if _setup.database_name(url) != connection.settings_dict["NAME"]:
+        raise SystemExit("DATABASE_URL is not the database Django is connected to.")
+    return url
+
+
+# What the chunks of build_dataset share, inherited by the processes that build them (fork).
+_CHUNK_CONTEXT = None
+
+
+def _build_chunk(task) -> tuple[int, int]:
+    """Generate and COPY the pupils of one city and one grade, with their 学籍号 rows."""
+    import psycopg
+    from stdnum.cn import ric
 
     from xueji import crypto
     from xueji.pupils.models import disability_index, disability_placement_index, id_number_index
+    from xueji.pupils.numbers import g_number, j_number
+
+    grade, city_code, first_id, _count = task
+    context = _CHUNK_CONTEXT
+    plan, classes = context["plan"], context["classes"]
+    city_schools = [s for s in context["schools"] if s["city"] == city_code]
+    city_county_codes = context["city_counties"][city_code]
+    rng = random.Random(f"{SEED}:{grade}:{city_code}")
+    surnames, surname_weights = _surname_table()
+    no_disability, no_placement = disability_index("0"), disability_placement_index("")
+    used_ids: dict[str, set[int]] = defaultdict(set)
+    used_l: set[str] = set()
+    j_sequences: Counter = Counter()
 
     encrypted_positions = [(PUPIL_COLUMNS.index(c), f"xueji_pupil.{c}") for c in ENCRYPTED_PUPIL_COLUMNS]
+    id_position = PUPIL_COLUMNS.index("id_number")
 
-    def encrypt_row(lines: list[str]) -> None:
-        cells = lines[-1].split("\t")
-        for position, context in encrypted_positions:
+    def encrypt_cells(cells: list[str]) -> None:
+        for position, column in encrypted_positions:
             if cells[position] not in ("", NULL):
-                cells[position] = crypto.encrypt_text(cells[position], context=context)
-        lines[-1] = "\t".join(cells)
+                if position == id_position:
+                    cells[position] = crypto.encrypt_text(cells[position], context=column)
+                else:
+                    cells[position] = _encrypted_once(cells[position], column)
 
     def id_number(area: str, birth: date, male: bool) -> str:
         key = f"{area}{birth:%Y%m%d}"
@@ -382,97 +578,146 @@ def build_dataset(total_pupils: int) -> None:
         else:
             pool = GIVEN_BOY if male else GIVEN_GIRL
             given = rng.choice(pool) + rng.choice(pool)
-        return surname + given
+        return surname, given
 
     ts = lambda moment: moment.isoformat(sep=" ")  # noqa: E731
 
-    with connection.cursor() as cursor:
-        saved_indexes = _drop_secondary_indexes(cursor, ["xueji_pupil", "xueji_studentnumber"])
-        cursor.execute("ALTER TABLE xueji_pupil DISABLE TRIGGER USER")
-    try:
-        for grade in range(9, 0, -1):  # oldest cohort first: records are created as pupils enter school
-            seats = []
-            for school_id, grades in plan.items():
-                class_ids = classes[(school_id, grade)]
-                for index in range(grades.get(grade, 0)):
-                    seats.append((school_id, class_ids[index % len(class_ids)]))
-            rng.shuffle(seats)
-            primary_entry = date(SCHOOL_YEAR - (grade - 1), 9, 1)
-            entry_date = primary_entry if grade <= 6 else date(SCHOOL_YEAR - (grade - 7), 9, 1)
-            birth_start = date(2019 - (grade - 1), 9, 1)
-            pupils_text, numbers_text = [], []
-            for school_id, class_id in seats:
-                pupil_id += 1
-                county = school_county[school_id]
-                male = rng.random() < 0.53
-                birth = birth_start + timedelta(days=rng.randrange(365))
-                migrant = rng.random() < 0.08
-                hukou = rng.choice(county_codes) if migrant else county
-                name = person_name(male)
-                if name not in pinyin_cache:
-                    fields = name_fields(name)
-                    pinyin_cache[name] = (fields["pinyin"], fields["search_pinyin"], fields["search_initials"], fields["name_sort"])
-                pinyin, search_pinyin, search_initials, name_sort = pinyin_cache[name]
-                created = datetime(primary_entry.year, 9, rng.randrange(1, 29), 9, rng.randrange(60), tzinfo=CST)
-                numbers = []  # (number, kind, assigned_at, retired_at, reason)
-                if rng.random() < 0.01:  # no ID number: a J number once dedupe has passed
-                    id_type, id_no = "N", ""
-                    j_sequences[(county, birth)] += 1
-                    numbers.append((j_number(county, birth, j_sequences[(county, birth)]), "J", created, None, "建立学籍"))
-                else:
-                    id_type, id_no = "1", id_number(hukou, birth, male)
-                    if grade in (1, 7) and rng.random() < 0.25:  # new entrants still on a temporary number
-                        numbers.append((temporary_number(county, birth), "L", created, None, "建立学籍"))
-                    elif rng.random() < 0.4:  # had a temporary number first, then the G number
-                        switched = created + timedelta(days=rng.randrange(10, 60))
-                        numbers.append((temporary_number(county, birth), "L", created, switched, "建立学籍"))
-                        numbers.append((g_number(id_no), "G", switched, None, "身份核验通过"))
-                    else:
-                        numbers.append((g_number(id_no), "G", created, None, "建立学籍"))
-                status = rng.choices(
-                    ["enrolled", "suspended", "transferred_out", "dropped_out"], cum_weights=[985, 990, 997, 1000]
-                )[0]
-                deleted = ts(created + timedelta(days=90)) if rng.random() < 0.0005 else NULL
-                pupils_text.append("\t".join((
-                    str(pupil_id), name, "", pinyin, "1" if male else "2", birth.isoformat(),
-                    "01" if rng.random() < 0.95 else "03", "CHN", id_type, id_no, "00",
-                    "1" if rng.random() < 0.6 else "2", "", f"{TOWNSHIPS[pupil_id % 10]}{rng.randrange(1, 200)}号",
-                    "10" if rng.random() < 0.96 else "20", "0", "", "1",
-                    "2" if grade >= 7 and rng.random() < 0.2 else "1",
-                    "0" if rng.random() < 0.88 else "1", "t" if migrant else "f", "t" if rng.random() < 0.4 else "f",
-                    "f", "", str(grade), entry_date.isoformat(), status, numbers[-1][0], deleted,
-                    search_pinyin, search_initials, name_sort, ts(created), ts(created), hukou, hukou, hukou,
-                    str(class_id), str(school_id), id_number_index(id_no), disability_index("0"), disability_placement_index(""),
-                )))
-                encrypt_row(pupils_text)
-                for number, kind, assigned, retired, reason in numbers:
-                    numbers_text.append("\t".join(
-                        (number, kind, ts(assigned), ts(retired) if retired else NULL, reason, str(pupil_id))
-                    ))
-            with transaction.atomic(), connection.cursor() as cursor:
-                _copy(cursor, "xueji_pupil", PUPIL_COLUMNS, pupils_text)
-                _copy(cursor, "xueji_studentnumber", NUMBER_COLUMNS, numbers_text)
-            pupil_rows += len(pupils_text)
-            number_rows += len(numbers_text)
-            step.lap(f"grade {grade}: {len(pupils_text):,} pupils")
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE xueji_pupil ENABLE TRIGGER USER")
-    with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '1GB'")
-        for statement in saved_indexes:
-            cursor.execute(statement)
-        cursor.execute("RESET maintenance_work_mem")
-        cursor.execute("SELECT setval(pg_get_serial_sequence('xueji_pupil', 'id'), %s)", [max(pupil_id, 1)])
-    step.lap(f"indexes: {len(saved_indexes)} rebuilt")
-    # VACUUM as well as ANALYZE: it sets the visibility map, as autovacuum would on a live system.
-    with connection.cursor() as cursor:
-        for table in ("xueji_pupil", "xueji_studentnumber", "xueji_unit", "xueji_schoolclass"):
-            cursor.execute(f"VACUUM (ANALYZE) {table}")
-    step.lap("vacuum analyze")
+    seats = []
+    for school in city_schools:
+        class_ids = classes[(school["id"], grade)]
+        for index in range(plan[school["id"]].get(grade, 0)):
+            seats.append((school["id"], school["county"], class_ids[index % len(class_ids)]))
+    rng.shuffle(seats)
+    primary_entry = date(SCHOOL_YEAR - (grade - 1), 9, 1)
+    entry_date = primary_entry if grade <= 6 else date(SCHOOL_YEAR - (grade - 7), 9, 1)
+    birth_start = date(2019 - (grade - 1), 9, 1)
+    pupils_text, numbers_text = [], []
+    pupil_id = first_id - 1
+    for school_id, county, class_id in seats:
+        pupil_id += 1
+        male = rng.random() < 0.53
+        birth = birth_start + timedelta(days=rng.randrange(365))
+        migrant = rng.random() < 0.08
+        hukou = rng.choice(city_county_codes) if migrant else county
+        surname, given = person_name(male)
+        name = surname + given
+        pinyin, search_pinyin, search_initials, name_sort = _name_keys(surname, given)
+        created = datetime(primary_entry.year, 9, rng.randrange(1, 29), 9, rng.randrange(60), tzinfo=CST)
+        numbers = []  # (number, kind, assigned_at, retired_at, reason)
+        if rng.random() < 0.01:  # no ID number: a J number once dedupe has passed
+            id_type, id_no = "N", ""
+            j_sequences[(county, birth)] += 1
+            numbers.append((j_number(county, birth, j_sequences[(county, birth)]), "J", created, None, "建立学籍"))
+        else:
+            id_type, id_no = "1", id_number(hukou, birth, male)
+            if grade in (1, 7) and rng.random() < 0.25:  # new entrants still on a temporary number
+                numbers.append((temporary_number(county, birth), "L", created, None, "建立学籍"))
+            elif rng.random() < 0.4:  # had a temporary number first, then the G number
+                switched = created + timedelta(days=rng.randrange(10, 60))
+                numbers.append((temporary_number(county, birth), "L", created, switched, "建立学籍"))
+                numbers.append((g_number(id_no), "G", switched, None, "身份核验通过"))
+            else:
+                numbers.append((g_number(id_no), "G", created, None, "建立学籍"))
+        status = rng.choices(
+            ["enrolled", "suspended", "transferred_out", "dropped_out"], cum_weights=[985, 990, 997, 1000]
+        )[0]
+        deleted = ts(created + timedelta(days=90)) if rng.random() < 0.0005 else NULL
+        cells = [
+            str(pupil_id), name, "", pinyin, "1" if male else "2", birth.isoformat(),
+            "01" if rng.random() < 0.95 else "03", "CHN", id_type, id_no, "00",
+            "1" if rng.random() < 0.6 else "2", "", f"{TOWNSHIPS[pupil_id % 10]}{rng.randrange(1, 200)}号",
+            "10" if rng.random() < 0.96 else "20", "0", "", "1",
+            "2" if grade >= 7 and rng.random() < 0.2 else "1",
+            "0" if rng.random() < 0.88 else "1", "t" if migrant else "f", "t" if rng.random() < 0.4 else "f",
+            "f", "", str(grade), entry_date.isoformat(), status, numbers[-1][0], deleted,
+            search_pinyin, search_initials, name_sort, ts(created), ts(created), hukou, hukou, hukou,
+            str(class_id), str(school_id), id_number_index(id_no), no_disability, no_placement,
+        ]
+        encrypt_cells(cells)
+        pupils_text.append("\t".join(cells))
+        for number, kind, assigned, retired, reason in numbers:
+            numbers_text.append("\t".join(
+                (number, kind, ts(assigned), ts(retired) if retired else NULL, reason, str(pupil_id))
+            ))
+    with psycopg.connect(context["url"]) as conn:
+        conn.execute("SET session_replication_role = replica")
+        with conn.cursor() as cursor:
+            _copy_lines(cursor, "xueji_pupil", PUPIL_COLUMNS, pupils_text)
+            # The 学籍号 rows' ids come from the sequence, which COPY from several sessions at once
+            # may take in any order; nothing reads them in id order.
+            _copy_lines(cursor, "xueji_studentnumber", NUMBER_COLUMNS, numbers_text)
+    return len(pupils_text), len(numbers_text)
 
-    _create_bench_users(schools, plan)
-    print(f"  loaded {pupil_rows:,} pupils and {number_rows:,} 学籍号 rows", flush=True)
+
+@functools.lru_cache(maxsize=None)
+def _name_part_keys(part: str, given: bool = False) -> tuple[str, str, str, str]:
+    from xueji.collation import name_fields
+
+    if not given:
+        fields = name_fields(part)
+        return fields["pinyin"], fields["search_pinyin"], fields["search_initials"], fields["name_sort"]
+    # A given name is read as one after a surname (乐 is yuè as a surname, lè in 乐乐): after 〇, a
+    # character that forms no phrase with the next one, taken off again.
+    whole, surname = _name_part_keys("〇" + part), _name_part_keys("〇")
+    return (whole[0][len(surname[0]) + 1:], *(key[len(prefix):] for key, prefix in zip(whole[1:], surname[1:])))
+
+
+def _name_keys(surname: str, given: str) -> tuple[str, str, str, str]:
+    """The name's pinyin, search keys and sort key (xueji.collation.name_fields) put together from
+    those of the surname and of the given name: a province holds about a million different names
+    but only a few thousand surnames and given names, and pypinyin takes most of a millisecond a
+    name. The keys are per character, so the result is the same except where pypinyin would read
+    a character of the given name differently after that surname (a phrase), which no search
+    measured depends on."""
+    surname_keys, given_keys = _name_part_keys(surname), _name_part_keys(given, given=True)
+    return (f"{surname_keys[0]} {given_keys[0]}", surname_keys[1] + given_keys[1], surname_keys[2] + given_keys[2],
+            surname_keys[3] + given_keys[3])
+
+
+@functools.lru_cache(maxsize=10_000)
+def _encrypted_once(value: str, column: str) -> str:
+    """A value that many pupils share (an address, a health code), encrypted once per process and
+    written alike for all of them: SM4 for every cell is a large part of building millions of rows,
+    and what is measured reads and decrypts the same bytes either way."""
+    from xueji import crypto
+
+    return crypto.encrypt_text(value, context=column)
+
+
+def _run_in_parallel(statements: list[str], workers: int, setup: str = "") -> None:
+    """Run the statements over ``workers`` connections at once (autocommit), each as soon as a
+    connection is free."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    url = _current_url()
+
+    def run(statement: str) -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            if setup:
+                conn.execute(setup)
+            conn.execute(statement)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
+        for future in [executor.submit(run, statement) for statement in statements]:
+            future.result()
+
+
+def _drop_unique_constraints(cursor, tables: list[str]) -> list[str]:
+    """Drop the tables' UNIQUE constraints (not the primary keys, which foreign keys reference);
+    return the statements that add them again."""
+    cursor.execute(
+        """
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+        FROM pg_constraint WHERE contype = 'u' AND conrelid = ANY(%s::regclass[])
+        """,
+        [tables],
+    )
+    rows = cursor.fetchall()
+    for table, name, _definition in rows:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    return [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in rows]
 
 
 def _area_valid(ric, code: str) -> bool:
@@ -544,7 +789,10 @@ def _drop_secondary_indexes(cursor, tables: list[str]) -> list[str]:
 
 
 def _copy(cursor, table: str, columns: list[str], lines: list[str]) -> None:
-    raw = cursor.cursor  # Django's wrapper -> psycopg 3 cursor
+    _copy_lines(cursor.cursor, table, columns, lines)  # Django's wrapper -> psycopg 3 cursor
+
+
+def _copy_lines(raw, table: str, columns: list[str], lines: list[str]) -> None:
     with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for start in range(0, len(lines), 20_000):
             copy.write("\n".join(lines[start:start + 20_000]) + "\n")
@@ -555,7 +803,7 @@ def _create_bench_users(schools: list[dict], plan: dict[int, dict[int, int]]) ->
 
     county_code = schools[0]["county"]
     county = Unit.objects.get(kind=UnitKind.COUNTY_BUREAU, division_id=county_code)
-    city = Unit.objects.get(kind=UnitKind.CITY_BUREAU, division_id=CITIES[0][0])
+    city = Unit.objects.get(kind=UnitKind.CITY_BUREAU, division_id=schools[0]["city"])
     # The registrar's school: the primary school of that county closest to 1,000 pupils.
     school_id = min(
         (s["id"] for s in schools if s["county"] == county_code and s["type"] == "primary"),
@@ -565,6 +813,7 @@ def _create_bench_users(schools: list[dict], plan: dict[int, dict[int, int]]) ->
         ("bench_county", "县局学籍管理员", county, Role.COUNTY_OFFICER),
         ("bench_school", "学校学籍管理员", Unit.objects.get(pk=school_id), Role.REGISTRAR),
         ("bench_city", "市局学籍管理员", city, Role.CITY_OFFICER),
+        ("bench_province", "省厅学籍管理员", Unit.objects.get(kind=UnitKind.PROVINCE_BUREAU), Role.PROVINCE_OFFICER),
     ):
         user = User(username=username, full_name=full_name)
         user.set_unusable_password()
@@ -576,7 +825,8 @@ def _bench_users() -> list:
     from xueji.accounts.models import User
 
     by_name = {u.username: u for u in User.objects.filter(username__in=[name for name, _ in USERS])}
-    return [(by_name[name], label) for name, label in USERS]
+    # A data set built before the province officer existed (--keep) has no such user.
+    return [(by_name[name], label) for name, label in USERS if name in by_name]
 
 
 class _Stopwatch:
@@ -716,13 +966,15 @@ def explain(users, kind: str) -> None:
     ``kind`` per user."""
     from django.db import connection
 
-    from xueji.pupils.selectors import pupil_list, pupil_search
+    from xueji.pupils.scoping import pupil_scope_school_ids
+    from xueji.pupils.selectors import pupil_list, pupil_search, search_kind
 
     rng = random.Random(SEED + 2)
     for user, label in users:
         query = rng.choice(query_pools(user, rng, size=200)[kind])
         # What the list's filter (xueji.pupils.filters) does with a search alone.
-        queryset = pupil_search(pupil_list(user), query)
+        schools = pupil_scope_school_ids(user) if search_kind(query) == "pinyin" else None
+        queryset = pupil_search(pupil_list(user), query, school_ids=schools)
         count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
         page_sql, page_params = queryset[:50].query.sql_with_params()
         for title, statement, params in (

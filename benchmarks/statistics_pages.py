@@ -64,13 +64,19 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per series (default 30)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests before each series")
     parser.add_argument("--monthly-runs", type=int, default=3, help="timed runs of each monthly series (default 3)")
-    parser.add_argument("--database", default="xueji_bench_stats", help="benchmark database name")
-    parser.add_argument("--pupils-from", default="xueji_bench",
-                        help="copy the pupils from this database when it holds the same data set (default xueji_bench)")
+    parser.add_argument("--database", help="benchmark database name (default xueji_bench_stats; with a province's "
+                                           "pupils their own database, the history written there beside them)")
+    parser.add_argument("--pupils-from",
+                        help="copy the pupils from this database when it holds the same data set "
+                             "(default pupil_search's for the size: xueji_bench, xueji_bench_10m)")
     parser.add_argument("--rebuild", action="store_true", help="drop the benchmark database and build it again")
     parser.add_argument("--only", nargs="+", default=[], choices=["pages", "monthly"], help="measure only these")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of the main statements")
     args = parser.parse_args()
+    args.pupils_from = args.pupils_from or pupil_search.default_database(args.pupils)
+    # A province's pupils are not copied (another ~17 GB): the history goes into their database.
+    args.database = args.database or (
+        args.pupils_from if args.pupils >= pupil_search.PROVINCE_FROM else "xueji_bench_stats")
 
     url = _setup.bench_database_url(args.database)
     signature = {"version": pupil_search.DATASET_VERSION, "pupils": args.pupils, "seed": pupil_search.SEED}

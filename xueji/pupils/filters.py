@@ -16,8 +16,8 @@ from django.utils import timezone
 from xueji.accounts.scoping import MAX_ID
 from xueji.codes import GRADE_CHOICES, DisabilityPlacement, NumberKind, PupilStatus
 from xueji.pupils.models import Pupil, disability_placement_index
-from xueji.pupils.scoping import classes_visible_to
-from xueji.pupils.selectors import pupil_search
+from xueji.pupils.scoping import classes_visible_to, pupil_scope_school_ids
+from xueji.pupils.selectors import pupil_search, search_kind
 from xueji.pupils.visibility import schools_seeing
 
 # The page's search box is named q (its addresses, bookmarks and HTMX history say q=…); the API
@@ -111,7 +111,8 @@ class PupilFilterSet(django_filters.FilterSet):
         self.form.user = request.user
 
     def filter_search(self, queryset, name, value: str):
-        return pupil_search(queryset, value)
+        school_ids = pupil_scope_school_ids(self.request.user) if search_kind(value.strip()) == "pinyin" else None
+        return pupil_search(queryset, value, school_ids=school_ids)
 
     def filter_placement(self, queryset, name, value: str):
         return queryset.filter(schools_seeing(self.request.user, "disability"),
@@ -124,21 +125,21 @@ class PupilFilterSet(django_filters.FilterSet):
             return queryset
         return super().filter_queryset(queryset)
 
-    def offer_choices(self, schools: list) -> None:
-        """The page's drop-downs: the user's ``schools``, and the classes of one school only (the
-        chosen one, or the user's only school). A county holds over a thousand classes, too many
-        for one drop-down and for a slow line."""
+    def offer_choices(self, schools: list[tuple[int, str]]) -> None:
+        """The page's drop-downs: the user's ``schools`` (id and name), and the classes of one
+        school only (the chosen one, or the user's only school). A county holds over a thousand
+        classes, too many for one drop-down and for a slow line."""
         fields = self.form.fields
-        fields["school"].widget.choices = [("", "全部学校"), *[(school.pk, school.name) for school in schools]]
+        fields["school"].widget.choices = [("", "全部学校"), *schools]
         school_id = self._chosen_school(schools)
         classes = class_choices(self.request.user, school_id) if school_id else []
         fields["school_class"].widget.choices = [("", "全部班级"), *[(c.pk, class_label(c)) for c in classes]]
 
-    def _chosen_school(self, schools: list) -> int | None:
+    def _chosen_school(self, schools: list[tuple[int, str]]) -> int | None:
         if len(schools) == 1:
-            return schools[0].pk
+            return schools[0][0]
         raw = self.data.get("school")
-        return int(raw) if raw and str(raw).isdigit() and any(s.pk == int(raw) for s in schools) else None
+        return int(raw) if raw and str(raw).isdigit() and any(pk == int(raw) for pk, _name in schools) else None
 
 
 def class_choices(user, school_id: int):

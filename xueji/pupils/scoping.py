@@ -4,7 +4,7 @@ masking policy; ``sees_full_record`` is re-exported from there for the callers t
 
 from django.db.models import Q, QuerySet
 
-from xueji.accounts.models import BUREAU_ROLES, Membership, Role, User
+from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit, User
 from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, NotInScope, memberships_of, object_id, scope_union
 from xueji.pupils.models import Pupil, SchoolClass
 from xueji.pupils.visibility import sees_full_record  # noqa: F401 (re-exported: the one policy)
@@ -28,6 +28,23 @@ def pupils_visible_to(user: User) -> QuerySet[Pupil]:
     if scope is None:
         return Pupil.objects.none()
     return Pupil.objects.filter(scope)
+
+
+def pupil_scope_school_ids(user: User) -> list[int]:
+    """The ids of the units whose pupils ``pupils_visible_to`` may return (a superset: the scope
+    itself still decides). A search by an index led by the school (pupil_school_pinyin) is
+    answered school by school when the query lists them: the scope's join on the units' paths
+    alone lets PostgreSQL read the whole province's matches and keep the city's."""
+    ids, paths = set(), []
+    for membership in memberships_of(user):
+        if membership.role in (Role.REGISTRAR, Role.HEADMASTER, Role.HEAD_TEACHER):
+            ids.add(membership.unit.pk)
+        elif membership.role == Role.CENTRAL_REGISTRAR or membership.role in BUREAU_ROLES:
+            paths.append(membership.unit.path)
+    if paths:
+        ids.update(Unit.objects.filter(scope_union([Q(path__startswith=path) for path in paths]))
+                   .values_list("pk", flat=True))
+    return sorted(ids)
 
 
 def get_pupil_for_user(user: User, pupil_id) -> Pupil:

@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from xueji.codes import nationality_label
 from xueji.identity import mask_id_number, mask_student_number
@@ -66,3 +68,15 @@ def absolute(value):
         return abs(value)
     except TypeError:
         return value
+
+
+@register.simple_tag
+def select_options(choices, chosen):
+    """The <option>s of a drop-down, ``chosen`` selected: in one join rather than a template loop,
+    as a province officer's school drop-down lists over 8,000 schools (a loop that looked up the
+    chosen value again for each option took most of the page's time)."""
+    chosen = "" if chosen is None else str(chosen)
+    return format_html_join(
+        "", "<option value=\"{}\"{}>{}</option>",
+        ((value, mark_safe(" selected") if str(value) == chosen else "", label) for value, label in choices),
+    )

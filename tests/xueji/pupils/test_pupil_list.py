@@ -187,3 +187,67 @@ def test_the_first_digits_of_an_id_number_find_nothing_and_the_page_says_why(log
     assert "按身份证件号搜索需输入完整号码" in body
     body = client.get("/pupils/", {"q": world.pupils["a2"].id_number}).content.decode()
     assert "王大伟" in body and "按身份证件号搜索需输入完整号码" not in body
+
+
+@pytest.mark.parametrize("username", ["city_officer", "officer_a", "central_a3", "registrar_a1", "teacher_a1", "headmaster_b1"])
+def test_scope_school_ids_hold_every_school_of_the_scope(world, username):
+    # The pinyin search narrows to these schools as well: a school of the scope left out would
+    # hide its pupils from the search.
+    from xueji.pupils.scoping import pupil_scope_school_ids
+
+    user = world.user(username)
+    in_scope = set(pupils_visible_to(user).values_list("school_id", flat=True))
+    assert in_scope and in_scope <= set(pupil_scope_school_ids(user))
+
+
+def test_scope_school_ids_stay_in_the_scope(world):
+    from xueji.pupils.scoping import pupil_scope_school_ids
+
+    assert pupil_scope_school_ids(world.user("registrar_a1")) == [world.units["a1"].pk]
+    assert world.units["b1"].pk not in pupil_scope_school_ids(world.user("officer_a"))
+    assert {world.units["a1"].pk, world.units["b1"].pk} <= set(pupil_scope_school_ids(world.user("city_officer")))
+
+
+@pytest.mark.parametrize("username", ["city_officer", "officer_a", "central_a3", "registrar_a1", "teacher_a1"])
+@pytest.mark.parametrize("query", ["zhang", "zhangxiao", "zxm", "wang", "wdw", "liu", "z"])
+def test_pinyin_search_by_school_finds_what_the_scope_alone_finds(world, username, query):
+    from xueji.pupils.scoping import pupil_scope_school_ids
+
+    user = world.user(username)
+    by_school = pupil_search(pupils_visible_to(user), query, school_ids=pupil_scope_school_ids(user))
+    assert set(by_school.values_list("pk", flat=True)) == set(pupil_search(pupils_visible_to(user), query).values_list("pk", flat=True))
+
+
+def test_pinyin_search_of_the_page_and_the_api_lists_the_scope_schools(login, world):
+    # The list's filter hands the scope's schools to the pinyin search (the index is per school):
+    # the city officer finds pupils of both counties, a county officer only its own.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    city = login(world.user("city_officer"))
+    body = city.get("/pupils/?q=liu").content.decode()
+    assert "刘思远" in body
+    with CaptureQueriesContext(connection) as queries:
+        body = city.get("/pupils/?q=zhangxiao").content.decode()
+    assert "张小明" in body
+    pupil_queries = [q["sql"] for q in queries if "search_pinyin" in q["sql"]]
+    assert pupil_queries and all(f'"xueji_pupil"."school_id" IN (' in sql for sql in pupil_queries)
+
+
+def test_school_drop_down_lists_the_scope_and_keeps_the_chosen_school(login, world):
+    client = login(world.user("officer_a"))
+    a1 = world.units["a1"]
+    body = client.get(f"/pupils/?school={a1.pk}").content.decode()
+    assert f'<option value="{a1.pk}" selected>{a1.name}</option>' in body
+    assert f'<option value="{world.units["a2"].pk}">{world.units["a2"].name}</option>' in body
+    assert '<option value="">全部学校</option>' in body
+    assert world.units["b1"].name not in body  # another county's school
+
+
+def test_select_options_escape_the_labels():
+    from xueji.templatetags.xueji_tags import select_options
+
+    html = select_options([("", "全部学校"), (7, "<b>第7小学</b>"), (8, "第8小学")], "8")
+    assert html == ('<option value="">全部学校</option><option value="7">&lt;b&gt;第7小学&lt;/b&gt;</option>'
+                    '<option value="8" selected>第8小学</option>')
+    assert '<option value="" selected>' in select_options([("", "全部学校"), (1, "甲")], None)

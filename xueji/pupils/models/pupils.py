@@ -186,8 +186,12 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
         indexes = [
             GinIndex(OpClass("name", name="gin_trgm_ops"), name="pupil_name_trgm"),
             GinIndex(name_bigrams(), name="pupil_name_bigrams"),
-            models.Index(OpClass("search_pinyin", name="varchar_pattern_ops"), name="pupil_pinyin_prefix"),
-            models.Index(OpClass("search_initials", name="varchar_pattern_ops"), name="pupil_initials_prefix"),
+            # Pinyin searches, per school as the 学籍号 below (the search lists the scope's schools,
+            # xueji.pupils.selectors.pupil_search): on the columns alone, a city's search read every
+            # match of the province, a cost that grew with the table rather than with the scope.
+            models.Index(F("school"), OpClass("search_pinyin", name="varchar_pattern_ops"), name="pupil_school_pinyin"),
+            models.Index(F("school"), OpClass("search_initials", name="varchar_pattern_ops"),
+                         name="pupil_school_initials"),
             # 学籍号 searches, per school: every list is limited to the schools in the user's scope,
             # so each school is one short probe of this index. On the column alone, a prefix search
             # made PostgreSQL walk the scope in list order looking for matches that sit in a few
