@@ -8,6 +8,7 @@ import time_machine
 
 from enrollment.intake import services
 from tests.enrollment.conftest import COLLECTING, admit, new_pupil_row
+from tests.document_jobs import print_through_job
 
 
 def pdf_text(content: bytes, tmp_path) -> str:
@@ -37,7 +38,7 @@ def test_class_roster_pdf_and_xlsx(world, login, tmp_path, user, full):
     school_class = world.classes["a1_3_1"]
     pupil = world.pupils["a1"]
     client = login(world.user(user))
-    text = pdf_text(client.get(f"/classes/{school_class.pk}/roster.pdf").content, tmp_path)
+    text = pdf_text(print_through_job(client, f"/classes/{school_class.pk}/roster.pdf").content, tmp_path)
     from xueji.identity import mask_student_number
 
     assert "花名册" in text and pupil.name in text
@@ -52,6 +53,7 @@ def test_class_roster_pdf_and_xlsx(world, login, tmp_path, user, full):
 def test_roster_of_another_schools_class_is_not_found(world, login):
     client = login(world.user("registrar_b1"))
     assert client.get(f"/classes/{world.classes['a1_3_1'].pk}/roster.pdf").status_code == 404
+    assert client.post(f"/classes/{world.classes['a1_3_1'].pk}/roster.pdf").status_code == 404
     assert login(world.user("registrar_a1")).get(f"/classes/{world.classes['a1_3_1'].pk}/roster.doc").status_code == 404
 
 
