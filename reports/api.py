@@ -14,9 +14,10 @@ from rest_framework.views import APIView
 from reports import selectors, services
 from reports.models import MonthlyReport
 from reports.statistics import unit_statistics
-from reports.views import parse_month, report_file, statistics_export
+from reports.views import parse_month, report_file
 from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import MAX_ID, current_membership
+from xueji.documents.job_api import JOB_DESCRIPTION, JOB_RESPONSES, job_accepted
 from xueji.identity import mask_student_number
 
 _ID = {"min_value": 1, "max_value": MAX_ID}
@@ -85,9 +86,10 @@ class StatisticsView(APIView):
 class StatisticsXlsxView(APIView):
     throttle_scope = "export"
 
-    @extend_schema(parameters=[UnitQuerySerializer], responses=XLSX_RESPONSES, summary="导出单位的在籍学生统计（Excel）")
+    @extend_schema(parameters=[UnitQuerySerializer], responses=JOB_RESPONSES, description=JOB_DESCRIPTION,
+                   summary="导出单位的在籍学生统计（Excel，后台生成）")
     def get(self, request):
-        return statistics_export(request.user, _unit(request))
+        return job_accepted(request, "statistics_xlsx", {"unit": _unit(request).pk})
 
 
 class MonthlyReportSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from reports import selectors, services
 from reports.charts import bar_chart
@@ -21,9 +21,10 @@ from reports.models import MonthlyReport
 from reports.monthly import month_bounds, previous_month
 from reports.printing import monthly_report_pdf, printed_pupils, report_tables, report_title
 from reports.statistics import unit_statistics
-from reports.xlsx import XLSX_CONTENT_TYPE, monthly_report_xlsx, statistics_xlsx
+from reports.xlsx import XLSX_CONTENT_TYPE, monthly_report_xlsx
 from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import current_membership
+from xueji.documents.job_views import job_start
 from xueji.documents.printing import content_disposition, export_xlsx, pdf_response
 
 LIST_PAGE_SIZE = 100
@@ -44,17 +45,6 @@ def statistics_unit(request):
     if request.GET.get("unit"):
         return selectors.get_report_unit_for_user(request.user, request.GET["unit"])
     return selectors.home_unit(request.user, current_membership(request))
-
-
-def statistics_export(user, unit) -> HttpResponse:
-    """The statistics' spreadsheet, recorded under its verification code and audited: for the
-    page and the API alike."""
-    stats = unit_statistics(user, unit)
-    exported = export_xlsx(
-        user=user, kind="statistics_xlsx", title=f"{unit.name}在籍学生统计", unit=unit, subject=stats["breakdown_title"],
-        build=lambda stamp: statistics_xlsx(stats, stamp), audit_action="report.statistics.xlsx", audit_obj=unit,
-    )
-    return xlsx_response(exported, f"在籍学生统计-{unit.name}-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 def report_file(user, report: MonthlyReport, fmt: str) -> HttpResponse:
@@ -115,8 +105,11 @@ def statistics_page(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def statistics_xlsx_view(request):
-    return statistics_export(request.user, statistics_unit(request))
+    """导出统计表: a worker writes it (reports/jobs.py, StatisticsXlsxJob); POST starts the job
+    (or finds the kept file) and leads to its page."""
+    return job_start(request, "statistics_xlsx", {"unit": statistics_unit(request).pk})
 
 
 @login_required
