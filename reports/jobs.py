@@ -1,5 +1,6 @@
 """The heavy documents of reports/, printed by a worker (xueji/documents/jobs.py): a unit's
-statistics spreadsheet (a county's or a city's counts every pupil under it)."""
+statistics spreadsheet (a county's or a city's counts every pupil under it) and a monthly
+report's PDF and spreadsheet (a county's lists every change of the month)."""
 
 import hashlib
 
@@ -60,3 +61,36 @@ class StatisticsXlsxJob(DocumentJobKind):
 
     def filename(self, target, printed):
         return f"在籍学生统计-{target.unit.name}-{timezone.localdate():%Y%m%d}.xlsx"
+
+
+class MonthlyReportJob(DocumentJobKind):
+    """打印 / 导出 a monthly report (a stored version, which never changes: a new one is a new
+    version). Params: {"report": id}. Kept per user as long as the user sees its numbers the same
+    way (in full or masked)."""
+
+    def __init__(self, file_format: str):
+        self.file_format = file_format
+        self.code = f"monthly_report_{file_format}"
+        self.label = "月报" + ("（Excel）" if file_format == "xlsx" else "")
+
+    def _report(self, user, params):
+        selectors.require_report_role(user)
+        return selectors.get_report_for_user(user, params.get("report"))
+
+    def target(self, user, params):
+        report = self._report(user, params)
+        return JobTarget(unit=report.unit, title=f"{report.unit.name}{report.month:%Y年%m月}学籍变动月报（第{report.version}版）")
+
+    def fingerprint(self, user, params, target):
+        report = self._report(user, params)
+        parts = [report.pk, report.version, selectors.sees_full_numbers(user, report.unit), report.unit.name]
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    def build(self, user, params, target, progress):
+        from reports.views import report_printed
+
+        printed, _name = report_printed(user, self._report(user, params), self.file_format)
+        return printed
+
+    def filename(self, target, printed):
+        return f"学籍变动月报-{target.title}.{self.file_format}"
