@@ -270,7 +270,12 @@ def main() -> None:
     first_class = SchoolClass.objects.get(school=school, grade=1, number=1)
     pupil = first_class.pupils.order_by("name").first()
     client = Client()
-    client.force_login(registrar)  # the login's steps (second factor) are not what is measured
+    from xueji.accounts.gate import GATE_PASSED, LOGIN_AT
+
+    client.force_login(registrar)
+    session = client.session  # as after the second factor: the login's steps are not what is measured
+    session[GATE_PASSED], session[LOGIN_AT] = True, time.time()
+    session.save()
     recorder = HtmlRecorder()
     print(f"WeasyPrint {weasyprint.__version__}; school of {school.pupils.count():,} pupils, {first_class.name} of "
           f"{first_class.pupils.count()}; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
