@@ -139,7 +139,8 @@ def check_document_job_list(m):
     m.check("document_job_list", "page", _expect(m, set(_matrix().USERS) - {None}), _status(m, "/documents/jobs/"))
     if m.user is not None:
         body = m.client.get("/documents/jobs/").content.decode()
-        m.check("document_job_list", "own jobs only", m.user in JOB_OWNER, m.world.document_job.title in body)
+        m.check("document_job_list", "own jobs only", m.user in JOB_OWNER,
+                f"/documents/jobs/{m.world.document_job.pk}/" in body)
 
 
 def check_api_document_job(m):
