@@ -13,6 +13,10 @@ class EnrollmentConfig(AppConfig):
         from xueji.web.navigation import NavItem, register_nav_item
 
         register_kind(EnrolmentKind())
+        from enrollment.intake.jobs import EnrolmentInfoSheetsJob
+        from xueji.documents.jobs import register_document_job
+
+        register_document_job(EnrolmentInfoSheetsJob())
         register_kind(LateEnrolmentKind())
         # The national export leaves only through an approved export request (xueji/exports).
         from enrollment.national.exports import NationalExportKind

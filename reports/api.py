@@ -4,8 +4,7 @@ and spreadsheet, a bureau's regeneration). Scoped as the pages: a unit or a repo
 caller's area 404, a caller without a reporting role 403; prints and exports are audited."""
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,20 +13,13 @@ from rest_framework.views import APIView
 from reports import selectors, services
 from reports.models import MonthlyReport
 from reports.statistics import unit_statistics
-from reports.views import parse_month, report_file, statistics_export
+from reports.views import parse_month
 from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import MAX_ID, current_membership
+from xueji.documents.job_api import JOB_DESCRIPTION, JOB_RESPONSES, job_accepted
 from xueji.identity import mask_student_number
 
 _ID = {"min_value": 1, "max_value": MAX_ID}
-XLSX_RESPONSES = {
-    (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(OpenApiTypes.BINARY),
-    404: OpenApiResponse(description="没有这个单位或月报，或无权查看"),
-}
-PDF_RESPONSES = {
-    (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
-    404: OpenApiResponse(description="没有这份月报，或无权查看"),
-}
 
 
 class UnitQuerySerializer(serializers.Serializer):
@@ -85,9 +77,10 @@ class StatisticsView(APIView):
 class StatisticsXlsxView(APIView):
     throttle_scope = "export"
 
-    @extend_schema(parameters=[UnitQuerySerializer], responses=XLSX_RESPONSES, summary="导出单位的在籍学生统计（Excel）")
+    @extend_schema(parameters=[UnitQuerySerializer], responses=JOB_RESPONSES, description=JOB_DESCRIPTION,
+                   summary="导出单位的在籍学生统计（Excel，后台生成）")
     def get(self, request):
-        return statistics_export(request.user, _unit(request))
+        return job_accepted(request, "statistics_xlsx", {"unit": _unit(request).pk})
 
 
 class MonthlyReportSerializer(serializers.ModelSerializer):
@@ -178,13 +171,15 @@ class MonthlyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(responses=PDF_RESPONSES, operation_id="monthly_reports_pdf", summary="打印学籍变动月报（PDF，A4 横向）")
+    @extend_schema(responses=JOB_RESPONSES, operation_id="monthly_reports_pdf", description=JOB_DESCRIPTION,
+                   summary="打印学籍变动月报（PDF，A4 横向，后台生成）")
     def pdf(self, request, pk=None):
-        return report_file(request.user, self.get_object(), "pdf")
+        return job_accepted(request, "monthly_report_pdf", {"report": self.get_object().pk})
 
-    @extend_schema(responses=XLSX_RESPONSES, operation_id="monthly_reports_xlsx", summary="导出学籍变动月报（Excel）")
+    @extend_schema(responses=JOB_RESPONSES, operation_id="monthly_reports_xlsx", description=JOB_DESCRIPTION,
+                   summary="导出学籍变动月报（Excel，后台生成）")
     def xlsx(self, request, pk=None):
-        return report_file(request.user, self.get_object(), "xlsx")
+        return job_accepted(request, "monthly_report_xlsx", {"report": self.get_object().pk})
 
     @extend_schema(request=RegenerateSerializer, responses={201: MonthlyReportSerializer(many=True)},
                    summary="教育局按当前记录重新生成单位（含下属单位）某月的月报：各增加一个新版本，原版本保留")

@@ -18,3 +18,9 @@ class ReportsConfig(AppConfig):
         register_document_kind("monthly_report", "学籍变动月报")
         register_document_kind("monthly_report_xlsx", "学籍变动月报（Excel）")
         register_document_kind("statistics_xlsx", "在籍学生统计（Excel）")
+        from reports.jobs import MonthlyReportJob, StatisticsXlsxJob
+        from xueji.documents.jobs import register_document_job
+
+        register_document_job(StatisticsXlsxJob())
+        register_document_job(MonthlyReportJob("pdf"))
+        register_document_job(MonthlyReportJob("xlsx"))

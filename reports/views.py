@@ -9,11 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from reports import selectors, services
 from reports.charts import bar_chart
@@ -21,10 +20,11 @@ from reports.models import MonthlyReport
 from reports.monthly import month_bounds, previous_month
 from reports.printing import monthly_report_pdf, printed_pupils, report_tables, report_title
 from reports.statistics import unit_statistics
-from reports.xlsx import XLSX_CONTENT_TYPE, monthly_report_xlsx, statistics_xlsx
+from reports.xlsx import monthly_report_xlsx
 from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import current_membership
-from xueji.documents.printing import content_disposition, export_xlsx, pdf_response
+from xueji.documents.job_views import job_start
+from xueji.documents.printing import export_xlsx
 
 LIST_PAGE_SIZE = 100
 
@@ -46,24 +46,14 @@ def statistics_unit(request):
     return selectors.home_unit(request.user, current_membership(request))
 
 
-def statistics_export(user, unit) -> HttpResponse:
-    """The statistics' spreadsheet, recorded under its verification code and audited: for the
-    page and the API alike."""
-    stats = unit_statistics(user, unit)
-    exported = export_xlsx(
-        user=user, kind="statistics_xlsx", title=f"{unit.name}在籍学生统计", unit=unit, subject=stats["breakdown_title"],
-        build=lambda stamp: statistics_xlsx(stats, stamp), audit_action="report.statistics.xlsx", audit_obj=unit,
-    )
-    return xlsx_response(exported, f"在籍学生统计-{unit.name}-{timezone.localdate():%Y%m%d}.xlsx")
-
-
-def report_file(user, report: MonthlyReport, fmt: str) -> HttpResponse:
-    """A monthly report as PDF or xlsx, recorded and audited: for the page and the API alike."""
+def report_printed(user, report: MonthlyReport, fmt: str):
+    """A monthly report as PDF or xlsx, recorded and audited, and its file name: what its job
+    (reports/jobs.py) writes for the page and the API alike."""
     full = selectors.sees_full_numbers(user, report.unit)
     name = f"学籍变动月报-{report.unit.name}-{report.month:%Y%m}-第{report.version}版"
     if fmt == "pdf":
         printed = monthly_report_pdf(report, user=user, full_numbers=full, audit_action="report.monthly.pdf")
-        return pdf_response(printed, f"{name}.pdf")
+        return printed, f"{name}.pdf"
     tables = report_tables(report, full_numbers=full)
     exported = export_xlsx(
         user=user, kind="monthly_report_xlsx", title=report_title(report), unit=report.unit,
@@ -71,16 +61,7 @@ def report_file(user, report: MonthlyReport, fmt: str) -> HttpResponse:
         build=lambda stamp: monthly_report_xlsx(report, full_numbers=full, stamp=stamp),
         audit_action="report.monthly.xlsx", audit_obj=report.unit,
     )
-    return xlsx_response(exported, f"{name}.xlsx")
-
-
-def xlsx_response(exported, filename: str) -> HttpResponse:
-    response = HttpResponse(exported.content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition(filename, inline=False,
-                                                          fallback=f"document-{exported.record.code}.xlsx")
-    response["X-Document-Code"] = exported.record.display_code
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return exported, f"{name}.xlsx"
 
 
 @login_required
@@ -115,8 +96,11 @@ def statistics_page(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def statistics_xlsx_view(request):
-    return statistics_export(request.user, statistics_unit(request))
+    """导出统计表: a worker writes it (reports/jobs.py, StatisticsXlsxJob); POST starts the job
+    (or finds the kept file) and leads to its page."""
+    return job_start(request, "statistics_xlsx", {"unit": statistics_unit(request).pk})
 
 
 @login_required
@@ -154,13 +138,20 @@ def monthly_report_detail(request, report_id: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def monthly_report_pdf_view(request, report_id: int):
-    return report_file(request.user, selectors.get_report_for_user(request.user, report_id), "pdf")
+    """打印（PDF）: a worker prints it (reports/jobs.py); POST starts the job (or finds the kept
+    file) and leads to its page."""
+    report = selectors.get_report_for_user(request.user, report_id)
+    return job_start(request, "monthly_report_pdf", {"report": report.pk})
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def monthly_report_xlsx_view(request, report_id: int):
-    return report_file(request.user, selectors.get_report_for_user(request.user, report_id), "xlsx")
+    """导出 Excel, as the PDF."""
+    report = selectors.get_report_for_user(request.user, report_id)
+    return job_start(request, "monthly_report_xlsx", {"report": report.pk})
 
 
 @login_required

@@ -42,6 +42,15 @@ class XuejiConfig(AppConfig):
             "registrar", "headmaster", "central_registrar", "county_officer", "city_officer", "province_officer"}),
             group="文书统计"))
 
+        # Heavy documents a worker prints (xueji/documents/jobs.py); the apps register theirs.
+        from xueji.documents.cards import ClassCardsJob
+        from xueji.documents.jobs import register_document_job
+        from xueji.documents.rosters import ClassRosterJob
+
+        register_document_job(ClassCardsJob())
+        register_document_job(ClassRosterJob())
+        AUDIT_ACTIONS.update({"document.job": "生成文书（后台任务）", "document.download": "下载文书"})
+
         # 打印学籍卡 on the pupil's page (xueji/documents/views.py).
         from xueji.documents.views import pupil_actions as card_actions
         from xueji.pupils.actions import register_pupil_actions

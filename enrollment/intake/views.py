@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enrollment.intake import services
 from enrollment.intake.forms import AssignForm, ClassesForm, EntryForm, UploadForm, entry_initial
@@ -478,17 +478,16 @@ def enrolment_pull(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def enrolment_info_sheets(request):
     """学生基本信息表 of the intake's new pupils (one class with ?class=), one page each, for the
-    guardian and the head teacher to check and sign."""
-    from enrollment.intake.printing import entries_for_print
-    from xueji.documents.printing import pdf_response
-    from xueji.documents.rosters import student_info_sheets_pdf
+    guardian and the head teacher to check and sign: printed by a worker (enrollment/intake/jobs.py);
+    POST starts the job and leads to its page."""
+    from xueji.documents.job_views import job_start
 
     school = _membership(request, SCHOOL_ROLES_HERE).unit
     intake = _intake(request, school)
-    entries = (EnrolmentEntry.objects.filter(school=school, intake_year=intake.intake_year, grade=intake.grade)
-               .select_related("school_class", "pupil").order_by("school_class__number", "pk"))
+    entries = EnrolmentEntry.objects.filter(school=school, intake_year=intake.intake_year, grade=intake.grade)
     school_class = None
     if request.GET.get("class"):
         school_class = services.intake_classes(school, intake.intake_year, intake.grade).filter(
@@ -499,11 +498,10 @@ def enrolment_info_sheets(request):
     if not entries.exists():
         messages.error(request, "没有可打印的新生。")
         return redirect(_home_url(intake))
-    # Recorded under the verification code its footer carries, and audited (xueji.documents.printing).
-    printed = student_info_sheets_pdf(entries_for_print(entries), user=request.user, school=school,
-                                      school_class=school_class, title_year=intake.intake_year)
-    name = f"学生基本信息表-{school.name}{'-' + school_class.name if school_class else ''}.pdf"
-    return pdf_response(printed, name, inline=False)
+    return job_start(request, "enrolment_info_sheets", {
+        "school": school.pk, "intake_year": intake.intake_year, "grade": intake.grade,
+        "class": school_class.pk if school_class else None,
+    })
 
 
 @login_required

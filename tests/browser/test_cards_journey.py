@@ -2,8 +2,9 @@
 
 - registrar_a1 opens a pupil from 学生, uploads a photo on a white background (saved, with the
   warning that it is not a blue one), replaces it with a blue-background one (the warning goes);
-  opens 打印学籍卡, finds the class and opens its cards in a new tab (the PDF names the pupil and
-  prints the footer's verification code, and the photo); asks for the grade's cards (申请导出),
+  opens 打印学籍卡, finds the class and prints its cards: the job's page follows a real Celery
+  worker's progress and offers 下载 (the PDF names the pupil and prints the footer's verification
+  code, and the photo); asked again, the same job's page with the kept PDF; asks for the grade's cards (申请导出),
   which leads to the export request's form, prefilled with the grade; and looks the class's code
   up in 文书核验: 学籍卡, the school, the registrar who printed it.
 - registrar_b1, of another county's school, gets 没有找到 (404) for the pupil's card.
@@ -14,9 +15,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
+from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import Page, expect
 
 from tests.pdfs import image_pages, page_count, pdf_words, squeezed
+from xueji.celery import app
 from xueji.documents.models import PrintedDocument
 
 pytestmark = pytest.mark.browser
@@ -98,20 +101,23 @@ def test_registrar_adds_a_photo_prints_the_cards_and_verifies_the_code(page: Pag
     red, _green, blue = _corner(photo)
     assert blue > 200 and red < 100, "the page still shows the photo it replaced"
 
-    # 打印学籍卡: a registrar goes straight to the own school; the class's cards open in a new tab.
+    # 打印学籍卡: a registrar goes straight to the own school; the class's cards are printed by a
+    # worker: the button leads to the job's page, which follows the progress and offers 下载.
     _nav(page).get_by_role("link", name="打印学籍卡").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"打印学籍卡 {school.name}")
     row = page.locator("tr", has_text="三年级（1）班")
     expect(row.locator("td").nth(1)).to_have_text("1")
-    link = row.get_by_role("link", name="打印本班学籍卡")
-    expect(link).to_have_attribute("target", "_blank")
-    with page.context.expect_page() as opened:
-        link.click()
-    tab = opened.value
-    expect(tab).to_have_url(re.compile(rf"/classes/{world.classes['a1_3_1'].pk}/cards\.pdf$"))
-    tab.close()
-    # What the tab shows is chromium's PDF viewer; the PDF itself, fetched again in the same session.
-    response = page.request.get(link.get_attribute("href"))
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        row.get_by_role("button", name="打印本班学籍卡").click()
+        expect(page).to_have_url(re.compile(r"/documents/jobs/\d+/$"))
+        expect(page.get_by_role("heading", level=1)).to_contain_text(f"{school.name}三年级（1）班学籍卡")
+        download = page.get_by_role("link", name="下载")
+        expect(download).to_be_visible(timeout=60_000)  # the page polled itself until the worker was done
+    job_page = page.url
+    expect(page.locator("#job-state")).to_contain_text("已生成")
+    screenshot(page, "cards_job_done")
+    # What 下载 opens is chromium's PDF viewer; the PDF itself, fetched in the same session.
+    response = page.request.get(download.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     class_pdf = response.body()
     class_code = response.headers["x-document-code"]
@@ -119,6 +125,14 @@ def test_registrar_adds_a_photo_prints_the_cards_and_verifies_the_code(page: Pag
     assert page_count(class_pdf) == 1 and pupil.name in words and pupil.student_number in words
     assert squeezed(f"核验码：{class_code} 打印：{REGISTRAR}") in words
     assert image_pages(class_pdf) == [1]  # the photo is on the card
+    expect(page.locator("#job-state")).to_contain_text(class_code)
+
+    # Asked again with nothing changed: the same job's page, its PDF at once (no worker running).
+    page.goto(f"/schools/{school.pk}/cards/")
+    page.locator("tr", has_text="三年级（1）班").get_by_role("button", name="打印本班学籍卡").click()
+    expect(page).to_have_url(job_page)
+    expect(page.get_by_role("link", name="下载")).to_be_visible()
+    _nav(page).get_by_role("link", name="打印学籍卡").click()
 
     # 全校或整个年级: the grade's cards leave through an export request (申请导出): the form, prefilled.
     page.get_by_label("范围").select_option(label="三年级（2 人）")
@@ -143,9 +157,8 @@ def test_registrar_adds_a_photo_prints_the_cards_and_verifies_the_code(page: Pag
     listed = result.get_by_role("table")
     expect(listed.get_by_role("link", name=pupil.name)).to_be_visible()
     screenshot(page, "cards_verified")
-    # The class's PDF twice (the tab, the fetch), each a print of its own; nothing for the grade.
-    assert sorted(PrintedDocument.objects.values_list("title", flat=True)) == [
-        "三年级（1）班学籍卡", "三年级（1）班学籍卡"]
+    # The class's PDF printed once (asked twice, the kept file served again); nothing for the grade.
+    assert list(PrintedDocument.objects.values_list("title", flat=True)) == ["三年级（1）班学籍卡"]
 
 
 def test_a_registrar_of_another_school_cannot_open_the_pupils_card(page: Page, browser_world, login):

@@ -12,6 +12,7 @@ from demo.world import ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.demo.signin import demo_login
 from tests.otp import totp_code
 from tests.pdfs import image_pages, page_count
+from tests.document_jobs import print_through_job
 from xueji.accounts.models import Membership, Unit, UnitKind, User
 from xueji.accounts.two_factor import needs_second_factor
 from xueji.approvals.models import ApprovalStep, ChangeRequest
@@ -134,7 +135,7 @@ def test_demo_prints_a_class_s_cards_with_photos(settings, tmp_path):
     assert all(photo_warnings(pupil) == [] for pupil in pupils)
     with pupils[0].photo.open("rb") as handle, Image.open(handle) as image:
         assert (image.format, image.size) == ("JPEG", PHOTO_SIZE)
-    response = client.get(f"/classes/{school_class.pk}/cards.pdf")
+    response = print_through_job(client, f"/classes/{school_class.pk}/cards.pdf")
     assert response.status_code == 200 and page_count(response.content) == len(pupils)
     assert image_pages(response.content) == list(range(1, len(pupils) + 1))
 

@@ -11,6 +11,7 @@ from PIL import Image
 
 from reports.models import MonthlyReport
 from reports.services import monthly_reports_generate
+from tests.document_jobs import api_print_through_job, print_through_job
 from tests.pdfs import page_count, pdf_words
 from tests.reports.conftest import AFTER_OCTOBER, OCTOBER
 from xueji.accounts.models import AuditEntry
@@ -59,7 +60,7 @@ def test_county_page_links_to_its_schools_reports(login, reported):
 
 def test_pdf_prints_the_figures(login, reported, tmp_path):
     report = report_of(reported, "a1")
-    response = login(reported.user("registrar_a1")).get(f"/reports/monthly/{report.pk}/report.pdf")
+    response = print_through_job(login(reported.user("registrar_a1")), f"/reports/monthly/{report.pk}/report.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_words(response.content)
     for words in ("2026年10月学籍变动月报表", "填报单位：农安县实验小学", "统计期间：2026-10-01至2026-10-31",
@@ -87,7 +88,7 @@ def test_pdf_prints_the_figures(login, reported, tmp_path):
 
 def test_county_pdf_has_the_breakdown_by_unit(api_as, reported):
     report = report_of(reported, "county_a")
-    response = api_as("officer_a").get(f"/api/v1/monthly-reports/{report.pk}/report.pdf")
+    response = api_print_through_job(api_as("officer_a"), f"/api/v1/monthly-reports/{report.pk}/report.pdf")
     assert response.status_code == 200
     text = pdf_words(response.content)
     assert "分单位" in text and "合隆镇中心校" in text and "变动明细" not in text
@@ -101,7 +102,7 @@ def test_city_sees_student_numbers_masked(api_as, login, reported):
     assert mask_student_number(number) in {d["student_number"] for d in details} and number not in str(details)
     body = login(reported.user("city_officer")).get(f"/reports/monthly/{report.pk}/").content.decode()
     assert number not in body
-    text = pdf_words(login(reported.user("city_officer")).get(f"/reports/monthly/{report.pk}/report.pdf").content)
+    text = pdf_words(print_through_job(login(reported.user("city_officer")), f"/reports/monthly/{report.pk}/report.pdf").content)
     assert number not in text
     full = api_as("officer_a").get(f"/api/v1/monthly-reports/{report.pk}/").json()["figures"]["details"]
     assert number in {d["student_number"] for d in full}
@@ -114,7 +115,7 @@ def test_spreadsheet_never_holds_a_formula(login, october):
     with time_machine.travel(AFTER_OCTOBER, tick=False):
         monthly_reports_generate(month=OCTOBER)
     report = report_of(october, "a1")
-    response = login(october.user("registrar_a1")).get(f"/reports/monthly/{report.pk}/report.xlsx")
+    response = print_through_job(login(october.user("registrar_a1")), f"/reports/monthly/{report.pk}/report.xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["月初月末人数", "本月变动", "审批事项", "变动明细"]

@@ -5,6 +5,7 @@ import io
 
 from openpyxl import load_workbook
 
+from tests.document_jobs import print_through_job
 from xueji.pupils.models import Pupil
 
 
@@ -39,7 +40,7 @@ def test_the_page_and_the_spreadsheet_carry_the_new_columns(world, login):
     client = login(world.user("officer_a"))
     body = client.get("/statistics/").content.decode()
     assert "需要申请资助" in body and "受过学前教育" in body and "需要乘坐校车" in body
-    response = client.get("/statistics/export.xlsx")
+    response = print_through_job(client, "/statistics/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     header = next(row for row in rows if row and "需要申请资助" in row)

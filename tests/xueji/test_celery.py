@@ -11,7 +11,7 @@ from django.db import transaction
 
 from tests.conftest import transactional
 from xueji.celery import app, enqueue_on_commit
-from xueji.documents.models import CardJob
+from xueji.documents.models import DocumentJob
 
 # A queue of this test's own: no worker of `make run` or of another test takes its messages.
 QUEUE = "xueji-tests-enqueue-on-commit"
@@ -96,11 +96,11 @@ def test_a_broker_out_of_reach_fails_nothing_and_is_logged_without_the_arguments
 
 
 @transactional
-def test_a_card_job_is_started_while_the_broker_is_out_of_reach(broker_away, world):
-    # The card job's service (its pages now lead to an export request, xueji/documents/exports.py).
-    from xueji.documents.cards import card_job_request
+def test_a_document_job_is_started_while_the_broker_is_out_of_reach(broker_away, world):
+    from xueji.documents.jobs import document_job_request
 
     with transaction.atomic():
-        card_job_request(user=world.user("registrar_a1"), school=world.units["a1"], grade=None)
-    job = CardJob.objects.get()
-    assert job.status == CardJob.Status.QUEUED  # for the page's retry once it is stale
+        document_job_request(user=world.user("registrar_a1"), kind="class_cards",
+                             params={"class": world.classes["a1_3_1"].pk})
+    job = DocumentJob.objects.get()
+    assert job.status == DocumentJob.Status.QUEUED  # for the sweeper to send again

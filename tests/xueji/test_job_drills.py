@@ -32,8 +32,8 @@ from tests.enrollment.conftest import COLLECTING, admit, filled_template, new_pu
 from tests.factories import PASSWORD, SchoolClassFactory, make_pupil
 from tests.pdfs import page_count
 from xueji.celery import app
-from xueji.documents.cards import card_job_request
-from xueji.documents.models import CardJob
+from xueji.documents.jobs import document_job_request
+from xueji.documents.models import DocumentJob
 
 pytestmark = [pytest.mark.drill, transactional]
 
@@ -98,25 +98,18 @@ def test_an_import_whose_worker_is_killed_finishes_once_after_a_restart(world, b
 CHINESE_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
 
 
-def many_pupils(world, count: int) -> None:
-    school = world.units["a1"]
-    classes = [SchoolClassFactory(school=school, grade=4, number=n) for n in range(1, 5)]
-    for i in range(count):
-        make_pupil(school, classes[i % len(classes)], name="学生" + f"{i:03d}".translate(CHINESE_DIGITS))
-
-
 def test_a_card_job_whose_worker_is_killed_finishes_once_after_a_restart(world, broker, tmp_path):
-    # The card job (CardJob, xueji/documents/cards.py) is no longer reachable from the pages: a
-    # school's cards leave through an export request (xueji/documents/exports.py). Its machinery
-    # stays, and this drill checks it as the jobs' heartbeat and takeover do (xueji/jobs.py),
-    # reading the job's row and file rather than its former progress page.
+    # A class's cards (xueji/documents/jobs.py), a full class (45, the cap) laid out ten at a
+    # time, so that the kill lands mid-job; read through the job's row and file.
     env = process_env(database_url(), XUEJI_JOB_HEARTBEAT_TIMEOUT=HEARTBEAT_TIMEOUT)
-    many_pupils(world, 160)
+    big_class = SchoolClassFactory(school=world.units["a1"], grade=4, number=9)
+    for i in range(45):
+        make_pupil(world.units["a1"], big_class, name="学生" + f"{i:03d}".translate(CHINESE_DIGITS))
     headmaster = world.user("headmaster_a1")
-    job, new = card_job_request(user=headmaster, school=world.units["a1"], grade=None)
+    job, new = document_job_request(user=headmaster, kind="class_cards", params={"class": big_class.pk})
     assert new
     with worker(env, tmp_path / "first.log") as first:
-        wait_for(lambda: CardJob.objects.filter(pk=job.pk, status="running", progress__gte=6).exists(),
+        wait_for(lambda: DocumentJob.objects.filter(pk=job.pk, status="running", progress__gte=6).exists(),
                  timeout=60, message="the card job never got under way", every=0.05)
         first.kill()
     job.refresh_from_db()
@@ -124,14 +117,14 @@ def test_a_card_job_whose_worker_is_killed_finishes_once_after_a_restart(world, 
 
     with worker(env, tmp_path / "second.log"):
         sweep_soon()
-        wait_for(lambda: CardJob.objects.get(pk=job.pk).status == "done", timeout=60,
+        wait_for(lambda: DocumentJob.objects.get(pk=job.pk).status == "done", timeout=60,
                  message="the card job was not finished after the restart")
     job.refresh_from_db()
-    assert (job.progress, job.restarts, job.worker, job.pupil_count) == (100, 1, "", 162)
+    assert (job.progress, job.restarts, job.worker, job.pupil_count) == (100, 1, "", 45)
     assert job.file and job.file.storage.exists(job.file.name)
-    assert CardJob.objects.filter(school=world.units["a1"]).count() == 1
+    assert DocumentJob.objects.count() == 1
     with job.file.open("rb") as handle:
-        assert page_count(handle.read()) == 162  # printed once, whole: a page a pupil
+        assert page_count(handle.read()) == 45  # printed once, whole: a page a pupil
 
 
 def web_command(port: int) -> list[str]:

@@ -1,7 +1,9 @@
-"""The API's printed documents: a pupil's 学籍卡 and a class's. A grade's or a school's leave
-only through an export request (/api/v1/exports/, kind "school_cards"). The same scoping,
-masking, records and audit as the pages (xueji/documents/views.py): 404 outside the caller's
-scope."""
+"""The API's printed documents: a pupil's 学籍卡 (at once) and a class's (a job a worker prints,
+xueji/documents/jobs.py: 202 with the job's address, or the kept file at once when nothing
+changed since it was printed for the caller); the jobs' state and their files, the requester's
+only. A grade's or a school's cards leave only through an export request (/api/v1/exports/, kind
+"school_cards"). The same scoping, masking, records and audit as the pages
+(xueji/documents/views.py): 404 outside the caller's scope."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -9,9 +11,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xueji.accounts.scoping import NotInScope, get_school_for_user
+from xueji.accounts.scoping import NotInScope, get_school_for_user, object_id
 from xueji.documents.cards import may_print_school
-from xueji.documents.views import class_cards_response, pupil_card_response
+from xueji.documents.job_api import JOB_DESCRIPTION, JOB_RESPONSES, job_accepted
+from xueji.documents.views import pupil_card_response
 
 PDF = {(200, "application/pdf"): OpenApiTypes.BINARY}
 
@@ -29,13 +32,14 @@ class PupilCardView(APIView):
 
 class ClassCardsView(APIView):
     """GET /api/v1/classes/{id}/cards.pdf: the 学籍卡 of every pupil of the class in school, one
-    PDF with a page each."""
+    PDF with a page each, printed by a worker (202 and the job), or the kept PDF at once."""
 
     throttle_scope = "download"
 
-    @extend_schema(responses=PDF, summary="班级全体学生的学籍卡（PDF）")
+    @extend_schema(responses=JOB_RESPONSES, summary="班级全体学生的学籍卡（PDF，后台生成）",
+                   description=JOB_DESCRIPTION)
     def get(self, request, pk: int):
-        return class_cards_response(request.user, pk)
+        return job_accepted(request, "class_cards", {"class": object_id(pk)})
 
 
 EXPORT_REQUEST_REQUIRED = {

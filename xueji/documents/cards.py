@@ -2,15 +2,15 @@
 (current and former), the guardians, the school, the history of changes and the boxes for the
 registrar's and the headmaster's signatures and the school's stamp.
 
-- One pupil, or a class as one PDF (one HTML with a page break between cards, one render), at
-  once: ``class_pupils`` (or a pupil's own queryset) chooses them, ``pupils_for_cards`` loads
+- One pupil at once, or a class as one PDF (one HTML with a page break between cards):
+  ``class_pupils`` (or a pupil's own queryset) chooses them, ``pupils_for_cards`` loads
   them, ``cards_pdf`` prints them (xueji/documents/views.py).
 - A grade or a whole school leaves only through an export request (xueji/documents/exports.py,
   kind "school_cards"): ``cards_pdf`` with the export's masking (``visibility_of``) and its
   watermark in every page's footer, in the worker's follow-up.
-- The former background job (``CardJob``, a Celery task with its progress and heartbeat, the PDF
-  kept while nothing it shows has changed: ``cards_fingerprint``) stays below with its drill
-  (tests/xueji/test_job_drills.py), but no page or API starts it or serves its PDF any more.
+- A class's cards are a background job (``ClassCardsJob``, xueji/documents/jobs.py: a Celery
+  worker prints them with a progress bar, the PDF kept while nothing it shows has changed:
+  ``cards_fingerprint``); one pupil's card prints at once.
 
 Pupils are loaded in a constant number of queries whatever their number (``pupils_for_cards``).
 Numbers, the household, address, health and circumstances and the guardians' ID numbers and
@@ -23,29 +23,24 @@ helpers (404 outside the user's scope).
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
-from django.core.files.base import ContentFile
-from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from xueji.accounts.audit import audit_record
 from xueji.accounts.models import BUREAU_ROLES, Role, Unit, User
-from xueji.accounts.scoping import NotInScope, memberships_of
+from xueji.accounts.scoping import memberships_of
 from xueji.approvals.models import ChangeRequest, RequestStatus
-from xueji.celery import enqueue_on_commit
-from xueji.codes import GRADE_LABELS, NumberKind, PupilStatus
-from xueji.documents.models import CardJob
+from xueji.codes import NumberKind, PupilStatus
+from xueji.documents.jobs import DocumentJobKind, JobTarget
 from xueji.documents.printing import PrintedPdf, print_pdf, printed_pupil
-from xueji.jobs import JobLost, job_claim, job_finishing, job_heartbeat, job_owned
 from xueji.pupils.models import Guardian, Pupil, SchoolClass, StatusChange, StudentNumber
 from xueji.pupils.models.pupils import GuardianEvent, PupilEvent
 from xueji.pupils.national_record import family_members, pupil_groups
-from xueji.pupils.scoping import pupils_visible_to
+from xueji.pupils.scoping import get_class_for_user, pupils_visible_to
 from xueji.pupils.visibility import MASK, Visibility, visibility_for
 
 logger = logging.getLogger(__name__)
@@ -346,7 +341,8 @@ def cards_for(pupils: list[Pupil], user: User, visibility_of=None) -> list[Card]
 
 def cards_pdf(
     pupils: list[Pupil], *, user: User, unit: Unit, subject: str, school_class: SchoolClass | None = None,
-    chunk_by_class: bool = False, progress=None, visibility_of=None, watermark: str = "",
+    chunk_by_class: bool = False, chunk_pupils: int | None = None, progress=None, visibility_of=None,
+    watermark: str = "",
 ) -> PrintedPdf:
     """The cards of the pupils (loaded by pupils_for_cards), one page each, as one PDF printed by
     ``user``: recorded under its verification code and audited. ``chunk_by_class`` lays out one
@@ -359,7 +355,7 @@ def cards_pdf(
     title = f"{subject}学籍卡"
     base = {"school_name": unit.name, "school_code": getattr(unit, "code", ""), "watermark": watermark}
     if chunk_by_class:
-        chunks = [{**base, "cards": group} for group in _chunks(cards)]
+        chunks = [{**base, "cards": group} for group in _chunks(cards, chunk_pupils or CHUNK_PUPILS)]
         options = {"chunks": chunks or [{**base, "cards": []}]}
     else:
         options = {"context": {**base, "cards": cards}}
@@ -375,18 +371,18 @@ def cards_pdf(
 CHUNK_PUPILS = 50
 
 
-def _chunks(cards: list[Card]) -> list[list[Card]]:
+def _chunks(cards: list[Card], size: int = CHUNK_PUPILS) -> list[list[Card]]:
     chunks: list[list[Card]] = []
     current_class = object()
     for card in cards:
-        if card.pupil.school_class_id != current_class or len(chunks[-1]) >= CHUNK_PUPILS:
+        if card.pupil.school_class_id != current_class or len(chunks[-1]) >= size:
             chunks.append([])
             current_class = card.pupil.school_class_id
         chunks[-1].append(card)
     return chunks
 
 
-# Grades and schools in the background ---------------------------------------------------------
+# A class in the background (xueji/documents/jobs.py) --------------------------------------------
 
 def cards_fingerprint(pupils: QuerySet[Pupil], school: Unit) -> str:
     """A digest of everything the cards of these pupils print, in a few aggregate queries: if
@@ -400,8 +396,8 @@ def cards_fingerprint(pupils: QuerySet[Pupil], school: Unit) -> str:
       changes, and the approved requests (count, latest decision, reversals);
     - the classes (grade and number make the name), the school's name and code, and the
       layout's version.
-    The user and whether the numbers are masked are not in it: a job is kept per user and per
-    masking (CardJob)."""
+    The user and what the user sees masked are not in it: a job is kept per user, and its kind adds
+    the masking (ClassCardsJob)."""
     ids = pupils.order_by().values("pk")
     base = pupils.order_by().aggregate(
         count=Count("pk"), saved=Max("updated_at"),
@@ -426,139 +422,38 @@ def cards_fingerprint(pupils: QuerySet[Pupil], school: Unit) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def card_job_request(*, user: User, school: Unit, grade: int | None) -> tuple[CardJob, bool]:
-    """The job printing this user's cards of the school (or one grade): the last one if it is
-    still running or its PDF still shows what the records hold, else a new one queued for a
-    worker. Returns (job, whether it is new). Refused (404) to whoever may not print the whole
-    school; audited either way."""
-    if not may_print_school(user, school):
-        raise NotInScope("没有找到这所学校，或您无权打印全校学籍卡。", what="unit", object_id=school.pk)
-    job, new = _card_job_for(user, school, grade)
-    detail = (f"生成{job.scope_label}学籍卡（{job.pupil_count} 名学生）" if new
-              else f"{job.scope_label}学籍卡：沿用任务 #{job.pk}（{job.get_status_display()}，数据未变）")
-    audit_record(action="cards.job", obj=school, user=user, detail=detail)
-    return job, new
+class ClassCardsJob(DocumentJobKind):
+    """打印本班学籍卡: every pupil of a class in school, one PDF, printed by a worker (45 cards are
+    seconds of layout). Params: {"class": id}. Kept per user while ``cards_fingerprint`` and the
+    user's view of the school (what is masked) are unchanged."""
+
+    code = "class_cards"
+    label = "班级学籍卡"
+
+    def target(self, user, params):
+        school_class = get_class_for_user(user, params.get("class"))
+        return JobTarget(unit=school_class.school, title=f"{school_class.school.name}{school_class.name}学籍卡",
+                         pupil_count=class_pupils(user, school_class).count())
+
+    def _class(self, user, params):
+        return get_class_for_user(user, params.get("class"))
+
+    def fingerprint(self, user, params, target):
+        school_class = self._class(user, params)
+        seen = visibility_for(user, school_class.school)
+        return hashlib.sha256(repr([cards_fingerprint(class_pupils(user, school_class), school_class.school),
+                                    sorted(seen.sees.items())]).encode()).hexdigest()
+
+    def build(self, user, params, target, progress):
+        school_class = self._class(user, params)
+        pupils = pupils_for_cards(class_pupils(user, school_class))
+        return cards_pdf(pupils, user=user, unit=school_class.school, subject=school_class.name,
+                         school_class=school_class, chunk_by_class=True, chunk_pupils=CLASS_CHUNK_PUPILS,
+                         progress=progress)
+
+    def filename(self, target, printed):
+        return f"学籍卡-{target.title.removesuffix('学籍卡')}.pdf"
 
 
-def _card_job_for(user: User, school: Unit, grade: int | None) -> tuple[CardJob, bool]:
-    pupils = school_pupils(user, school, grade)
-    full = _sees_school_in_full(user, school)
-    fingerprint = cards_fingerprint(pupils, school)
-    previous = (
-        CardJob.objects.filter(school=school, grade=grade, requested_by=user, full_record=full,
-                               fingerprint=fingerprint)
-        .exclude(status=CardJob.Status.FAILED)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if previous is not None:
-        if previous.status == CardJob.Status.DONE and _file_exists(previous):
-            return previous, False
-        if previous.status in (CardJob.Status.QUEUED, CardJob.Status.RUNNING):
-            if not _stale(previous):
-                return previous, False
-            # A worker lost with it (or a broker that never delivered it): say so, start again.
-            CardJob.objects.filter(pk=previous.pk, status=previous.status).update(
-                status=CardJob.Status.FAILED, progress=100, finished_at=timezone.now(),
-                error="生成超时，已重新开始。",
-            )
-    job = CardJob.objects.create(school=school, grade=grade, requested_by=user, full_record=full,
-                                 fingerprint=fingerprint, pupil_count=pupils.count())
-    from xueji.documents.tasks import print_card_job
-
-    # The broker away: the job stays queued, and its page offers a retry once it is stale.
-    enqueue_on_commit(print_card_job, job.pk)
-    return job, True
-
-
-# A job waiting this long was never delivered, one running this long lost its worker.
-STALE_QUEUED = timedelta(minutes=10)
-STALE_RUNNING = timedelta(minutes=30)
-
-
-def _stale(job: CardJob) -> bool:
-    now = timezone.now()
-    if job.status == CardJob.Status.QUEUED:
-        return (job.heartbeat_at or job.created_at) < now - STALE_QUEUED
-    # A running job that lost its worker is queued again by the sweeper (xueji/jobs.py), which
-    # checks its heartbeat; one that still runs after this long is given up here.
-    return (job.started_at or job.created_at) < now - STALE_RUNNING
-
-
-def _file_exists(job: CardJob) -> bool:
-    return bool(job.file) and job.file.storage.exists(job.file.name)
-
-
-def _sees_school_in_full(user: User, school: Unit) -> bool:
-    return visibility_for(user, school).full_record
-
-
-def _drop_superseded_files(job: CardJob) -> None:
-    """The PDFs of the user's earlier jobs of the same school and grade are out of date once a
-    newer one is printed: their files go (a school's cards weigh tens of megabytes), their rows
-    and print records stay."""
-    older = list(CardJob.objects.filter(school_id=job.school_id, grade=job.grade, requested_by_id=job.requested_by_id,
-                                        created_at__lt=job.created_at).exclude(file=""))
-    CardJob.objects.filter(pk__in=[old.pk for old in older]).update(file="")
-    # The files go once the rows no longer name them (never a row naming a deleted file).
-    names = [old.file.name for old in older]
-    storage = job.file.storage
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
-
-
-def card_job_run(job_id: int) -> bool:
-    """Print a queued job (a Celery task calls this). Idempotent: a job finished, or being run
-    by a live worker, is left alone; one whose worker was lost (no heartbeat for
-    JOB_HEARTBEAT_TIMEOUT) is taken over and printed again from the start. Returns whether this
-    call ran it.
-
-    The pupils and the fingerprint are read in one REPEATABLE READ transaction, so that the
-    fingerprint stored is exactly the state the cards were printed from: a change committed
-    after it makes the next request's fingerprint differ, and the cards are printed again."""
-    if not job_claim(CardJob, job_id, progress=1, started_at=timezone.now()):
-        return False
-    job = CardJob.objects.select_related("school", "requested_by").get(pk=job_id)
-    school, user = job.school, job.requested_by
-    try:
-        outer = connection.in_atomic_block  # a caller's transaction (tests): its reads are its own
-        with transaction.atomic():
-            if not outer:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            pupils_query = school_pupils(user, school, job.grade)
-            fingerprint = cards_fingerprint(pupils_query, school)
-            pupils = pupils_for_cards(pupils_query)
-        job_heartbeat(CardJob, job_id, progress=5, pupil_count=len(pupils), fingerprint=fingerprint)
-
-        def progress(done: int, total: int) -> None:
-            # Laying out the classes is most of the work; writing the PDF the rest. Also the
-            # heartbeat: raises JobLost once another worker took this job over.
-            job_heartbeat(CardJob, job_id, progress=5 + done * 85 // max(total, 1))
-
-        subject = f"{GRADE_LABELS[job.grade]}" if job.grade else "全校"
-        printed = cards_pdf(pupils, user=user, unit=school, subject=subject, chunk_by_class=True, progress=progress)
-        job_heartbeat(CardJob, job_id, progress=95)
-        job.file.save(f"cards-{job.pk}.pdf", ContentFile(printed.content), save=False)
-        # Done and the older PDFs out of date in one step: whoever sees this job done sees them gone.
-        with transaction.atomic():
-            job_finishing(CardJob, job_id)  # still ours: a job taken over is finished once, by its new owner
-            CardJob.objects.filter(pk=job_id).update(
-                status=CardJob.Status.DONE, progress=100, file=job.file.name, document=printed.record,
-                finished_at=timezone.now(), worker="",
-            )
-            _drop_superseded_files(job)
-    except JobLost:
-        logger.warning("card job %s was taken over by another worker: this run stops", job_id)
-        return False
-    except DatabaseError:
-        # The database went away: the job stays "running" without heartbeat, and the sweeper
-        # queues it again.
-        logger.exception("card job %s interrupted by the database", job_id)
-        raise
-    except Exception:  # noqa: BLE001 — logged (the time limit too); the job must not stay "running"
-        logger.exception("card job %s failed", job_id)
-        job_owned(CardJob, job_id).update(
-            status=CardJob.Status.FAILED, progress=100, finished_at=timezone.now(), worker="",
-            error="生成学籍卡时发生系统错误。请稍后重试；如仍出错请联系县教育局。",
-        )
-    return True
+# A class's cards are laid out ten at a time: the progress bar moves, and a chunk costs little more.
+CLASS_CHUNK_PUPILS = 10

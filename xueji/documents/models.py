@@ -1,4 +1,4 @@
-"""Printed documents and the background jobs that print a grade's or a school's 学籍卡.
+"""Printed documents and the background jobs that print the heavy ones.
 
 Every document the system prints (a 学籍卡, a 学生基本信息表, a 花名册, an application form, a
 劝返复学通知书, …) is written down here when it is printed, under the short verification code
@@ -68,14 +68,17 @@ class PrintedDocument(models.Model):
         return f"{self.code[:4]}-{self.code[4:]}"
 
 
-class CardJob(HeartbeatJob):
-    """学籍卡 of a grade or a whole school, printed by a Celery worker with its progress here.
+class DocumentJob(HeartbeatJob):
+    """A heavy document (a class's 学籍卡, a roster, a statistics spreadsheet, a batch of forms …)
+    printed by a Celery worker with its progress here, out of the web request that asked for it.
 
-    The PDF is kept in private storage and served again, instead of printed again, while nothing
-    it shows has changed: ``fingerprint`` (xueji/documents/cards.py, ``cards_fingerprint``) sums up the
-    pupils, guardians, numbers, status changes and requests it was printed from. The PDF names
-    the user who asked for it and shows the numbers as that user sees them, so a job is reused
-    for the same user only."""
+    ``kind`` is a key of the registry of document job kinds (xueji/documents/jobs.py; the apps
+    register theirs), ``params`` what it is built from: ids and options only, never personal data
+    (the row is read by administrators and its parameters shown in logs). The file is kept in
+    private storage (encrypted like every private file) and served again, instead of printed
+    again, to the same user while ``fingerprint`` (the kind's digest of what it prints) is
+    unchanged. The document names the user who asked for it and shows the pupils as that user
+    sees them, so a job is reused for the same user only, and its file is served to them only."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"
@@ -83,15 +86,18 @@ class CardJob(HeartbeatJob):
         DONE = "done", "已完成"
         FAILED = "failed", "失败"
 
-    school = models.ForeignKey("xueji.School", verbose_name="学校", on_delete=models.PROTECT, related_name="+")
-    grade = models.PositiveSmallIntegerField("年级", null=True, blank=True)  # empty: the whole school
+    kind = models.CharField("文书类型", max_length=40)
+    params = models.JSONField("参数", default=dict, blank=True)
+    title = models.CharField("标题", max_length=200, blank=True)
     requested_by = models.ForeignKey("xueji.User", verbose_name="申请人", on_delete=models.PROTECT, related_name="+")
-    full_record = models.BooleanField("完整号码", default=True)
-    fingerprint = models.CharField("数据指纹", max_length=64)
+    unit = models.ForeignKey("xueji.Unit", verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    fingerprint = models.CharField("数据指纹", max_length=64, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
     pupil_count = models.PositiveIntegerField("学生人数", default=0)
     file = models.FileField("文件", upload_to=private_upload_path, blank=True)
+    filename = models.CharField("文件名", max_length=200, blank=True)
     document = models.ForeignKey(
         PrintedDocument, verbose_name="打印记录", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -101,31 +107,25 @@ class CardJob(HeartbeatJob):
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
-        verbose_name = "学籍卡批量打印"
-        verbose_name_plural = "学籍卡批量打印"
+        verbose_name = "文书生成任务"
+        verbose_name_plural = "文书生成任务"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["school", "requested_by", "grade"], name="cardjob_lookup")]
+        indexes = [models.Index(fields=["requested_by", "kind", "fingerprint"], name="documentjob_lookup")]
 
     def __str__(self) -> str:
-        return f"{self.scope_label}学籍卡 #{self.pk}"
-
-    @property
-    def scope_label(self) -> str:
-        from xueji.codes import GRADE_LABELS
-
-        return GRADE_LABELS.get(self.grade, "") if self.grade else "全校"
+        return f"{self.title or self.kind} #{self.pk}"
 
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
-def _card_job_given_up() -> dict:
+def _document_job_given_up() -> dict:
     from django.utils import timezone
 
     return {"progress": 100, "finished_at": timezone.now(),
-            "error": "生成学籍卡多次因系统中断未能完成。请稍后重试；如仍出错请联系县教育局。"}
+            "error": "生成文件多次因系统中断未能完成。请稍后重试；如仍出错请联系县教育局。"}
 
 
-# A lost worker's card job is queued again by the sweeper (xueji/jobs.py).
-register_job(CardJob, task="xueji.documents.tasks.print_card_job", give_up=_card_job_given_up)
+# A lost worker's job is queued again by the sweeper (xueji/jobs.py).
+register_job(DocumentJob, task="xueji.documents.tasks.run_document_job", give_up=_document_job_given_up)

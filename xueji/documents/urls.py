@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xueji.documents import views
+from xueji.documents import job_views, views
 
 app_name = "documents"
 urlpatterns = [
@@ -13,4 +13,7 @@ urlpatterns = [
     # Formerly a school's or a grade's card job: now the export request's form, prefilled.
     path("schools/<int:school_id>/cards/jobs/", views.card_job_start, name="card_job_start"),
     path("documents/verify/", views.document_verify, name="document_verify"),
+    path("documents/jobs/", job_views.document_job_list, name="document_job_list"),
+    path("documents/jobs/<int:job_id>/", job_views.document_job, name="document_job"),
+    path("documents/jobs/<int:job_id>/file", job_views.document_job_file, name="document_job_file"),
 ]

@@ -8,6 +8,7 @@ import time_machine
 
 from enrollment.intake import services
 from tests.enrollment.conftest import COLLECTING, admit, new_pupil_row
+from tests.document_jobs import print_through_job
 
 
 def pdf_text(content: bytes, tmp_path) -> str:
@@ -23,8 +24,9 @@ def test_info_sheets_of_a_class_before_approval(world, intake, login, tmp_path):
         entries = [services.entry_save(actor=world.user("registrar_a1"), school=intake.school, intake=intake, row=r) for r in rows]
         [school_class] = services.classes_create(actor=world.user("registrar_a1"), school=intake.school, intake_year=2026, grade=1, count=1)
         services.entries_assign(actor=world.user("registrar_a1"), school=intake.school, entry_ids=[e.pk for e in entries], school_class=school_class)
-        response = login(world.user("registrar_a1")).get(f"/enrolment/print/info-sheets.pdf?grade=1&class={school_class.pk}")
-        other = login(world.user("registrar_b1")).get(f"/enrolment/print/info-sheets.pdf?grade=1&class={school_class.pk}")
+        response = print_through_job(login(world.user("registrar_a1")),
+                                     f"/enrolment/print/info-sheets.pdf?grade=1&class={school_class.pk}")
+        other = login(world.user("registrar_b1")).post(f"/enrolment/print/info-sheets.pdf?grade=1&class={school_class.pk}")
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content, tmp_path)
     assert "学生基本信息表" in text and text.count("待建籍") == 2
@@ -37,7 +39,7 @@ def test_class_roster_pdf_and_xlsx(world, login, tmp_path, user, full):
     school_class = world.classes["a1_3_1"]
     pupil = world.pupils["a1"]
     client = login(world.user(user))
-    text = pdf_text(client.get(f"/classes/{school_class.pk}/roster.pdf").content, tmp_path)
+    text = pdf_text(print_through_job(client, f"/classes/{school_class.pk}/roster.pdf").content, tmp_path)
     from xueji.identity import mask_student_number
 
     assert "花名册" in text and pupil.name in text
@@ -52,6 +54,7 @@ def test_class_roster_pdf_and_xlsx(world, login, tmp_path, user, full):
 def test_roster_of_another_schools_class_is_not_found(world, login):
     client = login(world.user("registrar_b1"))
     assert client.get(f"/classes/{world.classes['a1_3_1'].pk}/roster.pdf").status_code == 404
+    assert client.post(f"/classes/{world.classes['a1_3_1'].pk}/roster.pdf").status_code == 404
     assert login(world.user("registrar_a1")).get(f"/classes/{world.classes['a1_3_1'].pk}/roster.doc").status_code == 404
 
 
@@ -68,7 +71,7 @@ def test_info_sheets_of_entries_print_the_national_items_as_the_record_would(wor
     admit(intake.school, [row], by=world.user("officer_a"))
     with time_machine.travel(COLLECTING, tick=False):
         entry = services.entry_save(actor=world.user("registrar_a1"), school=intake.school, intake=intake, row=row)
-        response = login(world.user("registrar_a1")).get("/enrolment/print/info-sheets.pdf?grade=1")
+        response = print_through_job(login(world.user("registrar_a1")), "/enrolment/print/info-sheets.pdf?grade=1")
     # The entry keeps the distance as text (JSON), the yes/no items as true/false/null.
     assert entry.data["distance_km"] == "2.5" and entry.data["needs_aid"] is None
     words = pdf_stream_words(response.content)

@@ -10,6 +10,10 @@
   (404 elsewhere); the API's former job start answers them 403 export_request_required. The
   former job pages are gone (a school's cards leave through an export request).
 - The verification page: every signed-in user; the pupils' names only to those who see them.
+- A class's cards and roster PDF are jobs (xueji/documents/jobs.py): their button's page
+  (GET) to whoever sees the class, the API's 202 likewise; a job's page and file (registrar_a1's
+  job of A1-3(1)'s cards) to its requester only, 404 to everyone else, the API's likewise;
+  我的打印任务 to every signed-in user, with their own jobs only.
 """
 
 from tests.pdfs import pdf_stream_words, pdf_words
@@ -32,10 +36,14 @@ def _matrix():
 
 
 def add_documents(world):
-    """A printed card of a1 (its record, under a known code), made once per world."""
+    """A printed card of a1 (its record, under a known code), and registrar_a1's job of A1-3(1)'s
+    cards done with its file, made once per world."""
     if getattr(world, "printed_card", None) is not None:
         return
+    from django.core.files.base import ContentFile
     from django.utils import timezone
+
+    from xueji.documents.models import DocumentJob
 
     pupil = world.pupils["a1"]
     world.printed_card = PrintedDocument.objects.create(
@@ -45,6 +53,14 @@ def add_documents(world):
         pupils=[{"id": pupil.pk, "name": pupil.name, "number": pupil.student_number}], pupil_count=1,
         page_count=1, sha256="0" * 64,
     )
+    world.document_job = DocumentJob(
+        kind="class_cards", params={"class": world.classes["a1_3_1"].pk}, title="农安县实验小学三年级（1）班学籍卡",
+        requested_by=world.user("registrar_a1"), unit=world.units["a1"], status="done", progress=100,
+        document=world.printed_card, filename="学籍卡.pdf",
+    )
+    from weasyprint import HTML
+
+    world.document_job.file.save("cards.pdf", ContentFile(HTML(string="<p>学籍卡</p>").write_pdf()), save=True)
 
 
 def _expect(m, allowed, ok=200):
@@ -99,7 +115,46 @@ def check_class_cards(m):
 def check_api_class_cards(m):
     school_class = m.world.classes["a1_3_1"]
     response = _api(m).get(f"/api/v1/classes/{school_class.pk}/cards.pdf")
-    m.check("api-class-cards", "A1-3(1)", _api_expect(m, SEES_CLASS_A1_3_1), response.status_code)
+    m.check("api-class-cards", "A1-3(1)", _api_expect(m, SEES_CLASS_A1_3_1, ok=202), response.status_code)
+
+
+JOB_OWNER = {"registrar_a1"}
+
+
+def check_document_job(m):
+    add_documents(m.world)
+    job = m.world.document_job
+    m.check("document_job", "registrar_a1's job", _expect(m, JOB_OWNER), _status(m, f"/documents/jobs/{job.pk}/"))
+
+
+def check_document_job_file(m):
+    add_documents(m.world)
+    job = m.world.document_job
+    m.check("document_job_file", "registrar_a1's job", _expect(m, JOB_OWNER),
+            _status(m, f"/documents/jobs/{job.pk}/file"))
+
+
+def check_document_job_list(m):
+    add_documents(m.world)
+    m.check("document_job_list", "page", _expect(m, set(_matrix().USERS) - {None}), _status(m, "/documents/jobs/"))
+    if m.user is not None:
+        body = m.client.get("/documents/jobs/").content.decode()
+        m.check("document_job_list", "own jobs only", m.user in JOB_OWNER,
+                f"/documents/jobs/{m.world.document_job.pk}/" in body)
+
+
+def check_api_document_job(m):
+    add_documents(m.world)
+    job = m.world.document_job
+    response = _api(m).get(f"/api/v1/documents/jobs/{job.pk}/")
+    m.check("api-document-job", "registrar_a1's job", _api_expect(m, JOB_OWNER), response.status_code)
+
+
+def check_api_document_job_file(m):
+    add_documents(m.world)
+    job = m.world.document_job
+    response = _api(m).get(f"/api/v1/documents/jobs/{job.pk}/file/")
+    m.check("api-document-job-file", "registrar_a1's job", _api_expect(m, JOB_OWNER), response.status_code)
 
 
 def check_cards_home(m):
@@ -153,6 +208,11 @@ DOCUMENT_ENDPOINTS = {
     "documents:cards_home": check_cards_home,
     "documents:school_cards": check_school_cards,
     "documents:document_verify": check_document_verify,
+    "documents:document_job": check_document_job,
+    "documents:document_job_file": check_document_job_file,
+    "documents:document_job_list": check_document_job_list,
+    "documents_api:api-document-job": check_api_document_job,
+    "documents_api:api-document-job-file": check_api_document_job_file,
 }
 # Formerly they started jobs; they now lead to the export request (nothing made).
 DOCUMENT_LAST = {

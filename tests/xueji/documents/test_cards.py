@@ -1,4 +1,5 @@
-"""学籍卡: a pupil's and a class's at once, a grade's or a school's on a real Celery worker; read
+"""学籍卡: a pupil's at once, a class's through its job (tests/document_jobs.py; the job itself on a
+real Celery worker: test_document_jobs.py); read
 back with poppler (pdftotext, pdfinfo, pdfimages) as a clerk reads the paper: the pupil, the
 numbers as the printing user may see them, the guardians, the history, the signature and stamp
 boxes, and the footer's verification code and printing user; one page a pupil."""
@@ -6,25 +7,22 @@ boxes, and the footer's verification code and printing user; one page a pupil.""
 import os
 import subprocess
 import tempfile
-import time
 from datetime import date, datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from celery.contrib.testing.worker import start_worker
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from tests.conftest import transactional
+from tests.document_jobs import api_print_through_job, print_through_job
 from tests.factories import guardian_data, make_pupil
 from tests.pdfs import page_count, pdf_words, squeezed
 from xueji.accounts.models import AuditEntry
-from xueji.celery import app
 from xueji.codes import NumberKind, PupilStatus
-from xueji.documents.cards import card_job_run, cards_fingerprint, pupils_for_cards, school_pupils
-from xueji.documents.models import CardJob, PrintedDocument
+from xueji.documents.cards import cards_fingerprint, pupils_for_cards, school_pupils
+from xueji.documents.models import DocumentJob, PrintedDocument
 from xueji.identity import mask_id_number, mask_student_number
 from xueji.pupils.models import Guardian, Pupil, StudentNumber
 from xueji.pupils.numbers import pupil_assign_number
@@ -147,7 +145,7 @@ def test_class_cards_are_one_pdf_with_a_page_for_each_pupil(named, chen, login):
     pupil_set_status(actor=None, pupil=left, status=PupilStatus.TRANSFERRED_OUT, effective_date=date(2026, 10, 1),
                      reason="转学")
     with time_machine.travel(PRINTED, tick=False):
-        response = login(named.user("registrar_a1")).get(f"/classes/{school_class.pk}/cards.pdf")
+        response = print_through_job(login(named.user("registrar_a1")), f"/classes/{school_class.pk}/cards.pdf")
 
     assert response.status_code == 200
     # In pinyin order (陈 chen, 欧阳 ouyang, 张 zhang), not the code points' (张 欧 陈).
@@ -168,7 +166,7 @@ def test_class_cards_are_one_pdf_with_a_page_for_each_pupil(named, chen, login):
 
 def test_the_api_prints_a_class_as_the_page_does(named, chen, api_as):
     school_class = named.classes["a1_3_1"]
-    response = api_as("teacher_a1").get(f"/api/v1/classes/{school_class.pk}/cards.pdf")
+    response = api_print_through_job(api_as("teacher_a1"), f"/api/v1/classes/{school_class.pk}/cards.pdf")
     assert response.status_code == 200 and page_count(response.content) == 2
     assert chen.id_number not in pdf_words(response.content)  # a head teacher sees numbers masked
 
@@ -250,18 +248,19 @@ def test_nobody_outside_the_scope_prints_a_card(named, chen, login, api_as, user
     school_class = named.classes["a1_3_1"]
     assert client.get(f"/pupils/{chen.pk}/card.pdf").status_code == 404
     assert client.get(f"/classes/{school_class.pk}/cards.pdf").status_code == 404
+    assert client.post(f"/classes/{school_class.pk}/cards.pdf").status_code == 404
     assert client.get(f"/schools/{named.units['a1'].pk}/cards/").status_code == 404
     assert client.post(f"/schools/{named.units['a1'].pk}/cards/jobs/", {"grade": "3"}).status_code == 404
     assert api.get(f"/api/v1/pupils/{chen.pk}/card.pdf").status_code == 404
     assert api.get(f"/api/v1/classes/{school_class.pk}/cards.pdf").status_code == 404
     assert api.post(f"/api/v1/schools/{named.units['a1'].pk}/card-jobs/", {}).status_code == 404
-    assert not PrintedDocument.objects.exists() and not CardJob.objects.exists()
-    assert not AuditEntry.objects.filter(action__in=["document.print", "cards.job"]).exists()
+    assert not PrintedDocument.objects.exists() and not DocumentJob.objects.exists()
+    assert not AuditEntry.objects.filter(action__in=["document.print", "document.job"]).exists()
 
 
 def test_a_head_teacher_prints_the_own_class_only(named, chen, login):
     client = login(named.user("teacher_a1"))
-    assert client.get(f"/classes/{named.classes['a1_3_2'].pk}/cards.pdf").status_code == 404
+    assert client.post(f"/classes/{named.classes['a1_3_2'].pk}/cards.pdf").status_code == 404
     assert client.get(f"/pupils/{named.pupils['a1_other'].pk}/card.pdf").status_code == 404
     page = client.get(f"/schools/{named.units['a1'].pk}/cards/").content.decode()
     assert "打印本班学籍卡" in page and f"/classes/{named.classes['a1_3_1'].pk}/cards.pdf" in page
@@ -280,73 +279,6 @@ def test_the_buttons_are_where_a_registrar_looks(named, chen, login):
     school_page = client.get(f"/schools/{named.units['a1'].pk}/cards/").content.decode()
     assert "申请导出" in school_page and "三年级（3 人）" in school_page and "打印本班学籍卡" in school_page
     assert "生成学籍卡" not in school_page  # the school's cards leave through an export request
-
-
-# The background job ------------------------------------------------------------------------
-# CardJob is no longer reachable from the pages (a school's cards leave through an export
-# request, tests/xueji/exports/test_card_exports.py); its machinery stays and is checked here
-# through its service, as the kill drill does (tests/xueji/test_job_drills.py).
-
-def _wait_for(job_id: int, seen: set, seconds: float = 90) -> CardJob:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job = CardJob.objects.get(pk=job_id)
-        seen.add(job.progress)
-        if job.finished:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {CardJob.objects.get(pk=job_id).status}")
-
-
-@transactional
-def test_a_schools_cards_are_printed_by_a_worker_kept_and_printed_again_after_a_change(world, settings, tmp_path):
-    from django.db import transaction
-
-    from xueji.documents.cards import card_job_request
-
-    settings.MEDIA_ROOT = tmp_path
-    school = world.units["a1"]
-    for number in range(3):
-        make_pupil(school, world.classes["a1_3_2"], name=f"李同学{'甲乙丙'[number]}")
-    registrar = world.user("registrar_a1")
-    expected = school_pupils(registrar, school).count()  # a1, a1_other and three more
-    seen: set = set()
-
-    def request_job():
-        with transaction.atomic():  # queued on commit, as a page's request did
-            return card_job_request(user=registrar, school=school, grade=None)
-
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-        job, new = request_job()
-        assert new
-        job = _wait_for(job.pk, seen)
-        assert (job.status, job.progress, job.pupil_count) == ("done", 100, expected)
-        with job.file.open("rb") as handle:
-            pdf = handle.read()
-        assert page_count(pdf) == expected and job.document.page_count == expected
-        assert job.document.display_code in pdf_words(pdf)
-
-        # Asked again with nothing changed: the same job, its PDF kept.
-        again, new = request_job()
-        assert not new and again.pk == job.pk and CardJob.objects.count() == 1
-
-        # A guardian's phone changes (a bulk update, which no save() sees): printed again.
-        Guardian.objects.filter(pupil=world.pupils["a1"]).update(phone="13700000000")
-        again, new = request_job()
-        assert new and CardJob.objects.count() == 2
-        again = _wait_for(again.pk, seen)
-        assert again.status == "done" and again.fingerprint != job.fingerprint
-        assert again.document.code != job.document.code
-        # The out-of-date PDF is dropped (its record stays).
-        job.refresh_from_db()
-        assert not job.file and PrintedDocument.objects.filter(pk=job.document_id).exists()
-
-    assert 100 in seen and seen - {0, 1, 100}  # it moved through the classes
-    entries = AuditEntry.objects.filter(action="cards.job").order_by("id")
-    assert [("沿用" in e.detail) for e in entries] == [False, True, False]
-    assert AuditEntry.objects.filter(action="document.print", detail__contains="全校学籍卡").count() == 2
-    # A job delivered twice (acks_late after a lost worker) is printed once.
-    assert card_job_run(job.pk) is False
 
 
 def test_the_fingerprint_changes_with_anything_the_cards_print(named, chen, settings, tmp_path):
@@ -373,19 +305,6 @@ def test_the_fingerprint_changes_with_anything_the_cards_print(named, chen, sett
         current = fingerprint()
         assert current != previous
         previous = current
-
-
-def test_a_failed_job_says_so_and_a_new_request_starts_again(named, chen, monkeypatch):
-    from xueji.documents import cards
-
-    job, new = cards.card_job_request(user=named.user("registrar_a1"), school=named.units["a1"], grade=3)
-    assert new and job.status == "queued"
-    monkeypatch.setattr(cards, "cards_pdf", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
-    assert card_job_run(job.pk) is True
-    job.refresh_from_db()
-    assert job.status == "failed" and job.progress == 100 and "系统错误" in job.error
-    again, new = cards.card_job_request(user=named.user("registrar_a1"), school=named.units["a1"], grade=3)
-    assert new and again.pk != job.pk
 
 
 def test_card_prints_the_national_items_and_masks_them_as_the_page_does(named, login):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from tests.factories import SchoolClassFactory, SchoolYearFactory, make_pupil
 from tests.pdfs import pdf_words
+from tests.document_jobs import print_through_job
 from xueji.codes import Gender
 from xueji.collation import name_fields, name_sort_key, pinyin_sort_key
 from xueji.pupils.models import Pupil, PupilEvent
@@ -135,7 +136,7 @@ def test_the_pupil_list_page_and_the_api_read_in_the_same_pinyin_order(world, on
 
 def test_the_class_roster_pdf_lists_the_class_in_pinyin_order(world, one_class, login):
     with time_machine.travel(date(2026, 12, 4), tick=False):
-        response = login(world.user("registrar_a1")).get(f"/classes/{one_class.pk}/roster.pdf")
+        response = print_through_job(login(world.user("registrar_a1")), f"/classes/{one_class.pk}/roster.pdf")
     assert response.status_code == 200
     assert in_order(pdf_words(response.content), PINYIN_ORDER) == PINYIN_ORDER
 
