@@ -30,7 +30,7 @@ def card_jobs_forward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("xueji", "0022_pupil_names_in_pinyin_order"),
+        ("xueji", "0023_pupil_pinyin_per_school"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
