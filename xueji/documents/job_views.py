@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
 
 from xueji.documents.jobs import CONTENT_TYPES, document_job_kind, document_job_request, job_file_content, job_for_user
 from xueji.documents.models import DocumentJob
@@ -33,9 +34,7 @@ def job_start(request, kind: str, params: dict):
     job, _new = document_job_request(user=request.user, kind=kind, params=params)
     url = reverse("documents:document_job", args=[job.pk])
     if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
+        return HttpResponseClientRedirect(url)
     return redirect(url)
 
 

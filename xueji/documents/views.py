@@ -11,11 +11,12 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from xueji.accounts.audit import audit_record
 from xueji.accounts.models import Unit, UnitKind
@@ -167,9 +168,7 @@ def card_job_start(request, school_id: int):
     url = school_cards_export_url(school, _grade_param(request.POST.get("grade")))
     messages.info(request, "全校或年级学籍卡含大量个人信息，须先申请导出，经分管领导审批后下载。")
     if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
+        return HttpResponseClientRedirect(url)
     return redirect(url)
 
 
