@@ -37,6 +37,7 @@ by an earlier run's setup, e.g. on a quiet machine; the accounts are in its data
 """
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -329,7 +330,10 @@ def _accounts(registrars: int, enrollment_import, pupil_search) -> dict:
     for number, school in enumerate(schools, 1):
         username = account(f"peak_reg_{number:03d}", f"学籍管理员{number}", school, Role.REGISTRAR)
         rows = rows_of[school.pk]
-        good, bad = files_dir / f"{username}.xlsx", files_dir / f"{username}-errors.xlsx"
+        # Named by their rows: a file kept from a run on another data set (other schools, other
+        # children) would not match the admission list written below.
+        digest = hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:12]
+        good, bad = files_dir / f"{username}-{digest}.xlsx", files_dir / f"{username}-{digest}-errors.xlsx"
         if not good.exists() or not bad.exists():
             good.write_bytes(enrollment_import.filled_template(rows))
             bad.write_bytes(enrollment_import.filled_template(_with_mistakes(rows, rng)))
