@@ -18,10 +18,12 @@ and ticks, as in the other journeys."""
 import io
 import re
 from datetime import date, datetime
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
@@ -36,6 +38,7 @@ from tests.reports.conftest import AFTER_OCTOBER, OCTOBER, add_october
 from tests.schoolyear.conftest import at, pending_suspension, with_status
 from xueji.accounts.models import User
 from xueji.approvals.models import ChangeRequest, RequestStatus
+from xueji.celery import app
 from xueji.codes import PupilStatus
 from xueji.pupils.models import Pupil
 
@@ -60,6 +63,19 @@ def _nav(page: Page):
 
 def _messages(page: Page):
     return page.locator(".messages")
+
+
+def _printed_by_worker(page: Page, button):
+    """Clicks a document's button with a real Celery worker running: the job's page follows the
+    worker's progress until it offers 下载; the file, fetched in the same session."""
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        button.click()
+        expect(page).to_have_url(re.compile(r"/documents/jobs/\d+/$"))
+        download = page.get_by_role("link", name="下载")
+        expect(download).to_be_visible(timeout=60_000)
+    response = page.request.get(download.get_attribute("href"))
+    assert response.status == 200
+    return response
 
 
 def _sixth_grade(world):
@@ -261,12 +277,10 @@ def test_county_officer_reads_statistics_and_the_monthly_report(page: Page, brow
         expect(page.locator("section#status")).to_contain_text("辍学")
         screenshot(page, "statistics_county")
 
-        # The spreadsheet of the page.
-        with page.expect_download() as download_info:
-            page.get_by_role("link", name="导出 Excel（本页全部表格）").click()
-        download = download_info.value
-        assert download.suggested_filename == f"在籍学生统计-{county.name}-20261105.xlsx"
-        workbook = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
+        # The spreadsheet of the page: printed by a worker, the job's page offers 下载.
+        spreadsheet = _printed_by_worker(page, page.get_by_role("button", name="导出 Excel（本页全部表格）"))
+        assert f"在籍学生统计-{county.name}-20261105.xlsx" in unquote(spreadsheet.headers["content-disposition"])
+        workbook = load_workbook(io.BytesIO(spreadsheet.body()))
         cells = {str(cell.value) for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row
                  if cell.value is not None}
         assert world.units["a1"].name in cells and "合隆镇陈家店小学" in cells
@@ -287,7 +301,8 @@ def test_county_officer_reads_statistics_and_the_monthly_report(page: Page, brow
         expect(page.locator(".lead")).to_contain_text("由系统自动生成")
         screenshot(page, "monthly_report_county")
 
-        report = page.context.request.get(page.get_by_role("link", name="打印（PDF）").get_attribute("href"))
+        report_page = page.url
+        report = _printed_by_worker(page, page.get_by_role("button", name="打印（PDF）"))
         assert report.ok and report.headers["content-type"] == "application/pdf"
         text = pdf_words(report.body())
         for words in ("2026年10月学籍变动月报表", f"填报单位：{county.name}", "统计期间：2026-10-01至2026-10-31",
@@ -295,6 +310,7 @@ def test_county_officer_reads_statistics_and_the_monthly_report(page: Page, brow
             assert words in text, words
 
         # A new version from the records as they stand (the first stays).
+        page.goto(report_page)
         page.get_by_label("重新生成的原因（可不填）").fill("核对后重新生成")
         page.get_by_role("button", name="按当前记录重新生成（含下属单位）").click()
         expect(_messages(page)).to_contain_text("已重新生成2026年10月学籍变动月报")

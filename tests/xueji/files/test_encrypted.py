@@ -64,7 +64,7 @@ def test_every_file_field_stores_through_the_encrypting_storage():
     fields = [field for model in apps.get_models() for field in model._meta.get_fields()
               if isinstance(field, models.FileField)]
     assert {f"{field.model._meta.model_name}.{field.name}" for field in fields} >= {
-        "pupil.photo", "attachment.file", "visitphoto.file", "cardjob.file"}
+        "pupil.photo", "attachment.file", "visitphoto.file", "documentjob.file"}
     for field in fields:
         assert isinstance(field.storage, EncryptedFileSystemStorage), field
 
