@@ -3,12 +3,12 @@ commits, never for one rolled back, and a broker out of reach fails nobody's req
 
 import logging
 import socket
-from queue import Empty
 
 import pytest
 from celery import Task
 from django.db import transaction
 
+from tests.broker import drain
 from tests.conftest import transactional
 from xueji.celery import app, enqueue_on_commit
 from xueji.documents.models import DocumentJob
@@ -29,20 +29,7 @@ def noted(value: int) -> int:
 
 def queued() -> list[tuple[str, list]]:
     """Take every message waiting in the test's queue: (task name, positional arguments)."""
-    taken = []
-    with app.connection_for_read() as connection:
-        queue = connection.SimpleQueue(QUEUE)
-        try:
-            while True:
-                try:
-                    message = queue.get(block=False)
-                except Empty:
-                    break
-                message.ack()
-                taken.append((message.headers["task"], message.payload[0]))
-        finally:
-            queue.close()
-    return taken
+    return [(message.headers["task"], message.payload[0]) for message in drain(QUEUE)]
 
 
 class RolledBack(Exception):

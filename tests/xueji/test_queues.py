@@ -5,13 +5,13 @@ so that nothing waits on a queue nobody reads."""
 import threading
 import time
 from pathlib import Path
-from queue import Empty
 
 import pytest
 import yaml
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
+from tests.broker import drain
 from xueji.celery import app, enqueue_on_commit
 
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -20,20 +20,7 @@ QUEUES = {"imports", "documents", "sweeps", "celery"}
 
 def take(queue_name: str) -> list[dict]:
     """Every message waiting in a queue, taken off it: their headers (task name, id)."""
-    taken = []
-    with app.connection_for_read() as connection:
-        queue = connection.SimpleQueue(queue_name)
-        try:
-            while True:
-                try:
-                    message = queue.get(block=False)
-                except Empty:
-                    break
-                taken.append(message.headers)
-                message.ack()
-        finally:
-            queue.close()
-    return taken
+    return [message.headers for message in drain(queue_name)]
 
 
 @pytest.fixture
