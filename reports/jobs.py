@@ -8,8 +8,9 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from reports import selectors
+from reports.printing import monthly_report_pdf, printed_pupils, report_tables, report_title
 from reports.statistics import unit_statistics
-from reports.xlsx import statistics_xlsx
+from reports.xlsx import monthly_report_xlsx, statistics_xlsx
 from xueji.accounts.models import Unit
 from xueji.accounts.scoping import memberships_of
 from xueji.documents.jobs import DocumentJobKind, JobTarget
@@ -87,10 +88,17 @@ class MonthlyReportJob(DocumentJobKind):
         return hashlib.sha256(repr(parts).encode()).hexdigest()
 
     def build(self, user, params, target, progress):
-        from reports.views import report_printed
-
-        printed, _name = report_printed(user, self._report(user, params), self.file_format)
-        return printed
+        report = self._report(user, params)
+        full = selectors.sees_full_numbers(user, report.unit)
+        if self.file_format == "pdf":
+            return monthly_report_pdf(report, user=user, full_numbers=full, audit_action="report.monthly.pdf")
+        tables = report_tables(report, full_numbers=full)
+        return export_xlsx(
+            user=user, kind="monthly_report_xlsx", title=report_title(report), unit=report.unit,
+            subject=f"{report.month_label}（第{report.version}版）", pupils=printed_pupils(tables),
+            build=lambda stamp: monthly_report_xlsx(report, full_numbers=full, stamp=stamp),
+            audit_action="report.monthly.xlsx", audit_obj=report.unit,
+        )
 
     def filename(self, target, printed):
         return f"学籍变动月报-{target.title}.{self.file_format}"

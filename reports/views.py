@@ -18,13 +18,11 @@ from reports import selectors, services
 from reports.charts import bar_chart
 from reports.models import MonthlyReport
 from reports.monthly import month_bounds, previous_month
-from reports.printing import monthly_report_pdf, printed_pupils, report_tables, report_title
+from reports.printing import report_tables
 from reports.statistics import unit_statistics
-from reports.xlsx import monthly_report_xlsx
 from xueji.accounts.permissions import NotAllowed
 from xueji.accounts.scoping import current_membership
 from xueji.documents.job_views import job_start
-from xueji.documents.printing import export_xlsx
 
 LIST_PAGE_SIZE = 100
 
@@ -44,24 +42,6 @@ def statistics_unit(request):
     if request.GET.get("unit"):
         return selectors.get_report_unit_for_user(request.user, request.GET["unit"])
     return selectors.home_unit(request.user, current_membership(request))
-
-
-def report_printed(user, report: MonthlyReport, fmt: str):
-    """A monthly report as PDF or xlsx, recorded and audited, and its file name: what its job
-    (reports/jobs.py) writes for the page and the API alike."""
-    full = selectors.sees_full_numbers(user, report.unit)
-    name = f"学籍变动月报-{report.unit.name}-{report.month:%Y%m}-第{report.version}版"
-    if fmt == "pdf":
-        printed = monthly_report_pdf(report, user=user, full_numbers=full, audit_action="report.monthly.pdf")
-        return printed, f"{name}.pdf"
-    tables = report_tables(report, full_numbers=full)
-    exported = export_xlsx(
-        user=user, kind="monthly_report_xlsx", title=report_title(report), unit=report.unit,
-        subject=f"{report.month_label}（第{report.version}版）", pupils=printed_pupils(tables),
-        build=lambda stamp: monthly_report_xlsx(report, full_numbers=full, stamp=stamp),
-        audit_action="report.monthly.xlsx", audit_obj=report.unit,
-    )
-    return exported, f"{name}.xlsx"
 
 
 @login_required
