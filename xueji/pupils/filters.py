@@ -4,7 +4,7 @@
 Its form checks what people type and says what is wrong in Chinese: the page shows the messages
 above the whole list, the API answers 400 with them (DjangoFilterBackend). Its filters only ever
 narrow the queryset they are given, which is always the user's scope in list order
-(``xueji.pupils.selectors.pupil_list``); the search is ``pupil_search``, whose queries were chosen
+(``xueji.pupils.selectors.pupil_list``); the search is ``pupil_search_results``, whose queries were chosen
 for the indexes (benchmarks/pupil_search.py).
 """
 
@@ -17,7 +17,7 @@ from xueji.accounts.scoping import MAX_ID
 from xueji.codes import GRADE_CHOICES, DisabilityPlacement, NumberKind, PupilStatus
 from xueji.pupils.models import Pupil, disability_placement_index
 from xueji.pupils.scoping import classes_visible_to, pupil_scope_school_ids
-from xueji.pupils.selectors import pupil_search, search_kind
+from xueji.pupils.selectors import pupil_search_results, search_kind
 from xueji.pupils.visibility import schools_seeing
 
 # The page's search box is named q (its addresses, bookmarks and HTMX history say q=…); the API
@@ -111,8 +111,10 @@ class PupilFilterSet(django_filters.FilterSet):
         self.form.user = request.user
 
     def filter_search(self, queryset, name, value: str):
+        """The search, applied after every other filter (``filter_queryset``): a pinyin search's
+        rows are a PinyinSearchResults, read page by page, which nothing narrows afterwards."""
         school_ids = pupil_scope_school_ids(self.request.user) if search_kind(value.strip()) == "pinyin" else None
-        return pupil_search(queryset, value, school_ids=school_ids)
+        return pupil_search_results(queryset, value, school_ids=school_ids)
 
     def filter_placement(self, queryset, name, value: str):
         return queryset.filter(schools_seeing(self.request.user, "disability"),
@@ -123,7 +125,11 @@ class PupilFilterSet(django_filters.FilterSet):
         list (the API never gets here, it answers 400)."""
         if self.form.errors:
             return queryset
-        return super().filter_queryset(queryset)
+        values = self.form.cleaned_data
+        for name, value in values.items():
+            if name != "search":
+                queryset = self.filters[name].filter(queryset, value)
+        return self.filters["search"].filter(queryset, values.get("search"))
 
     def offer_choices(self, schools: list[tuple[int, str]]) -> None:
         """The page's drop-downs: the user's ``schools`` (id and name), and the classes of one

@@ -14,6 +14,7 @@ from django.utils import timezone
 from xueji.accounts.models import Unit, User
 from xueji.accounts.selectors import bureau_settings_for
 from xueji.codes import GRADE_LABELS, PupilStatus, SchoolType
+from xueji.encrypted_fields import EncryptedCharField
 from xueji.identity import normalize_id_number, normalize_name
 from xueji.pupils.models import Guardian, Pupil, SchoolClass, StudentNumber, id_number_index
 from xueji.pupils.models.pupils import UNTRACKED_PUPIL_FIELDS, GuardianEvent, name_bigrams
@@ -67,7 +68,7 @@ def pupil_search(queryset: QuerySet[Pupil], query: str, school_ids: list[int] | 
         return queryset.filter(id_number_index=id_number_index(compact))
     if kind == "pinyin":
         key = compact.lower()
-        found = queryset.filter(Q(search_pinyin__startswith=key) | Q(search_initials__startswith=key))
+        found = queryset.filter(pinyin_or_initials(key))
         # The pinyin indexes are led by the school: with the scope's schools listed, each is one
         # short probe of each index. Given the scope only as a join on the units' paths, PostgreSQL
         # read every match of the whole table and kept the scope's: a city's count of "wangz"
@@ -93,13 +94,68 @@ def pupil_search(queryset: QuerySet[Pupil], query: str, school_ids: list[int] | 
     return queryset.filter(name__contains=name)
 
 
+def pinyin_or_initials(key: str) -> Q:
+    return Q(search_pinyin__startswith=key) | Q(search_initials__startswith=key)
+
+
+class PinyinSearchResults:
+    """A pinyin search's rows as the list's paginators read them (xueji.paginators): a capped
+    count and pages. The rows are ``pupil_search``'s, the pupils whose full pinyin or initials
+    begin with the key; only the way a page is read differs.
+
+    Asked for the OR of the two prefixes in list order, PostgreSQL can use neither pinyin index
+    in order: it reads every match of the scope and sorts them, one heap page per match (a city
+    officer's "zhangy" at 10,000,000 pupils: 1,571 pages, 129 ms). A page is read instead as the
+    first rows of each column's matches in list order, each its own ordered statement (planned
+    on its own, with its own estimate: an ordered index scan that stops after the page where
+    matches are many, a sort of the few where they are few), the two merged by UNION ALL. A pupil
+    matching both is taken from the first (the second excludes the first's)."""
+
+    ordered = True  # for Django's paginator, which warns about unordered lists
+
+    def __init__(self, queryset: QuerySet[Pupil], key: str, school_ids: list[int] | None = None):
+        if school_ids is not None:
+            queryset = queryset.filter(school_id__in=school_ids)
+        self.queryset = queryset.filter(pinyin_or_initials(key))
+        self._by_pinyin = queryset.filter(search_pinyin__startswith=key)
+        self._by_initials = queryset.filter(search_initials__startswith=key).exclude(search_pinyin__startswith=key)
+
+    def count_rows(self) -> QuerySet[Pupil]:
+        """What the paginator counts: the matches, unordered."""
+        return self.queryset.order_by()
+
+    def __getitem__(self, item: slice) -> list[Pupil]:
+        if not isinstance(item, slice) or item.step or item.stop is None:
+            raise TypeError("PinyinSearchResults takes a page: [start:stop].")
+        start, stop = item.start or 0, item.stop
+        order = self.queryset.query.order_by
+        first = self._by_pinyin.order_by(*order)[:stop]
+        second = self._by_initials.order_by(*order)[:stop]
+        return list(first.union(second, all=True).order_by(*order)[start:stop])
+
+
+def pupil_search_results(queryset: QuerySet[Pupil], query: str, school_ids: list[int] | None = None):
+    """``pupil_search`` for a list that is paged (the page /pupils/ and the API): a pinyin search
+    as ``PinyinSearchResults``, any other as the filtered queryset."""
+    if search_kind(query.strip()) == "pinyin":
+        return PinyinSearchResults(queryset, query.strip().lower().replace(" ", ""), school_ids)
+    return pupil_search(queryset, query, school_ids)
+
+
 def pupil_list(user: User) -> QuerySet[Pupil]:
     """The pupils the user may see, in school / grade / class / name order: the list that the page
     and the API search and narrow with xueji.pupils.filters.PupilFilterSet (the search is
     ``pupil_search``)."""
-    return pupils_visible_to(user).select_related("school", "school_class").order_by(
+    return pupils_visible_to(user).select_related("school", "school_class").defer(*_NOT_LISTED).order_by(
         "school_id", "grade", "school_class_id", "name_sort", "name", "id"
     )
+
+
+# The encrypted columns no list shows (the page marks 送教上门 from the placement): each is
+# decrypted as its row is read, about ten a pupil, which took longer than the search's query
+# for a page of 50 (benchmarks/pupil_search.py).
+_NOT_LISTED = [field.name for field in Pupil._meta.concrete_fields
+               if isinstance(field, EncryptedCharField) and field.name != "disability_placement"]
 
 
 def class_cap(school_class: SchoolClass) -> int:

@@ -251,3 +251,30 @@ def test_select_options_escape_the_labels():
     assert html == ('<option value="">全部学校</option><option value="7">&lt;b&gt;第7小学&lt;/b&gt;</option>'
                     '<option value="8" selected>第8小学</option>')
     assert '<option value="" selected>' in select_options([("", "全部学校"), (1, "甲")], None)
+
+
+def test_pinyin_search_pages_are_the_either_prefix_list_in_list_order(world):
+    # PinyinSearchResults reads a page as two ordered statements (full pinyin, initials) merged:
+    # every page must be exactly the page of the OR of the two prefixes in list order, a pupil
+    # matching both listed once, whatever the page's offset.
+    from xueji.paginators import CappedPaginator
+    from xueji.pupils.scoping import pupil_scope_school_ids
+    from xueji.pupils.selectors import PinyinSearchResults, pupil_list
+
+    school = world.units["a1"]
+    # "zh…" is both the full pinyin of 张… and the initials of 周华…; 郑 and 钟 add more of each.
+    for name in ["张华", "周华", "郑红", "钟浩", "赵海", "张海洋", "朱航", "曾辉", "庄恒", "诸葛亮"]:
+        make_pupil(school, name=name)
+    user = world.user("officer_a")
+    either = pupil_search(pupil_list(user), "zh")
+    expected = list(either.values_list("pk", flat=True))
+    assert len(expected) >= 12 and len(set(expected)) == len(expected)
+    results = PinyinSearchResults(pupil_list(user), "zh", pupil_scope_school_ids(user))
+    for start, stop in [(0, 5), (5, 10), (3, 11), (10, 50)]:
+        assert [p.pk for p in results[start:stop]] == expected[start:stop]
+    paginator = CappedPaginator(results, 5)
+    assert paginator.count == len(expected)
+    assert [p.pk for p in paginator.page(2).object_list] == expected[5:10]
+    # The rows are whole pupils with their school, as the list shows them.
+    first = results[0:1][0]
+    assert first.pk == expected[0] and "school" in first._state.fields_cache
