@@ -21,8 +21,10 @@ class CappedPaginator(Paginator):
         # the first 5,001 rows in that order rather than any 5,001) and, unless the rows are
         # DISTINCT, without the columns shown (annotations such as an inbox's attachment count
         # would be computed for every row counted).
-        # A list that pages itself (xueji.pupils.selectors.PinyinSearchResults) says what to count.
-        rows = self.object_list.count_rows() if hasattr(self.object_list, "count_rows") else self.object_list.order_by()
+        if hasattr(self.object_list, "count_rows"):
+            # A list that reads itself (xueji.pupils.selectors.PinyinSearchResults) says what to count.
+            return self.object_list.count_rows()[: self.cap + 1].count()
+        rows = self.object_list.order_by()
         if not rows.query.distinct:
             rows = rows.values("pk")
         return rows[: self.cap + 1].count()
