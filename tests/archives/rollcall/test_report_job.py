@@ -71,6 +71,7 @@ def test_the_old_address_shows_the_button_and_prints_nothing(world, login):
     body = page.content.decode()
     assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
     assert 'method="post"' in body and "生成学籍核查报告" in body
+    assert "学籍核查报告由后台生成" in body and "共 0 名学生" not in body  # a report of counts: no pupils' number
     assert not DocumentJob.objects.exists() and not PrintedDocument.objects.exists()
 
 
