@@ -136,3 +136,29 @@ def test_the_city_gets_its_own_masked_list_not_the_schools(sixth_grade, login, c
         masked = pdf_words(print_through_job(login(world.user("city_officer")), _url(world)).content)
     assert number in full and number not in masked and "毕业甲" in masked
     assert DocumentJob.objects.count() == 2
+
+
+def test_the_kept_list_is_printed_again_once_a_number_or_a_name_changes(sixth_grade, login):
+    """What the graduates' list prints after the graduation: the certificate numbers given since,
+    and a graduate's corrected name, each make the next request print it again."""
+    from tests.document_jobs import print_through_job
+    from xueji.pupils.models import Pupil
+
+    world = sixth_grade
+    with time_machine.travel(IN_JULY, tick=False):
+        services.graduation_perform(actor=world.user("registrar_a1"), school=world.units["a1"])
+        client = login(world.user("registrar_a1"))
+        first = pdf_words(print_through_job(client, _url(world)).content)
+        assert "M00001" not in first
+        kept = client.post(_url(world))["Location"]
+        assert DocumentJob.objects.count() == 1 and kept == f"/documents/jobs/{DocumentJob.objects.get().pk}/"
+
+        services.certificates_assign(actor=world.user("officer_a"), school=world.units["a1"], start_year=2026,
+                                     plan=services.NumberPlan("M", 1, 5))
+        numbered = pdf_words(print_through_job(client, _url(world)).content)
+        assert "M00001" in numbered and "M00003" in numbered and DocumentJob.objects.count() == 2
+
+        # A bulk correction no save() sees: the history trigger still tells.
+        Pupil.objects.filter(pk=world.grade6["毕业甲"].pk).update(name="毕业庚")
+        renamed = pdf_words(print_through_job(client, _url(world)).content)
+        assert "毕业庚" in renamed and "毕业甲" not in renamed and DocumentJob.objects.count() == 3
