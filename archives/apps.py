@@ -20,6 +20,10 @@ class ArchivesConfig(AppConfig):
         register_nav_item(NavItem("学籍核查", "archives:rollcall_overview", everyone | {"head_teacher"}, group="档案"))
         register_pupil_actions(paper_pupil_actions)
         register_document_kind("rollcall_report", "学籍核查报告")
+        from archives.rollcall.jobs import RollCallReportJob
+        from xueji.documents.jobs import register_document_job
+
+        register_document_job(RollCallReportJob())
         # A pupil who changed school takes the paper archive along (the engine's signal).
         from archives.handover.receivers import open_handover_when_pupil_changed_school
         from xueji.approvals.signals import request_approved

@@ -31,6 +31,10 @@ class SchoolyearConfig(AppConfig):
 
         register_document_kind("education_proof", "学历证明书")
         register_document_kind("graduate_list", "毕业生名册")
+        from schoolyear.jobs import GraduateListJob
+        from xueji.documents.jobs import register_document_job
+
+        register_document_job(GraduateListJob())
         # Kept for the verification of the spreadsheets exported before it became an export kind.
         register_document_kind("certificate_numbers_xlsx", "义务教育证书编号表（Excel）")
         # The certificate numbers (names and 学籍号) leave through an export request (xueji/exports).

@@ -13,11 +13,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from schoolyear import selectors, services
 from schoolyear.dates import graduating_grade, level_label, promotable_grades, school_year_start, summer_of
-from schoolyear.documents import education_proof_pdf, graduate_list_pdf
+from schoolyear.documents import education_proof_pdf
 from schoolyear.exports import CODE as EXPORT_CODE
 from schoolyear.exports import certificate_scope_value
 from schoolyear.forms import CertificateAssignForm, EducationProofForm, GraduationConfirmForm, NextClassForm
@@ -29,6 +29,7 @@ from xueji.approvals.kind_views import RequestStartView
 from xueji.approvals.scoping import get_request_for_user
 from xueji.approvals.views import request_list
 from xueji.codes import GRADE_LABELS, PupilStatus
+from xueji.documents.job_views import job_start
 from xueji.documents.printing import pdf_response
 from xueji.forms import show_errors
 
@@ -76,13 +77,13 @@ def graduation_school(request, school_id: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def graduation_list_pdf(request, school_id: int):
-    """毕业生名册 (PDF): the list to check and sign before graduation, the graduates after."""
-    school = selectors.get_followed_school(request.user, school_id)
-    today, start_year = _today_and_year()
-    state = selectors.graduation_state(school, today, start_year)
-    printed = graduate_list_pdf(state, user=request.user, start_year=start_year)
-    return pdf_response(printed, f"毕业生名册-{school.name}-{start_year}.pdf")
+    """毕业生名册 (PDF): the list to check and sign before graduation, the graduates after. A
+    worker prints it (schoolyear/jobs.py, GraduateListJob); POST starts the job (or finds the
+    kept file) and leads to its page, GET shows the button."""
+    _today, start_year = _today_and_year()
+    return job_start(request, "graduate_list", {"school": object_id(school_id), "start_year": start_year})
 
 
 @login_required

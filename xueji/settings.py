@@ -466,6 +466,8 @@ CELERY_BEAT_SCHEDULE = {
     "enrolment-files-expire": {"task": "enrollment.tasks.expire_import_files", "schedule": crontab(minute=30, hour=3)},
     # 预警: unusual reads and exports of the day before, from the audit log (after midnight).
     "early-warnings": {"task": "xueji.accounts.tasks.compute_early_warnings", "schedule": crontab(minute=20, hour=0)},
+    # An approved export whose file was never made (its task lost) is queued again.
+    "export-files-resend": {"task": "xueji.exports.tasks.resend_export_files", "schedule": 300.0},
     # Export files past their download time (EXPORT_DOWNLOAD_HOURS) are deleted, hourly.
     "export-files-expire": {"task": "xueji.exports.tasks.expire_export_files", "schedule": crontab(minute=15)},
     # Proof files kept with a refused form never sent again (xueji/files/pending.py): a day, hourly.

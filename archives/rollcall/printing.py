@@ -4,16 +4,19 @@ was done about it. Names only: no ID or student numbers, so one report serves ev
 
 Whoever follows the school's progress may print it (its registrar and headmaster, the central
 school and bureaus above). Printed through ``xueji.documents.printing.print_pdf``: the footer carries the
-verification code, who printed it and when, and every print is in the audit log."""
+verification code, who printed it and when, and every print is in the audit log. A worker prints
+it (archives/rollcall/jobs.py): the page's button asks for the job."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from archives.rollcall import services as rollcall
 from archives.rollcall.models import RollCallEntry
 from xueji.accounts.models import Unit, User
-from xueji.documents.printing import PrintedPdf, pdf_response, print_pdf
+from xueji.documents.job_views import job_start
+from xueji.documents.printing import PrintedPdf, print_pdf
 from xueji.pupils.models import Semester
 
 TITLE = "学籍核查报告"
@@ -44,11 +47,13 @@ def report_pdf(school: Unit, semester: Semester, user: User) -> PrintedPdf:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def rollcall_report(request, school_id: int):
-    """打印核查报告 (?semester=, else the semester under way)."""
+    """打印核查报告 (?semester=, else the semester under way): a worker prints it
+    (archives/rollcall/jobs.py, RollCallReportJob); POST starts the job and leads to its page,
+    GET shows the button."""
     school = rollcall.get_rollcall_school_for_user(request.user, school_id)
     semester, _unknown = rollcall.semester_chosen(request.GET.get("semester"), timezone.localdate())
     if semester is None:
         raise Http404("没有这个学期。")
-    printed = report_pdf(school, semester, request.user)
-    return pdf_response(printed, f"{TITLE}-{school.name}-{semester}.pdf")
+    return job_start(request, "rollcall_report", {"school": school.pk, "semester": semester.pk})

@@ -1,17 +1,21 @@
 """学籍核查 in a real browser: teacher_a1 calls the roll of the own class (one pupil absent without
 a reason, the rest present at once, a child found on no list), submits it; registrar_a1 sees the
 class done, the child waiting for late registration with the link to 补建, the absence listed as a
-suspected dropout, and records what was done."""
+suspected dropout, records what was done and prints the school's report (a worker prints it, the
+job's page offers 下载)."""
 
 import re
 from datetime import timedelta
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from archives.rollcall.models import RollCall
 from tests.factories import make_pupil
+from tests.pdfs import pdf_words
+from xueji.celery import app
 from xueji.pupils.models import Semester
 
 pytestmark = pytest.mark.browser
@@ -62,6 +66,18 @@ def test_head_teacher_calls_the_roll_and_the_registrar_sees_the_result(page: Pag
     unlisted.get_by_role("button", name="已处理").click()
     expect(registrar.locator(".messages")).to_contain_text("已记录王小虎的处理情况")
     expect(registrar.locator("section", has_text="在校无学籍")).to_contain_text("已处理：已于本月申请补建学籍")
+
+    # The report, for the headmaster to sign: a worker prints it, the job's page offers 下载.
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        registrar.get_by_role("button", name="打印核查报告（PDF）").click()
+        expect(registrar).to_have_url(re.compile(r"/documents/jobs/\d+/$"))
+        download = registrar.get_by_role("link", name="下载")
+        expect(download).to_be_visible(timeout=60_000)
+    report = registrar.request.get(download.get_attribute("href"))
+    assert report.ok and report.headers["content-type"] == "application/pdf"
+    text = pdf_words(report.body())
+    for words in ("学籍核查报告", world.units["a1"].name, "王小虎", "已于本月申请补建学籍", "张小明", "校长签字"):
+        assert words in text, words
 
 
 def test_the_page_says_when_the_class_changed_and_each_button_does_its_own_thing(page: Page, browser_world, login):

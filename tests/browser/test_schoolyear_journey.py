@@ -3,8 +3,9 @@
 - 毕业: on 12 July 2027 (graduation open since 1 July, requests to be cleared by 15 July, graduation
   by 31 July) registrar_a1 opens 毕业 and finds the school blocked by a sixth-grader's pending
   休学; headmaster_a1 follows the countdown's link to the request and sends it back; the registrar
-  prints the 毕业生名册 (核对稿) for the headmaster to sign, checks the list, ticks the box and
-  graduates the three enrolled sixth-graders (the suspended, dropped out and abroad stay listed).
+  prints the 毕业生名册 (核对稿, a worker prints it, downloaded from its job's page) for the headmaster
+  to sign, checks the list, ticks the box and graduates the three enrolled sixth-graders (the
+  suspended, dropped out and abroad stay listed).
 - 升级: registrar_a1 opens 升级 → the school's plan, builds next year's classes, adds a third
   fourth-grade class and sends 三年级（2）班 there; the headmaster reads the mapping, and on the
   promotion date the pupil moves up into the class chosen.
@@ -143,10 +144,12 @@ def test_a_pending_request_is_cleared_and_the_registrar_graduates_the_sixth_grad
         expect(page.locator(".callout .error")).to_have_count(0)
         expect(page.locator("section", has_text="待毕业的在籍在校学生（3 人）")).to_contain_text("毕业丙")
         expect(page.locator("section", has_text="不办理毕业的学生（3 人）")).to_contain_text("出国己")
-        draft_link = page.get_by_role("link", name="打印毕业生名册（核对稿，供校长签字）")
-        expect(draft_link).to_be_visible()
-        draft = page.context.request.get(draft_link.get_attribute("href"))
-        assert draft.ok and draft.headers["content-type"] == "application/pdf"
+        # Printed by a worker: the button leads to the job's page, which offers 下载.
+        graduation_page = page.url
+        draft_button = page.get_by_role("button", name="打印毕业生名册（核对稿，供校长签字）")
+        expect(draft_button).to_be_visible()
+        draft = _printed_by_worker(page, draft_button)
+        assert draft.headers["content-type"] == "application/pdf"
         text = pdf_words(draft.body())
         assert "2026—2027学年毕业生名册（核对稿）" in text and "请校长核对名单并签字" in text
         for name in world.grade6:
@@ -154,6 +157,7 @@ def test_a_pending_request_is_cleared_and_the_registrar_graduates_the_sixth_grad
         assert "不办理毕业的学生（3人" in text and "校长签字" in text
 
         # Then checks the list once more, ticks and graduates.
+        page.goto(graduation_page)
         page.get_by_role("link", name="核对名单，办理毕业（3 人）").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("确认办理毕业")
         expect(page.locator(".callout-action")).to_contain_text("以下 3 名在籍在校学生将办理小学毕业")
@@ -176,7 +180,7 @@ def test_a_pending_request_is_cleared_and_the_registrar_graduates_the_sixth_grad
         expect(graduated).to_contain_text("未办理毕业 3 人")
         for name in ("毕业甲", "毕业乙", "毕业丙"):
             expect(graduated.get_by_role("link", name=name)).to_be_visible()
-        expect(page.get_by_role("link", name="打印毕业生名册", exact=True)).to_be_visible()
+        expect(page.get_by_role("button", name="打印毕业生名册", exact=True)).to_be_visible()
         screenshot(page, "graduation_done")
 
         _nav(page).get_by_role("link", name="毕业", exact=True).click()

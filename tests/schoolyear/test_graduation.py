@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from schoolyear import services
 from schoolyear.models import Graduate, Graduation
+from tests.document_jobs import print_through_job
 from tests.factories import SchoolClassFactory, make_pupil
 from tests.pdfs import pdf_words
 from tests.schoolyear.conftest import at, pending_suspension
@@ -266,7 +267,7 @@ def test_the_graduates_list_prints_for_the_headmaster_before_and_with_the_gradua
     with at(JULY_20):
         client = login(world.user("registrar_a1"))
         assert "打印毕业生名册（核对稿，供校长签字）" in client.get(f"/schoolyear/graduation/{world.units['a1'].pk}/").content.decode()
-        draft = client.get(url)
+        draft = print_through_job(client, url)
     text = pdf_words(draft.content)
     assert draft["Content-Type"] == "application/pdf"
     assert "毕业生名册（核对稿）" in text and "请校长核对名单并签字" in text
@@ -279,7 +280,7 @@ def test_the_graduates_list_prints_for_the_headmaster_before_and_with_the_gradua
 
     graduate(world)
     with at(JULY_20):
-        after = pdf_words(client.get(url).content)
+        after = pdf_words(print_through_job(client, url).content)
     assert "核对稿" not in after and "毕业日期：2027-07-20" in after and "毕业人数：3" in after
     assert AuditEntry.objects.filter(action="document.print", user=world.user("registrar_a1")).count() == 2
 
@@ -288,10 +289,10 @@ def test_the_graduates_list_is_masked_for_a_city_and_closed_to_other_schools(six
     world = sixth_grade
     url = f"/schoolyear/graduation/{world.units['a1'].pk}/graduates.pdf"
     with at(JULY_20):
-        text = pdf_words(login(world.user("city_officer")).get(url).content)
+        text = pdf_words(print_through_job(login(world.user("city_officer")), url).content)
         assert "毕业甲" in text and world.grade6["毕业甲"].student_number not in text
         client.logout()
-        assert login(world.user("registrar_b1")).get(url).status_code == 404
+        assert login(world.user("registrar_b1")).post(url).status_code == 404
 
 
 def test_the_graduation_and_certificate_pages_mask_numbers_for_a_city(sixth_grade, login, client):

@@ -44,6 +44,7 @@ def kinds() -> list[tuple[str, str, tuple]]:
         ("enrollment.tasks.run_import", "imports", (0,)),
         (first_task("xueji.documents.tasks."), "documents", (0,)),
         ("reports.tasks.run_monthly_reports", "documents", (0,)),
+        ("xueji.exports.tasks.make_export_file", "documents", (0,)),  # an approved export's file
         ("xueji.approvals.tasks.deadline_sweep", "sweeps", ()),
         ("xueji.jobs.sweep", "sweeps", ()),
         ("enrollment.tasks.expire_import_files", "sweeps", ()),  # "import" in its name, yet a sweep

@@ -12,9 +12,8 @@ def deadline_sweep() -> dict:
             "followed_up": report.followed_up}
 
 
-# The follow-up of an approved export request makes its file: a school's cards take about a
-# minute a thousand pupils, far more than the default limit of a short task.
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5,
-             soft_time_limit=30 * 60, time_limit=31 * 60)
+# Short work (notices, queuing): an export's file is made by its own task on the documents
+# queue (xueji/exports/tasks.py), not here.
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def request_follow_up(request_id: int) -> bool:
     return approvals.request_follow_up(request_id)

@@ -4,7 +4,9 @@ bureau that holds the data — the county for its schools, the city or province 
 counties — decided by the bureau's leader in charge (Role.LEADER), or by another officer where the
 bureau's setting allows it; never by the requester (the engine refuses the starter). The approver
 ticks whether the full values asked for are granted (``grant_full``). After approval the follow-up
-makes the file (xueji/exports/services.py: export_file_make), idempotently.
+queues the making of the file (xueji/exports/tasks.py: make_export_file, on the "documents" queue
+with the other heavy files: a county's national export is minutes of a worker, which the short
+work of the default queue must not wait behind); it is made once (export_file_run).
 """
 
 from typing import Any
@@ -83,9 +85,11 @@ class ExportRequestKind(RequestKind):
             _decision_audit(request, step.decided_by if step else None, approved=False)
 
     def follow_up(self, request: ChangeRequest) -> None:
-        from xueji.exports.services import export_file_make  # services imports this module
+        from xueji.celery import enqueue_on_commit
+        from xueji.exports.tasks import make_export_file  # its service imports this module
 
-        export_file_make(request)
+        # Once the follow-up commits; a message the broker lost is sent again (export_files_resend).
+        enqueue_on_commit(make_export_file, request.pk)
 
     def summary(self, request: ChangeRequest) -> str:
         return f"{export_kind_label(request.payload.get('export_kind', ''))}：{request.payload.get('scope_label', '')}"

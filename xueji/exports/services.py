@@ -1,5 +1,5 @@
 """Exports of personal data: asking (a request of the engine), making the file after approval (in
-the worker, once), and handing it to the requester alone, within its time, after a fresh code of
+a worker of the documents queue, once), and handing it to the requester alone, within its time, after a fresh code of
 the second factor. Every step is in the audit log: export.request, export.decide (the engine's
 request.approve/reject), export.file_made, export.download, export.download_refused.
 """
@@ -104,9 +104,46 @@ def _watermark(request: ChangeRequest, now) -> list[tuple[str, str]]:
     ]
 
 
+def export_file_run(request_id: int) -> bool:
+    """Make the file of an approved export request in the worker (the task make_export_file),
+    once: the request's row is locked while it is made, so that a second delivery (the broker's,
+    or the resending sweep's) skips it while it is made and finds it made afterwards. True if it
+    was made now."""
+    with transaction.atomic():
+        request = ChangeRequest.objects.select_for_update(skip_locked=True).filter(
+            pk=request_id, kind=CODE, status=RequestStatus.APPROVED).first()
+        if request is None or ExportFile.objects.filter(request=request).exists():
+            return False
+        return export_file_make(request) is not None
+
+
+# A file not made this long after the follow-up queued it lost its task: queued again. Longer
+# than a file takes to make once a worker of the documents queue takes it (the task's limit).
+RESEND_AFTER = timedelta(minutes=35)
+# Nor past this: a request whose file cannot be made (its scope gone from the requester) is not
+# tried for ever; the requester asks again.
+RESEND_WITHIN = timedelta(days=2)
+
+
+def export_files_resend(now=None) -> int:
+    """Queue again the making of every file an approved request still lacks, its follow-up done
+    more than RESEND_AFTER ago (within RESEND_WITHIN). How many were queued."""
+    from xueji.celery import enqueue_on_commit
+    from xueji.exports.tasks import make_export_file  # the tasks module imports this one
+
+    now = now or timezone.now()
+    missing = list(ChangeRequest.objects.filter(
+        kind=CODE, status=RequestStatus.APPROVED, export_file__isnull=True,
+        followed_up_at__lt=now - RESEND_AFTER, followed_up_at__gte=now - RESEND_WITHIN,
+    ).values_list("pk", flat=True))
+    for request_id in missing:
+        enqueue_on_commit(make_export_file, request_id)
+    return len(missing)
+
+
 def export_file_make(request: ChangeRequest) -> ExportFile | None:
     """Make the file of an approved export request, once (a second run finds it made). Runs in
-    the worker, in the engine's follow-up (request_follow_up locks the request)."""
+    the worker of the documents queue (export_file_run, which locks the request)."""
     if request.kind != CODE or request.status != RequestStatus.APPROVED:
         return None
     existing = ExportFile.objects.filter(request=request).first()

@@ -9,6 +9,7 @@ from archives.rollcall import services as rollcall
 from archives.rollcall.models import RollCall, RollCallEntry
 from tests.archives.rollcall.helpers import AFTER, IN_WINDOW, frozen, mark_all, open_call, semester
 from tests.archives.rollcall.test_rollcall import finished_with_every_outcome
+from tests.document_jobs import print_through_job
 from tests.factories import make_pupil
 from tests.pdfs import page_count, pdf_words
 from xueji.accounts.models import AuditEntry
@@ -83,6 +84,8 @@ def test_other_schools_and_counties_see_nothing(world, login):
             assert client.get(class_url(world)).status_code == 404, name
             assert client.get(f"/archives/rollcalls/schools/{world.units['a1'].pk}/").status_code == 404, name
             assert client.get(f"/archives/rollcalls/schools/{world.units['a1'].pk}/report.pdf").status_code == 404, name
+            report = f"/archives/rollcalls/schools/{world.units['a1'].pk}/report.pdf"
+            assert client.post(report).status_code == 404, name  # the button starts nothing either
             assert client.post(f"/archives/rollcalls/{roll_call.pk}/reopen/").status_code == 404, name
             assert client.post(f"/archives/rollcalls/entries/{entry.pk}/handle/", {"note": "x"}).status_code == 404, name
     entry.refresh_from_db()
@@ -156,8 +159,8 @@ def test_the_report_prints_the_classes_the_work_and_the_signature_boxes(world, l
     roll_call = finished_with_every_outcome(world)
     rollcall.rollcall_entry_handle(actor=world.user("registrar_a1"), entry=roll_call.entries.get(name="王小虎"), note="已申请补建")
     with frozen(AFTER):
-        response = login(world.user("officer_a")).get(
-            f"/archives/rollcalls/schools/{world.units['a1'].pk}/report.pdf?semester={semester(world).pk}")
+        url = f"/archives/rollcalls/schools/{world.units['a1'].pk}/report.pdf?semester={semester(world).pk}"
+        response = print_through_job(login(world.user("officer_a")), url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert page_count(response.content) == 1
     text = pdf_words(response.content)

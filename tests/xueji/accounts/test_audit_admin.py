@@ -69,7 +69,7 @@ def _approved_audit_export(world, auditor: str, leader_unit: str, **filters):
     from xueji.accounts.models import Membership, Role
     from xueji.approvals.services import request_decide, request_follow_up
     from xueji.exports.models import ExportFile
-    from xueji.exports.services import ExportAsk, export_request_start
+    from xueji.exports.services import ExportAsk, export_file_run, export_request_start
 
     client = signed_in(world, auditor)
     response = client.post("/audit/export/", {"format": "xlsx", **filters})
@@ -85,7 +85,8 @@ def _approved_audit_export(world, auditor: str, leader_unit: str, **filters):
     MembershipFactory(user=leader, unit=world.units[leader_unit], role=Role.LEADER)
     assert change.steps.get().unit == world.units[leader_unit]
     request_decide(actor=leader, request_id=change.pk, approve=True)
-    request_follow_up(change.pk)
+    request_follow_up(change.pk)  # queues the file's making, which the documents queue's worker does
+    export_file_run(change.pk)
     export_file = ExportFile.objects.get(request=change)
     with export_file.file.open("rb") as handle:
         return export_file, handle.read()

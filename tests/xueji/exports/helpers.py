@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from tests.factories import MembershipFactory, UserFactory
 from xueji.accounts.models import Membership, Role
 from xueji.approvals.services import request_decide, request_follow_up
+from xueji.exports.services import export_file_run
 from xueji.exports.services import ExportAsk, export_request_start
 
 DATA_SHEET = "学生信息"
@@ -36,7 +37,8 @@ def ask(world, username="officer_a", *, scope="", full=False, fields=None, purpo
 def approve(world, change, username="leader_a", *, grant_full=False):
     change = request_decide(actor=world.user(username), request_id=change.pk, approve=True,
                             details={"grant_full": grant_full})
-    request_follow_up(change.pk)  # what the worker does after commit
+    request_follow_up(change.pk)  # what the worker does after commit: queues the file's making
+    export_file_run(change.pk)  # what the documents queue's worker then does
     change.refresh_from_db()
     return change
 
