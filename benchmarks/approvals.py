@@ -648,7 +648,6 @@ def _series(users) -> list[tuple]:
 
 def measure_pages(users, args) -> list[dict]:
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     labels = {key: label for key, label, _user, _unit in users}
@@ -657,8 +656,7 @@ def measure_pages(users, args) -> list[dict]:
     clients = {}
     for key, user, series, path, query, headers in _series(users):
         if key not in clients:
-            clients[key] = Client(raise_request_exception=True)
-            clients[key].force_login(user)
+            clients[key] = _setup.signed_in_client(user, raise_request_exception=True)
         client = clients[key]
         for _ in range(args.warmup):
             client.get(path, query, **headers)

@@ -886,7 +886,6 @@ def _matched(response, endpoint: str) -> str:
 
 
 def measure(users, args) -> list[dict]:
-    from django.test import Client
 
     rng = random.Random(SEED + 1)
     results = []
@@ -899,15 +898,7 @@ def measure(users, args) -> list[dict]:
     for user, label in users:
         if user.username not in chosen_users:
             continue
-        client = Client(raise_request_exception=True)
-        client.force_login(user)
-        # As after the second factor at login (the officers' authenticator code): the account
-        # gate would otherwise send every request to the enrolment of an authenticator.
-        from xueji.accounts.gate import GATE_PASSED, LOGIN_AT
-
-        session = client.session
-        session[GATE_PASSED], session[LOGIN_AT] = True, time.time()
-        session.save()
+        client = _setup.signed_in_client(user, raise_request_exception=True)
         pools = query_pools(user, rng)
         for kind, kind_label in KINDS:
             if kind not in chosen_kinds:

@@ -165,13 +165,11 @@ def _users() -> dict:
 
 
 def measure_pages(args) -> list[dict]:
-    from django.test import Client
 
     users = _users()
     results = []
     for username, label, path, endpoint in SERIES:
-        client = Client(raise_request_exception=True)
-        client.force_login(users[username])
+        client = _setup.signed_in_client(users[username], raise_request_exception=True)
         count = max(3, args.requests // (5 if endpoint == "xlsx" else 1))
         ask = _spreadsheet(client, users[username]) if endpoint == "xlsx" else client.get
         for _ in range(args.warmup):
@@ -269,7 +267,7 @@ def explain() -> None:
         roll = pupils_visible_to(users[username]).filter(
             school__path__startswith=unit.path, deleted_at__isnull=True, status__in=ROLL_STATUSES)
         query = roll.order_by().values("school_id", "grade", "ethnicity").annotate(
-            **{n: Count("school", filter=c) for n, c in COUNTS})
+            **{n: Count("school", filter=c() if callable(c) else c) for n, c in COUNTS})
         statement, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)

@@ -31,6 +31,7 @@ from xueji.approvals.services import (
 )
 from xueji.paginators import CappedPaginator
 from xueji.pupils.scoping import pupils_visible_to
+from xueji.pupils.selectors import pupil_columns_not_listed
 from xueji.pupils.visibility import visibility_for
 
 PAGE_SIZE = 50
@@ -54,6 +55,7 @@ def inbox_steps(user, order: str = "due"):
     return (
         steps_waiting_for(user)
         .select_related("unit", "request__pupil__school", "request__started_unit")
+        .defer(*pupil_columns_not_listed("request__pupil__"))
         # The chain shows as one dot per step (its status and label): only those columns, which
         # halves what loading the chains of a page of 50 costs. Reading another field of these
         # steps would cost a query per step: add it here first.
@@ -153,7 +155,8 @@ def _inbox_sign_confirmation(request, ids: list[str], comment: str):
 def request_list(request, kinds: tuple[str, ...] | None = None, template: str = "approvals/request_list.html", extra=None):
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
-    requests = requests_visible_to(request.user).select_related("pupil", "started_unit")
+    requests = requests_visible_to(request.user).select_related("pupil", "started_unit").defer(
+        *pupil_columns_not_listed("pupil__"))
     if kinds:
         requests = requests.filter(kind__in=kinds)
     if status in RequestStatus.values:

@@ -152,16 +152,19 @@ def pupil_list(user: User) -> QuerySet[Pupil]:
     """The pupils the user may see, in school / grade / class / name order: the list that the page
     and the API search and narrow with xueji.pupils.filters.PupilFilterSet (the search is
     ``pupil_search``)."""
-    return pupils_visible_to(user).select_related("school", "school_class").defer(*_NOT_LISTED).order_by(
+    return pupils_visible_to(user).select_related("school", "school_class").defer(*pupil_columns_not_listed()).order_by(
         "school_id", "grade", "school_class_id", "name_sort", "name", "id"
     )
 
 
-# The encrypted columns no list shows (the page marks 送教上门 from the placement): each is
-# decrypted as its row is read, about ten a pupil, which took longer than the search's query
-# for a page of 50 (benchmarks/pupil_search.py).
-_NOT_LISTED = [field.name for field in Pupil._meta.concrete_fields
-               if isinstance(field, EncryptedCharField) and field.name != "disability_placement"]
+def pupil_columns_not_listed(prefix: str = "") -> list[str]:
+    """The encrypted columns of a pupil that no list shows (the pupil list marks 送教上门 from the
+    placement), for ``defer`` (``prefix``: the path to the pupil, "request__pupil__"). Each is
+    decrypted as its row is read, about ten a pupil: for a page of 50 that took longer than the
+    page's queries (benchmarks/pupil_search.py, approvals.py). Reading one of them from a
+    deferred row costs a query: a list that shows one leaves it out of this."""
+    return [prefix + field.name for field in Pupil._meta.concrete_fields
+            if isinstance(field, EncryptedCharField) and field.name != "disability_placement"]
 
 
 def class_cap(school_class: SchoolClass) -> int:
