@@ -431,11 +431,15 @@ def _decimal(column: Column, raw: Any) -> str:
 
 _YES = {"是", "1", "y", "yes", "true", "√"}
 _NO = {"否", "0", "n", "no", "false", "×"}
+# What the drop-down writes, answered at once: eleven yes-no cells a row.
+_DROP_DOWN = {"是": True, "否": False}
 
 
 def _bool(column: Column, raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
+    if raw.__class__ is str and raw in _DROP_DOWN:
+        return _DROP_DOWN[raw]
     text = str(_integral(raw)) if _integral(raw) is not None else str(raw).strip()
     # "1 是" / "0 否", as a code-and-label cell would be written.
     first = text.split()[0].lower() if text.split() else ""
