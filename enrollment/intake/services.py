@@ -222,7 +222,8 @@ _PLAIN_FIELDS = (models.CharField, models.PositiveIntegerField, models.PositiveS
 
 
 def _is_plain(field) -> bool:
-    return type(field) in _PLAIN_FIELDS and not getattr(field, "auto_now", False) and not getattr(field, "auto_now_add", False)
+    automatic = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    return type(field) in _PLAIN_FIELDS and not automatic
 
 
 def _fail(upload: EnrolmentImport, errors: list[dict]) -> None:
@@ -256,7 +257,8 @@ def entry_save(*, actor: User, school: Unit, intake: Intake, row: IntakeRow, ent
         audit_record(action="enrolment.entry_add", obj=checked, user=actor, unit=school, detail=checked.name)
         return checked
     # The admission by its key: the checks load only a pulled child's admission whole.
-    for field in ("data", "guardians", "name", "gender", "birth_date", "id_type", "id_number", "admission_id", "continues"):
+    for field in ("data", "guardians", "name", "gender", "birth_date", "id_type", "id_number", "admission_id",
+                  "continues"):
         setattr(entry, field, getattr(checked, field))
     entry.return_reason = ""
     entry.save()

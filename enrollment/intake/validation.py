@@ -187,7 +187,9 @@ def key_of(entry) -> tuple:
                         gender=entry.gender, birth_date=entry.birth_date)
 
 
-def _admission_errors(intake: Intake, entries: list[EnrolmentEntry]) -> tuple[list[RowError], dict[int, AdmissionEntry]]:
+def _admission_errors(
+    intake: Intake, entries: list[EnrolmentEntry]
+) -> tuple[list[RowError], dict[int, AdmissionEntry]]:
     """A school registers only the children on its admission list of the year (matched by ID
     number, or by name + gender + birth date without one); each entry is linked to its row.
 
@@ -196,12 +198,10 @@ def _admission_errors(intake: Intake, entries: list[EnrolmentEntry]) -> tuple[li
     record, and returned by their key (the entry continues the record and keeps its fields)."""
     if not entries:
         return [], {}
-    admitted = {
-        identity_key(id_type=id_type, id_number=id_number, name=name, gender=gender, birth_date=birth_date): (pk, pupil_id)
-        for pk, id_type, id_number, name, gender, birth_date, pupil_id in AdmissionEntry.objects.filter(
-            school=intake.school, intake_year=intake.intake_year
-        ).values_list("pk", "id_type", "id_number", "name", "gender", "birth_date", "pulled_pupil_id")
-    }
+    listed = AdmissionEntry.objects.filter(school=intake.school, intake_year=intake.intake_year).values_list(
+        "pk", "pulled_pupil_id", "id_type", "id_number", "name", "gender", "birth_date")
+    admitted = {identity_key(id_type=kind, id_number=number, name=name, gender=gender, birth_date=born): (pk, pupil)
+                for pk, pupil, kind, number, name, gender, born in listed}
     if not admitted:
         return [RowError(entries[0].row, "admission", "", f"县教育局尚未导入本校{intake.intake_year}年的新生录取名单，暂不能登记新生。")], {}
     errors, pulled_ids = [], []
@@ -252,8 +252,8 @@ def _duplicate_errors(intake: Intake, entries: list[EnrolmentEntry], exclude_ent
             errors.append(RowError(entry.row, "id_number", entry.id_number, f"{where}，同一学生不能重复登记。",
                                    other_school=other.school.name))
 
-    candidates = [Identity(id_type=e.id_type, id_number=e.id_number, name=e.name, gender=e.gender, birth_date=e.birth_date)
-                  for e in entries]
+    candidates = [Identity(id_type=e.id_type, id_number=e.id_number, name=e.name, gender=e.gender,
+                           birth_date=e.birth_date) for e in entries]
     found = find_duplicates_many(candidates)
     for entry, candidate in zip(entries, candidates):
         duplicates = found.get(id(candidate), [])
