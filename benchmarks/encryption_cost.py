@@ -146,7 +146,7 @@ def measure_import_and_search(args) -> None:
     from enrollment.intake.services import import_run
     from xueji.accounts.models import User
     from xueji.collation import pinyin_sort_key
-    from xueji.identity import name_pinyin
+    from xueji.identity import name_pinyin, name_readings
     from xueji.pupils.models import Pupil
 
     school, registrar = ei.target_school()
@@ -163,6 +163,7 @@ def measure_import_and_search(args) -> None:
 
     def prepare_import():
         ei.clear_entries(school)
+        name_readings.cache_clear()
         name_pinyin.cache_clear()
         pinyin_sort_key.cache_clear()
         uploads.append(ei.new_upload(content, school, registrar, args.rows))

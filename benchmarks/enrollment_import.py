@@ -394,14 +394,15 @@ def check_imported(upload_id: int, rows: int) -> None:
 def timed_imports(content: bytes, school, registrar, rows: int, runs: int) -> "Timings":
     """(c): import_run end to end on a fresh upload, the previous run's entries deleted first.
     Each run starts without the pinyin of the file's names in memory, as for a file of new
-    children (name_pinyin and pinyin_sort_key remember the names they have seen)."""
+    children (name_readings, name_pinyin and pinyin_sort_key remember the names they have seen)."""
     from enrollment.intake.services import import_run
     from xueji.collation import pinyin_sort_key
-    from xueji.identity import name_pinyin
+    from xueji.identity import name_pinyin, name_readings
 
     times = Timings()
     for _ in range(runs):
         clear_entries(school)
+        name_readings.cache_clear()
         name_pinyin.cache_clear()
         pinyin_sort_key.cache_clear()
         upload = new_upload(content, school, registrar, rows)

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style
+from pypinyin.contrib.neutral_tone import NeutralToneWith5Mixin
+from pypinyin.converter import DefaultConverter
 
-from xueji.identity import SURNAME_READINGS_TONE3, name_pinyin
+from xueji.identity import SURNAME_READINGS_TONE3, name_pinyin, name_readings
 
 # The character classes, in their order.
 _OTHER, _HAN, _LETTER = 0, 1, 2
@@ -38,8 +40,7 @@ def pinyin_sort_key(name: str) -> tuple:
     """A Python sort key in pinyin order: per character (class, toneless syllable, tone,
     character). A name that begins another (李 and 李安) sorts first."""
     name = name or ""
-    syllables = lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True,
-                            errors=lambda chars: [""] * len(chars))
+    syllables = [_numbered(reading) if reading else "" for reading in name_readings(name)]
     if name and syllables and name[0] in SURNAME_READINGS_TONE3:
         syllables[0] = SURNAME_READINGS_TONE3[name[0]]
     key = []
@@ -50,6 +51,24 @@ def pinyin_sort_key(name: str) -> tuple:
             tone = int(syllable[-1]) if syllable[-1].isdigit() else 5
             key.append((_HAN, syllable.rstrip("012345"), tone, char))
     return tuple(key)
+
+
+class _NumberedToneConverter(NeutralToneWith5Mixin, DefaultConverter):
+    """pypinyin's own conversion to Style.TONE3 with the neutral tone as 5, as
+    lazy_pinyin(style=Style.TONE3, neutral_tone_with_five=True) applies it."""
+
+
+_NUMBERED_TONES = _NumberedToneConverter()
+
+
+# lazy_pinyin with Style.TONE3 converts every syllable of every name with a chain of regexes
+# (about half the cost of a sort key); a syllable's numbered form depends on the syllable alone
+# (checked over every character and phrase of pypinyin's tables: the test of the pinyin order),
+# and there are about 1,500 toned syllables: converted once each per process.
+@lru_cache(maxsize=4096)
+def _numbered(toned: str) -> str:
+    """"zhāng" → "zhang1", "le" → "le5", "lǚ" → "lv3"."""
+    return _NUMBERED_TONES.convert_style("", toned, Style.TONE3, strict=True)
 
 
 def name_sort_key(name: str) -> str:

@@ -203,17 +203,25 @@ SURNAME_READINGS_TONE3 = {
 _SURNAME_READINGS = {char: reading.rstrip("12345") for char, reading in SURNAME_READINGS_TONE3.items()}
 
 
-# pypinyin takes about 60 µs a name, a noticeable share of a big import. Two savings, neither
-# changing an answer: a name seen before (names recur: 浩然, 子涵) is remembered whole; and the
-# tones are dropped per syllable from a small table instead of by pypinyin's regex for every
-# syllable of every name (Style.NORMAL is exactly that: the toned syllable, its marks removed).
-# Bounded, as names come from what users type.
+# pypinyin takes about 60 µs a name, a noticeable share of a big import. Three savings, none
+# changing an answer: pypinyin is asked once per name (name_readings), for the display pinyin, the
+# search keys and the sort key (xueji.collation) alike; a name seen before (names recur: 浩然, 子涵)
+# is remembered whole; and the tones are dropped (or numbered) per syllable from a small table
+# instead of by pypinyin's regexes for every syllable of every name (Style.NORMAL is exactly
+# that: the toned syllable, its marks removed). Bounded, as names come from what users type.
+@lru_cache(maxsize=65536)
+def name_readings(name: str) -> tuple[str, ...]:
+    """The reading of each character of ``name``, toned as pypinyin's tables write it ("zhāng";
+    a phrase's reading where the name holds one), "" for a character without one (Latin letters,
+    digits, "·"): one item per character."""
+    return tuple(lazy_pinyin(name, style=Style.TONE, errors=lambda chars: [""] * len(chars)))
+
+
 @lru_cache(maxsize=65536)
 def name_pinyin(name: str) -> tuple[str, str, str]:
     """(display pinyin "zhang wei", search key "zhangwei", initials "zw") for a Chinese name;
-    Latin letters pass through lower-cased."""
-    toned = lazy_pinyin(name.replace("·", " "), style=Style.TONE, errors="ignore")
-    syllables = [_toneless(s).lower() for s in toned]
+    characters without a reading (Latin letters, digits, "·") are left out."""
+    syllables = [_toneless(s).lower() for s in name_readings(name) if s]
     syllables = [part for s in syllables for part in s.split() if part.isalpha()]
     if name and name[0] in _SURNAME_READINGS and syllables:
         syllables[0] = _SURNAME_READINGS[name[0]]

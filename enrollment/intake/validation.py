@@ -23,7 +23,7 @@ from xueji.accounts.models import Unit
 from xueji.accounts.selectors import bureau_settings_for
 from xueji.codes import GB11643_ID_TYPES, PupilStatus
 from xueji.encrypted_fields import index_of
-from xueji.pupils.dedupe import find_duplicates_many
+from xueji.pupils.dedupe import Identity, find_duplicates_many
 from xueji.pupils.models import Pupil
 from xueji.pupils.national_form import FAMILY_ITEMS
 from xueji.pupils.rules import clean_guardians, clean_pupil_identity
@@ -113,10 +113,12 @@ def validate_intake(intake: Intake, rows: list[IntakeRow], *, exclude_entry_ids:
             progress(done, len(rows))
 
     entries = [_entry(intake, row) for row, _, _ in checked]
+    pulled: dict[int, AdmissionEntry] = {}
     if require_admission:  # late registration (补建) is of children not on the autumn's list
-        errors.extend(_admission_errors(intake, entries))
-        errors.extend(_pull_lock_errors(entries))
-    errors.extend(_duplicate_errors(intake, entries, exclude_entry_ids))
+        admission_errors, pulled = _admission_errors(intake, entries)
+        errors.extend(admission_errors)
+        errors.extend(_pull_lock_errors(entries, pulled))
+    errors.extend(_duplicate_errors(intake, entries, exclude_entry_ids, pulled))
     if errors:
         raise IntakeInvalid(sorted(errors, key=lambda e: (e.row, e.key)))
     return entries
@@ -167,9 +169,17 @@ def _entry(intake: Intake, row: IntakeRow) -> EnrolmentEntry:
     )
 
 
+# The values JSON takes as they are: nearly all of a row's, told apart by one look at their class
+# (the two isinstance checks below, asked of every value, were most of this function's time).
+_JSON_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v)
-            for k, v in values.items()}
+    return {k: v if v.__class__ in _JSON_AS_IS else _json_value(v) for k, v in values.items()}
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
 
 
 def key_of(entry) -> tuple:
@@ -177,27 +187,42 @@ def key_of(entry) -> tuple:
                         gender=entry.gender, birth_date=entry.birth_date)
 
 
-def _admission_errors(intake: Intake, entries: list[EnrolmentEntry]) -> list[RowError]:
+def _admission_errors(
+    intake: Intake, entries: list[EnrolmentEntry]
+) -> tuple[list[RowError], dict[int, AdmissionEntry]]:
     """A school registers only the children on its admission list of the year (matched by ID
-    number, or by name + gender + birth date without one); each entry is linked to its row."""
+    number, or by name + gender + birth date without one); each entry is linked to its row.
+
+    The list is read as values: building its 5,000 rows as model instances cost more than the
+    match. Only the rows the pre-school pull matched to a record are loaded whole, with that
+    record, and returned by their key (the entry continues the record and keeps its fields)."""
     if not entries:
-        return []
-    admitted = {key_of(a): a for a in AdmissionEntry.objects.filter(school=intake.school, intake_year=intake.intake_year)
-                .select_related("pulled_pupil")}
+        return [], {}
+    listed = AdmissionEntry.objects.filter(school=intake.school, intake_year=intake.intake_year).values_list(
+        "pk", "pulled_pupil_id", "id_type", "id_number", "name", "gender", "birth_date")
+    admitted = {identity_key(id_type=kind, id_number=number, name=name, gender=gender, birth_date=born): (pk, pupil)
+                for pk, pupil, kind, number, name, gender, born in listed}
     if not admitted:
-        return [RowError(entries[0].row, "admission", "", f"县教育局尚未导入本校{intake.intake_year}年的新生录取名单，暂不能登记新生。")]
-    errors = []
+        return [RowError(entries[0].row, "admission", "", f"县教育局尚未导入本校{intake.intake_year}年的新生录取名单，暂不能登记新生。")], {}
+    errors, pulled_ids = [], []
     for entry in entries:
-        admission = admitted.get(key_of(entry))
-        if admission is None:
+        match = admitted.get(key_of(entry))
+        if match is None:
             errors.append(RowError(entry.row, "admission", entry.name,
                                    f"{entry.name}不在本校{intake.intake_year}年的录取名单中，学校只能登记录取到本校的学生。"))
         else:
-            entry.admission = admission
-    return errors
+            entry.admission_id = match[0]
+            if match[1] is not None:
+                pulled_ids.append(match[0])
+    pulled = AdmissionEntry.objects.select_related("pulled_pupil").in_bulk(pulled_ids) if pulled_ids else {}
+    for entry in entries:
+        if entry.admission_id in pulled:
+            entry.admission = pulled[entry.admission_id]
+    return errors, pulled
 
 
-def _duplicate_errors(intake: Intake, entries: list[EnrolmentEntry], exclude_entry_ids) -> list[RowError]:
+def _duplicate_errors(intake: Intake, entries: list[EnrolmentEntry], exclude_entry_ids,
+                      pulled: dict[int, AdmissionEntry]) -> list[RowError]:
     """No child twice: inside the rows, among the open entries of every school, and against the
     records of the whole system — except, at the junior-middle intake, a primary graduate, whose
     record the entry continues."""
@@ -227,14 +252,14 @@ def _duplicate_errors(intake: Intake, entries: list[EnrolmentEntry], exclude_ent
             errors.append(RowError(entry.row, "id_number", entry.id_number, f"{where}，同一学生不能重复登记。",
                                    other_school=other.school.name))
 
-    candidates = [Pupil(id_type=e.id_type, id_number=e.id_number, name=e.name, gender=e.gender, birth_date=e.birth_date)
-                  for e in entries]
+    candidates = [Identity(id_type=e.id_type, id_number=e.id_number, name=e.name, gender=e.gender,
+                           birth_date=e.birth_date) for e in entries]
     found = find_duplicates_many(candidates)
     for entry, candidate in zip(entries, candidates):
         duplicates = found.get(id(candidate), [])
         if not duplicates:
             continue
-        continued = _pulled(entry, duplicates) or next(
+        continued = _pulled(pulled.get(entry.admission_id), duplicates) or next(
             (d.pupil for d in duplicates if _continues_into_junior(intake, d.pupil)), None
         )
         if continued is not None:
@@ -250,26 +275,26 @@ def _duplicate_errors(intake: Intake, entries: list[EnrolmentEntry], exclude_ent
     return errors
 
 
-def _pulled(entry: EnrolmentEntry, duplicates) -> Pupil | None:
+def _pulled(admission: AdmissionEntry | None, duplicates) -> Pupil | None:
     """The record the pre-school pull matched to the child's admission, when it is among the
     duplicates found (enrollment.admission.pull)."""
-    admission = entry.admission
     if admission is None or admission.pulled_pupil_id is None:
         return None
     return next((d.pupil for d in duplicates if d.pupil.pk == admission.pulled_pupil_id), None)
 
 
-def _pull_lock_errors(entries: list[EnrolmentEntry]) -> list[RowError]:
+def _pull_lock_errors(entries: list[EnrolmentEntry], pulled: dict[int, AdmissionEntry]) -> list[RowError]:
     """A child the pre-school pull matched keeps the record's five fields: they cannot differ."""
     from enrollment.admission.pull import locked_field_changes
 
     errors = []
     for entry in entries:
-        if entry.admission is None or entry.admission.pulled_pupil_id is None:
+        admission = pulled.get(entry.admission_id)
+        if admission is None:
             continue
         values = {"name": entry.name, "gender": entry.gender, "birth_date": entry.birth_date,
                   "id_type": entry.id_type, "id_number": entry.id_number}
-        for key in locked_field_changes(entry.admission, values):
+        for key in locked_field_changes(admission, values):
             errors.append(RowError(entry.row, key, str(values[key]),
                                    "学前调档已匹配到该生的已有学籍，此项以已有学籍为准，不能修改。"))
     return errors

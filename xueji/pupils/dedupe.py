@@ -13,7 +13,27 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
+from xueji.codes import IdType
 from xueji.pupils.models import Pupil, id_number_index
+
+
+@dataclass(frozen=True, eq=False)
+class Identity:
+    """Who a child is, as dedupe compares it, for a child who has no record (yet): a new entry,
+    a form being checked. ``pk``: the child's own record, never its own duplicate. Building a
+    Pupil for this costs about 50 µs (its many fields' defaults), which for a file of 5,000
+    children was a tenth of the import."""
+
+    id_type: str
+    id_number: str
+    name: str
+    gender: str
+    birth_date: date | None
+    pk: int | None = None
+
+    @property
+    def has_id_number(self) -> bool:
+        return bool(self.id_number) and self.id_type != IdType.NONE
 
 
 @dataclass(frozen=True)
@@ -47,7 +67,7 @@ def find_duplicates(
     exclude_pupil_id: int | None = None,
 ) -> list[Duplicate]:
     """Live records that are, or may be, the same child."""
-    candidate = Pupil(
+    candidate = Identity(
         pk=exclude_pupil_id, id_type=id_type, id_number=id_number, name=name, gender=gender, birth_date=birth_date
     )
     return find_duplicates_many([candidate]).get(id(candidate), [])
@@ -60,10 +80,10 @@ def assert_unique(**identity) -> None:
         raise DuplicatePupilError(duplicates)
 
 
-def find_duplicates_many(pupils: list[Pupil]) -> dict[int, list[Duplicate]]:
+def find_duplicates_many(pupils: list[Pupil | Identity]) -> dict[int, list[Duplicate]]:
     """The live records that are, or may be, the same child as each of the given records (new,
-    or existing ones being changed: a record is never its own duplicate), in at most two queries.
-    Keyed by id() of each given record that has duplicates."""
+    or existing ones being changed: a record is never its own duplicate) or identities, in at
+    most two queries. Keyed by id() of each given record or identity that has duplicates."""
     live = Pupil.objects.filter(deleted_at__isnull=True).select_related("school")
     with_id = [p for p in pupils if p.has_id_number]
     without_id = [p for p in pupils if not p.has_id_number]

@@ -148,6 +148,28 @@ def test_columns_without_references_are_counted():
     assert len(read_spreadsheet(data, SheetRules(max_columns=7)).rows()[1]) == 7
 
 
+MAIN_NAMESPACE = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def prefixed_row(row: int, cells: bytes) -> bytes:
+    """A row whose elements carry a namespace prefix declared on the spot (legal XML that Excel
+    never writes): the reader's quick look must see through it as through the plain tags."""
+    return b'<x:row xmlns:x="' + MAIN_NAMESPACE + b'" r="' + str(row).encode() + b'">' + cells + b"</x:row>"
+
+
+@pytest.mark.parametrize("cells, rules, code", [
+    (b'<x:c r="B2"><x:f>1+1</x:f><x:v>2</x:v></x:c>', FIRST_SHEET, "formulas"),
+    (b'<x:c r="A2" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c>', SheetRules(max_rows=0), "too_many_rows"),
+    (b'<x:c t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c>' * 7, SheetRules(max_columns=6), "too_many_columns"),
+])
+def test_prefixed_rows_cells_and_formulas_are_seen_as_the_plain_ones(cells, rules, code):
+    data = with_row(workbook_bytes(("名单", {"A1": "姓名"})), prefixed_row(2, cells))
+    error = refusal(data, rules)
+    assert error.code == code
+    if code == "formulas":
+        assert error.messages == ["第2行B列是公式，请粘贴为数值。"]
+
+
 # --- formulas -------------------------------------------------------------------------------------
 
 def formulas(count: int) -> bytes:

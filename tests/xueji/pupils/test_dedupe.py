@@ -11,7 +11,7 @@ from tests.conftest import build_world, transactional
 from tests.factories import guardian_data, id_number, make_pupil, pupil_data
 from xueji.codes import Gender, IdType, NumberKind
 from xueji.pupils import services as pupil_services
-from xueji.pupils.dedupe import DuplicatePupilError
+from xueji.pupils.dedupe import DuplicatePupilError, Identity, find_duplicates_many
 from xueji.pupils.models import ProblemRecord, Pupil, id_number_index
 from xueji.pupils.services import pupil_create, pupil_mark_deleted, pupil_update
 
@@ -25,6 +25,28 @@ def test_same_id_number_at_another_school_is_refused(world):
     # The message names no school: only the bureau may learn where the other record is.
     assert world.units["a1"].name not in error.value.messages[0]
     assert Pupil.objects.filter(id_number_index=id_number_index(existing.id_number)).count() == 1
+
+
+def test_a_childs_identity_is_looked_up_as_a_record_is(world):
+    """An identity without a record (a new entry, a form) is compared as a record is: by ID
+    number, or by name + gender + birth date without one (无身份证件 even with digits typed);
+    a record is never its own duplicate."""
+    existing = world.pupils["a1"]
+    birth = date(2017, 11, 11)
+    without = make_pupil(world.units["a1"], world.classes["a1_3_1"], name="吴双", id_type=IdType.NONE, id_number="",
+                         birth_date=birth)
+    by_number = Identity(id_type=existing.id_type, id_number=existing.id_number, name="另一个名字",
+                         gender=existing.gender, birth_date=date(2018, 1, 1))
+    itself = Identity(id_type=existing.id_type, id_number=existing.id_number, name=existing.name,
+                      gender=existing.gender, birth_date=existing.birth_date, pk=existing.pk)
+    by_name = Identity(id_type=IdType.NONE, id_number="123", name="吴双", gender=without.gender, birth_date=birth)
+    stranger = Identity(id_type=IdType.NONE, id_number="", name="吴双", gender=without.gender, birth_date=date(2017, 11, 12))
+
+    found = find_duplicates_many([by_number, itself, by_name, stranger])
+
+    assert [(d.pupil, d.reason) for d in found[id(by_number)]] == [(existing, "id_number")]
+    assert [(d.pupil, d.reason) for d in found[id(by_name)]] == [(without, "identity")]
+    assert id(itself) not in found and id(stranger) not in found
 
 
 def test_no_id_pupil_with_same_name_gender_and_birth_date_is_refused(world):

@@ -66,6 +66,31 @@ def test_the_stored_key_compares_as_a_string_exactly_as_the_python_key_does():
     assert sorted(TRICKY_NAMES, key=lambda n: name_sort_key(n).encode()) == sorted(TRICKY_NAMES, key=pinyin_sort_key)
 
 
+def test_one_reading_of_a_name_gives_what_pypinyin_gives_in_each_style():
+    """pypinyin is asked once per name, for the toned readings (name_readings); the display
+    pinyin and the sort key derive theirs syllable by syllable (xueji.identity._toneless,
+    xueji.collation._numbered). That is what pypinyin answers asked for the whole name in each
+    style — Style.NORMAL without the characters it cannot read, Style.TONE3 with the neutral
+    tone as 5 — for every character of its tables and every phrase (which reads characters
+    otherwise: 了 le5 in 好了), and for names with ·, Latin letters and digits."""
+    from pypinyin import Style, lazy_pinyin
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
+    from xueji.collation import _numbered
+    from xueji.identity import _toneless, name_readings
+
+    unread = lambda chars: [""] * len(chars)  # noqa: E731 — pypinyin's errors= callback
+    texts = [chr(code) for code in PINYIN_DICT] + list(PHRASES_DICT) + TRICKY_NAMES + ["李Anna", "张三1", "John·Smith"]
+    for text in texts:
+        readings = name_readings(text)
+        assert len(readings) == len(text), text
+        numbered = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=unread)
+        assert [_numbered(reading) if reading else "" for reading in readings] == numbered, text
+        plain = lazy_pinyin(text.replace("·", " "), style=Style.NORMAL, errors="ignore")
+        assert [_toneless(reading) for reading in readings if reading] == plain, text
+    name_readings.cache_clear()
+
+
 def test_one_function_derives_every_column_of_the_name():
     assert name_fields("单田芳") == {"pinyin": "shan tian fang", "search_pinyin": "shantianfang",
                                    "search_initials": "stf", "name_sort": name_sort_key("单田芳")}
