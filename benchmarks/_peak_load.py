@@ -138,7 +138,7 @@ class Registrar(Person):
             if answer.get("done"):
                 status = answer.get("status")
                 break
-            gevent.sleep(JOB_POLL_SECONDS)
+            gevent.sleep(answer.get("poll_after", JOB_POLL_SECONDS))  # as the progress bar's script does
         elapsed = time.monotonic() - started
         failure = None if status == expect else AssertionError(f"import {status or 'unfinished'}, expected {expect}")
         self.environment.events.request.fire(request_type="JOB", name=IMPORT_DONE, response_time=elapsed * 1000,
@@ -171,7 +171,9 @@ class Registrar(Person):
                     break
                 if "生成失败" in state.text:
                     failure = AssertionError("the job failed")
-                gevent.sleep(JOB_POLL_SECONDS)
+                # As htmx does: the interval the state asks for (hx-trigger="every Ns").
+                interval = re.search(r'hx-trigger="every (\d+)s"', state.text)
+                gevent.sleep(int(interval.group(1)) if interval else JOB_POLL_SECONDS)
             if failure is None and file_path is None:
                 failure = AssertionError("no file in time")
             if failure is None:

@@ -24,6 +24,7 @@ from xueji.approvals.scoping import get_request_for_user, requests_visible_to
 from xueji.approvals.services import may_decide
 from xueji.codes import GRADE_LABELS
 from xueji.collation import pinyin_sort_key
+from xueji.jobs import poll_seconds
 from xueji.pupils.models import Pupil
 from xueji.pupils.scoping import pupils_visible_to
 from xueji.pupils.selectors import class_cap
@@ -196,7 +197,9 @@ def enrolment_import(request, import_id: int):
 def enrolment_import_status(request, import_id: int):
     """The progress bar's poll: a few bytes, cheap on a slow line."""
     upload = _get_import(request, import_id)
-    return JsonResponse({"status": upload.status, "progress": upload.progress, "done": upload.status in ("done", "failed")})
+    return JsonResponse({"status": upload.status, "progress": upload.progress, "done": upload.status in ("done", "failed"),
+                         # When to ask again (the progress bar's script reads it): less often as it waits.
+                         "poll_after": poll_seconds(upload.uploaded_at)})
 
 
 @login_required

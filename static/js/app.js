@@ -92,7 +92,8 @@
           if (status.done) {
             window.location.reload();
           } else {
-            setTimeout(poll, 1500);
+            // The server says when to ask again: less often as the import waits.
+            setTimeout(poll, (status.poll_after || 1.5) * 1000);
           }
         })
         .catch(function () {

@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from xueji.documents.jobs import CONTENT_TYPES, document_job_kind, document_job_request, job_file_content, job_for_user
 from xueji.documents.models import DocumentJob
 from xueji.documents.printing import content_disposition
+from xueji.jobs import poll_seconds
 
 RECENT_JOBS = 30
 
@@ -44,7 +45,7 @@ def document_job(request, job_id: int):
     """The job's page: its progress while it is printed (the htmx poll asks for the state only),
     下载 once done, the reason once failed."""
     job = job_for_user(request.user, job_id)
-    context = {"job": job, "poll": not job.finished}
+    context = {"job": job, "poll": not job.finished, "poll_seconds": poll_seconds(job.created_at)}
     if request.htmx:
         return render(request, "documents/_job_state.html", context)
     return render(request, "documents/document_job.html", context)

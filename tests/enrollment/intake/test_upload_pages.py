@@ -199,3 +199,20 @@ def test_a_child_twice_in_the_file_marks_both_rows_of_the_annotated_copy(world, 
     assert sheet.cell(row=2, column=id_column).fill.fgColor.rgb.endswith("FFC7CE")
     assert sheet.cell(row=4, column=id_column).fill.fgColor.rgb.endswith("FFC7CE")
     assert sheet.cell(row=3, column=id_column).comment is None
+
+
+def test_the_progress_poll_says_when_to_ask_again_less_often_as_the_import_waits(world, login):
+    # The progress bar's script waits what the status says (poll_after): 1 s at first, then 3,
+    # then 5 — pages asking every second were most of the web's requests at peak.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    rows = [new_pupil_row()]
+    admit(world.units["a1"], rows, by=world.user("officer_a"))
+    client = login(world.user("registrar_a1"))
+    upload(client, filled_template(rows))
+    upload_row = EnrolmentImport.objects.get()
+    for waited, seconds in [(timedelta(seconds=1), 1), (timedelta(seconds=20), 3), (timedelta(minutes=3), 5)]:
+        EnrolmentImport.objects.filter(pk=upload_row.pk).update(uploaded_at=timezone.now() - waited)
+        assert client.get(f"/enrolment/imports/{upload_row.pk}/status/").json()["poll_after"] == seconds

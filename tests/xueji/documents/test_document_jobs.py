@@ -200,3 +200,25 @@ def test_the_schema_documents_the_202_and_the_jobs():
     assert "202" in cards and "application/pdf" in cards["200"]["content"]
     assert "/api/v1/documents/jobs/{id}/" in schema["paths"]
     assert "409" in schema["paths"]["/api/v1/documents/jobs/{id}/file/"]["get"]["responses"]
+
+
+def test_a_waiting_job_page_asks_less_often_as_it_waits(world, login):
+    # A hundred pages asking every second while the worker is behind were most of the web's
+    # requests at peak: the state asks again after 1 s at first, then 3 s, then 5 s.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xueji.documents.models import DocumentJob
+    from xueji.jobs import poll_seconds
+
+    client = login(world.user("registrar_a1"))
+    job_page = client.post(f"/classes/{world.classes['a1_3_1'].pk}/cards.pdf")["Location"]
+    job = DocumentJob.objects.get()
+    for waited, seconds in [(timedelta(seconds=2), 1), (timedelta(seconds=30), 3), (timedelta(minutes=5), 5)]:
+        DocumentJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - waited)
+        state = client.get(job_page, HTTP_HX_REQUEST="true").content.decode()
+        assert f'hx-trigger="every {seconds}s"' in state
+        assert f'content="{seconds + 2}"' in client.get(job_page).content.decode()  # without scripts
+    now = timezone.now()
+    assert [poll_seconds(now - timedelta(seconds=s), now) for s in (0, 9, 10, 59, 60, 3600)] == [1, 1, 3, 3, 5, 5]
