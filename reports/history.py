@@ -98,13 +98,17 @@ _GRADE_AT = """COALESCE(
 
 
 def _subtree_pupils(root: Unit | None) -> tuple[str, dict]:
-    """A condition on ``sc.pupil_id``: pupils that ever had a step at a school under ``root``."""
+    """A condition on ``sc.pupil_id``: pupils that ever had a step at a school under ``root``.
+
+    The schools as an array, not a join: joined, PostgreSQL read every status step of the
+    province to keep the county's (1.5 s at 10,000,000 pupils); with the array it takes them
+    from the steps' school index (0.16 s)."""
     if root is None:
         return "TRUE", {}
     t = _tables()
     return (
-        f"""sc.pupil_id IN (SELECT s.pupil_id FROM {t['sc']} s JOIN {t['unit']} u ON u.id = s.school_id
-                            WHERE u.path LIKE %(root_path)s)""",
+        f"""sc.pupil_id IN (SELECT s.pupil_id FROM {t['sc']} s WHERE s.school_id = ANY(ARRAY(
+                SELECT u.id FROM {t['unit']} u WHERE u.path LIKE %(root_path)s)))""",
         {"root_path": root.path + "%"},
     )
 
@@ -164,14 +168,18 @@ def changes_between(start: date, end: date, root: Unit | None = None) -> list[Ch
     cutoff = "(GREATEST(h.effective_date, (h.created_at AT TIME ZONE %(tz)s)::date) + 1)::timestamp AT TIME ZONE %(tz)s"
     grade = _GRADE_AT.format(event=t["event"], pupil="h.pupil_id", cutoff=cutoff, fallback="p.grade")
     subtree = ""
-    params = {"start": start, "end": end, "tz": settings.TIME_ZONE}
+    # Only the pupils who ever had a step under root can have one into or out of it: the month's
+    # steps of the rest of the province are not read (at 10,000,000 pupils: 1.5 s for a county).
+    pupils_condition, params = _subtree_pupils(root)
+    params.update({"start": start, "end": end, "tz": settings.TIME_ZONE})
     if root is not None:
         subtree = f"""AND EXISTS (SELECT 1 FROM {t['unit']} u WHERE u.id IN (h.school_id, h.prev_school_id)
                                    AND u.path LIKE %(root_path)s)"""
         params["root_path"] = root.path + "%"
     sql = f"""
         WITH active AS (
-            SELECT DISTINCT sc.pupil_id FROM {t['sc']} sc WHERE sc.effective_date BETWEEN %(start)s AND %(end)s
+            SELECT DISTINCT sc.pupil_id FROM {t['sc']} sc
+            WHERE sc.effective_date BETWEEN %(start)s AND %(end)s AND {pupils_condition}
         ), h AS (
             SELECT sc.id, sc.pupil_id, sc.effective_date, sc.from_status, sc.to_status, sc.school_id, sc.reason,
                    sc.change_request_id, sc.created_at,

@@ -201,6 +201,9 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
                          name="pupil_pinyin_prefix"),
             models.Index(fields=["search_initials"], opclasses=["varchar_pattern_ops"],
                          include=["school", "id", "search_pinyin"], name="pupil_initials_prefix"),
+            # The records deleted in a month (the monthly report's 删除 list): a few among millions.
+            # Without it the report read the whole table for them (11 s at 10,000,000 pupils).
+            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="pupil_deleted_at"),
             # 学籍号 searches, per school: every list is limited to the schools in the user's scope,
             # so each school is one short probe of this index. On the column alone, a prefix search
             # made PostgreSQL walk the scope in list order looking for matches that sit in a few
