@@ -5,6 +5,8 @@ In a test's transaction nothing is queued (the task is sent on commit), so ``run
 the queued jobs here with the worker's own service (``document_job_run``); tests that start a
 real Celery worker exist beside (tests/xueji/documents/test_document_jobs.py)."""
 
+import time
+
 from xueji.documents.jobs import document_job_run
 from xueji.documents.models import DocumentJob
 
@@ -42,3 +44,17 @@ def api_print_through_job(api, url: str):
     job = api.get(response.data["url"])
     assert job.status_code == 200 and job.data["status"] == "done", job.data
     return api.get(job.data["file_url"])
+
+
+def wait_for_job(job_id: int, seconds: float = 90, progress_seen: set | None = None) -> DocumentJob:
+    """The job once a real worker has finished it (its progress values noted in ``progress_seen``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = DocumentJob.objects.get(pk=job_id)
+        if progress_seen is not None:
+            progress_seen.add(job.progress)
+        if job.finished:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {DocumentJob.objects.get(pk=job_id).status}")
+

@@ -4,7 +4,6 @@ after the graduation; the old address shows the button and prints nothing; anoth
 start nothing (404, audited) and a head teacher is refused; a registrar who lost the school before
 the worker came to the job gets a failed job, not the file."""
 
-import time
 from datetime import datetime
 
 import time_machine
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from schoolyear import services
 from tests.conftest import login_with_code, transactional
-from tests.document_jobs import run_queued
+from tests.document_jobs import run_queued, wait_for_job
 from tests.pdfs import pdf_words
 from tests.schoolyear.conftest import SHANGHAI
 from xueji.accounts.models import AuditEntry, Membership, User
@@ -26,15 +25,6 @@ IN_JULY = datetime(2027, 7, 20, 10, tzinfo=SHANGHAI)
 def _url(world, school="a1") -> str:
     return f"/schoolyear/graduation/{world.units[school].pk}/graduates.pdf"
 
-
-def _wait_for(job_id: int, seconds: float = 90) -> DocumentJob:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job = DocumentJob.objects.get(pk=job_id)
-        if job.finished:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 @transactional
@@ -52,7 +42,7 @@ def test_a_worker_prints_the_list_keeps_it_and_prints_the_graduates_after_the_gr
         response = client.post(_url(world))  # the request commits: the task is sent to the worker
         job = DocumentJob.objects.get()
         assert response.status_code == 302 and response["Location"] == f"/documents/jobs/{job.pk}/"
-        job = _wait_for(job.pk)
+        job = wait_for_job(job.pk)
         assert (job.kind, job.status, job.pupil_count, job.unit) == ("graduate_list", "done", 3, world.units["a1"])
         pdf = client.get(f"/documents/jobs/{job.pk}/file")
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
@@ -72,7 +62,7 @@ def test_a_worker_prints_the_list_keeps_it_and_prints_the_graduates_after_the_gr
         response = client.post(_url(world))
         again = DocumentJob.objects.exclude(pk=job.pk).get()
         assert response["Location"] == f"/documents/jobs/{again.pk}/"
-        again = _wait_for(again.pk)
+        again = wait_for_job(again.pk)
         assert again.status == "done" and again.fingerprint != job.fingerprint
         after = pdf_words(client.get(f"/documents/jobs/{again.pk}/file").content)
         assert "核对稿" not in after and "毕业人数：3" in after

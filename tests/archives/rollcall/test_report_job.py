@@ -4,7 +4,6 @@ window), so a second request prints it again; the old address shows the button a
 nothing; another county's or school's people start nothing (404, audited); an officer who left
 the county before the worker came to the job gets a failed job, not the report."""
 
-import time
 from datetime import datetime
 
 import time_machine
@@ -13,7 +12,7 @@ from celery.contrib.testing.worker import start_worker
 from tests.archives.rollcall.helpers import AFTER, TZ, frozen, semester
 from tests.archives.rollcall.test_rollcall import finished_with_every_outcome
 from tests.conftest import login_with_code, transactional
-from tests.document_jobs import run_queued
+from tests.document_jobs import run_queued, wait_for_job
 from tests.pdfs import pdf_words
 from xueji.accounts.models import AuditEntry, Membership
 from xueji.celery import app
@@ -23,15 +22,6 @@ from xueji.documents.models import DocumentJob, PrintedDocument
 def _url(world) -> str:
     return f"/archives/rollcalls/schools/{world.units['a1'].pk}/report.pdf?semester={semester(world).pk}"
 
-
-def _wait_for(job_id: int, seconds: float = 90) -> DocumentJob:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job = DocumentJob.objects.get(pk=job_id)
-        if job.finished:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 @transactional
@@ -47,7 +37,7 @@ def test_a_worker_prints_the_report_from_the_schools_button(world, client):
         response = client.post(_url(world))  # the request commits: the task is sent to the worker
         job = DocumentJob.objects.get()
         assert response.status_code == 302 and response["Location"] == f"/documents/jobs/{job.pk}/"
-        job = _wait_for(job.pk)
+        job = wait_for_job(job.pk)
         assert (job.kind, job.status, job.unit, job.fingerprint) == ("rollcall_report", "done", school, "")
         pdf = client.get(f"/documents/jobs/{job.pk}/file")
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
@@ -59,7 +49,7 @@ def test_a_worker_prints_the_report_from_the_schools_button(world, client):
         # Never kept: asked again, printed again.
         again = client.post(_url(world))["Location"]
         assert again != f"/documents/jobs/{job.pk}/"
-        _wait_for(int(again.rstrip("/").rsplit("/", 1)[1]))
+        wait_for_job(int(again.rstrip("/").rsplit("/", 1)[1]))
     assert PrintedDocument.objects.filter(kind="rollcall_report").count() == 2
     assert AuditEntry.objects.filter(action="document.print", user=officer, detail__contains="学籍核查报告").count() == 2
 

@@ -3,14 +3,13 @@ class's cards, the file kept while nothing changed and printed again when someth
 and its file are its requester's only; a user who lost the right gets a failed job; the job's
 page refreshes itself without scripts; the API answers 202 and then the file."""
 
-import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
 from tests.conftest import transactional
-from tests.document_jobs import run_queued
+from tests.document_jobs import run_queued, wait_for_job
 from tests.factories import make_pupil
 from tests.pdfs import page_count, pdf_words
 from xueji.accounts.models import AuditEntry, Membership
@@ -19,16 +18,6 @@ from xueji.documents.jobs import document_job_request, document_job_run
 from xueji.documents.models import DocumentJob, PrintedDocument
 from xueji.pupils.models import Guardian
 
-
-def _wait_for(job_id: int, seen: set, seconds: float = 90) -> DocumentJob:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job = DocumentJob.objects.get(pk=job_id)
-        seen.add(job.progress)
-        if job.finished:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {DocumentJob.objects.get(pk=job_id).status}")
 
 
 @transactional
@@ -50,7 +39,7 @@ def test_a_worker_prints_a_class_keeps_it_and_prints_it_again_after_a_change(wor
         assert response.status_code == 302
         job = DocumentJob.objects.get()
         assert response["Location"] == f"/documents/jobs/{job.pk}/"
-        job = _wait_for(job.pk, seen)
+        job = wait_for_job(job.pk, progress_seen=seen)
         assert (job.status, job.progress, job.pupil_count) == ("done", 100, expected)
         page = client.get(f"/documents/jobs/{job.pk}/").content.decode()
         assert "下载" in page and job.document.display_code in page and 'http-equiv="refresh"' not in page
@@ -69,7 +58,7 @@ def test_a_worker_prints_a_class_keeps_it_and_prints_it_again_after_a_change(wor
         response = client.post(url)
         again = DocumentJob.objects.exclude(pk=job.pk).get()
         assert response["Location"] == f"/documents/jobs/{again.pk}/"
-        again = _wait_for(again.pk, seen)
+        again = wait_for_job(again.pk, progress_seen=seen)
         assert again.status == "done" and again.fingerprint != job.fingerprint
         assert again.document.code != job.document.code
         # The out-of-date file is dropped (its record stays); its page says so.
