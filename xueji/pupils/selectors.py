@@ -68,7 +68,7 @@ def pupil_search(queryset: QuerySet[Pupil], query: str, school_ids: list[int] | 
         return queryset.filter(id_number_index=id_number_index(compact))
     if kind == "pinyin":
         key = compact.lower()
-        found = queryset.filter(pinyin_or_initials(key))
+        found = queryset.filter(Q(search_pinyin__startswith=key) | Q(search_initials__startswith=key))
         # The pinyin indexes are led by the school: with the scope's schools listed, each is one
         # short probe of each index. Given the scope only as a join on the units' paths, PostgreSQL
         # read every match of the whole table and kept the scope's: a city's count of "wangz"
@@ -92,10 +92,6 @@ def pupil_search(queryset: QuerySet[Pupil], query: str, school_ids: list[int] | 
             .exclude(name_position=0)
         )
     return queryset.filter(name__contains=name)
-
-
-def pinyin_or_initials(key: str) -> Q:
-    return Q(search_pinyin__startswith=key) | Q(search_initials__startswith=key)
 
 
 class PinyinSearchResults:
@@ -144,14 +140,15 @@ def pupil_search_results(queryset: QuerySet[Pupil], query: str, school_ids: list
     """``pupil_search`` for a list that is paged (the page /pupils/ and the API): a pinyin search
     as ``PinyinSearchResults``, any other as the filtered queryset."""
     if search_kind(query.strip()) == "pinyin":
-        return PinyinSearchResults(queryset, query.strip().lower().replace(" ", ""), school_ids)
+        # The key as pupil_search makes it: without any space, in lower case.
+        return PinyinSearchResults(queryset, re.sub(r"\s+", "", query).lower(), school_ids)
     return pupil_search(queryset, query, school_ids)
 
 
 def pupil_list(user: User) -> QuerySet[Pupil]:
     """The pupils the user may see, in school / grade / class / name order: the list that the page
     and the API search and narrow with xueji.pupils.filters.PupilFilterSet (the search is
-    ``pupil_search``)."""
+    ``pupil_search_results``)."""
     return pupils_visible_to(user).select_related("school", "school_class").defer(*pupil_columns_not_listed()).order_by(
         "school_id", "grade", "school_class_id", "name_sort", "name", "id"
     )
