@@ -256,7 +256,7 @@ def explain() -> None:
     from django.db import connection
     from django.db.models import Count
 
-    from reports.history import ROLL_STATUSES
+    from xueji.codes import ROLL_STATUSES
     from reports.statistics import COUNTS
     from xueji.accounts.models import Membership
     from xueji.pupils.scoping import pupils_visible_to

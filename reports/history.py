@@ -22,18 +22,10 @@ from django.utils import timezone
 
 from xueji.accounts.models import Unit
 from xueji.approvals.models import ChangeRequest, RequestParty
-from xueji.codes import PupilStatus
+from xueji.codes import COUNTED_BESIDE, ROLL_STATUSES
 from xueji.pupils.models import Pupil, StatusChange
 from xueji.pupils.models.pupils import PupilEvent
 
-# On the roll (在籍): the school keeps the record (学籍保留 for dropouts, suspended and deferred
-# pupils and pupils studying abroad), as cancellation.services's CANCELLABLE.
-ROLL_STATUSES = [
-    PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.DROPPED_OUT, PupilStatus.ABROAD, PupilStatus.DEFERRED,
-]
-# 借读: a temporary record at the host school (the home school keeps the real one): shown beside
-# the roll, never counted in it.
-COUNTED_BESIDE = [PupilStatus.VISITING]
 
 
 def day_start(day: date) -> datetime:

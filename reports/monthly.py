@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from reports import history
-from reports.history import ROLL_STATUSES
 from xueji.accounts.models import Unit, UnitKind
 from xueji.approvals.kinds import kind_label
-from xueji.codes import GRADE_LABELS, PupilStatus
+from xueji.codes import GRADE_LABELS, ROLL_STATUSES, PupilStatus
 from xueji.collation import pinyin_sort_key
 
 SCHEMA = 1

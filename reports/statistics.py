@@ -13,13 +13,14 @@ The pupils are those of ``pupils_visible_to(user)`` under the unit: the same sco
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connections, router
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from reports.history import ROLL_STATUSES
 from xueji.accounts.models import Unit, UnitKind, User
 from xueji.codes import (
     GRADE_LABELS,
+    ROLL_STATUSES,
     Disability,
     DisabilityPlacement,
     Ethnicity,
@@ -28,8 +29,9 @@ from xueji.codes import (
     LeftBehind,
     PupilStatus,
 )
-from xueji.pupils.models import ProblemRecord, SchoolClass, disability_index, disability_placement_index
-from xueji.pupils.scoping import pupils_visible_to
+from xueji.pupils.models import ProblemRecord, RollCount, SchoolClass, disability_index, disability_placement_index
+from xueji.pupils.models.counts import TOTAL, VISITING
+from xueji.pupils.scoping import pupils_visible_to, sees_every_pupil_under
 
 # The national form's yes-no items counted (xueji.pupils.national_form, 36, 44 and 48): (field, the
 # dimension's title, the breakdown's header for the pupils who say yes).
@@ -42,30 +44,53 @@ YES_NO_ITEMS = [
 # The placements of pupils with a disability (the empty "不适用" is everyone else).
 PLACEMENTS = [code for code in DisabilityPlacement.values if code]
 
-# The FILTER counts of the main statement: (key, condition). Every column counted or grouped by
-# here, the class aside, is in Pupil's index pupil_school_status_counts, so that a bureau's page
-# reads its pupils from the index alone: a new dimension needs its column added there too, or the
-# page goes back to reading about one table page per pupil (benchmarks/statistics_pages.py).
+# What is counted: (key, column, value), a pupil on the roll counting under the key when its column
+# holds the value (None: not known, null). Counted two ways with the same meaning (unit_statistics):
+# from the kept counts per school and grade (RollCount: a column counted here must be one of its
+# COUNTED_COLUMNS), or from the pupils themselves, one FILTER count each. Every column here, the
+# class aside, is in Pupil's index pupil_school_status_counts, so that the latter reads its pupils
+# from the index alone: a new dimension needs its column added there too.
 COUNTS = [
-    ("total", Q()),
-    *[(f"gender_{code}", Q(gender=code)) for code in Gender.values],
-    *[(f"status_{code}", Q(status=code)) for code in ROLL_STATUSES],
-    *[(f"left_behind_{code}", Q(left_behind=code)) for code in LeftBehind.values],
-    ("migrant_1", Q(migrant_child=True)),
-    ("migrant_0", Q(migrant_child=False)),
-    *[(f"hukou_{code}", Q(hukou_type=code)) for code in HukouType.values],
-    ("hukou_", Q(hukou_type="")),
+    ("total", TOTAL, ""),
+    *[(f"gender_{code}", "gender", code) for code in Gender.values],
+    *[(f"status_{code}", "status", code) for code in ROLL_STATUSES],
+    *[(f"left_behind_{code}", "left_behind", code) for code in LeftBehind.values],
+    ("migrant_1", "migrant_child", True),
+    ("migrant_0", "migrant_child", False),
+    *[(f"hukou_{code}", "hukou_type", code) for code in HukouType.values],
+    ("hukou_", "hukou_type", ""),
     # The national form's yes-no items (null: not yet known, counted as 未填写).
-    *[(f"{key}_{code}", Q(**{key: value})) for key, _title, _yes in YES_NO_ITEMS
-      for code, value in (("1", True), ("0", False))],
-    *[(f"{key}_", Q(**{f"{key}__isnull": True})) for key, _title, _yes in YES_NO_ITEMS],
+    *[(f"{key}_{code}", key, value) for key, _title, _yes in YES_NO_ITEMS
+      for code, value in (("1", True), ("0", False), ("", None))],
     # Disability is encrypted: counted by its blind index (one per code, computed on first use).
-    *[(f"disability_{code}", lambda code=code: Q(disability_index=disability_index(code))) for code in Disability.values],
+    *[(f"disability_{code}", "disability_index", lambda code=code: disability_index(code))
+      for code in Disability.values],
     # How the pupils with a disability are taught (item 41): 随班就读, 送教上门 (counted as such,
     # 2025 办法), in a special-education school. Encrypted too: by its blind index.
-    *[(f"placement_{code}", lambda code=code: Q(disability_placement_index=disability_placement_index(code)))
+    *[(f"placement_{code}", "disability_placement_index", lambda code=code: disability_placement_index(code))
       for code in PLACEMENTS],
 ]
+
+
+def _condition(column: str, value) -> Q:
+    """The pupils counted under a COUNTS entry, as a filter of Pupil."""
+    if column == TOTAL:
+        return Q()
+    if value is None:
+        return Q(**{f"{column}__isnull": True})
+    return Q(**{column: value() if callable(value) else value})
+
+
+def _kept_value(value) -> str:
+    """A COUNTS entry's value as RollCount keeps it (text; booleans 'true'/'false', null '')."""
+    if callable(value):
+        return value()
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
 
 # The dimensions as the page and the API list them: (key, title, [(count key, label)]).
 DIMENSIONS = [
@@ -106,7 +131,7 @@ class Line:
     current: bool = True  # a class of the latest school year (empty ones are still listed)
 
     def add(self, row: dict) -> None:
-        for name, _condition in COUNTS:
+        for name, _column, _value in COUNTS:
             self.counts[name] += row[name]
 
     def value(self, column: str) -> int:
@@ -137,18 +162,11 @@ def unit_statistics(user: User, unit: Unit) -> dict:
     """The statistics of ``unit`` (one the caller checked the user may see), as plain data for
     the page, the API and the spreadsheet."""
     pupils = pupils_visible_to(user).filter(school__path__startswith=unit.path, deleted_at__isnull=True)
-    roll = pupils.filter(status__in=ROLL_STATUSES)
     level = breakdown_level(unit)
-    group = ("grade", "school_class_id") if level == "class" else ("school_id", "grade")
-    # Ethnicity is grouped by rather than counted with a FILTER of its own (56 codes): one pass
-    # over the pupils answers everything, at the cost of a few more grouped rows.
-    # COUNT(school_id), never null: a column of that index, where the id is not.
-    counts = {name: Count("school", filter=condition() if callable(condition) else condition) for name, condition in COUNTS}
-    rows = list(roll.order_by().values(*group, "ethnicity").annotate(**counts))
-    ethnicity: dict[str, int] = defaultdict(int)
-    for row in rows:
-        ethnicity[row["ethnicity"]] += row["total"]
-    visiting = pupils.filter(status=PupilStatus.VISITING).order_by().values(*group).annotate(n=Count("school"))
+    if level != "class" and sees_every_pupil_under(user, unit):
+        rows, ethnicity, visiting = _kept_counts(unit, level)
+    else:
+        rows, ethnicity, visiting = _pupil_counts(pupils, level)
     problems = (
         ProblemRecord.objects.filter(resolution="", pupil__in=pupils).order_by()
         .values_list("pupil__school_id", "pupil__grade", "pupil__school_class_id", "kind").annotate(n=Count("id"))
@@ -204,6 +222,64 @@ def unit_statistics(user: User, unit: Unit) -> dict:
     }
 
 
+def _pupil_counts(pupils, level: str) -> tuple[list[dict], dict[str, int], list[dict]]:
+    """The counts of ``pupils`` (a queryset) grouped by school and grade, or by grade and class
+    for a school: the grouped rows of COUNTS, the pupils per ethnicity, and the 借读 pupils'
+    grouped rows (``n``). One pass over the pupils, read from pupil_school_status_counts."""
+    group = ("grade", "school_class_id") if level == "class" else ("school_id", "grade")
+    # Ethnicity is grouped by rather than counted with a FILTER of its own (56 codes): one pass
+    # over the pupils answers everything, at the cost of a few more grouped rows.
+    # COUNT(school_id), never null: a column of that index, where the id is not.
+    counts = {name: Count("school", filter=_condition(column, value)) for name, column, value in COUNTS}
+    rows = list(pupils.filter(status__in=ROLL_STATUSES).order_by().values(*group, "ethnicity").annotate(**counts))
+    ethnicity: dict[str, int] = defaultdict(int)
+    for row in rows:
+        ethnicity[row["ethnicity"]] += row["total"]
+    visiting = list(pupils.filter(status=PupilStatus.VISITING).order_by().values(*group).annotate(n=Count("school")))
+    return rows, ethnicity, visiting
+
+
+def _kept_counts(unit: Unit, level: str) -> tuple[list[dict], dict[str, int], list[dict]]:
+    """The same as _pupil_counts for every pupil under ``unit``, from the counts kept per school
+    and grade (RollCount), summed in PostgreSQL per line of the breakdown: a county's schools, or
+    a city's or province's children (the unit right below ``unit`` in each school's path; the
+    rows' ``school_id`` is then that unit's id, which _breakdown places as its own line). The cost
+    follows the number of schools, not of pupils."""
+    if level == "school":
+        line_unit = "r.school_id"
+        params = [unit.path + "%"]
+    else:
+        line_unit = "split_part(substr(u.path, %s), '/', 1)::int"
+        params = [len(unit.path) + 1, unit.path + "%"]
+    # The replica when the router sends this request's reads there (xueji.db_routing).
+    with connections[router.db_for_read(RollCount)].cursor() as cursor:
+        cursor.execute(
+            f"SELECT {line_unit}, r.grade, r.dimension, r.value, sum(r.n) FROM xueji_rollcount r "
+            "JOIN xueji_unit u ON u.id = r.school_id WHERE u.path LIKE %s "
+            "GROUP BY 1, 2, 3, 4 HAVING sum(r.n) <> 0",
+            params,
+        )
+        kept = cursor.fetchall()
+    names_of: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for name, column, value in COUNTS:
+        names_of[(column, _kept_value(value))].append(name)
+    rows: dict[tuple[int, int], dict] = {}
+    ethnicity: dict[str, int] = defaultdict(int)
+    visiting = []
+    for line_id, grade, dimension, value, n in kept:
+        if dimension == VISITING:
+            visiting.append({"school_id": line_id, "grade": grade, "n": n})
+            continue
+        if dimension == "ethnicity":
+            ethnicity[value] += n
+        row = rows.get((line_id, grade))
+        if row is None:
+            row = rows[(line_id, grade)] = {"school_id": line_id, "grade": grade, **{name: 0 for name, *_ in COUNTS}}
+        for name in names_of.get((dimension, value), ()):
+            row[name] += n
+    return list(rows.values()), ethnicity, visiting
+
+
 def _breakdown(unit: Unit, level: str, rows: list[dict]):
     """The lines below the unit, each with the counts of the rows under it, and a function that
     finds the line of a grouped row (school, grade, class): its classes for a school, its schools
@@ -229,10 +305,11 @@ def _breakdown(unit: Unit, level: str, rows: list[dict]):
         units = unit.children.all()
     units = list(units.order_by("path").only("id", "name", "path"))
     by_unit = {u.pk: Line(str(u.pk), u.name, url_unit=u.pk) for u in units}
-    # Every school under the unit, to the line it counts in (the line whose unit it lies under).
-    schools = Unit.objects.filter(path__startswith=unit.path, kind=UnitKind.SCHOOL).values_list("pk", "path")
+    # Every unit under the unit, to the line it counts in (the line whose unit it lies under, or
+    # its own): rows are grouped by school, or by the line's unit itself (_kept_counts).
+    under = Unit.objects.filter(path__startswith=unit.path).values_list("pk", "path")
     owner = {}
-    for school_id, path in schools:
+    for school_id, path in under:
         ids = [int(part) for part in path.strip("/").split("/") if part]
         owner[school_id] = next((by_unit[pk] for pk in ids if pk in by_unit), None)
     for row in rows:

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from reports import services
 from reports.monthly import previous_month
+from xueji.pupils.models import counts
 
 
 # Every school of a province in one task: minutes, an hour at most before the soft limit stops it
@@ -27,3 +28,9 @@ def generate_monthly_reports() -> int:
              soft_time_limit=60 * 60, time_limit=61 * 60)
 def run_monthly_reports(run_id: int) -> bool:
     return services.monthly_run_execute(run_id)
+
+
+# The statistics' kept counts: each key's delta rows folded into one (beat entry "roll-counts-compact").
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def compact_roll_counts() -> int:
+    return counts.compact()

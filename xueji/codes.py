@@ -271,6 +271,16 @@ class PupilStatus(models.TextChoices):
     DEFERRED = "deferred", "缓学"
 
 
+# On the roll (在籍): the school keeps the record (学籍保留 for dropouts, suspended and deferred
+# pupils and pupils studying abroad), as cancellation.services's CANCELLABLE.
+ROLL_STATUSES = [
+    PupilStatus.ENROLLED, PupilStatus.SUSPENDED, PupilStatus.DROPPED_OUT, PupilStatus.ABROAD, PupilStatus.DEFERRED,
+]
+# 借读: a temporary record at the host school (the home school keeps the real one): shown beside
+# the roll, never counted in it.
+COUNTED_BESIDE = [PupilStatus.VISITING]
+
+
 class NumberKind(models.TextChoices):
     """学籍号 kinds: L temporary, G from the ID number, J for pupils without a usable ID number."""
 

@@ -166,7 +166,7 @@ def test_search_by_full_id_number_and_lookup_use_the_blind_index(world):
 
 
 def test_statistics_count_disability_by_its_blind_index(world):
-    from reports.history import ROLL_STATUSES
+    from xueji.codes import ROLL_STATUSES
     from reports.statistics import unit_statistics
 
     a1 = world.pupils["a1"]

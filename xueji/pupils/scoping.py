@@ -23,6 +23,21 @@ def _pupil_scope(membership: Membership, user: User) -> Q | None:
     return None
 
 
+def sees_every_pupil_under(user: User, unit: Unit) -> bool:
+    """Whether ``pupils_visible_to(user)`` holds every live pupil of the schools under ``unit``,
+    as _pupil_scope decides: then counts kept per school (RollCount) stand for the user's view of
+    the unit, and need not be recounted from the pupils the user sees."""
+    for membership in memberships_of(user):
+        role, scope_unit = membership.role, membership.unit
+        if scope_unit is None:
+            continue
+        if role in (Role.REGISTRAR, Role.HEADMASTER) and scope_unit.pk == unit.pk:
+            return True
+        if (role == Role.CENTRAL_REGISTRAR or role in BUREAU_ROLES) and unit.path.startswith(scope_unit.path):
+            return True
+    return False
+
+
 def pupils_visible_to(user: User) -> QuerySet[Pupil]:
     scope = scope_union([_pupil_scope(m, user) for m in memberships_of(user)])
     if scope is None:

@@ -2,6 +2,7 @@
 guardians, the 学籍号 history, the status history, problem records and sanctions."""
 
 from xueji.pupils.models.classes import SchoolClass, SchoolYear, Semester
+from xueji.pupils.models.counts import RollCount
 from xueji.pupils.models.pupils import (
     Guardian,
     GuardianEvent,
@@ -17,7 +18,7 @@ from xueji.pupils.models.pupils import (
 )
 
 __all__ = [
-    "SchoolClass", "SchoolYear", "Semester", "Guardian", "GuardianEvent", "ProblemRecord", "Pupil", "PupilEvent",
+    "SchoolClass", "SchoolYear", "Semester", "Guardian", "GuardianEvent", "ProblemRecord", "Pupil", "PupilEvent", "RollCount",
     "Sanction", "StatusChange", "StudentNumber", "disability_index", "disability_placement_index",
     "id_number_index",
 ]

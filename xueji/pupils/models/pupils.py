@@ -36,6 +36,7 @@ from xueji.codes import (
 from xueji.collation import NAME_SORT_MAX_LENGTH
 from xueji.encrypted_fields import BlindIndexedQuerySet, BlindIndexedSaveMixin, BlindIndexField, EncryptedCharField
 from xueji.files.storage import private_upload_path
+from xueji.pupils.models.counts import roll_count_triggers
 
 # Fields that never make a history entry of their own (the blind indexes follow their encrypted
 # column, which the history keeps, encrypted).
@@ -234,6 +235,8 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
                 name="pupil_school_status_counts",
             ),
         ]
+        # The statistics' counts per school and grade (xueji.pupils.models.counts.RollCount).
+        triggers = roll_count_triggers()
 
     def __str__(self) -> str:
         return self.name
