@@ -488,9 +488,16 @@ def build_dataset(total_pupils: int, workers: int | None = None) -> None:
     _run_in_parallel(sorted(saved_indexes, key=lambda s: " USING gin " not in s), workers,
                      setup="SET maintenance_work_mem = '1GB'")
     step.lap(f"indexes and unique constraints: {len(saved_indexes)} rebuilt")
+    # The statistics' counts per school and grade, which the triggers kept switched off for the
+    # load would have written (xueji.pupils.models.counts).
+    from xueji.pupils.models import counts
+
+    counts.rebuild()
+    step.lap("statistics' counts per school and grade")
     # VACUUM as well as ANALYZE: it sets the visibility map, as autovacuum would on a live system.
     _run_in_parallel([f"VACUUM (ANALYZE) {table}" for table in
-                      ("xueji_pupil", "xueji_studentnumber", "xueji_unit", "xueji_schoolclass")], workers)
+                      ("xueji_pupil", "xueji_studentnumber", "xueji_unit", "xueji_schoolclass",
+                       "xueji_rollcount")], workers)
     step.lap("vacuum analyze")
 
     _create_bench_users(schools, plan)

@@ -19,11 +19,14 @@ the history trigger would have written on creation.
 
 Then it times, through the whole Django stack (``django.test.Client``), the statistics page
 ``/statistics/`` and the API ``/api/v1/statistics/`` as a county bureau officer (about 50,000
-pupils in scope, by school), a city officer (about 300,000, by county) and a school registrar
-(about 1,000, by class), and the spreadsheet ``/statistics/export.xlsx`` of the county and the
+pupils in scope, by school), a city officer (about 300,000, by county), the province officer (every
+pupil, by city) and a school registrar (about 1,000, by class), and the spreadsheet ``/statistics/export.xlsx`` of the county and the
 city (its job's POST, the job run in this process as the worker runs it, the download); and the monthly reports of October 2026: the figures of one county's subtree (a bureau's
 regeneration) and of the whole system (the scheduler's run on the 1st), and that run with its
-writes (rolled back). It prints medians and 95th percentiles in ms.
+writes (rolled back). Then the counting alone ("counting"), for
+the county, the city and the province: from the counts kept per school and grade, as the pages
+read them (xueji.pupils.models.counts), and from the pupils themselves, as they did before, in the
+same run; the two totals must agree. It prints medians and 95th percentiles in ms.
 
 The pages are measured with the Pupil indexes the model declares (pupil_search gives them to the
 database, also before their migrations exist), among them the covering pupil_school_status_counts
@@ -51,6 +54,8 @@ SERIES = [
     ("bench_county", "county officer", "/api/v1/statistics/", "api"),
     ("bench_city", "city officer", "/statistics/", "page"),
     ("bench_city", "city officer", "/api/v1/statistics/", "api"),
+    ("bench_province", "province officer", "/statistics/", "page"),
+    ("bench_province", "province officer", "/api/v1/statistics/", "api"),
     ("bench_school", "school registrar", "/statistics/", "page"),
     ("bench_school", "school registrar", "/api/v1/statistics/", "api"),
     ("bench_county", "county officer", "/statistics/export.xlsx", "xlsx"),
@@ -70,7 +75,11 @@ def main() -> int:
                         help="copy the pupils from this database when it holds the same data set "
                              "(default pupil_search's for the size: xueji_bench, xueji_bench_10m)")
     parser.add_argument("--rebuild", action="store_true", help="drop the benchmark database and build it again")
-    parser.add_argument("--only", nargs="+", default=[], choices=["pages", "monthly"], help="measure only these")
+    parser.add_argument("--only", nargs="+", default=[], choices=["pages", "counting", "monthly"],
+                        help="measure only these")
+    parser.add_argument("--counting-runs", type=int, default=3,
+                        help="timed runs of each counting series (default 3; the province counted from its "
+                             "pupils takes seconds a run)")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of the main statements")
     args = parser.parse_args()
     args.pupils_from = args.pupils_from or pupil_search.default_database(args.pupils)
@@ -100,8 +109,10 @@ def main() -> int:
         pupil_search._write_meta("load_seconds", round(time.perf_counter() - started, 1))
     elif copied is not None:
         print(f"Pupils copied from {args.pupils_from} in {copied:.0f} s", flush=True)
+    only = set(args.only) or {"pages", "counting", "monthly"}
     history = {"version": HISTORY_VERSION}
-    if pupil_search._read_meta("history_signature") != history:
+    # The history only the monthly reports read (at 10,000,000 pupils it takes a while to write).
+    if "monthly" in only and pupil_search._read_meta("history_signature") != history:
         print("Writing the status and field history ...", flush=True)
         started = time.perf_counter()
         build_history()
@@ -109,12 +120,13 @@ def main() -> int:
         print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
 
     _print_header()
-    only = set(args.only) or {"pages", "monthly"}
     if args.explain:
         explain()
     results = []
     if "pages" in only:
         results += measure_pages(args)
+    if "counting" in only:
+        results += measure_counting(args)
     if "monthly" in only:
         results += measure_monthly(args)
     _print_table(results)
@@ -161,7 +173,8 @@ def build_history() -> None:
 def _users() -> dict:
     from xueji.accounts.models import User
 
-    return {u.username: u for u in User.objects.filter(username__in=["bench_county", "bench_city", "bench_school"])}
+    names = ["bench_county", "bench_city", "bench_province", "bench_school"]
+    return {u.username: u for u in User.objects.filter(username__in=names)}
 
 
 def measure_pages(args) -> list[dict]:
@@ -169,6 +182,8 @@ def measure_pages(args) -> list[dict]:
     users = _users()
     results = []
     for username, label, path, endpoint in SERIES:
+        if username not in users:  # a data set without a province officer
+            continue
         client = _setup.signed_in_client(users[username], raise_request_exception=True)
         count = max(3, args.requests // (5 if endpoint == "xlsx" else 1))
         ask = _spreadsheet(client, users[username]) if endpoint == "xlsx" else client.get
@@ -185,6 +200,41 @@ def measure_pages(args) -> list[dict]:
                          "median": stats.median(times) * 1000, "p95": pupil_search._percentile(times, 95) * 1000})
         print(f"  {results[-1]['what']:<66} median {results[-1]['median']:8.1f} ms  p95 {results[-1]['p95']:8.1f} ms",
               flush=True)
+    return results
+
+
+def measure_counting(args) -> list[dict]:
+    """The statistics' counting alone, both ways, per bureau: from the counts kept per school and
+    grade (what the pages do) and from the pupils themselves (what they did before: the floor the
+    kept counts are measured against, in the same run)."""
+    from reports.statistics import _kept_counts, _pupil_counts, breakdown_level
+    from xueji.accounts.models import Membership
+    from xueji.pupils.models import Pupil
+
+    results = []
+    for username, label in (("bench_county", "county"), ("bench_city", "city"), ("bench_province", "province")):
+        membership = Membership.objects.select_related("unit").filter(user__username=username).first()
+        if membership is None:
+            continue
+        unit = membership.unit
+        level = breakdown_level(unit)
+        pupils = Pupil.objects.filter(school__path__startswith=unit.path, deleted_at__isnull=True)
+        kept_total = sum(row["total"] for row in _kept_counts(unit, level)[0])
+        counted_total = sum(row["total"] for row in _pupil_counts(pupils, level)[0])
+        for way, run in (("kept counts", lambda: _kept_counts(unit, level)),
+                         ("pupils counted", lambda: _pupil_counts(pupils, level))):
+            times = []
+            for _ in range(args.counting_runs):
+                before = time.perf_counter()
+                run()
+                times.append(time.perf_counter() - before)
+            what = f"counting: {label} ({kept_total:,} on the roll), {way}"
+            results.append({"what": what, "n": len(times), "median": stats.median(times) * 1000,
+                            "p95": max(times) * 1000})
+            print(f"  {what:<66} median {results[-1]['median']:8.1f} ms  max {results[-1]['p95']:8.1f} ms",
+                  flush=True)
+        if kept_total != counted_total:
+            raise SystemExit(f"{label}: the kept counts say {kept_total:,}, the pupils {counted_total:,}")
     return results
 
 
@@ -257,7 +307,7 @@ def explain() -> None:
     from django.db.models import Count
 
     from xueji.codes import ROLL_STATUSES
-    from reports.statistics import COUNTS
+    from reports.statistics import COUNTS, _condition
     from xueji.accounts.models import Membership
     from xueji.pupils.scoping import pupils_visible_to
 
@@ -267,7 +317,7 @@ def explain() -> None:
         roll = pupils_visible_to(users[username]).filter(
             school__path__startswith=unit.path, deleted_at__isnull=True, status__in=ROLL_STATUSES)
         query = roll.order_by().values("school_id", "grade", "ethnicity").annotate(
-            **{n: Count("school", filter=c() if callable(c) else c) for n, c in COUNTS})
+            **{name: Count("school", filter=_condition(column, value)) for name, column, value in COUNTS})
         statement, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)

@@ -245,20 +245,23 @@ def _kept_counts(unit: Unit, level: str) -> tuple[list[dict], dict[str, int], li
     a city's or province's children (the unit right below ``unit`` in each school's path; the
     rows' ``school_id`` is then that unit's id, which _breakdown places as its own line). The cost
     follows the number of schools, not of pupils."""
+    # The schools as an array, so that PostgreSQL reads their rows from the counts' index (joined
+    # to the units on their path, it read the whole table for a county: 110 ms instead of 26).
+    schools = "r.school_id = ANY(ARRAY(SELECT id FROM xueji_unit WHERE path LIKE %s))"
     if level == "school":
-        line_unit = "r.school_id"
+        statement = (
+            f"SELECT r.school_id, r.grade, r.dimension, r.value, sum(r.n) FROM xueji_rollcount r WHERE {schools}"
+        )
         params = [unit.path + "%"]
     else:
-        line_unit = "split_part(substr(u.path, %s), '/', 1)::int"
+        statement = (
+            "SELECT split_part(substr(u.path, %s), '/', 1)::int, r.grade, r.dimension, r.value, sum(r.n) "
+            f"FROM xueji_rollcount r JOIN xueji_unit u ON u.id = r.school_id WHERE {schools}"
+        )
         params = [len(unit.path) + 1, unit.path + "%"]
     # The replica when the router sends this request's reads there (xueji.db_routing).
     with connections[router.db_for_read(RollCount)].cursor() as cursor:
-        cursor.execute(
-            f"SELECT {line_unit}, r.grade, r.dimension, r.value, sum(r.n) FROM xueji_rollcount r "
-            "JOIN xueji_unit u ON u.id = r.school_id WHERE u.path LIKE %s "
-            "GROUP BY 1, 2, 3, 4 HAVING sum(r.n) <> 0",
-            params,
-        )
+        cursor.execute(statement + " GROUP BY 1, 2, 3, 4 HAVING sum(r.n) <> 0", params)
         kept = cursor.fetchall()
     names_of: dict[tuple[str, str], list[str]] = defaultdict(list)
     for name, column, value in COUNTS:

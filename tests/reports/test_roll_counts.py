@@ -52,7 +52,8 @@ def test_every_kind_of_write_keeps_the_counts(world):
 
     # One pupil changed through save(), in every counted column.
     pupil = world.pupils["a1"]
-    pupil.ethnicity, pupil.left_behind, pupil.hukou_type = Ethnicity.KOREAN, LeftBehind.ONE_PARENT, HukouType.NON_AGRICULTURAL
+    pupil.ethnicity, pupil.left_behind = Ethnicity.KOREAN, LeftBehind.ONE_PARENT
+    pupil.hukou_type = HukouType.NON_AGRICULTURAL
     pupil.migrant_child, pupil.preschool, pupil.needs_aid, pupil.disability = True, True, False, "4"
     pupil.save()
     assert_kept_counts_are_the_pupils(county)

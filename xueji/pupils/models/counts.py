@@ -55,7 +55,9 @@ class RollCount(models.Model):
     id = models.BigAutoField(primary_key=True)
     # No foreign key constraint: a delta row is written inside the pupil's own statement, and
     # the pupil's school is already checked there.
-    school = models.ForeignKey("xueji.Unit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    # (rollcount_key below leads with it: no index of its own)
+    school = models.ForeignKey("xueji.Unit", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                               related_name="+")
     grade = models.PositiveSmallIntegerField()
     dimension = models.CharField(max_length=32)
     value = models.CharField(max_length=64, blank=True)
