@@ -4,7 +4,14 @@ xueji.accounts.scoping for the whole picture)."""
 from django.db.models import Q, QuerySet
 
 from xueji.accounts.models import BUREAU_ROLES, Membership, Role, User
-from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, NotInScope, memberships_of, object_id, scope_union
+from xueji.accounts.scoping import (
+    UNIT_ROLES_SEEING_SUBTREE,
+    NotInScope,
+    memberships_of,
+    object_id,
+    scope_union,
+    unit_ids_under,
+)
 from xueji.accounts.selectors import bureau_settings_by_unit
 from xueji.approvals.models import ApprovalStep, Attachment, ChangeRequest, Notice, RequestParty, StepStatus
 
@@ -21,7 +28,13 @@ def _party_scope(membership: Membership) -> Q | None:
     if membership.role in REQUEST_SCHOOL_ROLES:
         return Q(unit_id=membership.unit.pk)
     if membership.role in UNIT_ROLES_SEEING_SUBTREE:
-        return Q(unit__path__startswith=membership.unit.path)
+        unit = membership.unit
+        if unit.parent_id is None:
+            # The top of the tree (the province) sees nearly every party: walking the requests
+            # newest first finds a page, or 5,001 to count, at once. Its thousands of units as a
+            # list would cost more to plan than that (8,000 ids: about 15 ms).
+            return Q(unit__path__startswith=unit.path)
+        return Q(unit_id__in=unit_ids_under([unit.path]))
     if membership.role == Role.LEADER:
         # The leader in charge sees the requests its bureau decides (exports), not the subtree's.
         return Q(unit_id=membership.unit.pk)

@@ -4,8 +4,15 @@ masking policy; ``sees_full_record`` is re-exported from there for the callers t
 
 from django.db.models import Q, QuerySet
 
-from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit, User
-from xueji.accounts.scoping import UNIT_ROLES_SEEING_SUBTREE, NotInScope, memberships_of, object_id, scope_union
+from xueji.accounts.models import BUREAU_ROLES, Membership, Role, User
+from xueji.accounts.scoping import (
+    UNIT_ROLES_SEEING_SUBTREE,
+    NotInScope,
+    memberships_of,
+    object_id,
+    scope_union,
+    unit_ids_under,
+)
 from xueji.pupils.models import Pupil, SchoolClass
 from xueji.pupils.visibility import sees_full_record  # noqa: F401 (re-exported: the one policy)
 
@@ -56,9 +63,7 @@ def pupil_scope_school_ids(user: User) -> list[int]:
             ids.add(membership.unit.pk)
         elif membership.role == Role.CENTRAL_REGISTRAR or membership.role in BUREAU_ROLES:
             paths.append(membership.unit.path)
-    if paths:
-        ids.update(Unit.objects.filter(scope_union([Q(path__startswith=path) for path in paths]))
-                   .values_list("pk", flat=True))
+    ids.update(unit_ids_under(paths))
     return sorted(ids)
 
 

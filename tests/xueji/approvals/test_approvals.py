@@ -3,10 +3,11 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, UnitFactory
 from tests.transfers.conftest import start
-from xueji.accounts.models import Role
+from xueji.accounts.models import Role, UnitKind
 from xueji.approvals.models import ChangeRequest, Notice
+from xueji.approvals.scoping import requests_visible_to
 from xueji.approvals.services import request_decide, request_withdraw
 
 
@@ -196,6 +197,17 @@ def test_counterpart_school_sees_the_request_not_the_whole_record(world, login):
     pupil = world.pupils["a1"]
     assert pupil.name in body and pupil.id_number not in body
     assert client.get(f"/pupils/{pupil.pk}/").status_code == 404
+
+
+def test_an_officer_at_the_top_of_the_tree_sees_its_trees_requests_only(world):
+    # The top of the tree is scoped by the units' paths, the bureaus below it by the list of their
+    # units (xueji/approvals/scoping.py); the scoping matrix has no officer at the top.
+    request = start(world)
+    province = MembershipFactory(unit=world.units["province"], role=Role.PROVINCE_OFFICER).user
+    another_tree = UnitFactory(kind=UnitKind.PROVINCE_BUREAU, division_id="230000")
+    stranger = MembershipFactory(unit=another_tree, role=Role.PROVINCE_OFFICER).user
+    assert list(requests_visible_to(province)) == [request]
+    assert not requests_visible_to(stranger).exists()
 
 
 def test_refused_decision_keeps_what_was_typed(world, login):
