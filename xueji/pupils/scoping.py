@@ -4,7 +4,7 @@ masking policy; ``sees_full_record`` is re-exported from there for the callers t
 
 from django.db.models import Q, QuerySet
 
-from xueji.accounts.models import BUREAU_ROLES, Membership, Role, User
+from xueji.accounts.models import BUREAU_ROLES, Membership, Role, Unit, User
 from xueji.accounts.scoping import (
     UNIT_ROLES_SEEING_SUBTREE,
     NotInScope,
