@@ -19,7 +19,7 @@ school's admission list, and prints the median of several runs of
 (d) the same file through django-import-export's ordinary ModelResource (tablib reads the file);
 (c) again with 1,000,000 pupils in the database,
 
-with the targets next to them: (c) <= 2 s and <= 5 × the floor, at least 5 × faster than (d), and
+with the targets next to them: (c) <= 2 s and <= 3 × the floor, at least 6 × faster than (d), and
 not growing with the pupils table. (c) and (d) each run in a fresh process of their own, as a
 worker takes a file. Each figure is the median wall-clock time, with the median CPU time of the
 measuring process beside it (the steadier figure on a shared machine); --profile adds cProfile's
@@ -51,9 +51,11 @@ import pupil_search  # noqa: E402  (its data set of pupils and its bookkeeping)
 SEED = 20260910
 INTAKE_YEAR = 2026
 GRADE = 1
+# The province issue's targets: (c) within 3 × the floor and at least 6 × faster than (d) (they
+# were 5 × and 5 ×); the earlier 2 s is still printed.
 TARGET_SECONDS = 2.0
-FLOOR_FACTOR = 5.0
-IMPORT_EXPORT_FACTOR = 5.0
+FLOOR_FACTOR = 3.0
+IMPORT_EXPORT_FACTOR = 6.0
 # (c) with ten times the pupils may take this much longer and still count as "not growing".
 GROWTH_TOLERANCE = 1.25
 RESULT_MARK = "RESULT "
