@@ -36,7 +36,6 @@ from xueji.codes import (
 from xueji.collation import NAME_SORT_MAX_LENGTH
 from xueji.encrypted_fields import BlindIndexedQuerySet, BlindIndexedSaveMixin, BlindIndexField, EncryptedCharField
 from xueji.files.storage import private_upload_path
-from xueji.pupils.models.counts import roll_count_triggers
 
 # Fields that never make a history entry of their own (the blind indexes follow their encrypted
 # column, which the history keeps, encrypted).
@@ -235,8 +234,8 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
                 name="pupil_school_status_counts",
             ),
         ]
-        # The statistics' counts per school and grade (xueji.pupils.models.counts.RollCount).
-        triggers = roll_count_triggers()
+        # Statement triggers on this table (migration 0027) keep the statistics' counts per school
+        # and grade: xueji.pupils.models.counts.RollCount.
 
     def __str__(self) -> str:
         return self.name
