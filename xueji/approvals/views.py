@@ -110,6 +110,9 @@ def inbox(request):
     order = inbox_order(request.GET.get("sort"))
     page = CappedPaginator(inbox_steps(request.user, order), PAGE_SIZE).get_page(request.GET.get("page"))
     _decorate(page.object_list, timezone.localdate())
+    if not page.paginator.capped:
+        # The navigation's badge counts these same steps: it takes this count rather than its own.
+        request.steps_waiting_count = page.paginator.count
     return render(request, "approvals/inbox.html", {
         "page": page, "order": order, "query_string": "sort=pupil" if order == "pupil" else "",
         "notices": notices_for(request.user)[:20],

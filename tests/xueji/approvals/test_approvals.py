@@ -2,12 +2,15 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import MembershipFactory
-from tests.transfers.conftest import start
+from tests.transfers.conftest import proof, start
 from xueji.accounts.models import Role
 from xueji.approvals.models import ChangeRequest, Notice
 from xueji.approvals.services import request_decide, request_withdraw
+from xueji.files.proof import check_uploads
 
 
 def codes(error: ValidationError) -> set:
@@ -111,6 +114,28 @@ def test_inbox_lists_overdue_first_then_by_working_days_left(world, login):
     assert body.index("李晓燕") < body.index("张小明")
     assert "超期" in body
     assert "户口簿.pdf" in body  # the proof, linked from each row
+
+
+def test_inbox_queries_do_not_grow_with_its_rows(world, login):
+    """The rows' chains, proof and schools come with the page's few queries (prefetched lists),
+    and the navigation's badge takes the inbox's own count: one row or three, the same queries."""
+    client = login(world.user("headmaster_b1"))
+
+    def inbox():
+        client.get("/inbox/")  # what a first visit writes (the session) is not the rows'
+        with CaptureQueriesContext(connection) as capture:
+            body = client.get("/inbox/").content.decode()
+        return len(capture.captured_queries), body
+
+    start(world)
+    one, _ = inbox()
+    start(world, "a1_other", files=check_uploads([proof(), proof("居住证.pdf")]))
+    start(world, "a3")
+    three, body = inbox()
+    assert body.count('name="request"') == 3
+    assert three == one
+    assert body.count("户口簿.pdf") >= 3 and "居住证.pdf" in body
+    assert 'title="3 项待审批">3</span>' in body  # the navigation's badge
 
 
 def test_headmaster_signs_several_at_once(world, login):
