@@ -67,8 +67,11 @@ def navigation(request):
     entries = [(item.label, reverse(item.url_name), item.group) for item in visible]
     if user.is_superuser and not roles & ADMIN_ROLES:  # break-glass: the admin site only
         entries.append(("系统管理", reverse("admin:index"), "管理"))
-    # What waits for the user's decision, on every page (one indexed count).
-    waiting = steps_waiting_for(user).count() if roles & DECIDING_ROLES else 0
+    # What waits for the user's decision, on every page (one indexed count); the inbox has counted
+    # the same steps for its pager and hands its count over (xueji.approvals.views.inbox).
+    waiting = getattr(request, "steps_waiting_count", None)
+    if waiting is None:
+        waiting = steps_waiting_for(user).count() if roles & DECIDING_ROLES else 0
     inbox = reverse("approvals:inbox")
     # (label, url, badge, whether a new group starts here: the template draws the line)
     items = [(label, url, waiting if url == inbox and waiting else "", index > 0 and group != entries[index - 1][2])

@@ -2,13 +2,16 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import MembershipFactory, UnitFactory
-from tests.transfers.conftest import start
+from tests.transfers.conftest import proof, start
 from xueji.accounts.models import Role, UnitKind
 from xueji.approvals.models import ChangeRequest, Notice
 from xueji.approvals.scoping import requests_visible_to
 from xueji.approvals.services import request_decide, request_withdraw
+from xueji.files.proof import check_uploads
 
 
 def codes(error: ValidationError) -> set:
@@ -112,6 +115,31 @@ def test_inbox_lists_overdue_first_then_by_working_days_left(world, login):
     assert body.index("李晓燕") < body.index("张小明")
     assert "超期" in body
     assert "户口簿.pdf" in body  # the proof, linked from each row
+
+
+def test_inbox_queries_do_not_grow_with_its_rows(world, login, api_as):
+    """The rows' pupils, chains, proof and schools come with the inbox's few queries (only the
+    columns shown, the chains and proof as prefetched lists), and the page's navigation badge
+    takes the inbox's own count: one row or three, the same queries, page and API."""
+    client, api = login(world.user("headmaster_b1")), api_as("headmaster_b1")
+
+    def inbox(client, path):
+        client.get(path)  # what a first visit writes (the session) is not the rows'
+        with CaptureQueriesContext(connection) as capture:
+            body = client.get(path).content.decode()
+        return len(capture.captured_queries), body
+
+    start(world)
+    page_one, _ = inbox(client, "/inbox/")
+    api_one, _ = inbox(api, "/api/v1/inbox/")
+    start(world, "a1_other", files=check_uploads([proof(), proof("居住证.pdf")]))
+    start(world, "a3")
+    page_three, body = inbox(client, "/inbox/")
+    api_three, answer = inbox(api, "/api/v1/inbox/")
+    assert body.count('name="request"') == 3 and answer.count('"kind":"transfer"') == 3
+    assert (page_three, api_three) == (page_one, api_one)
+    assert body.count("户口簿.pdf") >= 3 and "居住证.pdf" in body and "居住证.pdf" in answer
+    assert 'title="3 项待审批">3</span>' in body  # the navigation's badge
 
 
 def test_headmaster_signs_several_at_once(world, login):
