@@ -164,7 +164,7 @@ class InboxStepSerializer(serializers.ModelSerializer):
         steps = change.chain
         return {
             "id": change.pk, "kind": change.kind, "kind_label": change.kind_label, "pupil_name": change.subject,
-            "pupil_school": (change.pupil.school if change.pupil_id else change.started_unit).name, "summary": get_kind(change.kind).summary(change),
+            "pupil_school": change.subject_school_name, "summary": get_kind(change.kind).summary(change),
             "progress": f"{sum(s.status == 'approved' for s in steps)}/{len(steps)}",
             "attachments": [
                 {"id": a.pk, "name": a.original_name, "url": reverse("approvals:attachment_download", args=[a.pk])}

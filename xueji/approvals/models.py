@@ -87,6 +87,11 @@ class ChangeRequest(models.Model):
         return self.pupil.name if self.pupil_id else self.payload.get("subject", "")
 
     @property
+    def subject_school_name(self) -> str:
+        """The school the request is about, for lists: the pupil's, or the starting unit's for a batch."""
+        return (self.pupil.school if self.pupil_id else self.started_unit).name
+
+    @property
     def kind_label(self) -> str:
         from xueji.approvals.kinds import kind_label
 

@@ -102,7 +102,7 @@ def _decorate(steps, today):
         step.summary = get_kind(change.kind).summary(change)
         step.url = request_url(change.pk)
         step.subject = change.subject
-        step.school_name = (change.pupil.school if change.pupil_id else change.started_unit).name
+        step.school_name = change.subject_school_name
         step.due_on = timezone.localtime(step.due_at).date().isoformat() if step.due_at else ""
         # (status, tooltip) of each step of the chain, and (address, name, short name) of each proof.
         step.dots = [(s.status, f"{s.label}：{s.get_status_display()}") for s in change.chain]
