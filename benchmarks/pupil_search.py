@@ -965,13 +965,13 @@ def explain(users, kind: str) -> None:
     from django.db import connection
 
     from xueji.pupils.scoping import pupil_scope_school_ids
-    from xueji.pupils.selectors import pupil_list, pupil_search, search_kind
+    from xueji.pupils.selectors import pupil_list, pupil_search, searched_by_school
 
     rng = random.Random(SEED + 2)
     for user, label in users:
         query = rng.choice(query_pools(user, rng, size=200)[kind])
         # What the list's filter (xueji.pupils.filters) does with a search alone.
-        schools = pupil_scope_school_ids(user) if search_kind(query) == "pinyin" else None
+        schools = pupil_scope_school_ids(user) if searched_by_school(query) else None
         queryset = pupil_search(pupil_list(user), query, school_ids=schools)
         count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
         page_sql, page_params = queryset[:50].query.sql_with_params()

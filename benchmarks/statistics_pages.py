@@ -4,6 +4,7 @@
 Run from the project root:
 
     .venv/bin/python benchmarks/statistics_pages.py [--requests 30] [--rebuild] [--explain] [--only pages monthly]
+                                                   [--monthly-series rolls county every scheduler]
 
 (Not "statistics.py": run as a script, this folder comes first on sys.path, and a statistics.py
 here would stand in for the standard library's module that pupil_search.py and approvals.py import.)
@@ -23,7 +24,9 @@ pupils in scope, by school), a city officer (about 300,000, by county), the prov
 pupil, by city) and a school registrar (about 1,000, by class), and the spreadsheet ``/statistics/export.xlsx`` of the county and the
 city (its job's POST, the job run in this process as the worker runs it, the download); and the monthly reports of October 2026: the figures of one county's subtree (a bureau's
 regeneration) and of the whole system (the scheduler's run on the 1st), and that run with its
-writes (rolled back). Then the counting alone ("counting"), for
+writes (rolled back), and beside them the county's two rolls of the month (its start and end, the
+report's main cost) as the report reads them, in one pass, and day by day as it did before
+(``--monthly-series`` picks among them). Then the counting alone ("counting"), for
 the county, the city and the province: from the counts kept per school and grade, as the pages
 read them (xueji.pupils.models.counts), and from the pupils themselves, as they did before, in the
 same run; the two totals must agree. It prints medians and 95th percentiles in ms.
@@ -38,7 +41,7 @@ import argparse
 import statistics as stats
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,6 +51,7 @@ import pupil_search  # noqa: E402  (its data set of pupils, its bookkeeping and 
 
 HISTORY_VERSION = 1
 MONTH = date(2026, 10, 1)
+MONTHLY_SERIES = ("rolls", "county", "every", "scheduler")
 SERIES = [
     # (user, label, path, endpoint)
     ("bench_county", "county officer", "/statistics/", "page"),
@@ -80,6 +84,9 @@ def main() -> int:
     parser.add_argument("--counting-runs", type=int, default=3,
                         help="timed runs of each counting series (default 3; the province counted from its "
                              "pupils takes seconds a run)")
+    parser.add_argument("--monthly-series", nargs="+", default=list(MONTHLY_SERIES), choices=list(MONTHLY_SERIES),
+                        help="the monthly series to measure (default all; 'every' and 'scheduler' take minutes "
+                             "a run at 10,000,000 pupils)")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of the main statements")
     args = parser.parse_args()
     args.pupils_from = args.pupils_from or pupil_search.default_database(args.pupils)
@@ -264,15 +271,23 @@ class _Rollback(Exception):
 def measure_monthly(args) -> list[dict]:
     from django.db import transaction
 
-    from reports.monthly import compute
+    from reports.history import rolls_as_of
+    from reports.monthly import compute, month_bounds
     from reports.services import monthly_reports_generate
     from xueji.accounts.models import Membership
 
     county = Membership.objects.select_related("unit").get(user__username="bench_county").unit
-    series = [
-        ("monthly: one county's figures (regenerate)", lambda: compute(MONTH, root=county)),
-        ("monthly: every unit's figures", lambda: compute(MONTH)),
-    ]
+    first, last = MONTH - timedelta(days=1), month_bounds(MONTH)[1]
+    # The month's two rolls (its start and its end), the report's main cost: as the report reads
+    # them, in one pass, beside the peer of reading each day on its own (as it did before).
+    series = {
+        "rolls": [
+            ("monthly: one county's two rolls, one pass", lambda: rolls_as_of([first, last], county)),
+            ("monthly: one county's two rolls, day by day", lambda: [rolls_as_of([day], county) for day in (first, last)]),
+        ],
+        "county": [("monthly: one county's figures (regenerate)", lambda: compute(MONTH, root=county))],
+        "every": [("monthly: every unit's figures", lambda: compute(MONTH))],
+    }
 
     def generate():
         try:
@@ -283,9 +298,9 @@ def measure_monthly(args) -> list[dict]:
         except _Rollback:
             pass
 
-    series.append(("monthly: the scheduler's run, with writes (rolled back)", generate))
+    series["scheduler"] = [("monthly: the scheduler's run, with writes (rolled back)", generate)]
     results = []
-    for label, run in series:
+    for label, run in [entry for name in MONTHLY_SERIES if name in args.monthly_series for entry in series[name]]:
         times = []
         for _ in range(args.monthly_runs):
             before = time.perf_counter()

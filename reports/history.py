@@ -109,44 +109,71 @@ def roll_as_of(day: date, root: Unit | None = None) -> list[SnapshotRow]:
     """Pupils on the roll (and 借读) at the end of ``day``, counted by school, status and grade;
     of the whole system, or of the schools under ``root``. Records deleted (删除) by then are not
     counted."""
+    return rolls_as_of([day], root)[day]
+
+
+def rolls_as_of(days: list[date], root: Unit | None = None) -> dict[date, list[SnapshotRow]]:
+    """``roll_as_of`` of several days at once: {day: rows}.
+
+    One pass over the pupils' status steps, their records and their grade snapshots serves every
+    day (a month's report wants its start and its end): each pupil's steps and snapshots are
+    aggregated once, with a FILTER per day, rather than read again for each day. At 10,000,000
+    pupils a county's two days read separately took twice the time of one day; nearly all of it
+    was reading the same 67,000 pupils' rows."""
+    days = sorted(set(days))
+    if not days:
+        return {}
     t = _tables()
     pupils_condition, params = _subtree_pupils(root)
-    cutoff = day_start(day + timedelta(days=1))
-    first_grade = _GRADE_AT.format(event=t["event"], pupil="r.pupil_id", cutoff="%(cutoff)s", fallback="r.grade")
-    # The grades come from one pass over the pupils' snapshots (DISTINCT ON), not a lookup per
-    # pupil: for a whole province that is one scan instead of a million index probes. Only a
-    # pupil without a snapshot by then (a record created after its entry date) is looked up.
+    per_day_steps, per_day_grades, placed = [], [], []
+    for n, day in enumerate(days):
+        params[f"day_{n}"] = day
+        params[f"cutoff_{n}"] = day_start(day + timedelta(days=1))
+        # The last step effective by the end of the day.
+        latest = f"ORDER BY sc.effective_date DESC, sc.id DESC) FILTER (WHERE sc.effective_date <= %(day_{n})s))[1]"
+        per_day_steps.append(f"(array_agg(sc.school_id {latest} AS school_{n}, (array_agg(sc.to_status {latest} AS status_{n}")
+        # The grade: the last snapshot by the end of the day, else the first one (a record created
+        # after its entry date had that grade when it was created), else the record's.
+        per_day_grades.append(
+            f"(array_agg(e.grade ORDER BY e.pgh_created_at DESC, e.pgh_id DESC) "
+            f"FILTER (WHERE e.pgh_created_at < %(cutoff_{n})s))[1] AS grade_{n}")
+        placed.append(f"(%(day_{n})s::date, %(cutoff_{n})s::timestamptz, s.school_{n}, s.status_{n}, g.grade_{n})")
+    # The snapshots are read only for the pupils on one of the rolls.
     sql = f"""
-        WITH latest AS (
-            SELECT DISTINCT ON (sc.pupil_id) sc.pupil_id, sc.school_id, sc.to_status
+        WITH steps AS (
+            SELECT sc.pupil_id, {", ".join(per_day_steps)}
             FROM {t['sc']} sc
-            WHERE sc.effective_date <= %(day)s AND {pupils_condition}
-            ORDER BY sc.pupil_id, sc.effective_date DESC, sc.id DESC
-        ), roll AS (
-            SELECT l.pupil_id, l.school_id, l.to_status, p.grade
-            FROM latest l
-            JOIN {t['pupil']} p ON p.id = l.pupil_id
-            JOIN {t['unit']} u ON u.id = l.school_id
-            WHERE l.to_status = ANY(%(statuses)s)
-              AND (p.deleted_at IS NULL OR p.deleted_at >= %(cutoff)s)
-              AND u.path LIKE %(path)s
-        ), snapshot AS (
-            SELECT DISTINCT ON (e.pgh_obj_id) e.pgh_obj_id AS pupil_id, e.grade
-            FROM {t['event']} e JOIN roll r ON r.pupil_id = e.pgh_obj_id
-            WHERE e.pgh_created_at < %(cutoff)s
-            ORDER BY e.pgh_obj_id, e.pgh_created_at DESC, e.pgh_id DESC
+            WHERE sc.effective_date <= %(last_day)s AND {pupils_condition}
+            GROUP BY sc.pupil_id
+        ), on_roll AS (
+            SELECT s.*, p.grade, p.deleted_at FROM steps s JOIN {t['pupil']} p ON p.id = s.pupil_id
+            WHERE {" OR ".join(f"s.status_{n} = ANY(%(statuses)s)" for n in range(len(days)))}
+        ), grades AS (
+            SELECT e.pgh_obj_id AS pupil_id, {", ".join(per_day_grades)},
+                   (array_agg(e.grade ORDER BY e.pgh_created_at, e.pgh_id))[1] AS first_grade
+            FROM {t['event']} e JOIN on_roll r ON r.pupil_id = e.pgh_obj_id
+            GROUP BY e.pgh_obj_id
         )
-        SELECT r.school_id, r.to_status, COALESCE(s.grade, {first_grade}) AS grade, COUNT(*)
-        FROM roll r LEFT JOIN snapshot s ON s.pupil_id = r.pupil_id
-        GROUP BY 1, 2, 3
+        SELECT d.day, d.school_id, d.status, COALESCE(d.grade, g.first_grade, s.grade) AS grade, COUNT(*)
+        FROM on_roll s
+        LEFT JOIN grades g ON g.pupil_id = s.pupil_id
+        CROSS JOIN LATERAL (VALUES {", ".join(placed)}) d(day, cutoff, school_id, status, grade)
+        JOIN {t['unit']} u ON u.id = d.school_id
+        WHERE d.status = ANY(%(statuses)s)
+          AND (s.deleted_at IS NULL OR s.deleted_at >= d.cutoff)
+          AND u.path LIKE %(path)s
+        GROUP BY 1, 2, 3, 4
     """
     params.update({
-        "day": day, "cutoff": cutoff, "statuses": [str(s) for s in ROLL_STATUSES + COUNTED_BESIDE],
+        "last_day": days[-1], "statuses": [str(s) for s in ROLL_STATUSES + COUNTED_BESIDE],
         "path": (root.path if root else "") + "%",
     })
+    rolls = {day: [] for day in days}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [SnapshotRow(*row) for row in cursor.fetchall()]
+        for day, *row in cursor.fetchall():
+            rolls[day].append(SnapshotRow(*row))
+    return rolls
 
 
 def changes_between(start: date, end: date, root: Unit | None = None) -> list[ChangeRow]:

@@ -175,11 +175,12 @@ def compute(month: date, root: Unit | None = None) -> dict[int, dict]:
     tallies = {pk: _Tally() for pk in wanted}
     other_school_names = {}
 
-    for side, day in (("start", start - timedelta(days=1)), ("end", end)):
-        for row in history.roll_as_of(day, root):
+    sides = {start - timedelta(days=1): "start", end: "end"}
+    for day, rows in history.rolls_as_of(list(sides), root).items():
+        for row in rows:
             for pk in tree.above(row.school_id):
                 if pk in tallies:
-                    getattr(tallies[pk], side)[row.status][row.grade] += row.count
+                    getattr(tallies[pk], sides[day])[row.status][row.grade] += row.count
 
     changes = history.changes_between(start, end, root)
     missing = {r.prev_school_id for r in changes if r.prev_school_id} | {r.school_id for r in changes}

@@ -128,6 +128,21 @@ def test_counts_as_of_a_date_not_from_todays_table(october):
                                                             ("visiting", 3): 1}
 
 
+@pytest.mark.parametrize("key", ["a1", "county_a", None])
+def test_the_rolls_of_several_days_at_once_are_each_days_roll(october, key):
+    """The month's report reads its start and end in one pass (rolls_as_of): the same rows as a
+    day read alone, whichever day comes first."""
+    from reports.history import roll_as_of, rolls_as_of
+
+    root = october.units[key] if key else None
+    days = [date(2026, 11, 30), date(2026, 9, 30), date(2026, 10, 15)]
+    together = rolls_as_of(days, root)
+    assert set(together) == set(days)
+    for day in days:
+        assert sorted(together[day], key=repr) == sorted(roll_as_of(day, root), key=repr)
+    assert together[date(2026, 9, 30)] != together[date(2026, 11, 30)]
+
+
 @pytest.mark.django_db(transaction=True)  # the owner backdates the history (tests/owner.py)
 def test_grade_on_a_date_comes_from_the_field_history(world):
     """A pupil promoted on 10 August counts in its old grade in July and its new one in August."""

@@ -17,7 +17,7 @@ from xueji.accounts.scoping import MAX_ID
 from xueji.codes import GRADE_CHOICES, DisabilityPlacement, NumberKind, PupilStatus
 from xueji.pupils.models import Pupil, disability_placement_index
 from xueji.pupils.scoping import classes_visible_to, pupil_scope_school_ids
-from xueji.pupils.selectors import pupil_search_results, search_kind
+from xueji.pupils.selectors import pupil_search_results, searched_by_school
 from xueji.pupils.visibility import schools_seeing
 
 # The page's search box is named q (its addresses, bookmarks and HTMX history say q=…); the API
@@ -113,7 +113,7 @@ class PupilFilterSet(django_filters.FilterSet):
     def filter_search(self, queryset, name, value: str):
         """The search, applied after every other filter (``filter_queryset``): a pinyin search's
         rows are a PinyinSearchResults, read page by page, which nothing narrows afterwards."""
-        school_ids = pupil_scope_school_ids(self.request.user) if search_kind(value.strip()) == "pinyin" else None
+        school_ids = pupil_scope_school_ids(self.request.user) if searched_by_school(value) else None
         return pupil_search_results(queryset, value, school_ids=school_ids)
 
     def filter_placement(self, queryset, name, value: str):

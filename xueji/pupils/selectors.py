@@ -44,11 +44,29 @@ def partial_id_number(query: str) -> bool:
     return search_kind(compact) == "id_number" and len(compact) not in (15, 18)
 
 
+# A scope listed school by school for the indexes led by the school up to this many schools (a
+# county, a city). A province's 8,000 took 70 ms to plan and a probe of each index per school: over
+# it the indexes answer for the whole table and the scope's join decides.
+SCHOOL_LIST_MAX = 1000
+
+
+def _two_characters(query: str) -> bool:
+    return search_kind(query) == "name" and len(query.replace(" ", "").strip()) == 2
+
+
+def searched_by_school(query: str) -> bool:
+    """Whether ``pupil_search`` answers ``query`` school by school, from an index led by the
+    school (pinyin, and a name of two characters): its caller then lists the scope's schools
+    (scoping.pupil_scope_school_ids)."""
+    query = query.strip()
+    return search_kind(query) == "pinyin" or _two_characters(query)
+
+
 def pupil_search(queryset: QuerySet[Pupil], query: str, school_ids: list[int] | None = None) -> QuerySet[Pupil]:
     """Filter by a search box entry: a 学籍号 (current or former, or its beginning), a full ID
     number (encrypted: its beginning finds nothing), pinyin (full "zhangwei" or initials "zw", from the start), or a
     name (or part of it). ``school_ids``: the schools of the queryset's scope
-    (scoping.pupil_scope_school_ids), which a pinyin search is answered by, school by school."""
+    (scoping.pupil_scope_school_ids), which a search ``searched_by_school`` is answered by."""
     query = query.strip()
     if not query:
         return queryset
@@ -76,16 +94,21 @@ def pupil_search(queryset: QuerySet[Pupil], query: str, school_ids: list[int] | 
         # probed the province's matches again for each school (benchmarks/pupil_search.py).
         return found.filter(school_id__in=school_ids) if school_ids is not None else found
     name = query.replace(" ", "")
-    if len(name) == 2:
+    if _two_characters(name):
         # Two characters have no trigram for pupil_name_trgm; "contains 浩然" is "浩然 is one of
-        # the name's pairs of characters", which the index pupil_name_bigrams answers. The
+        # the name's pairs of characters", which the index pupil_school_name_bigrams answers. The
         # STRPOS says the same again, cheaply: where PostgreSQL reads a school's names from
         # pupil_list_order it tests that first instead of building every name's pairs, and as
         # "not 0" it leaves the row estimate as it is (a LIKE, or "> 0", would be estimated on
         # its own and multiplied in: PostgreSQL then expects too few rows and picks plans that
         # crawl when there are many).
+        # The index is led by the school: with the scope's schools listed, only the scope's
+        # matches are read from the table. Given the scope only as the units' paths, a county's
+        # search read every match of the province (10,000,000 pupils: p95 260 ms for a county).
         # A single character needs no index: a surname matches so many pupils that reading the
         # scope in list order, pupil_list_order, is the fast way.
+        if school_ids is not None and len(school_ids) <= SCHOOL_LIST_MAX:
+            queryset = queryset.filter(school_id__in=school_ids)
         return (
             queryset.alias(name_bigrams=name_bigrams(), name_position=StrIndex("name", Value(name)))
             .filter(name_bigrams__contains=[name])
@@ -109,15 +132,13 @@ class PinyinSearchResults:
     excludes the first's).
 
     The scope's schools are listed for the indexes led by the school when they are few (a
-    county, a city). A province's 8,000 took 70 ms to plan and a probe of each index per school;
-    over more than ``SCHOOL_LIST_MAX`` the prefix indexes of the whole table answer
+    county, a city); over ``SCHOOL_LIST_MAX`` the prefix indexes of the whole table answer
     (pupil_pinyin_prefix, pupil_initials_prefix) and the scope's join decides."""
 
-    SCHOOL_LIST_MAX = 1000
     ordered = True  # for Django's paginator, which warns about unordered lists
 
     def __init__(self, queryset: QuerySet[Pupil], key: str, school_ids: list[int] | None = None):
-        if school_ids is not None and len(school_ids) <= self.SCHOOL_LIST_MAX:
+        if school_ids is not None and len(school_ids) <= SCHOOL_LIST_MAX:
             queryset = queryset.filter(school_id__in=school_ids)
         self._order = queryset.query.order_by
         self._by_pinyin = queryset.filter(search_pinyin__startswith=key)

@@ -209,8 +209,8 @@ def test_scope_school_ids_stay_in_the_scope(world):
 
 
 @pytest.mark.parametrize("username", ["city_officer", "officer_a", "central_a3", "registrar_a1", "teacher_a1"])
-@pytest.mark.parametrize("query", ["zhang", "zhangxiao", "zxm", "wang", "wdw", "liu", "z"])
-def test_pinyin_search_by_school_finds_what_the_scope_alone_finds(world, username, query):
+@pytest.mark.parametrize("query", ["zhang", "zhangxiao", "zxm", "wang", "wdw", "liu", "z", "小明", "大伟", "思远", "张小"])
+def test_search_by_school_finds_what_the_scope_alone_finds(world, username, query):
     from xueji.pupils.scoping import pupil_scope_school_ids
 
     user = world.user(username)
@@ -232,6 +232,25 @@ def test_pinyin_search_of_the_page_and_the_api_lists_the_scope_schools(login, wo
     assert "张小明" in body
     pupil_queries = [q["sql"] for q in queries if "search_pinyin" in q["sql"]]
     assert pupil_queries and all(f'"xueji_pupil"."school_id" IN (' in sql for sql in pupil_queries)
+
+
+@pytest.mark.parametrize("path", ["/pupils/?q=小明", "/api/v1/pupils/?search=小明"])
+def test_two_character_search_of_the_page_and_the_api_lists_the_scope_schools(login, world, path):
+    # A name of two characters is answered by an index led by the school (pupil_school_name_bigrams):
+    # the list's filter hands it the scope's schools, and the scope still decides.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xueji.pupils.scoping import pupil_scope_school_ids
+
+    for username, found in (("city_officer", True), ("officer_b", False)):
+        client = login(world.user(username))
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(path).content.decode()
+        assert ("张小明" in body) is found
+        pupil_queries = [q["sql"] for q in queries if "regexp_replace" in q["sql"]]
+        schools = ", ".join(str(pk) for pk in pupil_scope_school_ids(world.user(username)))
+        assert pupil_queries and all(f'"xueji_pupil"."school_id" IN ({schools})' in sql for sql in pupil_queries)
 
 
 def test_school_drop_down_lists_the_scope_and_keeps_the_chosen_school(login, world):

@@ -48,7 +48,7 @@ UNTRACKED_PUPIL_FIELDS = [
 def name_bigrams() -> Func:
     """The pairs of adjacent characters of the name, as an array: "王浩然" → {王浩,浩然,然} (the
     last character also comes alone, which no two-character search matches). It is what the index
-    pupil_name_bigrams holds: a search for two characters has no trigram for pupil_name_trgm,
+    pupil_school_name_bigrams holds: a search for two characters has no trigram for pupil_name_trgm,
     and "name contains 浩然" is exactly "浩然 is one of its pairs" (xueji.pupils.selectors.pupil_search).
 
     Built from immutable built-in functions, as an index expression must be: every character
@@ -185,7 +185,10 @@ class Pupil(BlindIndexedSaveMixin, models.Model):
         ]
         indexes = [
             GinIndex(OpClass("name", name="gin_trgm_ops"), name="pupil_name_trgm"),
-            GinIndex(name_bigrams(), name="pupil_name_bigrams"),
+            # Led by the school (btree_gin) for the same reason as the pinyin indexes below: a
+            # county's two-character search reads its schools' matches, not the province's. A
+            # search over more schools uses the name's pairs alone (GIN: any of its columns).
+            GinIndex(F("school"), name_bigrams(), name="pupil_school_name_bigrams"),
             # Pinyin searches, per school as the 学籍号 below (the search lists the scope's schools,
             # xueji.pupils.selectors.pupil_search): on the columns alone, a city's search read every
             # match of the province, a cost that grew with the table rather than with the scope.
