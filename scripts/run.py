@@ -172,7 +172,7 @@ def run_step(command: list[str], env: dict[str, str], stop_requested: threading.
 
 # The queues of settings.CELERY_QUEUES: the one worker of `make run` reads them all (so does
 # docker-compose.yml's), so that no task waits on a queue nobody reads.
-WORKER_QUEUES = "imports,documents,sweeps,celery"
+WORKER_QUEUES = "imports,sweeps,celery,documents"
 
 
 def web_command(port: int) -> list[str]:

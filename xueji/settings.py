@@ -431,7 +431,9 @@ CELERY_TASK_TIME_LIMIT = 6 * 60
 # the visibility timeout. It must be longer than the longest job (60 minutes) or a job still
 # running would be delivered again and run twice at once: 3 hours. A task lost with its worker
 # comes back sooner through the sweeper of lost jobs (JOB_HEARTBEAT_TIMEOUT).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 60 * 60}
+# "priority": a worker reading several queues takes from them in the order it names them
+# (CELERY_QUEUES below), not in turn.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 60 * 60, "queue_order_strategy": "priority"}
 # Long jobs (xueji/jobs.py) write a heartbeat as they progress. One whose heartbeat is older than
 # this many seconds lost its worker (killed, machine restarted) and is queued again by the sweeper:
 # longer than the longest step of a job between two heartbeats (writing a school's PDF, the
@@ -482,10 +484,15 @@ CELERY_BEAT_SCHEDULE = {
 # Queues: a long import or a batch of PDFs must not hold the short work behind it, and on several
 # hosts each queue gets workers of its own (docker-compose.scale.yml: one worker per queue).
 # Every worker of `make run`, docker-compose.yml and the tests reads all four (CELERY_QUEUES),
-# so nothing waits on a queue nobody reads. Exact names first, then the patterns in this order
-# (celery's MapRoute): the beat-driven sweeps by name, then the kinds of work by module.
+# so nothing waits on a queue nobody reads, and in this order: the short ones first, whose users
+# wait on the page (an upload's import, under a second), then the sweeps and the rest, the
+# documents last (a class's cards take seconds of a core each). In turn, as Celery takes them by
+# default, a county's September morning (benchmarks/peak_day.py) left uploads' imports two
+# minutes behind the class prints queued before them: an import of 0.6 s waited for prints of
+# 4.4 s. The routes: exact names first, then the patterns in this order (celery's MapRoute): the
+# beat-driven sweeps by name, then the kinds of work by module.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_QUEUES = ("imports", "documents", "sweeps", "celery")
+CELERY_QUEUES = ("imports", "sweeps", "celery", "documents")
 # Declared: a worker started without -Q (the tests' start_worker) reads all four too.
 CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in CELERY_QUEUES)
 CELERY_TASK_ROUTES = {

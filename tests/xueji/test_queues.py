@@ -99,6 +99,23 @@ def test_the_tests_worker_reads_all_four_queues(empty_queues):
     assert sorted(ran) == sorted(QUEUES)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_takes_an_import_before_the_prints_queued_ahead_of_it(empty_queues):
+    """A registrar's upload is not left behind a morning's class prints: the worker takes from
+    its queues in the settings' order (queue_order_strategy "priority"), imports first, documents
+    last, whatever waited longer."""
+    ran.clear()
+    queued = ["documents", "documents", "documents", "celery", "sweeps", "imports", "imports"]
+    for queue in queued:
+        note.apply_async((queue,), queue=queue)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        deadline = time.monotonic() + 30
+        while len(ran) < len(queued) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    # In turn (Celery's default) it would have been imports, sweeps, celery, documents, imports, …
+    assert ran == ["imports", "imports", "sweeps", "celery", "documents", "documents", "documents"]
+
+
 def test_make_run_docker_compose_and_the_drills_read_all_four_queues():
     import importlib.util
     import sys
@@ -109,11 +126,12 @@ def test_make_run_docker_compose_and_the_drills_read_all_four_queues():
     spec = importlib.util.spec_from_file_location("xueji_make_run_queues", REPO_DIR / "scripts" / "run.py")
     run = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(run)
+    # In the settings' order too: the worker takes from the queues in the order it names them.
     command = run.worker_command()
-    assert set(command[command.index("-Q") + 1].split(",")) == QUEUES
+    assert command[command.index("-Q") + 1].split(",") == list(settings.CELERY_QUEUES)
 
     compose = yaml.safe_load((REPO_DIR / "docker-compose.yml").read_text())
     worker = compose["services"]["worker"]["command"]
-    assert set(worker[worker.index("-Q") + 1].split(",")) == QUEUES
+    assert worker[worker.index("-Q") + 1].split(",") == list(settings.CELERY_QUEUES)
     assert set(settings.CELERY_QUEUES) == QUEUES
     assert '"-Q", ",".join(settings.CELERY_QUEUES)' in (REPO_DIR / "tests" / "drills.py").read_text()
