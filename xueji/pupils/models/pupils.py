@@ -64,6 +64,10 @@ def name_bigrams() -> Func:
     exclude=UNTRACKED_PUPIL_FIELDS,
     model_name="PupilEvent",
     append_only=True,
+    # A pupil's grade on a past day (reports.history: the monthly report's rolls) from the index
+    # alone: the snapshots themselves hold the whole record, a heap page each.
+    meta={"indexes": [models.Index(fields=["pgh_obj", "pgh_created_at", "pgh_id"], include=["grade"],
+                                   name="pupilevent_grade_history")]},
 )
 class Pupil(BlindIndexedSaveMixin, models.Model):
     # Identity
@@ -333,6 +337,13 @@ class StatusChange(models.Model):
         verbose_name = "学籍状态变动"
         verbose_name_plural = "学籍状态变动"
         ordering = ["pupil_id", "created_at", "id"]
+        # The monthly report's rolls (reports.history) from the indexes alone: a county's pupils
+        # by the schools of their steps, then each pupil's steps in order with where they led.
+        indexes = [
+            models.Index(fields=["school"], include=["pupil"], name="statuschange_school_pupils"),
+            models.Index(fields=["pupil", "effective_date", "id"], include=["school", "to_status"],
+                         name="statuschange_pupil_steps"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pupil}：{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
