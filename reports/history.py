@@ -113,69 +113,54 @@ def roll_as_of(day: date, root: Unit | None = None) -> list[SnapshotRow]:
 
 
 def rolls_as_of(days: list[date], root: Unit | None = None) -> dict[date, list[SnapshotRow]]:
-    """``roll_as_of`` of several days at once: {day: rows}.
+    """``roll_as_of`` of several days at once (a month's report wants its start and its end):
+    {day: rows}.
 
-    One pass over the pupils' status steps, their records and their grade snapshots serves every
-    day (a month's report wants its start and its end): each pupil's steps and snapshots are
-    aggregated once, with a FILTER per day, rather than read again for each day. At 10,000,000
-    pupils a county's two days read separately took twice the time of one day; nearly all of it
-    was reading the same 67,000 pupils' rows."""
+    Each pupil who ever had a step under ``root`` is looked at once per day, pupil by pupil
+    (LATERAL): its last step by then, one backward probe of statuschange_pupil_steps, and for a
+    pupil on a roll its grade by then, one of pupilevent_grade_history; both from the index alone,
+    the pupils' own rows not read. Per pupil, so that the cost is linear in the county's pupils
+    whatever PostgreSQL estimates (their snapshots aggregated and joined, a county's 67,000 pupils
+    estimated as one made a nested loop that aggregated them all again for each: minutes). The
+    deleted, a few thousand in a province, come first from their partial index
+    (pupil_deleted_at), joined as a list."""
     days = sorted(set(days))
     if not days:
         return {}
     t = _tables()
-    pupils_condition, params = _subtree_pupils(root)
-    per_day_steps, per_day_grades, placed = [], [], []
-    for n, day in enumerate(days):
-        params[f"day_{n}"] = day
-        params[f"cutoff_{n}"] = day_start(day + timedelta(days=1))
-        # The last step effective by the end of the day.
-        latest = f"ORDER BY sc.effective_date DESC, sc.id DESC) FILTER (WHERE sc.effective_date <= %(day_{n})s))[1]"
-        per_day_steps.append(f"(array_agg(sc.school_id {latest} AS school_{n}, (array_agg(sc.to_status {latest} AS status_{n}")
-        # The grade: the last snapshot by the end of the day, else the first one (a record created
-        # after its entry date had that grade when it was created), else the record's.
-        per_day_grades.append(
-            f"(array_agg(e.grade ORDER BY e.pgh_created_at DESC, e.pgh_id DESC) "
-            f"FILTER (WHERE e.pgh_created_at < %(cutoff_{n})s))[1] AS grade_{n}")
-        placed.append(f"(%(day_{n})s::date, %(cutoff_{n})s::timestamptz, s.school_{n}, s.status_{n}, g.grade_{n})")
-    # Every read is served by an index alone (the steps' statuschange_school_pupils and
-    # statuschange_pupil_steps, the snapshots' pupilevent_grade_history): the pupils' own rows are
-    # not read. Their deletions come from the partial index of the deleted (pupil_deleted_at), and
-    # the record's grade only for a pupil without any snapshot. Reading a county's 67,000 pupils
-    # and their snapshots a heap page each was most of the report's time at 10,000,000 pupils.
+    deleted = list(Pupil.objects.filter(deleted_at__lt=day_start(days[-1] + timedelta(days=1)))
+                   .values_list("pk", "deleted_at"))
+    params = {
+        "days": days, "cutoffs": [day_start(day + timedelta(days=1)) for day in days],
+        "deleted_ids": [pk for pk, _at in deleted], "deleted_at": [at for _pk, at in deleted],
+        "statuses": [str(s) for s in ROLL_STATUSES + COUNTED_BESIDE], "path": (root.path if root else "") + "%",
+    }
+    pupils = f"SELECT DISTINCT sc.pupil_id FROM {t['sc']} sc"
+    if root is not None:
+        # The schools as an array: their steps from the index led by the school (_subtree_pupils).
+        pupils += f" WHERE sc.school_id = ANY(ARRAY(SELECT u.id FROM {t['unit']} u WHERE u.path LIKE %(root_path)s))"
+        params["root_path"] = root.path + "%"
+    grade = _GRADE_AT.format(event=t["event"], pupil="pp.pupil_id", cutoff="dd.cutoff",
+                             fallback=f"(SELECT p.grade FROM {t['pupil']} p WHERE p.id = pp.pupil_id)")
     sql = f"""
-        WITH steps AS (
-            SELECT sc.pupil_id, {", ".join(per_day_steps)}
-            FROM {t['sc']} sc
-            WHERE sc.effective_date <= %(last_day)s AND {pupils_condition}
-            GROUP BY sc.pupil_id
-        ), on_roll AS (
-            SELECT * FROM steps s WHERE {" OR ".join(f"s.status_{n} = ANY(%(statuses)s)" for n in range(len(days)))}
-        ), grades AS (
-            SELECT e.pgh_obj_id AS pupil_id, {", ".join(per_day_grades)},
-                   (array_agg(e.grade ORDER BY e.pgh_created_at, e.pgh_id))[1] AS first_grade
-            FROM {t['event']} e JOIN on_roll r ON r.pupil_id = e.pgh_obj_id
-            GROUP BY e.pgh_obj_id
-        ), deleted AS (
-            SELECT p.id, p.deleted_at FROM {t['pupil']} p WHERE p.deleted_at < %(last_cutoff)s
+        WITH pupils AS (
+            SELECT pp.pupil_id, x.deleted_at FROM ({pupils}) pp
+            LEFT JOIN unnest(%(deleted_ids)s::bigint[], %(deleted_at)s::timestamptz[]) x(id, deleted_at)
+                   ON x.id = pp.pupil_id
         )
-        SELECT d.day, d.school_id, d.status,
-               COALESCE(d.grade, g.first_grade, (SELECT p.grade FROM {t['pupil']} p WHERE p.id = s.pupil_id)) AS grade,
-               COUNT(*)
-        FROM on_roll s
-        LEFT JOIN grades g ON g.pupil_id = s.pupil_id
-        LEFT JOIN deleted x ON x.id = s.pupil_id
-        CROSS JOIN LATERAL (VALUES {", ".join(placed)}) d(day, cutoff, school_id, status, grade)
-        JOIN {t['unit']} u ON u.id = d.school_id
-        WHERE d.status = ANY(%(statuses)s)
-          AND (x.deleted_at IS NULL OR x.deleted_at >= d.cutoff)
+        SELECT dd.day, s.school_id, s.to_status, {grade}, COUNT(*)
+        FROM pupils pp
+        CROSS JOIN unnest(%(days)s::date[], %(cutoffs)s::timestamptz[]) dd(day, cutoff)
+        CROSS JOIN LATERAL (
+            SELECT sc.school_id, sc.to_status FROM {t['sc']} sc
+            WHERE sc.pupil_id = pp.pupil_id AND sc.effective_date <= dd.day
+            ORDER BY sc.effective_date DESC, sc.id DESC LIMIT 1
+        ) s
+        JOIN {t['unit']} u ON u.id = s.school_id
+        WHERE s.to_status = ANY(%(statuses)s) AND (pp.deleted_at IS NULL OR pp.deleted_at >= dd.cutoff)
           AND u.path LIKE %(path)s
         GROUP BY 1, 2, 3, 4
     """
-    params.update({
-        "last_day": days[-1], "last_cutoff": day_start(days[-1] + timedelta(days=1)), "statuses": [str(s) for s in ROLL_STATUSES + COUNTED_BESIDE],
-        "path": (root.path if root else "") + "%",
-    })
     rolls = {day: [] for day in days}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
