@@ -48,6 +48,11 @@ def partial_id_number(query: str) -> bool:
 # county, a city). A province's 8,000 took 70 ms to plan and a probe of each index per school: over
 # it the indexes answer for the whole table and the scope's join decides.
 SCHOOL_LIST_MAX = 1000
+# The same for a name of two characters, whose index is a GIN index: PostgreSQL searches it once
+# per school listed, and may do so once per school of the scope's join as well — for a city's 253
+# schools, 64,000 searches (4 s at 1,000,000 pupils). Up to a county's schools it pays (p95 263 →
+# 92 ms at 10,000,000); over them the name's pairs alone answer, and the scope's join decides.
+TWO_CHARACTER_SCHOOL_LIST_MAX = 100
 
 
 def _two_characters(query: str) -> bool:
@@ -102,12 +107,12 @@ def pupil_search(queryset: QuerySet[Pupil], query: str, school_ids: list[int] | 
         # "not 0" it leaves the row estimate as it is (a LIKE, or "> 0", would be estimated on
         # its own and multiplied in: PostgreSQL then expects too few rows and picks plans that
         # crawl when there are many).
-        # The index is led by the school: with the scope's schools listed, only the scope's
-        # matches are read from the table. Given the scope only as the units' paths, a county's
-        # search read every match of the province (10,000,000 pupils: p95 260 ms for a county).
+        # The index is led by the school: with the scope's schools listed (a county's), only the
+        # scope's matches are read from the table. Given the scope only as the units' paths, a
+        # county's search read every match of the province (10,000,000 pupils: p95 263 ms).
         # A single character needs no index: a surname matches so many pupils that reading the
         # scope in list order, pupil_list_order, is the fast way.
-        if school_ids is not None and len(school_ids) <= SCHOOL_LIST_MAX:
+        if school_ids is not None and len(school_ids) <= TWO_CHARACTER_SCHOOL_LIST_MAX:
             queryset = queryset.filter(school_id__in=school_ids)
         return (
             queryset.alias(name_bigrams=name_bigrams(), name_position=StrIndex("name", Value(name)))

@@ -234,6 +234,21 @@ def test_pinyin_search_of_the_page_and_the_api_lists_the_scope_schools(login, wo
     assert pupil_queries and all(f'"xueji_pupil"."school_id" IN (' in sql for sql in pupil_queries)
 
 
+def test_two_character_search_over_more_schools_than_a_county_leaves_them_to_the_scope(world):
+    # A GIN index is searched once per school listed (and may be once per school of the scope's
+    # join too): over a county's number of schools the list costs more than it saves.
+    from xueji.pupils.scoping import pupil_scope_school_ids
+    from xueji.pupils.selectors import TWO_CHARACTER_SCHOOL_LIST_MAX
+
+    user = world.user("city_officer")
+    schools = pupil_scope_school_ids(user)
+    many = schools + list(range(10**9, 10**9 + TWO_CHARACTER_SCHOOL_LIST_MAX))
+    listed, left = pupil_search(pupils_visible_to(user), "小明", schools), pupil_search(pupils_visible_to(user), "小明", many)
+    assert '"xueji_pupil"."school_id" IN (' in str(listed.query)
+    assert '"xueji_pupil"."school_id" IN (' not in str(left.query)
+    assert set(left.values_list("pk", flat=True)) == set(listed.values_list("pk", flat=True)) == {world.pupils["a1"].pk}
+
+
 @pytest.mark.parametrize("path", ["/pupils/?q=小明", "/api/v1/pupils/?search=小明"])
 def test_two_character_search_of_the_page_and_the_api_lists_the_scope_schools(login, world, path):
     # A name of two characters is answered by an index led by the school (pupil_school_name_bigrams):
