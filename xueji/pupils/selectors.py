@@ -51,7 +51,7 @@ SCHOOL_LIST_MAX = 1000
 # The same for a name of two characters, whose index is a GIN index: PostgreSQL searches it once
 # per school listed, and may do so once per school of the scope's join as well — for a city's 253
 # schools, 64,000 searches (4 s at 1,000,000 pupils). Up to a county's schools it pays (p95 263 →
-# 92 ms at 10,000,000); over them the name's pairs alone answer, and the scope's join decides.
+# 89 ms at 10,000,000); over them the name's pairs alone answer, and the scope's join decides.
 TWO_CHARACTER_SCHOOL_LIST_MAX = 100
 
 
