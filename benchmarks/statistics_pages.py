@@ -25,8 +25,8 @@ pupil, by city) and a school registrar (about 1,000, by class), and the spreadsh
 city (its job's POST, the job run in this process as the worker runs it, the download); and the monthly reports of October 2026: the figures of one county's subtree (a bureau's
 regeneration) and of the whole system (the scheduler's run on the 1st), and that run with its
 writes (rolled back), and beside them the county's two rolls of the month (its start and end, the
-report's main cost) as the report reads them, in one pass, and day by day as it did before
-(``--monthly-series`` picks among them). Then the counting alone ("counting"), for
+report's main cost) as the report reads them, in one pass, and one day at a time, the report's
+earlier way (``--monthly-series`` picks among them). Then the counting alone ("counting"), for
 the county, the city and the province: from the counts kept per school and grade, as the pages
 read them (xueji.pupils.models.counts), and from the pupils themselves, as they did before, in the
 same run; the two totals must agree. It prints medians and 95th percentiles in ms.
@@ -279,7 +279,7 @@ def measure_monthly(args) -> list[dict]:
     county = Membership.objects.select_related("unit").get(user__username="bench_county").unit
     first, last = MONTH - timedelta(days=1), month_bounds(MONTH)[1]
     # The month's two rolls (its start and its end), the report's main cost: as the report reads
-    # them, in one pass, beside the peer of reading each day on its own (as it did before).
+    # them, in one pass, beside the peer of the same statement for each day on its own.
     series = {
         "rolls": [
             ("monthly: one county's two rolls, one pass", lambda: rolls_as_of([first, last], county)),
